@@ -1,0 +1,228 @@
+package tandem
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+)
+
+// Lifecycle is the stage part of the agreement in force: which stages exist,
+// which moves between them are possible, and the entry rules that move a lead
+// forward on their own. Package agreement compiles one per agreement version.
+type Lifecycle interface {
+	// Version is the agreement version the lifecycle comes from, 0 for the
+	// built-in default used while no signed agreement is in force.
+	Version() int
+	// Initial is the stage of a new lead that names none.
+	Initial() string
+	// HasStage reports whether the agreement defines the stage.
+	HasStage(stage string) bool
+	// CanMove returns nil if a lead may move from one stage to the other by
+	// hand, or an error that says why not.
+	CanMove(from, to string) error
+	// Advance returns the next stage whose entry rule the lead meets, with
+	// the rule as written, or ok false when no rule moves the lead.
+	Advance(l *Lead) (to, rule string, ok bool)
+}
+
+// LeadInput is one lead as a source sends it: field values by name, as
+// strings, exactly as [LeadField.Set] reads them. Fields left out, or empty,
+// are left as they are on an existing lead.
+type LeadInput struct {
+	Fields map[string]string
+	// Reason explains a stage the input sets on an existing lead.
+	Reason string
+}
+
+// Intake outcomes, per input.
+const (
+	StatusCreated   = "created"
+	StatusUpdated   = "updated"
+	StatusUnchanged = "unchanged"
+	StatusRejected  = "rejected"
+)
+
+// Change is what one use case does to one lead: the lead after, and the
+// events that take it there from before.
+type Change struct {
+	Lead   Lead
+	Events []Event
+	Status string
+}
+
+// Key returns the input's identity for idempotent intake: its source
+// (defaulting to defaultSource) and external id.
+func (in *LeadInput) Key(defaultSource string) (source, externalID string) {
+	source = in.Fields["source"]
+	if source == "" {
+		source = defaultSource
+	}
+	return source, in.Fields["external_id"]
+}
+
+// Intake decides what an input does to a lead: cur is the lead with the
+// input's key, or nil if there is none. It validates every field, records
+// the changes as events dated now (a new lead's creation is dated by its
+// created_at, so imported history keeps its dates), and then applies the
+// lifecycle's entry rules. It returns an EINVALID error naming each bad field.
+func Intake(cur *Lead, in LeadInput, lc Lifecycle, defaultSource, actor string, now time.Time) (Change, error) {
+	var errs []FieldError
+	var next Lead
+	if cur != nil {
+		next = cur.Clone()
+	}
+	var changes []FieldChange
+	var stage string
+	for _, name := range slices.Sorted(maps.Keys(in.Fields)) {
+		value := in.Fields[name]
+		f, ok := LookupLeadField(name)
+		if !ok {
+			errs = append(errs, FieldError{name, "no such lead field"})
+			continue
+		}
+		if value == "" {
+			continue
+		}
+		if name == "stage" {
+			if !lc.HasStage(value) {
+				errs = append(errs, FieldError{name, fmt.Sprintf("no stage %q in the agreement", value)})
+			}
+			stage = value
+			continue
+		}
+		old := f.Get(&next)
+		if err := f.Set(&next, value); err != nil {
+			errs = append(errs, FieldError{name, err.Error()})
+			continue
+		}
+		if nv := f.Get(&next); nv != old {
+			changes = append(changes, FieldChange{Field: name, From: old, To: nv})
+		}
+	}
+	if cur == nil && next.Source == "" {
+		next.Source = defaultSource
+		changes = append(changes, FieldChange{Field: "source", To: defaultSource})
+	}
+	if cur != nil && next.Source != cur.Source || cur != nil && next.ExternalID != cur.ExternalID {
+		errs = append(errs, FieldError{"external_id", "source and external_id identify a lead and cannot change"})
+	}
+	if cur == nil && next.CreatedAt.After(now.Add(24*time.Hour)) {
+		errs = append(errs, FieldError{"created_at", "is in the future"})
+	}
+	if cur != nil && stage != "" && stage != cur.Stage {
+		if err := lc.CanMove(cur.Stage, stage); err != nil {
+			errs = append(errs, FieldError{"stage", err.Error()})
+		}
+	}
+	if len(errs) > 0 {
+		return Change{}, Invalid(errs...)
+	}
+
+	ch := Change{Status: StatusUnchanged}
+	if cur == nil {
+		if next.CreatedAt.IsZero() {
+			next.CreatedAt = now
+			changes = append(changes, FieldChange{Field: "created_at", To: FormatTime(now)})
+		}
+		if stage == "" {
+			stage = lc.Initial()
+		}
+		changes = append(changes, FieldChange{Field: "stage", To: stage})
+		ch.Status = StatusCreated
+		var base Lead
+		ch.add(&base, Event{Type: EventCreated, OccurredAt: next.CreatedAt, Actor: actor,
+			AgreementVersion: lc.Version(), Changes: sortChanges(changes)})
+	} else {
+		base := cur.Clone()
+		ch.Lead = base
+		if len(changes) > 0 {
+			ch.Status = StatusUpdated
+			ch.add(&base, Event{Type: EventUpdated, OccurredAt: now, Actor: actor,
+				AgreementVersion: lc.Version(), Changes: changes})
+		}
+		if stage != "" && stage != cur.Stage {
+			reason := in.Reason
+			if reason == "" {
+				reason = "set by " + actor
+			}
+			ch.Status = StatusUpdated
+			ch.add(&base, Event{Type: EventStageChanged, OccurredAt: now, Actor: actor, Reason: reason,
+				AgreementVersion: lc.Version(), Changes: []FieldChange{{Field: "stage", From: cur.Stage, To: stage}}})
+		}
+	}
+	if ch.Status != StatusUnchanged {
+		ch.advance(lc, ch.Events[len(ch.Events)-1].OccurredAt)
+	}
+	return ch, nil
+}
+
+// Move changes a lead's stage by hand. A manual move needs a reason and must
+// be one the lifecycle allows; the error says why not.
+func Move(cur Lead, to, reason string, lc Lifecycle, actor string, now time.Time) (Change, error) {
+	switch {
+	case reason == "":
+		return Change{}, Invalid(FieldError{"reason", "a manual stage change needs a reason"})
+	case !lc.HasStage(to):
+		return Change{}, Invalid(FieldError{"stage", fmt.Sprintf("no stage %q in the agreement", to)})
+	case to == cur.Stage:
+		return Change{Lead: cur, Status: StatusUnchanged}, nil
+	}
+	if err := lc.CanMove(cur.Stage, to); err != nil {
+		return Change{}, Errorf(ECONFLICT, "lead %d cannot move from %s to %s: %v", cur.ID, cur.Stage, to, err)
+	}
+	ch := Change{Lead: cur.Clone(), Status: StatusUpdated}
+	ch.add(&ch.Lead, Event{Type: EventStageChanged, OccurredAt: now, Actor: actor, Reason: reason,
+		AgreementVersion: lc.Version(), Changes: []FieldChange{{Field: "stage", From: cur.Stage, To: to}}})
+	return ch, nil
+}
+
+// add applies e to l and keeps it; the events must replay to the lead.
+func (ch *Change) add(l *Lead, e Event) {
+	e.LeadID = l.ID
+	if err := l.Apply(&e); err != nil {
+		// The events were built from validated values just above.
+		panic("tandem: an intake event does not apply: " + err.Error())
+	}
+	ch.Lead = *l
+	ch.Events = append(ch.Events, e)
+}
+
+// advance applies the lifecycle's entry rules until none fires. A rule that
+// fires is dated with the change that made it true.
+func (ch *Change) advance(lc Lifecycle, at time.Time) {
+	l := ch.Lead
+	for range 32 { // more than any agreement has stages: a cycle cannot hang us
+		to, rule, ok := lc.Advance(&l)
+		if !ok || to == l.Stage {
+			return
+		}
+		ch.add(&l, Event{Type: EventStageChanged, OccurredAt: at, Actor: "rule", Rule: rule,
+			AgreementVersion: lc.Version(), Changes: []FieldChange{{Field: "stage", From: l.Stage, To: to}}})
+	}
+}
+
+func sortChanges(cs []FieldChange) []FieldChange {
+	order := make(map[string]int, len(LeadFields))
+	for i, f := range LeadFields {
+		order[f.Name] = i
+	}
+	rank := func(n string) int {
+		if r, ok := order[n]; ok {
+			return r
+		}
+		return len(LeadFields)
+	}
+	slices.SortStableFunc(cs, func(a, b FieldChange) int {
+		if ra, rb := rank(a.Field), rank(b.Field); ra != rb {
+			return ra - rb
+		}
+		if a.Field < b.Field {
+			return -1
+		} else if a.Field > b.Field {
+			return 1
+		}
+		return 0
+	})
+	return cs
+}
