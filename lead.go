@@ -195,7 +195,7 @@ func FormatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	return t.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
 }
 
 // Get returns the field's value on l as a string ("" when unset).
@@ -297,7 +297,8 @@ func (f LeadField) Set(l *Lead, value string) error {
 func ParseTime(s string) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
+			// Both databases keep microseconds; so does the ledger.
+			return t.UTC().Truncate(time.Microsecond), nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time (want RFC 3339, like 2026-11-22T09:30:00Z, or a date, like 2026-11-22)", s)

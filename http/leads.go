@@ -1,0 +1,367 @@
+package http
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/sqldb"
+)
+
+// leadResult is one item of a POST /api/v1/leads response.
+type leadResult struct {
+	Index  int       `json:"index"`
+	ID     int64     `json:"id,omitempty"`
+	Status string    `json:"status"`
+	Error  *apiError `json:"error,omitempty"`
+}
+
+type batchResponse struct {
+	Results   []leadResult `json:"results"`
+	Created   int          `json:"created"`
+	Updated   int          `json:"updated"`
+	Unchanged int          `json:"unchanged"`
+	Rejected  int          `json:"rejected"`
+	DryRun    bool         `json:"dry_run,omitempty"`
+}
+
+// postLeads takes one lead (a JSON object) or a batch (an array of up to
+// MaxBatch objects). A batch always answers 200 with a result per item; a
+// single lead answers 201 when created, 200 when updated or unchanged, and
+// 422 when rejected.
+func (s *Server) postLeads(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	body = bytes.TrimSpace(body)
+	var raws []json.RawMessage
+	single := len(body) > 0 && body[0] == '{'
+	switch {
+	case len(body) == 0:
+		return tandem.Errorf(tandem.EMALFORMED, "the body is empty: send a lead as a JSON object or a batch as a JSON array")
+	case single:
+		raws = []json.RawMessage{body}
+	case body[0] == '[':
+		if err := json.Unmarshal(body, &raws); err != nil {
+			return malformed(err)
+		}
+	default:
+		return tandem.Errorf(tandem.EMALFORMED, "the body is not JSON: send a lead as a JSON object or a batch as a JSON array")
+	}
+	if len(raws) > MaxBatch {
+		return tandem.Errorf(tandem.ETOOLARGE, "a batch holds at most %d leads; this one has %d", MaxBatch, len(raws))
+	}
+	if len(raws) == 0 {
+		return tandem.Errorf(tandem.EINVALID, "the batch is empty")
+	}
+	inputs := make([]tandem.LeadInput, len(raws))
+	parseErrs := make([]error, len(raws))
+	for i, raw := range raws {
+		inputs[i], parseErrs[i] = leadInput(raw)
+		if single && parseErrs[i] != nil && tandem.ErrorCode(parseErrs[i]) == tandem.EMALFORMED {
+			return parseErrs[i]
+		}
+	}
+	var good []tandem.LeadInput
+	for i, in := range inputs {
+		if parseErrs[i] == nil {
+			good = append(good, in)
+		}
+	}
+	dryRun := r.URL.Query().Get("dry_run") == "true"
+	rs, err := s.DB.IntakeLeads(r.Context(), good, sqldb.IntakeOptions{DefaultSource: "api", Actor: actor(r), DryRun: dryRun})
+	if err != nil {
+		return err
+	}
+	resp := batchResponse{Results: make([]leadResult, len(raws)), DryRun: dryRun}
+	for i := range raws {
+		res := leadResult{Index: i}
+		if parseErrs[i] != nil {
+			res.Status, res.Error = tandem.StatusRejected, ptr(toAPIError(parseErrs[i]))
+		} else {
+			out := rs[0]
+			rs = rs[1:]
+			res.ID, res.Status = out.ID, out.Status
+			if out.Err != nil {
+				res.Error = ptr(toAPIError(out.Err))
+			}
+		}
+		switch res.Status {
+		case tandem.StatusCreated:
+			resp.Created++
+		case tandem.StatusUpdated:
+			resp.Updated++
+		case tandem.StatusUnchanged:
+			resp.Unchanged++
+		default:
+			resp.Rejected++
+		}
+		resp.Results[i] = res
+	}
+	if !single {
+		return writeJSON(w, http.StatusOK, resp)
+	}
+	res := resp.Results[0]
+	switch res.Status {
+	case tandem.StatusRejected:
+		return writeJSON(w, http.StatusUnprocessableEntity, errorBody{*res.Error})
+	case tandem.StatusCreated:
+		return writeJSON(w, http.StatusCreated, res)
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func malformed(err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return tandem.Errorf(tandem.EMALFORMED, "the body is not valid JSON at byte %d: %v", se.Offset, err)
+	case errors.As(err, &te):
+		return tandem.Errorf(tandem.EMALFORMED, "the body has a %s where a %s belongs, at byte %d", te.Value, te.Type, te.Offset)
+	}
+	return tandem.Errorf(tandem.EMALFORMED, "the body is not valid JSON: %v", err)
+}
+
+// leadInput turns one JSON object into a lead input. Values may be strings,
+// numbers, booleans or null (no value); "attributes" is an object of
+// strings. Anything else names the field that is wrong.
+func leadInput(raw json.RawMessage) (tandem.LeadInput, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return tandem.LeadInput{}, malformed(err)
+	}
+	in := tandem.LeadInput{Fields: make(map[string]string, len(obj))}
+	var errs []tandem.FieldError
+	for name, v := range obj {
+		if name == "attributes" {
+			var attrs map[string]json.RawMessage
+			if err := json.Unmarshal(v, &attrs); err != nil {
+				errs = append(errs, tandem.FieldError{Field: name, Message: "must be an object of names to values"})
+				continue
+			}
+			for k, av := range attrs {
+				s, err := scalar(av)
+				if err != nil {
+					errs = append(errs, tandem.FieldError{Field: tandem.AttributePrefix + k, Message: err.Error()})
+					continue
+				}
+				in.Fields[tandem.AttributePrefix+k] = s
+			}
+			continue
+		}
+		if name == "reason" {
+			s, err := scalar(v)
+			if err != nil {
+				errs = append(errs, tandem.FieldError{Field: name, Message: err.Error()})
+			}
+			in.Reason = s
+			continue
+		}
+		s, err := scalar(v)
+		if err != nil {
+			errs = append(errs, tandem.FieldError{Field: name, Message: err.Error()})
+			continue
+		}
+		in.Fields[name] = s
+	}
+	if len(errs) > 0 {
+		slices.SortFunc(errs, func(a, b tandem.FieldError) int { return strings.Compare(a.Field, b.Field) })
+		return in, tandem.Invalid(errs...)
+	}
+	return in, nil
+}
+
+func scalar(v json.RawMessage) (string, error) {
+	v = bytes.TrimSpace(v)
+	switch {
+	case len(v) == 0 || string(v) == "null":
+		return "", nil
+	case v[0] == '"':
+		var s string
+		err := json.Unmarshal(v, &s)
+		return s, err
+	case v[0] == '{' || v[0] == '[':
+		return "", fmt.Errorf("must be a string, a number or a boolean, not an object or a list")
+	}
+	return string(v), nil // a number or a boolean, as written
+}
+
+type leadList struct {
+	Items      []tandem.Lead `json:"items"`
+	Total      int           `json:"total"`
+	NextCursor string        `json:"next_cursor,omitempty"`
+}
+
+// listLeads answers GET /api/v1/leads?FIELD=VALUE&...&limit=N&cursor=C.
+func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
+	f, err := leadFilter(r)
+	if err != nil {
+		return err
+	}
+	page, err := s.DB.Leads(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := leadList{Items: page.Leads, Total: page.Total}
+	if out.Items == nil {
+		out.Items = []tandem.Lead{}
+	}
+	if page.Next != 0 {
+		out.NextCursor = encodeCursor(page.Next)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func leadFilter(r *http.Request) (tandem.LeadFilter, error) {
+	f := tandem.LeadFilter{Equal: map[string]string{}}
+	var errs []tandem.FieldError
+	bad := func(name, msg string) { errs = append(errs, tandem.FieldError{Field: name, Message: msg}) }
+	intParam := func(name, v string) *int {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			bad(name, fmt.Sprintf("%q is not a whole number", v))
+			return nil
+		}
+		return &n
+	}
+	for name, vs := range r.URL.Query() {
+		v := vs[len(vs)-1]
+		switch name {
+		case "limit":
+			if n := intParam(name, v); n != nil {
+				if *n < 1 {
+					bad(name, "must be between 1 and 1000")
+				}
+				f.Limit = *n
+			}
+		case "cursor":
+			id, ok := decodeCursor(v)
+			if !ok {
+				bad(name, "not a cursor this API gave out")
+			}
+			f.After = id
+		case "score_min":
+			f.ScoreMin = intParam(name, v)
+		case "score_max":
+			f.ScoreMax = intParam(name, v)
+		case "created_from", "created_to":
+			t, err := tandem.ParseTime(v)
+			if err != nil {
+				bad(name, err.Error())
+			} else if name == "created_from" {
+				f.CreatedFrom = t
+			} else {
+				f.CreatedTo = t
+			}
+		default:
+			if _, ok := tandem.LookupLeadField(name); !ok {
+				bad(name, "not a lead field or a list parameter (limit, cursor, score_min, score_max, created_from, created_to)")
+				continue
+			}
+			f.Equal[name] = v
+		}
+	}
+	if len(errs) > 0 {
+		slices.SortFunc(errs, func(a, b tandem.FieldError) int { return strings.Compare(a.Field, b.Field) })
+		return f, tandem.Invalid(errs...)
+	}
+	return f, nil
+}
+
+func encodeCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("lead:" + strconv.FormatInt(id, 10)))
+}
+
+func decodeCursor(s string) (int64, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, false
+	}
+	rest, ok := strings.CutPrefix(string(b), "lead:")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil && id > 0
+}
+
+func pathID(r *http.Request, name string) (int64, error) {
+	v := r.PathValue(name)
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, tandem.Errorf(tandem.ENOTFOUND, "%q is not a %s", v, name)
+	}
+	return id, nil
+}
+
+func (s *Server) getLead(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	l, err := s.DB.Lead(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, l)
+}
+
+func (s *Server) getLeadEvents(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	events, err := s.DB.LeadEvents(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"items": events})
+}
+
+// moveLead answers POST /api/v1/leads/{id}/stage {"stage": ..., "reason": ...}.
+func (s *Server) moveLead(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Stage  string `json:"stage"`
+		Reason string `json:"reason"`
+	}
+	if err := decodeStrict(r.Body, &req); err != nil {
+		return err
+	}
+	l, err := s.DB.MoveLead(r.Context(), id, req.Stage, req.Reason, actor(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, l)
+}
+
+// decodeStrict reads one JSON object into v, refusing unknown fields.
+func decodeStrict(body io.Reader, v any) error {
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return tandem.Invalid(tandem.FieldError{Field: strings.Trim(msg, `"`), Message: "no such field"})
+		}
+		if err == io.EOF {
+			return tandem.Errorf(tandem.EMALFORMED, "the body is empty: send a JSON object")
+		}
+		return malformed(err)
+	}
+	return nil
+}

@@ -1,0 +1,226 @@
+// Package http serves Tandem's JSON API (and, later, its web pages) over the
+// services in package sqldb. All routes are in one table, [Server.routes];
+// every error is JSON with a stable code and a human message.
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/sqldb"
+)
+
+// Limits on requests.
+const (
+	MaxBatch     = 1000             // leads per POST /api/v1/leads
+	MaxBodyBytes = 16 << 20         // bytes per request body
+	readTimeout  = 30 * time.Second // per request
+)
+
+// Server serves the API on one listener.
+type Server struct {
+	DB     *sqldb.DB
+	Logger *slog.Logger
+	// Version is reported by /healthz.
+	Version string
+
+	ln     net.Listener
+	server *http.Server
+}
+
+// NewServer returns a server over db; call [Server.Open] to start it.
+func NewServer(db *sqldb.DB, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{DB: db, Logger: logger, Version: "dev"}
+	s.server = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	return s
+}
+
+// Open starts listening on addr ("127.0.0.1:0" picks a free port) and
+// serves in the background.
+func (s *Server) Open(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	go func() {
+		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Logger.Error("serve", "err", err)
+		}
+	}()
+	return nil
+}
+
+// URL is the server's base URL, once open.
+func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+
+// Close stops accepting requests and waits for those in flight to finish,
+// up to ctx's deadline.
+func (s *Server) Close(ctx context.Context) error { return s.server.Shutdown(ctx) }
+
+// route is one entry of the route table. Roles lists who may call it; nil
+// means no token is needed.
+type route struct {
+	pattern string
+	handler func(w http.ResponseWriter, r *http.Request) error
+	roles   []tandem.Role
+}
+
+var (
+	everyone = tandem.Roles
+	writers  = []tandem.Role{tandem.RoleAdmin, tandem.RoleMarketing, tandem.RoleMarketingHead,
+		tandem.RoleSalesRep, tandem.RoleSalesManager, tandem.RoleSalesHead}
+	admins = []tandem.Role{tandem.RoleAdmin}
+)
+
+// routes is the one table of Tandem's routes and who may use them.
+func (s *Server) routes() []route {
+	return []route{
+		{"GET /healthz", s.health, nil},
+		{"GET /api/v1/leads", s.listLeads, everyone},
+		{"POST /api/v1/leads", s.postLeads, writers},
+		{"GET /api/v1/leads/{id}", s.getLead, everyone},
+		{"GET /api/v1/leads/{id}/events", s.getLeadEvents, everyone},
+		{"POST /api/v1/leads/{id}/stage", s.moveLead, writers},
+		{"GET /api/v1/agreement", s.getAgreementInForce, everyone},
+		{"GET /api/v1/agreements", s.listAgreements, everyone},
+		{"GET /api/v1/agreements/{version}", s.getAgreement, everyone},
+		{"POST /api/v1/agreements", s.proposeAgreement, admins},
+	}
+}
+
+// Handler returns the server's handler: the route table behind
+// authentication and error handling.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, s.wrap(rt))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, tandem.Errorf(tandem.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+type ctxKey struct{}
+
+// caller returns the token the request was made with.
+func caller(r *http.Request) tandem.Token {
+	t, _ := r.Context().Value(ctxKey{}).(tandem.Token)
+	return t
+}
+
+// actor names the caller in the ledger.
+func actor(r *http.Request) string { return "token:" + caller(r).Name }
+
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		if rt.roles != nil {
+			tok, err := s.authenticate(r)
+			if err != nil {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="tandem"`)
+				s.writeError(w, r, err)
+				return
+			}
+			if !allowed(rt.roles, tok.Role) {
+				s.writeError(w, r, tandem.Errorf(tandem.EFORBIDDEN, "a %s token may not %s", tok.Role, rt.pattern))
+				return
+			}
+			r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, tok))
+		}
+		if err := rt.handler(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+func allowed(roles []tandem.Role, role tandem.Role) bool { return slices.Contains(roles, role) }
+
+func (s *Server) authenticate(r *http.Request) (tandem.Token, error) {
+	h := r.Header.Get("Authorization")
+	secret, ok := cutPrefixFold(h, "Bearer ")
+	if !ok || secret == "" {
+		return tandem.Token{}, tandem.Errorf(tandem.EUNAUTHORIZED, "send an API token: Authorization: Bearer TOKEN (make one with `tandem token create`)")
+	}
+	return s.DB.Authenticate(r.Context(), secret)
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return s, false
+	}
+	return s[len(prefix):], true
+}
+
+// statusOf maps each error code to its HTTP status.
+var statusOf = map[string]int{
+	tandem.EINVALID:      http.StatusUnprocessableEntity,
+	tandem.EMALFORMED:    http.StatusBadRequest,
+	tandem.ENOTFOUND:     http.StatusNotFound,
+	tandem.ECONFLICT:     http.StatusConflict,
+	tandem.EUNAUTHORIZED: http.StatusUnauthorized,
+	tandem.EFORBIDDEN:    http.StatusForbidden,
+	tandem.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	tandem.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// errorBody is the JSON of every error response.
+type errorBody struct {
+	Error apiError `json:"error"`
+}
+
+type apiError struct {
+	Code    string              `json:"code"`
+	Message string              `json:"message"`
+	Fields  []tandem.FieldError `json:"fields,omitempty"`
+}
+
+func toAPIError(err error) apiError {
+	return apiError{Code: tandem.ErrorCode(err), Message: tandem.ErrorMessage(err), Fields: tandem.ErrorFields(err)}
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		err = tandem.Errorf(tandem.ETOOLARGE, "the request body is over %d MiB", MaxBodyBytes>>20)
+	}
+	code := tandem.ErrorCode(err)
+	if code == tandem.EINTERNAL {
+		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, statusOf[code], errorBody{toAPIError(err)})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.DB.Ping(ctx); err != nil {
+		s.Logger.Error("health: database", "err", err)
+		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": s.DB.Dialect()})
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": s.DB.Dialect(), "version": s.Version})
+}

@@ -1,0 +1,214 @@
+package sqldb
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/agreement"
+)
+
+// ProposeAgreement stores a new version of the agreement file, awaiting
+// signatures. A file with problems is refused with EINVALID listing every
+// problem as FILE:LINE:COL; a body identical to the latest version returns
+// that version unchanged.
+func (db *DB) ProposeAgreement(ctx context.Context, file, body, by string) (v tandem.AgreementVersion, err error) {
+	defer wrap(&err, "propose agreement")
+	if _, err := agreement.Parse(file, []byte(body)); err != nil {
+		return v, tandem.Errorf(tandem.EINVALID, "%v", err)
+	}
+	sum := sha256.Sum256([]byte(body))
+	hash := hex.EncodeToString(sum[:])
+	err = db.transact(ctx, func(tx *Tx) error {
+		var latest int
+		var latestHash string
+		err := tx.QueryRowContext(ctx, `SELECT version, sha256 FROM agreement_versions ORDER BY version DESC LIMIT 1`).Scan(&latest, &latestHash)
+		if err != nil && err != sql.ErrNoRows {
+			return err
+		}
+		if latestHash == hash {
+			v, err = tx.agreementVersion(ctx, latest)
+			return err
+		}
+		v = tandem.AgreementVersion{Version: latest + 1, Body: body, SHA256: hash, CreatedAt: tx.Now, CreatedBy: by, Signatures: []tandem.Signature{}}
+		_, err = tx.ExecContext(ctx, `INSERT INTO agreement_versions (version, body, sha256, created_at, created_by) VALUES ($1, $2, $3, $4, $5)`,
+			v.Version, v.Body, v.SHA256, tx.t(v.CreatedAt), v.CreatedBy)
+		return err
+	})
+	return v, err
+}
+
+// SignAgreement records the user's signature on a version. Only a
+// marketing head or a sales head signs (EFORBIDDEN otherwise); a version
+// older than the one in force cannot be signed (ECONFLICT). The version
+// comes into force when both heads have signed.
+func (db *DB) SignAgreement(ctx context.Context, version int, email string) (v tandem.AgreementVersion, err error) {
+	defer wrap(&err, "sign agreement version %d", version)
+	err = db.transact(ctx, func(tx *Tx) error {
+		u, err := tx.userByEmail(ctx, email)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(tandem.SignerRoles, u.Role) {
+			return tandem.Errorf(tandem.EFORBIDDEN, "%s is %s: only a marketing head and a sales head sign the agreement", u.Email, u.Role)
+		}
+		if v, err = tx.agreementVersion(ctx, version); err != nil {
+			return err
+		}
+		if cur, err := tx.agreementInForce(ctx, tx.Now); err == nil && cur.Version > version {
+			return tandem.Errorf(tandem.ECONFLICT, "version %d is older than version %d, which is in force", version, cur.Version)
+		}
+		for _, s := range v.Signatures {
+			if s.Role == u.Role {
+				if s.UserID == u.ID {
+					return nil // signing twice changes nothing
+				}
+				return tandem.Errorf(tandem.ECONFLICT, "version %d is already signed for %s by %s", version, u.Role, s.Email)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO agreement_signatures (version, role, user_id, signed_at) VALUES ($1, $2, $3, $4)`,
+			version, string(u.Role), u.ID, tx.t(tx.Now)); err != nil {
+			return err
+		}
+		v.Signatures = append(v.Signatures, tandem.Signature{UserID: u.ID, Email: u.Email, Role: u.Role, SignedAt: tx.Now})
+		if len(v.Signatures) == len(tandem.SignerRoles) {
+			v.InForceFrom = tx.Now
+			if _, err := tx.ExecContext(ctx, `UPDATE agreement_versions SET in_force_from = $1 WHERE version = $2`, tx.t(tx.Now), version); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return v, err
+}
+
+// AgreementVersion returns one stored version with its signatures, or
+// ENOTFOUND.
+func (db *DB) AgreementVersion(ctx context.Context, version int) (v tandem.AgreementVersion, err error) {
+	defer wrap(&err, "agreement version %d", version)
+	err = db.view(ctx, func(tx *Tx) error {
+		v, err = tx.agreementVersion(ctx, version)
+		return err
+	})
+	return v, err
+}
+
+// AgreementVersions returns every stored version, oldest first, without
+// their bodies.
+func (db *DB) AgreementVersions(ctx context.Context) (vs []tandem.AgreementVersion, err error) {
+	defer wrap(&err, "agreement versions")
+	err = db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT version FROM agreement_versions ORDER BY version`)
+		if err != nil {
+			return err
+		}
+		var nums []int
+		for rows.Next() {
+			var n int
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return err
+			}
+			nums = append(nums, n)
+		}
+		rows.Close()
+		for _, n := range nums {
+			v, err := tx.agreementVersion(ctx, n)
+			if err != nil {
+				return err
+			}
+			v.Body = ""
+			vs = append(vs, v)
+		}
+		return rows.Err()
+	})
+	return vs, err
+}
+
+// AgreementInForce returns the version in force at instant t, or ENOTFOUND
+// when no version had both signatures by then.
+func (db *DB) AgreementInForce(ctx context.Context, t time.Time) (v tandem.AgreementVersion, err error) {
+	defer wrap(&err, "agreement in force")
+	err = db.view(ctx, func(tx *Tx) error {
+		v, err = tx.agreementInForce(ctx, t)
+		return err
+	})
+	return v, err
+}
+
+func (tx *Tx) agreementInForce(ctx context.Context, t time.Time) (tandem.AgreementVersion, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT version FROM agreement_versions
+		WHERE in_force_from IS NOT NULL AND in_force_from <= $1 ORDER BY in_force_from DESC, version DESC LIMIT 1`, tx.t(t)).Scan(&n)
+	if err == sql.ErrNoRows {
+		return tandem.AgreementVersion{}, tandem.Errorf(tandem.ENOTFOUND, "no signed agreement was in force at %s", tandem.FormatTime(t))
+	} else if err != nil {
+		return tandem.AgreementVersion{}, err
+	}
+	return tx.agreementVersion(ctx, n)
+}
+
+func (tx *Tx) agreementVersion(ctx context.Context, version int) (tandem.AgreementVersion, error) {
+	v := tandem.AgreementVersion{Signatures: []tandem.Signature{}}
+	err := tx.QueryRowContext(ctx, `SELECT version, body, sha256, created_at, created_by, in_force_from
+		FROM agreement_versions WHERE version = $1`, version).
+		Scan(&v.Version, &v.Body, &v.SHA256, scanTime{&v.CreatedAt}, &v.CreatedBy, scanTime{&v.InForceFrom})
+	if err == sql.ErrNoRows {
+		return v, tandem.Errorf(tandem.ENOTFOUND, "agreement version %d not found", version)
+	} else if err != nil {
+		return v, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT s.user_id, u.email, s.role, s.signed_at
+		FROM agreement_signatures s JOIN users u ON u.id = s.user_id WHERE s.version = $1 ORDER BY s.signed_at, s.role`, version)
+	if err != nil {
+		return v, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s tandem.Signature
+		if err := rows.Scan(&s.UserID, &s.Email, &s.Role, scanTime{&s.SignedAt}); err != nil {
+			return v, err
+		}
+		v.Signatures = append(v.Signatures, s)
+	}
+	return v, rows.Err()
+}
+
+// lifecycle returns the compiled lifecycle of the agreement in force now,
+// or the built-in default while none is.
+func (tx *Tx) lifecycle(ctx context.Context) (tandem.Lifecycle, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT version FROM agreement_versions
+		WHERE in_force_from IS NOT NULL AND in_force_from <= $1 ORDER BY in_force_from DESC, version DESC LIMIT 1`, tx.t(tx.Now)).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return agreement.DefaultLifecycle(), nil
+	} else if err != nil {
+		return nil, fmt.Errorf("agreement in force: %w", err)
+	}
+	db := tx.db
+	db.mu.Lock()
+	lc, ok := db.lifecycles[n]
+	db.mu.Unlock()
+	if ok {
+		return lc, nil
+	}
+	var body string
+	if err := tx.QueryRowContext(ctx, `SELECT body FROM agreement_versions WHERE version = $1`, n).Scan(&body); err != nil {
+		return nil, err
+	}
+	a, err := agreement.Parse(fmt.Sprintf("agreement version %d", n), []byte(body))
+	if err != nil {
+		return nil, fmt.Errorf("agreement version %d no longer parses: %w", n, err)
+	}
+	lc = a.Lifecycle(n)
+	db.mu.Lock()
+	db.lifecycles[n] = lc
+	db.mu.Unlock()
+	return lc, nil
+}

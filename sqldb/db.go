@@ -1,0 +1,214 @@
+// Package sqldb stores Tandem's data in SQLite (the embedded default) or
+// PostgreSQL, with one set of hand-written SQL. What the two databases do
+// differently (reserving ids, bulk inserts, locking rows, reading times and
+// JSON) sits behind the small dialect interface; everything else is shared
+// and tested on both by one suite.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/tandemhq/tandem"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// DB is a connection to Tandem's database.
+type DB struct {
+	// write takes every transaction that writes. On SQLite it holds one
+	// connection, so writers queue instead of failing with SQLITE_BUSY.
+	write *sql.DB
+	// read serves read-only queries; on PostgreSQL it is the same pool.
+	read *sql.DB
+	d    dialect
+
+	clock tandem.Clock
+	log   *slog.Logger
+
+	mu         sync.Mutex
+	lifecycles map[int]tandem.Lifecycle // compiled once per agreement version
+}
+
+// Options configure [Open].
+type Options struct {
+	Clock  tandem.Clock // required
+	Logger *slog.Logger // nil discards logs
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database rather than a
+// SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to the database named by dsn, a postgres:// URL or a SQLite
+// file path, and applies any migrations it lacks.
+func Open(ctx context.Context, dsn string, opts Options) (_ *DB, err error) {
+	db := &DB{clock: opts.Clock, log: opts.Logger, lifecycles: map[int]tandem.Lifecycle{}}
+	if db.log == nil {
+		db.log = slog.New(slog.DiscardHandler)
+	}
+	if IsPostgres(dsn) {
+		db.d = postgres{}
+		db.write, err = openPostgres(dsn)
+		db.read = db.write
+	} else {
+		db.d = sqlite{}
+		db.write, db.read, err = openSQLite(dsn)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Dialect names the database in use: "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.d.name() }
+
+func (db *DB) migrate(ctx context.Context) error {
+	dir, err := fs.Sub(migrations, "migrations/"+db.d.name())
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(db.d.gooseDialect(), db.write, dir)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+// Tx is one transaction of one use case. Now is fixed once, when the
+// transaction starts, so everything it records carries the same time.
+type Tx struct {
+	*sql.Tx
+	db  *DB
+	Now time.Time
+}
+
+// errRollback ends a transaction without committing it and without error
+// (a dry run).
+var errRollback = errors.New("roll back")
+
+// transact runs fn in a write transaction and commits it. It retries when
+// PostgreSQL reports a serialization failure, a deadlock or a unique
+// violation that a concurrent writer caused: fn must be safe to run again.
+func (db *DB) transact(ctx context.Context, fn func(tx *Tx) error) error {
+	const attempts = 5
+	var err error
+	for i := range attempts {
+		if err = db.transactOnce(ctx, db.write, nil, fn); err == nil || !db.d.retryable(err) {
+			break
+		}
+		time.Sleep(time.Duration(i+1) * 5 * time.Millisecond)
+	}
+	if errors.Is(err, errRollback) {
+		return nil
+	}
+	return err
+}
+
+// view runs fn in a read-only transaction.
+func (db *DB) view(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.transactOnce(ctx, db.read, &sql.TxOptions{ReadOnly: db.d.name() == "postgres"}, fn)
+}
+
+func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) error {
+	sqlTx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	tx := &Tx{Tx: sqlTx, db: db, Now: db.clock.Now().UTC().Truncate(time.Microsecond)}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// t converts a time to the database's form of it.
+func (tx *Tx) t(t time.Time) any { return tx.db.d.timeArg(t) }
+
+// scanTime reads a time column from either database.
+type scanTime struct{ t *time.Time }
+
+func (s scanTime) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*s.t = time.Time{}
+	case time.Time:
+		*s.t = v.UTC()
+	case string:
+		return s.parse(v)
+	case []byte:
+		return s.parse(string(v))
+	default:
+		return fmt.Errorf("scan time: unexpected %T", v)
+	}
+	return nil
+}
+
+func (s scanTime) parse(v string) error {
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return fmt.Errorf("scan time: %w", err)
+	}
+	*s.t = t.UTC()
+	return nil
+}
+
+// scanJSON reads a JSON column (jsonb on PostgreSQL, text on SQLite) as text.
+type scanJSON struct{ s *string }
+
+func (j scanJSON) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*j.s = ""
+	case string:
+		*j.s = v
+	case []byte:
+		*j.s = string(v)
+	default:
+		return fmt.Errorf("scan json: unexpected %T", v)
+	}
+	return nil
+}
+
+// Now is the current time on the database's clock.
+func (db *DB) Now() time.Time { return db.clock.Now().UTC().Truncate(time.Microsecond) }

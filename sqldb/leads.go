@@ -1,0 +1,470 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem"
+)
+
+// leadColumns are the columns of the leads table, in the order leadRow and
+// scanLead use. The settable ones carry the names of tandem.LeadFields.
+const leadColumns = `id, source, external_id, email, first_name, last_name, company, title, phone, country,
+	segment, territory, origin, campaign, landing_page, utm_source, utm_medium, utm_campaign, utm_term,
+	utm_content, owner_id, score, stage, attributes, created_at, updated_at, stage_changed_at, version`
+
+var leadInsertColumns = func() []column {
+	var cols []column
+	for _, name := range strings.Split(leadColumns, ",") {
+		name = strings.TrimSpace(name)
+		typ := "text"
+		switch name {
+		case "id", "owner_id":
+			typ = "bigint"
+		case "score", "version":
+			typ = "integer"
+		case "attributes":
+			typ = "jsonb"
+		case "created_at", "updated_at", "stage_changed_at":
+			typ = "timestamptz"
+		}
+		cols = append(cols, column{name, typ})
+	}
+	return cols
+}()
+
+func leadRow(l *tandem.Lead) []any {
+	attrs := "{}"
+	if len(l.Attributes) > 0 {
+		b, _ := json.Marshal(l.Attributes)
+		attrs = string(b)
+	}
+	return []any{l.ID, l.Source, l.ExternalID, l.Email, l.FirstName, l.LastName, l.Company, l.Title, l.Phone, l.Country,
+		l.Segment, l.Territory, l.Origin, l.Campaign, l.LandingPage, l.UTMSource, l.UTMMedium, l.UTMCampaign, l.UTMTerm,
+		l.UTMContent, l.OwnerID, l.Score, l.Stage, attrs, l.CreatedAt, l.UpdatedAt, l.StageChangedAt, l.Version}
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanLead(s scanner) (tandem.Lead, error) {
+	var l tandem.Lead
+	var attrs string
+	err := s.Scan(&l.ID, &l.Source, &l.ExternalID, &l.Email, &l.FirstName, &l.LastName, &l.Company, &l.Title, &l.Phone, &l.Country,
+		&l.Segment, &l.Territory, &l.Origin, &l.Campaign, &l.LandingPage, &l.UTMSource, &l.UTMMedium, &l.UTMCampaign, &l.UTMTerm,
+		&l.UTMContent, &l.OwnerID, &l.Score, &l.Stage, scanJSON{&attrs}, scanTime{&l.CreatedAt}, scanTime{&l.UpdatedAt},
+		scanTime{&l.StageChangedAt}, &l.Version)
+	if err != nil {
+		return l, err
+	}
+	if attrs != "" && attrs != "{}" {
+		if err := json.Unmarshal([]byte(attrs), &l.Attributes); err != nil {
+			return l, fmt.Errorf("lead %d attributes: %w", l.ID, err)
+		}
+	}
+	return l, nil
+}
+
+// IntakeOptions say who sends a batch of leads and how.
+type IntakeOptions struct {
+	// DefaultSource is the source of an input that names none.
+	DefaultSource string
+	// Actor is recorded on every event ("token:NAME", "import:FILE").
+	Actor string
+	// DryRun computes every outcome and writes nothing.
+	DryRun bool
+}
+
+// IntakeResult is the outcome for one input of a batch, in input order.
+type IntakeResult struct {
+	ID     int64  // 0 for a rejected input or a lead a dry run would create
+	Status string // tandem.StatusCreated, StatusUpdated, StatusUnchanged or StatusRejected
+	Err    error  // why the input was rejected: an EINVALID *tandem.Error
+}
+
+// IntakeLeads creates or updates one lead per input, in one transaction.
+// Inputs are idempotent by (source, external_id): sending a batch again
+// creates nothing new and reports each lead unchanged. A bad input is
+// rejected with its reasons and does not stop the others. The entry rules of
+// the agreement in force run on every created or changed lead; each change
+// is written to the ledger with the lead's new row.
+func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts IntakeOptions) (_ []IntakeResult, err error) {
+	defer wrap(&err, "intake leads")
+	if opts.DefaultSource == "" {
+		opts.DefaultSource = "api"
+	}
+	var results []IntakeResult
+	err = db.transact(ctx, func(tx *Tx) error {
+		results = make([]IntakeResult, len(inputs))
+		lc, err := tx.lifecycle(ctx)
+		if err != nil {
+			return err
+		}
+		existing, err := tx.leadsByKey(ctx, inputs, opts.DefaultSource)
+		if err != nil {
+			return err
+		}
+		var created, updated []*tandem.Lead
+		var createdEvents, updatedEvents [][]tandem.Event
+		for i, in := range inputs {
+			source, ext := in.Key(opts.DefaultSource)
+			var cur *tandem.Lead
+			if ext != "" {
+				cur = existing[[2]string{source, ext}]
+			}
+			ch, err := tandem.Intake(cur, in, lc, opts.DefaultSource, opts.Actor, tx.Now)
+			if err != nil {
+				results[i] = IntakeResult{Status: tandem.StatusRejected, Err: err}
+				continue
+			}
+			results[i] = IntakeResult{ID: ch.Lead.ID, Status: ch.Status}
+			switch ch.Status {
+			case tandem.StatusCreated:
+				l := ch.Lead
+				created = append(created, &l)
+				createdEvents = append(createdEvents, ch.Events)
+				if ext != "" {
+					existing[[2]string{source, ext}] = &l
+				}
+				results[i].ID = -int64(len(created)) // resolved below, once ids are reserved
+			case tandem.StatusUpdated:
+				l := ch.Lead
+				if cur.ID == 0 { // created earlier in this batch: its row is not written yet
+					*cur = l
+					idx := slices.Index(created, cur)
+					createdEvents[idx] = append(createdEvents[idx], ch.Events...)
+					results[i].ID = -int64(idx + 1)
+					continue
+				}
+				*cur = l
+				if !slices.Contains(updated, cur) {
+					updated = append(updated, cur)
+					updatedEvents = append(updatedEvents, nil)
+				}
+				idx := slices.Index(updated, cur)
+				updatedEvents[idx] = append(updatedEvents[idx], ch.Events...)
+			}
+		}
+		if len(created) > 0 {
+			first, err := db.d.reserveLeadIDs(ctx, tx, len(created))
+			if err != nil {
+				return err
+			}
+			rows := make([][]any, len(created))
+			for i, l := range created {
+				l.ID = first + int64(i)
+				rows[i] = leadRow(l)
+			}
+			if err := db.d.bulkInsert(ctx, tx, "leads", leadInsertColumns, rows); err != nil {
+				return err
+			}
+			for i := range results {
+				if results[i].ID < 0 {
+					results[i].ID = created[-results[i].ID-1].ID
+				}
+			}
+		}
+		for _, l := range updated {
+			if err := tx.updateLead(ctx, l); err != nil {
+				return err
+			}
+		}
+		events := append(createdEvents, updatedEvents...)
+		leads := append(created, updated...)
+		var all []tandem.Event
+		for i, es := range events {
+			for _, e := range es {
+				e.LeadID = leads[i].ID
+				all = append(all, e)
+			}
+		}
+		if err := tx.appendEvents(ctx, all); err != nil {
+			return err
+		}
+		if opts.DryRun {
+			for i := range results {
+				if results[i].Status == tandem.StatusCreated {
+					results[i].ID = 0
+				}
+			}
+			return errRollback
+		}
+		return nil
+	})
+	return results, err
+}
+
+// leadsByKey loads, and on PostgreSQL locks, the existing leads that the
+// inputs name by (source, external_id).
+func (tx *Tx) leadsByKey(ctx context.Context, inputs []tandem.LeadInput, defaultSource string) (map[[2]string]*tandem.Lead, error) {
+	seen := map[[2]string]bool{}
+	var keys [][2]string
+	for _, in := range inputs {
+		if s, e := in.Key(defaultSource); e != "" && !seen[[2]string{s, e}] {
+			seen[[2]string{s, e}] = true
+			keys = append(keys, [2]string{s, e})
+		}
+	}
+	found := make(map[[2]string]*tandem.Lead, len(keys))
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), 1000)]
+		keys = keys[len(chunk):]
+		cond, args := tx.db.d.keyIn("source", "external_id", chunk, 1)
+		rows, err := tx.QueryContext(ctx, `SELECT `+leadColumns+` FROM leads WHERE external_id <> '' AND `+cond+` ORDER BY id`+tx.db.d.forUpdate(), args...)
+		if err != nil {
+			return nil, fmt.Errorf("find leads by key: %w", err)
+		}
+		for rows.Next() {
+			l, err := scanLead(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[[2]string{l.Source, l.ExternalID}] = &l
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
+func (tx *Tx) updateLead(ctx context.Context, l *tandem.Lead) error {
+	row := leadRow(l)
+	set := make([]string, 0, len(leadInsertColumns)-1)
+	args := []any{l.ID}
+	for i, c := range leadInsertColumns[1:] {
+		args = append(args, tx.arg(row[i+1]))
+		set = append(set, fmt.Sprintf("%s = $%d", c.name, len(args)))
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE leads SET `+strings.Join(set, ", ")+` WHERE id = $1`, args...)
+	if err != nil {
+		return fmt.Errorf("update lead %d: %w", l.ID, err)
+	}
+	return nil
+}
+
+// arg converts a Go value to a query argument of the database in use.
+func (tx *Tx) arg(v any) any {
+	if t, ok := v.(time.Time); ok {
+		return tx.t(t)
+	}
+	return v
+}
+
+var eventColumns = []column{
+	{"lead_id", "bigint"}, {"type", "text"}, {"occurred_at", "timestamptz"}, {"recorded_at", "timestamptz"},
+	{"actor", "text"}, {"reason", "text"}, {"agreement_version", "integer"}, {"data", "text"},
+}
+
+// eventData is what an event keeps in its data column.
+type eventData struct {
+	Changes []tandem.FieldChange `json:"changes,omitempty"`
+	Rule    string               `json:"rule,omitempty"`
+}
+
+// appendEvents writes events to the ledger, recorded now.
+func (tx *Tx) appendEvents(ctx context.Context, events []tandem.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(events))
+	for i, e := range events {
+		data, err := json.Marshal(eventData{Changes: e.Changes, Rule: e.Rule})
+		if err != nil {
+			return err
+		}
+		rows[i] = []any{e.LeadID, e.Type, e.OccurredAt, tx.Now, e.Actor, e.Reason, e.AgreementVersion, string(data)}
+	}
+	return tx.db.d.bulkInsert(ctx, tx, "events", eventColumns, rows)
+}
+
+// Lead returns the lead with the id, or ENOTFOUND.
+func (db *DB) Lead(ctx context.Context, id int64) (l tandem.Lead, err error) {
+	defer wrap(&err, "lead %d", id)
+	err = db.view(ctx, func(tx *Tx) error {
+		l, err = tx.lead(ctx, id, false)
+		return err
+	})
+	return l, err
+}
+
+func (tx *Tx) lead(ctx context.Context, id int64, lock bool) (tandem.Lead, error) {
+	q := `SELECT ` + leadColumns + ` FROM leads WHERE id = $1`
+	if lock {
+		q += tx.db.d.forUpdate()
+	}
+	l, err := scanLead(tx.QueryRowContext(ctx, q, id))
+	if err == sql.ErrNoRows {
+		return l, tandem.Errorf(tandem.ENOTFOUND, "lead %d not found", id)
+	}
+	return l, err
+}
+
+// Leads returns one page of the leads that match the filter, in id order,
+// with the total count of matches.
+func (db *DB) Leads(ctx context.Context, f tandem.LeadFilter) (page tandem.LeadPage, err error) {
+	defer wrap(&err, "list leads")
+	if err := f.Validate(); err != nil {
+		return page, err
+	}
+	limit := f.Limit
+	if limit == 0 {
+		limit = 100
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Equal)) {
+		value := f.Equal[name]
+		field, _ := tandem.LookupLeadField(name)
+		if key, ok := strings.CutPrefix(name, tandem.AttributePrefix); ok {
+			expr, a := db.d.attribute(key, len(args)+1)
+			args = append(args, a)
+			where = append(where, expr+" = "+arg(value))
+			continue
+		}
+		var probe tandem.Lead
+		field.Set(&probe, value) // validated above
+		switch field.Kind {
+		case tandem.KindInt:
+			n, _ := strconv.ParseInt(field.Get(&probe), 10, 64)
+			where = append(where, name+" = "+arg(n))
+		case tandem.KindTime:
+			where = append(where, name+" = "+arg(db.d.timeArg(probe.CreatedAt)))
+		default:
+			where = append(where, name+" = "+arg(value))
+		}
+	}
+	if !f.CreatedFrom.IsZero() {
+		where = append(where, "created_at >= "+arg(db.d.timeArg(f.CreatedFrom)))
+	}
+	if !f.CreatedTo.IsZero() {
+		where = append(where, "created_at < "+arg(db.d.timeArg(f.CreatedTo)))
+	}
+	if f.ScoreMin != nil {
+		where = append(where, "score >= "+arg(*f.ScoreMin))
+	}
+	if f.ScoreMax != nil {
+		where = append(where, "score <= "+arg(*f.ScoreMax))
+	}
+	cond := "TRUE"
+	if len(where) > 0 {
+		cond = strings.Join(where, " AND ")
+	}
+	err = db.view(ctx, func(tx *Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM leads WHERE `+cond, args...).Scan(&page.Total); err != nil {
+			return err
+		}
+		pageArgs := append(slices.Clone(args), f.After, limit+1)
+		n := len(args)
+		rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM leads WHERE %s AND id > $%d ORDER BY id LIMIT $%d`,
+			leadColumns, cond, n+1, n+2), pageArgs...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			l, err := scanLead(rows)
+			if err != nil {
+				return err
+			}
+			page.Leads = append(page.Leads, l)
+		}
+		return rows.Err()
+	})
+	if len(page.Leads) > limit {
+		page.Leads = page.Leads[:limit]
+		page.Next = page.Leads[limit-1].ID
+	}
+	return page, err
+}
+
+// LeadEvents returns the lead's ledger in recorded order, or ENOTFOUND.
+func (db *DB) LeadEvents(ctx context.Context, id int64) (events []tandem.Event, err error) {
+	defer wrap(&err, "events of lead %d", id)
+	err = db.view(ctx, func(tx *Tx) error {
+		if _, err := tx.lead(ctx, id, false); err != nil {
+			return err
+		}
+		events, err = tx.events(ctx, `lead_id = $1`, id)
+		return err
+	})
+	return events, err
+}
+
+func (tx *Tx) events(ctx context.Context, cond string, args ...any) ([]tandem.Event, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, lead_id, type, occurred_at, recorded_at, actor, reason, agreement_version, data
+		FROM events WHERE `+cond+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var events []tandem.Event
+	for rows.Next() {
+		var e tandem.Event
+		var data string
+		if err := rows.Scan(&e.ID, &e.LeadID, &e.Type, scanTime{&e.OccurredAt}, scanTime{&e.RecordedAt},
+			&e.Actor, &e.Reason, &e.AgreementVersion, &data); err != nil {
+			return nil, err
+		}
+		var d eventData
+		if err := json.Unmarshal([]byte(data), &d); err != nil {
+			return nil, fmt.Errorf("event %d data: %w", e.ID, err)
+		}
+		e.Changes, e.Rule = d.Changes, d.Rule
+		events = append(events, e)
+	}
+	return events, rows.Err()
+}
+
+// MoveLead changes a lead's stage by hand, with a reason, if the agreement
+// in force allows the move: ENOTFOUND, EINVALID (no reason, unknown stage)
+// or ECONFLICT (a move the lifecycle refuses, with why).
+func (db *DB) MoveLead(ctx context.Context, id int64, stage, reason, actor string) (l tandem.Lead, err error) {
+	defer wrap(&err, "move lead %d", id)
+	err = db.transact(ctx, func(tx *Tx) error {
+		cur, err := tx.lead(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		lc, err := tx.lifecycle(ctx)
+		if err != nil {
+			return err
+		}
+		ch, err := tandem.Move(cur, stage, reason, lc, actor, tx.Now)
+		if err != nil {
+			return err
+		}
+		l = ch.Lead
+		if ch.Status == tandem.StatusUnchanged {
+			return nil
+		}
+		if err := tx.updateLead(ctx, &l); err != nil {
+			return err
+		}
+		return tx.appendEvents(ctx, ch.Events)
+	})
+	return l, err
+}
+
+// wrap adds what failed to an error that is not a *tandem.Error (which
+// already speaks to the user).
+func wrap(err *error, format string, args ...any) {
+	if *err == nil || tandem.ErrorCode(*err) != tandem.EINTERNAL {
+		return
+	}
+	*err = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *err)
+}

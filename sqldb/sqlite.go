@@ -1,0 +1,120 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+type sqlite struct{}
+
+// openSQLite opens the file twice: a writer pool of one connection whose
+// transactions take the write lock when they begin (so they never fail with
+// SQLITE_BUSY half-way), and a reader pool for queries, which WAL lets run
+// beside the writer.
+func openSQLite(path string) (write, read *sql.DB, err error) {
+	path = strings.TrimPrefix(path, "sqlite://")
+	if path == "" {
+		return nil, nil, fmt.Errorf("empty database path")
+	}
+	const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	write, err = sql.Open("sqlite", path+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	read, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, nil, err
+	}
+	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	return write, read, nil
+}
+
+func (sqlite) name() string                { return "sqlite" }
+func (sqlite) gooseDialect() goose.Dialect { return goose.DialectSQLite3 }
+func (sqlite) forUpdate() string           { return "" }
+
+func (sqlite) timeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(sqliteTimeLayout)
+}
+
+func (sqlite) retryable(err error) bool {
+	// One writer connection and immediate transactions: a conflict cannot
+	// happen, and busy_timeout covers other processes.
+	return false
+}
+
+func (sqlite) uniqueViolation(err error) bool {
+	var e *msqlite.Error
+	return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+func (sqlite) reserveLeadIDs(ctx context.Context, tx *Tx, n int) (int64, error) {
+	// The transaction holds the write lock, so no other writer can take
+	// these ids before the transaction ends.
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM leads`).Scan(&last); err != nil {
+		return 0, fmt.Errorf("reserve lead ids: %w", err)
+	}
+	return last + 1, nil
+}
+
+func (d sqlite) bulkInsert(ctx context.Context, tx *Tx, table string, cols []column, rows [][]any) error {
+	per := max(1, min(256, 30000/len(cols)))
+	for len(rows) > 0 {
+		chunk := rows[:min(per, len(rows))]
+		rows = rows[len(chunk):]
+		var b strings.Builder
+		fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", table, columnNames(cols))
+		args := make([]any, 0, len(chunk)*len(cols))
+		for i, row := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(placeholders(len(args)+1, len(cols)))
+			for _, v := range row {
+				if t, ok := v.(time.Time); ok {
+					v = d.timeArg(t)
+				}
+				args = append(args, v)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+func (sqlite) keyIn(a, b string, pairs [][2]string, n int) (string, []any) {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "(%s, %s) IN (VALUES ", a, b)
+	args := make([]any, 0, 2*len(pairs))
+	for i, p := range pairs {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(placeholders(n+2*i, 2))
+		args = append(args, p[0], p[1])
+	}
+	sb.WriteByte(')')
+	return sb.String(), args
+}
+
+func (sqlite) attribute(key string, n int) (string, any) {
+	return fmt.Sprintf("json_extract(attributes, $%d)", n), `$."` + key + `"`
+}
