@@ -1,0 +1,179 @@
+// Package csvimport turns any CSV export (HubSpot, Salesforce, the Olist data
+// set, a home-made spreadsheet) into Tandem records through a small mapping
+// file that says which column fills which field.
+//
+// It reads and converts; it does not store. The command reads [Row]s from a
+// [Reader] and hands each row's fields to the store, which validates the
+// values as it does for every other intake path. A bad row is a [RowError]
+// that the caller writes to a rejects file (see [RejectWriter]) before going
+// on; any other error stops the import.
+//
+// A mapping names the kind of record it fills. Only leads exist today; deals,
+// users and teams will be imported the same way: each kind is one entry in
+// this package's table of kinds, with a function that says which target
+// field names are valid (for leads, [tandem.LookupLeadField]).
+//
+// The mapping format is described in docs/import.md.
+package csvimport
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem"
+)
+
+// kind is a sort of record a mapping can fill.
+type kind struct {
+	// noun names one record in messages ("lead").
+	noun string
+	// field reports whether name is a field of the record and its type.
+	// Custom attributes are fields too ("attributes.KEY").
+	field func(name string) (tandem.FieldKind, bool)
+	// names lists the fixed field names, for error messages.
+	names func() []string
+}
+
+// kinds holds every kind a mapping may name. It is never changed at run
+// time; a new kind is a new entry here.
+var kinds = map[string]kind{
+	"leads": {
+		noun: "lead",
+		field: func(name string) (tandem.FieldKind, bool) {
+			f, ok := tandem.LookupLeadField(name)
+			return f.Kind, ok
+		},
+		names: tandem.LeadFieldNames,
+	},
+}
+
+func kindNames() []string {
+	names := make([]string, 0, len(kinds))
+	for name := range kinds {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// What a mapping does with the columns it does not map.
+const (
+	UnmappedIgnore     = "ignore"
+	UnmappedAttributes = "attributes"
+)
+
+// NormalizeSnakeCase is the one value normalization: lower case, every run
+// of characters other than letters and digits turned into one underscore.
+const NormalizeSnakeCase = "snake_case"
+
+// defaultTimeFormats are the layouts tried on a time field whose mapping
+// names none, and on time constants.
+var defaultTimeFormats = []string{time.RFC3339, "2006-01-02", "2006-01-02 15:04:05"}
+
+// Mapping says how the columns of one CSV file become the fields of one kind
+// of record. [ParseMapping] and [Preset] make one; a command may change
+// its fields (say, Location from a flag) before calling [NewReader], which
+// checks it again.
+type Mapping struct {
+	// File names the mapping in error messages.
+	File string
+	// Kind is the kind of record the rows fill: "leads".
+	Kind string
+	// Source is the value of the record's source field for every row whose
+	// own source column (if any) is empty.
+	Source string
+	// Delimiter separates the columns; 0 means a comma.
+	Delimiter rune
+	// Location is the time zone of times written without one; nil means UTC.
+	Location *time.Location
+	// Unmapped is UnmappedIgnore (or "") or UnmappedAttributes.
+	Unmapped string
+	// Fields lists the column mappings in the file's order.
+	Fields []Field
+	// Constants give a field the same value on every row whose columns
+	// do not give it one.
+	Constants []Constant
+
+	// lines holds the line of each top-level key, for error messages.
+	lines map[string]int
+}
+
+// Field maps one target field from a column of the file.
+type Field struct {
+	// Target is the field's name: "email", "created_at", "attributes.KEY".
+	Target string
+	// Columns are the candidate column names; the first present in the
+	// header is used. They match case-insensitively after trimming spaces.
+	Columns []string
+	// Optional lets every candidate column be missing from the header.
+	Optional bool
+	// Formats are the Go time layouts tried, in order, on a time field.
+	// Empty means RFC 3339, "2006-01-02" and "2006-01-02 15:04:05".
+	Formats []string
+	// Values maps cell values, matched case-insensitively, to field values.
+	// A cell value not in the map is a row error unless Passthrough is set.
+	Values map[string]string
+	// Passthrough keeps a cell value that Values does not know as it is.
+	Passthrough bool
+	// Normalize is "" or NormalizeSnakeCase, applied to the cell before
+	// Values are looked up (their keys are normalized the same way).
+	Normalize string
+	// Default is the value when the cell is empty or the column absent.
+	Default string
+	// Line is where the field is mapped in the mapping file, or 0.
+	Line int
+}
+
+// Constant gives a field one value for every row.
+type Constant struct {
+	Target string
+	Value  string
+	Line   int
+}
+
+//go:embed presets/*.yaml
+var presets embed.FS
+
+// PresetNames returns the names of the built-in mappings, sorted.
+func PresetNames() []string {
+	entries, err := fs.ReadDir(presets, "presets")
+	if err != nil {
+		panic("csvimport: presets are not embedded: " + err.Error())
+	}
+	var names []string
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".yaml"); ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// PresetFile returns the YAML text of a built-in mapping, for a user who
+// wants to start a mapping of their own from it.
+func PresetFile(name string) ([]byte, error) {
+	if !slices.Contains(PresetNames(), name) {
+		return nil, tandem.Errorf(tandem.ENOTFOUND, "no preset %q (presets: %s)", name, strings.Join(PresetNames(), ", "))
+	}
+	return presets.ReadFile(path.Join("presets", name+".yaml"))
+}
+
+// Preset returns a fresh copy of the built-in mapping called name. An
+// unknown name is an ENOTFOUND error that lists the presets.
+func Preset(name string) (*Mapping, error) {
+	data, err := PresetFile(name)
+	if err != nil {
+		return nil, err
+	}
+	m, err := ParseMapping("presets/"+name+".yaml", data)
+	if err != nil {
+		return nil, fmt.Errorf("csvimport: preset %s does not parse: %w", name, err)
+	}
+	return m, nil
+}
