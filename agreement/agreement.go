@@ -11,9 +11,13 @@ package agreement
 
 import (
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
+	// The time zone database is built in: an agreement must mean the same
+	// on every server, including one without /usr/share/zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/tandemhq/tandem"
 )
@@ -34,22 +38,22 @@ func Default() []byte {
 // optional keys that the file leaves out hold their documented defaults.
 type Agreement struct {
 	// Format is the version of the file format; always [FormatVersion].
-	Format      int
-	Name        string
-	Description string
+	Format      int    `json:"format"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
 	// MarketingMission says what the CEO asks of marketing.
-	MarketingMission Mission
+	MarketingMission Mission `json:"marketing_mission"`
 	// Stages lists the lifecycle in file order: path stages and exits.
-	Stages        []Stage
-	RejectReasons []RejectReason
-	BusinessHours BusinessHours
-	Sales         Sales
-	Marketing     Marketing
+	Stages        []Stage        `json:"stages"`
+	RejectReasons []RejectReason `json:"reject_reasons"`
+	BusinessHours BusinessHours  `json:"business_hours"`
+	Sales         Sales          `json:"sales"`
+	Marketing     Marketing      `json:"marketing"`
 	// Escalation lists who is told of a breached clock, and when, in order.
-	Escalation []EscalationStep
-	Routing    Routing
-	Funnel     Funnel
-	Goal       Goal
+	Escalation []EscalationStep `json:"escalation"`
+	Routing    Routing          `json:"routing"`
+	Funnel     Funnel           `json:"funnel"`
+	Goal       Goal             `json:"goal"`
 }
 
 // Mission is what marketing exists to do (seed 004): fill the sales pipeline,
@@ -68,19 +72,19 @@ var Missions = []Mission{MissionFillPipeline, MissionOwnRevenue, MissionBoth}
 
 // Stage is one step of the lifecycle.
 type Stage struct {
-	Name string
+	Name string `json:"name"`
 	// Definition says in words what a lead in this stage is.
-	Definition string
+	Definition string `json:"definition"`
 	// Entry is the entry rule as written (trimmed), or "" when people
 	// decide who enters the stage.
-	Entry string
+	Entry string `json:"entry,omitempty"`
 	// Exit marks a side exit (recycled, disqualified): not on the path.
-	Exit bool
+	Exit bool `json:"exit,omitempty"`
 	// Final marks a stage no lead leaves (customer, disqualified).
-	Final bool
+	Final bool `json:"final,omitempty"`
 	// MovesTo lists the stages a manual move may go to from here; nil
 	// means the default rule (forward along the path, or out to an exit).
-	MovesTo []string
+	MovesTo []string `json:"moves_to,omitempty"`
 
 	rule *Rule // Entry compiled, set by Parse
 }
@@ -110,24 +114,38 @@ func (a *Agreement) Stage(name string) (Stage, bool) {
 // RejectReason is a code a rep gives when rejecting a hand-off; marketing
 // sees the code and its description.
 type RejectReason struct {
-	Code        string
-	Description string
+	Code        string `json:"code"`
+	Description string `json:"description"`
 }
 
 // BusinessHours is the calendar the clocks count in.
 type BusinessHours struct {
 	// TimeZone is the IANA name; Location is it loaded.
-	TimeZone string
-	Location *time.Location
+	TimeZone string         `json:"time_zone"`
+	Location *time.Location `json:"-"`
 	// Days are the working days, Monday first.
-	Days []time.Weekday
+	Days []time.Weekday `json:"-"`
 	// Open and Close bound the working day; Open < Close.
-	Open, Close TimeOfDay
+	Open  TimeOfDay `json:"open"`
+	Close TimeOfDay `json:"close"`
 	// Holidays is the country (ISO 3166 alpha-2, like "US") whose public
 	// holidays are closed, or "" for none.
-	Holidays string
+	Holidays string `json:"holidays,omitempty"`
 	// ClosedDates are further days off, in date order.
-	ClosedDates []Date
+	ClosedDates []Date `json:"closed_dates,omitempty"`
+}
+
+// MarshalJSON writes the calendar with the keys and values of the file.
+func (b BusinessHours) MarshalJSON() ([]byte, error) {
+	type plain BusinessHours // without this method
+	days := make([]string, len(b.Days))
+	for i, d := range b.Days {
+		days[i] = dayNames[d]
+	}
+	return json.Marshal(struct {
+		plain
+		Days []string `json:"days"`
+	}{plain(b), days})
 }
 
 // DayMinutes returns the length of a business day in minutes: what one "d"
@@ -140,6 +158,9 @@ type TimeOfDay int
 
 func (t TimeOfDay) String() string { return fmt.Sprintf("%02d:%02d", int(t)/60, int(t)%60) }
 
+// MarshalText writes the time as HH:MM.
+func (t TimeOfDay) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
 // Date is a calendar day, written YYYY-MM-DD.
 type Date struct {
 	Year  int
@@ -148,6 +169,9 @@ type Date struct {
 }
 
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
+
+// MarshalText writes the date as YYYY-MM-DD.
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // In returns the midnight that starts the day in loc.
 func (d Date) In(loc *time.Location) time.Time {
@@ -167,19 +191,19 @@ func (d Date) compare(e Date) int {
 // Sales holds what sales owes marketing.
 type Sales struct {
 	// FirstTouchWithin is the time from hand-off to the first touch.
-	FirstTouchWithin Span
+	FirstTouchWithin Span `json:"first_touch_within"`
 	// AcceptWithin is the time from hand-off to accepting or rejecting.
-	AcceptWithin Span
+	AcceptWithin Span `json:"accept_within"`
 	// HotLeadFirstTouchWithin is the shorter first-touch clock of a hot
 	// lead; it defaults to FirstTouchWithin.
-	HotLeadFirstTouchWithin Span
+	HotLeadFirstTouchWithin Span `json:"hot_lead_first_touch_within"`
 	// MinTouchesBeforeRecycle is how many touches a lead gets before a rep
 	// may send it back to marketing.
-	MinTouchesBeforeRecycle int
+	MinTouchesBeforeRecycle int `json:"min_touches_before_recycle"`
 	// Cadence is the follow-up plan from hand-off until contact is made;
 	// ConnectedCadence takes over once it is.
-	Cadence          []Step
-	ConnectedCadence []Step
+	Cadence          []Step `json:"cadence"`
+	ConnectedCadence []Step `json:"connected_cadence,omitempty"`
 }
 
 // Channel is the way a touch reaches a lead.
@@ -200,9 +224,9 @@ var Channels = []Channel{ChannelCall, ChannelVoicemail, ChannelEmail, ChannelSoc
 // Step is one touch of a cadence: a channel, when (from the hand-off, or
 // from the contact for the connected cadence), and the template to use.
 type Step struct {
-	Channel  Channel
-	Offset   Span
-	Template string
+	Channel  Channel `json:"channel"`
+	Offset   Span    `json:"offset"`
+	Template string  `json:"template"`
 }
 
 func (s Step) String() string {
@@ -213,23 +237,23 @@ func (s Step) String() string {
 type Marketing struct {
 	// QualifiedLeadsPerMonth is the monthly count of qualified leads
 	// handed to sales.
-	QualifiedLeadsPerMonth int
+	QualifiedLeadsPerMonth int `json:"qualified_leads_per_month"`
 	// QualifiedLeadsBySegment splits that count by lead segment; nil when
 	// not split. Its values add up to QualifiedLeadsPerMonth.
-	QualifiedLeadsBySegment map[string]int
+	QualifiedLeadsBySegment map[string]int `json:"qualified_leads_by_segment,omitempty"`
 	// MinAcceptanceRate is the share of hand-offs sales must accept (0..1);
 	// 0 sets no floor.
-	MinAcceptanceRate float64
+	MinAcceptanceRate float64 `json:"min_acceptance_rate,omitempty"`
 	// MinAverageRating is the floor of sales' review ratings (1..5); 0
 	// sets no floor.
-	MinAverageRating float64
+	MinAverageRating float64 `json:"min_average_rating,omitempty"`
 }
 
 // EscalationStep says who is told of a breached clock, and how long after
 // the breach (0m: at once).
 type EscalationStep struct {
-	After  Span
-	Notify tandem.Role
+	After  Span        `json:"after"`
+	Notify tandem.Role `json:"notify"`
 }
 
 // EscalationRoles lists the roles an escalation step may notify.
@@ -251,11 +275,11 @@ var RoutingMethods = []RoutingMethod{RoundRobin, Weighted, ByField}
 
 // Routing says how hand-offs are given to reps.
 type Routing struct {
-	Method RoutingMethod
+	Method RoutingMethod `json:"method"`
 	// Field is the lead field whose value picks the rep, for ByField.
-	Field string
+	Field string `json:"field,omitempty"`
 	// Capacity caps each rep's open leads; 0 means no cap.
-	Capacity int
+	Capacity int `json:"capacity"`
 }
 
 // Assumption is a funnel figure: either a fixed number the heads agreed, or
@@ -272,6 +296,14 @@ func (a Assumption) String() string {
 	return formatNumber(a.Value)
 }
 
+// MarshalJSON writes the assumption as in the file: a number, or "history".
+func (a Assumption) MarshalJSON() ([]byte, error) {
+	if a.History {
+		return []byte(`"history"`), nil
+	}
+	return json.Marshal(a.Value)
+}
+
 // Fixed returns a fixed assumption.
 func Fixed(v float64) Assumption { return Assumption{Value: v} }
 
@@ -283,20 +315,24 @@ type StagePair struct{ From, To string }
 
 func (p StagePair) String() string { return p.From + "_to_" + p.To }
 
+// MarshalText writes the pair as in the file, so that a map of pairs is a
+// JSON object.
+func (p StagePair) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
 // Funnel holds the funnel assumptions that the plan works back from.
 type Funnel struct {
-	AverageDealSize Assumption
+	AverageDealSize Assumption `json:"average_deal_size"`
 	// CloseRate is the share of the last path stage's predecessor
 	// (opportunity) that reaches the last path stage (customer).
-	CloseRate Assumption
+	CloseRate Assumption `json:"close_rate"`
 	// SalesCycleDays is the calendar days from hand-off to a won deal.
-	SalesCycleDays Assumption
+	SalesCycleDays Assumption `json:"sales_cycle_days"`
 	// Conversion holds the other neighbouring path stages' rates; a pair
 	// that is missing is derived from history.
-	Conversion map[StagePair]Assumption
+	Conversion map[StagePair]Assumption `json:"conversion,omitempty"`
 	// Tolerance is the relative drift of an actual from its assumption
 	// beyond which a jeopardy alert is raised (0.2: 20%).
-	Tolerance float64
+	Tolerance float64 `json:"tolerance"`
 }
 
 // DefaultTolerance is the funnel tolerance when the file gives none.
@@ -331,10 +367,10 @@ var KPIs = []KPI{KPINewCustomers, KPIRevenue, KPIOpportunities}
 // Goal is the revenue goal per period, the share of it expected from
 // marketing's leads, and the unified KPI.
 type Goal struct {
-	Period         Period
-	Revenue        float64
-	MarketingShare float64
-	UnifiedKPI     KPI
+	Period         Period  `json:"period"`
+	Revenue        float64 `json:"revenue"`
+	MarketingShare float64 `json:"marketing_share"`
+	UnifiedKPI     KPI     `json:"unified_kpi"`
 }
 
 func formatNumber(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

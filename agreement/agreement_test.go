@@ -1,6 +1,7 @@
 package agreement
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"strings"
@@ -262,6 +263,8 @@ func TestParseProblems(t *testing.T) {
 		{"alias", "name: Minimal", "name: &n Minimal\ndescription: *n", []string{`3:14: description: aliases (*n) are not allowed in an agreement file: write the value out`}},
 		{"not a number", "qualified_leads_per_month: 100", `qualified_leads_per_month: "ten"`,
 			[]string{`31:30: marketing.qualified_leads_per_month: expected a whole number, got "ten"`}},
+		{"too many leads", "qualified_leads_per_month: 100", "qualified_leads_per_month: 2000000000",
+			[]string{`31:30: marketing.qualified_leads_per_month: 2000000000 is too large (at most 1000000000)`}},
 		{"section of the wrong kind", "marketing:\n  qualified_leads_per_month: 100", "marketing: 100",
 			[]string{`30:12: marketing: expected a mapping of keys and values, got "100"`}},
 		{"one path stage", "  - name: mql\n    definition: Qualified.\n    entry: score >= 60\n  - name: sal\n    definition: Accepted.\n  - name: customer\n    definition: Signed.\n    final: true\n", "",
@@ -381,5 +384,22 @@ func TestDocExample(t *testing.T) {
 	}
 	if a.Routing.Method != ByField || a.Routing.Field != "territory" || len(a.Stages) != 8 {
 		t.Errorf("the example reads as %+v", a)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	a := defaultAgreement(t)
+	b, err := json.Marshal(a)
+	if err != nil {
+		t.Fatalf("json.Marshal(default) = %v", err)
+	}
+	for _, want := range []string{
+		`"first_touch_within":"10m"`, `"days":["mon","tue","wed","thu","fri"]`, `"open":"09:00"`,
+		`"closed_dates":["2026-12-24","2026-12-31"]`, `"conversion":{"lead_to_mql":"history","mql_to_sal":0.7`,
+		`"entry":"score \u003e= 60 and email != \"\""`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("json.Marshal(default) = %s; want it to hold %s", b, want)
+		}
 	}
 }

@@ -425,8 +425,10 @@ func (p *parser) integer(n *yaml.Node, path string, lo, hi int) (int, bool) {
 
 func rangeMessage(v, lo, hi float64) string {
 	switch {
-	case hi >= maxCount:
+	case v < lo && hi >= maxCount:
 		return fmt.Sprintf("%s is less than %s", formatNumber(v), formatNumber(lo))
+	case hi >= maxCount:
+		return fmt.Sprintf("%s is too large (at most %s)", formatNumber(v), formatNumber(hi))
 	}
 	return fmt.Sprintf("%s is not between %s and %s", formatNumber(v), formatNumber(lo), formatNumber(hi))
 }
