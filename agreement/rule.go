@@ -174,6 +174,10 @@ func (r *Rule) Eval(l *tandem.Lead) (bool, error) {
 	rn.env = env{}
 	runPool.Put(rn)
 	if err != nil {
+		var fe *file.Error
+		if errors.As(err, &fe) {
+			return false, fmt.Errorf("rule %s: %s", r.src, fe.Message)
+		}
 		return false, fmt.Errorf("rule %s: %w", r.src, err)
 	}
 	b, ok := out.(bool)
