@@ -2,8 +2,8 @@ package tandem
 
 import (
 	"fmt"
-	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -74,35 +74,54 @@ func Intake(cur *Lead, in LeadInput, lc Lifecycle, defaultSource, actor string, 
 	}
 	var changes []FieldChange
 	var stage string
-	for _, name := range slices.Sorted(maps.Keys(in.Fields)) {
-		value := in.Fields[name]
-		f, ok := LookupLeadField(name)
-		if !ok {
-			errs = append(errs, FieldError{name, "no such lead field"})
-			continue
-		}
+	set := func(f LeadField, value string) {
 		if value == "" {
-			continue
+			return
 		}
-		if name == "stage" {
+		if f.Name == "stage" {
 			if !lc.HasStage(value) {
-				errs = append(errs, FieldError{name, fmt.Sprintf("no stage %q in the agreement", value)})
+				errs = append(errs, FieldError{f.Name, fmt.Sprintf("no stage %q in the agreement", value)})
 			}
 			stage = value
-			continue
+			return
 		}
 		old := f.Get(&next)
 		if err := f.Set(&next, value); err != nil {
-			errs = append(errs, FieldError{name, err.Error()})
-			continue
+			errs = append(errs, FieldError{f.Name, err.Error()})
+			return
 		}
 		if nv := f.Get(&next); nv != old {
-			changes = append(changes, FieldChange{Field: name, From: old, To: nv})
+			changes = append(changes, FieldChange{Field: f.Name, From: old, To: nv})
+		}
+	}
+	// Fields in their fixed order, then attributes and unknown names by
+	// name: the events list changes in a stable order.
+	known := 0
+	for _, f := range LeadFields {
+		if v, ok := in.Fields[f.Name]; ok {
+			known++
+			set(f, v)
+		}
+	}
+	if known < len(in.Fields) {
+		var rest []string
+		for name := range in.Fields {
+			if _, ok := fieldRank[name]; !ok {
+				rest = append(rest, name)
+			}
+		}
+		slices.Sort(rest)
+		for _, name := range rest {
+			f, ok := LookupLeadField(name)
+			if !ok {
+				errs = append(errs, FieldError{name, "no such lead field"})
+				continue
+			}
+			set(f, in.Fields[name])
 		}
 	}
 	if cur == nil && next.Source == "" {
 		next.Source = defaultSource
-		changes = append(changes, FieldChange{Field: "source", To: defaultSource})
 	}
 	if cur != nil && next.Source != cur.Source || cur != nil && next.ExternalID != cur.ExternalID {
 		errs = append(errs, FieldError{"external_id", "source and external_id identify a lead and cannot change"})
@@ -116,6 +135,7 @@ func Intake(cur *Lead, in LeadInput, lc Lifecycle, defaultSource, actor string, 
 		}
 	}
 	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
 		return Change{}, Invalid(errs...)
 	}
 
@@ -123,16 +143,15 @@ func Intake(cur *Lead, in LeadInput, lc Lifecycle, defaultSource, actor string, 
 	if cur == nil {
 		if next.CreatedAt.IsZero() {
 			next.CreatedAt = now
-			changes = append(changes, FieldChange{Field: "created_at", To: FormatTime(now)})
 		}
 		if stage == "" {
 			stage = lc.Initial()
 		}
-		changes = append(changes, FieldChange{Field: "stage", To: stage})
+		next.Stage = stage
 		ch.Status = StatusCreated
 		var base Lead
 		ch.add(&base, Event{Type: EventCreated, OccurredAt: next.CreatedAt, Actor: actor,
-			AgreementVersion: lc.Version(), Changes: sortChanges(changes)})
+			AgreementVersion: lc.Version(), Changes: next.FieldValues()})
 	} else {
 		base := cur.Clone()
 		ch.Lead = base
@@ -202,13 +221,20 @@ func (ch *Change) advance(lc Lifecycle, at time.Time) {
 	}
 }
 
-func sortChanges(cs []FieldChange) []FieldChange {
-	order := make(map[string]int, len(LeadFields))
+// fieldRank orders fields as LeadFields lists them; attributes come after.
+var fieldRank = func() map[string]int {
+	m := make(map[string]int, len(LeadFields))
 	for i, f := range LeadFields {
-		order[f.Name] = i
+		m[f.Name] = i
 	}
+	return m
+}()
+
+// SortChanges puts changes in the order of [LeadFields], attributes last
+// by name, and returns them.
+func SortChanges(cs []FieldChange) []FieldChange {
 	rank := func(n string) int {
-		if r, ok := order[n]; ok {
+		if r, ok := fieldRank[n]; ok {
 			return r
 		}
 		return len(LeadFields)
@@ -217,12 +243,7 @@ func sortChanges(cs []FieldChange) []FieldChange {
 		if ra, rb := rank(a.Field), rank(b.Field); ra != rb {
 			return ra - rb
 		}
-		if a.Field < b.Field {
-			return -1
-		} else if a.Field > b.Field {
-			return 1
-		}
-		return 0
+		return strings.Compare(a.Field, b.Field)
 	})
 	return cs
 }

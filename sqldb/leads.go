@@ -266,10 +266,103 @@ var eventColumns = []column{
 	{"actor", "text"}, {"reason", "text"}, {"agreement_version", "integer"}, {"data", "text"},
 }
 
-// eventData is what an event keeps in its data column.
+// eventData is what an event keeps in its data column: the new value of
+// each field it sets, the old value of each field it changes, and the rule
+// that fired. Keyed by field, it is half the size of a list of changes.
 type eventData struct {
-	Changes []tandem.FieldChange `json:"changes,omitempty"`
-	Rule    string               `json:"rule,omitempty"`
+	To   map[string]string `json:"to,omitempty"`
+	From map[string]string `json:"from,omitempty"`
+	Rule string            `json:"rule,omitempty"`
+}
+
+// encodeEventData writes an event's data as eventData's JSON. It is written
+// by hand because it runs for every event of every batch, and
+// encoding/json's maps (sorted keys, reflection) cost more than the insert.
+func encodeEventData(e *tandem.Event) string {
+	b := make([]byte, 0, 64+48*len(e.Changes))
+	b = append(b, '{')
+	sep := false
+	if len(e.Changes) > 0 {
+		b = append(b, `"to":{`...)
+		for i, c := range e.Changes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, c.Field)
+			b = append(b, ':')
+			b = appendJSONString(b, c.To)
+		}
+		b = append(b, '}')
+		sep = true
+	}
+	first := true
+	for _, c := range e.Changes {
+		if c.From == "" {
+			continue
+		}
+		if first {
+			if sep {
+				b = append(b, ',')
+			}
+			b = append(b, `"from":{`...)
+			first, sep = false, true
+		} else {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, c.Field)
+		b = append(b, ':')
+		b = appendJSONString(b, c.From)
+	}
+	if !first {
+		b = append(b, '}')
+	}
+	if e.Rule != "" {
+		if sep {
+			b = append(b, ',')
+		}
+		b = append(b, `"rule":`...)
+		b = appendJSONString(b, e.Rule)
+	}
+	return string(append(b, '}'))
+}
+
+// appendJSONString appends s as a JSON string. Lead values are valid UTF-8
+// (tandem.LeadField.Set checks), so only quotes, backslashes and control
+// characters need escaping.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\r':
+			b = append(b, '\\', 'r')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func (d eventData) changes() []tandem.FieldChange {
+	cs := make([]tandem.FieldChange, 0, len(d.To))
+	for f, to := range d.To {
+		cs = append(cs, tandem.FieldChange{Field: f, From: d.From[f], To: to})
+	}
+	return tandem.SortChanges(cs)
 }
 
 // appendEvents writes events to the ledger, recorded now.
@@ -279,11 +372,7 @@ func (tx *Tx) appendEvents(ctx context.Context, events []tandem.Event) error {
 	}
 	rows := make([][]any, len(events))
 	for i, e := range events {
-		data, err := json.Marshal(eventData{Changes: e.Changes, Rule: e.Rule})
-		if err != nil {
-			return err
-		}
-		rows[i] = []any{e.LeadID, e.Type, e.OccurredAt, tx.Now, e.Actor, e.Reason, e.AgreementVersion, string(data)}
+		rows[i] = []any{e.LeadID, e.Type, e.OccurredAt, tx.Now, e.Actor, e.Reason, e.AgreementVersion, encodeEventData(&e)}
 	}
 	return tx.db.d.bulkInsert(ctx, tx, "events", eventColumns, rows)
 }
@@ -424,7 +513,7 @@ func (tx *Tx) events(ctx context.Context, cond string, args ...any) ([]tandem.Ev
 		if err := json.Unmarshal([]byte(data), &d); err != nil {
 			return nil, fmt.Errorf("event %d data: %w", e.ID, err)
 		}
-		e.Changes, e.Rule = d.Changes, d.Rule
+		e.Changes, e.Rule = d.changes(), d.Rule
 		events = append(events, e)
 	}
 	return events, rows.Err()

@@ -26,7 +26,7 @@ func openSQLite(path string) (write, read *sql.DB, err error) {
 		return nil, nil, fmt.Errorf("empty database path")
 	}
 	const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	write, err = sql.Open("sqlite", path+"?"+pragmas+"&_txlock=immediate")
+	write, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=cache_size(-131072)&_pragma=wal_autocheckpoint(20000)&_pragma=mmap_size(1073741824)&_txlock=immediate")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -73,33 +73,35 @@ func (sqlite) reserveLeadIDs(ctx context.Context, tx *Tx, n int) (int64, error) 
 	return last + 1, nil
 }
 
+// questionMarks returns "(?, ?, ...)" for k values.
+func questionMarks(k int) string {
+	return "(" + strings.Repeat("?, ", k-1) + "?)"
+}
+
+// bulkInsert writes multi-row INSERTs with positional "?" parameters (see
+// keyIn for why not "$N").
 func (d sqlite) bulkInsert(ctx context.Context, tx *Tx, table string, cols []column, rows [][]any) error {
-	per := max(1, min(256, 30000/len(cols)))
-	for len(rows) > 0 {
-		chunk := rows[:min(per, len(rows))]
-		rows = rows[len(chunk):]
-		var b strings.Builder
-		fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", table, columnNames(cols))
-		args := make([]any, 0, len(chunk)*len(cols))
-		for i, row := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(placeholders(len(args)+1, len(cols)))
-			for _, v := range row {
-				if t, ok := v.(time.Time); ok {
-					v = d.timeArg(t)
-				}
-				args = append(args, v)
+	stmt, err := tx.PrepareContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", table, columnNames(cols), questionMarks(len(cols))))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, row := range rows {
+		for i, v := range row {
+			if t, ok := v.(time.Time); ok {
+				row[i] = d.timeArg(t)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		if _, err := stmt.ExecContext(ctx, row...); err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
 		}
 	}
 	return nil
 }
 
+// keyIn uses positional "?" parameters: SQLite looks "$N" names up in a
+// list, which makes a statement with thousands of them quadratic. The
+// condition must therefore be the only parameterised part of its query.
 func (sqlite) keyIn(a, b string, pairs [][2]string, n int) (string, []any) {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "(%s, %s) IN (VALUES ", a, b)
@@ -108,7 +110,7 @@ func (sqlite) keyIn(a, b string, pairs [][2]string, n int) (string, []any) {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString(placeholders(n+2*i, 2))
+		sb.WriteString("(?, ?)")
 		args = append(args, p[0], p[1])
 	}
 	sb.WriteByte(')')

@@ -19,6 +19,10 @@ import (
 var epoch = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 
 func open(t *testing.T, b sqldbtest.Backend) (*sqldb.DB, *clock.Fake) {
+	return openB(t, b)
+}
+
+func openB(t testing.TB, b sqldbtest.Backend) (*sqldb.DB, *clock.Fake) {
 	t.Helper()
 	clk := clock.NewFake(epoch)
 	db, err := sqldb.Open(context.Background(), b.DSN, sqldb.Options{Clock: clk})
@@ -291,7 +295,7 @@ func TestLeadsFilterAndPage(t *testing.T) {
 	})
 }
 
-func signDefault(t *testing.T, db *sqldb.DB, body string) tandem.AgreementVersion {
+func signDefault(t testing.TB, db *sqldb.DB, body string) tandem.AgreementVersion {
 	t.Helper()
 	ctx := context.Background()
 	for _, u := range []tandem.User{{Email: "mia@example.com", Role: tandem.RoleMarketingHead}, {Email: "sam@example.com", Role: tandem.RoleSalesHead}} {

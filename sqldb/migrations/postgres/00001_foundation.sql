@@ -70,9 +70,6 @@ CREATE TABLE leads (
 CREATE UNIQUE INDEX leads_source_external_id ON leads (source, external_id) WHERE external_id <> '';
 CREATE INDEX leads_stage ON leads (stage);
 CREATE INDEX leads_origin ON leads (origin);
-CREATE INDEX leads_campaign ON leads (campaign);
-CREATE INDEX leads_owner_id ON leads (owner_id);
-CREATE INDEX leads_created_at ON leads (created_at);
 
 -- The ledger. Rows are only ever inserted.
 CREATE TABLE events (
@@ -87,7 +84,6 @@ CREATE TABLE events (
     data              TEXT NOT NULL
 );
 CREATE INDEX events_lead_id ON events (lead_id, id);
-CREATE INDEX events_occurred_at ON events (occurred_at);
 
 -- +goose StatementBegin
 CREATE FUNCTION events_append_only() RETURNS trigger AS $$
