@@ -31,6 +31,11 @@ type Lifecycle interface {
 // are left as they are on an existing lead.
 type LeadInput struct {
 	Fields map[string]string
+	// Initial holds values for a lead the input creates, under its Fields:
+	// an import's constants and defaults, which must never change a lead
+	// that exists (re-importing a file of MQLs must not move a customer
+	// back to mql).
+	Initial map[string]string
 	// Reason explains a stage the input sets on an existing lead.
 	Reason string
 }
@@ -67,6 +72,18 @@ func (in *LeadInput) Key(defaultSource string) (source, externalID string) {
 // created_at, so imported history keeps its dates), and then applies the
 // lifecycle's entry rules. It returns an EINVALID error naming each bad field.
 func Intake(cur *Lead, in LeadInput, lc Lifecycle, defaultSource, actor string, now time.Time) (Change, error) {
+	if cur == nil && len(in.Initial) > 0 {
+		fields := make(map[string]string, len(in.Fields)+len(in.Initial))
+		for k, v := range in.Initial {
+			fields[k] = v
+		}
+		for k, v := range in.Fields {
+			if v != "" || fields[k] == "" {
+				fields[k] = v
+			}
+		}
+		in.Fields = fields
+	}
 	var errs []FieldError
 	var next Lead
 	if cur != nil {

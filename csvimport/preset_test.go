@@ -176,7 +176,7 @@ func TestOlistFile(t *testing.T) {
 			t.Errorf("line %d: external_id %q is not a new 32-hex id", row.Line, f["external_id"])
 		}
 		ids[f["external_id"]] = true
-		if f["source"] != "olist" || f["stage"] != "mql" || len(f["created_at"]) != len("2018-02-01T00:00:00Z") || f["attributes.landing_page_id"] == "" {
+		if f["source"] != "olist" || row.Initial["stage"] != "mql" || len(f["created_at"]) != len("2018-02-01T00:00:00Z") || f["attributes.landing_page_id"] == "" {
 			t.Errorf("line %d: fields %v", row.Line, f)
 		}
 		if row.Line != rows+1 {

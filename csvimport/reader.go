@@ -26,6 +26,11 @@ type Row struct {
 	// Fields holds the target fields by name; a field whose cell is empty
 	// is left out, so that a re-import never clears a value.
 	Fields map[string]string
+	// Initial holds the mapping's constants and the defaults of absent
+	// columns: values for a record that creates something, which never
+	// change what exists (tandem.LeadInput.Initial). The constant source,
+	// which identifies a lead, is in Fields.
+	Initial map[string]string
 	// Record is the record as read, one string per column.
 	Record []string
 }
@@ -348,12 +353,19 @@ func (r *Reader) convert(line int, rec []string) (Row, error) {
 	bad := func(col int, format string, args ...any) (Row, error) {
 		return Row{}, &RowError{Line: line, Column: strings.TrimSpace(r.header[col]), Record: rec, Reason: fmt.Sprintf(format, args...)}
 	}
-	fields := make(map[string]string, len(r.fields)+len(r.attrs)+len(r.plan.consts))
+	fields := make(map[string]string, len(r.fields)+len(r.attrs)+1)
+	var initial map[string]string
+	setInitial := func(target, v string) {
+		if initial == nil {
+			initial = make(map[string]string, len(r.plan.consts)+1)
+		}
+		initial[target] = v
+	}
 	for i := range r.fields {
 		f := &r.fields[i]
 		if f.col < 0 {
 			if f.deflt != "" {
-				fields[f.Target] = f.deflt
+				setInitial(f.Target, f.deflt)
 			}
 			continue
 		}
@@ -361,11 +373,14 @@ func (r *Reader) convert(line int, rec []string) (Row, error) {
 		if reason := badText(cell); reason != "" {
 			return bad(f.col, "%s", reason)
 		}
-		v, err := f.convert(strings.TrimSpace(cell), r.plan.loc)
+		cell = strings.TrimSpace(cell)
+		v, err := f.convert(cell, r.plan.loc)
 		if err != nil {
 			return bad(f.col, "%v", err)
 		}
-		if v != "" {
+		if cell == "" && v != "" {
+			setInitial(f.Target, v) // the default of an empty cell
+		} else if v != "" {
 			fields[f.Target] = v
 		}
 	}
@@ -379,11 +394,16 @@ func (r *Reader) convert(line int, rec []string) (Row, error) {
 		}
 	}
 	for _, c := range r.plan.consts {
-		if _, ok := fields[c.Target]; !ok {
+		if _, ok := fields[c.Target]; ok {
+			continue
+		}
+		if c.Target == "source" {
 			fields[c.Target] = c.Value
+		} else {
+			setInitial(c.Target, c.Value)
 		}
 	}
-	return Row{Line: line, Fields: fields, Record: rec}, nil
+	return Row{Line: line, Fields: fields, Initial: initial, Record: rec}, nil
 }
 
 // badText says why a cell cannot be a value, or "".

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"maps"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -59,7 +60,15 @@ func readAll(t testing.TB, r *Reader) (items []item, fatal error) {
 		case err != nil:
 			return items, err
 		default:
-			items = append(items, item{Line: row.Line, Fields: row.Fields, Record: row.Record})
+			// Fields here are what a new record gets: constants and
+			// defaults (row.Initial) included. TestInitial checks apart.
+			fields := maps.Clone(row.Fields)
+			for k, v := range row.Initial {
+				if _, ok := fields[k]; !ok {
+					fields[k] = v
+				}
+			}
+			items = append(items, item{Line: row.Line, Fields: fields, Record: row.Record})
 		}
 	}
 	t.Fatal("Next never ends")
@@ -515,5 +524,44 @@ func TestRowErrorMessage(t *testing.T) {
 		if got := tt.e.Error(); got != tt.want {
 			t.Errorf("%+v.Error() = %q; want %q", tt.e, got, tt.want)
 		}
+	}
+}
+
+// TestInitial checks that constants and defaults are values for a new
+// record only (Row.Initial), so a re-import never moves a lead back, while
+// the constant source, which identifies a lead, stays in Fields.
+func TestInitial(t *testing.T) {
+	m, err := ParseMapping("m.yaml", []byte(`kind: leads
+source: web
+fields:
+  external_id: ID
+  stage: {column: Stage, default: lead}
+constants:
+  attributes.batch: "7"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReader(strings.NewReader("ID,Stage\n1,\n2,mql\n"), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Row
+	for {
+		row, err := r.Next()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		row.Record = nil
+		got = append(got, row)
+	}
+	want := []Row{
+		{Line: 2, Fields: map[string]string{"source": "web", "external_id": "1"}, Initial: map[string]string{"stage": "lead", "attributes.batch": "7"}},
+		{Line: 3, Fields: map[string]string{"source": "web", "external_id": "2", "stage": "mql"}, Initial: map[string]string{"attributes.batch": "7"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 }

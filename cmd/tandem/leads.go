@@ -1,0 +1,160 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"github.com/tandemhq/tandem"
+)
+
+func parseID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, &exitStatus{exitUsage, fmt.Errorf("%q is not a lead id", s)}
+	}
+	return id, nil
+}
+
+func (m *Main) leadCommand() *cobra.Command {
+	c := &cobra.Command{Use: "lead", Short: "Look at and move leads"}
+	var format string
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a lead as JSON",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			id, err := parseID(args[0])
+			if err != nil {
+				return err
+			}
+			db, err := m.open(c.Context())
+			if err != nil {
+				return err
+			}
+			l, err := db.Lead(c.Context(), id)
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(m.Stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(l)
+		},
+	}
+	history := &cobra.Command{
+		Use:   "history ID",
+		Short: "Show a lead's ledger: every change, who made it, when and why",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			id, err := parseID(args[0])
+			if err != nil {
+				return err
+			}
+			db, err := m.open(c.Context())
+			if err != nil {
+				return err
+			}
+			events, err := db.LeadEvents(c.Context(), id)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				enc := json.NewEncoder(m.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(events)
+			}
+			tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "OCCURRED\tRECORDED\tEVENT\tBY\tWHAT\tWHY")
+			for _, e := range events {
+				why := e.Reason
+				if e.Rule != "" {
+					why = "rule " + e.Rule
+				}
+				if e.AgreementVersion > 0 {
+					why = strings.TrimSpace(why + fmt.Sprintf(" (agreement v%d)", e.AgreementVersion))
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.OccurredAt.Format("2006-01-02 15:04"), e.RecordedAt.Format("2006-01-02 15:04"),
+					e.Type, e.Actor, describeChanges(e.Changes), why)
+			}
+			return tw.Flush()
+		},
+	}
+	history.Flags().StringVar(&format, "format", "table", "table or json")
+	var reason, as string
+	move := &cobra.Command{
+		Use:   "move ID STAGE --reason TEXT",
+		Short: "Move a lead to a stage by hand (the agreement must allow the move)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(c *cobra.Command, args []string) error {
+			id, err := parseID(args[0])
+			if err != nil {
+				return err
+			}
+			db, err := m.open(c.Context())
+			if err != nil {
+				return err
+			}
+			who := "cli"
+			if as != "" {
+				u, err := db.UserByEmail(c.Context(), as)
+				if err != nil {
+					return err
+				}
+				who = "user:" + u.Email
+			}
+			l, err := db.MoveLead(c.Context(), id, args[1], reason, who)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(m.Stdout, "lead %d is now %s\n", l.ID, l.Stage)
+			return nil
+		},
+	}
+	move.Flags().StringVar(&reason, "reason", "", "why the lead moves (required)")
+	move.Flags().StringVar(&as, "as", "", "the email of the user making the move")
+	c.AddCommand(show, history, move)
+	return c
+}
+
+func describeChanges(cs []tandem.FieldChange) string {
+	parts := make([]string, 0, len(cs))
+	for _, c := range cs {
+		if c.From == "" {
+			parts = append(parts, fmt.Sprintf("%s=%q", c.Field, c.To))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s %q→%q", c.Field, c.From, c.To))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func (m *Main) ledgerCommand() *cobra.Command {
+	c := &cobra.Command{Use: "ledger", Short: "Check the ledger"}
+	verify := &cobra.Command{
+		Use:   "verify",
+		Short: "Replay every lead's events and check they give the stored lead",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			db, err := m.open(c.Context())
+			if err != nil {
+				return err
+			}
+			n, bad, err := db.VerifyLedger(c.Context(), func(id int64, diff string) {
+				fmt.Fprintf(m.Stdout, "lead %d: the ledger replays to a different lead: %s\n", id, diff)
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(m.Stdout, "%d leads checked, %d differ from their ledger\n", n, bad)
+			if bad > 0 {
+				return &exitStatus{exitError, nil}
+			}
+			return nil
+		},
+	}
+	c.AddCommand(verify)
+	return c
+}

@@ -1,0 +1,143 @@
+// Command tandem runs Tandem: the system of record for the agreement between
+// a company's marketing and sales teams. See README.md and docs/.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/sqldb"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Clock: clock.Real{}}
+	os.Exit(m.Run(ctx, os.Args[1:]))
+}
+
+// Main is the program, with everything it reads from the outside world as a
+// field, so tests run the whole command in-process.
+type Main struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Clock          tandem.Clock
+
+	// Config, read once from flags and the environment.
+	DBPath string
+
+	db *sqldb.DB
+}
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitError = 1 // the command failed, or found problems
+	exitUsage = 2 // the command line is wrong
+)
+
+// exitError carries an exit status through cobra.
+type exitStatus struct {
+	code int
+	err  error
+}
+
+func (e *exitStatus) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+
+// Run runs the command line args and returns the exit status.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	root := m.commands()
+	root.SetArgs(args)
+	root.SetIn(m.Stdin)
+	root.SetOut(m.Stdout)
+	root.SetErr(m.Stderr)
+	err := root.ExecuteContext(ctx)
+	if m.db != nil {
+		m.db.Close()
+		m.db = nil
+	}
+	if err == nil {
+		return exitOK
+	}
+	code := exitError
+	if es, ok := err.(*exitStatus); ok {
+		code = es.code
+		err = es.err
+	} else if isUsage(err) {
+		code = exitUsage
+	}
+	if err != nil {
+		fmt.Fprintln(m.Stderr, "tandem: "+message(err))
+	}
+	return code
+}
+
+// message is what a user sees of an error: the domain message of an
+// *tandem.Error, the whole chain otherwise (this is a local command line,
+// not a network service, so internal detail helps more than it leaks).
+func message(err error) string {
+	if tandem.ErrorCode(err) != tandem.EINTERNAL {
+		return tandem.ErrorMessage(err)
+	}
+	return err.Error()
+}
+
+func (m *Main) commands() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "tandem",
+		Short:         "Tandem runs the agreement between marketing and sales",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	dbDefault := m.Getenv("TANDEM_DB")
+	if dbDefault == "" {
+		dbDefault = "tandem.db"
+	}
+	root.PersistentFlags().StringVar(&m.DBPath, "db", dbDefault, "database: a SQLite file or a postgres:// URL (env TANDEM_DB)")
+	root.AddCommand(m.serveCommand(), m.agreementCommand(), m.userCommand(), m.tokenCommand(),
+		m.importCommand(), m.leadCommand(), m.ledgerCommand())
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &exitStatus{exitUsage, err} })
+	return root
+}
+
+func isUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "accepts ", "requires at least", "required flag", "invalid argument"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// open connects to the configured database once per run.
+func (m *Main) open(ctx context.Context) (*sqldb.DB, error) {
+	if m.db != nil {
+		return m.db, nil
+	}
+	db, err := sqldb.Open(ctx, m.DBPath, sqldb.Options{Clock: m.Clock, Logger: m.logger()})
+	if err != nil {
+		return nil, err
+	}
+	m.db = db
+	return db, nil
+}
+
+func (m *Main) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
