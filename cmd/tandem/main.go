@@ -109,7 +109,7 @@ func (m *Main) commands() *cobra.Command {
 		dbDefault = "tandem.db"
 	}
 	root.PersistentFlags().StringVar(&m.DBPath, "db", dbDefault, "database: a SQLite file or a postgres:// URL (env TANDEM_DB)")
-	root.AddCommand(m.serveCommand(), m.agreementCommand(), m.userCommand(), m.tokenCommand(),
+	root.AddCommand(m.demoCommand(), m.serveCommand(), m.agreementCommand(), m.userCommand(), m.tokenCommand(),
 		m.importCommand(), m.leadCommand(), m.ledgerCommand())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &exitStatus{exitUsage, err} })
 	return root
