@@ -89,7 +89,7 @@ func Intake(cur *Lead, in LeadInput, lc Lifecycle, defaultSource, actor string, 
 	if cur != nil {
 		next = cur.Clone()
 	}
-	var changes []FieldChange
+	changes := make([]FieldChange, 0, len(in.Fields))
 	var stage string
 	set := func(f LeadField, value string) {
 		if value == "" {

@@ -318,7 +318,7 @@ func (l Lead) Clone() Lead {
 // FieldValues returns every non-empty field of l by name, attributes
 // included, in a stable order.
 func (l *Lead) FieldValues() []FieldChange {
-	var out []FieldChange
+	out := make([]FieldChange, 0, len(LeadFields)+len(l.Attributes))
 	for _, f := range LeadFields {
 		if v := f.Get(l); v != "" && !(f.Name == "score" && v == "0") {
 			out = append(out, FieldChange{Field: f.Name, To: v})
