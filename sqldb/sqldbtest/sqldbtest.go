@@ -88,3 +88,13 @@ func redact(dsn string) string {
 	}
 	return "(unparseable)"
 }
+
+// Fresh returns a new, empty database on the same kind of backend as b: a
+// new SQLite file, or a new PostgreSQL schema.
+func Fresh(t testing.TB, b Backend) string {
+	t.Helper()
+	if b.Name == "postgres" {
+		return NewSchema(t, os.Getenv(EnvPostgres))
+	}
+	return filepath.Join(t.TempDir(), "tandem.db")
+}
