@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Lifecycle is the stage part of the agreement in force: which stages exist,
@@ -143,12 +144,15 @@ func Intake(cur *Lead, in LeadInput, lc Lifecycle, defaultSource, actor string, 
 	if cur != nil && next.Source != cur.Source || cur != nil && next.ExternalID != cur.ExternalID {
 		errs = append(errs, FieldError{"external_id", "source and external_id identify a lead and cannot change"})
 	}
-	if cur == nil && next.CreatedAt.After(now.Add(24*time.Hour)) {
+	if next.CreatedAt.After(now.Add(24*time.Hour)) && (cur == nil || !next.CreatedAt.Equal(cur.CreatedAt)) {
 		errs = append(errs, FieldError{"created_at", "is in the future"})
 	}
 	if cur != nil && stage != "" && stage != cur.Stage {
 		if err := lc.CanMove(cur.Stage, stage); err != nil {
 			errs = append(errs, FieldError{"stage", err.Error()})
+		}
+		if err := checkText(in.Reason); err != nil {
+			errs = append(errs, FieldError{"reason", err.Error()})
 		}
 	}
 	if len(errs) > 0 {
@@ -199,6 +203,8 @@ func Move(cur Lead, to, reason string, lc Lifecycle, actor string, now time.Time
 	switch {
 	case reason == "":
 		return Change{}, Invalid(FieldError{"reason", "a manual stage change needs a reason"})
+	case checkText(reason) != nil:
+		return Change{}, Invalid(FieldError{"reason", checkText(reason).Error()})
 	case !lc.HasStage(to):
 		return Change{}, Invalid(FieldError{"stage", fmt.Sprintf("no stage %q in the agreement", to)})
 	case to == cur.Stage:
@@ -211,6 +217,20 @@ func Move(cur Lead, to, reason string, lc Lifecycle, actor string, now time.Time
 	ch.add(&ch.Lead, Event{Type: EventStageChanged, OccurredAt: now, Actor: actor, Reason: reason,
 		AgreementVersion: lc.Version(), Changes: []FieldChange{{Field: "stage", From: cur.Stage, To: to}}})
 	return ch, nil
+}
+
+// checkText says why s cannot be kept in the ledger as free text (a
+// reason), or returns nil: the same rules as a lead's text fields.
+func checkText(s string) error {
+	switch {
+	case !utf8.ValidString(s):
+		return fmt.Errorf("not valid UTF-8")
+	case strings.IndexByte(s, 0) >= 0:
+		return fmt.Errorf("contains a NUL byte")
+	case utf8.RuneCountInString(s) > MaxTextLen:
+		return fmt.Errorf("longer than %d characters", MaxTextLen)
+	}
+	return nil
 }
 
 // add applies e to l and keeps it; the events must replay to the lead.

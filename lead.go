@@ -298,7 +298,14 @@ func ParseTime(s string) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			// Both databases keep microseconds; so does the ledger.
-			return t.UTC().Truncate(time.Microsecond), nil
+			t = t.UTC().Truncate(time.Microsecond)
+			// An offset can push a time out of the years RFC 3339 writes,
+			// and the zero time means "no time": neither could be read
+			// back from the ledger as the same value.
+			if t.IsZero() || t.Year() < 1 || t.Year() > 9999 {
+				return time.Time{}, fmt.Errorf("%q is out of range (want a year between 1 and 9999)", s)
+			}
+			return t, nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time (want RFC 3339, like 2026-11-22T09:30:00Z, or a date, like 2026-11-22)", s)
