@@ -75,6 +75,11 @@ func (m *Main) importLeads(ctx context.Context, o importOptions) error {
 	}
 	r, err := csvimport.NewReader(f, mapping)
 	if err != nil {
+		// message prints only a domain error's own text, so the file name
+		// goes into that text rather than around it.
+		if code := tandem.ErrorCode(err); code != tandem.EINTERNAL {
+			return tandem.Errorf(code, "%s: %s", o.file, tandem.ErrorMessage(err))
+		}
 		return fmt.Errorf("%s: %w", o.file, err)
 	}
 	db, err := m.open(ctx)
