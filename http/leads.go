@@ -77,7 +77,17 @@ func (s *Server) postLeads(w http.ResponseWriter, r *http.Request) error {
 			good = append(good, in)
 		}
 	}
-	dryRun := r.URL.Query().Get("dry_run") == "true"
+	// A misspelt or misread dry run must not write: refuse what we do not
+	// understand.
+	var dryRun bool
+	for name, vs := range r.URL.Query() {
+		if name != "dry_run" {
+			return tandem.Invalid(tandem.FieldError{Field: name, Message: "not a parameter of this request (dry_run)"})
+		}
+		if dryRun, err = strconv.ParseBool(vs[len(vs)-1]); err != nil {
+			return tandem.Invalid(tandem.FieldError{Field: name, Message: fmt.Sprintf("%q is not true or false", vs[len(vs)-1])})
+		}
+	}
 	rs, err := s.DB.IntakeLeads(r.Context(), good, sqldb.IntakeOptions{DefaultSource: "api", Actor: actor(r), DryRun: dryRun})
 	if err != nil {
 		return err
@@ -138,12 +148,26 @@ func malformed(err error) error {
 // numbers, booleans or null (no value); "attributes" is an object of
 // strings. Anything else names the field that is wrong.
 func leadInput(raw json.RawMessage) (tandem.LeadInput, error) {
+	if kind := jsonKind(raw); kind != "an object" {
+		// json.Unmarshal would take null for an empty lead, and name Go
+		// types in its errors.
+		return tandem.LeadInput{}, tandem.Errorf(tandem.EMALFORMED, "a lead must be a JSON object, not %s", kind)
+	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &obj); err != nil {
 		return tandem.LeadInput{}, malformed(err)
 	}
 	in := tandem.LeadInput{Fields: make(map[string]string, len(obj))}
 	var errs []tandem.FieldError
+	// An attribute may come as "attributes.KEY" and inside "attributes";
+	// both at once would make the value depend on map order.
+	setField := func(name, value string) {
+		if _, dup := in.Fields[name]; dup {
+			errs = append(errs, tandem.FieldError{Field: name, Message: "given twice, on its own and inside \"attributes\""})
+			return
+		}
+		in.Fields[name] = value
+	}
 	for name, v := range obj {
 		if name == "attributes" {
 			var attrs map[string]json.RawMessage
@@ -157,7 +181,7 @@ func leadInput(raw json.RawMessage) (tandem.LeadInput, error) {
 					errs = append(errs, tandem.FieldError{Field: tandem.AttributePrefix + k, Message: err.Error()})
 					continue
 				}
-				in.Fields[tandem.AttributePrefix+k] = s
+				setField(tandem.AttributePrefix+k, s)
 			}
 			continue
 		}
@@ -174,13 +198,34 @@ func leadInput(raw json.RawMessage) (tandem.LeadInput, error) {
 			errs = append(errs, tandem.FieldError{Field: name, Message: err.Error()})
 			continue
 		}
-		in.Fields[name] = s
+		setField(name, s)
 	}
 	if len(errs) > 0 {
 		slices.SortFunc(errs, func(a, b tandem.FieldError) int { return strings.Compare(a.Field, b.Field) })
 		return in, tandem.Invalid(errs...)
 	}
 	return in, nil
+}
+
+// jsonKind names the kind of a JSON value by its first byte.
+func jsonKind(v json.RawMessage) string {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return "nothing"
+	}
+	switch v[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	case '"':
+		return "a string"
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "a number"
 }
 
 func scalar(v json.RawMessage) (string, error) {
@@ -362,6 +407,9 @@ func decodeStrict(body io.Reader, v any) error {
 			return tandem.Errorf(tandem.EMALFORMED, "the body is empty: send a JSON object")
 		}
 		return malformed(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return tandem.Errorf(tandem.EMALFORMED, "the body holds more than one JSON object")
 	}
 	return nil
 }
