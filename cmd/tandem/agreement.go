@@ -218,7 +218,7 @@ func (m *Main) readAgreement(file string) (*agreement.Agreement, error) {
 
 // summary is the one line `agreement check` prints for a valid file.
 func summary(a *agreement.Agreement) string {
-	return fmt.Sprintf("%q: %d stages; cadence of %d steps, first touch within %s; %d qualified leads a month; revenue goal %s a %s, %.0f%% from marketing; unified KPI %s",
+	return fmt.Sprintf("%q: %d stages; %d-step cadence, first touch within %s; %d qualified leads a month; revenue goal %s a %s, %.0f%% from marketing; unified KPI %s",
 		a.Name, len(a.Stages), len(a.Sales.Cadence), a.Sales.FirstTouchWithin, a.Marketing.QualifiedLeadsPerMonth,
 		strconv.FormatFloat(a.Goal.Revenue, 'f', -1, 64), a.Goal.Period, a.Goal.MarketingShare*100, a.Goal.UnifiedKPI)
 }

@@ -100,7 +100,7 @@ func TestAgreementFiles(t *testing.T) {
 	tandemCmd(t, clk, dsn, "agreement", "init", "-").want(t, "agreement init -", 0, string(agreement.Default()), "")
 
 	tandemCmd(t, clk, dsn, "agreement", "check", file).want(t, "agreement check", 0,
-		file+`: ok: "Sales and marketing agreement": 8 stages; cadence of 8 steps, first touch within 10m; 400 qualified leads a month; revenue goal 1200000 a quarter, 60% from marketing; unified KPI new_customers`+"\n", "")
+		file+`: ok: "Sales and marketing agreement": 8 stages; 8-step cadence, first touch within 10m; 400 qualified leads a month; revenue goal 1200000 a quarter, 60% from marketing; unified KPI new_customers`+"\n", "")
 
 	const broken = "testdata/broken.yaml"
 	tandemCmd(t, clk, dsn, "agreement", "check", broken).want(t, "agreement check "+broken, 1,
