@@ -119,9 +119,9 @@ func (m *Main) agreementCommand() *cobra.Command {
 		Short: "Sign an agreement version as a marketing head or a sales head",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			n, err := strconv.Atoi(args[0])
-			if err != nil || n <= 0 {
-				return &exitStatus{exitUsage, fmt.Errorf("%q is not an agreement version number", args[0])}
+			n, err := parseVersion(args[0])
+			if err != nil {
+				return err
 			}
 			db, err := m.open(c.Context())
 			if err != nil {
@@ -180,9 +180,9 @@ func (m *Main) agreementCommand() *cobra.Command {
 		Short: "Print a stored agreement version's file",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			n, err := strconv.Atoi(args[0])
-			if err != nil || n <= 0 {
-				return &exitStatus{exitUsage, fmt.Errorf("%q is not an agreement version number", args[0])}
+			n, err := parseVersion(args[0])
+			if err != nil {
+				return err
 			}
 			db, err := m.open(c.Context())
 			if err != nil {
@@ -221,4 +221,12 @@ func summary(a *agreement.Agreement) string {
 	return fmt.Sprintf("%q: %d stages; %d-step cadence, first touch within %s; %d qualified leads a month; revenue goal %s a %s, %.0f%% from marketing; unified KPI %s",
 		a.Name, len(a.Stages), len(a.Sales.Cadence), a.Sales.FirstTouchWithin, a.Marketing.QualifiedLeadsPerMonth,
 		strconv.FormatFloat(a.Goal.Revenue, 'f', -1, 64), a.Goal.Period, a.Goal.MarketingShare*100, a.Goal.UnifiedKPI)
+}
+
+func parseVersion(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, &exitStatus{exitUsage, fmt.Errorf("%q is not an agreement version number", s)}
+	}
+	return n, nil
 }
