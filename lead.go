@@ -109,6 +109,7 @@ type LeadField struct {
 // Limits on lead values.
 const (
 	MaxTextLen      = 1000
+	MaxKeyBytes     = 255 // source, external_id and origin, which indexes hold
 	MaxAttributes   = 100
 	MaxAttributeKey = 64
 	maxScore        = 1_000_000
@@ -231,6 +232,9 @@ func (f LeadField) Set(l *Lead, value string) error {
 		if utf8.RuneCountInString(value) > MaxTextLen {
 			return fmt.Errorf("longer than %d characters", MaxTextLen)
 		}
+		if (f.Name == "source" || f.Name == "external_id" || f.Name == "origin") && len(value) > MaxKeyBytes {
+			return fmt.Errorf("longer than %d bytes", MaxKeyBytes)
+		}
 		if f.Name == "email" && value != "" && !plausibleEmail(value) {
 			return fmt.Errorf("%q is not an email address", value)
 		}
@@ -314,6 +318,13 @@ func ParseTime(s string) (time.Time, error) {
 func plausibleEmail(s string) bool {
 	at := strings.LastIndexByte(s, '@')
 	return at > 0 && at < len(s)-1 && len(s) <= 254 && !strings.ContainsAny(s, " \t\r\n<>,;")
+}
+
+// ValidKey reports whether source and externalID are values the lead's
+// identity fields can hold, so that a store may look them up.
+func ValidKey(source, externalID string) bool {
+	var l Lead
+	return leadFieldsByName["source"].Set(&l, source) == nil && leadFieldsByName["external_id"].Set(&l, externalID) == nil
 }
 
 // Clone returns a copy of l that shares nothing with it.

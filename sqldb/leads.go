@@ -206,7 +206,9 @@ func (tx *Tx) leadsByKey(ctx context.Context, inputs []tandem.LeadInput, default
 	seen := map[[2]string]bool{}
 	var keys [][2]string
 	for _, in := range inputs {
-		if s, e := in.Key(defaultSource); e != "" && !seen[[2]string{s, e}] {
+		// A key that is not a valid value is never stored: skip it here
+		// (the database could refuse to compare it) and let intake reject it.
+		if s, e := in.Key(defaultSource); e != "" && !seen[[2]string{s, e}] && tandem.ValidKey(s, e) {
 			seen[[2]string{s, e}] = true
 			keys = append(keys, [2]string{s, e})
 		}

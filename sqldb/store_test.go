@@ -114,6 +114,8 @@ func TestIntakeRejectsBadItemsAndKeepsGoodOnes(t *testing.T) {
 			input("external_id", "bad3", "stage", "won"),
 			input("external_id", "bad4", "created_at", "yesterday"),
 			input("external_id", "ok2", "company", "Acme"),
+			input("external_id", "bad5", "origin", strings.Repeat("渠道", 500)), // over an index row on PostgreSQL
+			input("external_id", "bad\x00", "email", "nul@example.com"),
 		}, sqldb.IntakeOptions{Actor: "test"})
 		if err != nil {
 			t.Fatal(err)
@@ -125,6 +127,8 @@ func TestIntakeRejectsBadItemsAndKeepsGoodOnes(t *testing.T) {
 			`rejected: stage: no stage "won" in the agreement`,
 			`rejected: created_at: "yesterday" is not a time (want RFC 3339, like 2026-11-22T09:30:00Z, or a date, like 2026-11-22)`,
 			"created",
+			"rejected: origin: longer than 255 bytes",
+			"rejected: external_id: contains a NUL byte",
 		}
 		if diff := cmp.Diff(want, statuses(rs)); diff != "" {
 			t.Errorf("statuses (-want +got):\n%s", diff)
