@@ -46,9 +46,12 @@ func (s *Server) proposeAgreement(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	v, err := s.DB.ProposeAgreement(r.Context(), "request body", string(body), actor(r))
+	v, created, err := s.DB.ProposeAgreement(r.Context(), "request body", string(body), actor(r))
 	if err != nil {
 		return err
+	}
+	if !created { // the same file as the latest version
+		return writeJSON(w, http.StatusOK, v)
 	}
 	return writeJSON(w, http.StatusCreated, v)
 }

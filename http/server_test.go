@@ -210,7 +210,7 @@ func signDefault(t testing.TB, db *sqldb.DB) tandem.AgreementVersion {
 			t.Fatal(err)
 		}
 	}
-	v, err := db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
+	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}

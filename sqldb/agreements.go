@@ -15,13 +15,13 @@ import (
 )
 
 // ProposeAgreement stores a new version of the agreement file, awaiting
-// signatures. A file with problems is refused with EINVALID listing every
-// problem as FILE:LINE:COL; a body identical to the latest version returns
-// that version unchanged.
-func (db *DB) ProposeAgreement(ctx context.Context, file, body, by string) (v tandem.AgreementVersion, err error) {
+// signatures, and reports created. A file with problems is refused with
+// EINVALID listing every problem as FILE:LINE:COL; a body identical to the
+// latest version returns that version, with created false.
+func (db *DB) ProposeAgreement(ctx context.Context, file, body, by string) (v tandem.AgreementVersion, created bool, err error) {
 	defer wrap(&err, "propose agreement")
 	if _, err := agreement.Parse(file, []byte(body)); err != nil {
-		return v, tandem.Errorf(tandem.EINVALID, "%v", err)
+		return v, false, tandem.Errorf(tandem.EINVALID, "%v", err)
 	}
 	sum := sha256.Sum256([]byte(body))
 	hash := hex.EncodeToString(sum[:])
@@ -36,12 +36,13 @@ func (db *DB) ProposeAgreement(ctx context.Context, file, body, by string) (v ta
 			v, err = tx.agreementVersion(ctx, latest)
 			return err
 		}
+		created = true
 		v = tandem.AgreementVersion{Version: latest + 1, Body: body, SHA256: hash, CreatedAt: tx.Now, CreatedBy: by, Signatures: []tandem.Signature{}}
 		_, err = tx.ExecContext(ctx, `INSERT INTO agreement_versions (version, body, sha256, created_at, created_by) VALUES ($1, $2, $3, $4, $5)`,
 			v.Version, v.Body, v.SHA256, tx.t(v.CreatedAt), v.CreatedBy)
 		return err
 	})
-	return v, err
+	return v, created, err
 }
 
 // SignAgreement records the user's signature on a version. Only a

@@ -310,7 +310,7 @@ func signDefault(t testing.TB, db *sqldb.DB, body string) tandem.AgreementVersio
 			t.Fatal(err)
 		}
 	}
-	v, err := db.ProposeAgreement(ctx, "agreement.yaml", body, "admin@example.com")
+	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", body, "admin@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,9 +332,9 @@ func TestAgreementSigningPutsRulesInForce(t *testing.T) {
 		if err := db.CreateUser(ctx, &tandem.User{Email: "rex@example.com", Role: tandem.RoleSalesRep}); err != nil {
 			t.Fatal(err)
 		}
-		v, err := db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin")
-		if err != nil {
-			t.Fatal(err)
+		v, created, err := db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin")
+		if err != nil || !created {
+			t.Fatalf("ProposeAgreement(default) = %v, %v; want a new version", created, err)
 		}
 		if _, err := db.SignAgreement(ctx, v.Version, "rex@example.com"); tandem.ErrorCode(err) != tandem.EFORBIDDEN {
 			t.Errorf("a rep signing: error %v; want forbidden", err)
@@ -394,11 +394,11 @@ func TestAgreementSigningPutsRulesInForce(t *testing.T) {
 			t.Errorf("move of a missing lead: %v; want not_found", err)
 		}
 		// A later, identical proposal is the same version; an older version cannot be signed.
-		again, err := db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin")
-		if err != nil || again.Version != v.Version {
-			t.Errorf("re-proposing the same body = version %d, %v; want %d", again.Version, err, v.Version)
+		again, created, err := db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin")
+		if err != nil || again.Version != v.Version || created {
+			t.Errorf("re-proposing the same body = version %d, created %v, %v; want version %d, not created", again.Version, created, err, v.Version)
 		}
-		if _, err := db.ProposeAgreement(ctx, "broken.yaml", "format: 1\nstages: nope\n", "admin"); tandem.ErrorCode(err) != tandem.EINVALID ||
+		if _, _, err := db.ProposeAgreement(ctx, "broken.yaml", "format: 1\nstages: nope\n", "admin"); tandem.ErrorCode(err) != tandem.EINVALID ||
 			!strings.Contains(tandem.ErrorMessage(err), "broken.yaml:") {
 			t.Errorf("proposing a broken file: %v; want invalid with positions", err)
 		}

@@ -103,9 +103,13 @@ func (m *Main) agreementCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			v, err := db.ProposeAgreement(c.Context(), args[0], string(body), by)
+			v, created, err := db.ProposeAgreement(c.Context(), args[0], string(body), by)
 			if err != nil {
 				return err
+			}
+			if !created {
+				fmt.Fprintf(m.Stdout, "%s is the same as agreement version %d; nothing stored\n", args[0], v.Version)
+				return nil
 			}
 			fmt.Fprintf(m.Stdout, "stored as agreement version %d; it comes into force when a marketing head and a sales head sign it:\n  tandem agreement sign %d --as EMAIL\n", v.Version, v.Version)
 			return nil

@@ -85,7 +85,7 @@ func (m *Main) buildDemo(ctx context.Context, db *sqldb.DB, size int, seed uint6
 			return err
 		}
 	}
-	v, err := db.ProposeAgreement(ctx, "default agreement", string(agreement.Default()), "user:"+demoAdmin)
+	v, _, err := db.ProposeAgreement(ctx, "default agreement", string(agreement.Default()), "user:"+demoAdmin)
 	if err != nil {
 		return err
 	}
