@@ -499,3 +499,17 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 	})
 }
+
+// TestNoRoute checks that unknown paths and wrong methods get JSON errors:
+// 404 not_found, and 405 with the methods the path takes.
+func TestNoRoute(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		ts := newTestServer(t, b)
+		checkError(t, "GET /api/v1/nothing", ts.do("GET", "/api/v1/nothing", tandem.RoleAdmin, ""), 404, tandem.ENOTFOUND)
+		resp := ts.do("DELETE", "/api/v1/leads", tandem.RoleAdmin, "")
+		if got := resp.header.Get("Allow"); !strings.Contains(got, "GET") || !strings.Contains(got, "POST") {
+			t.Errorf("DELETE /api/v1/leads: Allow = %q; want GET and POST", got)
+		}
+		checkError(t, "DELETE /api/v1/leads", resp, 405, "method_not_allowed")
+	})
+}
