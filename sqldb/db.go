@@ -115,8 +115,11 @@ func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) 
 // transaction starts, so everything it records carries the same time.
 type Tx struct {
 	*sql.Tx
-	db  *DB
-	Now time.Time
+	db *DB
+	// conn is the connection the transaction runs on, for what only the
+	// driver itself can do (PostgreSQL's COPY).
+	conn *sql.Conn
+	Now  time.Time
 }
 
 // errRollback ends a transaction without committing it and without error
@@ -147,11 +150,16 @@ func (db *DB) view(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) error {
-	sqlTx, err := pool.BeginTx(ctx, opts)
+	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, db: db, Now: db.clock.Now().UTC().Truncate(time.Microsecond)}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	tx := &Tx{Tx: sqlTx, db: db, conn: conn, Now: db.clock.Now().UTC().Truncate(time.Microsecond)}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err

@@ -20,22 +20,10 @@ const leadColumns = `id, source, external_id, email, first_name, last_name, comp
 	segment, territory, origin, campaign, landing_page, utm_source, utm_medium, utm_campaign, utm_term,
 	utm_content, owner_id, score, stage, attributes, created_at, updated_at, stage_changed_at, version`
 
-var leadInsertColumns = func() []column {
-	var cols []column
-	for _, name := range strings.Split(leadColumns, ",") {
-		name = strings.TrimSpace(name)
-		typ := "text"
-		switch name {
-		case "id", "owner_id":
-			typ = "bigint"
-		case "score", "version":
-			typ = "integer"
-		case "attributes":
-			typ = "jsonb"
-		case "created_at", "updated_at", "stage_changed_at":
-			typ = "timestamptz"
-		}
-		cols = append(cols, column{name, typ})
+var leadInsertColumns = func() []string {
+	cols := strings.Split(leadColumns, ",")
+	for i := range cols {
+		cols[i] = strings.TrimSpace(cols[i])
 	}
 	return cols
 }()
@@ -246,7 +234,7 @@ func (tx *Tx) updateLead(ctx context.Context, l *tandem.Lead) error {
 	args := []any{l.ID}
 	for i, c := range leadInsertColumns[1:] {
 		args = append(args, tx.arg(row[i+1]))
-		set = append(set, fmt.Sprintf("%s = $%d", c.name, len(args)))
+		set = append(set, fmt.Sprintf("%s = $%d", c, len(args)))
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE leads SET `+strings.Join(set, ", ")+` WHERE id = $1`, args...)
 	if err != nil {
@@ -263,10 +251,7 @@ func (tx *Tx) arg(v any) any {
 	return v
 }
 
-var eventColumns = []column{
-	{"lead_id", "bigint"}, {"type", "text"}, {"occurred_at", "timestamptz"}, {"recorded_at", "timestamptz"},
-	{"actor", "text"}, {"reason", "text"}, {"agreement_version", "integer"}, {"data", "text"},
-}
+var eventColumns = []string{"lead_id", "type", "occurred_at", "recorded_at", "actor", "reason", "agreement_version", "data"}
 
 // eventData is what an event keeps in its data column: the new value of
 // each field it sets, the old value of each field it changes, and the rule
