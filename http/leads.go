@@ -43,19 +43,25 @@ func (s *Server) postLeads(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	body = bytes.TrimSpace(body)
-	var raws []json.RawMessage
 	single := len(body) > 0 && body[0] == '{'
-	switch {
-	case len(body) == 0:
+	if len(body) == 0 {
 		return tandem.Errorf(tandem.EMALFORMED, "the body is empty: send a lead as a JSON object or a batch as a JSON array")
-	case single:
-		raws = []json.RawMessage{body}
-	case body[0] == '[':
-		if err := json.Unmarshal(body, &raws); err != nil {
-			return malformed(err)
-		}
-	default:
+	} else if !single && body[0] != '[' {
 		return tandem.Errorf(tandem.EMALFORMED, "the body is not JSON: send a lead as a JSON object or a batch as a JSON array")
+	}
+	// One pass over the body: json.Number keeps numbers exactly as sent.
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return malformed(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return tandem.Errorf(tandem.EMALFORMED, "the body holds more than one JSON value")
+	}
+	raws, ok := doc.([]any)
+	if !ok {
+		raws = []any{doc}
 	}
 	if len(raws) > MaxBatch {
 		return tandem.Errorf(tandem.ETOOLARGE, "a batch holds at most %d leads; this one has %d", MaxBatch, len(raws))
@@ -147,15 +153,10 @@ func malformed(err error) error {
 // leadInput turns one JSON object into a lead input. Values may be strings,
 // numbers, booleans or null (no value); "attributes" is an object of
 // strings. Anything else names the field that is wrong.
-func leadInput(raw json.RawMessage) (tandem.LeadInput, error) {
-	if kind := jsonKind(raw); kind != "an object" {
-		// json.Unmarshal would take null for an empty lead, and name Go
-		// types in its errors.
-		return tandem.LeadInput{}, tandem.Errorf(tandem.EMALFORMED, "a lead must be a JSON object, not %s", kind)
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return tandem.LeadInput{}, malformed(err)
+func leadInput(item any) (tandem.LeadInput, error) {
+	obj, ok := item.(map[string]any)
+	if !ok {
+		return tandem.LeadInput{}, tandem.Errorf(tandem.EMALFORMED, "a lead must be a JSON object, not %s", jsonKind(item))
 	}
 	in := tandem.LeadInput{Fields: make(map[string]string, len(obj))}
 	var errs []tandem.FieldError
@@ -170,8 +171,8 @@ func leadInput(raw json.RawMessage) (tandem.LeadInput, error) {
 	}
 	for name, v := range obj {
 		if name == "attributes" {
-			var attrs map[string]json.RawMessage
-			if err := json.Unmarshal(v, &attrs); err != nil {
+			attrs, ok := v.(map[string]any)
+			if !ok && v != nil {
 				errs = append(errs, tandem.FieldError{Field: name, Message: "must be an object of names to values"})
 				continue
 			}
@@ -185,17 +186,13 @@ func leadInput(raw json.RawMessage) (tandem.LeadInput, error) {
 			}
 			continue
 		}
-		if name == "reason" {
-			s, err := scalar(v)
-			if err != nil {
-				errs = append(errs, tandem.FieldError{Field: name, Message: err.Error()})
-			}
-			in.Reason = s
-			continue
-		}
 		s, err := scalar(v)
 		if err != nil {
 			errs = append(errs, tandem.FieldError{Field: name, Message: err.Error()})
+			continue
+		}
+		if name == "reason" {
+			in.Reason = s
 			continue
 		}
 		setField(name, s)
@@ -207,40 +204,37 @@ func leadInput(raw json.RawMessage) (tandem.LeadInput, error) {
 	return in, nil
 }
 
-// jsonKind names the kind of a JSON value by its first byte.
-func jsonKind(v json.RawMessage) string {
-	v = bytes.TrimSpace(v)
-	if len(v) == 0 {
-		return "nothing"
-	}
-	switch v[0] {
-	case '{':
+// jsonKind names the kind of a decoded JSON value.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case map[string]any:
 		return "an object"
-	case '[':
+	case []any:
 		return "a list"
-	case '"':
+	case string:
 		return "a string"
-	case 'n':
+	case nil:
 		return "null"
-	case 't', 'f':
+	case bool:
 		return "a boolean"
 	}
 	return "a number"
 }
 
-func scalar(v json.RawMessage) (string, error) {
-	v = bytes.TrimSpace(v)
-	switch {
-	case len(v) == 0 || string(v) == "null":
+// scalar turns a decoded JSON value into a field value: strings as they
+// are, numbers as written, booleans as true or false, null as no value.
+func scalar(v any) (string, error) {
+	switch v := v.(type) {
+	case nil:
 		return "", nil
-	case v[0] == '"':
-		var s string
-		err := json.Unmarshal(v, &s)
-		return s, err
-	case v[0] == '{' || v[0] == '[':
-		return "", fmt.Errorf("must be a string, a number or a boolean, not an object or a list")
+	case string:
+		return v, nil
+	case json.Number:
+		return v.String(), nil
+	case bool:
+		return strconv.FormatBool(v), nil
 	}
-	return string(v), nil // a number or a boolean, as written
+	return "", fmt.Errorf("must be a string, a number or a boolean, not an object or a list")
 }
 
 type leadList struct {
