@@ -36,4 +36,3 @@ type dialect interface {
 
 // sqliteTimeLayout is fixed-width so that times compare correctly as text.
 const sqliteTimeLayout = "2006-01-02T15:04:05.000000Z"
-
