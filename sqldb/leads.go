@@ -98,8 +98,16 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 		if err != nil {
 			return err
 		}
-		var created, updated []*tandem.Lead
-		var createdEvents, updatedEvents [][]tandem.Event
+		// Each lead the batch creates or changes is one piece of work, in
+		// first-touched order, however many inputs name it.
+		type work struct {
+			lead   *tandem.Lead
+			events []tandem.Event
+			isNew  bool
+		}
+		var works []*work
+		byLead := map[*tandem.Lead]*work{}
+		refs := make([]*work, len(inputs)) // the work each result's id comes from
 		for i, in := range inputs {
 			source, ext := in.Key(opts.DefaultSource)
 			var cur *tandem.Lead
@@ -112,75 +120,76 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 				continue
 			}
 			results[i] = IntakeResult{ID: ch.Lead.ID, Status: ch.Status}
-			switch ch.Status {
-			case tandem.StatusCreated:
+			w := byLead[cur]
+			switch {
+			case ch.Status == tandem.StatusUnchanged:
+				refs[i] = w // nil for a lead stored before this batch: its id is known
+				continue
+			case cur == nil:
 				l := ch.Lead
-				created = append(created, &l)
-				createdEvents = append(createdEvents, ch.Events)
+				cur = &l
 				if ext != "" {
-					existing[[2]string{source, ext}] = &l
+					existing[[2]string{source, ext}] = cur
 				}
-				results[i].ID = -int64(len(created)) // resolved below, once ids are reserved
-			case tandem.StatusUpdated:
-				l := ch.Lead
-				if cur.ID == 0 { // created earlier in this batch: its row is not written yet
-					*cur = l
-					idx := slices.Index(created, cur)
-					createdEvents[idx] = append(createdEvents[idx], ch.Events...)
-					results[i].ID = -int64(idx + 1)
-					continue
-				}
-				*cur = l
-				if !slices.Contains(updated, cur) {
-					updated = append(updated, cur)
-					updatedEvents = append(updatedEvents, nil)
-				}
-				idx := slices.Index(updated, cur)
-				updatedEvents[idx] = append(updatedEvents[idx], ch.Events...)
+				w = &work{lead: cur, isNew: true}
+			case w == nil:
+				w = &work{lead: cur}
+			}
+			if byLead[cur] == nil {
+				byLead[cur] = w
+				works = append(works, w)
+			}
+			*cur = ch.Lead
+			w.events = append(w.events, ch.Events...)
+			refs[i] = w
+		}
+		created := 0
+		for _, w := range works {
+			if w.isNew {
+				created++
 			}
 		}
-		if len(created) > 0 {
-			first, err := db.d.reserveLeadIDs(ctx, tx, len(created))
+		if created > 0 {
+			first, err := db.d.reserveLeadIDs(ctx, tx, created)
 			if err != nil {
 				return err
 			}
-			rows := make([][]any, len(created))
-			for i, l := range created {
-				l.ID = first + int64(i)
-				rows[i] = leadRow(l)
-			}
-			if err := db.d.bulkInsert(ctx, tx, "leads", leadInsertColumns, rows); err != nil {
-				return err
-			}
-			for i := range results {
-				if results[i].ID < 0 {
-					results[i].ID = created[-results[i].ID-1].ID
+			newRows := make([][]any, 0, created)
+			for _, w := range works {
+				if w.isNew {
+					w.lead.ID = first + int64(len(newRows))
+					newRows = append(newRows, leadRow(w.lead))
 				}
 			}
-		}
-		for _, l := range updated {
-			if err := tx.updateLead(ctx, l); err != nil {
+			if err := db.d.bulkInsert(ctx, tx, "leads", leadInsertColumns, newRows); err != nil {
 				return err
 			}
 		}
-		events := append(createdEvents, updatedEvents...)
-		leads := append(created, updated...)
-		var all []tandem.Event
-		for i, es := range events {
-			for _, e := range es {
-				e.LeadID = leads[i].ID
-				all = append(all, e)
+		var events []tandem.Event
+		for _, w := range works {
+			if !w.isNew {
+				if err := tx.updateLead(ctx, w.lead); err != nil {
+					return err
+				}
+			}
+			for _, e := range w.events {
+				e.LeadID = w.lead.ID
+				events = append(events, e)
 			}
 		}
-		if err := tx.appendEvents(ctx, all); err != nil {
+		if err := tx.appendEvents(ctx, events); err != nil {
 			return err
 		}
-		if opts.DryRun {
-			for i := range results {
-				if results[i].Status == tandem.StatusCreated {
-					results[i].ID = 0
-				}
+		for i, w := range refs {
+			switch {
+			case w == nil:
+			case w.isNew && opts.DryRun:
+				results[i].ID = 0 // its reserved id goes with the rollback
+			default:
+				results[i].ID = w.lead.ID
 			}
+		}
+		if opts.DryRun {
 			return errRollback
 		}
 		return nil

@@ -546,3 +546,53 @@ func TestReplayGivesStoredState(t *testing.T) {
 		}
 	})
 }
+
+// TestIntakeSameNewLeadTwiceInABatch checks that a batch naming a new lead
+// twice creates it once, applies the second input to it, and reports the
+// same id for both; a dry run reports no id for either.
+func TestIntakeSameNewLeadTwiceInABatch(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		db, _ := open(t, b)
+		batch := []tandem.LeadInput{
+			input("external_id", "n1", "email", "n1@example.com"),
+			input("external_id", "n1", "company", "Acme"),
+			input("external_id", "n1", "company", "Acme"),
+			input("external_id", "n2"),
+		}
+		dry, err := db.IntakeLeads(ctx, batch, sqldb.IntakeOptions{DryRun: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range dry {
+			if r.ID != 0 {
+				t.Errorf("dry run result %d = %+v; want no id", i, r)
+			}
+		}
+		rs, err := db.IntakeLeads(ctx, batch, sqldb.IntakeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"created", "updated", "unchanged", "created"}, statuses(rs)); diff != "" {
+			t.Errorf("statuses (-want +got):\n%s", diff)
+		}
+		if rs[0].ID == 0 || rs[1].ID != rs[0].ID || rs[2].ID != rs[0].ID || rs[3].ID == rs[0].ID {
+			t.Errorf("ids = %d, %d, %d, %d; want the first three equal and the fourth another", rs[0].ID, rs[1].ID, rs[2].ID, rs[3].ID)
+		}
+		events, err := db.LeadEvents(ctx, rs[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var types []string
+		for _, e := range events {
+			types = append(types, e.Type)
+		}
+		if diff := cmp.Diff([]string{"created", "updated"}, types); diff != "" {
+			t.Errorf("events of lead n1 (-want +got):\n%s", diff)
+		}
+		if page, _ := db.Leads(ctx, tandem.LeadFilter{}); page.Total != 2 {
+			t.Errorf("Leads().Total = %d; want 2", page.Total)
+		}
+	})
+}
