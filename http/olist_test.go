@@ -16,7 +16,7 @@ import (
 
 // olistFile is the Olist "Marketing Funnel" data set's list of marketing
 // qualified leads, shared by the team outside the repository.
-const olistFile = "/work/shared/data/olist-funnel/olist_marketing_qualified_leads_dataset.csv"
+const olistFile = "../../shared/data/olist-funnel/olist_marketing_qualified_leads_dataset.csv" // beside the repository
 
 // olistBatches reads the Olist leads file into JSON batches of up to 1,000
 // leads, and counts its rows by origin with plain code of its own.

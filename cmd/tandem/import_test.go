@@ -18,7 +18,7 @@ import (
 )
 
 // olistMQL is the real Olist file of marketing-qualified leads.
-const olistMQL = "/work/shared/data/olist-funnel/olist_marketing_qualified_leads_dataset.csv"
+const olistMQL = "../../../shared/data/olist-funnel/olist_marketing_qualified_leads_dataset.csv" // beside the repository
 
 // elapsed matches the time an import took, which the summary prints.
 var elapsed = regexp.MustCompile(` in [0-9]+\.[0-9]{2}s: `)
