@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -181,6 +182,14 @@ func actor(r *http.Request) string { return "token:" + caller(r).Name }
 
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			// A bug must not cost the client its JSON answer, nor the
+			// log its stack.
+			if v := recover(); v != nil && v != http.ErrAbortHandler {
+				s.Logger.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				writeJSON(w, http.StatusInternalServerError, errorBody{apiError{Code: tandem.EINTERNAL, Message: "internal error"}})
+			}
+		}()
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		if rt.roles != nil {
 			tok, err := s.authenticate(r)
