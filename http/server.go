@@ -96,6 +96,7 @@ var (
 func (s *Server) routes() []route {
 	return []route{
 		{"GET /healthz", s.health, nil},
+		{"GET /api/v1/openapi.yaml", s.openAPI, nil},
 		{"GET /api/v1/leads", s.listLeads, everyone},
 		{"POST /api/v1/leads", s.postLeads, writers},
 		{"GET /api/v1/leads/{id}", s.getLead, everyone},
