@@ -150,10 +150,16 @@ func Intake(cur *Lead, in LeadInput, lc Lifecycle, defaultSource, actor string, 
 	if cur != nil && stage != "" && stage != cur.Stage {
 		if err := lc.CanMove(cur.Stage, stage); err != nil {
 			errs = append(errs, FieldError{"stage", err.Error()})
-		}
-		if err := checkText(in.Reason); err != nil {
+		} else if err := checkText(in.Reason); err != nil {
 			errs = append(errs, FieldError{"reason", err.Error()})
+		} else if in.Reason == "" {
+			errs = append(errs, FieldError{"reason", fmt.Sprintf("moving lead %d from %s to %s by hand needs a reason", cur.ID, cur.Stage, stage)})
 		}
+	}
+	// Checked last, so that it never hides a field that is wrong.
+	if len(errs) == 0 && cur == nil && next.ExternalID == "" && next.Email == "" && next.Phone == "" &&
+		next.Company == "" && next.FirstName == "" && next.LastName == "" {
+		errs = append(errs, FieldError{"external_id", "a new lead needs something to know it by: external_id, email, phone, company or a name"})
 	}
 	if len(errs) > 0 {
 		slices.SortStableFunc(errs, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
@@ -182,12 +188,8 @@ func Intake(cur *Lead, in LeadInput, lc Lifecycle, defaultSource, actor string, 
 				AgreementVersion: lc.Version(), Changes: changes})
 		}
 		if stage != "" && stage != cur.Stage {
-			reason := in.Reason
-			if reason == "" {
-				reason = "set by " + actor
-			}
 			ch.Status = StatusUpdated
-			ch.add(&base, Event{Type: EventStageChanged, OccurredAt: now, Actor: actor, Reason: reason,
+			ch.add(&base, Event{Type: EventStageChanged, OccurredAt: now, Actor: actor, Reason: in.Reason,
 				AgreementVersion: lc.Version(), Changes: []FieldChange{{Field: "stage", From: cur.Stage, To: stage}}})
 		}
 	}

@@ -255,9 +255,9 @@ func TestIntake(t *testing.T) {
 			},
 		},
 		{
-			name: "a manual move without a reason is set by the actor",
+			name: "a manual move records its reason",
 			cur:  existing("lead"),
-			in:   tandem.LeadInput{Fields: fields("stage", "disqualified", "company", "Rival Inc")},
+			in:   tandem.LeadInput{Fields: fields("stage", "disqualified", "company", "Rival Inc"), Reason: "works for a rival"},
 			lc:   def,
 			want: tandem.Change{
 				Status: tandem.StatusUpdated,
@@ -266,7 +266,7 @@ func TestIntake(t *testing.T) {
 				Events: []tandem.Event{
 					{LeadID: 7, Type: tandem.EventUpdated, OccurredAt: now, Actor: "token:zap",
 						Changes: []tandem.FieldChange{{Field: "company", To: "Rival Inc"}}},
-					{LeadID: 7, Type: tandem.EventStageChanged, OccurredAt: now, Actor: "token:zap", Reason: "set by token:zap",
+					{LeadID: 7, Type: tandem.EventStageChanged, OccurredAt: now, Actor: "token:zap", Reason: "works for a rival",
 						Changes: []tandem.FieldChange{{Field: "stage", From: "lead", To: "disqualified"}}},
 				},
 			},
@@ -290,15 +290,15 @@ func TestIntake(t *testing.T) {
 		},
 		{
 			name: "created_at may be up to a day ahead, for clocks that differ",
-			in:   tandem.LeadInput{Fields: fields("created_at", ts(now.Add(23*time.Hour)))},
+			in:   tandem.LeadInput{Fields: fields("external_id", "f1", "created_at", ts(now.Add(23*time.Hour)))},
 			lc:   def,
 			want: tandem.Change{
 				Status: tandem.StatusCreated,
-				Lead: tandem.Lead{Source: "web", Stage: "lead", CreatedAt: now.Add(23 * time.Hour), UpdatedAt: now.Add(23 * time.Hour),
+				Lead: tandem.Lead{Source: "web", ExternalID: "f1", Stage: "lead", CreatedAt: now.Add(23 * time.Hour), UpdatedAt: now.Add(23 * time.Hour),
 					StageChangedAt: now.Add(23 * time.Hour), Version: 1},
 				Events: []tandem.Event{{Type: tandem.EventCreated, OccurredAt: now.Add(23 * time.Hour), Actor: "token:zap",
 					Changes: []tandem.FieldChange{
-						{Field: "source", To: "web"}, {Field: "stage", To: "lead"}, {Field: "created_at", To: ts(now.Add(23 * time.Hour))},
+						{Field: "source", To: "web"}, {Field: "external_id", To: "f1"}, {Field: "stage", To: "lead"}, {Field: "created_at", To: ts(now.Add(23 * time.Hour))},
 					}}},
 			},
 		},
@@ -359,7 +359,7 @@ func normal(l tandem.Lead) tandem.Lead {
 func TestIntakeErrors(t *testing.T) {
 	def := agreement.DefaultLifecycle()
 	long := strings.Repeat("x", tandem.MaxTextLen+1)
-	hundred := map[string]string{}
+	hundred := map[string]string{"external_id": "h1"}
 	for i := range tandem.MaxAttributes {
 		hundred[fmt.Sprintf("attributes.a%03d", i)] = "v"
 	}
@@ -392,7 +392,9 @@ func TestIntakeErrors(t *testing.T) {
 		{name: "NUL byte", in: fields("first_name", "Ana\x00"), want: []tandem.FieldError{{Field: "first_name", Message: "contains a NUL byte"}}},
 		{name: "over-long text", in: fields("title", long, "last_name", long), want: []tandem.FieldError{
 			{Field: "last_name", Message: "longer than 1000 characters"}, {Field: "title", Message: "longer than 1000 characters"}}},
-		{name: "text at the limit", in: fields("title", long[1:])},
+		{name: "text at the limit", in: fields("external_id", "t1", "title", long[1:])},
+		{name: "a new lead needs something to know it by", in: fields("title", "CFO", "score", "70"),
+			want: []tandem.FieldError{{Field: "external_id", Message: "a new lead needs something to know it by: external_id, email, phone, company or a name"}}},
 		{name: "score over the range", in: fields("score", "1000001"), want: []tandem.FieldError{{Field: "score", Message: "1000001 is out of range (±1000000)"}}},
 		{name: "score under the range", in: fields("score", "-2000000"), want: []tandem.FieldError{{Field: "score", Message: "-2000000 is out of range (±1000000)"}}},
 		{name: "owner_id not positive", in: fields("owner_id", "0"), want: []tandem.FieldError{{Field: "owner_id", Message: `"0" is not a positive whole number`}}},
@@ -404,11 +406,13 @@ func TestIntakeErrors(t *testing.T) {
 		{name: "a stage not in the agreement", in: fields("stage", "won"), want: []tandem.FieldError{{Field: "stage", Message: `no stage "won" in the agreement`}}},
 		{name: "a stage set by hand must be a move the agreement allows", cur: existing("customer"), in: fields("stage", "mql"),
 			want: []tandem.FieldError{{Field: "stage", Message: "customer is final: no lead leaves it"}}},
+		{name: "a stage set by hand needs a reason", cur: existing("lead"), in: fields("stage", "disqualified"),
+			want: []tandem.FieldError{{Field: "reason", Message: "moving lead 7 from lead to disqualified by hand needs a reason"}}},
 		{name: "no moving backwards", cur: existing("sal"), in: fields("stage", "lead", "company", "Acme"),
 			want: []tandem.FieldError{{Field: "stage", Message: "lead comes before sal in the lifecycle: moves go forward, or out to recycled or disqualified"}}},
 		{name: "the key of an existing lead cannot change", cur: existing("lead"), in: fields("source", "hubspot"),
 			want: []tandem.FieldError{{Field: "external_id", Message: "source and external_id identify a lead and cannot change"}}},
-		{name: "valid attribute keys", in: fields("attributes.landing_page_id", "lp", "attributes.a-b", "x", "attributes."+strings.Repeat("k", 64), "y")},
+		{name: "valid attribute keys", in: fields("external_id", "v1", "attributes.landing_page_id", "lp", "attributes.a-b", "x", "attributes."+strings.Repeat("k", 64), "y")},
 		{name: "invalid attribute keys", in: fields("attributes.", "x", "attributes.Tier", "y", "attributes."+strings.Repeat("k", 65), "z"),
 			want: []tandem.FieldError{
 				{Field: "attributes.", Message: "no such lead field"},

@@ -77,7 +77,7 @@ type Token struct {
 // until a later version comes into force.
 type AgreementVersion struct {
 	Version    int         `json:"version"`
-	Body       string      `json:"body"`
+	Body       string      `json:"body,omitempty"` // left out of lists
 	SHA256     string      `json:"sha256"`
 	CreatedAt  time.Time   `json:"created_at"`
 	CreatedBy  string      `json:"created_by"`

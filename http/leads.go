@@ -22,6 +22,7 @@ type leadResult struct {
 	ID     int64     `json:"id,omitempty"`
 	Status string    `json:"status"`
 	Error  *apiError `json:"error,omitempty"`
+	DryRun bool      `json:"dry_run,omitempty"` // on a single lead's answer
 }
 
 type batchResponse struct {
@@ -127,6 +128,7 @@ func (s *Server) postLeads(w http.ResponseWriter, r *http.Request) error {
 		return writeJSON(w, http.StatusOK, resp)
 	}
 	res := resp.Results[0]
+	res.DryRun = dryRun
 	switch res.Status {
 	case tandem.StatusRejected:
 		return writeJSON(w, http.StatusUnprocessableEntity, errorBody{*res.Error})
@@ -277,6 +279,10 @@ func leadFilter(r *http.Request) (tandem.LeadFilter, error) {
 	}
 	for name, vs := range r.URL.Query() {
 		v := vs[len(vs)-1]
+		if len(vs) > 1 {
+			bad(name, "given more than once: a filter takes one value")
+			continue
+		}
 		switch name {
 		case "limit":
 			if n := intParam(name, v); n != nil {
@@ -340,7 +346,7 @@ func pathID(r *http.Request, name string) (int64, error) {
 	v := r.PathValue(name)
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, tandem.Errorf(tandem.ENOTFOUND, "%q is not a %s", v, name)
+		return 0, tandem.Errorf(tandem.ENOTFOUND, "%q is not a valid %s", v, name)
 	}
 	return id, nil
 }
@@ -394,6 +400,10 @@ func decodeStrict(body io.Reader, v any) error {
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return err // too_large, not malformed
+		}
 		if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 			return tandem.Invalid(tandem.FieldError{Field: strings.Trim(msg, `"`), Message: "no such field"})
 		}

@@ -200,7 +200,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				return
 			}
 			if !allowed(rt.roles, tok.Role) {
-				s.writeError(w, r, tandem.Errorf(tandem.EFORBIDDEN, "a %s token may not %s", tok.Role, rt.pattern))
+				s.writeError(w, r, tandem.Errorf(tandem.EFORBIDDEN, "the %s role may not %s", tok.Role, rt.pattern))
 				return
 			}
 			r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, tok))

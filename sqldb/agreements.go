@@ -21,7 +21,7 @@ import (
 func (db *DB) ProposeAgreement(ctx context.Context, file, body, by string) (v tandem.AgreementVersion, created bool, err error) {
 	defer wrap(&err, "propose agreement")
 	if _, err := agreement.Parse(file, []byte(body)); err != nil {
-		return v, false, tandem.Errorf(tandem.EINVALID, "%v", err)
+		return v, false, err // *agreement.Problems: EINVALID, a field per LINE:COL
 	}
 	sum := sha256.Sum256([]byte(body))
 	hash := hex.EncodeToString(sum[:])
