@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Role is what a user or an API token may do.
@@ -36,16 +37,105 @@ func ParseRole(s string) (Role, error) {
 	return "", Invalid(FieldError{"role", fmt.Sprintf("%q is not a role (want one of %s)", s, strings.Join(names, ", "))})
 }
 
+// ManagerRoles returns the roles that may manage a user with role r: a sales
+// rep reports to a sales manager or a sales head, a sales manager to a sales
+// head, marketing to the marketing head. Every other role takes no manager,
+// and ManagerRoles returns nil for it.
+//
+// Each role in the list ranks above r, so a chain of managers that follows
+// these rules climbs and can never come back to where it started.
+func (r Role) ManagerRoles() []Role {
+	switch r {
+	case RoleSalesRep:
+		return []Role{RoleSalesManager, RoleSalesHead}
+	case RoleSalesManager:
+		return []Role{RoleSalesHead}
+	case RoleMarketing:
+		return []Role{RoleMarketingHead}
+	}
+	return nil
+}
+
+// CanManage reports whether a user with role r may manage one with role report.
+func (r Role) CanManage(report Role) bool { return slices.Contains(report.ManagerRoles(), r) }
+
+// ManagerRule says in words who may manage a user with role r, for error
+// messages: "a sales_rep's manager is a sales_manager or a sales_head".
+func (r Role) ManagerRule() string {
+	ms := r.ManagerRoles()
+	if len(ms) == 0 {
+		return fmt.Sprintf("%s has no manager", r.withArticle())
+	}
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = m.withArticle()
+	}
+	return fmt.Sprintf("%s's manager is %s", r.withArticle(), strings.Join(names, " or "))
+}
+
+// withArticle returns "a sales_rep", "an admin".
+func (r Role) withArticle() string {
+	if r != "" && strings.ContainsRune("aeiou", rune(r[0])) {
+		return "an " + string(r)
+	}
+	return "a " + string(r)
+}
+
+// CheckManager says why m cannot manage a user with role r, or returns nil.
+func (r Role) CheckManager(m User) error {
+	switch {
+	case m.Role.CanManage(r):
+		return nil
+	case len(r.ManagerRoles()) == 0:
+		return fmt.Errorf("%s", r.ManagerRule())
+	}
+	return fmt.Errorf("%s is %s, but %s", m.Email, m.Role.withArticle(), r.ManagerRule())
+}
+
+// CheckReports says which of reports a user with role r could not manage,
+// or returns nil: "cannot become a marketing_head while managing
+// rex@example.com (sales_rep): give them another manager first".
+func (r Role) CheckReports(reports []User) error {
+	var stranded []string
+	for _, u := range reports {
+		if !r.CanManage(u.Role) {
+			stranded = append(stranded, fmt.Sprintf("%s (%s)", u.Email, u.Role))
+		}
+	}
+	if len(stranded) == 0 {
+		return nil
+	}
+	const shown = 5
+	list := strings.Join(stranded[:min(shown, len(stranded))], ", ")
+	if len(stranded) > shown {
+		list += fmt.Sprintf(" and %d more", len(stranded)-shown)
+	}
+	return fmt.Errorf("cannot become %s while managing %s: give them another manager first", r.withArticle(), list)
+}
+
+// MaxTeamLen is the longest team name, in characters.
+const MaxTeamLen = 100
+
 // User is a person who uses Tandem.
 type User struct {
-	ID        int64     `json:"id"`
-	Email     string    `json:"email"`
-	Name      string    `json:"name,omitempty"`
-	Role      Role      `json:"role"`
+	ID    int64  `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name,omitempty"`
+	Role  Role   `json:"role"`
+	// Team is a free-form team name ("EMEA", "Inbound"); users with the
+	// same name form the team. Empty when the user is in none.
+	Team string `json:"team,omitempty"`
+	// ManagerID is the id of the user's manager, 0 for none. Which roles
+	// may manage which is [Role.ManagerRoles].
+	ManagerID int64 `json:"manager_id,omitempty"`
+	// Absent users keep their leads and their place in the hierarchy, but
+	// routing skips them until they are back.
+	Absent    bool      `json:"absent,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Validate checks the user's email and role.
+// Validate checks the user's email, role and team. Whether the manager
+// exists and may manage the user is for the store to check.
 func (u *User) Validate() error {
 	var errs []FieldError
 	if !plausibleEmail(u.Email) {
@@ -57,10 +147,43 @@ func (u *User) Validate() error {
 	if len(u.Name) > MaxTextLen {
 		errs = append(errs, FieldError{"name", fmt.Sprintf("longer than %d characters", MaxTextLen)})
 	}
+	if err := checkTeam(u.Team); err != nil {
+		errs = append(errs, FieldError{"team", err.Error()})
+	}
+	if u.ManagerID < 0 {
+		errs = append(errs, FieldError{"manager", fmt.Sprintf("%d is not a user id", u.ManagerID)})
+	}
 	if len(errs) > 0 {
 		return Invalid(errs...)
 	}
 	return nil
+}
+
+func checkTeam(s string) error {
+	switch {
+	case !utf8.ValidString(s):
+		return fmt.Errorf("not valid UTF-8")
+	case strings.IndexByte(s, 0) >= 0:
+		return fmt.Errorf("contains a NUL byte")
+	case utf8.RuneCountInString(s) > MaxTeamLen:
+		return fmt.Errorf("longer than %d characters", MaxTeamLen)
+	}
+	return nil
+}
+
+// UserUpdate is a change to a user: each field that is not nil is set, the
+// others are left as they are.
+type UserUpdate struct {
+	Team *string // "" takes the user out of their team
+	// Manager is the manager's email; "" leaves the user without a manager.
+	Manager *string
+	Absent  *bool
+	Role    *Role
+}
+
+// IsZero reports whether the update changes nothing.
+func (up UserUpdate) IsZero() bool {
+	return up.Team == nil && up.Manager == nil && up.Absent == nil && up.Role == nil
 }
 
 // Token is an API token. Only a hash of its secret is kept; the secret is

@@ -7,16 +7,39 @@ import (
 	"database/sql"
 	"encoding/base32"
 	"encoding/hex"
+	"fmt"
 	"strings"
 
 	"github.com/tandemhq/tandem"
 )
 
-// CreateUser adds a user: EINVALID for a bad email or role, ECONFLICT when
-// the email is taken.
+// userColumns are the columns [scanUser] reads, in its order.
+const userColumns = `id, email, name, role, team, manager_id, absent, created_at`
+
+// scanUser reads one row of userColumns.
+func scanUser(row interface{ Scan(...any) error }) (tandem.User, error) {
+	var u tandem.User
+	var manager sql.NullInt64
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Team, &manager, &u.Absent, scanTime{&u.CreatedAt})
+	u.ManagerID = manager.Int64
+	return u, err
+}
+
+// managerArg is a manager id as a query argument: NULL for none.
+func managerArg(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// CreateUser adds a user: EINVALID for a bad email, role or team, or a
+// manager whose role may not manage the user's (see [tandem.Role.ManagerRoles]);
+// ENOTFOUND when u.ManagerID names no user; ECONFLICT when the email is taken.
 func (db *DB) CreateUser(ctx context.Context, u *tandem.User) (err error) {
 	defer wrap(&err, "create user %q", u.Email)
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
+	u.Team = strings.TrimSpace(u.Team)
 	if err := u.Validate(); err != nil {
 		return err
 	}
@@ -24,11 +47,147 @@ func (db *DB) CreateUser(ctx context.Context, u *tandem.User) (err error) {
 		if _, err := tx.userByEmail(ctx, u.Email); err == nil {
 			return tandem.Errorf(tandem.ECONFLICT, "a user with email %s already exists", u.Email)
 		}
+		if u.ManagerID != 0 {
+			// Locked, so that the manager's role cannot change under us.
+			m, err := tx.userByID(ctx, u.ManagerID, true)
+			if tandem.ErrorCode(err) == tandem.ENOTFOUND {
+				return tandem.Errorf(tandem.ENOTFOUND, "manager: no user with id %d", u.ManagerID)
+			} else if err != nil {
+				return err
+			}
+			if err := u.Role.CheckManager(m); err != nil {
+				return tandem.Invalid(tandem.FieldError{Field: "manager", Message: err.Error()})
+			}
+		}
 		u.CreatedAt = tx.Now
-		return tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-			u.Email, u.Name, string(u.Role), tx.t(u.CreatedAt)).Scan(&u.ID)
+		return tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role, team, manager_id, absent, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			u.Email, u.Name, string(u.Role), u.Team, managerArg(u.ManagerID), u.Absent, tx.t(u.CreatedAt)).Scan(&u.ID)
 	})
 }
+
+// UpdateUser changes the fields of up that are not nil on the user with the
+// email, and returns the user as it now is. It refuses, changing nothing:
+//   - ENOTFOUND: no user has the email, or no user has up.Manager's email;
+//   - EINVALID: a bad team or role; a manager whose role may not manage the
+//     user's (also when only the role changes and the manager stays); a
+//     manager who reports to the user, directly or through others (a loop);
+//   - ECONFLICT: a role change after which the user could no longer manage
+//     their reports; the message names them, to be given another manager
+//     first.
+func (db *DB) UpdateUser(ctx context.Context, email string, up tandem.UserUpdate) (u tandem.User, err error) {
+	defer wrap(&err, "update user %q", email)
+	if up.Team != nil {
+		t := strings.TrimSpace(*up.Team)
+		up.Team = &t
+	}
+	if up.Role != nil {
+		if _, err := tandem.ParseRole(string(*up.Role)); err != nil {
+			return u, err
+		}
+	}
+	err = db.transact(ctx, func(tx *Tx) error {
+		before, err := tx.userWhere(ctx, "email = $1", normalEmail(email), true)
+		if err != nil {
+			return err
+		}
+		u = before
+		if up.Team != nil {
+			u.Team = *up.Team
+		}
+		if up.Role != nil {
+			u.Role = *up.Role
+		}
+		if up.Absent != nil {
+			u.Absent = *up.Absent
+		}
+		if err := u.Validate(); err != nil {
+			return err
+		}
+		if up.Manager != nil {
+			u.ManagerID = 0
+			if *up.Manager != "" {
+				m, err := tx.userWhere(ctx, "email = $1", normalEmail(*up.Manager), true)
+				if tandem.ErrorCode(err) == tandem.ENOTFOUND {
+					return tandem.Errorf(tandem.ENOTFOUND, "manager: no user with email %s", *up.Manager)
+				} else if err != nil {
+					return err
+				}
+				if err := tx.checkNoLoop(ctx, u, m); err != nil {
+					return err
+				}
+				if err := u.Role.CheckManager(m); err != nil {
+					return tandem.Invalid(tandem.FieldError{Field: "manager", Message: err.Error()})
+				}
+				u.ManagerID = m.ID
+			}
+		} else if u.Role != before.Role && u.ManagerID != 0 {
+			m, err := tx.userByID(ctx, u.ManagerID, true)
+			if err != nil {
+				return err
+			}
+			if err := u.Role.CheckManager(m); err != nil {
+				return tandem.Invalid(tandem.FieldError{Field: "manager",
+					Message: fmt.Sprintf("%v (%s reports to %s: change the manager with the role)", err, u.Email, m.Email)})
+			}
+		}
+		if u.Role != before.Role {
+			if err := tx.checkReports(ctx, u); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE users SET team = $1, manager_id = $2, role = $3, absent = $4 WHERE id = $5`,
+			u.Team, managerArg(u.ManagerID), string(u.Role), u.Absent, u.ID)
+		return err
+	})
+	return u, err
+}
+
+// maxChain bounds the walk up a chain of managers. The role rules keep
+// chains to three people; the bound only stops a walk over damaged data.
+const maxChain = 100
+
+// checkNoLoop refuses m as u's manager when m reports to u, directly or
+// through others, or is u. The role rules already make such a loop
+// impossible (a manager always ranks above the report); this check keeps
+// the hierarchy a tree even if those rules change.
+func (tx *Tx) checkNoLoop(ctx context.Context, u, m tandem.User) error {
+	if m.ID == u.ID {
+		return tandem.Invalid(tandem.FieldError{Field: "manager", Message: fmt.Sprintf("%s cannot be their own manager", u.Email)})
+	}
+	chain := []string{u.Email, m.Email}
+	for cur := m; len(chain) < maxChain; chain = append(chain, cur.Email) {
+		if cur.ManagerID == 0 {
+			return nil
+		}
+		if cur.ManagerID == u.ID {
+			chain = append(chain, u.Email)
+			return tandem.Invalid(tandem.FieldError{Field: "manager",
+				Message: "that would make a loop of managers: " + strings.Join(chain, " → ")})
+		}
+		next, err := tx.userByID(ctx, cur.ManagerID, false)
+		if err != nil {
+			return err
+		}
+		cur = next
+	}
+	return fmt.Errorf("the chain of managers above %s is longer than %d", m.Email, maxChain)
+}
+
+// checkReports refuses u's new role when u could no longer manage all of
+// their direct reports.
+func (tx *Tx) checkReports(ctx context.Context, u tandem.User) error {
+	reports, err := tx.users(ctx, "manager_id = $1", u.ID)
+	if err != nil {
+		return err
+	}
+	if err := u.Role.CheckReports(reports); err != nil {
+		return tandem.Errorf(tandem.ECONFLICT, "%s %v", u.Email, err)
+	}
+	return nil
+}
+
+func normalEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // UserByEmail returns the user with the email, or ENOTFOUND.
 func (db *DB) UserByEmail(ctx context.Context, email string) (u tandem.User, err error) {
@@ -40,33 +199,99 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (u tandem.User, err
 	return u, err
 }
 
+// UserByID returns the user with the id, or ENOTFOUND.
+func (db *DB) UserByID(ctx context.Context, id int64) (u tandem.User, err error) {
+	defer wrap(&err, "user %d", id)
+	err = db.view(ctx, func(tx *Tx) error {
+		u, err = tx.userByID(ctx, id, false)
+		return err
+	})
+	return u, err
+}
+
 func (tx *Tx) userByEmail(ctx context.Context, email string) (tandem.User, error) {
-	var u tandem.User
-	err := tx.QueryRowContext(ctx, `SELECT id, email, name, role, created_at FROM users WHERE email = $1`,
-		strings.ToLower(strings.TrimSpace(email))).Scan(&u.ID, &u.Email, &u.Name, &u.Role, scanTime{&u.CreatedAt})
-	if err == sql.ErrNoRows {
-		return u, tandem.Errorf(tandem.ENOTFOUND, "no user with email %s", email)
+	return tx.userWhere(ctx, "email = $1", normalEmail(email), false)
+}
+
+func (tx *Tx) userByID(ctx context.Context, id int64, lock bool) (tandem.User, error) {
+	u, err := tx.userWhere(ctx, "id = $1", id, lock)
+	if tandem.ErrorCode(err) == tandem.ENOTFOUND {
+		return u, tandem.Errorf(tandem.ENOTFOUND, "no user with id %d", id)
 	}
 	return u, err
+}
+
+// userWhere returns the one user matching cond (on $1 = arg), locked for
+// the rest of the transaction if lock is set, or ENOTFOUND.
+func (tx *Tx) userWhere(ctx context.Context, cond string, arg any, lock bool) (tandem.User, error) {
+	q := `SELECT ` + userColumns + ` FROM users WHERE ` + cond
+	if lock {
+		q += tx.db.d.forUpdate()
+	}
+	u, err := scanUser(tx.QueryRowContext(ctx, q, arg))
+	if err == sql.ErrNoRows {
+		return u, tandem.Errorf(tandem.ENOTFOUND, "no user with email %v", arg)
+	}
+	return u, err
+}
+
+// users returns the users matching cond (on $1, $2... = args), by email.
+func (tx *Tx) users(ctx context.Context, cond string, args ...any) ([]tandem.User, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+cond+` ORDER BY email`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	us := []tandem.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		us = append(us, u)
+	}
+	return us, rows.Err()
 }
 
 // Users returns every user, by email.
 func (db *DB) Users(ctx context.Context) (us []tandem.User, err error) {
 	defer wrap(&err, "list users")
 	err = db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, email, name, role, created_at FROM users ORDER BY email`)
+		us, err = tx.users(ctx, "1 = 1")
+		return err
+	})
+	return us, err
+}
+
+// Reports returns the users whose manager is the user with the email (their
+// direct reports), by email: ENOTFOUND when no user has the email.
+func (db *DB) Reports(ctx context.Context, managerEmail string) (us []tandem.User, err error) {
+	defer wrap(&err, "reports of %q", managerEmail)
+	err = db.view(ctx, func(tx *Tx) error {
+		m, err := tx.userByEmail(ctx, managerEmail)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var u tandem.User
-			if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.Role, scanTime{&u.CreatedAt}); err != nil {
-				return err
-			}
-			us = append(us, u)
+		us, err = tx.users(ctx, "manager_id = $1", m.ID)
+		return err
+	})
+	return us, err
+}
+
+// Team returns the users in the team, by email. A team exists while someone
+// is in it: ENOTFOUND when nobody is, EINVALID for an empty name.
+func (db *DB) Team(ctx context.Context, team string) (us []tandem.User, err error) {
+	defer wrap(&err, "team %q", team)
+	team = strings.TrimSpace(team)
+	if team == "" {
+		return nil, tandem.Invalid(tandem.FieldError{Field: "team", Message: "name a team"})
+	}
+	err = db.view(ctx, func(tx *Tx) error {
+		us, err = tx.users(ctx, "team = $1", team)
+		if err == nil && len(us) == 0 {
+			return tandem.Errorf(tandem.ENOTFOUND, "no team %q: nobody is in it", team)
 		}
-		return rows.Err()
+		return err
 	})
 	return us, err
 }
