@@ -80,10 +80,26 @@ func (m *Main) buildDemo(ctx context.Context, db *sqldb.DB, size int, seed uint6
 		{Email: "rosa@demo.example", Name: "Rosa Rep", Role: tandem.RoleSalesRep},
 		{Email: "eve@demo.example", Name: "Eve Executive", Role: tandem.RoleExecutive},
 	}
+	// Who reports to whom, and the sales team, so routing and escalation
+	// have a hierarchy to work with.
+	managers := map[string]string{
+		"mark@demo.example": "mia@demo.example",
+		"manu@demo.example": "sam@demo.example",
+		"rita@demo.example": "manu@demo.example",
+		"raj@demo.example":  "manu@demo.example",
+		"rosa@demo.example": "manu@demo.example",
+	}
+	ids := map[string]int64{}
 	for i := range users {
-		if err := db.CreateUser(ctx, &users[i]); err != nil {
+		u := &users[i]
+		u.ManagerID = ids[managers[u.Email]]
+		if u.Role == tandem.RoleSalesManager || u.Role == tandem.RoleSalesRep {
+			u.Team = "Inbound"
+		}
+		if err := db.CreateUser(ctx, u); err != nil {
 			return err
 		}
+		ids[u.Email] = u.ID
 	}
 	v, _, err := db.ProposeAgreement(ctx, "default agreement", string(agreement.Default()), "user:"+demoAdmin)
 	if err != nil {

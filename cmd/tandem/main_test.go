@@ -225,9 +225,9 @@ func TestUsersAndTokens(t *testing.T) {
 			run("user", "add", "cy@example.com").want(t, "user add (no role)", 2,
 				"", "tandem: required flag(s) \"role\" not set\n")
 			run("user", "list").want(t, "user list", 0, ""+
-				"ID  EMAIL            NAME      ROLE\n"+
-				"1   ana@example.com  Ana Lima  admin\n"+
-				"2   bo@example.com             sales_rep\n", "")
+				"ID  EMAIL            NAME      ROLE       TEAM  MANAGER  STATUS\n"+
+				"1   ana@example.com  Ana Lima  admin                     active\n"+
+				"2   bo@example.com             sales_rep                 active\n", "")
 
 			r := run("token", "create", "--name", "zapier", "--role", "marketing")
 			r.want(t, "token create", 0, r.stdout, "token \"zapier\" (marketing) created; it is shown only this once. Use it as: Authorization: Bearer TOKEN\n")

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -9,29 +11,143 @@ import (
 )
 
 func (m *Main) userCommand() *cobra.Command {
-	c := &cobra.Command{Use: "user", Short: "Manage users"}
-	var role, name string
-	add := &cobra.Command{
-		Use:   "add EMAIL --role ROLE",
+	c := &cobra.Command{Use: "user", Short: "Manage users, their teams and managers"}
+	c.AddCommand(m.userAddCommand(), m.userSetCommand(), m.userListCommand())
+	return c
+}
+
+func (m *Main) userAddCommand() *cobra.Command {
+	var role, name, team, manager string
+	c := &cobra.Command{
+		Use:   "add EMAIL --role ROLE [--name N] [--team T] [--manager EMAIL]",
 		Short: "Add a user (roles: admin, marketing, marketing_head, sales_rep, sales_manager, sales_head, executive)",
-		Args:  cobra.ExactArgs(1),
+		Long: `Add a user. A sales_rep reports to a sales_manager or a sales_head, a
+sales_manager to a sales_head, marketing to a marketing_head; other roles
+have no manager.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			db, err := m.open(c.Context())
 			if err != nil {
 				return err
 			}
-			u := tandem.User{Email: args[0], Name: name, Role: tandem.Role(role)}
+			u := tandem.User{Email: args[0], Name: name, Role: tandem.Role(role), Team: team}
+			var boss tandem.User
+			if manager != "" {
+				if boss, err = db.UserByEmail(c.Context(), manager); tandem.ErrorCode(err) == tandem.ENOTFOUND {
+					return tandem.Errorf(tandem.ENOTFOUND, "manager: no user with email %s", manager)
+				} else if err != nil {
+					return err
+				}
+				u.ManagerID = boss.ID
+			}
 			if err := db.CreateUser(c.Context(), &u); err != nil {
 				return err
 			}
-			fmt.Fprintf(m.Stdout, "added user %d: %s (%s)\n", u.ID, u.Email, u.Role)
+			details := []string{string(u.Role)}
+			if u.Team != "" {
+				details = append(details, "team "+u.Team)
+			}
+			if u.ManagerID != 0 {
+				details = append(details, "reports to "+boss.Email)
+			}
+			fmt.Fprintf(m.Stdout, "added user %d: %s (%s)\n", u.ID, u.Email, strings.Join(details, ", "))
 			return nil
 		},
 	}
-	add.Flags().StringVar(&role, "role", "", "the user's role")
-	add.Flags().StringVar(&name, "name", "", "the user's full name")
-	add.MarkFlagRequired("role")
-	list := &cobra.Command{
+	c.Flags().StringVar(&role, "role", "", "the user's role")
+	c.Flags().StringVar(&name, "name", "", "the user's full name")
+	c.Flags().StringVar(&team, "team", "", "the user's team")
+	c.Flags().StringVar(&manager, "manager", "", "the email of the user's manager")
+	c.MarkFlagRequired("role")
+	return c
+}
+
+func (m *Main) userSetCommand() *cobra.Command {
+	var team, manager, role string
+	var absent, present bool
+	c := &cobra.Command{
+		Use:   "set EMAIL [--team T] [--manager EMAIL] [--role R] [--absent | --present]",
+		Short: "Change a user's team, manager, role or presence; only the flags given change",
+		Long: `Change a user. Only the flags given change: --team "" takes the user out of
+their team, --manager "" leaves them without a manager. Absent users keep
+their leads; routing skips them until they are marked present again.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			var up tandem.UserUpdate
+			flags := c.Flags()
+			if flags.Changed("team") {
+				up.Team = &team
+			}
+			if flags.Changed("manager") {
+				up.Manager = &manager
+			}
+			if flags.Changed("role") {
+				r := tandem.Role(role)
+				up.Role = &r
+			}
+			switch {
+			case flags.Changed("absent") && flags.Changed("present"):
+				return &exitStatus{exitUsage, fmt.Errorf("--absent and --present cannot be given together")}
+			case flags.Changed("absent"):
+				up.Absent = &absent
+			case flags.Changed("present"):
+				away := !present
+				up.Absent = &away
+			}
+			if up.IsZero() {
+				return &exitStatus{exitUsage, fmt.Errorf("nothing to change: give --team, --manager, --role, --absent or --present")}
+			}
+			db, err := m.open(c.Context())
+			if err != nil {
+				return err
+			}
+			before, err := db.UserByEmail(c.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			after, err := db.UpdateUser(c.Context(), args[0], up)
+			if err != nil {
+				return err
+			}
+			var changes []string
+			if after.Team != before.Team {
+				changes = append(changes, fmt.Sprintf("team %s (was %s)", orNone(after.Team), orNone(before.Team)))
+			}
+			if after.ManagerID != before.ManagerID {
+				was, err := m.email(c.Context(), before.ManagerID)
+				if err != nil {
+					return err
+				}
+				now, err := m.email(c.Context(), after.ManagerID)
+				if err != nil {
+					return err
+				}
+				changes = append(changes, fmt.Sprintf("manager %s (was %s)", orNone(now), orNone(was)))
+			}
+			if after.Role != before.Role {
+				changes = append(changes, fmt.Sprintf("role %s (was %s)", after.Role, before.Role))
+			}
+			if after.Absent != before.Absent {
+				changes = append(changes, fmt.Sprintf("%s (was %s)", status(after), status(before)))
+			}
+			if len(changes) == 0 {
+				fmt.Fprintf(m.Stdout, "%s: nothing changed\n", after.Email)
+				return nil
+			}
+			fmt.Fprintf(m.Stdout, "updated %s: %s\n", after.Email, strings.Join(changes, ", "))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&team, "team", "", `the user's team ("" for none)`)
+	c.Flags().StringVar(&manager, "manager", "", `the email of the user's manager ("" for none)`)
+	c.Flags().StringVar(&role, "role", "", "the user's role")
+	c.Flags().BoolVar(&absent, "absent", false, "mark the user absent: routing skips them")
+	c.Flags().BoolVar(&present, "present", false, "mark the user present again")
+	return c
+}
+
+func (m *Main) userListCommand() *cobra.Command {
+	return &cobra.Command{
 		Use:   "list",
 		Short: "List users",
 		Args:  cobra.NoArgs,
@@ -44,16 +160,41 @@ func (m *Main) userCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLE")
+			emails := make(map[int64]string, len(us))
 			for _, u := range us {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", u.ID, u.Email, u.Name, u.Role)
+				emails[u.ID] = u.Email
+			}
+			tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLE\tTEAM\tMANAGER\tSTATUS")
+			for _, u := range us {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Name, u.Role, u.Team, emails[u.ManagerID], status(u))
 			}
 			return tw.Flush()
 		},
 	}
-	c.AddCommand(add, list)
-	return c
+}
+
+// email returns the email of the user with the id, or "" for id 0.
+func (m *Main) email(ctx context.Context, id int64) (string, error) {
+	if id == 0 {
+		return "", nil
+	}
+	u, err := m.db.UserByID(ctx, id)
+	return u.Email, err
+}
+
+func status(u tandem.User) string {
+	if u.Absent {
+		return "absent"
+	}
+	return "active"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 func (m *Main) tokenCommand() *cobra.Command {
