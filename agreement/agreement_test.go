@@ -285,6 +285,8 @@ func TestParseProblems(t *testing.T) {
 			[]string{`9:12: stages[2].entry: the rule does not compile: the rule must be true or false, but it gives string`}},
 		{"rule type error", "entry: score >= 60", `entry: score == "high"`,
 			[]string{`9:18: stages[2].entry: the rule does not compile: invalid operation: == (mismatched types int and string)`}},
+		{"unknown holiday country", `  close: "17:00"`, "  close: \"17:00\"\n  holidays: XX",
+			[]string{`25:13: business_hours.holidays: no holiday calendar for XX (known: AT, AU, BE, BR, CA, DE, DK, ES, FR, GB, IE, IT, NL, NO, PL, SE, US)`}},
 		{"no reject reasons", "  - {code: not_a_fit, description: Not a fit.}\n", "",
 			[]string{`18:1: reject_reasons: has no value`}},
 		{"empty reject reasons", "  - {code: not_a_fit, description: Not a fit.}\n", "  []\n",

@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/calendar"
 )
 
 // Limits on an agreement file.
@@ -811,6 +812,8 @@ func (p *parser) businessHours(n, key *yaml.Node, b *BusinessHours) bool {
 		if p.kind(v, join(path, "holidays"), yaml.ScalarNode, "a country code") {
 			if !countryRE.MatchString(v.Value) {
 				p.errorf(v, join(path, "holidays"), "expected a two-letter country code in capitals, like US or DE, got %s", describe(v))
+			} else if !slices.Contains(calendar.Countries(), v.Value) {
+				p.errorf(v, join(path, "holidays"), "no holiday calendar for %s (known: %s)", v.Value, strings.Join(calendar.Countries(), ", "))
 			} else {
 				b.Holidays = v.Value
 			}
