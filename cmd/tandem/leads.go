@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/sqldb"
 )
 
 func parseID(s string) (int64, error) {
@@ -19,6 +21,23 @@ func parseID(s string) (int64, error) {
 	return id, nil
 }
 
+// leadArg parses a lead id argument and opens the database.
+func (m *Main) leadArg(ctx context.Context, arg string) (int64, *sqldb.DB, error) {
+	id, err := parseID(arg)
+	if err != nil {
+		return 0, nil, err
+	}
+	db, err := m.open(ctx)
+	return id, db, err
+}
+
+// printJSON writes v to standard output as indented JSON.
+func (m *Main) printJSON(v any) error {
+	enc := json.NewEncoder(m.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
 func (m *Main) leadCommand() *cobra.Command {
 	c := &cobra.Command{Use: "lead", Short: "Look at and move leads"}
 	var format string
@@ -27,11 +46,7 @@ func (m *Main) leadCommand() *cobra.Command {
 		Short: "Show a lead as JSON",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			id, err := parseID(args[0])
-			if err != nil {
-				return err
-			}
-			db, err := m.open(c.Context())
+			id, db, err := m.leadArg(c.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -39,9 +54,7 @@ func (m *Main) leadCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			enc := json.NewEncoder(m.Stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(l)
+			return m.printJSON(l)
 		},
 	}
 	history := &cobra.Command{
@@ -49,11 +62,7 @@ func (m *Main) leadCommand() *cobra.Command {
 		Short: "Show a lead's ledger: every change, who made it, when and why",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			id, err := parseID(args[0])
-			if err != nil {
-				return err
-			}
-			db, err := m.open(c.Context())
+			id, db, err := m.leadArg(c.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -62,9 +71,7 @@ func (m *Main) leadCommand() *cobra.Command {
 				return err
 			}
 			if format == "json" {
-				enc := json.NewEncoder(m.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(events)
+				return m.printJSON(events)
 			}
 			tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "OCCURRED\tRECORDED\tEVENT\tBY\tWHAT\tWHY")
@@ -89,11 +96,7 @@ func (m *Main) leadCommand() *cobra.Command {
 		Short: "Move a lead to a stage by hand (the agreement must allow the move)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
-			id, err := parseID(args[0])
-			if err != nil {
-				return err
-			}
-			db, err := m.open(c.Context())
+			id, db, err := m.leadArg(c.Context(), args[0])
 			if err != nil {
 				return err
 			}
