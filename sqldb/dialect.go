@@ -32,6 +32,9 @@ type dialect interface {
 	// attribute returns an expression for attribute key of the leads row and
 	// its argument, numbered n.
 	attribute(key string, n int) (string, any)
+	// skipLocked is the clause that locks selected rows and passes over rows
+	// another transaction holds, so concurrent workers claim different rows.
+	skipLocked() string
 }
 
 // sqliteTimeLayout is fixed-width so that times compare correctly as text.

@@ -91,3 +91,5 @@ func (postgres) keyIn(a, b string, pairs [][2]string, n int) (string, []any) {
 func (postgres) attribute(key string, n int) (string, any) {
 	return fmt.Sprintf("attributes->>$%d", n), key
 }
+
+func (postgres) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
