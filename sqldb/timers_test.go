@@ -441,7 +441,7 @@ func TestReplicaSkipsClaimedTimer(t *testing.T) {
 		claimed := make(chan int64)
 		done := make(chan error, 1)
 		go func() {
-			_, err := db.FireDue(ctx, "stuck", 10, func(tx *Tx, tm Timer) error {
+			_, err := db.FireDue(ctx, "stuck", 1, func(tx *Tx, tm Timer) error {
 				claimed <- tm.ID
 				<-ctx.Done() // hangs until killed
 				return ctx.Err()
