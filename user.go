@@ -193,6 +193,19 @@ type Token struct {
 	Name      string    `json:"name"`
 	Role      Role      `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
+	// UserID and UserEmail name the user a token acts for, if any: it
+	// then has the user's current role, and its changes are the user's.
+	UserID    int64  `json:"user_id,omitempty"`
+	UserEmail string `json:"user_email,omitempty"`
+}
+
+// Actor names who acts with the token, for the ledger: "user:EMAIL" for a
+// user's token, "token:NAME" for an integration's.
+func (t Token) Actor() string {
+	if t.UserEmail != "" {
+		return "user:" + t.UserEmail
+	}
+	return "token:" + t.Name
 }
 
 // AgreementVersion is one stored version of the agreement file. It is in

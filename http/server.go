@@ -179,7 +179,7 @@ func caller(r *http.Request) tandem.Token {
 }
 
 // actor names the caller in the ledger.
-func actor(r *http.Request) string { return "token:" + caller(r).Name }
+func actor(r *http.Request) string { return caller(r).Actor() }
 
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

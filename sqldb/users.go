@@ -309,13 +309,27 @@ func hashToken(secret string) string {
 // ECONFLICT when the name is taken.
 func (db *DB) CreateToken(ctx context.Context, name string, role tandem.Role) (t tandem.Token, secret string, err error) {
 	defer wrap(&err, "create token %q", name)
+	return db.createToken(ctx, name, role, "")
+}
+
+// CreateUserToken makes an API token that acts for the user with the email
+// (ENOTFOUND if there is none): it has the user's role, as it is whenever
+// the token is used, and what it changes is recorded as the user's.
+func (db *DB) CreateUserToken(ctx context.Context, name, email string) (t tandem.Token, secret string, err error) {
+	defer wrap(&err, "create token %q for %q", name, email)
+	return db.createToken(ctx, name, "", email)
+}
+
+func (db *DB) createToken(ctx context.Context, name string, role tandem.Role, email string) (t tandem.Token, secret string, err error) {
 	name = strings.TrimSpace(name)
 	var errs []tandem.FieldError
 	if name == "" || len(name) > 100 {
 		errs = append(errs, tandem.FieldError{Field: "name", Message: "a token needs a name of 1 to 100 characters"})
 	}
-	if _, err := tandem.ParseRole(string(role)); err != nil {
-		errs = append(errs, tandem.ErrorFields(err)...)
+	if email == "" {
+		if _, err := tandem.ParseRole(string(role)); err != nil {
+			errs = append(errs, tandem.ErrorFields(err)...)
+		}
 	}
 	if len(errs) > 0 {
 		return t, "", tandem.Invalid(errs...)
@@ -332,8 +346,16 @@ func (db *DB) CreateToken(ctx context.Context, name string, role tandem.Role) (t
 			return tandem.Errorf(tandem.ECONFLICT, "a token named %q already exists", name)
 		}
 		t = tandem.Token{Name: name, Role: role, CreatedAt: tx.Now}
-		return tx.QueryRowContext(ctx, `INSERT INTO tokens (name, role, hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-			name, string(role), hashToken(secret), tx.t(tx.Now)).Scan(&t.ID)
+		var userID any // NULL for an integration's token
+		if email != "" {
+			u, err := tx.userByEmail(ctx, email)
+			if err != nil {
+				return err
+			}
+			t.Role, t.UserID, t.UserEmail, userID = u.Role, u.ID, u.Email, u.ID
+		}
+		return tx.QueryRowContext(ctx, `INSERT INTO tokens (name, role, hash, created_at, user_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			name, string(t.Role), hashToken(secret), tx.t(tx.Now), userID).Scan(&t.ID)
 	})
 	return t, secret, err
 }
@@ -344,8 +366,9 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (t tandem.Token, 
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return t, tandem.Errorf(tandem.EUNAUTHORIZED, "not a Tandem API token")
 	}
-	err = db.read.QueryRowContext(ctx, `SELECT id, name, role, created_at FROM tokens WHERE hash = $1`, hashToken(secret)).
-		Scan(&t.ID, &t.Name, &t.Role, scanTime{&t.CreatedAt})
+	err = db.read.QueryRowContext(ctx, `SELECT t.id, t.name, coalesce(u.role, t.role), t.created_at, coalesce(u.id, 0), coalesce(u.email, '')
+		FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.hash = $1`, hashToken(secret)).
+		Scan(&t.ID, &t.Name, &t.Role, scanTime{&t.CreatedAt}, &t.UserID, &t.UserEmail)
 	if err == sql.ErrNoRows {
 		return t, tandem.Errorf(tandem.EUNAUTHORIZED, "unknown or revoked API token")
 	}

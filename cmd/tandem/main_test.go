@@ -245,6 +245,17 @@ func TestUsersAndTokens(t *testing.T) {
 				"", `tandem: role: "root" is not a role (want one of `+roles+")\n")
 			run("token", "create", "--role", "admin").want(t, "token create (no name)", 2,
 				"", "tandem: required flag(s) \"name\" not set\n")
+			const both = "tandem: give --role ROLE for an integration's token or --user EMAIL for a person's, not both\n"
+			run("token", "create", "--name", "y").want(t, "token create (neither role nor user)", 2, "", both)
+			run("token", "create", "--name", "y", "--role", "admin", "--user", "bo@example.com").want(t, "token create (both)", 2, "", both)
+			r = run("token", "create", "--name", "bo laptop", "--user", "bo@example.com")
+			r.want(t, "token create --user", 0, r.stdout, "token \"bo laptop\" (acting as bo@example.com, sales_rep) created; it is shown only this once. Use it as: Authorization: Bearer TOKEN\n")
+			tok, err = openDB(t, b.DSN).Authenticate(context.Background(), strings.TrimSuffix(r.stdout, "\n"))
+			if err != nil || tok.UserEmail != "bo@example.com" || tok.Role != tandem.RoleSalesRep {
+				t.Errorf("Authenticate(bo's token) = %+v, %v; want bo as a sales_rep", tok, err)
+			}
+			run("token", "create", "--name", "z", "--user", "nobody@example.com").want(t, "token create (unknown user)", 1,
+				"", "tandem: no user with email nobody@example.com\n")
 		})
 	}
 }

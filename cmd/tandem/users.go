@@ -199,29 +199,46 @@ func orNone(s string) string {
 
 func (m *Main) tokenCommand() *cobra.Command {
 	c := &cobra.Command{Use: "token", Short: "Manage API tokens"}
-	var name, role string
+	var name, role, user string
 	create := &cobra.Command{
-		Use:   "create --name NAME --role ROLE",
+		Use:   "create --name NAME (--role ROLE | --user EMAIL)",
 		Short: "Create an API token and print it (only its hash is stored)",
-		Args:  cobra.NoArgs,
+		Long: `Create an API token and print it once; only its hash is stored. A token
+for an integration acts with --role; a token for a person acts as --user:
+with that user's role, whatever it is when the token is used, and every
+change it makes is recorded as the user's.`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if (role == "") == (user == "") {
+				return &exitStatus{exitUsage, fmt.Errorf("give --role ROLE for an integration's token or --user EMAIL for a person's, not both")}
+			}
 			db, err := m.open(c.Context())
 			if err != nil {
 				return err
 			}
-			_, secret, err := db.CreateToken(c.Context(), name, tandem.Role(role))
+			var tok tandem.Token
+			var secret string
+			if user != "" {
+				tok, secret, err = db.CreateUserToken(c.Context(), name, user)
+			} else {
+				tok, secret, err = db.CreateToken(c.Context(), name, tandem.Role(role))
+			}
 			if err != nil {
 				return err
 			}
 			fmt.Fprintln(m.Stdout, secret)
-			fmt.Fprintf(m.Stderr, "token %q (%s) created; it is shown only this once. Use it as: Authorization: Bearer TOKEN\n", name, role)
+			who := string(tok.Role)
+			if tok.UserEmail != "" {
+				who = "acting as " + tok.UserEmail + ", " + who
+			}
+			fmt.Fprintf(m.Stderr, "token %q (%s) created; it is shown only this once. Use it as: Authorization: Bearer TOKEN\n", name, who)
 			return nil
 		},
 	}
 	create.Flags().StringVar(&name, "name", "", "a name for the token, such as the integration that uses it")
-	create.Flags().StringVar(&role, "role", "", "the role the token acts with")
+	create.Flags().StringVar(&role, "role", "", "the role an integration's token acts with")
+	create.Flags().StringVar(&user, "user", "", "the email of the person the token acts for")
 	create.MarkFlagRequired("name")
-	create.MarkFlagRequired("role")
 	c.AddCommand(create)
 	return c
 }
