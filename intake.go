@@ -90,7 +90,7 @@ func Intake(cur *Lead, in LeadInput, lc Lifecycle, defaultSource, actor string, 
 	if cur != nil {
 		next = cur.Clone()
 	}
-	changes := make([]FieldChange, 0, len(in.Fields))
+	var changes []FieldChange // of an existing lead
 	var stage string
 	set := func(f LeadField, value string) {
 		if value == "" {
@@ -101,6 +101,12 @@ func Intake(cur *Lead, in LeadInput, lc Lifecycle, defaultSource, actor string, 
 				errs = append(errs, FieldError{f.Name, fmt.Sprintf("no stage %q in the agreement", value)})
 			}
 			stage = value
+			return
+		}
+		if cur == nil { // a new lead's created event lists its fields; no changes to track
+			if err := f.Set(&next, value); err != nil {
+				errs = append(errs, FieldError{f.Name, err.Error()})
+			}
 			return
 		}
 		old := f.Get(&next)

@@ -119,6 +119,8 @@ func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		// mux.Handler only finds the route; ServeHTTP routes again because
+		// it alone sets the request's path values ({id}).
 		if _, pattern := mux.Handler(r); pattern != "" {
 			mux.ServeHTTP(sw, r)
 		} else {

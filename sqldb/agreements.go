@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -144,15 +143,23 @@ func (db *DB) AgreementInForce(ctx context.Context, t time.Time) (v tandem.Agree
 }
 
 func (tx *Tx) agreementInForce(ctx context.Context, t time.Time) (tandem.AgreementVersion, error) {
+	n, err := tx.versionInForce(ctx, t)
+	if err != nil {
+		return tandem.AgreementVersion{}, err
+	}
+	return tx.agreementVersion(ctx, n)
+}
+
+// versionInForce returns the number of the version in force at t: the one
+// whose second signature came last by then. ENOTFOUND when none had both.
+func (tx *Tx) versionInForce(ctx context.Context, t time.Time) (int, error) {
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT version FROM agreement_versions
 		WHERE in_force_from IS NOT NULL AND in_force_from <= $1 ORDER BY in_force_from DESC, version DESC LIMIT 1`, tx.t(t)).Scan(&n)
 	if err == sql.ErrNoRows {
-		return tandem.AgreementVersion{}, tandem.Errorf(tandem.ENOTFOUND, "no signed agreement was in force at %s", tandem.FormatTime(t))
-	} else if err != nil {
-		return tandem.AgreementVersion{}, err
+		return 0, tandem.Errorf(tandem.ENOTFOUND, "no signed agreement was in force at %s", tandem.FormatTime(t))
 	}
-	return tx.agreementVersion(ctx, n)
+	return n, err
 }
 
 func (tx *Tx) agreementVersion(ctx context.Context, version int) (tandem.AgreementVersion, error) {
@@ -184,10 +191,8 @@ func (tx *Tx) agreementVersion(ctx context.Context, version int) (tandem.Agreeme
 // lifecycle returns the compiled lifecycle of the agreement in force now,
 // or the built-in default while none is.
 func (tx *Tx) lifecycle(ctx context.Context) (tandem.Lifecycle, error) {
-	var n int
-	err := tx.QueryRowContext(ctx, `SELECT version FROM agreement_versions
-		WHERE in_force_from IS NOT NULL AND in_force_from <= $1 ORDER BY in_force_from DESC, version DESC LIMIT 1`, tx.t(tx.Now)).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
+	n, err := tx.versionInForce(ctx, tx.Now)
+	if tandem.ErrorCode(err) == tandem.ENOTFOUND {
 		return agreement.DefaultLifecycle(), nil
 	} else if err != nil {
 		return nil, fmt.Errorf("agreement in force: %w", err)

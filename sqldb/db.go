@@ -220,3 +220,12 @@ func (j scanJSON) Scan(v any) error {
 
 // Now is the current time on the database's clock.
 func (db *DB) Now() time.Time { return db.clock.Now().UTC().Truncate(time.Microsecond) }
+
+// wrap adds what failed to an error that is not a *tandem.Error (which
+// already speaks to the user).
+func wrap(err *error, format string, args ...any) {
+	if *err == nil || tandem.ErrorCode(*err) != tandem.EINTERNAL {
+		return
+	}
+	*err = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *err)
+}

@@ -544,12 +544,3 @@ func (db *DB) MoveLead(ctx context.Context, id int64, stage, reason, actor strin
 	})
 	return l, err
 }
-
-// wrap adds what failed to an error that is not a *tandem.Error (which
-// already speaks to the user).
-func wrap(err *error, format string, args ...any) {
-	if *err == nil || tandem.ErrorCode(*err) != tandem.EINTERNAL {
-		return
-	}
-	*err = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *err)
-}
