@@ -34,6 +34,9 @@ type Event struct {
 	Changes []FieldChange `json:"changes,omitempty"`
 	// Rule is the stage rule that fired, for a stage change by rule.
 	Rule string `json:"rule,omitempty"`
+	// Detail holds what an SLA event records besides field changes: a
+	// touch's channel and outcome, the clock a breach missed, a review.
+	Detail map[string]string `json:"detail,omitempty"`
 }
 
 // FieldChange is one field's change within an event.

@@ -130,9 +130,15 @@ type User struct {
 	ManagerID int64 `json:"manager_id,omitempty"`
 	// Absent users keep their leads and their place in the hierarchy, but
 	// routing skips them until they are back.
-	Absent    bool      `json:"absent,omitempty"`
+	Absent bool `json:"absent,omitempty"`
+	// Weight is the user's share of hand-offs under weighted routing,
+	// relative to the other reps (1 to MaxWeight; 0 is taken as 1).
+	Weight    int       `json:"weight,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
+
+// MaxWeight bounds a rep's routing weight.
+const MaxWeight = 100
 
 // Validate checks the user's email, role and team. Whether the manager
 // exists and may manage the user is for the store to check.
@@ -152,6 +158,9 @@ func (u *User) Validate() error {
 	}
 	if u.ManagerID < 0 {
 		errs = append(errs, FieldError{"manager", fmt.Sprintf("%d is not a user id", u.ManagerID)})
+	}
+	if u.Weight < 0 || u.Weight > MaxWeight {
+		errs = append(errs, FieldError{"weight", fmt.Sprintf("%d is not a weight: give a whole number from 1 to %d", u.Weight, MaxWeight)})
 	}
 	if len(errs) > 0 {
 		return Invalid(errs...)
@@ -179,11 +188,12 @@ type UserUpdate struct {
 	Manager *string
 	Absent  *bool
 	Role    *Role
+	Weight  *int
 }
 
 // IsZero reports whether the update changes nothing.
 func (up UserUpdate) IsZero() bool {
-	return up.Team == nil && up.Manager == nil && up.Absent == nil && up.Role == nil
+	return up.Team == nil && up.Manager == nil && up.Absent == nil && up.Role == nil && up.Weight == nil
 }
 
 // Token is an API token. Only a hash of its secret is kept; the secret is

@@ -54,6 +54,8 @@ type Agreement struct {
 	Routing    Routing          `json:"routing"`
 	Funnel     Funnel           `json:"funnel"`
 	Goal       Goal             `json:"goal"`
+
+	at staffPositions // where the keys CheckStaff reports on are written, set by Parse
 }
 
 // Mission is what marketing exists to do (seed 004): fill the sales pipeline,
@@ -265,9 +267,9 @@ type RoutingMethod string
 
 // The routing methods.
 const (
-	RoundRobin RoutingMethod = "round_robin"
-	Weighted   RoutingMethod = "weighted"
-	ByField    RoutingMethod = "by_field"
+	RoundRobin RoutingMethod = "round_robin" // each available rep in turn
+	Weighted   RoutingMethod = "weighted"    // in proportion to each rep's weight, kept on the user (default 1)
+	ByField    RoutingMethod = "by_field"    // to the team that [Routing.Teams] names for the lead's field value
 )
 
 // RoutingMethods lists the routing methods.
@@ -278,6 +280,10 @@ type Routing struct {
 	Method RoutingMethod `json:"method"`
 	// Field is the lead field whose value picks the rep, for ByField.
 	Field string `json:"field,omitempty"`
+	// Teams maps a value of Field to the team whose available reps get the
+	// lead, for ByField; a lead whose value is not listed, or empty, goes
+	// to any available rep. nil when the file gives none.
+	Teams map[string]string `json:"teams,omitempty"`
 	// Capacity caps each rep's open leads; 0 means no cap.
 	Capacity int `json:"capacity"`
 }

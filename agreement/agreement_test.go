@@ -232,7 +232,7 @@ func TestParseMinimal(t *testing.T) {
 	if a.Sales.HotLeadFirstTouchWithin != a.Sales.FirstTouchWithin {
 		t.Errorf("hot lead first touch = %v; want the first touch, %v", a.Sales.HotLeadFirstTouchWithin, a.Sales.FirstTouchWithin)
 	}
-	if want := (Routing{Method: RoundRobin}); a.Routing != want {
+	if want := (Routing{Method: RoundRobin}); !cmp.Equal(a.Routing, want) {
 		t.Errorf("routing = %+v; want %+v", a.Routing, want)
 	}
 	wantFunnel := Funnel{AverageDealSize: FromHistory, CloseRate: FromHistory, SalesCycleDays: FromHistory, Tolerance: DefaultTolerance}

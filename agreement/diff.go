@@ -325,6 +325,21 @@ func (d *differ) routing(old, new *Routing) {
 	const s = "routing"
 	d.value(s, "method", string(old.Method), string(new.Method))
 	d.value(s, "field", old.Field, new.Field)
+	// Values listed in both, or only in the old, then the new ones, like
+	// the segments of marketing.
+	values := slices.Sorted(maps.Keys(old.Teams))
+	for _, v := range slices.Sorted(maps.Keys(new.Teams)) {
+		if _, ok := old.Teams[v]; !ok {
+			values = append(values, v)
+		}
+	}
+	for _, v := range values {
+		field := new.Field
+		if _, ok := new.Teams[v]; !ok || field == "" {
+			field = old.Field
+		}
+		d.value(s, fmt.Sprintf("team for %s %s", field, v), old.Teams[v], new.Teams[v])
+	}
 	capWords := func(n int) string {
 		if n == 0 {
 			return "unlimited"

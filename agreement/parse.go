@@ -206,13 +206,13 @@ func (p *parser) file(data []byte) *Agreement {
 		}
 	}
 	if n := m.require("sales"); n != nil {
-		p.sales(n, m.keys["sales"], dayMinutes, &a.Sales)
+		a.at.cadence = p.sales(n, m.keys["sales"], dayMinutes, &a.Sales)
 	}
 	if n := m.require("marketing"); n != nil {
 		p.marketing(n, m.keys["marketing"], &a.Marketing)
 	}
 	if n := m.get("escalation"); n != nil {
-		a.Escalation = p.escalation(n, dayMinutes)
+		a.Escalation, a.at.notify = p.escalation(n, dayMinutes)
 	}
 	a.Routing = Routing{Method: RoundRobin}
 	if n := m.get("routing"); n != nil {
@@ -866,11 +866,16 @@ var (
 	stepKeys = []string{"channel", "offset", "template"}
 )
 
-func (p *parser) sales(n, key *yaml.Node, dayMinutes int, s *Sales) {
+// sales reads what sales promises; it returns where the cadence key is
+// written, for [Agreement.CheckStaff].
+func (p *parser) sales(n, key *yaml.Node, dayMinutes int, s *Sales) (cadenceAt position) {
 	const path = "sales"
 	m := p.mapping(n, key, path, salesKeys)
 	if m == nil {
-		return
+		return position{}
+	}
+	if k := m.keys["cadence"]; k != nil {
+		cadenceAt = position{k.Line, k.Column}
 	}
 	nonZero := func(key string) (Span, bool) {
 		v := m.require(key)
@@ -918,6 +923,7 @@ func (p *parser) sales(n, key *yaml.Node, dayMinutes int, s *Sales) {
 	if v := m.get("connected_cadence"); v != nil {
 		s.ConnectedCadence = p.cadence(v, join(path, "connected_cadence"), dayMinutes)
 	}
+	return cadenceAt
 }
 
 // cadence reads a list of steps; it returns nil when the list itself is
@@ -1018,13 +1024,16 @@ func (p *parser) marketing(n, key *yaml.Node, mk *Marketing) {
 
 var escalationKeys = []string{"after", "notify"}
 
-func (p *parser) escalation(n *yaml.Node, dayMinutes int) []EscalationStep {
+// escalation reads the escalation steps, with where each step's notify
+// value is written, for [Agreement.CheckStaff].
+func (p *parser) escalation(n *yaml.Node, dayMinutes int) ([]EscalationStep, []position) {
 	const path = "escalation"
 	items, ok := p.list(n, path, maxListLen)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	var out []EscalationStep
+	var notifyAt []position
 	var prev *Span
 	prevStep := 0
 	for i, en := range items {
@@ -1043,15 +1052,18 @@ func (p *parser) escalation(n *yaml.Node, dayMinutes int) []EscalationStep {
 				prev, prevStep = &e.After, i+1
 			}
 		}
+		var at position
 		if v := m.require("notify"); v != nil {
 			e.Notify, _ = oneOf(p, v, join(ip, "notify"), EscalationRoles)
+			at = position{v.Line, v.Column}
 		}
 		out = append(out, e)
+		notifyAt = append(notifyAt, at)
 	}
-	return out
+	return out, notifyAt
 }
 
-var routingKeys = []string{"method", "field", "capacity"}
+var routingKeys = []string{"method", "field", "teams", "capacity"}
 
 func (p *parser) routing(n, key *yaml.Node, r *Routing) {
 	const path = "routing"
@@ -1080,9 +1092,47 @@ func (p *parser) routing(n, key *yaml.Node, r *Routing) {
 	} else if methodOK && r.Method == ByField {
 		p.errorf(m.vals["method"], join(path, "field"), "method by_field needs a field, like segment or territory")
 	}
+	if v := m.get("teams"); v != nil {
+		tp := join(path, "teams")
+		teams := p.teams(v, tp)
+		if methodOK && r.Method != ByField {
+			p.errorf(m.keys["teams"], tp, "is used only with method by_field")
+		} else if len(teams) > 0 {
+			r.Teams = teams
+		}
+	}
 	if v := m.get("capacity"); v != nil {
 		r.Capacity, _ = p.integer(v, join(path, "capacity"), 0, maxCount)
 	}
+}
+
+// teams reads routing.teams: a mapping of lead-field values to team names.
+func (p *parser) teams(n *yaml.Node, path string) map[string]string {
+	if !p.kind(n, path, yaml.MappingNode, "a mapping of field values to team names, like enterprise: east") {
+		return nil
+	}
+	if len(n.Content) == 0 {
+		p.errorf(n, path, "name at least one value and its team, or leave the key out")
+		return nil
+	}
+	teams := map[string]string{}
+	keys := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, t := n.Content[i], n.Content[i+1]
+		val, ok := p.text(k, path, maxNameLen)
+		if !ok {
+			continue
+		}
+		if prev, dup := keys[val]; dup {
+			p.errorf(k, join(path, val), "repeats the value at line %d", prev.Line)
+			continue
+		}
+		keys[val] = k
+		if team, ok := p.text(t, join(path, val), tandem.MaxTeamLen); ok {
+			teams[val] = team
+		}
+	}
+	return teams
 }
 
 var funnelKeys = []string{"average_deal_size", "close_rate", "sales_cycle_days", "conversion", "tolerance"}

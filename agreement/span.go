@@ -34,6 +34,9 @@ func ParseSpan(s string) (Span, error) {
 	if s == "" {
 		return bad("it is empty")
 	}
+	if s[0] == '-' || s[0] == '+' {
+		return bad("a span has no sign: it counts forward from its start, never back")
+	}
 	var sp Span
 	rest := s
 	last := -1 // index into "dhm" of the previous unit

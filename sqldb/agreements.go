@@ -47,7 +47,12 @@ func (db *DB) ProposeAgreement(ctx context.Context, file, body, by string) (v ta
 // SignAgreement records the user's signature on a version. Only a
 // marketing head or a sales head signs (EFORBIDDEN otherwise); a version
 // older than the one in force cannot be signed (ECONFLICT). The version
-// comes into force when both heads have signed.
+// comes into force when both heads have signed, and only if the users can
+// work it: the signature that would put in force a version whose cadence or
+// escalation needs a role no user holds is refused with EINVALID, listing
+// each such role at its FILE:LINE:COL (see [agreement.Agreement.CheckStaff]),
+// and nothing is recorded. A version may be proposed, and signed once,
+// before its users are added.
 func (db *DB) SignAgreement(ctx context.Context, version int, email string) (v tandem.AgreementVersion, err error) {
 	defer wrap(&err, "sign agreement version %d", version)
 	err = db.transact(ctx, func(tx *Tx) error {
@@ -72,6 +77,11 @@ func (db *DB) SignAgreement(ctx context.Context, version int, email string) (v t
 				return tandem.Errorf(tandem.ECONFLICT, "version %d is already signed for %s by %s", version, u.Role, s.Email)
 			}
 		}
+		if len(v.Signatures)+1 == len(tandem.SignerRoles) {
+			if err := tx.checkStaff(ctx, v); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO agreement_signatures (version, role, user_id, signed_at) VALUES ($1, $2, $3, $4)`,
 			version, string(u.Role), u.ID, tx.t(tx.Now)); err != nil {
 			return err
@@ -86,6 +96,33 @@ func (db *DB) SignAgreement(ctx context.Context, version int, email string) (v t
 		return nil
 	})
 	return v, err
+}
+
+// checkStaff refuses, with the problems, a version that names a role no
+// user holds. Absent users count: they hold their role while away.
+func (tx *Tx) checkStaff(ctx context.Context, v tandem.AgreementVersion) error {
+	a, err := agreement.Parse(fmt.Sprintf("agreement version %d", v.Version), []byte(v.Body))
+	if err != nil {
+		return fmt.Errorf("agreement version %d no longer parses: %w", v.Version, err)
+	}
+	held := map[tandem.Role]int{}
+	rows, err := tx.QueryContext(ctx, `SELECT role, count(*) FROM users GROUP BY role`)
+	if err != nil {
+		return fmt.Errorf("users by role: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var role tandem.Role
+		var n int
+		if err := rows.Scan(&role, &n); err != nil {
+			return fmt.Errorf("users by role: %w", err)
+		}
+		held[role] = n
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("users by role: %w", err)
+	}
+	return a.CheckStaff(fmt.Sprintf("agreement version %d", v.Version), held)
 }
 
 // AgreementVersion returns one stored version with its signatures, or

@@ -38,6 +38,7 @@ type DB struct {
 
 	mu         sync.Mutex
 	lifecycles map[int]tandem.Lifecycle // compiled once per agreement version
+	policies   map[int]policyEntry      // SLA policies, once per agreement version
 }
 
 // Options configure [Open].
@@ -55,7 +56,7 @@ func IsPostgres(dsn string) bool {
 // Open connects to the database named by dsn, a postgres:// URL or a SQLite
 // file path, and applies any migrations it lacks.
 func Open(ctx context.Context, dsn string, opts Options) (_ *DB, err error) {
-	db := &DB{clock: opts.Clock, log: opts.Logger, lifecycles: map[int]tandem.Lifecycle{}}
+	db := &DB{clock: opts.Clock, log: opts.Logger, lifecycles: map[int]tandem.Lifecycle{}, policies: map[int]policyEntry{}}
 	if db.log == nil {
 		db.log = slog.New(slog.DiscardHandler)
 	}
@@ -120,7 +121,11 @@ type Tx struct {
 	// driver itself can do (PostgreSQL's COPY).
 	conn *sql.Conn
 	Now  time.Time
+	ctx  context.Context
 }
+
+// Context returns the context the transaction runs under.
+func (tx *Tx) Context() context.Context { return tx.ctx }
 
 // errRollback ends a transaction without committing it and without error
 // (a dry run).
@@ -159,7 +164,7 @@ func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOption
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, db: db, conn: conn, Now: db.clock.Now().UTC().Truncate(time.Microsecond)}
+	tx := &Tx{Tx: sqlTx, db: db, conn: conn, Now: db.clock.Now().UTC().Truncate(time.Microsecond), ctx: ctx}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err

@@ -104,6 +104,7 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 			lead   *tandem.Lead
 			events []tandem.Event
 			isNew  bool
+			from   string // the stage before the batch, "" for a new lead
 		}
 		var works []*work
 		byLead := map[*tandem.Lead]*work{}
@@ -133,7 +134,7 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 				}
 				w = &work{lead: cur, isNew: true}
 			case w == nil:
-				w = &work{lead: cur}
+				w = &work{lead: cur, from: cur.Stage}
 			}
 			if byLead[cur] == nil {
 				byLead[cur] = w
@@ -154,10 +155,35 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 			if err != nil {
 				return err
 			}
+			for _, w := range works {
+				if w.isNew {
+					w.lead.ID = first
+					first++
+				}
+			}
+		}
+		// Stage changes start and end hand-offs; routing sets owners
+		// before the rows are written.
+		var eng *engine
+		for _, w := range works {
+			if w.lead.Stage == w.from {
+				continue
+			}
+			if eng == nil {
+				if eng, err = tx.engine(ctx); err != nil {
+					return err
+				}
+			}
+			evs, err := eng.moved(ctx, w.lead, w.from, w.lead.Stage, transition{})
+			if err != nil {
+				return err
+			}
+			w.events = append(w.events, evs...)
+		}
+		if created > 0 {
 			newRows := make([][]any, 0, created)
 			for _, w := range works {
 				if w.isNew {
-					w.lead.ID = first + int64(len(newRows))
 					newRows = append(newRows, leadRow(w.lead))
 				}
 			}
@@ -179,6 +205,11 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 		}
 		if err := tx.appendEvents(ctx, events); err != nil {
 			return err
+		}
+		if eng != nil {
+			if err := eng.flush(ctx); err != nil {
+				return err
+			}
 		}
 		for i, w := range refs {
 			switch {
@@ -269,6 +300,8 @@ type eventData struct {
 	To   map[string]string `json:"to,omitempty"`
 	From map[string]string `json:"from,omitempty"`
 	Rule string            `json:"rule,omitempty"`
+	// Detail is the event's Detail (SLA events).
+	Detail map[string]string `json:"detail,omitempty"`
 }
 
 // encodeEventData writes an event's data as eventData's JSON. It is written
@@ -318,6 +351,16 @@ func encodeEventData(e *tandem.Event) string {
 		}
 		b = append(b, `"rule":`...)
 		b = appendJSONString(b, e.Rule)
+		sep = true
+	}
+	if len(e.Detail) > 0 {
+		// Rare and small: encoding/json's sorted keys are fine here.
+		d, _ := json.Marshal(e.Detail)
+		if sep {
+			b = append(b, ',')
+		}
+		b = append(b, `"detail":`...)
+		b = append(b, d...)
 	}
 	return string(append(b, '}'))
 }
@@ -509,7 +552,7 @@ func (tx *Tx) events(ctx context.Context, cond string, args ...any) ([]tandem.Ev
 		if err := json.Unmarshal([]byte(data), &d); err != nil {
 			return nil, fmt.Errorf("event %d data: %w", e.ID, err)
 		}
-		e.Changes, e.Rule = d.changes(), d.Rule
+		e.Changes, e.Rule, e.Detail = d.changes(), d.Rule, d.Detail
 		events = append(events, e)
 	}
 	return events, rows.Err()
@@ -537,10 +580,33 @@ func (db *DB) MoveLead(ctx context.Context, id int64, stage, reason, actor strin
 		if ch.Status == tandem.StatusUnchanged {
 			return nil
 		}
-		if err := tx.updateLead(ctx, &l); err != nil {
-			return err
-		}
-		return tx.appendEvents(ctx, ch.Events)
+		l, err = tx.applyMove(ctx, cur, ch, transition{})
+		return err
 	})
 	return l, err
+}
+
+// applyMove writes a manual stage change with what it does to the lead's
+// hand-off: the check that a recycle comes after enough touches, routing a
+// lead that enters the hand-off stage, ending a hand-off the lead leaves.
+func (tx *Tx) applyMove(ctx context.Context, cur tandem.Lead, ch tandem.Change, t transition) (tandem.Lead, error) {
+	l := ch.Lead
+	eng, err := tx.engine(ctx)
+	if err != nil {
+		return l, err
+	}
+	if err := tx.checkRecycle(ctx, cur, l.Stage); err != nil {
+		return l, err
+	}
+	evs, err := eng.moved(ctx, &l, cur.Stage, l.Stage, t)
+	if err != nil {
+		return l, err
+	}
+	if err := tx.updateLead(ctx, &l); err != nil {
+		return l, err
+	}
+	if err := tx.appendEvents(ctx, append(ch.Events, evs...)); err != nil {
+		return l, err
+	}
+	return l, eng.flush(ctx)
 }

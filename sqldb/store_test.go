@@ -302,13 +302,21 @@ func TestLeadsFilterAndPage(t *testing.T) {
 func signDefault(t testing.TB, db *sqldb.DB, body string) tandem.AgreementVersion {
 	t.Helper()
 	ctx := context.Background()
-	for _, u := range []tandem.User{{Email: "mia@example.com", Role: tandem.RoleMarketingHead}, {Email: "sam@example.com", Role: tandem.RoleSalesHead}} {
-		if _, err := db.UserByEmail(ctx, u.Email); err == nil {
+	// Signing needs someone in every role the escalation notifies.
+	var boss int64
+	for _, u := range []tandem.User{{Email: "mia@example.com", Role: tandem.RoleMarketingHead}, {Email: "sam@example.com", Role: tandem.RoleSalesHead},
+		{Email: "manu@example.com", Role: tandem.RoleSalesManager}, {Email: "rex@example.com", Role: tandem.RoleSalesRep}} {
+		if got, err := db.UserByEmail(ctx, u.Email); err == nil {
+			boss = got.ID
 			continue
+		}
+		if u.Role == tandem.RoleSalesManager || u.Role == tandem.RoleSalesRep {
+			u.ManagerID = boss
 		}
 		if err := db.CreateUser(ctx, &u); err != nil {
 			t.Fatal(err)
 		}
+		boss = u.ID
 	}
 	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", body, "admin@example.com")
 	if err != nil {
@@ -368,7 +376,11 @@ func TestAgreementSigningPutsRulesInForce(t *testing.T) {
 			t.Errorf("under the signed default a score-95 lead is %s; want mql", l.Stage)
 		}
 		events, _ := db.LeadEvents(ctx, l.ID)
-		last := events[len(events)-1]
+		// Entering mql hands the lead to sales: routed to the only rep.
+		if a := events[len(events)-1]; a.Type != tandem.EventAssigned || l.OwnerID != 1 || a.Actor != "system" {
+			t.Errorf("last event = %+v, owner %d; want the lead assigned to rex (1) by routing", a, l.OwnerID)
+		}
+		last := events[len(events)-2]
 		if last.Type != tandem.EventStageChanged || last.Actor != "rule" || !strings.HasPrefix(last.Rule, "mql:") || last.AgreementVersion != v.Version {
 			t.Errorf("last event = %+v; want a stage change to mql by the mql rule of version %d", last, v.Version)
 		}

@@ -14,13 +14,13 @@ import (
 )
 
 // userColumns are the columns [scanUser] reads, in its order.
-const userColumns = `id, email, name, role, team, manager_id, absent, created_at`
+const userColumns = `id, email, name, role, team, manager_id, absent, weight, created_at`
 
 // scanUser reads one row of userColumns.
 func scanUser(row interface{ Scan(...any) error }) (tandem.User, error) {
 	var u tandem.User
 	var manager sql.NullInt64
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Team, &manager, &u.Absent, scanTime{&u.CreatedAt})
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Team, &manager, &u.Absent, &u.Weight, scanTime{&u.CreatedAt})
 	u.ManagerID = manager.Int64
 	return u, err
 }
@@ -40,6 +40,9 @@ func (db *DB) CreateUser(ctx context.Context, u *tandem.User) (err error) {
 	defer wrap(&err, "create user %q", u.Email)
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
 	u.Team = strings.TrimSpace(u.Team)
+	if u.Weight == 0 {
+		u.Weight = 1
+	}
 	if err := u.Validate(); err != nil {
 		return err
 	}
@@ -60,9 +63,9 @@ func (db *DB) CreateUser(ctx context.Context, u *tandem.User) (err error) {
 			}
 		}
 		u.CreatedAt = tx.Now
-		return tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role, team, manager_id, absent, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			u.Email, u.Name, string(u.Role), u.Team, managerArg(u.ManagerID), u.Absent, tx.t(u.CreatedAt)).Scan(&u.ID)
+		return tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role, team, manager_id, absent, weight, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			u.Email, u.Name, string(u.Role), u.Team, managerArg(u.ManagerID), u.Absent, u.Weight, tx.t(u.CreatedAt)).Scan(&u.ID)
 	})
 }
 
@@ -97,6 +100,12 @@ func (db *DB) UpdateUser(ctx context.Context, email string, up tandem.UserUpdate
 		}
 		if up.Role != nil {
 			u.Role = *up.Role
+		}
+		if up.Weight != nil {
+			if *up.Weight < 1 || *up.Weight > tandem.MaxWeight {
+				return tandem.Invalid(tandem.FieldError{Field: "weight", Message: fmt.Sprintf("%d is not a weight: give a whole number from 1 to %d", *up.Weight, tandem.MaxWeight)})
+			}
+			u.Weight = *up.Weight
 		}
 		if up.Absent != nil {
 			u.Absent = *up.Absent
@@ -136,8 +145,8 @@ func (db *DB) UpdateUser(ctx context.Context, email string, up tandem.UserUpdate
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET team = $1, manager_id = $2, role = $3, absent = $4 WHERE id = $5`,
-			u.Team, managerArg(u.ManagerID), string(u.Role), u.Absent, u.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE users SET team = $1, manager_id = $2, role = $3, absent = $4, weight = $5 WHERE id = $6`,
+			u.Team, managerArg(u.ManagerID), string(u.Role), u.Absent, u.Weight, u.ID)
 		return err
 	})
 	return u, err

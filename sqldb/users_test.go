@@ -273,7 +273,7 @@ func TestUserTeamsManagersAndAbsence(t *testing.T) {
 		rex := mustAdd(t, db, tandem.User{Email: "Rex@Example.com", Role: tandem.RoleSalesRep, Team: "East", ManagerID: manu.ID, Absent: true})
 		mustAdd(t, db, tandem.User{Email: "rio@example.com", Role: tandem.RoleSalesRep, Team: "Ost-Ω", ManagerID: sam.ID})
 
-		want := tandem.User{ID: rex.ID, Email: "rex@example.com", Role: tandem.RoleSalesRep, Team: "East", ManagerID: manu.ID, Absent: true, CreatedAt: epoch}
+		want := tandem.User{ID: rex.ID, Email: "rex@example.com", Role: tandem.RoleSalesRep, Team: "East", ManagerID: manu.ID, Absent: true, Weight: 1, CreatedAt: epoch}
 		if diff := cmp.Diff(want, rex); diff != "" {
 			t.Errorf("CreateUser(rex) (-want +got):\n%s", diff)
 		}
@@ -351,7 +351,7 @@ func TestUserTeamsManagersAndAbsence(t *testing.T) {
 		// A change of several fields at once, which a later reader sees.
 		clk.Advance(1)
 		got, err := db.UpdateUser(ctx, "rex@example.com", tandem.UserUpdate{Team: ptr(" West "), Manager: ptr("SAM@example.com"), Absent: ptr(true)})
-		want = tandem.User{ID: rex.ID, Email: "rex@example.com", Role: tandem.RoleSalesRep, Team: "West", ManagerID: sam.ID, Absent: true, CreatedAt: epoch}
+		want = tandem.User{ID: rex.ID, Email: "rex@example.com", Role: tandem.RoleSalesRep, Team: "West", ManagerID: sam.ID, Absent: true, Weight: 1, CreatedAt: epoch}
 		if err != nil || !cmp.Equal(want, got) {
 			t.Errorf("UpdateUser(rex: West, sam, absent) = %+v, %v; want %+v", got, err, want)
 		}
@@ -435,8 +435,8 @@ func TestMigrateTeams(t *testing.T) {
 		}
 		at, _ := tandem.ParseTime(created)
 		want := []tandem.User{
-			{ID: 1, Email: "ana@example.com", Name: "Name of ana@example.com", Role: tandem.RoleAdmin, CreatedAt: at},
-			{ID: 2, Email: "rex@example.com", Name: "Name of rex@example.com", Role: tandem.RoleSalesRep, CreatedAt: at},
+			{ID: 1, Email: "ana@example.com", Name: "Name of ana@example.com", Role: tandem.RoleAdmin, Weight: 1, CreatedAt: at},
+			{ID: 2, Email: "rex@example.com", Name: "Name of rex@example.com", Role: tandem.RoleSalesRep, Weight: 1, CreatedAt: at},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("Users after the migration (-want +got):\n%s", diff)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,7 +9,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/sqldb"
 )
 
 func (m *Main) agreementCommand() *cobra.Command {
@@ -54,13 +57,26 @@ func (m *Main) agreementCommand() *cobra.Command {
 	check := &cobra.Command{
 		Use:   "check FILE",
 		Short: "Check an agreement file; print every problem as FILE:LINE:COL: message",
-		Args:  cobra.ExactArgs(1),
+		Long: `Check an agreement file; print every problem as FILE:LINE:COL: message.
+
+When the database (--db) exists, also check the file against its users:
+every role an escalation step notifies must be held by a user, and the
+cadence needs a sales_rep. Without a database only the file is checked, and
+none is created.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			a, err := m.readAgreement(args[0])
 			if err != nil {
 				return err
 			}
+			staffed, err := m.checkStaff(c.Context(), args[0], a)
+			if err != nil {
+				return err
+			}
 			fmt.Fprintf(m.Stdout, "%s: ok: %s\n", args[0], summary(a))
+			if staffed {
+				fmt.Fprintf(m.Stdout, "%s: ok: the database has a user for every role the agreement needs\n", args[0])
+			}
 			return nil
 		},
 	}
@@ -218,6 +234,38 @@ func (m *Main) readAgreement(file string) (*agreement.Agreement, error) {
 		return nil, &exitStatus{exitError, fmt.Errorf("%s: %d problem(s)", file, len(problems.List))}
 	}
 	return a, err
+}
+
+// checkStaff checks a valid agreement against the users of the database,
+// when there is one, and reports whether it did. A SQLite file that does
+// not exist is no database: checking a file must not create one. Problems
+// are printed one per line and end the command with exit status 1, as
+// [Main.readAgreement] does.
+func (m *Main) checkStaff(ctx context.Context, file string, a *agreement.Agreement) (bool, error) {
+	if !sqldb.IsPostgres(m.DBPath) {
+		if _, err := os.Stat(m.DBPath); errors.Is(err, os.ErrNotExist) {
+			return false, nil
+		}
+	}
+	db, err := m.open(ctx)
+	if err != nil {
+		return false, err
+	}
+	users, err := db.Users(ctx)
+	if err != nil {
+		return false, err
+	}
+	held := map[tandem.Role]int{}
+	for _, u := range users {
+		held[u.Role]++
+	}
+	err = a.CheckStaff(file, held)
+	var problems *agreement.Problems
+	if errors.As(err, &problems) {
+		fmt.Fprintln(m.Stdout, problems.Error())
+		return false, &exitStatus{exitError, fmt.Errorf("%s: %d problem(s)", file, len(problems.List))}
+	}
+	return err == nil, err
 }
 
 // summary is the one line `agreement check` prints for a valid file.

@@ -3,10 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 	tandemhttp "github.com/tandemhq/tandem/http"
+	"github.com/tandemhq/tandem/notify"
+	"github.com/tandemhq/tandem/sqldb"
+	"github.com/tandemhq/tandem/worker"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -17,26 +22,68 @@ func (m *Main) serveCommand() *cobra.Command {
 	if addr == "" {
 		addr = "127.0.0.1:8080"
 	}
+	o := serveOptions{addr: addr, smtp: m.Getenv("TANDEM_SMTP_URL"), chat: m.Getenv("TANDEM_CHAT_WEBHOOK"), name: m.Getenv("TANDEM_WORKER_NAME")}
 	c := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the API until interrupted",
-		Long: `Serve Tandem's API and /healthz on --addr. On SIGINT or SIGTERM it stops
+		Short: "Serve the API and run the SLA clocks until interrupted",
+		Long: `Serve Tandem's API and /healthz on --addr, fire the SLA clocks as they
+fall due, and send escalations by email (--smtp) and chat (--chat-webhook);
+the in-app inbox always gets them. Several serve processes may share one
+PostgreSQL database: no clock fires twice. On SIGINT or SIGTERM it stops
 accepting connections and finishes the requests in flight (up to 30 s).`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return m.serve(c.Context(), addr)
+			return m.serve(c.Context(), o)
 		},
 	}
-	c.Flags().StringVar(&addr, "addr", addr, "address to listen on (env TANDEM_ADDR)")
+	c.Flags().StringVar(&o.addr, "addr", o.addr, "address to listen on (env TANDEM_ADDR)")
+	c.Flags().StringVar(&o.smtp, "smtp", o.smtp, "SMTP server for escalation email: smtp://[user:pass@]host:port?from=ADDR[&tls=none|starttls|tls] (env TANDEM_SMTP_URL)")
+	c.Flags().StringVar(&o.chat, "chat-webhook", o.chat, "Slack-compatible incoming-webhook URL for escalations (env TANDEM_CHAT_WEBHOOK)")
+	c.Flags().StringVar(&o.name, "worker-name", o.name, "this process's name on the clocks it fires (env TANDEM_WORKER_NAME; default HOST-PID)")
 	return c
 }
 
-func (m *Main) serve(ctx context.Context, addr string) error {
+type serveOptions struct {
+	addr, smtp, chat, name string
+}
+
+func (m *Main) serve(ctx context.Context, o serveOptions) error {
+	senders := map[string]notify.Sender{}
+	if o.smtp != "" {
+		s, err := notify.NewSMTP(o.smtp)
+		if err != nil {
+			return fmt.Errorf("--smtp: %w", err)
+		}
+		senders[notify.ChannelEmail] = s
+	}
+	if o.chat != "" {
+		w, err := notify.NewWebhook(o.chat)
+		if err != nil {
+			return fmt.Errorf("--chat-webhook: %w", err)
+		}
+		senders[notify.ChannelChat] = w
+	}
+	if o.name == "" {
+		host, _ := os.Hostname()
+		o.name = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	addr := o.addr
 	db, err := m.open(ctx)
 	if err != nil {
 		return err
 	}
 	log := m.logger()
+	var wg sync.WaitGroup
+	work, stopWork := context.WithCancel(context.Background())
+	defer func() {
+		stopWork()
+		wg.Wait()
+	}()
+	clocks := &worker.Worker{DB: db, Clock: m.Clock, Name: o.name, Logger: log,
+		Fire: db.FireSLA(sqldb.Channels{Email: senders[notify.ChannelEmail] != nil, Chat: senders[notify.ChannelChat] != nil})}
+	outbox := &worker.Outbox{DB: db, Clock: m.Clock, Name: o.name, Senders: senders, Logger: log}
+	wg.Go(func() { clocks.Run(work) })
+	wg.Go(func() { outbox.Run(work) })
 	s := tandemhttp.NewServer(db, log)
 	s.Version = version
 	if err := s.Open(addr); err != nil {

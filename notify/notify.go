@@ -1,0 +1,48 @@
+// Package notify delivers Tandem's escalation notifications outside the app:
+// email through an SMTP server ([SMTP]) and chat messages through a
+// Slack-compatible incoming webhook ([Webhook]). The outbox table that holds
+// the messages and the worker that claims them live elsewhere; this package
+// only sends.
+//
+// # Idempotency
+//
+// Each [Message] carries the id of its outbox row, and that id is the
+// message's idempotency key. Delivery is at least once: the worker records a
+// message as sent only after [Sender.Send] returns nil, so a crash, a lost
+// reply or a timeout between the receiver accepting a message and the outbox
+// recording it makes the worker send it again. To let receivers recognise the
+// second copy, everything that identifies a message is derived from the row id
+// alone, never from the time or a random number: an email's Message-ID is
+// <tandem-notification-ID@DOMAIN>, where DOMAIN is the domain of the from
+// address, and both email and webhook requests carry the header
+// X-Tandem-Notification: ID. A receiver that remembers the ids it has seen can
+// drop the duplicate; many mail stores do so by Message-ID on their own. A
+// plain Slack webhook does not, so a chat message may, rarely, arrive twice.
+package notify
+
+import "context"
+
+// Message is one notification to deliver.
+type Message struct {
+	ID      int64  // the outbox row id: the idempotency key
+	Channel string // ChannelEmail or ChannelChat
+	To      string // the recipient's email address (email); "" for chat
+	Subject string
+	Body    string // plain text, may have several lines
+}
+
+// Channels a message can be delivered on.
+const (
+	ChannelInbox = "inbox" // in-app; never sent by a Sender
+	ChannelEmail = "email"
+	ChannelChat  = "chat"
+)
+
+// Sender delivers a message or returns an error saying why not; the caller
+// retries failed messages later with backoff. A Sender may deliver a message
+// and still return an error (the connection broke before the receiver
+// confirmed), so a retry can deliver a duplicate: see the package
+// documentation. Send must be safe for concurrent use.
+type Sender interface {
+	Send(ctx context.Context, m Message) error
+}

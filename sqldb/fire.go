@@ -1,0 +1,312 @@
+package sqldb
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/sla"
+)
+
+// Channels says which channels escalations go out on besides the in-app
+// inbox, which is always written.
+type Channels struct {
+	Email bool // to each recipient's email address
+	Chat  bool // one message per escalation step to the team's chat
+}
+
+// FireSLA returns the function that fires the SLA engine's timers, for
+// [DB.FireDue] and package worker: a clock that falls due unmet is
+// breached (a ledger event) and escalated by the agreement's steps; an
+// escalation step that comes due while the clock is still unmet notifies
+// its role; an unrouted hand-off is routed again. A timer whose clock was
+// met or whose hand-off ended in the meantime does nothing.
+func (db *DB) FireSLA(ch Channels) func(tx *Tx, t Timer) error {
+	return func(tx *Tx, t Timer) error {
+		ctx := tx.Context()
+		var pl timerPayload
+		if err := json.Unmarshal(t.Payload, &pl); err != nil {
+			return fmt.Errorf("timer %d payload: %w", t.ID, err)
+		}
+		switch t.Kind {
+		case TimerFirstTouch, TimerAccept, TimerStep:
+			return tx.breach(ctx, ch, t, pl)
+		case TimerEscalate:
+			return tx.escalate(ctx, ch, pl)
+		case TimerRoute:
+			return tx.retryRoute(ctx, pl)
+		}
+		return fmt.Errorf("timer %d: unknown kind %q", t.ID, t.Kind)
+	}
+}
+
+// unmet returns the hand-off and, for a step, its task, if the clock is
+// still unmet on an open hand-off.
+func (tx *Tx) unmet(ctx context.Context, clock string, pl timerPayload) (handoffRow, tandem.Task, bool, error) {
+	h, err := tx.handoffByID(ctx, pl.Handoff)
+	if err != nil || !h.Open() {
+		return h, tandem.Task{}, false, err
+	}
+	switch clock {
+	case TimerFirstTouch:
+		return h, tandem.Task{}, h.FirstTouchAt.IsZero(), nil
+	case TimerAccept:
+		return h, tandem.Task{}, h.Decision == "", nil
+	case TimerStep:
+		ts, err := tx.tasks(ctx, `id = $1`, pl.Task)
+		if err != nil || len(ts) == 0 {
+			return h, tandem.Task{}, false, err
+		}
+		return h, ts[0], ts[0].State == tandem.TaskOpen, nil
+	}
+	return h, tandem.Task{}, false, fmt.Errorf("unknown clock %q", clock)
+}
+
+// breach records a clock that fell due unmet and starts its escalation.
+func (tx *Tx) breach(ctx context.Context, ch Channels, t Timer, pl timerPayload) error {
+	h, task, unmet, err := tx.unmet(ctx, t.Kind, pl)
+	if err != nil || !unmet {
+		return err
+	}
+	p, err := tx.policy(ctx, h.AgreementVersion)
+	if err != nil {
+		return err
+	}
+	l, err := tx.lead(ctx, h.LeadID, true)
+	if err != nil {
+		return err
+	}
+	detail := map[string]string{"clock": t.Kind, "due_at": tandem.FormatTime(t.DueAt), "handoff": strconv.FormatInt(h.ID, 10)}
+	if t.Kind == TimerStep {
+		detail["step"] = strconv.Itoa(task.Step)
+		detail["cadence"] = task.Cadence
+		detail["channel"] = task.Channel
+		if _, err := tx.ExecContext(ctx, `UPDATE tasks SET breached = $1 WHERE id = $2`, true, task.ID); err != nil {
+			return err
+		}
+	}
+	// A breach happens at the due time, however late the worker noticed.
+	ev := tandem.Event{LeadID: l.ID, Type: tandem.EventBreached, OccurredAt: t.DueAt, Actor: "system",
+		AgreementVersion: h.AgreementVersion, Detail: detail}
+	if err := l.Apply(&ev); err != nil {
+		return err
+	}
+	if err := tx.updateLead(ctx, &l); err != nil {
+		return err
+	}
+	if err := tx.appendEvents(ctx, []tandem.Event{ev}); err != nil {
+		return err
+	}
+	for i, step := range p.Agreement.Escalation {
+		epl := timerPayload{Handoff: h.ID, Task: pl.Task, Clock: t.Kind, Level: i}
+		if step.After.IsZero() {
+			if err := tx.notifyEscalation(ctx, ch, p, h, epl, t.DueAt); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := tx.AddTimer(ctx, Timer{Kind: TimerEscalate, LeadID: h.LeadID, DueAt: p.Due(t.DueAt, step.After), Payload: epl.raw()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// escalate notifies an escalation step's role if the clock is still unmet.
+func (tx *Tx) escalate(ctx context.Context, ch Channels, pl timerPayload) error {
+	h, task, unmet, err := tx.unmet(ctx, pl.Clock, pl)
+	if err != nil || !unmet {
+		return err
+	}
+	p, err := tx.policy(ctx, h.AgreementVersion)
+	if err != nil {
+		return err
+	}
+	due := h.FirstTouchDue
+	switch pl.Clock {
+	case TimerAccept:
+		due = h.AcceptDue
+	case TimerStep:
+		due = task.DueAt
+	}
+	return tx.notifyEscalation(ctx, ch, p, h, pl, due)
+}
+
+// clockName says in words which clock a breach is about.
+func clockName(clock string, task tandem.Task) string {
+	switch clock {
+	case TimerFirstTouch:
+		return "the first touch"
+	case TimerAccept:
+		return "accepting or rejecting the lead"
+	}
+	return fmt.Sprintf("cadence step %d (%s, template %s)", task.Step, task.Channel, task.Template)
+}
+
+// notifyEscalation writes the notifications of escalation step pl.Level
+// for a clock due at due: an inbox row for each person who holds the
+// step's role for this lead, an email to each when email is on, and one
+// chat message when chat is on.
+func (tx *Tx) notifyEscalation(ctx context.Context, ch Channels, p *sla.Policy, h handoffRow, pl timerPayload, due time.Time) error {
+	steps := p.Agreement.Escalation
+	if pl.Level < 0 || pl.Level >= len(steps) {
+		return nil
+	}
+	role := steps[pl.Level].Notify
+	to, err := tx.recipients(ctx, h.OwnerID, role)
+	if err != nil {
+		return err
+	}
+	l, err := tx.lead(ctx, h.LeadID, false)
+	if err != nil {
+		return err
+	}
+	var task tandem.Task
+	if pl.Clock == TimerStep {
+		if ts, err := tx.tasks(ctx, `id = $1`, pl.Task); err == nil && len(ts) > 0 {
+			task = ts[0]
+		}
+	}
+	owner := "nobody (the lead is not routed)"
+	if h.OwnerID != 0 {
+		if u, err := tx.userByID(ctx, h.OwnerID, false); err == nil {
+			owner = u.Email
+		}
+	}
+	who := strings.TrimSpace(l.FirstName + " " + l.LastName)
+	if l.Company != "" {
+		who = strings.TrimSpace(who + ", " + l.Company)
+	}
+	if who == "" {
+		who = l.Email
+	}
+	local := due.In(p.Calendar.Location()).Format("Mon 2 Jan 15:04 MST")
+	subject := fmt.Sprintf("SLA breach on lead %d: %s was due %s", l.ID, clockName(pl.Clock, task), local)
+	if len(subject) > 200 {
+		subject = subject[:200]
+	}
+	var names []string
+	for _, u := range to {
+		names = append(names, u.Email)
+	}
+	body := fmt.Sprintf("Lead %d (%s) was handed off at %s and is owned by %s.\n%s was due %s and has not been done.\nEscalation step %d of %d tells the %s: %s.",
+		l.ID, who, h.StartedAt.In(p.Calendar.Location()).Format("Mon 2 Jan 15:04 MST"), owner,
+		upperFirst(clockName(pl.Clock, task)), local, pl.Level+1, len(steps), role, strings.Join(names, ", "))
+	if len(to) == 0 {
+		body += "nobody holds this role"
+	}
+	for _, u := range to {
+		if err := tx.addNotification(ctx, u.ID, l.ID, channelInbox, "", subject, body); err != nil {
+			return err
+		}
+		if ch.Email {
+			if err := tx.addNotification(ctx, u.ID, l.ID, channelEmail, u.Email, subject, body); err != nil {
+				return err
+			}
+		}
+	}
+	if ch.Chat {
+		return tx.addNotification(ctx, 0, l.ID, channelChat, "", subject, body)
+	}
+	return nil
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// recipients returns the people who hold an escalation role for a lead
+// owned by ownerID: the owner for sales_rep; for a manager role, the
+// nearest manager above the owner with that role, or else everyone with
+// it; for any other role, everyone with it. Absent people are left out
+// unless that would leave nobody.
+func (tx *Tx) recipients(ctx context.Context, ownerID int64, role tandem.Role) ([]tandem.User, error) {
+	if role == tandem.RoleSalesRep {
+		if ownerID == 0 {
+			return nil, nil
+		}
+		u, err := tx.userByID(ctx, ownerID, false)
+		if err != nil {
+			return nil, err
+		}
+		return []tandem.User{u}, nil
+	}
+	if ownerID != 0 && (role == tandem.RoleSalesManager || role == tandem.RoleSalesHead) {
+		id := ownerID
+		for range 64 {
+			u, err := tx.userByID(ctx, id, false)
+			if err != nil || u.ManagerID == 0 {
+				break
+			}
+			m, err := tx.userByID(ctx, u.ManagerID, false)
+			if err != nil {
+				return nil, err
+			}
+			if m.Role == role {
+				return []tandem.User{m}, nil
+			}
+			id = m.ID
+		}
+	}
+	all, err := tx.users(ctx, `role = $1`, string(role))
+	if err != nil {
+		return nil, err
+	}
+	var present []tandem.User
+	for _, u := range all {
+		if !u.Absent {
+			present = append(present, u)
+		}
+	}
+	if len(present) > 0 {
+		return present, nil
+	}
+	return all, nil
+}
+
+// retryRoute tries again to route a hand-off that found no rep, and
+// schedules another try if it still finds none.
+func (tx *Tx) retryRoute(ctx context.Context, pl timerPayload) error {
+	h, err := tx.handoffByID(ctx, pl.Handoff)
+	if err != nil || !h.Open() || h.OwnerID != 0 {
+		return err
+	}
+	p, err := tx.policy(ctx, h.AgreementVersion)
+	if err != nil {
+		return err
+	}
+	l, err := tx.lead(ctx, h.LeadID, true)
+	if err != nil {
+		return err
+	}
+	e := &engine{tx: tx, p: p}
+	owner, method, err := e.route(ctx, &l)
+	if err != nil {
+		return err
+	}
+	if owner == 0 {
+		_, err := tx.AddTimer(ctx, Timer{Kind: TimerRoute, LeadID: h.LeadID, DueAt: tx.Now.Add(routeRetry), Payload: pl.raw()})
+		return err
+	}
+	ev, err := assign(&l, owner, "routed by "+method, "system", p.Version, tx.Now)
+	if err != nil {
+		return err
+	}
+	if err := tx.updateLead(ctx, &l); err != nil {
+		return err
+	}
+	if err := tx.appendEvents(ctx, []tandem.Event{ev}); err != nil {
+		return err
+	}
+	if err := tx.reassignHandoff(ctx, h, owner); err != nil {
+		return err
+	}
+	return e.flush(ctx)
+}

@@ -1,0 +1,283 @@
+package sqldb_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/sqldb"
+	"github.com/tandemhq/tandem/sqldb/sqldbtest"
+)
+
+var newYork, _ = time.LoadLocation("America/New_York")
+
+// ny is a wall-clock time in the default agreement's time zone.
+func ny(day, hour, min int) time.Time {
+	return time.Date(2026, time.November, day, hour, min, 0, 0, newYork).UTC()
+}
+
+// slaWorld is a signed default agreement with a sales team: sam (head),
+// manu (manager, under sam), rex and ria (reps, under manu).
+type slaWorld struct {
+	db                  *sqldb.DB
+	clk                 *clock.Fake
+	sam, manu, rex, ria tandem.User
+}
+
+func newSLAWorld(t *testing.T, b sqldbtest.Backend) *slaWorld {
+	t.Helper()
+	ctx := context.Background()
+	db, clk := open(t, b)
+	clk.Set(ny(23, 9, 0)) // Monday
+	w := &slaWorld{db: db, clk: clk}
+	add := func(email string, role tandem.Role, manager int64) tandem.User {
+		u := tandem.User{Email: email, Role: role, ManagerID: manager}
+		if err := db.CreateUser(ctx, &u); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	w.sam = add("sam@example.com", tandem.RoleSalesHead, 0)
+	w.manu = add("manu@example.com", tandem.RoleSalesManager, w.sam.ID)
+	w.rex = add("rex@example.com", tandem.RoleSalesRep, w.manu.ID)
+	w.ria = add("ria@example.com", tandem.RoleSalesRep, w.manu.ID)
+	signDefault(t, db, string(agreement.Default()))
+	return w
+}
+
+func tokenOf(u tandem.User) tandem.Token {
+	return tandem.Token{UserID: u.ID, UserEmail: u.Email, Role: u.Role}
+}
+
+// mql takes in a lead that meets the default mql rule and returns it.
+func (w *slaWorld) mql(t *testing.T, ext string) tandem.Lead {
+	t.Helper()
+	ctx := context.Background()
+	rs, err := w.db.IntakeLeads(ctx, []tandem.LeadInput{input("external_id", ext, "email", ext+"@example.com", "score", "70", "company", "Co "+ext)}, sqldb.IntakeOptions{})
+	if err != nil || rs[0].Err != nil {
+		t.Fatal(err, rs)
+	}
+	l, err := w.db.Lead(ctx, rs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Stage != "mql" {
+		t.Fatalf("lead %s is %s; want mql", ext, l.Stage)
+	}
+	return l
+}
+
+func (w *slaWorld) fire(t *testing.T, ch sqldb.Channels) int {
+	t.Helper()
+	n, err := w.db.FireDue(context.Background(), "test", 10000, w.db.FireSLA(ch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestHandoffRoutesAndRunsTheCadence(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		w := newSLAWorld(t, b)
+		w.clk.Set(ny(23, 10, 0))
+		a, c := w.mql(t, "a"), w.mql(t, "b")
+		if a.OwnerID != w.rex.ID || c.OwnerID != w.ria.ID {
+			t.Fatalf("round robin gave owners %d, %d; want rex %d then ria %d", a.OwnerID, c.OwnerID, w.rex.ID, w.ria.ID)
+		}
+		q, err := w.db.Queue(ctx, []int64{w.rex.ID}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(q) != 1 || q[0].LeadID != a.ID || q[0].Step != 1 || q[0].Channel != "call" || q[0].Template != "first-call" ||
+			!q[0].StartsAt.Equal(ny(23, 10, 0)) || !q[0].DueAt.Equal(ny(23, 10, 10)) {
+			t.Fatalf("rex's queue = %+v; want the first call, due 10:10", q)
+		}
+
+		// A call that leaves a voicemail does steps 1 and 2; the email is next.
+		w.clk.Set(ny(23, 10, 7))
+		res, err := w.db.LogTouch(ctx, a.ID, tandem.Touch{Channel: "call", Outcome: "voicemail"}, tokenOf(w.rex))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Done) != 2 || res.Next == nil || res.Next.Step != 3 || res.Next.Channel != "email" || res.Handoff.Touches != 1 ||
+			!res.Handoff.FirstTouchAt.Equal(ny(23, 10, 7)) {
+			t.Fatalf("touch result = %+v; want steps 1-2 done and the email next", res)
+		}
+		// A touch with a bad outcome changes nothing.
+		if _, err := w.db.LogTouch(ctx, a.ID, tandem.Touch{Channel: "call", Outcome: "maybe"}, tokenOf(w.rex)); tandem.ErrorCode(err) != tandem.EINVALID {
+			t.Errorf("bad outcome: %v; want invalid", err)
+		}
+		// Ria may not touch rex's lead; their manager may.
+		if _, err := w.db.LogTouch(ctx, a.ID, tandem.Touch{Channel: "email", Outcome: "sent"}, tokenOf(w.ria)); tandem.ErrorCode(err) != tandem.EFORBIDDEN {
+			t.Errorf("ria touching rex's lead: %v; want forbidden", err)
+		}
+		// Recycling before six touches is refused.
+		if _, err := w.db.Decide(ctx, a.ID, sqldb.Decision{Decision: tandem.DecisionRejected, Reason: "no_budget"}, tokenOf(w.rex)); tandem.ErrorCode(err) != tandem.ECONFLICT ||
+			!strings.Contains(tandem.ErrorMessage(err), "log 5 more") {
+			t.Errorf("early reject: %v; want conflict asking for 5 more touches", err)
+		}
+		// Contact switches to the connected cadence.
+		res, err = w.db.LogTouch(ctx, a.ID, tandem.Touch{Channel: "call", Outcome: "connected"}, tokenOf(w.manu))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Handoff.Cadence != tandem.CadenceConnected || res.Next == nil || res.Next.Template != "meeting-booking" || len(res.Skipped) != 1 {
+			t.Fatalf("after contact: %+v; want the connected cadence's meeting-booking email next and the open email step passed over", res)
+		}
+		if _, err := w.db.Decide(ctx, a.ID, sqldb.Decision{Decision: tandem.DecisionAccepted}, tokenOf(w.rex)); err != nil {
+			t.Fatal(err)
+		}
+		if l, _ := w.db.Lead(ctx, a.ID); l.Stage != "sal" {
+			t.Errorf("accepted lead is %s; want sal", l.Stage)
+		}
+
+		// Ria's lead is left alone: at 10:10 its first-touch and first-step
+		// clocks breach; ria hears at once, manu at 10:40, sam at 12:10.
+		w.clk.Set(ny(23, 10, 11))
+		ch := sqldb.Channels{Email: true, Chat: true}
+		w.fire(t, ch)
+		events, _ := w.db.LeadEvents(ctx, c.ID)
+		breaches := 0
+		for _, e := range events {
+			if e.Type == tandem.EventBreached {
+				breaches++
+			}
+		}
+		if breaches != 2 {
+			t.Errorf("lead b has %d breach events; want 2 (first touch, step 1)", breaches)
+		}
+		inbox := func(u tandem.User) int {
+			ns, err := w.db.Notifications(ctx, sqldb.NotificationFilter{UserID: u.ID, Channel: "inbox"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(ns)
+		}
+		if inbox(w.ria) != 2 || inbox(w.manu) != 0 {
+			t.Errorf("after the breach: ria %d, manu %d notifications; want 2, 0", inbox(w.ria), inbox(w.manu))
+		}
+		w.clk.Set(ny(23, 10, 41))
+		w.fire(t, ch)
+		if inbox(w.manu) != 2 || inbox(w.sam) != 0 {
+			t.Errorf("30 minutes on: manu %d, sam %d; want 2, 0", inbox(w.manu), inbox(w.sam))
+		}
+		// Ria calls now: the first touch and step 1 are met late, so the
+		// head, told at 12:10, hears of neither.
+		if _, err := w.db.LogTouch(ctx, c.ID, tandem.Touch{Channel: "call", Outcome: "no_answer"}, tokenOf(w.ria)); err != nil {
+			t.Fatal(err)
+		}
+		w.clk.Set(ny(23, 12, 11))
+		w.fire(t, ch)
+		sams, _ := w.db.Notifications(ctx, sqldb.NotificationFilter{UserID: w.sam.ID, LeadID: c.ID})
+		for _, n := range sams {
+			if strings.Contains(n.Subject, "first touch") || strings.Contains(n.Subject, "step 1 ") {
+				t.Errorf("sam was told of a clock met before 12:10: %s", n.Subject)
+			}
+		}
+		tasks, _ := w.db.LeadTasks(ctx, c.ID)
+		if len(tasks) < 2 || tasks[0].State != tandem.TaskDone || !tasks[0].Breached || !tasks[0].DoneAt.Equal(ny(23, 10, 41)) {
+			t.Errorf("lead b's tasks = %+v; want step 1 done late (breached)", tasks)
+		}
+		// Every inbox row has its email; chat gets one message per step.
+		all, _ := w.db.Notifications(ctx, sqldb.NotificationFilter{Channel: "inbox", Limit: 1000})
+		mails, _ := w.db.Notifications(ctx, sqldb.NotificationFilter{Channel: "email", Limit: 1000})
+		chats, _ := w.db.Notifications(ctx, sqldb.NotificationFilter{Channel: "chat", Limit: 1000})
+		if len(all) == 0 || len(mails) != len(all) || len(chats) != len(all) {
+			t.Errorf("inbox %d, email %d, chat %d; want equal and not zero (one person per step here)", len(all), len(mails), len(chats))
+		}
+		for _, m := range mails {
+			if m.State != "pending" || m.Address == "" {
+				t.Errorf("email notification %+v; want pending with an address", m)
+			}
+		}
+	})
+}
+
+func TestHandoffClocksCountBusinessHours(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		w := newSLAWorld(t, b)
+		// Friday 27 November 2026 16:55: a 10-minute clock falls due
+		// Monday 09:05 (the 26th is Thanksgiving, the 28th-29th a weekend).
+		w.clk.Set(ny(27, 16, 55))
+		l := w.mql(t, "fri")
+		hs, err := w.db.Handoffs(ctx, l.ID)
+		if err != nil || len(hs) != 1 {
+			t.Fatal(err, hs)
+		}
+		if want := ny(30, 9, 5); !hs[0].FirstTouchDue.Equal(want) {
+			t.Errorf("first touch due %s; want %s", hs[0].FirstTouchDue, want)
+		}
+		if want := ny(30, 12, 55); !hs[0].AcceptDue.Equal(want) {
+			t.Errorf("accept due %s; want %s", hs[0].AcceptDue, want)
+		}
+		w.clk.Set(ny(30, 9, 4))
+		if n := w.fire(t, sqldb.Channels{}); n != 0 {
+			t.Errorf("%d timers fired before Monday 09:05; want 0", n)
+		}
+	})
+}
+
+func TestRoutingSkipsAbsentAndFullReps(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		w := newSLAWorld(t, b)
+		w.clk.Set(ny(23, 10, 0))
+		if _, err := w.db.UpdateUser(ctx, w.rex.Email, tandem.UserUpdate{Absent: ptr(true)}); err != nil {
+			t.Fatal(err)
+		}
+		for _, ext := range []string{"x1", "x2"} {
+			if l := w.mql(t, ext); l.OwnerID != w.ria.ID {
+				t.Errorf("with rex absent, lead %s went to %d; want ria", ext, l.OwnerID)
+			}
+		}
+		if _, err := w.db.UpdateUser(ctx, w.rex.Email, tandem.UserUpdate{Absent: ptr(false)}); err != nil {
+			t.Fatal(err)
+		}
+		// Back, rex takes turns again without a catch-up burst.
+		var owners []int64
+		for _, ext := range []string{"y1", "y2", "y3", "y4"} {
+			owners = append(owners, w.mql(t, ext).OwnerID)
+		}
+		rexN := 0
+		for _, o := range owners {
+			if o == w.rex.ID {
+				rexN++
+			}
+		}
+		if rexN != 2 {
+			t.Errorf("owners after rex came back: %v; want two each", owners)
+		}
+		// Nobody present: the hand-off waits, and is routed once a rep is back.
+		for _, u := range []tandem.User{w.rex, w.ria} {
+			if _, err := w.db.UpdateUser(ctx, u.Email, tandem.UserUpdate{Absent: ptr(true)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l := w.mql(t, "z")
+		if l.OwnerID != 0 {
+			t.Fatalf("with every rep absent the lead went to %d", l.OwnerID)
+		}
+		if _, err := w.db.UpdateUser(ctx, w.ria.Email, tandem.UserUpdate{Absent: ptr(false)}); err != nil {
+			t.Fatal(err)
+		}
+		w.clk.Advance(2 * time.Minute)
+		w.fire(t, sqldb.Channels{})
+		l, _ = w.db.Lead(ctx, l.ID)
+		hs, _ := w.db.Handoffs(ctx, l.ID)
+		if l.OwnerID != w.ria.ID || len(hs) != 1 || hs[0].RoutedAt.IsZero() || !hs[0].RoutedAt.After(hs[0].StartedAt) {
+			t.Errorf("after ria came back: owner %d, hand-off %+v; want routed to ria with a routing delay", l.OwnerID, hs)
+		}
+		if q, _ := w.db.Queue(ctx, []int64{w.ria.ID}, 0); len(q) == 0 || q[len(q)-1].LeadID != l.ID && q[0].LeadID != l.ID {
+			t.Errorf("ria's queue %+v lacks lead %d", q, l.ID)
+		}
+	})
+}
