@@ -42,3 +42,20 @@ func (f *Fake) Advance(d time.Duration) {
 	f.now = f.now.Add(d)
 	f.mu.Unlock()
 }
+
+// Offset is a clock that starts at a given instant and then runs at the
+// wall clock's pace, for a real process (a test or a demo) that must live on
+// a day other than today: tandem reads it from TANDEM_CLOCK_START. It is
+// safe for concurrent use.
+type Offset struct {
+	start time.Time
+	made  time.Time // carries the monotonic reading, so wall-clock jumps do not move the clock
+}
+
+// NewOffset returns a clock that reads start now and moves on from there
+// in real time.
+func NewOffset(start time.Time) *Offset { return &Offset{start: start.UTC(), made: time.Now()} }
+
+// Now returns start plus the real time elapsed since the clock was made, in
+// UTC.
+func (o *Offset) Now() time.Time { return o.start.Add(time.Since(o.made)) }

@@ -100,9 +100,9 @@ func parseSMTP(rawURL string) (*SMTP, error) {
 		}
 	}
 
-	s := &SMTP{host: u.Hostname(), tls: q.Get("tls")}
-	if s.tls == "" {
-		s.tls = "starttls"
+	s := &SMTP{host: u.Hostname(), tls: "starttls"}
+	if q.Has("tls") {
+		s.tls = q.Get("tls")
 	}
 	port, ok := defaultPort(s.tls)
 	if !ok {
@@ -164,7 +164,7 @@ func (s *SMTP) send(ctx context.Context, m Message) error {
 	if m.To == "" {
 		return errors.New("no recipient")
 	}
-	msg := gomail.NewMsg()
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	if err := msg.From(s.from); err != nil {
 		return fmt.Errorf("from: %w", err)
 	}

@@ -210,7 +210,8 @@ func parse(t *testing.T, e envelope) delivered {
 		Subject:      subject,
 		MessageID:    msg.Header.Get("Message-Id"),
 		Notification: msg.Header.Get("X-Tandem-Notification"),
-		Body:         strings.ReplaceAll(string(text), "\r\n", "\n"),
+		// The message ends with a line break, which the body did not have.
+		Body: strings.TrimSuffix(strings.ReplaceAll(string(text), "\r\n", "\n"), "\n"),
 	}
 }
 
@@ -430,9 +431,9 @@ func TestSMTPContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
 	var wg sync.WaitGroup
-	t.Cleanup(wg.Wait)
+	t.Cleanup(wg.Wait) // cleanups run last first: close the listener, then wait
+	t.Cleanup(func() { ln.Close() })
 	wg.Go(func() {
 		for {
 			conn, err := ln.Accept()

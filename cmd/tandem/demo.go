@@ -64,6 +64,9 @@ Then serve it, as 'tandem serve' does, unless --build-only.`,
 	return c
 }
 
+// demoHandoffs is how many leads the demo hands to sales today.
+const demoHandoffs = 24
+
 // buildDemo fills the database with the demo company.
 func (m *Main) buildDemo(ctx context.Context, db *sqldb.DB, size int, seed uint64) error {
 	if size < 0 || size > 10_000_000 {
@@ -123,7 +126,21 @@ func (m *Main) buildDemo(ctx context.Context, db *sqldb.DB, size int, seed uint6
 			}
 		}
 	}
-	fmt.Fprintf(m.Stdout, "built the demo company in %s: %d users, agreement version %d signed by both heads, %d leads\n",
-		m.DBPath, len(users), v.Version, created)
+	// History qualified before the agreement was signed, so it starts no
+	// clocks; today's hand-offs fill the reps' queues.
+	fresh := sim.Leads(seed+1_000_000, demoHandoffs, m.Clock.Now())
+	for i := range fresh {
+		f := fresh[i].Fields
+		delete(f, "created_at")
+		f["score"] = "80"
+		if f["email"] == "" {
+			f["email"] = fmt.Sprintf("today-%d@demo.example", i+1)
+		}
+	}
+	if _, err := db.IntakeLeads(ctx, fresh, sqldb.IntakeOptions{DefaultSource: "web", Actor: "demo"}); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "built the demo company in %s: %d users, agreement version %d signed by both heads, %d leads of history, %d hand-offs today\n",
+		m.DBPath, len(users), v.Version, created, len(fresh))
 	return nil
 }

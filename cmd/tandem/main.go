@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/tandemhq/tandem"
@@ -19,9 +20,21 @@ import (
 )
 
 func main() {
+	// TANDEM_CLOCK_START runs the whole program from another instant, at
+	// normal speed: for tests and demos only (docs/clocks.md).
+	var clk tandem.Clock = clock.Real{}
+	if v := os.Getenv("TANDEM_CLOCK_START"); v != "" {
+		start, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "tandem: TANDEM_CLOCK_START: %q is not an RFC 3339 time such as 2026-11-23T15:00:00-05:00\n", v)
+			os.Exit(exitUsage)
+		}
+		clk = clock.NewOffset(start)
+		fmt.Fprintf(os.Stderr, "tandem: TANDEM_CLOCK_START is set: the clock starts at %s, not now (for tests and demos only)\n", start.Format(time.RFC3339))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Clock: clock.Real{}}
+	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Clock: clk}
 	os.Exit(m.Run(ctx, os.Args[1:]))
 }
 

@@ -65,12 +65,14 @@ have no manager.`,
 func (m *Main) userSetCommand() *cobra.Command {
 	var team, manager, role string
 	var absent, present bool
+	var weight int
 	c := &cobra.Command{
-		Use:   "set EMAIL [--team T] [--manager EMAIL] [--role R] [--absent | --present]",
+		Use:   "set EMAIL [--team T] [--manager EMAIL] [--role R] [--weight N] [--absent | --present]",
 		Short: "Change a user's team, manager, role or presence; only the flags given change",
 		Long: `Change a user. Only the flags given change: --team "" takes the user out of
 their team, --manager "" leaves them without a manager. Absent users keep
-their leads; routing skips them until they are marked present again.`,
+their leads; routing skips them until they are marked present again.
+--weight sets a rep's share of hand-offs under weighted routing (default 1).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			var up tandem.UserUpdate
@@ -85,6 +87,9 @@ their leads; routing skips them until they are marked present again.`,
 				r := tandem.Role(role)
 				up.Role = &r
 			}
+			if flags.Changed("weight") {
+				up.Weight = &weight
+			}
 			switch {
 			case flags.Changed("absent") && flags.Changed("present"):
 				return &exitStatus{exitUsage, fmt.Errorf("--absent and --present cannot be given together")}
@@ -95,7 +100,7 @@ their leads; routing skips them until they are marked present again.`,
 				up.Absent = &away
 			}
 			if up.IsZero() {
-				return &exitStatus{exitUsage, fmt.Errorf("nothing to change: give --team, --manager, --role, --absent or --present")}
+				return &exitStatus{exitUsage, fmt.Errorf("nothing to change: give --team, --manager, --role, --weight, --absent or --present")}
 			}
 			db, err := m.open(c.Context())
 			if err != nil {
@@ -141,6 +146,7 @@ their leads; routing skips them until they are marked present again.`,
 	c.Flags().StringVar(&team, "team", "", `the user's team ("" for none)`)
 	c.Flags().StringVar(&manager, "manager", "", `the email of the user's manager ("" for none)`)
 	c.Flags().StringVar(&role, "role", "", "the user's role")
+	c.Flags().IntVar(&weight, "weight", 1, "the rep's share of hand-offs under weighted routing (1 to 100)")
 	c.Flags().BoolVar(&absent, "absent", false, "mark the user absent: routing skips them")
 	c.Flags().BoolVar(&present, "present", false, "mark the user present again")
 	return c

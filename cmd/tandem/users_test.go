@@ -69,7 +69,7 @@ func TestUserTeamsAndManagers(t *testing.T) {
 				{[]string{"user", "set", "rex@example.com", "--absent", "--present"}, 2,
 					"", "tandem: --absent and --present cannot be given together\n"},
 				{[]string{"user", "set", "rex@example.com"}, 2,
-					"", "tandem: nothing to change: give --team, --manager, --role, --absent or --present\n"},
+					"", "tandem: nothing to change: give --team, --manager, --role, --weight, --absent or --present\n"},
 				{[]string{"user", "set", "--absent"}, 2,
 					"", "tandem: accepts 1 arg(s), received 0\n"},
 				{[]string{"user", "set", "rex@example.com", "--boss", "sam@example.com"}, 2,

@@ -1,0 +1,83 @@
+package sqldb_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/sqldb"
+	"github.com/tandemhq/tandem/sqldb/sqldbtest"
+)
+
+// benchHandoffs builds n routed hand-offs at Monday 10:00 New York under the
+// default agreement without a capacity cap, four reps sharing them: 3n
+// clocks (first touch, accept, first step).
+func benchHandoffs(b *testing.B, db *sqldb.DB, n int) {
+	ctx := context.Background()
+	body := strings.Replace(string(agreement.Default()), "capacity: 40", "capacity: 0", 1)
+	signDefault(b, db, body)
+	for i := range 3 {
+		u := tandem.User{Email: fmt.Sprintf("rep%d@example.com", i), Role: tandem.RoleSalesRep}
+		if err := db.CreateUser(ctx, &u); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; i < n; i += 1000 {
+		var in []tandem.LeadInput
+		for j := i; j < min(n, i+1000); j++ {
+			in = append(in, input("external_id", strconv.Itoa(j), "email", fmt.Sprintf("l%d@example.com", j), "score", "80"))
+		}
+		if _, err := db.IntakeLeads(ctx, in, sqldb.IntakeOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBreachStorm lets every clock of N hand-offs fall due at once
+// (N = 10,000 by default, TANDEM_BENCH_HANDOFFS to change: 3N clocks) and
+// fires them all with the SLA engine: each breach writes its ledger event,
+// its escalation timers and the rep's notifications. It reports clocks per
+// second and the time to fire them all.
+//
+//	go test ./sqldb -run '^$' -bench BreachStorm -benchtime 1x
+func BenchmarkBreachStorm(b *testing.B) {
+	n := 10_000
+	if v, err := strconv.Atoi(os.Getenv("TANDEM_BENCH_HANDOFFS")); err == nil && v > 0 {
+		n = v
+	}
+	for _, be := range sqldbtest.Backends(b) {
+		b.Run(be.Name, func(b *testing.B) {
+			ctx := context.Background()
+			db, clk := openB(b, sqldbtest.Backend{Name: be.Name, DSN: sqldbtest.Fresh(b, be)})
+			var fired int
+			var elapsed time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				clk.Set(ny(23, 10, 0))
+				benchHandoffs(b, db, n)
+				clk.Set(ny(23, 16, 0)) // every first-touch, accept and first-step clock is due
+				b.StartTimer()
+				start := time.Now()
+				for {
+					k, err := db.FireDue(ctx, "bench", 1000, db.FireSLA(sqldb.Channels{Email: true, Chat: true}))
+					if err != nil {
+						b.Fatal(err)
+					}
+					fired += k
+					if k == 0 {
+						break
+					}
+				}
+				elapsed += time.Since(start)
+			}
+			b.ReportMetric(float64(fired)/elapsed.Seconds(), "clocks/s")
+			b.ReportMetric(elapsed.Seconds(), "s/storm")
+		})
+	}
+}

@@ -1,0 +1,242 @@
+package sqldb
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/sla"
+)
+
+// SLAQuery asks for the SLA report of a period.
+type SLAQuery struct {
+	// Period is a month (2026-11), a quarter (2026-Q4) or a year (2026) in
+	// the agreement's time zone; "" is the current month.
+	Period string `json:"period"`
+	// By groups the sales rows: rep (the default), team or source.
+	By string `json:"by"`
+}
+
+// Keys of rows that have no rep, team or source.
+const (
+	keyUnrouted = "(unrouted)"
+	keyNoTeam   = "(no team)"
+	keyNone     = "(none)"
+)
+
+// SLAReport measures both sides of the agreement over a period (see
+// [sla.Report]): sales over the hand-offs started in it, each against the
+// clocks of the version it ran on, and marketing against the commitments of
+// the version in force at the period's end (now, while it runs), with the
+// reviews written in it. EINVALID names a bad period or by; ECONFLICT when no
+// signed agreement is in force.
+//
+// It reads in four queries whatever the size of the period: the hand-offs
+// with their rep and lead, their tasks, the reviews, and the agreement.
+func (db *DB) SLAReport(ctx context.Context, q SLAQuery) (r sla.Report, err error) {
+	defer wrap(&err, "SLA report %q", q.Period)
+	if q.By == "" {
+		q.By = "rep"
+	}
+	if !slices.Contains(sla.Groupings, q.By) {
+		return r, tandem.Invalid(tandem.FieldError{Field: "by",
+			Message: fmt.Sprintf("%q is not a grouping (want one of %s)", q.By, strings.Join(sla.Groupings, ", "))})
+	}
+	if q.Period != "" {
+		if _, err := sla.ParsePeriod(q.Period, time.UTC); err != nil {
+			return r, err
+		}
+	}
+	err = db.view(ctx, func(tx *Tx) error {
+		p, per, err := tx.reportPolicy(ctx, q.Period)
+		if err != nil {
+			return err
+		}
+		in := sla.Input{Period: per, Now: tx.Now, By: q.By, Policy: p, Policies: map[int]*sla.Policy{p.Version: p}}
+		keys := map[int64]string{}
+		segments := map[int64]string{}
+		from, to := tx.t(per.From), tx.t(per.To)
+		rows, err := tx.QueryContext(ctx, `SELECT `+qualify("h", handoffColumns)+`, u.email, u.team, l.source, l.segment
+			FROM handoffs h JOIN leads l ON l.id = h.lead_id LEFT JOIN users u ON u.id = h.owner_id
+			WHERE h.started_at >= $1 AND h.started_at < $2 ORDER BY h.id`, from, to)
+		if err != nil {
+			return fmt.Errorf("hand-offs: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var email, team sql.NullString
+			var source, segment string
+			h, err := scanHandoff(scanMore{rows, []any{&email, &team, &source, &segment}})
+			if err != nil {
+				return fmt.Errorf("hand-offs: %w", err)
+			}
+			in.Handoffs = append(in.Handoffs, h.Handoff)
+			switch {
+			case q.By == "source":
+				keys[h.ID] = cmp.Or(source, keyNone)
+			case h.OwnerID == 0:
+				keys[h.ID] = keyUnrouted
+			case q.By == "team":
+				keys[h.ID] = cmp.Or(team.String, keyNoTeam)
+			default:
+				keys[h.ID] = email.String
+			}
+			segments[h.ID] = segment
+			if _, ok := in.Policies[h.AgreementVersion]; !ok {
+				in.Policies[h.AgreementVersion] = nil // loaded once the rows are read
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("hand-offs: %w", err)
+		}
+		for n, vp := range in.Policies {
+			if vp == nil {
+				if in.Policies[n], err = tx.policy(ctx, n); err != nil {
+					return err
+				}
+			}
+		}
+		in.Key = func(h tandem.Handoff) string { return keys[h.ID] }
+		in.Segment = func(h tandem.Handoff) string { return segments[h.ID] }
+		if in.Tasks, err = tx.tasksOf(ctx, `JOIN handoffs h ON h.id = t.handoff_id WHERE h.started_at >= $1 AND h.started_at < $2`, from, to); err != nil {
+			return err
+		}
+		if in.Reviews, err = tx.reviewsBetween(ctx, from, to); err != nil {
+			return err
+		}
+		r = sla.NewReport(in)
+		return nil
+	})
+	return r, err
+}
+
+// reportPolicy returns the policy that holds marketing to its commitments
+// over the named period ("" for the current month), and the period read in
+// that policy's time zone: the version in force at the period's end, or now
+// while the period runs; the version in force now for a period before any.
+func (tx *Tx) reportPolicy(ctx context.Context, name string) (*sla.Policy, sla.Period, error) {
+	p, _, err := tx.policyInForce(ctx)
+	if err != nil {
+		return nil, sla.Period{}, err
+	}
+	if p == nil {
+		return nil, sla.Period{}, tandem.Errorf(tandem.ECONFLICT,
+			"no signed agreement is in force (or it starts no hand-offs): the report measures both sides against the one they signed")
+	}
+	period := func(p *sla.Policy) (sla.Period, error) {
+		if name == "" {
+			return sla.MonthOf(tx.Now, p.Calendar.Location()), nil
+		}
+		return sla.ParsePeriod(name, p.Calendar.Location())
+	}
+	per, err := period(p)
+	if err != nil {
+		return nil, per, err
+	}
+	at := per.To.Add(-time.Microsecond)
+	if at.After(tx.Now) {
+		return p, per, nil
+	}
+	n, err := tx.versionInForce(ctx, at)
+	if tandem.ErrorCode(err) == tandem.ENOTFOUND || (err == nil && n == p.Version) {
+		return p, per, nil
+	} else if err != nil {
+		return nil, per, fmt.Errorf("agreement in force at %s: %w", tandem.FormatTime(at), err)
+	}
+	e, err := tx.policyEntry(ctx, n)
+	if err != nil || e.p == nil {
+		return p, per, err // a version without a hand-off stage commits marketing to nothing we measure
+	}
+	per, err = period(e.p)
+	return e.p, per, err
+}
+
+// tasksOf returns the tasks that a join and condition on tasks t select,
+// ordered by hand-off.
+func (tx *Tx) tasksOf(ctx context.Context, joinWhere string, args ...any) ([]tandem.Task, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+qualify("t", taskColumns)+` FROM tasks t `+joinWhere+` ORDER BY t.handoff_id, t.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("tasks: %w", err)
+	}
+	defer rows.Close()
+	var ts []tandem.Task
+	for rows.Next() {
+		t, err := scanTask(rows)
+		if err != nil {
+			return nil, fmt.Errorf("tasks: %w", err)
+		}
+		ts = append(ts, t)
+	}
+	return ts, rows.Err()
+}
+
+// reviewsBetween returns the ratings of the reviews written in [from, to).
+func (tx *Tx) reviewsBetween(ctx context.Context, from, to any) ([]tandem.Review, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT lead_id, user_id, rating, created_at FROM reviews
+		WHERE created_at >= $1 AND created_at < $2 ORDER BY id`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("reviews: %w", err)
+	}
+	defer rows.Close()
+	var rs []tandem.Review
+	for rows.Next() {
+		var r tandem.Review
+		if err := rows.Scan(&r.LeadID, &r.UserID, &r.Rating, scanTime{&r.Created}); err != nil {
+			return nil, fmt.Errorf("reviews: %w", err)
+		}
+		rs = append(rs, r)
+	}
+	return rs, rows.Err()
+}
+
+// LeadCadence describes the lead's latest hand-off, one line per clock and
+// cadence step, as of now (see [sla.LeadCadence]). ENOTFOUND for no such
+// lead or a lead never handed off.
+func (db *DB) LeadCadence(ctx context.Context, leadID int64) (lines []string, err error) {
+	defer wrap(&err, "cadence of lead %d", leadID)
+	err = db.view(ctx, func(tx *Tx) error {
+		if _, err := tx.lead(ctx, leadID, false); err != nil {
+			return err
+		}
+		h, err := scanHandoff(tx.QueryRowContext(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE lead_id = $1 ORDER BY id DESC LIMIT 1`, leadID))
+		if err == sql.ErrNoRows {
+			return tandem.Errorf(tandem.ENOTFOUND, "lead %d has never been handed off to sales", leadID)
+		} else if err != nil {
+			return fmt.Errorf("latest hand-off: %w", err)
+		}
+		p, err := tx.policy(ctx, h.AgreementVersion)
+		if err != nil {
+			return err
+		}
+		ts, err := tx.tasks(ctx, `handoff_id = $1`, h.ID)
+		if err != nil {
+			return err
+		}
+		lines = sla.LeadCadence(p, h.Handoff, ts, tx.Now)
+		return nil
+	})
+	return lines, err
+}
+
+// scanMore scans a row's leading columns into the targets its caller gives
+// and the rest into extra: a scan function reused on a wider select.
+type scanMore struct {
+	s     scanner
+	extra []any
+}
+
+func (m scanMore) Scan(dest ...any) error { return m.s.Scan(append(dest, m.extra...)...) }
+
+// qualify prefixes each column of a comma-separated list with a table alias.
+func qualify(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
