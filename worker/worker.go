@@ -19,6 +19,11 @@ import (
 // that a worker checks its context between batches.
 const batch = 100
 
+// ServePoll is the poll `tandem serve` runs its worker with: a clock added
+// by another process (or a replica) while the worker sleeps fires at most
+// this late.
+const ServePoll = 200 * time.Millisecond
+
 // minWait keeps a worker from spinning when a due timer is held by another
 // worker's transaction, or when the clock is behind the database's rows.
 const minWait = 10 * time.Millisecond

@@ -79,7 +79,7 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 		stopWork()
 		wg.Wait()
 	}()
-	clocks := &worker.Worker{DB: db, Clock: m.Clock, Name: o.name, Logger: log,
+	clocks := &worker.Worker{DB: db, Clock: m.Clock, Name: o.name, Logger: log, Poll: worker.ServePoll,
 		Fire: db.FireSLA(sqldb.Channels{Email: senders[notify.ChannelEmail] != nil, Chat: senders[notify.ChannelChat] != nil})}
 	outbox := &worker.Outbox{DB: db, Clock: m.Clock, Name: o.name, Senders: senders, Logger: log}
 	wg.Go(func() { clocks.Run(work) })
