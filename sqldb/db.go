@@ -122,6 +122,10 @@ type Tx struct {
 	conn *sql.Conn
 	Now  time.Time
 	ctx  context.Context
+
+	// Read-through caches for one transaction (see cachedUser).
+	userCache map[int64]tandem.User
+	roleCache map[tandem.Role][]tandem.User
 }
 
 // Context returns the context the transaction runs under.

@@ -104,7 +104,7 @@ func (tx *Tx) breach(ctx context.Context, ch Channels, t Timer, pl timerPayload)
 	for i, step := range p.Agreement.Escalation {
 		epl := timerPayload{Handoff: h.ID, Task: pl.Task, Clock: t.Kind, Level: i}
 		if step.After.IsZero() {
-			if err := tx.notifyEscalation(ctx, ch, p, h, epl, t.DueAt); err != nil {
+			if err := tx.notifyEscalation(ctx, ch, p, h, task, &l, epl, t.DueAt); err != nil {
 				return err
 			}
 			continue
@@ -133,7 +133,7 @@ func (tx *Tx) escalate(ctx context.Context, ch Channels, pl timerPayload) error 
 	case TimerStep:
 		due = task.DueAt
 	}
-	return tx.notifyEscalation(ctx, ch, p, h, pl, due)
+	return tx.notifyEscalation(ctx, ch, p, h, task, nil, pl, due)
 }
 
 // clockName says in words which clock a breach is about.
@@ -151,7 +151,7 @@ func clockName(clock string, task tandem.Task) string {
 // for a clock due at due: an inbox row for each person who holds the
 // step's role for this lead, an email to each when email is on, and one
 // chat message when chat is on.
-func (tx *Tx) notifyEscalation(ctx context.Context, ch Channels, p *sla.Policy, h handoffRow, pl timerPayload, due time.Time) error {
+func (tx *Tx) notifyEscalation(ctx context.Context, ch Channels, p *sla.Policy, h handoffRow, task tandem.Task, l *tandem.Lead, pl timerPayload, due time.Time) error {
 	steps := p.Agreement.Escalation
 	if pl.Level < 0 || pl.Level >= len(steps) {
 		return nil
@@ -161,19 +161,16 @@ func (tx *Tx) notifyEscalation(ctx context.Context, ch Channels, p *sla.Policy, 
 	if err != nil {
 		return err
 	}
-	l, err := tx.lead(ctx, h.LeadID, false)
-	if err != nil {
-		return err
-	}
-	var task tandem.Task
-	if pl.Clock == TimerStep {
-		if ts, err := tx.tasks(ctx, `id = $1`, pl.Task); err == nil && len(ts) > 0 {
-			task = ts[0]
+	if l == nil {
+		cur, err := tx.lead(ctx, h.LeadID, false)
+		if err != nil {
+			return err
 		}
+		l = &cur
 	}
 	owner := "nobody (the lead is not routed)"
 	if h.OwnerID != 0 {
-		if u, err := tx.userByID(ctx, h.OwnerID, false); err == nil {
+		if u, err := tx.cachedUser(ctx, h.OwnerID); err == nil {
 			owner = u.Email
 		}
 	}
@@ -199,20 +196,20 @@ func (tx *Tx) notifyEscalation(ctx context.Context, ch Channels, p *sla.Policy, 
 	if len(to) == 0 {
 		body += "nobody holds this role"
 	}
+	var ns []Notification
 	for _, u := range to {
-		if err := tx.addNotification(ctx, u.ID, l.ID, channelInbox, "", subject, body); err != nil {
-			return err
-		}
+		ns = append(ns, Notification{UserID: u.ID, Channel: channelInbox})
 		if ch.Email {
-			if err := tx.addNotification(ctx, u.ID, l.ID, channelEmail, u.Email, subject, body); err != nil {
-				return err
-			}
+			ns = append(ns, Notification{UserID: u.ID, Channel: channelEmail, Address: u.Email})
 		}
 	}
 	if ch.Chat {
-		return tx.addNotification(ctx, 0, l.ID, channelChat, "", subject, body)
+		ns = append(ns, Notification{Channel: channelChat})
 	}
-	return nil
+	for i := range ns {
+		ns[i].LeadID, ns[i].Subject, ns[i].Body = l.ID, subject, body
+	}
+	return tx.addNotifications(ctx, ns)
 }
 
 func upperFirst(s string) string {
@@ -232,7 +229,7 @@ func (tx *Tx) recipients(ctx context.Context, ownerID int64, role tandem.Role) (
 		if ownerID == 0 {
 			return nil, nil
 		}
-		u, err := tx.userByID(ctx, ownerID, false)
+		u, err := tx.cachedUser(ctx, ownerID)
 		if err != nil {
 			return nil, err
 		}
@@ -241,11 +238,11 @@ func (tx *Tx) recipients(ctx context.Context, ownerID int64, role tandem.Role) (
 	if ownerID != 0 && (role == tandem.RoleSalesManager || role == tandem.RoleSalesHead) {
 		id := ownerID
 		for range 64 {
-			u, err := tx.userByID(ctx, id, false)
+			u, err := tx.cachedUser(ctx, id)
 			if err != nil || u.ManagerID == 0 {
 				break
 			}
-			m, err := tx.userByID(ctx, u.ManagerID, false)
+			m, err := tx.cachedUser(ctx, u.ManagerID)
 			if err != nil {
 				return nil, err
 			}
@@ -255,7 +252,7 @@ func (tx *Tx) recipients(ctx context.Context, ownerID int64, role tandem.Role) (
 			id = m.ID
 		}
 	}
-	all, err := tx.users(ctx, `role = $1`, string(role))
+	all, err := tx.cachedRole(ctx, role)
 	if err != nil {
 		return nil, err
 	}
@@ -309,4 +306,37 @@ func (tx *Tx) retryRoute(ctx context.Context, pl timerPayload) error {
 		return err
 	}
 	return e.flush(ctx)
+}
+
+// cachedUser reads a user once per transaction: a batch of breaches names
+// the same few reps and managers over and over.
+func (tx *Tx) cachedUser(ctx context.Context, id int64) (tandem.User, error) {
+	if u, ok := tx.userCache[id]; ok {
+		return u, nil
+	}
+	u, err := tx.userByID(ctx, id, false)
+	if err != nil {
+		return u, err
+	}
+	if tx.userCache == nil {
+		tx.userCache = map[int64]tandem.User{}
+	}
+	tx.userCache[id] = u
+	return u, nil
+}
+
+// cachedRole reads the users with a role once per transaction.
+func (tx *Tx) cachedRole(ctx context.Context, role tandem.Role) ([]tandem.User, error) {
+	if us, ok := tx.roleCache[role]; ok {
+		return us, nil
+	}
+	us, err := tx.users(ctx, `role = $1`, string(role))
+	if err != nil {
+		return nil, err
+	}
+	if tx.roleCache == nil {
+		tx.roleCache = map[tandem.Role][]tandem.User{}
+	}
+	tx.roleCache[role] = us
+	return us, nil
 }

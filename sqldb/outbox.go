@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -42,18 +43,30 @@ func scanNotification(s scanner) (Notification, error) {
 	return n, err
 }
 
-// addNotification writes a notification in the transaction of the event
-// that causes it. An inbox notification is delivered as it is written.
-func (tx *Tx) addNotification(ctx context.Context, userID, leadID int64, channel, address, subject, body string) error {
-	state, sent := "pending", any(nil)
-	if channel == channelInbox {
-		state, sent = "sent", tx.t(tx.Now)
+// addNotifications writes notifications (user, lead, channel, address,
+// subject, body) in the transaction of the event that causes them, in one
+// statement. In-app (inbox) ones are delivered as they are written.
+func (tx *Tx) addNotifications(ctx context.Context, ns []Notification) error {
+	if len(ns) == 0 {
+		return nil
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, lead_id, channel, address, subject, body, state, next_at, created_at, sent_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		nullID(userID), nullID(leadID), channel, address, subject, body, state, tx.t(tx.Now), tx.t(tx.Now), sent)
-	if err != nil {
-		return fmt.Errorf("add %s notification: %w", channel, err)
+	var b strings.Builder
+	b.WriteString(`INSERT INTO notifications (user_id, lead_id, channel, address, subject, body, state, next_at, created_at, sent_at) VALUES `)
+	args := make([]any, 0, 10*len(ns))
+	for i, n := range ns {
+		state, sent := "pending", any(nil)
+		if n.Channel == channelInbox {
+			state, sent = "sent", tx.t(tx.Now)
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		k := len(args)
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8, k+9, k+10)
+		args = append(args, nullID(n.UserID), nullID(n.LeadID), n.Channel, n.Address, n.Subject, n.Body, state, tx.t(tx.Now), tx.t(tx.Now), sent)
+	}
+	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("add notifications: %w", err)
 	}
 	return nil
 }
