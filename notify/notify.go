@@ -18,6 +18,11 @@
 // X-Tandem-Notification: ID. A receiver that remembers the ids it has seen can
 // drop the duplicate; many mail stores do so by Message-ID on their own. A
 // plain Slack webhook does not, so a chat message may, rarely, arrive twice.
+//
+// The other side of this is that ids must never be reused for a different
+// message under the same from domain: two installations sharing a from
+// address, or a database restored to before messages it had already sent,
+// would produce new notifications that receivers drop as duplicates.
 package notify
 
 import "context"

@@ -47,9 +47,10 @@ func NewWebhook(rawURL string) (*Webhook, error) {
 }
 
 // Send posts m as {"text": "*Subject*\nBody"} in Slack's markup, with the
-// header X-Tandem-Notification set to m.ID. Any answer but a 2xx is an error
-// that quotes the status and the start of the body. Send gives up when ctx
-// ends or after 10 seconds.
+// header X-Tandem-Notification set to m.ID. &, < and > are escaped as Slack
+// asks, and the subject is put on one line so that it stays bold. Any answer
+// but a 2xx is an error that quotes the status and the first 200 bytes of the
+// body. Send gives up when ctx ends or after 10 seconds.
 func (w *Webhook) Send(ctx context.Context, m Message) error {
 	if err := w.send(ctx, m); err != nil {
 		return fmt.Errorf("post chat message %d to %s: %w", m.ID, w.host, err)
