@@ -604,6 +604,9 @@ func TestLeadEvents(t *testing.T) {
 				{Field: "score", To: "95"}, {Field: "stage", To: "lead"}, {Field: "created_at", To: tandem.FormatTime(epoch)}}},
 			{"stage_changed", epoch, epoch, "rule", "", `mql: score >= 60 and email != ""`, v.Version, []tandem.FieldChange{
 				{Field: "stage", From: "lead", To: "mql"}}},
+			// The hand-off routes it to the only rep, rex (user 3).
+			{"assigned", epoch, epoch, "system", "routed by round_robin", "", v.Version, []tandem.FieldChange{
+				{Field: "owner_id", To: "3"}}},
 			{"updated", t1, t1, "token:marketing", "", "", v.Version, []tandem.FieldChange{
 				{Field: "company", To: "Hot Co"}, {Field: "score", From: "95", To: "96"}}},
 			{"stage_changed", t2, t2, "token:sales_rep", "called, wants a demo", "", v.Version, []tandem.FieldChange{

@@ -247,14 +247,35 @@ type Input struct {
 func NewReport(in Input) Report {
 	r := Report{Period: in.Period, AsOf: in.Now, Complete: !in.Now.Before(in.Period.To), By: in.By,
 		AgreementVersion: in.Policy.Version, Sales: []Row{}}
-	tasks := make(map[int64][]tandem.Task, len(in.Handoffs))
+	// The tasks, grouped by hand-off in one array: a report may hold
+	// hundreds of thousands.
+	idx := make(map[int64]int, len(in.Handoffs))
+	for i, h := range in.Handoffs {
+		idx[h.ID] = i
+	}
+	ends := make([]int, len(in.Handoffs)+1)
 	for _, t := range in.Tasks {
-		tasks[t.HandoffID] = append(tasks[t.HandoffID], t)
+		if i, ok := idx[t.HandoffID]; ok {
+			ends[i+1]++
+		}
+	}
+	for i := range in.Handoffs {
+		ends[i+1] += ends[i]
+	}
+	grouped := make([]tandem.Task, ends[len(in.Handoffs)])
+	pos := slices.Clone(ends)
+	for _, t := range in.Tasks {
+		if i, ok := idx[t.HandoffID]; ok {
+			grouped[pos[i]] = t
+			pos[i]++
+		}
 	}
 	rows := map[string]*rowBuilder{}
 	total := &rowBuilder{}
 	segments := map[string]int{}
-	for _, h := range in.Handoffs {
+	var buf []StepOutcome
+	var scratch []*tandem.Task
+	for i, h := range in.Handoffs {
 		p := in.Policies[h.AgreementVersion]
 		if p == nil {
 			p = in.Policy
@@ -265,7 +286,8 @@ func NewReport(in Input) Report {
 			b = &rowBuilder{}
 			rows[key] = b
 		}
-		m := measure(p, h, tasks[h.ID], in.Now)
+		buf = p.appendOutcomes(buf[:0], &scratch, h, grouped[ends[i]:ends[i+1]], in.Now)
+		m := measure(p, h, buf, in.Now)
 		b.add(m)
 		total.add(m)
 		segments[in.Segment(h)]++
@@ -297,8 +319,8 @@ const (
 	clockPending = "pending"
 )
 
-func measure(p *Policy, h tandem.Handoff, tasks []tandem.Task, now time.Time) measured {
-	m := measured{h: h, steps: p.StepOutcomes(h, tasks, now)}
+func measure(p *Policy, h tandem.Handoff, steps []StepOutcome, now time.Time) measured {
+	m := measured{h: h, steps: steps}
 	m.touch = clockState(h.FirstTouchAt, h.FirstTouchDue, h, now)
 	m.decision = clockState(h.DecidedAt, h.AcceptDue, h, now)
 	if !h.FirstTouchAt.IsZero() {
@@ -550,8 +572,7 @@ type StepOutcome struct {
 	StartsAt time.Time `json:"starts_at"`
 	DueAt    time.Time `json:"due_at"`
 	DoneAt   time.Time `json:"done_at,omitzero"`
-	// By is the business time a late step was done after its due time, or
-	// an overdue step is past it so far.
+	// By is the business time a late step was done after its due time.
 	By time.Duration `json:"by_ns,omitempty"`
 	// Task reports whether the engine wrote the step as a task; a step it
 	// never reached has its times computed from the cadence.
@@ -576,36 +597,36 @@ const (
 // hand-off ended after it fell due), overdue (past due, still open) or open
 // (not yet due), like a task.
 func (p *Policy) StepOutcomes(h tandem.Handoff, tasks []tandem.Task, now time.Time) []StepOutcome {
-	var main, conn []tandem.Task
-	for _, t := range tasks {
-		if t.HandoffID != h.ID {
-			continue
-		}
-		switch t.Cadence {
-		case tandem.CadenceMain:
-			main = append(main, t)
-		case tandem.CadenceConnected:
-			conn = append(conn, t)
-		}
-	}
-	connected := len(conn) > 0 || h.Cadence == tandem.CadenceConnected
-	out := p.cadenceOutcomes(h, tandem.CadenceMain, h.StartedAt, main, connected, now)
-	if connected {
-		out = append(out, p.cadenceOutcomes(h, tandem.CadenceConnected, h.CadenceFrom, conn, false, now)...)
-	}
-	return out
+	return p.appendOutcomes(nil, new([]*tandem.Task), h, tasks, now)
 }
 
-// cadenceOutcomes says what became of the steps of one cadence started at
-// from; left reports that contact moved the hand-off on to the connected
+// appendOutcomes appends the outcomes of [Policy.StepOutcomes] to dst;
+// scratch is reused from call to call.
+func (p *Policy) appendOutcomes(dst []StepOutcome, scratch *[]*tandem.Task, h tandem.Handoff, tasks []tandem.Task, now time.Time) []StepOutcome {
+	connected := h.Cadence == tandem.CadenceConnected
+	for i := 0; i < len(tasks) && !connected; i++ {
+		connected = tasks[i].HandoffID == h.ID && tasks[i].Cadence == tandem.CadenceConnected
+	}
+	dst = p.cadenceOutcomes(dst, scratch, h, tandem.CadenceMain, h.StartedAt, tasks, connected, now)
+	if connected {
+		dst = p.cadenceOutcomes(dst, scratch, h, tandem.CadenceConnected, h.CadenceFrom, tasks, false, now)
+	}
+	return dst
+}
+
+// cadenceOutcomes appends what became of the steps of one cadence started
+// at from; left reports that contact moved the hand-off on to the connected
 // cadence.
-func (p *Policy) cadenceOutcomes(h tandem.Handoff, cadence string, from time.Time, tasks []tandem.Task, left bool, now time.Time) []StepOutcome {
+func (p *Policy) cadenceOutcomes(dst []StepOutcome, scratch *[]*tandem.Task, h tandem.Handoff, cadence string, from time.Time,
+	tasks []tandem.Task, left bool, now time.Time) []StepOutcome {
 	steps := p.Steps(cadence)
-	byStep := make([]*tandem.Task, len(steps))
+	byStep := slices.Grow((*scratch)[:0], len(steps))[:len(steps)]
+	clear(byStep)
+	*scratch = byStep
 	last := -1 // the highest step written, from 0
 	for i := range tasks {
 		k := tasks[i].Step - 1
-		if k < 0 || k >= len(steps) {
+		if tasks[i].HandoffID != h.ID || tasks[i].Cadence != cadence || k < 0 || k >= len(steps) {
 			continue
 		}
 		byStep[k] = &tasks[i]
@@ -616,11 +637,13 @@ func (p *Policy) cadenceOutcomes(h tandem.Handoff, cadence string, from time.Tim
 	endedByLead := !left && last >= 0 && last+1 < len(steps) &&
 		(byStep[last].State == tandem.TaskDone || byStep[last].State == tandem.TaskSkipped)
 	cal := p.Calendar
-	out := make([]StepOutcome, len(steps))
 	for i, st := range steps {
 		o := StepOutcome{Cadence: cadence, Step: i + 1, Channel: string(st.Channel), Template: st.Template}
 		if t := byStep[i]; t != nil {
-			o.Channel, o.Template, o.StartsAt, o.DueAt, o.DoneAt, o.Task = t.Channel, t.Template, t.StartsAt, t.DueAt, t.DoneAt, true
+			// The engine writes a task from the policy of its hand-off's
+			// version, so a reader may leave channel, template and start out.
+			o.Channel, o.Template, o.StartsAt = cmp.Or(t.Channel, o.Channel), cmp.Or(t.Template, o.Template), t.StartsAt
+			o.DueAt, o.DoneAt, o.Task = t.DueAt, t.DoneAt, true
 			switch t.State {
 			case tandem.TaskDone:
 				o.State = StepOnTime
@@ -636,10 +659,10 @@ func (p *Policy) cadenceOutcomes(h tandem.Handoff, cadence string, from time.Tim
 				if !h.Open() {
 					o.State = StepMissed // the engine marks it so when the hand-off ends
 				} else if now.After(t.DueAt) {
-					o.State, o.By = StepOverdue, cal.Between(t.DueAt, now)
+					o.State = StepOverdue
 				}
 			}
-			out[i] = o
+			dst = append(dst, o)
 			continue
 		}
 		if left || endedByLead {
@@ -647,7 +670,7 @@ func (p *Policy) cadenceOutcomes(h tandem.Handoff, cadence string, from time.Tim
 			if left {
 				o.Why = whyContact
 			}
-			out[i] = o
+			dst = append(dst, o)
 			continue
 		}
 		t, _ := p.Task(cadence, i, from, h.Hot)
@@ -658,13 +681,13 @@ func (p *Policy) cadenceOutcomes(h tandem.Handoff, cadence string, from time.Tim
 		case !h.Open():
 			o.State, o.Why = StepNotOwed, whyHandoff
 		case now.After(o.DueAt):
-			o.State, o.By = StepOverdue, cal.Between(o.DueAt, now)
+			o.State = StepOverdue
 		default:
 			o.State = StepOpen
 		}
-		out[i] = o
+		dst = append(dst, o)
 	}
-	return out
+	return dst
 }
 
 // LeadCadence describes a hand-off for the people who work it, one line per
@@ -715,7 +738,7 @@ func LeadCadence(p *Policy, h tandem.Handoff, tasks []tandem.Task, now time.Time
 		case StepLate:
 			state = lateBy(o.By) + ", " + since(start, o.DoneAt, what)
 		case StepOverdue:
-			state = fmt.Sprintf("overdue by %s (due %s)", Duration(o.By), when(o.DueAt))
+			state = fmt.Sprintf("overdue by %s (due %s)", Duration(cal.Between(o.DueAt, now)), when(o.DueAt))
 		case StepOpen:
 			state = "not yet due (due " + when(o.DueAt) + ")"
 			if o.Task && !now.Before(o.StartsAt) {

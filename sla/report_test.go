@@ -130,7 +130,9 @@ func (w *world) task(h *tandem.Handoff, cadence string, step int, from time.Time
 
 func touched(h *tandem.Handoff, at time.Time, touches int) { h.FirstTouchAt, h.Touches = at, touches }
 
-func decided(h *tandem.Handoff, decision string, at time.Time) { h.Decision, h.DecidedAt = decision, at }
+func decided(h *tandem.Handoff, decision string, at time.Time) {
+	h.Decision, h.DecidedAt = decision, at
+}
 
 func ended(h *tandem.Handoff, at time.Time) { h.Cadence, h.EndedAt = tandem.CadenceEnded, at }
 

@@ -99,7 +99,7 @@ func (p *Policy) Window(hot bool) agreement.Span {
 func (p *Policy) Due(t time.Time, s agreement.Span) time.Time { return p.due(t, s) }
 
 func (p *Policy) due(t time.Time, s agreement.Span) time.Time {
-	return p.Calendar.Due(t, s.Days, s.Minutes)
+	return p.Calendar.Due(t, s.Days, s.Minutes).UTC()
 }
 
 // FirstTouchDue is when the first-touch clock of a hand-off started at

@@ -116,6 +116,16 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 				cur = existing[[2]string{source, ext}]
 			}
 			ch, err := tandem.Intake(cur, in, lc, opts.DefaultSource, opts.Actor, tx.Now)
+			if err == nil && cur != nil {
+				// Sending a handed-off lead back to marketing needs the
+				// agreement's touches, however it is asked for.
+				for _, st := range stageMoves(ch.Events) {
+					if err = tx.checkRecycle(ctx, *cur, st[1]); err != nil {
+						err = tandem.Invalid(tandem.FieldError{Field: "stage", Message: tandem.ErrorMessage(err)})
+						break
+					}
+				}
+			}
 			if err != nil {
 				results[i] = IntakeResult{Status: tandem.StatusRejected, Err: err}
 				continue
@@ -166,19 +176,18 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 		// before the rows are written.
 		var eng *engine
 		for _, w := range works {
-			if w.lead.Stage == w.from {
-				continue
-			}
-			if eng == nil {
-				if eng, err = tx.engine(ctx); err != nil {
+			for _, st := range stageMoves(w.events) {
+				if eng == nil {
+					if eng, err = tx.engine(ctx); err != nil {
+						return err
+					}
+				}
+				evs, err := eng.moved(ctx, w.lead, st[0], st[1], transition{})
+				if err != nil {
 					return err
 				}
+				w.events = append(w.events, evs...)
 			}
-			evs, err := eng.moved(ctx, w.lead, w.from, w.lead.Stage, transition{})
-			if err != nil {
-				return err
-			}
-			w.events = append(w.events, evs...)
 		}
 		if created > 0 {
 			newRows := make([][]any, 0, created)
@@ -609,4 +618,25 @@ func (tx *Tx) applyMove(ctx context.Context, cur tandem.Lead, ch tandem.Change, 
 		return l, err
 	}
 	return l, eng.flush(ctx)
+}
+
+// stageMoves lists the stage changes that events make, in order, as
+// (from, to) pairs; a lead's creation moves it from "" to its first stage.
+func stageMoves(events []tandem.Event) [][2]string {
+	var moves [][2]string
+	for _, e := range events {
+		if e.Type != tandem.EventCreated && e.Type != tandem.EventStageChanged {
+			continue
+		}
+		for _, c := range e.Changes {
+			if c.Field == "stage" {
+				from := c.From
+				if e.Type == tandem.EventCreated {
+					from = ""
+				}
+				moves = append(moves, [2]string{from, c.To})
+			}
+		}
+	}
+	return moves
 }

@@ -63,7 +63,7 @@ func (db *DB) SLAReport(ctx context.Context, q SLAQuery) (r sla.Report, err erro
 		from, to := tx.t(per.From), tx.t(per.To)
 		rows, err := tx.QueryContext(ctx, `SELECT `+qualify("h", handoffColumns)+`, u.email, u.team, l.source, l.segment
 			FROM handoffs h JOIN leads l ON l.id = h.lead_id LEFT JOIN users u ON u.id = h.owner_id
-			WHERE h.started_at >= $1 AND h.started_at < $2 ORDER BY h.id`, from, to)
+			WHERE h.started_at >= $1 AND h.started_at < $2 ORDER BY h.started_at, h.id`, from, to)
 		if err != nil {
 			return fmt.Errorf("hand-offs: %w", err)
 		}
@@ -103,7 +103,7 @@ func (db *DB) SLAReport(ctx context.Context, q SLAQuery) (r sla.Report, err erro
 		}
 		in.Key = func(h tandem.Handoff) string { return keys[h.ID] }
 		in.Segment = func(h tandem.Handoff) string { return segments[h.ID] }
-		if in.Tasks, err = tx.tasksOf(ctx, `JOIN handoffs h ON h.id = t.handoff_id WHERE h.started_at >= $1 AND h.started_at < $2`, from, to); err != nil {
+		if in.Tasks, err = tx.reportTasks(ctx, from, to); err != nil {
 			return err
 		}
 		if in.Reviews, err = tx.reviewsBetween(ctx, from, to); err != nil {
@@ -156,18 +156,20 @@ func (tx *Tx) reportPolicy(ctx context.Context, name string) (*sla.Policy, sla.P
 	return e.p, per, err
 }
 
-// tasksOf returns the tasks that a join and condition on tasks t select,
-// ordered by hand-off.
-func (tx *Tx) tasksOf(ctx context.Context, joinWhere string, args ...any) ([]tandem.Task, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+qualify("t", taskColumns)+` FROM tasks t `+joinWhere+` ORDER BY t.handoff_id, t.id`, args...)
+// reportTasks returns the tasks of the hand-offs started in [from, to), in
+// no particular order, with only the columns a report reads: a step's
+// channel, template and start are those of its version's cadence.
+func (tx *Tx) reportTasks(ctx context.Context, from, to any) ([]tandem.Task, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT t.handoff_id, t.cadence, t.step, t.due_at, t.state, t.done_at
+		FROM tasks t JOIN handoffs h ON h.id = t.handoff_id WHERE h.started_at >= $1 AND h.started_at < $2`, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("tasks: %w", err)
 	}
 	defer rows.Close()
 	var ts []tandem.Task
 	for rows.Next() {
-		t, err := scanTask(rows)
-		if err != nil {
+		var t tandem.Task
+		if err := rows.Scan(&t.HandoffID, &t.Cadence, &t.Step, scanTime{&t.DueAt}, &t.State, scanTime{&t.DoneAt}); err != nil {
 			return nil, fmt.Errorf("tasks: %w", err)
 		}
 		ts = append(ts, t)

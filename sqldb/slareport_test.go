@@ -506,7 +506,7 @@ func writeMonth(b *testing.B, w *reportWorld, n int) int {
 		month := reportAt(time.November, 30, 0, 0).Sub(reportAt(time.November, 1, 0, 0))
 		var hrows, trows, rrows [][]any
 		for i, lead := range ids {
-			start := reportAt(time.November, 1, 0, 0).Add(month * time.Duration(i) / time.Duration(n)).Truncate(time.Second)
+			start := reportAt(time.November, 1, 0, 0).Add(month / time.Duration(n) * time.Duration(i)).Truncate(time.Second)
 			owner := owners[i%len(owners)]
 			h := tandem.Handoff{ID: int64(i + 1), LeadID: lead, OwnerID: owner, AgreementVersion: 1, StartedAt: start, RoutedAt: start,
 				FirstTouchDue: p.FirstTouchDue(start, false), AcceptDue: p.AcceptDue(start), Cadence: tandem.CadenceMain, CadenceFrom: start}

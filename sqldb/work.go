@@ -83,7 +83,7 @@ type TouchResult struct {
 func (db *DB) LogTouch(ctx context.Context, leadID int64, t tandem.Touch, tok tandem.Token) (res TouchResult, err error) {
 	defer wrap(&err, "touch lead %d", leadID)
 	err = db.transact(ctx, func(tx *Tx) error {
-		res = TouchResult{}
+		res = TouchResult{Done: []tandem.Task{}, Skipped: []tandem.Task{}}
 		if err := t.Validate(tx.Now); err != nil {
 			return err
 		}
@@ -316,7 +316,7 @@ func (db *DB) Decide(ctx context.Context, leadID int64, d Decision, tok tandem.T
 		if err != nil {
 			return err
 		}
-		if err := checkNote(d.Note); err != nil {
+		if err := checkNote("note", d.Note); err != nil {
 			return err
 		}
 		var to, reason string
@@ -344,7 +344,7 @@ func (db *DB) Decide(ctx context.Context, leadID int64, d Decision, tok tandem.T
 			if strings.TrimSpace(d.Reason) == "" {
 				return tandem.Invalid(tandem.FieldError{Field: "reason", Message: "say why the lead is disqualified"})
 			}
-			if err := checkNote(d.Reason); err != nil {
+			if err := checkNote("reason", d.Reason); err != nil {
 				return err
 			}
 			to, reason = p.DisqualifyStage, "disqualified: "+d.Reason
@@ -374,9 +374,10 @@ func (db *DB) Decide(ctx context.Context, leadID int64, d Decision, tok tandem.T
 	return l, err
 }
 
-func checkNote(s string) error {
+// checkNote checks free text kept in the ledger, naming its field.
+func checkNote(field, s string) error {
 	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 || utf8.RuneCountInString(s) > tandem.MaxTextLen {
-		return tandem.Invalid(tandem.FieldError{Field: "note", Message: fmt.Sprintf("must be valid text of at most %d characters", tandem.MaxTextLen)})
+		return tandem.Invalid(tandem.FieldError{Field: field, Message: fmt.Sprintf("must be valid text of at most %d characters", tandem.MaxTextLen)})
 	}
 	return nil
 }
@@ -391,8 +392,8 @@ func (db *DB) Assign(ctx context.Context, leadID int64, ownerEmail, reason strin
 		if strings.TrimSpace(reason) == "" {
 			return tandem.Invalid(tandem.FieldError{Field: "reason", Message: "reassigning a lead needs a reason"})
 		}
-		if err := checkNote(reason); err != nil {
-			return tandem.Invalid(tandem.FieldError{Field: "reason", Message: "must be valid text of at most 1000 characters"})
+		if err := checkNote("reason", reason); err != nil {
+			return err
 		}
 		cur, err := tx.lead(ctx, leadID, true)
 		if err != nil {
@@ -531,7 +532,7 @@ func (h HotLead) validate() error {
 	switch {
 	case strings.TrimSpace(h.Note) == "":
 		errs = append(errs, tandem.FieldError{Field: "note", Message: "tell the rep why the lead is hot"})
-	case checkNote(h.Note) != nil:
+	case checkNote("note", h.Note) != nil:
 		errs = append(errs, tandem.FieldError{Field: "note", Message: fmt.Sprintf("must be valid text of at most %d characters", tandem.MaxTextLen)})
 	}
 	if h.Link != "" {

@@ -151,7 +151,7 @@ func TestAgreementSigning(t *testing.T) {
 				t.Fatal(err)
 			}
 			run := func(args ...string) result { return tandemCmd(t, clk, b.DSN, args...) }
-			for _, u := range [][2]string{{"rex@example.com", "sales_rep"}, {"mia@example.com", "marketing_head"}, {"sam@example.com", "sales_head"}} {
+			for _, u := range [][2]string{{"rex@example.com", "sales_rep"}, {"max@example.com", "sales_manager"}, {"mia@example.com", "marketing_head"}, {"sam@example.com", "sales_head"}} {
 				if r := run("user", "add", u[0], "--role", u[1]); r.code != 0 {
 					t.Fatalf("user add %s: exit status %d: %s", u[0], r.code, r.stderr)
 				}
