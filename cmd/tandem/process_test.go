@@ -108,7 +108,7 @@ func prepareHandoffs(t *testing.T, dsn string, n int) {
 		t.Fatalf("sqldb.Open(%s) = %v", dsn, err)
 	}
 	defer db.Close()
-	var managerID int64
+	ids := map[tandem.Role]int64{} // the last user created in each role
 	for _, u := range []tandem.User{
 		{Email: "mia@example.com", Role: tandem.RoleMarketingHead},
 		{Email: "sam@example.com", Role: tandem.RoleSalesHead},
@@ -119,20 +119,14 @@ func prepareHandoffs(t *testing.T, dsn string, n int) {
 	} {
 		switch u.Role {
 		case tandem.RoleSalesManager:
-			sam, err := db.UserByEmail(ctx, "sam@example.com")
-			if err != nil {
-				t.Fatal(err)
-			}
-			u.ManagerID = sam.ID
+			u.ManagerID = ids[tandem.RoleSalesHead]
 		case tandem.RoleSalesRep:
-			u.ManagerID = managerID
+			u.ManagerID = ids[tandem.RoleSalesManager]
 		}
 		if err := db.CreateUser(ctx, &u); err != nil {
 			t.Fatalf("CreateUser(%s): %v", u.Email, err)
 		}
-		if u.Role == tandem.RoleSalesManager {
-			managerID = u.ID
-		}
+		ids[u.Role] = u.ID
 	}
 	// The default agreement caps a rep at 40 open leads; three reps must
 	// take every lead here, so the cap is lifted.
