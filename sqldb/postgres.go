@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -68,6 +69,31 @@ func (postgres) reserveLeadIDs(ctx context.Context, tx *Tx, n int) (int64, error
 // bulkInsert uses COPY, PostgreSQL's fastest way in, on the transaction's
 // own connection, so the rows commit or roll back with the transaction.
 func (postgres) bulkInsert(ctx context.Context, tx *Tx, table string, cols []string, rows [][]any) error {
+	if len(rows) <= smallInsert {
+		// COPY costs several round trips however few the rows: a breach
+		// writes one event.
+		var b strings.Builder
+		fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
+		args := make([]any, 0, len(rows)*len(cols))
+		for i, row := range rows {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for j, v := range row {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				args = append(args, v)
+				fmt.Fprintf(&b, "$%d", len(args))
+			}
+			b.WriteByte(')')
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+		return nil
+	}
 	err := tx.conn.Raw(func(driverConn any) error {
 		conn := driverConn.(*stdlib.Conn).Conn()
 		_, err := conn.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
@@ -78,6 +104,10 @@ func (postgres) bulkInsert(ctx context.Context, tx *Tx, table string, cols []str
 	}
 	return nil
 }
+
+// smallInsert is the most rows bulkInsert writes with INSERT rather than
+// COPY.
+const smallInsert = 8
 
 func (postgres) keyIn(a, b string, pairs [][2]string, n int) (string, []any) {
 	as := make([]string, len(pairs))
