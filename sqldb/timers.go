@@ -1,11 +1,13 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -162,6 +164,9 @@ func (db *DB) FireDue(ctx context.Context, worker string, limit int, fire func(t
 				return fmt.Errorf("claim: %w", err)
 			}
 			claimed = len(ts)
+			// Firing locks the timers' leads; replicas that take them in
+			// the same order cannot deadlock on them.
+			slices.SortFunc(ts, func(a, b Timer) int { return cmp.Or(cmp.Compare(a.LeadID, b.LeadID), cmp.Compare(a.ID, b.ID)) })
 			for _, t := range ts {
 				// The savepoint undoes a failed fire's writes and keeps the
 				// claim, so the failure is recorded under the same lock
