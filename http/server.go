@@ -112,6 +112,8 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/handoffs", s.postHandoff, senders},
 		{"GET /api/v1/tasks", s.getTasks, sellers},
 		{"GET /api/v1/inbox", s.getInbox, everyone},
+		{"GET /api/v1/sla", s.getSLA, everyone},
+		{"GET /api/v1/leads/{id}/cadence", s.getLeadCadence, everyone},
 		{"GET /api/v1/agreement", s.getAgreementInForce, everyone},
 		{"GET /api/v1/agreements", s.listAgreements, everyone},
 		{"GET /api/v1/agreements/{version}", s.getAgreement, everyone},

@@ -236,3 +236,32 @@ func (s *Server) getInbox(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"notifications": ns})
 }
+
+// getSLA answers the SLA report: both sides against the agreement for a
+// period (?period=2026-11 or 2026-Q4, the current month when left out),
+// sales grouped ?by=rep, team or source.
+func (s *Server) getSLA(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	rep, err := s.DB.SLAReport(r.Context(), sqldb.SLAQuery{Period: q.Get("period"), By: q.Get("by")})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep)
+}
+
+func (s *Server) getLeadCadence(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.DB.Lead(r.Context(), id); err != nil {
+		return err
+	}
+	lines, err := s.DB.LeadCadence(r.Context(), id)
+	if tandem.ErrorCode(err) == tandem.ENOTFOUND {
+		lines = []string{} // never handed off: no cadence yet
+	} else if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"lead_id": id, "steps": lines})
+}

@@ -1010,3 +1010,40 @@ func TestWorkDisqualifyReasonTooLong(t *testing.T) {
 		}
 	})
 }
+
+func TestWorkSLAReport(t *testing.T) {
+	t.Parallel()
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ws := newWorkServer(t, b)
+		l, rep := ws.routedLead("s1")
+		ws.routedLead("s2")
+		ws.clk.Advance(5 * time.Minute)
+		ws.callAs(rep, "POST", fmt.Sprintf("/api/v1/leads/%d/touches", l.ID), `{"channel": "call", "outcome": "no_answer"}`, 201, nil)
+
+		var got struct {
+			By    string `json:"by"`
+			Total struct {
+				Handoffs int `json:"handoffs"`
+			} `json:"total"`
+			Sales []struct {
+				Key      string `json:"key"`
+				Handoffs int    `json:"handoffs"`
+			} `json:"sales"`
+		}
+		ws.callAs("sam@example.com", "GET", "/api/v1/sla?period=2026-11&by=rep", "", 200, &got)
+		if got.By != "rep" || got.Total.Handoffs != 2 || len(got.Sales) != 2 {
+			t.Errorf("GET /api/v1/sla = %+v; want two hand-offs over two reps", got)
+		}
+		var cad struct {
+			Steps []string `json:"steps"`
+		}
+		ws.callAs("mark@example.com", "GET", fmt.Sprintf("/api/v1/leads/%d/cadence", l.ID), "", 200, &cad)
+		if !slices.ContainsFunc(cad.Steps, func(s string) bool { return strings.HasPrefix(s, "step 1 call") && strings.Contains(s, "on time") }) {
+			t.Errorf("cadence of lead %d = %q; want the first call on time", l.ID, cad.Steps)
+		}
+		checkError(t, "GET /api/v1/sla?period=Nov", ws.as("sam@example.com", "GET", "/api/v1/sla?period=Nov", ""), 422, tandem.EINVALID)
+		checkError(t, "GET /api/v1/sla?by=planet", ws.as("sam@example.com", "GET", "/api/v1/sla?by=planet", ""), 422, tandem.EINVALID)
+		checkError(t, "GET /api/v1/leads/999/cadence", ws.as("sam@example.com", "GET", "/api/v1/leads/999/cadence", ""), 404, tandem.ENOTFOUND)
+	})
+}

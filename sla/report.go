@@ -535,10 +535,18 @@ func marketing(p *Policy, per Period, complete bool, total Row, segments map[str
 			percent(mk.AcceptanceRate), mk.Accepted, mk.Decided, percent(c.MinAcceptanceRate)))
 	}
 	if mk.Ratings > 0 && mk.AverageRating < c.MinAverageRating {
-		mk.Breaches = append(mk.Breaches, fmt.Sprintf("average rating %s (%d reviews) is below the floor of %s",
-			decimal(mk.AverageRating), mk.Ratings, decimal(c.MinAverageRating)))
+		mk.Breaches = append(mk.Breaches, fmt.Sprintf("average rating %s (%s) is below the floor of %s",
+			decimal(mk.AverageRating), Count(mk.Ratings, "review"), decimal(c.MinAverageRating)))
 	}
 	return mk
+}
+
+// Count writes n things: "1 review", "2 reviews".
+func Count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
 }
 
 // percent writes a share as a percentage with at most one decimal.
@@ -633,8 +641,9 @@ func (p *Policy) cadenceOutcomes(dst []StepOutcome, scratch *[]*tandem.Task, h t
 		last = max(last, k)
 	}
 	// After a done or skipped task the engine writes the next step at once,
-	// unless contact or the lead's reply ended the cadence.
-	endedByLead := !left && last >= 0 && last+1 < len(steps) &&
+	// unless contact or the lead's reply ended the cadence. (A hand-off
+	// that ended with a step open has that step missed.)
+	endedByLead := !left && h.Cadence == tandem.CadenceEnded && last >= 0 && last+1 < len(steps) &&
 		(byStep[last].State == tandem.TaskDone || byStep[last].State == tandem.TaskSkipped)
 	cal := p.Calendar
 	for i, st := range steps {

@@ -367,8 +367,10 @@ func (tx *Tx) handoffMoved(ctx context.Context, p *sla.Policy, h handoffRow, to 
 		}
 		return nil
 	}
+	// The first decision stands: a lead accepted on time and recycled a
+	// week later was still accepted on time.
 	decision, decidedAt := h.Decision, h.DecidedAt
-	if decision == "" || to == p.RejectStage || to == p.DisqualifyStage {
+	if decision == "" {
 		switch to {
 		case p.RejectStage:
 			decision = tandem.DecisionRejected

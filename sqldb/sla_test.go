@@ -281,3 +281,48 @@ func TestRoutingSkipsAbsentAndFullReps(t *testing.T) {
 		}
 	})
 }
+
+func TestHandoffKeepsFirstDecisionAndEarliestTouch(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		w := newSLAWorld(t, b)
+		w.clk.Set(ny(23, 9, 0))
+		l := w.mql(t, "d")
+		rep := w.rex
+		if l.OwnerID == w.ria.ID {
+			rep = w.ria
+		}
+		w.clk.Set(ny(23, 9, 30))
+		if _, err := w.db.LogTouch(ctx, l.ID, tandem.Touch{Channel: "email", Outcome: "sent"}, tokenOf(rep)); err != nil {
+			t.Fatal(err)
+		}
+		// Logged after, but made before: the first touch was at 09:05.
+		if _, err := w.db.LogTouch(ctx, l.ID, tandem.Touch{Channel: "call", Outcome: "no_answer", At: ny(23, 9, 5)}, tokenOf(rep)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.db.Decide(ctx, l.ID, sqldb.Decision{Decision: tandem.DecisionAccepted}, tokenOf(rep)); err != nil {
+			t.Fatal(err)
+		}
+		for range 4 {
+			if _, err := w.db.LogTouch(ctx, l.ID, tandem.Touch{Channel: "email", Outcome: "sent"}, tokenOf(rep)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.clk.Set(ny(24, 10, 0))
+		if _, err := w.db.Decide(ctx, l.ID, sqldb.Decision{Decision: tandem.DecisionRejected, Reason: "no_budget"}, tokenOf(rep)); err != nil {
+			t.Fatal(err)
+		}
+		hs, err := w.db.Handoffs(ctx, l.ID)
+		if err != nil || len(hs) != 1 {
+			t.Fatal(err, hs)
+		}
+		h := hs[0]
+		if h.Decision != tandem.DecisionAccepted || !h.DecidedAt.Equal(ny(23, 9, 30)) || h.RejectReason != "no_budget" || h.Open() {
+			t.Errorf("hand-off = %+v; want accepted at 09:30 (the first decision), recycled later with no_budget, ended", h)
+		}
+		if !h.FirstTouchAt.Equal(ny(23, 9, 5)) {
+			t.Errorf("first touch at %s; want 09:05, the earliest touch", h.FirstTouchAt)
+		}
+	})
+}

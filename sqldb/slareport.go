@@ -33,11 +33,13 @@ const (
 // [sla.Report]): sales over the hand-offs started in it, each against the
 // clocks of the version it ran on, and marketing against the commitments of
 // the version in force at the period's end (now, while it runs), with the
-// reviews written in it. EINVALID names a bad period or by; ECONFLICT when no
-// signed agreement is in force.
+// reviews written in it. A hand-off counts for the rep who owns it now (and
+// that rep's team now); an unrouted one under "(unrouted)". EINVALID names a
+// bad period or by; ECONFLICT when no signed agreement is in force.
 //
-// It reads in four queries whatever the size of the period: the hand-offs
-// with their rep and lead, their tasks, the reviews, and the agreement.
+// It reads a fixed handful of queries whatever the size of the period: the
+// agreement, the hand-offs with their rep and lead, their tasks, and the
+// reviews.
 func (db *DB) SLAReport(ctx context.Context, q SLAQuery) (r sla.Report, err error) {
 	defer wrap(&err, "SLA report %q", q.Period)
 	if q.By == "" {
@@ -91,7 +93,7 @@ func (db *DB) SLAReport(ctx context.Context, q SLAQuery) (r sla.Report, err erro
 				in.Policies[h.AgreementVersion] = nil // loaded once the rows are read
 			}
 		}
-		if err := rows.Close(); err != nil {
+		if err := cmp.Or(rows.Err(), rows.Close()); err != nil {
 			return fmt.Errorf("hand-offs: %w", err)
 		}
 		for n, vp := range in.Policies {

@@ -128,7 +128,7 @@ func (db *DB) LogTouch(ctx context.Context, leadID int64, t tandem.Touch, tok ta
 			return err
 		}
 		h.Touches++
-		if h.FirstTouchAt.IsZero() {
+		if h.FirstTouchAt.IsZero() || at.Before(h.FirstTouchAt) { // a touch logged late may have come first
 			h.FirstTouchAt = at
 			if _, err := tx.StopTimers(ctx, leadID, TimerFirstTouch); err != nil {
 				return err

@@ -124,6 +124,7 @@ func (m *Main) commands() *cobra.Command {
 	root.PersistentFlags().StringVar(&m.DBPath, "db", dbDefault, "database: a SQLite file or a postgres:// URL (env TANDEM_DB)")
 	root.AddCommand(m.demoCommand(), m.serveCommand(), m.agreementCommand(), m.userCommand(), m.tokenCommand(),
 		m.importCommand(), m.leadCommand(), m.ledgerCommand())
+	root.AddCommand(m.slaCommand())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &exitStatus{exitUsage, err} })
 	return root
 }
