@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/sqldb"
@@ -43,7 +45,8 @@ func benchHandoffs(b *testing.B, db *sqldb.DB, n int) {
 // (N = 10,000 by default, TANDEM_BENCH_HANDOFFS to change: 3N clocks) and
 // fires them all with the SLA engine: each breach writes its ledger event,
 // its escalation timers and the rep's notifications. It reports clocks per
-// second and the time to fire them all.
+// second and the time to fire them all. TANDEM_BENCH_WORKERS sets how many
+// workers fire side by side (1 by default).
 //
 //	go test ./sqldb -run '^$' -bench BreachStorm -benchtime 1x
 func BenchmarkBreachStorm(b *testing.B) {
@@ -51,8 +54,12 @@ func BenchmarkBreachStorm(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("TANDEM_BENCH_HANDOFFS")); err == nil && v > 0 {
 		n = v
 	}
+	workers := 1
+	if v, err := strconv.Atoi(os.Getenv("TANDEM_BENCH_WORKERS")); err == nil && v > 0 {
+		workers = v
+	}
 	for _, be := range sqldbtest.Backends(b) {
-		b.Run(be.Name, func(b *testing.B) {
+		b.Run(fmt.Sprintf("%s/workers=%d", be.Name, workers), func(b *testing.B) {
 			ctx := context.Background()
 			db, clk := openB(b, sqldbtest.Backend{Name: be.Name, DSN: sqldbtest.Fresh(b, be)})
 			var fired int
@@ -64,15 +71,27 @@ func BenchmarkBreachStorm(b *testing.B) {
 				clk.Set(ny(23, 16, 0)) // every first-touch, accept and first-step clock is due
 				b.StartTimer()
 				start := time.Now()
-				for {
-					k, err := db.FireDue(ctx, "bench", 1000, db.FireSLA(sqldb.Channels{Email: true, Chat: true}))
-					if err != nil {
-						b.Fatal(err)
-					}
+				var g errgroup.Group
+				counts := make([]int, workers)
+				for w := range workers {
+					g.Go(func() error {
+						for {
+							k, err := db.FireDue(ctx, fmt.Sprint("bench-", w), 1000, db.FireSLA(sqldb.Channels{Email: true, Chat: true}))
+							if err != nil {
+								return err
+							}
+							counts[w] += k
+							if k == 0 {
+								return nil
+							}
+						}
+					})
+				}
+				if err := g.Wait(); err != nil {
+					b.Fatal(err)
+				}
+				for _, k := range counts {
 					fired += k
-					if k == 0 {
-						break
-					}
 				}
 				elapsed += time.Since(start)
 			}
