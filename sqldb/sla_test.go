@@ -30,9 +30,15 @@ type slaWorld struct {
 
 func newSLAWorld(t *testing.T, b sqldbtest.Backend) *slaWorld {
 	t.Helper()
+	return newSLAWorldAt(t, b, ny(23, 9, 0)) // Monday
+}
+
+// newSLAWorldAt builds the world with the agreement signed at the instant.
+func newSLAWorldAt(t *testing.T, b sqldbtest.Backend, at time.Time) *slaWorld {
+	t.Helper()
 	ctx := context.Background()
 	db, clk := open(t, b)
-	clk.Set(ny(23, 9, 0)) // Monday
+	clk.Set(at)
 	w := &slaWorld{db: db, clk: clk}
 	add := func(email string, role tandem.Role, manager int64) tandem.User {
 		u := tandem.User{Email: email, Role: role, ManagerID: manager}
@@ -323,6 +329,77 @@ func TestHandoffKeepsFirstDecisionAndEarliestTouch(t *testing.T) {
 		}
 		if !h.FirstTouchAt.Equal(ny(23, 9, 5)) {
 			t.Errorf("first touch at %s; want 09:05, the earliest touch", h.FirstTouchAt)
+		}
+	})
+}
+
+// TestCadenceRunsWeeksAcrossDaylightSaving works one lead's whole cadence
+// over two fake weeks that cross the end of daylight saving time (New York,
+// 1 November 2026) and a weekend: every step starts at the same wall-clock
+// time of its business day, each clock fires at its due time and not
+// before, and the lead is recycled once it has had its six touches.
+func TestCadenceRunsWeeksAcrossDaylightSaving(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		start := time.Date(2026, time.October, 30, 15, 0, 0, 0, newYork).UTC() // Friday, EDT
+		w := newSLAWorldAt(t, b, start.Add(-time.Hour))
+		w.clk.Set(start)
+		l := w.mql(t, "dst")
+		rep := w.rex
+		if l.OwnerID == w.ria.ID {
+			rep = w.ria
+		}
+		local := func(tm time.Time) string { return tm.In(newYork).Format("Mon 2 Jan 15:04 MST") }
+		wantStarts := []string{ // the default cadence's offsets from the hand-off
+			"Fri 30 Oct 15:00 EDT", "Fri 30 Oct 15:00 EDT", "Fri 30 Oct 15:00 EDT",
+			"Mon 2 Nov 15:00 EST", "Mon 2 Nov 15:00 EST", // 1d: the next business day, the same wall time
+			"Tue 3 Nov 15:00 EST", // 2d (Election Day is no federal holiday)
+			"Wed 4 Nov 15:00 EST", // 3d
+			"Fri 6 Nov 15:00 EST", // 5d
+		}
+		for i, want := range wantStarts {
+			q, err := w.db.Queue(ctx, []int64{rep.ID}, 0)
+			if err != nil || len(q) != 1 {
+				t.Fatalf("step %d: queue = %+v, %v; want one task", i+1, q, err)
+			}
+			task := q[0].Task
+			if task.Step != i+1 || local(task.StartsAt) != want || !task.DueAt.Equal(task.StartsAt.Add(10*time.Minute)) {
+				t.Fatalf("step %d: task %+v starts %s; want step %d starting %s, due 10 minutes later", i+1, task, local(task.StartsAt), i+1, want)
+			}
+			// Nothing fires a minute before the due time; the step's clock
+			// fires at it. Steps with the same start share their due time.
+			w.clk.Set(task.DueAt.Add(-time.Minute))
+			w.fire(t, sqldb.Channels{})
+			if tasks, _ := w.db.LeadTasks(ctx, l.ID); tasks[len(tasks)-1].Breached {
+				t.Fatalf("step %d breached before its due time", i+1)
+			}
+			w.clk.Set(task.DueAt.Add(time.Second))
+			w.fire(t, sqldb.Channels{})
+			if tasks, _ := w.db.LeadTasks(ctx, l.ID); !tasks[len(tasks)-1].Breached {
+				t.Fatalf("step %d not breached one second after its due time", i+1)
+			}
+			// Done late, a minute after the due time.
+			w.clk.Set(task.DueAt.Add(time.Minute))
+			if _, err := w.db.LogTouch(ctx, l.ID, tandem.Touch{Channel: task.Channel, Outcome: map[string]string{
+				"call": "no_answer", "voicemail": "left", "email": "sent"}[task.Channel]}, tokenOf(rep)); err != nil {
+				t.Fatalf("step %d: %v", i+1, err)
+			}
+		}
+		if q, _ := w.db.Queue(ctx, []int64{rep.ID}, 0); len(q) != 0 {
+			t.Errorf("after the last step the queue holds %+v", q)
+		}
+		tasks, _ := w.db.LeadTasks(ctx, l.ID)
+		for _, tk := range tasks {
+			if tk.State != tandem.TaskDone || !tk.DoneAt.After(tk.DueAt) {
+				t.Errorf("task %+v; want done late", tk)
+			}
+		}
+		if _, err := w.db.Decide(ctx, l.ID, sqldb.Decision{Decision: tandem.DecisionRejected, Reason: "no_response"}, tokenOf(rep)); err != nil {
+			t.Fatalf("recycle after the whole cadence: %v", err)
+		}
+		if l, _ := w.db.Lead(ctx, l.ID); l.Stage != "recycled" {
+			t.Errorf("lead is %s; want recycled", l.Stage)
 		}
 	})
 }
