@@ -1,0 +1,92 @@
+package sla_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/sla"
+)
+
+// FuzzParsePeriod: any text is a period or a clear error naming the field,
+// never a panic; a period read back from its name is the same period.
+func FuzzParsePeriod(f *testing.F) {
+	for _, s := range []string{"2026-11", "2026-Q4", "2026", "2026-q1", "0000-01", "9999-12", "2026-13", "2026-Q5", "-", "", "2026-1"} {
+		f.Add(s)
+	}
+	loc, _ := time.LoadLocation("America/New_York")
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := sla.ParsePeriod(s, loc)
+		if err != nil {
+			if tandem.ErrorCode(err) != tandem.EINVALID || len(tandem.ErrorFields(err)) != 1 || tandem.ErrorFields(err)[0].Field != "period" {
+				t.Fatalf("ParsePeriod(%q) = %v; want an invalid error naming period", s, err)
+			}
+			return
+		}
+		if !p.From.Before(p.To) || p.Months != 1 && p.Months != 3 && p.Months != 12 {
+			t.Fatalf("ParsePeriod(%q) = %+v", s, p)
+		}
+		again, err := sla.ParsePeriod(p.Name, loc)
+		if err != nil || !again.From.Equal(p.From) || !again.To.Equal(p.To) {
+			t.Fatalf("ParsePeriod(%q) = %+v, but its name %q reads as %+v, %v", s, p, p.Name, again, err)
+		}
+	})
+}
+
+// FuzzTouch: whatever touch comes at whatever point of a cadence, the
+// engine's answer stays within the cadence and never goes back.
+func FuzzTouch(f *testing.F) {
+	a, err := agreement.Parse("default.yaml", agreement.Default())
+	if err != nil {
+		f.Fatal(err)
+	}
+	p, err := sla.New(a, 1)
+	if err != nil {
+		f.Fatal(err)
+	}
+	from := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
+	f.Add("call", "voicemail", 0, int64(5), false, false)
+	f.Add("email", "replied", 3, int64(3000), true, false)
+	f.Add("meeting", "held", 8, int64(100000), false, true)
+	f.Fuzz(func(t *testing.T, channel, outcome string, cur int, minutes int64, hot, connected bool) {
+		cadence := tandem.CadenceMain
+		if connected {
+			cadence = tandem.CadenceConnected
+		}
+		n := len(p.Steps(cadence))
+		if cur < 0 || cur > n {
+			return
+		}
+		at := from.Add(time.Duration(minutes%(1<<20)) * time.Minute)
+		tc := tandem.Touch{Channel: channel, Outcome: outcome}
+		if tc.Validate(at) != nil {
+			return
+		}
+		r := p.Touch(cadence, cur, from, hot, tc, at)
+		last := cur - 1
+		for _, k := range append(append([]int{}, r.Skipped...), r.Done...) {
+			if k < cur || k >= n {
+				t.Fatalf("touch %+v at step %d: step %d is outside %d..%d", tc, cur, k, cur, n-1)
+			}
+		}
+		for _, k := range r.Done {
+			if k <= last {
+				t.Fatalf("touch %+v at step %d: done steps %v go back", tc, cur, r.Done)
+			}
+			last = k
+		}
+		switch {
+		case r.End || r.Switch:
+			if r.Next != -1 {
+				t.Fatalf("touch %+v ends or switches the cadence, but the next step is %d", tc, r.Next)
+			}
+		case r.Next != -1 && (r.Next < cur || r.Next >= n):
+			t.Fatalf("touch %+v at step %d: next step %d is outside the cadence", tc, cur, r.Next)
+		}
+		if r.Switch && !strings.Contains("connected held", tc.Outcome) {
+			t.Fatalf("touch %+v switched the cadence without contact", tc)
+		}
+	})
+}
