@@ -289,7 +289,7 @@ func (tx *Tx) retryRoute(ctx context.Context, pl timerPayload) error {
 		return err
 	}
 	if owner == 0 {
-		_, err := tx.AddTimer(ctx, Timer{Kind: TimerRoute, LeadID: h.LeadID, DueAt: tx.Now.Add(routeRetry), Payload: pl.raw()})
+		_, err := tx.AddTimer(ctx, Timer{Kind: TimerRoute, LeadID: h.LeadID, DueAt: tx.Now.Add(retryAfter(h.Hot)), Payload: pl.raw()})
 		return err
 	}
 	ev, err := assign(&l, owner, "routed by "+method, "system", p.Version, tx.Now)

@@ -23,8 +23,16 @@ const (
 )
 
 // routeRetry is how long an unrouted hand-off waits before routing is tried
-// again.
+// again; a hot lead tries four times as often, so that when a rep comes back
+// the hot leads waiting are routed first.
 const routeRetry = time.Minute
+
+func retryAfter(hot bool) time.Duration {
+	if hot {
+		return routeRetry / 4
+	}
+	return routeRetry
+}
 
 // timerPayload is the payload of every SLA timer.
 type timerPayload struct {
@@ -316,7 +324,7 @@ func (tx *Tx) startHandoff(ctx context.Context, p *sla.Policy, h *tandem.Handoff
 		}
 	}
 	if h.OwnerID == 0 {
-		_, err := tx.AddTimer(ctx, Timer{Kind: TimerRoute, LeadID: h.LeadID, DueAt: tx.Now.Add(routeRetry), Payload: pl})
+		_, err := tx.AddTimer(ctx, Timer{Kind: TimerRoute, LeadID: h.LeadID, DueAt: tx.Now.Add(retryAfter(h.Hot)), Payload: pl})
 		return err
 	}
 	_, err = tx.addTask(ctx, p, h, 0)

@@ -54,7 +54,7 @@ Then serve it, as 'tandem serve' does, unless --build-only.`,
 			if buildOnly {
 				return nil
 			}
-			return m.serve(ctx, serveOptions{addr: addr})
+			return m.serve(ctx, m.serveEnv(addr))
 		},
 	}
 	c.Flags().IntVar(&size, "size", 5000, "how many leads to simulate")

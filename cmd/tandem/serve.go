@@ -22,7 +22,7 @@ func (m *Main) serveCommand() *cobra.Command {
 	if addr == "" {
 		addr = "127.0.0.1:8080"
 	}
-	o := serveOptions{addr: addr, smtp: m.Getenv("TANDEM_SMTP_URL"), chat: m.Getenv("TANDEM_CHAT_WEBHOOK"), name: m.Getenv("TANDEM_WORKER_NAME")}
+	o := m.serveEnv(addr)
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the API and run the SLA clocks until interrupted",
@@ -45,6 +45,11 @@ accepting connections and finishes the requests in flight (up to 30 s).`,
 
 type serveOptions struct {
 	addr, smtp, chat, name string
+}
+
+// serveEnv returns the serve options the environment gives, on addr.
+func (m *Main) serveEnv(addr string) serveOptions {
+	return serveOptions{addr: addr, smtp: m.Getenv("TANDEM_SMTP_URL"), chat: m.Getenv("TANDEM_CHAT_WEBHOOK"), name: m.Getenv("TANDEM_WORKER_NAME")}
 }
 
 func (m *Main) serve(ctx context.Context, o serveOptions) error {
