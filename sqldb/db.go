@@ -126,6 +126,62 @@ type Tx struct {
 	// Read-through caches for one transaction (see cachedUser).
 	userCache map[int64]tandem.User
 	roleCache map[tandem.Role][]tandem.User
+	// stmts holds the statements prepared in this transaction, by text
+	// (SQLite only: see Tx.stmt).
+	stmts map[string]*sql.Stmt
+}
+
+// maxTxStmts bounds the statements one transaction keeps prepared.
+const maxTxStmts = 64
+
+// stmt returns a prepared statement for q, prepared once per transaction,
+// or nil to run q directly. On SQLite preparing costs as much as running a
+// short statement, and a transaction that fires a batch of clocks runs the
+// same few statements fifty times. pgx caches prepared statements on its
+// own, so PostgreSQL needs none of this.
+func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if tx.db.d.name() != "sqlite" {
+		return nil
+	}
+	if s, ok := tx.stmts[q]; ok {
+		return s
+	}
+	if len(tx.stmts) >= maxTxStmts {
+		return nil
+	}
+	s, err := tx.Tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // running it directly reports the error
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[q] = s
+	return s
+}
+
+// ExecContext runs a statement in the transaction.
+func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if s := tx.stmt(ctx, q); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return tx.Tx.ExecContext(ctx, q, args...)
+}
+
+// QueryContext runs a query in the transaction.
+func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if s := tx.stmt(ctx, q); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return tx.Tx.QueryContext(ctx, q, args...)
+}
+
+// QueryRowContext runs a query that returns at most one row.
+func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if s := tx.stmt(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return tx.Tx.QueryRowContext(ctx, q, args...)
 }
 
 // Context returns the context the transaction runs under.
