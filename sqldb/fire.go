@@ -38,7 +38,7 @@ func (db *DB) FireSLA(ch Channels) func(tx *Tx, t Timer) error {
 		case TimerEscalate:
 			return tx.escalate(ctx, ch, pl)
 		case TimerRoute:
-			return tx.retryRoute(ctx, pl)
+			return tx.retryRoute(ctx, t, pl)
 		}
 		return fmt.Errorf("timer %d: unknown kind %q", t.ID, t.Kind)
 	}
@@ -68,15 +68,15 @@ func (tx *Tx) unmet(ctx context.Context, clock string, pl timerPayload) (handoff
 
 // breach records a clock that fell due unmet and starts its escalation.
 func (tx *Tx) breach(ctx context.Context, ch Channels, t Timer, pl timerPayload) error {
+	l, err := tx.lead(ctx, t.LeadID, true) // the lead first, as every use case locks it
+	if err != nil {
+		return err
+	}
 	h, task, unmet, err := tx.unmet(ctx, t.Kind, pl)
 	if err != nil || !unmet {
 		return err
 	}
 	p, err := tx.policy(ctx, h.AgreementVersion)
-	if err != nil {
-		return err
-	}
-	l, err := tx.lead(ctx, h.LeadID, true)
 	if err != nil {
 		return err
 	}
@@ -101,6 +101,7 @@ func (tx *Tx) breach(ctx context.Context, ch Channels, t Timer, pl timerPayload)
 	if err := tx.appendEvents(ctx, []tandem.Event{ev}); err != nil {
 		return err
 	}
+	var later []Timer
 	for i, step := range p.Agreement.Escalation {
 		epl := timerPayload{Handoff: h.ID, Task: pl.Task, Clock: t.Kind, Level: i}
 		if step.After.IsZero() {
@@ -109,11 +110,9 @@ func (tx *Tx) breach(ctx context.Context, ch Channels, t Timer, pl timerPayload)
 			}
 			continue
 		}
-		if _, err := tx.AddTimer(ctx, Timer{Kind: TimerEscalate, LeadID: h.LeadID, DueAt: p.Due(t.DueAt, step.After), Payload: epl.raw()}); err != nil {
-			return err
-		}
+		later = append(later, Timer{Kind: TimerEscalate, LeadID: h.LeadID, DueAt: p.Due(t.DueAt, step.After), Payload: epl.raw()})
 	}
-	return nil
+	return tx.addTimers(ctx, later)
 }
 
 // escalate notifies an escalation step's role if the clock is still unmet.
@@ -270,16 +269,16 @@ func (tx *Tx) recipients(ctx context.Context, ownerID int64, role tandem.Role) (
 
 // retryRoute tries again to route a hand-off that found no rep, and
 // schedules another try if it still finds none.
-func (tx *Tx) retryRoute(ctx context.Context, pl timerPayload) error {
+func (tx *Tx) retryRoute(ctx context.Context, t Timer, pl timerPayload) error {
+	l, err := tx.lead(ctx, t.LeadID, true)
+	if err != nil {
+		return err
+	}
 	h, err := tx.handoffByID(ctx, pl.Handoff)
 	if err != nil || !h.Open() || h.OwnerID != 0 {
 		return err
 	}
 	p, err := tx.policy(ctx, h.AgreementVersion)
-	if err != nil {
-		return err
-	}
-	l, err := tx.lead(ctx, h.LeadID, true)
 	if err != nil {
 		return err
 	}

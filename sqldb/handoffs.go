@@ -137,8 +137,11 @@ func (tx *Tx) openHandoff(ctx context.Context, leadID int64) (handoffRow, bool, 
 	return h, true, nil
 }
 
+// handoffByID reads a hand-off. It takes no lock: a use case that changes a
+// hand-off locks its lead first (every use case locks the lead, then the
+// hand-off, so that two of them cannot deadlock).
 func (tx *Tx) handoffByID(ctx context.Context, id int64) (handoffRow, error) {
-	h, err := scanHandoff(tx.QueryRowContext(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1`+tx.db.d.forUpdate(), id))
+	h, err := scanHandoff(tx.QueryRowContext(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1`, id))
 	if err != nil {
 		return h, fmt.Errorf("hand-off %d: %w", id, err)
 	}

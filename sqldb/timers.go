@@ -96,6 +96,29 @@ func (tx *Tx) AddTimer(ctx context.Context, t Timer) (id int64, err error) {
 	return id, err
 }
 
+// addTimers stores pending SLA timers, built by the engine, in one
+// statement.
+func (tx *Tx) addTimers(ctx context.Context, ts []Timer) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO timers (kind, lead_id, due_at, state, payload, created_at) VALUES `)
+	args := make([]any, 0, 5*len(ts))
+	for i, t := range ts {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		k := len(args)
+		fmt.Fprintf(&b, "($%d, $%d, $%d, 'pending', $%d, $%d)", k+1, k+2, k+3, k+4, k+5)
+		args = append(args, t.Kind, nullID(t.LeadID), tx.t(t.DueAt.UTC().Truncate(time.Microsecond)), string(t.Payload), tx.t(tx.Now))
+	}
+	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("add timers: %w", err)
+	}
+	return nil
+}
+
 // AddTimer stores a pending timer in a transaction of its own and returns
 // its id. Prefer [Tx.AddTimer] in the transaction of the event that starts
 // the clock.
