@@ -388,7 +388,7 @@ func (s *Server) moveLead(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeStrict(r.Body, &req); err != nil {
 		return err
 	}
-	l, err := s.DB.MoveLead(r.Context(), id, req.Stage, req.Reason, actor(r))
+	l, err := s.DB.MoveLeadAs(r.Context(), id, req.Stage, req.Reason, caller(r))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -586,7 +587,16 @@ func TestLeadEvents(t *testing.T) {
 		ts.clk.Advance(time.Hour)
 		ts.call("POST", "/api/v1/leads", tandem.RoleMarketing, `{"external_id": "e1", "company": "Hot Co", "score": 96}`, 200, nil)
 		ts.clk.Advance(time.Hour)
-		ts.call("POST", fmt.Sprintf("/api/v1/leads/%d/stage", created.ID), tandem.RoleSalesRep, `{"stage": "sal", "reason": "called, wants a demo"}`, 200, nil)
+		// The lead is rex's now: rex moves it, with a token of his own.
+		_, rex, err := ts.db.CreateUserToken(context.Background(), "rex", "rex@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := ts.doSecret("POST", fmt.Sprintf("/api/v1/leads/%d/stage", created.ID), rex, strings.NewReader(`{"stage": "sal", "reason": "called, wants a demo"}`)); r.status != 200 {
+			t.Fatalf("rex moving his lead = %v; want 200", r)
+		}
+		// Anyone else's token may not.
+		checkError(t, "a rep's role token moving rex's lead", ts.do("POST", fmt.Sprintf("/api/v1/leads/%d/stage", created.ID), tandem.RoleSalesRep, `{"stage": "sql", "reason": "x"}`), 403, tandem.EFORBIDDEN)
 
 		var got eventListJSON
 		ts.call("GET", fmt.Sprintf("/api/v1/leads/%d/events", created.ID), tandem.RoleExecutive, "", 200, &got)
@@ -609,7 +619,7 @@ func TestLeadEvents(t *testing.T) {
 				{Field: "owner_id", To: "3"}}},
 			{"updated", t1, t1, "token:marketing", "", "", v.Version, []tandem.FieldChange{
 				{Field: "company", To: "Hot Co"}, {Field: "score", From: "95", To: "96"}}},
-			{"stage_changed", t2, t2, "token:sales_rep", "called, wants a demo", "", v.Version, []tandem.FieldChange{
+			{"stage_changed", t2, t2, "user:rex@example.com", "called, wants a demo", "", v.Version, []tandem.FieldChange{
 				{Field: "stage", From: "mql", To: "sal"}}},
 		}
 		if diff := cmp.Diff(want, summary); diff != "" {

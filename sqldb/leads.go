@@ -571,11 +571,31 @@ func (tx *Tx) events(ctx context.Context, cond string, args ...any) ([]tandem.Ev
 // in force allows the move: ENOTFOUND, EINVALID (no reason, unknown stage)
 // or ECONFLICT (a move the lifecycle refuses, with why).
 func (db *DB) MoveLead(ctx context.Context, id int64, stage, reason, actor string) (l tandem.Lead, err error) {
+	return db.moveLead(ctx, id, stage, reason, actor, nil)
+}
+
+// MoveLeadAs is [DB.MoveLead] for a caller of the API: a lead handed off to
+// sales is moved only by its owner, a manager above the owner, or an admin
+// (EFORBIDDEN otherwise), like every other change to a lead sales works.
+func (db *DB) MoveLeadAs(ctx context.Context, id int64, stage, reason string, tok tandem.Token) (tandem.Lead, error) {
+	return db.moveLead(ctx, id, stage, reason, tok.Actor(), &tok)
+}
+
+func (db *DB) moveLead(ctx context.Context, id int64, stage, reason, actor string, tok *tandem.Token) (l tandem.Lead, err error) {
 	defer wrap(&err, "move lead %d", id)
 	err = db.transact(ctx, func(tx *Tx) error {
 		cur, err := tx.lead(ctx, id, true)
 		if err != nil {
 			return err
+		}
+		if tok != nil {
+			if h, ok, err := tx.openHandoff(ctx, id); err != nil {
+				return err
+			} else if ok {
+				if err := tx.mayWork(ctx, *tok, id, h.OwnerID); err != nil {
+					return err
+				}
+			}
 		}
 		lc, err := tx.lifecycle(ctx)
 		if err != nil {
