@@ -125,6 +125,7 @@ func (m *Main) commands() *cobra.Command {
 	root.AddCommand(m.demoCommand(), m.serveCommand(), m.agreementCommand(), m.userCommand(), m.tokenCommand(),
 		m.importCommand(), m.leadCommand(), m.ledgerCommand())
 	root.AddCommand(m.slaCommand())
+	root.AddCommand(m.planCommand())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &exitStatus{exitUsage, err} })
 	return root
 }
