@@ -657,6 +657,21 @@ func (tx *Tx) makeHot(ctx context.Context, open *handoffRow, note string, out *t
 		if _, err := tx.AddTimer(ctx, Timer{Kind: TimerFirstTouch, LeadID: open.LeadID, DueAt: due, Payload: timerPayload{Handoff: open.ID}.raw()}); err != nil {
 			return err
 		}
+		// The open step is owed sooner too, on the hot lead's window.
+		if task, ok, err := tx.openTask(ctx, open.ID); err != nil {
+			return err
+		} else if ok && due.Before(task.DueAt) && !task.StartsAt.After(tx.Now) {
+			if _, err := tx.ExecContext(ctx, `UPDATE tasks SET due_at = $1 WHERE id = $2`, tx.t(due), task.ID); err != nil {
+				return err
+			}
+			if _, err := tx.StopTimers(ctx, open.LeadID, TimerStep); err != nil {
+				return err
+			}
+			if _, err := tx.AddTimer(ctx, Timer{Kind: TimerStep, LeadID: open.LeadID, DueAt: due,
+				Payload: timerPayload{Handoff: open.ID, Task: task.ID}.raw()}); err != nil {
+				return err
+			}
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE handoffs SET hot = $1, note = $2, first_touch_due = $3 WHERE id = $4`,
 		true, note, tx.t(open.FirstTouchDue), open.ID); err != nil {
