@@ -8,10 +8,10 @@
 // that the caller writes to a rejects file (see [RejectWriter]) before going
 // on; any other error stops the import.
 //
-// A mapping names the kind of record it fills. Only leads exist today; deals,
-// users and teams will be imported the same way: each kind is one entry in
-// this package's table of kinds, with a function that says which target
-// field names are valid (for leads, [tandem.LookupLeadField]).
+// A mapping names the kind of record it fills: leads, deals or users. Each
+// kind is one entry in this package's table of kinds, with a function that
+// says which target field names are valid (for leads,
+// [tandem.LookupLeadField]; for deals, [tandem.LookupDealField]).
 //
 // The mapping format is described in docs/import.md.
 package csvimport
@@ -50,7 +50,31 @@ var kinds = map[string]kind{
 		},
 		names: tandem.LeadFieldNames,
 	},
+	"deals": {
+		noun:  "deal",
+		field: tandem.LookupDealField,
+		names: tandem.DealFieldNames,
+	},
+	"users": {
+		noun: "user",
+		field: func(name string) (tandem.FieldKind, bool) {
+			i := slices.Index(UserFields, name)
+			if i < 0 {
+				return 0, false
+			}
+			if name == "weight" {
+				return tandem.KindInt, true
+			}
+			return tandem.KindText, true
+		},
+		names: func() []string { return slices.Clone(UserFields) },
+	},
 }
+
+// UserFields are the fields of a users mapping: the user's email (which
+// identifies them), name, role, team, manager (the manager's email) and
+// routing weight.
+var UserFields = []string{"email", "name", "role", "team", "manager", "weight"}
 
 func kindNames() []string {
 	names := make([]string, 0, len(kinds))
@@ -162,6 +186,47 @@ func PresetFile(name string) ([]byte, error) {
 		return nil, tandem.Errorf(tandem.ENOTFOUND, "no preset %q (presets: %s)", name, strings.Join(PresetNames(), ", "))
 	}
 	return presets.ReadFile(path.Join("presets", name+".yaml"))
+}
+
+// PresetsFor returns the names of the built-in mappings of a kind, sorted,
+// as a command for that kind takes them: a file NAME_KIND.yaml (like
+// olist_deals.yaml) is the preset NAME of its kind, so that "olist" names
+// the Olist MQL file's mapping for leads and the closed-deals file's for
+// deals.
+func PresetsFor(kind string) []string {
+	var names []string
+	for _, name := range PresetNames() {
+		m, err := Preset(name)
+		if err != nil || m.Kind != kind {
+			continue
+		}
+		names = append(names, strings.TrimSuffix(name, "_"+kind))
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// PresetFor returns a fresh copy of the built-in mapping of a kind called
+// name: the file NAME_KIND.yaml, or else NAME.yaml if it maps that kind. An
+// unknown name is an ENOTFOUND error that lists the kind's presets; a
+// preset of another kind is an EINVALID error that says which.
+func PresetFor(kind, name string) (*Mapping, error) {
+	all := PresetNames()
+	for _, file := range []string{name + "_" + kind, name} {
+		if !slices.Contains(all, file) || name == "" {
+			continue
+		}
+		m, err := Preset(file)
+		if err != nil {
+			return nil, err
+		}
+		if m.Kind == kind {
+			return m, nil
+		}
+		return nil, tandem.Errorf(tandem.EINVALID, "preset %q maps %s, not %s (%s presets: %s)", name, m.Kind, kind,
+			kinds[kind].noun, strings.Join(PresetsFor(kind), ", "))
+	}
+	return nil, tandem.Errorf(tandem.ENOTFOUND, "no preset %q (presets: %s)", name, strings.Join(PresetsFor(kind), ", "))
 }
 
 // Preset returns a fresh copy of the built-in mapping called name. An

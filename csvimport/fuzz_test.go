@@ -114,7 +114,9 @@ func FuzzParseMapping(f *testing.F) {
 		f.Add(data)
 	}
 	for _, s := range []string{briefExample, testMapping, fuzzMapping, "", "kind: leads\nfields: {a: &x [b, *x]}\n",
-		"kind: leads\nfields:\n  email: {column: E, values: {a: b}, passthrough: yes, default: ~}\n---\n", "[", "{kind: 1, fields: {2: 3}}"} {
+		"kind: leads\nfields:\n  email: {column: E, values: {a: b}, passthrough: yes, default: ~}\n---\n", "[", "{kind: 1, fields: {2: 3}}",
+		"kind: deals\nsource: crm\nunmapped: attributes\nfields:\n  lead_external_id: Lead\n  amount: {column: Amount, default: \"0\"}\n  stage: {column: Stage, values: {Closed Won: won, Closed Lost: lost}}\n",
+		"kind: users\nfields:\n  email: Email\n  role: {column: Role, normalize: snake_case}\n  manager: {column: Manager, optional: true}\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

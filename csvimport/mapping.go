@@ -495,13 +495,14 @@ func (m *Mapping) compile() (*plan, []problem) {
 	if m.Source != "" {
 		if _, ok := k.field("source"); !ok {
 			errorf(m.lines["source"], "source: %s records have no source field", k.noun)
-		}
-		for _, c := range consts {
-			if c.Target == "source" {
-				errorf(c.Line, "constants.source: the source is given twice, here and on line %d", m.lines["source"])
+		} else {
+			for _, c := range consts {
+				if c.Target == "source" {
+					errorf(c.Line, "constants.source: the source is given twice, here and on line %d", m.lines["source"])
+				}
 			}
+			consts = append(consts, Constant{Target: "source", Value: m.Source, Line: m.lines["source"]})
 		}
-		consts = append(consts, Constant{Target: "source", Value: m.Source, Line: m.lines["source"]})
 	}
 	for i, c := range consts {
 		where := "constants." + c.Target
@@ -532,9 +533,13 @@ func (m *Mapping) compile() (*plan, []problem) {
 }
 
 func unknownField(k kind, name string) string {
-	if strings.HasPrefix(name, tandem.AttributePrefix) {
+	_, attrs := k.field(tandem.AttributePrefix + "x")
+	if strings.HasPrefix(name, tandem.AttributePrefix) && attrs {
 		return fmt.Sprintf("%q is not a valid attribute name: after %q write lower-case letters, digits, _ and - (at most %d)",
 			name, tandem.AttributePrefix, tandem.MaxAttributeKey)
+	}
+	if !attrs {
+		return fmt.Sprintf("%s records have no field %q (fields: %s)", k.noun, name, strings.Join(k.names(), ", "))
 	}
 	return fmt.Sprintf("%s records have no field %q (fields: %s; and %sNAME for any other value)",
 		k.noun, name, strings.Join(k.names(), ", "), tandem.AttributePrefix)

@@ -112,8 +112,11 @@ func TestParseMappingErrors(t *testing.T) {
 		{"two documents", head + "  email: Email\n---\nkind: leads\n", []string{"m.yaml:4: a mapping file holds one YAML document"}},
 		{"unknown key", head + "  email: Email\ncolumns: x\n", []string{`m.yaml:4: unknown key "columns" (want one of kind, source, delimiter, time_zone, unmapped, fields, constants)`}},
 		{"key twice", "kind: leads\nkind: leads\nfields:\n  email: Email\n", []string{`m.yaml:2: "kind" is given twice (first on line 1)`}},
-		{"kind missing", "fields:\n  email: Email\n", []string{"m.yaml:1: kind is missing (want leads)"}},
-		{"kind unknown", "kind: deals\nfields:\n  amount: Amount\n", []string{`m.yaml:1: kind: unknown kind "deals" (want leads)`}},
+		{"kind missing", "fields:\n  email: Email\n", []string{"m.yaml:1: kind is missing (want deals, leads, users)"}},
+		{"kind unknown", "kind: teams\nfields:\n  name: Name\n", []string{`m.yaml:1: kind: unknown kind "teams" (want deals, leads, users)`}},
+		{"deal field unknown", "kind: deals\nfields:\n  amount_cents: Amount\n", []string{`m.yaml:3: fields: deal records have no field "amount_cents" (fields: source, external_id, lead_source,`}},
+		{"users have no attributes", "kind: users\nunmapped: attributes\nfields:\n  email: Email\n", []string{`m.yaml:2: unmapped: user records have no attributes; use ignore`}},
+		{"users have no source", "kind: users\nsource: hr\nfields:\n  email: Email\n", []string{`m.yaml:2: source: user records have no source field`}},
 		{"kind a list", "kind: [leads]\nfields:\n  email: Email\n", []string{`m.yaml:1: kind: want a single value, not a list`}},
 		{"no fields", "kind: leads\n", []string{"m.yaml: fields: no field is mapped from a column"}},
 		{"fields empty", "kind: leads\nfields:\n", []string{"m.yaml:2: fields: no field is mapped from a column"}},
@@ -191,21 +194,46 @@ func TestSnakeCase(t *testing.T) {
 }
 
 func TestPresets(t *testing.T) {
-	if diff := cmp.Diff([]string{"hubspot", "olist", "salesforce"}, PresetNames()); diff != "" {
+	if diff := cmp.Diff([]string{"hubspot", "olist", "olist_deals", "salesforce"}, PresetNames()); diff != "" {
 		t.Errorf("PresetNames() mismatch (-want +got):\n%s", diff)
 	}
-	for _, name := range PresetNames() {
-		m, err := Preset(name)
-		if err != nil {
-			t.Errorf("Preset(%q): %v", name, err)
-			continue
+	for _, tt := range []struct {
+		kind  string
+		names []string
+	}{
+		{"leads", []string{"hubspot", "olist", "salesforce"}},
+		{"deals", []string{"olist"}},
+		{"users", nil},
+	} {
+		if diff := cmp.Diff(tt.names, PresetsFor(tt.kind)); diff != "" {
+			t.Errorf("PresetsFor(%q) mismatch (-want +got):\n%s", tt.kind, diff)
 		}
-		if m.Kind != "leads" || m.Source != name {
-			t.Errorf("Preset(%q) = kind %q, source %q; want leads, %s", name, m.Kind, m.Source, name)
+		for _, name := range tt.names {
+			m, err := PresetFor(tt.kind, name)
+			if err != nil {
+				t.Errorf("PresetFor(%q, %q): %v", tt.kind, name, err)
+				continue
+			}
+			if m.Kind != tt.kind || m.Source != name {
+				t.Errorf("PresetFor(%q, %q) = kind %q, source %q; want %s, %s", tt.kind, name, m.Kind, m.Source, tt.kind, name)
+			}
+		}
+	}
+	for _, tt := range []struct {
+		kind, name, want, code string
+	}{
+		{"leads", "pipedrive", `no preset "pipedrive" (presets: hubspot, olist, salesforce)`, tandem.ENOTFOUND},
+		{"deals", "hubspot", `preset "hubspot" maps leads, not deals (deal presets: olist)`, tandem.EINVALID},
+		{"leads", "olist_deals", `preset "olist_deals" maps deals, not leads (lead presets: hubspot, olist, salesforce)`, tandem.EINVALID},
+		{"deals", "", `no preset "" (presets: olist)`, tandem.ENOTFOUND},
+	} {
+		_, err := PresetFor(tt.kind, tt.name)
+		if err == nil || err.Error() != tt.want || tandem.ErrorCode(err) != tt.code {
+			t.Errorf("PresetFor(%q, %q) = %v (%s); want %q (%s)", tt.kind, tt.name, err, tandem.ErrorCode(err), tt.want, tt.code)
 		}
 	}
 	_, err := Preset("pipedrive")
-	if want := `no preset "pipedrive" (presets: hubspot, olist, salesforce)`; err == nil || err.Error() != want {
+	if want := `no preset "pipedrive" (presets: hubspot, olist, olist_deals, salesforce)`; err == nil || err.Error() != want {
 		t.Errorf("Preset(pipedrive) = %v; want %q", err, want)
 	}
 	if tandem.ErrorCode(err) != tandem.ENOTFOUND {

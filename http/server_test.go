@@ -347,7 +347,9 @@ func TestRouteRoles(t *testing.T) {
 		stateful := map[string]bool{}
 		for _, p := range []string{"POST /api/v1/leads/{id}/touches", "POST /api/v1/leads/{id}/accept", "POST /api/v1/leads/{id}/reject",
 			"POST /api/v1/leads/{id}/disqualify", "POST /api/v1/leads/{id}/reviews", "POST /api/v1/leads/{id}/assign",
-			"POST /api/v1/handoffs", "GET /api/v1/tasks"} {
+			"POST /api/v1/handoffs", "GET /api/v1/tasks",
+			// and on the deal's state (http/deals.go; tested in deals_test.go)
+			"GET /api/v1/deals/{id}", "POST /api/v1/deals/{id}/won", "POST /api/v1/deals/{id}/lost"} {
 			stateful[p] = true
 		}
 

@@ -240,16 +240,20 @@ func (e *engine) moved(ctx context.Context, l *tandem.Lead, from, to string, t t
 			}
 		}
 	}
+	opened, err := tx.dealMoved(ctx, l, from, to)
+	if err != nil {
+		return nil, err
+	}
 	p := e.p
 	if p == nil || to != p.HandoffStage || from == to || l.StageChangedAt.Before(e.from) {
-		return nil, nil
+		return opened, nil
 	}
 	// The clocks start when Tandem records the hand-off: a lead imported
 	// into mql a week late is owed its first touch from now.
 	h := tandem.Handoff{LeadID: l.ID, Hot: t.hot, Note: t.note, AgreementVersion: p.Version, StartedAt: tx.Now,
 		FirstTouchDue: p.FirstTouchDue(tx.Now, t.hot), AcceptDue: p.AcceptDue(tx.Now),
 		Cadence: tandem.CadenceMain, CadenceFrom: tx.Now}
-	var events []tandem.Event
+	events := opened
 	owner, method, err := e.route(ctx, l)
 	if err != nil {
 		return nil, err

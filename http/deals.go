@@ -1,0 +1,192 @@
+package http
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem"
+)
+
+// dealJSON is a deal as the API answers it: with whether it closed before
+// its first contact, which imported data can say (docs/deals.md).
+type dealJSON struct {
+	tandem.Deal
+	ClosedBeforeEngaged bool `json:"closed_before_engaged,omitempty"`
+}
+
+func toDealJSON(d tandem.Deal) dealJSON {
+	return dealJSON{Deal: d, ClosedBeforeEngaged: d.ClosedBeforeEngaged()}
+}
+
+type dealList struct {
+	Items      []dealJSON `json:"items"`
+	Total      int        `json:"total"`
+	NextCursor string     `json:"next_cursor,omitempty"`
+}
+
+// listDeals answers GET /api/v1/deals?stage=&lead_id=&closed_from=&closed_to=&limit=&cursor=.
+func (s *Server) listDeals(w http.ResponseWriter, r *http.Request) error {
+	f, err := dealFilter(r)
+	if err != nil {
+		return err
+	}
+	page, err := s.DB.Deals(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := dealList{Items: make([]dealJSON, len(page.Deals)), Total: page.Total}
+	for i, d := range page.Deals {
+		out.Items[i] = toDealJSON(d)
+	}
+	if page.Next != 0 {
+		out.NextCursor = encodeDealCursor(page.Next)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func dealFilter(r *http.Request) (tandem.DealFilter, error) {
+	var f tandem.DealFilter
+	var errs []tandem.FieldError
+	bad := func(name, msg string) { errs = append(errs, tandem.FieldError{Field: name, Message: msg}) }
+	for name, vs := range r.URL.Query() {
+		v := vs[len(vs)-1]
+		if len(vs) > 1 {
+			bad(name, "given more than once: a filter takes one value")
+			continue
+		}
+		switch name {
+		case "stage":
+			f.Stage = v
+		case "lead_id":
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || id < 1 {
+				bad(name, fmt.Sprintf("%q is not a lead id", v))
+			}
+			f.LeadID = id
+		case "closed_from", "closed_to":
+			t, err := tandem.ParseTime(v)
+			if err != nil {
+				bad(name, err.Error())
+			} else if name == "closed_from" {
+				f.ClosedFrom = t
+			} else {
+				f.ClosedTo = t
+			}
+		case "limit":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				bad(name, "must be a whole number between 1 and 1000")
+			}
+			f.Limit = n
+		case "cursor":
+			id, ok := decodeDealCursor(v)
+			if !ok {
+				bad(name, "not a cursor this API gave out")
+			}
+			f.After = id
+		default:
+			bad(name, "not a parameter of the deal list (stage, lead_id, closed_from, closed_to, limit, cursor)")
+		}
+	}
+	if len(errs) > 0 {
+		slices.SortFunc(errs, func(a, b tandem.FieldError) int { return strings.Compare(a.Field, b.Field) })
+		return f, tandem.Invalid(errs...)
+	}
+	return f, f.Validate()
+}
+
+func encodeDealCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("deal:" + strconv.FormatInt(id, 10)))
+}
+
+func decodeDealCursor(s string) (int64, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, false
+	}
+	rest, ok := strings.CutPrefix(string(b), "deal:")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil && id > 0
+}
+
+func (s *Server) getDeal(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.DB.Deal(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toDealJSON(d))
+}
+
+// winDeal answers POST /api/v1/deals/{id}/won {"amount_cents": N, "closed_at": T}.
+func (s *Server) winDeal(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		AmountCents *int64 `json:"amount_cents"`
+		ClosedAt    string `json:"closed_at"`
+	}
+	if err := decodeStrict(r.Body, &req); err != nil {
+		return err
+	}
+	var errs []tandem.FieldError
+	if req.AmountCents == nil {
+		errs = append(errs, tandem.FieldError{Field: "amount_cents", Message: "is required: the deal's value in minor units (cents), 0 or more"})
+	}
+	var closedAt time.Time
+	if req.ClosedAt != "" {
+		if closedAt, err = tandem.ParseTime(req.ClosedAt); err != nil {
+			errs = append(errs, tandem.FieldError{Field: "closed_at", Message: err.Error()})
+		}
+	}
+	if len(errs) > 0 {
+		return tandem.Invalid(errs...)
+	}
+	d, err := s.DB.WinDealAs(r.Context(), id, *req.AmountCents, closedAt, caller(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toDealJSON(d))
+}
+
+// loseDeal answers POST /api/v1/deals/{id}/lost {"reason": CODE}.
+func (s *Server) loseDeal(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeStrict(r.Body, &req); err != nil {
+		return err
+	}
+	d, err := s.DB.LoseDealAs(r.Context(), id, req.Reason, caller(r))
+	if fields := tandem.ErrorFields(err); len(fields) > 0 {
+		// The body calls the deal's lost_reason "reason".
+		out := slices.Clone(fields)
+		for i := range out {
+			if out[i].Field == "lost_reason" {
+				out[i].Field = "reason"
+			}
+		}
+		return tandem.Invalid(out...)
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toDealJSON(d))
+}
