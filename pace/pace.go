@@ -1,0 +1,242 @@
+// Package pace compares a period's actuals with its plan day by day: the
+// cumulative count of leads that entered each path stage against the plan's
+// even daily line, the run-rate projection to the period's end, and the
+// probability of reaching the goal, from a seeded Monte Carlo over the
+// uncertainty of the rates the plan rests on. It is pure: the store supplies
+// the actuals.
+package pace
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/plan"
+	"github.com/tandemhq/tandem/sla"
+)
+
+// DefaultTrials is how many futures the Monte Carlo draws.
+const DefaultTrials = 4000
+
+// PriorDays is the weight the plan's own daily rate carries in the Monte
+// Carlo, in days of observation: early in a period the plan dominates, later
+// what was seen does.
+const PriorDays = 7
+
+// Actuals are what happened in the period so far, by day of the period in
+// the agreement's time zone (index 0 is its first day; the last index is
+// today).
+type Actuals struct {
+	// Entered holds, per path stage, how many leads entered it each day.
+	Entered map[string][]int64
+	// WonCents holds the revenue of the deals won each day.
+	WonCents []int64
+}
+
+// Input is what a pace is computed from.
+type Input struct {
+	Plan plan.Plan
+	// Stages are the path stages in order (lead first).
+	Stages  []string
+	Actuals Actuals
+	Now     time.Time
+	Loc     *time.Location
+	Seed    uint64
+	Trials  int // DefaultTrials when 0
+}
+
+// Point is one day of a stage's cumulative line.
+type Point struct {
+	Day    string  `json:"day"` // 2026-11-03
+	Actual int64   `json:"actual"`
+	Plan   float64 `json:"plan"`
+}
+
+// Stage is one path stage's pace.
+type Stage struct {
+	Stage   string `json:"stage"`
+	Planned int64  `json:"planned"`
+	Actual  int64  `json:"actual"`
+	// ExpectedByNow is the plan's even line at today's end.
+	ExpectedByNow float64 `json:"expected_by_now"`
+	// Projected is the run rate carried to the period's end.
+	Projected int64 `json:"projected"`
+	// OnTrack reports whether Projected reaches Planned.
+	OnTrack bool    `json:"on_track"`
+	Days    []Point `json:"days"`
+}
+
+// Pace is a period's pace.
+type Pace struct {
+	Period      sla.Period `json:"period"`
+	AsOf        time.Time  `json:"as_of"`
+	DaysElapsed int        `json:"days_elapsed"`
+	DaysTotal   int        `json:"days_total"`
+	// Stages run along the path, lead first.
+	Stages []Stage `json:"stages"`
+	// Revenue is won revenue against the marketing revenue goal, in cents.
+	RevenuePlannedCents   int64 `json:"revenue_planned_cents"`
+	RevenueActualCents    int64 `json:"revenue_actual_cents"`
+	RevenueProjectedCents int64 `json:"revenue_projected_cents"`
+	// Probability is the share of simulated futures in which the last path
+	// stage reaches its planned count by the period's end.
+	Probability float64 `json:"probability"`
+	Trials      int     `json:"trials"`
+	Seed        uint64  `json:"seed"`
+}
+
+// Compute paces the period: the plan's stages are split evenly over its
+// days, the actuals are summed day by day, and the run rate (actual ÷ days
+// elapsed × days in the period) is the projection.
+func Compute(in Input) (Pace, error) {
+	p := in.Plan.Goal.Period
+	if in.Loc == nil {
+		in.Loc = time.UTC
+	}
+	if !p.From.Before(p.To) {
+		return Pace{}, tandem.Invalid(tandem.FieldError{Field: "period", Message: "the plan has no period"})
+	}
+	total := days(p.From, p.To, in.Loc)
+	elapsed := 0
+	switch {
+	case !in.Now.After(p.From):
+		elapsed = 0
+	case !in.Now.Before(p.To):
+		elapsed = total
+	default:
+		elapsed = days(p.From, in.Now, in.Loc) + 1 // today counts
+	}
+	trials := in.Trials
+	if trials <= 0 {
+		trials = DefaultTrials
+	}
+	out := Pace{Period: p, AsOf: in.Now.UTC(), DaysElapsed: elapsed, DaysTotal: total, Trials: trials, Seed: in.Seed}
+	planned := map[string]int64{}
+	for _, s := range in.Plan.Stages {
+		planned[s.Stage] = s.Needed
+	}
+	for _, name := range in.Stages {
+		st := Stage{Stage: name, Planned: planned[name]}
+		daily := in.Actuals.Entered[name]
+		var cum int64
+		for d := 0; d < elapsed; d++ {
+			if d < len(daily) {
+				cum += daily[d]
+			}
+			st.Days = append(st.Days, Point{Day: p.From.In(in.Loc).AddDate(0, 0, d).Format(time.DateOnly), Actual: cum,
+				Plan: round2(float64(st.Planned) * float64(d+1) / float64(total))})
+		}
+		st.Actual = cum
+		st.ExpectedByNow = round2(float64(st.Planned) * float64(elapsed) / float64(total))
+		st.Projected = project(cum, elapsed, total)
+		st.OnTrack = st.Projected >= st.Planned
+		out.Stages = append(out.Stages, st)
+	}
+	out.RevenuePlannedCents = int64(math.Round(in.Plan.MarketingRevenue * 100))
+	for d := 0; d < elapsed && d < len(in.Actuals.WonCents); d++ {
+		out.RevenueActualCents += in.Actuals.WonCents[d]
+	}
+	out.RevenueProjectedCents = project(out.RevenueActualCents, elapsed, total)
+	out.Probability = probability(in, out, trials)
+	return out, nil
+}
+
+// project carries a count over elapsed days to the whole period.
+func project(actual int64, elapsed, total int) int64 {
+	if elapsed <= 0 {
+		return actual
+	}
+	return int64(math.Round(float64(actual) * float64(total) / float64(elapsed)))
+}
+
+// days counts the calendar days from a to b in loc.
+func days(a, b time.Time, loc *time.Location) int {
+	a, b = a.In(loc), b.In(loc)
+	da := time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, time.UTC)
+	db := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, time.UTC)
+	return int(db.Sub(da).Hours() / 24)
+}
+
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+// probability draws futures of the last path stage (customers): the rate
+// at which it is reached is uncertain, so each future first draws that rate
+// from what was seen so far (a Gamma over the count and the days elapsed,
+// with the plan's own rate weighted as PriorDays days), then draws the days
+// left as a Poisson count at that rate. A future succeeds when the stage
+// reaches its planned count by the period's end. The funnel rates' drift
+// is for jeopardy alerts; the projection rests on what the last stage
+// itself does, since a period's customers come mostly from leads of earlier
+// periods (docs/pace.md).
+func probability(in Input, out Pace, trials int) float64 {
+	n := len(out.Stages)
+	if n == 0 {
+		return 0
+	}
+	last := out.Stages[n-1]
+	if last.Actual >= last.Planned {
+		return 1
+	}
+	remaining := float64(out.DaysTotal - out.DaysElapsed)
+	if remaining <= 0 {
+		return 0
+	}
+	planRate := float64(last.Planned) / float64(out.DaysTotal)
+	shape := float64(last.Actual) + planRate*PriorDays + 1
+	scale := 1 / (float64(out.DaysElapsed) + PriorDays)
+	need := last.Planned - last.Actual
+	rng := rand.New(rand.NewPCG(in.Seed, 0x7061636521))
+	wins := 0
+	for range trials {
+		if poisson(rng, gamma(rng, shape)*scale*remaining) >= need {
+			wins++
+		}
+	}
+	return math.Round(float64(wins)/float64(trials)*1000) / 1000
+}
+
+// poisson draws a Poisson count with mean m (normal approximation above 50).
+func poisson(rng *rand.Rand, m float64) int64 {
+	if m <= 0 {
+		return 0
+	}
+	if m > 50 {
+		return max(int64(math.Round(m+math.Sqrt(m)*rng.NormFloat64())), 0)
+	}
+	l, k, p := math.Exp(-m), int64(0), 1.0
+	for {
+		p *= rng.Float64()
+		if p <= l {
+			return k
+		}
+		k++
+	}
+}
+
+// gamma draws from Gamma(k, 1) by Marsaglia and Tsang's method.
+func gamma(rng *rand.Rand, k float64) float64 {
+	if k < 1 {
+		return gamma(rng, k+1) * math.Pow(rng.Float64(), 1/k)
+	}
+	d := k - 1.0/3
+	c := 1 / math.Sqrt(9*d)
+	for {
+		x := rng.NormFloat64()
+		v := 1 + c*x
+		if v <= 0 {
+			continue
+		}
+		v = v * v * v
+		u := rng.Float64()
+		if u < 1-0.0331*x*x*x*x || math.Log(u) < 0.5*x*x+d*(1-v+math.Log(v)) {
+			return d * v
+		}
+	}
+}
+
+// String says the pace in one line, for logs.
+func (p Pace) String() string {
+	return fmt.Sprintf("%s day %d of %d: probability %.1f%%", p.Period.Name, p.DaysElapsed, p.DaysTotal, p.Probability*100)
+}
