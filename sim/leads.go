@@ -80,3 +80,6 @@ func scoreFor(r *rand.Rand) int {
 }
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
+
+// Pick returns one of xs, drawn from r.
+func Pick[T any](r *rand.Rand, xs []T) T { return pick(r, xs) }

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
-	"github.com/tandemhq/tandem/sim"
+	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/sim/company"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -25,10 +28,15 @@ func (m *Main) demoCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "demo",
 		Short: "Build a demo company (once) from a seeded simulation, then serve it",
-		Long: `Build a demo company in the database from Tandem's seeded simulator: users in
-every role, the default agreement signed by both heads, and --size leads from
-the past year, run through the agreement's stage rules. The same seed gives
-the same company. A database that already holds the demo is served as is.
+		Long: `Build a demo company in the database from Tandem's seeded simulator: two
+sales teams, marketing, an executive and an admin; the default agreement
+signed by both heads a year ago; and a year of work simulated on the real
+engine through a fake clock: --size leads arriving, hand-offs routed, reps
+touching leads along the cadence with imperfect compliance (so clocks breach
+and escalate), accepting, rejecting with reasons, reviewing, qualifying, and
+winning or losing deals. Today's work is left open in the reps' queues. The
+same seed gives the same company. A database that already holds the demo is
+served as is.
 Then serve it, as 'tandem serve' does, unless --build-only.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -38,7 +46,7 @@ Then serve it, as 'tandem serve' does, unless --build-only.`,
 				return err
 			}
 			if _, err := db.UserByEmail(ctx, demoAdmin); tandem.ErrorCode(err) == tandem.ENOTFOUND {
-				if err := m.buildDemo(ctx, db, size, seed); err != nil {
+				if err := m.buildDemo(ctx, size, seed); err != nil {
 					return err
 				}
 			} else if err != nil {
@@ -64,83 +72,35 @@ Then serve it, as 'tandem serve' does, unless --build-only.`,
 	return c
 }
 
-// demoHandoffs is how many leads the demo hands to sales today.
-const demoHandoffs = 24
-
-// buildDemo fills the database with the demo company.
-func (m *Main) buildDemo(ctx context.Context, db *sqldb.DB, size int, seed uint64) error {
+// buildDemo fills the database with the demo company: the simulator runs a
+// year of it on the real store through a fake clock that stops at now,
+// truncated to the hour, and is then put away: the demo is served on the
+// program's own clock.
+func (m *Main) buildDemo(ctx context.Context, size int, seed uint64) error {
 	if size < 0 || size > 10_000_000 {
 		return &exitStatus{exitUsage, fmt.Errorf("--size must be between 0 and 10,000,000")}
 	}
-	users := []tandem.User{
-		{Email: demoAdmin, Name: "Ada Admin", Role: tandem.RoleAdmin},
-		{Email: "mia@demo.example", Name: "Mia Marketing-Head", Role: tandem.RoleMarketingHead},
-		{Email: "mark@demo.example", Name: "Mark Marketer", Role: tandem.RoleMarketing},
-		{Email: "sam@demo.example", Name: "Sam Sales-Head", Role: tandem.RoleSalesHead},
-		{Email: "manu@demo.example", Name: "Manu Manager", Role: tandem.RoleSalesManager},
-		{Email: "rita@demo.example", Name: "Rita Rep", Role: tandem.RoleSalesRep},
-		{Email: "raj@demo.example", Name: "Raj Rep", Role: tandem.RoleSalesRep},
-		{Email: "rosa@demo.example", Name: "Rosa Rep", Role: tandem.RoleSalesRep},
-		{Email: "eve@demo.example", Name: "Eve Executive", Role: tandem.RoleExecutive},
-	}
-	// Who reports to whom, and the sales team, so routing and escalation
-	// have a hierarchy to work with.
-	managers := map[string]string{
-		"mark@demo.example": "mia@demo.example",
-		"manu@demo.example": "sam@demo.example",
-		"rita@demo.example": "manu@demo.example",
-		"raj@demo.example":  "manu@demo.example",
-		"rosa@demo.example": "manu@demo.example",
-	}
-	ids := map[string]int64{}
-	for i := range users {
-		u := &users[i]
-		u.ManagerID = ids[managers[u.Email]]
-		if u.Role == tandem.RoleSalesManager || u.Role == tandem.RoleSalesRep {
-			u.Team = "Inbound"
-		}
-		if err := db.CreateUser(ctx, u); err != nil {
-			return err
-		}
-		ids[u.Email] = u.ID
-	}
-	v, _, err := db.ProposeAgreement(ctx, "default agreement", string(agreement.Default()), "user:"+demoAdmin)
+	now := m.Clock.Now().UTC().Truncate(time.Hour)
+	clk := clock.NewFake(now)
+	db, err := sqldb.Open(ctx, m.DBPath, sqldb.Options{Clock: clk})
 	if err != nil {
 		return err
 	}
-	for _, head := range []string{"mia@demo.example", "sam@demo.example"} {
-		if _, err := db.SignAgreement(ctx, v.Version, head); err != nil {
-			return err
-		}
+	defer db.Close()
+	c := company.Sim{Seed: seed, Leads: size, Now: now, Agreement: demoAgreement(size), AdminEmail: demoAdmin}
+	began := time.Now()
+	sum, err := c.Run(ctx, db, clk)
+	if err != nil {
+		return fmt.Errorf("simulate the demo company: %w", err)
 	}
-	leads := sim.Leads(seed, size, m.Clock.Now())
-	var created int
-	for i := 0; i < len(leads); i += 1000 {
-		rs, err := db.IntakeLeads(ctx, leads[i:min(i+1000, len(leads))], sqldb.IntakeOptions{DefaultSource: "web", Actor: "demo"})
-		if err != nil {
-			return err
-		}
-		for _, r := range rs {
-			if r.Status == tandem.StatusCreated {
-				created++
-			}
-		}
-	}
-	// History qualified before the agreement was signed, so it starts no
-	// clocks; today's hand-offs fill the reps' queues.
-	fresh := sim.Leads(seed+1_000_000, demoHandoffs, m.Clock.Now())
-	for i := range fresh {
-		f := fresh[i].Fields
-		delete(f, "created_at")
-		f["score"] = "80"
-		if f["email"] == "" {
-			f["email"] = fmt.Sprintf("today-%d@demo.example", i+1)
-		}
-	}
-	if _, err := db.IntakeLeads(ctx, fresh, sqldb.IntakeOptions{DefaultSource: "web", Actor: "demo"}); err != nil {
-		return err
-	}
-	fmt.Fprintf(m.Stdout, "built the demo company in %s: %d users, agreement version %d signed by both heads, %d leads of history, %d hand-offs today\n",
-		m.DBPath, len(users), v.Version, created, len(fresh))
+	fmt.Fprintf(m.Stdout, "built the demo company in %s in %s: %s\n", m.DBPath, time.Since(began).Round(100*time.Millisecond), sum)
 	return nil
+}
+
+// demoAgreement is the default agreement with a routing capacity that fits
+// the simulated volume: a rep's accepted leads stay open hand-offs until
+// their deal closes, weeks later.
+func demoAgreement(size int) []byte {
+	capacity := max(40, size/50)
+	return bytes.Replace(agreement.Default(), []byte("capacity: 40"), []byte(fmt.Sprintf("capacity: %d", capacity)), 1)
 }

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/tandemhq/tandem/clock"
+)
+
+// demoNow is the fixed "now" the demo tests build at: a Tuesday afternoon,
+// so today's hand-offs are in the reps' queues.
+var demoNow = time.Date(2026, 11, 3, 19, 0, 0, 0, time.UTC)
+
+// buildDemoDB builds the demo at size and seed into a new SQLite file and
+// returns its path.
+func buildDemoDB(t *testing.T, size, seed string) string {
+	t.Helper()
+	dsn := filepath.Join(t.TempDir(), "demo.db")
+	r := tandemCmd(t, clock.NewFake(demoNow), dsn, "demo", "--build-only", "--size", size, "--seed", seed)
+	if r.code != 0 || !strings.Contains(r.stdout, "built the demo company") {
+		t.Fatalf("tandem demo --build-only --size %s --seed %s: exit %d, stdout %q, stderr %q", size, seed, r.code, r.stdout, r.stderr)
+	}
+	return dsn
+}
+
+// demoCounts reads what the demo built, straight from the tables.
+func demoCounts(t *testing.T, dsn string) map[string]int {
+	t.Helper()
+	db, err := sql.Open("sqlite", dsn+"?_pragma=query_only(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	counts := map[string]int{}
+	for _, q := range []string{
+		`SELECT 'stage ' || stage, count(*) FROM leads GROUP BY stage`,
+		`SELECT 'event ' || type, count(*) FROM events GROUP BY type`,
+		`SELECT 'deal ' || stage, count(*) FROM deals GROUP BY stage`,
+		`SELECT 'task ' || state, count(*) FROM tasks GROUP BY state`,
+		`SELECT 'handoffs', count(*) FROM handoffs`,
+		`SELECT 'handoffs decided ' || decision, count(*) FROM handoffs WHERE decision <> '' GROUP BY decision`,
+		`SELECT 'rejected with a reason', count(*) FROM handoffs WHERE reject_reason <> ''`,
+		`SELECT 'reviews', count(*) FROM reviews`,
+		`SELECT 'reviews low', count(*) FROM reviews WHERE rating <= 2`,
+		`SELECT 'notifications', count(*) FROM notifications`,
+		`SELECT 'escalations to managers', count(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.role = 'sales_manager'`,
+		`SELECT 'won cents', coalesce(sum(amount_cents), 0) FROM deals WHERE stage = 'won'`,
+		`SELECT 'open tasks started', count(*) FROM tasks WHERE state = 'open' AND starts_at >= '2026-11-03'`,
+	} {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		for rows.Next() {
+			var k string
+			var n int
+			if err := rows.Scan(&k, &n); err != nil {
+				t.Fatal(err)
+			}
+			counts[k] = n
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return counts
+}
+
+func TestDemoSameSeedSameCompany(t *testing.T) {
+	a := demoCounts(t, buildDemoDB(t, "200", "7"))
+	b := demoCounts(t, buildDemoDB(t, "200", "7"))
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Errorf("two demos with seed 7 differ (-first +second):\n%s", diff)
+	}
+	c := demoCounts(t, buildDemoDB(t, "200", "8"))
+	if cmp.Equal(a, c) {
+		t.Errorf("demos with seeds 7 and 8 are the same: %v", a)
+	}
+}
+
+func TestDemoHasEveryKindOfRecord(t *testing.T) {
+	got := demoCounts(t, buildDemoDB(t, "600", "1"))
+	for _, k := range []string{
+		"stage lead", "stage customer", "stage recycled", "stage disqualified",
+		"handoffs", "event breached", "event touched", "event assigned", "event reviewed",
+		"handoffs decided accepted", "handoffs decided rejected", "handoffs decided disqualified", "rejected with a reason",
+		"reviews", "reviews low", "notifications", "escalations to managers",
+		"deal won", "deal lost", "deal open", "won cents",
+		"task done", "task missed", "task open", "open tasks started",
+	} {
+		if got[k] == 0 {
+			t.Errorf("the demo has no %s; counts %v", k, got)
+		}
+	}
+	if got["stage lead"] < got["handoffs"] {
+		t.Errorf("the demo has %d leads left in stage lead and %d hand-offs: most leads should not qualify", got["stage lead"], got["handoffs"])
+	}
+}
+
+func TestDemoBadSize(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "demo.db")
+	r := tandemCmd(t, clock.NewFake(demoNow), dsn, "demo", "--build-only", "--size", "-1")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--size") {
+		t.Errorf("tandem demo --size -1: exit %d, stderr %q; want %d naming --size", r.code, r.stderr, exitUsage)
+	}
+}
