@@ -88,7 +88,20 @@ marked as overrides in the output:
 			}
 
 			stages := a.PathStages()
-			rates := plan.NewRates(a.Funnel, stages, nil) // history comes with issue 4's rates from the store
+			// The rates left to history come from the 12 months before the
+			// period planned: the leads that entered each stage then, and
+			// the deals won then (docs/plan.md).
+			// The ledger is read only when the agreement leaves a rate to it.
+			rates := plan.NewRates(a.Funnel, stages, nil)
+			if fromHistory(rates) {
+				cohorts, err := m.history(c.Context(), sqldb.HistoryQuery{From: per.From.AddDate(0, -12, 0), To: per.From, Stages: stages})
+				if err != nil {
+					return err
+				}
+				if len(cohorts) == 1 {
+					rates = plan.NewRates(a.Funnel, stages, cohorts[0].History())
+				}
+			}
 			for _, s := range sets {
 				name, value, ok := strings.Cut(s, "=")
 				v, err := planShare(value)
@@ -154,6 +167,19 @@ func (m *Main) planAgreement(ctx context.Context) (*agreement.Agreement, *int, e
 		return nil, nil, fmt.Errorf("agreement version %d: %w", v.Version, err)
 	}
 	return a, &v.Version, nil
+}
+
+// fromHistory reports whether any of the rates is left to history.
+func fromHistory(rs plan.Rates) bool {
+	if rs.AverageDealSize.Source == plan.SourceHistory || rs.CloseRate.Source == plan.SourceHistory {
+		return true
+	}
+	for _, r := range rs.Conversion {
+		if r.Source == plan.SourceHistory {
+			return true
+		}
+	}
+	return false
 }
 
 // goalPeriod returns the goal period (a month, quarter or year) that t

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/tandemhq/tandem"
@@ -189,5 +191,56 @@ func TestPlan(t *testing.T) {
 		} {
 			run(tt.args...).want(t, "plan "+strings.Join(tt.args, " "), 2, "", "tandem: "+tt.stderr+"\n")
 		}
+	})
+}
+
+// TestPlanFromHistory plans with the default agreement, which leaves
+// lead_to_mql to history, over a ledger of 40 leads created in November
+// 2026, 10 of which became MQLs: 25% on 40 samples, measured over the 12
+// months before the period planned. A period with no history before it
+// still fails as it did.
+func TestPlanFromHistory(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, be sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		clk := clock.NewFake(epoch)
+		db, err := sqldb.Open(ctx, be.DSN, sqldb.Options{Clock: clk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var inputs []tandem.LeadInput
+		for i := range 40 {
+			inputs = append(inputs, tandem.LeadInput{Fields: map[string]string{"external_id": strconv.Itoa(i), "stage": "lead"}})
+		}
+		rs, err := db.IntakeLeads(ctx, inputs, sqldb.IntakeOptions{DefaultSource: "web", Actor: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(24 * time.Hour)
+		for _, r := range rs[:10] {
+			if _, err := db.MoveLead(ctx, r.ID, "mql", "qualified", "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run := func(args ...string) result { return tandemCmd(t, clk, be.DSN, append([]string{"plan"}, args...)...) }
+		// ... 1,143 MQLs ÷ 0.25 = 4,572 leads, 1,524 a month.
+		run("--period", "2027-Q1").want(t, "plan --period 2027-Q1 (history)", 0, ""+
+			"Plan 2027-Q1 (2027-01-01 to 2027-03-31, America/New_York), the default agreement, marketing mission fill_pipeline\n"+
+			"revenue goal 1200000 (agreement) × 60% from marketing (agreement) = marketing revenue goal 720000\n"+
+			"\n"+
+			"STAGE        NEEDED  2027-01  2027-02  2027-03  RATE                  VALUE  SOURCE     SAMPLES\n"+
+			"revenue      720000  240000   240000   240000   × marketing_share     60%    agreement  -\n"+
+			"customer     60      20       20       20       ÷ average_deal_size   12000  agreement  -\n"+
+			"opportunity  240     80       80       80       ÷ close_rate          25%    agreement  -\n"+
+			"sql          400     134      133      133      ÷ sql_to_opportunity  60%    agreement  -\n"+
+			"sal          800     267      267      266      ÷ sal_to_sql          50%    agreement  -\n"+
+			"mql          1143    381      381      381      ÷ mql_to_sal          70%    agreement  -\n"+
+			"lead         4572    1524     1524     1524     ÷ lead_to_mql         25%    history    40 (2026-01..2026-12)\n"+
+			"\n"+
+			"marketing's target (pipeline): 240 leads reaching opportunity, worth 2880000, for sales to close\n", planDefault)
+		run("--period", "2026-Q1").want(t, "plan --period 2026-Q1 (no history before it)", 1, "", planDefault+
+			"tandem: funnel.conversion.lead_to_mql: is history, but there is no history to derive it from: fix it in the agreement (a fixed number such as 0.3) or import history\n"+
+			"or plan with a what-if meanwhile: tandem plan --set lead_to_mql=RATE\n")
 	})
 }
