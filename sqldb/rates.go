@@ -128,29 +128,7 @@ func (tx *Tx) stageCounts(ctx context.Context, q HistoryQuery, stages []string, 
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	// The path index of a stage name, -1 for any other stage.
-	index := func(expr string, names []string) string {
-		var b strings.Builder
-		b.WriteString("CASE " + expr)
-		for i, n := range names {
-			fmt.Fprintf(&b, " WHEN %s THEN %d", n, i)
-		}
-		b.WriteString(" ELSE -1 END")
-		return b.String()
-	}
-	names := make([]string, len(stages))
-	for i, s := range stages {
-		names[i] = arg(s)
-	}
-	to, from := `json_extract(e.data, '$.to.stage')`, `json_extract(e.data, '$.from.stage')`
-	if tx.db.d.name() == "postgres" {
-		to, from = `(e.data::json -> 'to' ->> 'stage')`, `(e.data::json -> 'from' ->> 'stage')`
-	}
-	var entries []string
-	for i := range stages {
-		// Entered stage i: set to it, or skipped it from an earlier path stage.
-		entries = append(entries, fmt.Sprintf("min(CASE WHEN k = %d OR (f >= 0 AND f < %d AND k > %d) THEN occurred_at END) AS t%d", i, i, i, i))
-	}
+	cte := tx.stageEntryCTE(stages, arg)
 	lo, hi := arg(tx.t(q.From)), arg(tx.t(q.To))
 	var sums []string
 	last := len(stages) - 1
@@ -164,16 +142,7 @@ func (tx *Tx) stageCounts(ctx context.Context, q HistoryQuery, stages []string, 
 	if c := q.groupColumn(); c != "" {
 		group, join, groupBy = c, " JOIN leads l ON l.id = p.lead_id", " GROUP BY "+c
 	}
-	// m is materialized so that each event's data is read as JSON once,
-	// not once for each use of k and f below.
-	query := `WITH m AS MATERIALIZED (
-		SELECT e.lead_id, e.occurred_at, ` + index(to, names) + ` AS k,
-			CASE WHEN e.type = 'stage_changed' THEN ` + index(from, names) + ` ELSE -1 END AS f
-		FROM events e WHERE e.type IN ('created', 'stage_changed')
-	), p AS (
-		SELECT lead_id, max(k) AS top, ` + strings.Join(entries, ", ") + `
-		FROM m GROUP BY lead_id
-	)
+	query := cte + `
 	SELECT ` + group + `, ` + strings.Join(sums, ", ") + `
 	FROM p` + join + groupBy
 	rows, err := tx.QueryContext(ctx, query, args...)
@@ -250,4 +219,80 @@ func (tx *Tx) pathStages(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("%s no longer parses: %w", name, err)
 	}
 	return a.PathStages(), nil
+}
+
+// stageEntryCTE returns the WITH clause that gives, in its table p, each
+// lead's furthest path stage (top, an index into stages) and the time it
+// first entered each path stage (t0, t1, ...): set to the stage, or moved
+// past it from an earlier path stage. arg adds a query argument.
+func (tx *Tx) stageEntryCTE(stages []string, arg func(any) string) string {
+	// The path index of a stage name, -1 for any other stage.
+	index := func(expr string, names []string) string {
+		var b strings.Builder
+		b.WriteString("CASE " + expr)
+		for i, n := range names {
+			fmt.Fprintf(&b, " WHEN %s THEN %d", n, i)
+		}
+		b.WriteString(" ELSE -1 END")
+		return b.String()
+	}
+	names := make([]string, len(stages))
+	for i, s := range stages {
+		names[i] = arg(s)
+	}
+	to, from := `json_extract(e.data, '$.to.stage')`, `json_extract(e.data, '$.from.stage')`
+	if tx.db.d.name() == "postgres" {
+		to, from = `(e.data::json -> 'to' ->> 'stage')`, `(e.data::json -> 'from' ->> 'stage')`
+	}
+	var entries []string
+	for i := range stages {
+		// Entered stage i: set to it, or skipped it from an earlier path stage.
+		entries = append(entries, fmt.Sprintf("min(CASE WHEN k = %d OR (f >= 0 AND f < %d AND k > %d) THEN occurred_at END) AS t%d", i, i, i, i))
+	}
+	// m is materialized so that each event's data is read as JSON once,
+	// not once for each use of k and f below.
+	return `WITH m AS MATERIALIZED (
+		SELECT e.lead_id, e.occurred_at, ` + index(to, names) + ` AS k,
+			CASE WHEN e.type = 'stage_changed' THEN ` + index(from, names) + ` ELSE -1 END AS f
+		FROM events e WHERE e.type IN ('created', 'stage_changed')
+	), p AS (
+		SELECT lead_id, max(k) AS top, ` + strings.Join(entries, ", ") + `
+		FROM m GROUP BY lead_id
+	)`
+}
+
+// StageEntries returns, for each path stage, the times at which leads first
+// entered it within [from, to), for pacing (package pace): a lead that
+// skipped a stage entered it when it moved past it.
+func (db *DB) StageEntries(ctx context.Context, from, to time.Time, stages []string) (entries map[string][]time.Time, err error) {
+	defer wrap(&err, "stage entries")
+	entries = map[string][]time.Time{}
+	err = db.view(ctx, func(tx *Tx) error {
+		var args []any
+		arg := func(v any) string {
+			args = append(args, v)
+			return "$" + strconv.Itoa(len(args))
+		}
+		cte := tx.stageEntryCTE(stages, arg)
+		lo, hi := arg(tx.t(from)), arg(tx.t(to))
+		var parts []string
+		for i := range stages {
+			parts = append(parts, fmt.Sprintf("SELECT %d AS s, t%d AS t FROM p WHERE t%d >= %s AND t%d < %s", i, i, i, lo, i, hi))
+		}
+		rows, err := tx.QueryContext(ctx, cte+" "+strings.Join(parts, " UNION ALL "), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var i int
+			var t time.Time
+			if err := rows.Scan(&i, scanTime{&t}); err != nil {
+				return err
+			}
+			entries[stages[i]] = append(entries[stages[i]], t)
+		}
+		return rows.Err()
+	})
+	return entries, err
 }

@@ -126,6 +126,7 @@ func (m *Main) commands() *cobra.Command {
 		m.importCommand(), m.leadCommand(), m.ledgerCommand())
 	root.AddCommand(m.slaCommand())
 	root.AddCommand(m.planCommand())
+	root.AddCommand(m.paceCommand())
 	root.AddCommand(m.ratesCommand())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &exitStatus{exitUsage, err} })
 	return root

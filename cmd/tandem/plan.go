@@ -54,70 +54,10 @@ marked as overrides in the output:
 			if format != "table" && format != "json" {
 				return &exitStatus{exitUsage, fmt.Errorf("--format %q: want table or json", format)}
 			}
-			a, version, err := m.planAgreement(c.Context())
+			p, a, version, err := m.makePlan(c.Context(), planRequest{goal: goal, share: share, period: period, sets: sets,
+				goalSet: c.Flags().Changed("goal"), shareSet: c.Flags().Changed("share")})
 			if err != nil {
 				return err
-			}
-			loc := a.BusinessHours.Location
-			var per sla.Period
-			if period != "" {
-				if per, err = sla.ParsePeriod(period, loc); err != nil {
-					return planFlagError("--period", err)
-				}
-			} else if per, err = goalPeriod(a.Goal.Period, m.Clock.Now(), loc); err != nil {
-				return err
-			}
-			g := plan.Goal{Revenue: a.Goal.Revenue * float64(per.Months) / float64(periodMonths(a.Goal.Period)),
-				MarketingShare: a.Goal.MarketingShare, Period: per}
-			if c.Flags().Changed("goal") {
-				v, err := strconv.ParseFloat(goal, 64)
-				if err != nil {
-					return &exitStatus{exitUsage, fmt.Errorf("--goal %q: want an amount, like 1200000", goal)}
-				}
-				g.Revenue, g.RevenueSource = v, plan.SourceOverride
-			}
-			if c.Flags().Changed("share") {
-				v, err := planShare(share)
-				if err != nil {
-					return &exitStatus{exitUsage, fmt.Errorf("--share %q: want a share, like 0.6 or 60%%", share)}
-				}
-				g.MarketingShare, g.ShareSource = v, plan.SourceOverride
-			}
-			if err := g.Validate(); err != nil {
-				return planFlagError("", err)
-			}
-
-			stages := a.PathStages()
-			// The rates left to history come from the 12 months before the
-			// period planned: the leads that entered each stage then, and
-			// the deals won then (docs/plan.md).
-			// The ledger is read only when the agreement leaves a rate to it.
-			rates := plan.NewRates(a.Funnel, stages, nil)
-			if fromHistory(rates) {
-				cohorts, err := m.history(c.Context(), sqldb.HistoryQuery{From: per.From.AddDate(0, -12, 0), To: per.From, Stages: stages})
-				if err != nil {
-					return err
-				}
-				if len(cohorts) == 1 {
-					rates = plan.NewRates(a.Funnel, stages, cohorts[0].History())
-				}
-			}
-			for _, s := range sets {
-				name, value, ok := strings.Cut(s, "=")
-				v, err := planShare(value)
-				if name == plan.AverageDealSize {
-					v, err = strconv.ParseFloat(value, 64)
-				}
-				if !ok || err != nil {
-					return &exitStatus{exitUsage, fmt.Errorf("--set %q: want NAME=VALUE, like close_rate=0.25, mql_to_sal=70%% or average_deal_size=15000", s)}
-				}
-				if err := rates.Set(name, v); err != nil {
-					return &exitStatus{exitUsage, fmt.Errorf("--set %s", tandem.ErrorMessage(err))}
-				}
-			}
-			p, err := plan.Compute(g, a.MarketingMission, rates, stages)
-			if err != nil {
-				return planHint(err)
 			}
 			if format == "json" {
 				return m.printJSON(struct {
@@ -135,6 +75,84 @@ marked as overrides in the output:
 	c.Flags().StringArrayVar(&sets, "set", nil, "a what-if NAME=VALUE: average_deal_size, close_rate or a pair like mql_to_sal (repeatable)")
 	c.Flags().StringVar(&format, "format", "table", "table or json")
 	return c
+}
+
+// planRequest is what the plan's flags ask for.
+type planRequest struct {
+	goal, share, period string
+	goalSet, shareSet   bool
+	sets                []string
+}
+
+// makePlan computes the plan the flags ask for, from the agreement in force
+// (or the default), with rates from history where the agreement says so.
+func (m *Main) makePlan(ctx context.Context, r planRequest) (plan.Plan, *agreement.Agreement, *int, error) {
+	a, version, err := m.planAgreement(ctx)
+	if err != nil {
+		return plan.Plan{}, nil, nil, err
+	}
+	loc := a.BusinessHours.Location
+	var per sla.Period
+	if r.period != "" {
+		if per, err = sla.ParsePeriod(r.period, loc); err != nil {
+			return plan.Plan{}, nil, nil, planFlagError("--period", err)
+		}
+	} else if per, err = goalPeriod(a.Goal.Period, m.Clock.Now(), loc); err != nil {
+		return plan.Plan{}, nil, nil, err
+	}
+	g := plan.Goal{Revenue: a.Goal.Revenue * float64(per.Months) / float64(periodMonths(a.Goal.Period)),
+		MarketingShare: a.Goal.MarketingShare, Period: per}
+	if r.goalSet {
+		v, err := strconv.ParseFloat(r.goal, 64)
+		if err != nil {
+			return plan.Plan{}, nil, nil, &exitStatus{exitUsage, fmt.Errorf("--goal %q: want an amount, like 1200000", r.goal)}
+		}
+		g.Revenue, g.RevenueSource = v, plan.SourceOverride
+	}
+	if r.shareSet {
+		v, err := planShare(r.share)
+		if err != nil {
+			return plan.Plan{}, nil, nil, &exitStatus{exitUsage, fmt.Errorf("--share %q: want a share, like 0.6 or 60%%", r.share)}
+		}
+		g.MarketingShare, g.ShareSource = v, plan.SourceOverride
+	}
+	if err := g.Validate(); err != nil {
+		return plan.Plan{}, nil, nil, planFlagError("", err)
+	}
+
+	stages := a.PathStages()
+	// The rates left to history come from the 12 months before the
+	// period planned: the leads that entered each stage then, and
+	// the deals won then (docs/plan.md).
+	// The ledger is read only when the agreement leaves a rate to it.
+	rates := plan.NewRates(a.Funnel, stages, nil)
+	if fromHistory(rates) {
+		cohorts, err := m.history(ctx, sqldb.HistoryQuery{From: per.From.AddDate(0, -12, 0), To: per.From, Stages: stages})
+		if err != nil {
+			return plan.Plan{}, nil, nil, err
+		}
+		if len(cohorts) == 1 {
+			rates = plan.NewRates(a.Funnel, stages, cohorts[0].History())
+		}
+	}
+	for _, s := range r.sets {
+		name, value, ok := strings.Cut(s, "=")
+		v, err := planShare(value)
+		if name == plan.AverageDealSize {
+			v, err = strconv.ParseFloat(value, 64)
+		}
+		if !ok || err != nil {
+			return plan.Plan{}, nil, nil, &exitStatus{exitUsage, fmt.Errorf("--set %q: want NAME=VALUE, like close_rate=0.25, mql_to_sal=70%% or average_deal_size=15000", s)}
+		}
+		if err := rates.Set(name, v); err != nil {
+			return plan.Plan{}, nil, nil, &exitStatus{exitUsage, fmt.Errorf("--set %s", tandem.ErrorMessage(err))}
+		}
+	}
+	p, err := plan.Compute(g, a.MarketingMission, rates, stages)
+	if err != nil {
+		return plan.Plan{}, nil, nil, planHint(err)
+	}
+	return p, a, version, nil
 }
 
 // planAgreement returns the agreement in force now and its version, or the

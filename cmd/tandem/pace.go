@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/pace"
+	"github.com/tandemhq/tandem/plan"
+)
+
+func (m *Main) paceCommand() *cobra.Command {
+	var r planRequest
+	var format string
+	var seed uint64
+	c := &cobra.Command{
+		Use:   "pace [--period P] [--goal REVENUE] [--share SHARE] [--set NAME=VALUE]... [--format table|json] [--seed N]",
+		Short: "Compare the period's actuals with its plan, day by day, and the odds of reaching the goal",
+		Long: `Pace the period against its plan (tandem plan, with the same flags): for
+every path stage, the leads that entered it so far against the plan's even
+line, the run-rate projection to the period's end, and the probability of
+reaching the last stage's plan from a seeded Monte Carlo (docs/pace.md).`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if format != "table" && format != "json" {
+				return &exitStatus{exitUsage, fmt.Errorf("--format %q: want table or json", format)}
+			}
+			r.goalSet, r.shareSet = c.Flags().Changed("goal"), c.Flags().Changed("share")
+			p, a, _, err := m.makePlan(c.Context(), r)
+			if err != nil {
+				return err
+			}
+			in := pace.Input{Plan: p, Stages: a.PathStages(), Now: m.Clock.Now(), Loc: a.BusinessHours.Location, Seed: seed}
+			if in.Actuals, err = m.actuals(c.Context(), p, in.Stages, in.Loc); err != nil {
+				return err
+			}
+			out, err := pace.Compute(in)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				return m.printJSON(out)
+			}
+			return writePaceTable(m.Stdout, out)
+		},
+	}
+	c.Flags().StringVar(&r.goal, "goal", "", "the revenue goal for the period (default: the agreement's, scaled to the period)")
+	c.Flags().StringVar(&r.share, "share", "", "the share of the goal from marketing, 0.6 or 60% (default: the agreement's)")
+	c.Flags().StringVar(&r.period, "period", "", "a month (2027-01), quarter (2027-Q1) or year (2027); the goal period containing today by default")
+	c.Flags().StringArrayVar(&r.sets, "set", nil, "a what-if NAME=VALUE, as for tandem plan (repeatable)")
+	c.Flags().StringVar(&format, "format", "table", "table or json")
+	c.Flags().Uint64Var(&seed, "seed", 1, "the Monte Carlo's seed: the same seed gives the same probability")
+	return c
+}
+
+// actuals reads the period's stage entries and won revenue, by day of the
+// period in loc.
+func (m *Main) actuals(ctx context.Context, p plan.Plan, stages []string, loc *time.Location) (pace.Actuals, error) {
+	per := p.Goal.Period
+	out := pace.Actuals{Entered: map[string][]int64{}}
+	db, err := m.open(ctx)
+	if err != nil {
+		return out, err
+	}
+	day := func(t time.Time) int {
+		a, b := per.From.In(loc), t.In(loc)
+		return int(time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, time.UTC).Sub(time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, time.UTC)).Hours() / 24)
+	}
+	total := day(per.To)
+	entries, err := db.StageEntries(ctx, per.From, per.To, stages)
+	if err != nil {
+		return out, err
+	}
+	for stage, ts := range entries {
+		days := make([]int64, total)
+		for _, t := range ts {
+			if d := day(t); d >= 0 && d < total {
+				days[d]++
+			}
+		}
+		out.Entered[stage] = days
+	}
+	out.WonCents = make([]int64, total)
+	f := tandem.DealFilter{Stage: tandem.DealWon, ClosedFrom: per.From, ClosedTo: per.To, Limit: 1000}
+	for {
+		page, err := db.Deals(ctx, f)
+		if err != nil {
+			return out, err
+		}
+		for _, d := range page.Deals {
+			if i := day(d.ClosedAt); i >= 0 && i < total {
+				out.WonCents[i] += d.AmountCents
+			}
+		}
+		if page.Next == 0 {
+			return out, nil
+		}
+		f.After = page.Next
+	}
+}
+
+func writePaceTable(w io.Writer, p pace.Pace) error {
+	fmt.Fprintf(w, "Pace %s: day %d of %d, as of %s\n\n", p.Period.Name, p.DaysElapsed, p.DaysTotal, p.AsOf.Format("2006-01-02 15:04 MST"))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STAGE\tPLANNED\tEXPECTED BY NOW\tACTUAL\tPROJECTED\tON TRACK\t")
+	for _, s := range p.Stages {
+		on := "yes"
+		if !s.OnTrack {
+			on = "no"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%d\t%s\t\n", s.Stage, s.Planned, s.ExpectedByNow, s.Actual, s.Projected, on)
+	}
+	fmt.Fprintf(tw, "revenue\t%s\t\t%s\t%s\t\t\n", planMoney(float64(p.RevenuePlannedCents)/100), planMoney(float64(p.RevenueActualCents)/100),
+		planMoney(float64(p.RevenueProjectedCents)/100))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\nprobability of reaching the plan's %s: %.1f%% (%d futures, seed %d)\n",
+		p.Stages[len(p.Stages)-1].Stage, p.Probability*100, p.Trials, p.Seed)
+	return err
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/pace"
+	"github.com/tandemhq/tandem/sqldb"
+	"github.com/tandemhq/tandem/sqldb/sqldbtest"
+)
+
+// TestPace takes in leads on two days of November 2026 (no agreement is in
+// force, so the default's rates and goal apply) and paces the month: the
+// actuals are the leads that entered each stage, by day, and the JSON says
+// so.
+func TestPace(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, be sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		ny, _ := time.LoadLocation("America/New_York")
+		clk := clock.NewFake(time.Date(2026, 11, 3, 10, 0, 0, 0, ny))
+		db, err := sqldb.Open(ctx, be.DSN, sqldb.Options{Clock: clk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		intake := func(from, n int) []sqldb.IntakeResult {
+			var in []tandem.LeadInput
+			for i := from; i < from+n; i++ {
+				in = append(in, tandem.LeadInput{Fields: map[string]string{"external_id": strconv.Itoa(i), "email": "x@example.com"}})
+			}
+			rs, err := db.IntakeLeads(ctx, in, sqldb.IntakeOptions{DefaultSource: "web", Actor: "test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rs
+		}
+		rs := intake(0, 6) // 3 November: six leads
+		clk.Set(time.Date(2026, 11, 5, 15, 0, 0, 0, ny))
+		intake(6, 4) // 5 November: four more, and two of the first become MQLs
+		for _, r := range rs[:2] {
+			if _, err := db.MoveLead(ctx, r.ID, "mql", "qualified", "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := tandemCmd(t, clk, be.DSN, "pace", "--period", "2026-11", "--set", "lead_to_mql=0.25", "--format", "json")
+		if r.code != 0 {
+			t.Fatalf("tandem pace: exit %d: %s", r.code, r.stderr)
+		}
+		var got pace.Pace
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+			t.Fatalf("tandem pace --format json: %v\n%s", err, r.stdout)
+		}
+		if got.DaysElapsed != 5 || got.DaysTotal != 30 || got.Period.Name != "2026-11" {
+			t.Fatalf("pace: day %d of %d of %s; want day 5 of 30 of 2026-11", got.DaysElapsed, got.DaysTotal, got.Period.Name)
+		}
+		byStage := map[string]pace.Stage{}
+		for _, s := range got.Stages {
+			byStage[s.Stage] = s
+		}
+		lead, mql := byStage["lead"], byStage["mql"]
+		if lead.Actual != 10 || mql.Actual != 2 || lead.Projected != 60 || mql.Projected != 12 {
+			t.Errorf("lead %d (projected %d), mql %d (projected %d); want 10 (60) and 2 (12)", lead.Actual, lead.Projected, mql.Actual, mql.Projected)
+		}
+		if len(lead.Days) != 5 || lead.Days[2].Day != "2026-11-03" || lead.Days[2].Actual != 6 || lead.Days[4].Actual != 10 {
+			t.Errorf("lead days = %+v; want 6 by the 3rd and 10 by the 5th", lead.Days)
+		}
+		if lead.Planned <= 0 || got.Probability < 0 || got.Probability > 1 {
+			t.Errorf("planned %d, probability %v", lead.Planned, got.Probability)
+		}
+		// A bad period is the flag's error.
+		if r := tandemCmd(t, clk, be.DSN, "pace", "--period", "Nov"); r.code != exitUsage {
+			t.Errorf("tandem pace --period Nov: exit %d; want %d (%s)", r.code, exitUsage, r.stderr)
+		}
+	})
+}
