@@ -152,7 +152,7 @@ func (d *Deal) Validate(now time.Time) error {
 		field, value string
 		key          bool
 	}{{"source", d.Source, true}, {"external_id", d.ExternalID, true}, {"account", d.Account, false}, {"product", d.Product, false}} {
-		if err := checkText(f.value); err != nil {
+		if err := CheckText(f.value); err != nil {
 			bad(f.field, "%v", err)
 		} else if f.key && len(f.value) > MaxKeyBytes {
 			bad(f.field, "longer than %d bytes", MaxKeyBytes)
@@ -167,7 +167,7 @@ func (d *Deal) Validate(now time.Time) error {
 	for _, k := range slices.Sorted(maps.Keys(d.Attributes)) {
 		if !validAttributeKey(k) {
 			bad(AttributePrefix+k, "not a valid attribute name: lower-case letters, digits, _ and -, at most %d", MaxAttributeKey)
-		} else if err := checkText(d.Attributes[k]); err != nil {
+		} else if err := CheckText(d.Attributes[k]); err != nil {
 			bad(AttributePrefix+k, "%v", err)
 		}
 	}
@@ -396,7 +396,7 @@ func MergeDeal(cur *Deal, in DealInput, lead *Lead, ownerID int64, now time.Time
 	}
 	text := func(name string, p *string) {
 		set(name, in.value(name, fresh), func(v string) error {
-			if err := checkText(v); err != nil {
+			if err := CheckText(v); err != nil {
 				return err
 			}
 			*p = v

@@ -163,7 +163,7 @@ func (t Touch) Validate(now time.Time) error {
 	case !slices.Contains(outcomes, t.Outcome):
 		errs = append(errs, FieldError{"outcome", fmt.Sprintf("%q is not an outcome of a %s touch (want one of %s)", t.Outcome, t.Channel, strings.Join(outcomes, ", "))})
 	}
-	if err := checkText(t.Note); err != nil {
+	if err := CheckText(t.Note); err != nil {
 		errs = append(errs, FieldError{"note", err.Error()})
 	}
 	if !t.At.IsZero() && t.At.After(now.Add(time.Minute)) {
@@ -202,7 +202,7 @@ func (r Review) Validate() error {
 			errs = append(errs, FieldError{fmt.Sprintf("tags[%d]", i), fmt.Sprintf("%q is not a tag: use lower-case letters, digits and _ (like wrong_title)", t)})
 		}
 	}
-	if err := checkText(r.Text); err != nil {
+	if err := CheckText(r.Text); err != nil {
 		errs = append(errs, FieldError{"text", err.Error()})
 	}
 	if len(errs) > 0 {

@@ -156,7 +156,7 @@ func Intake(cur *Lead, in LeadInput, lc Lifecycle, defaultSource, actor string, 
 	if cur != nil && stage != "" && stage != cur.Stage {
 		if err := lc.CanMove(cur.Stage, stage); err != nil {
 			errs = append(errs, FieldError{"stage", err.Error()})
-		} else if err := checkText(in.Reason); err != nil {
+		} else if err := CheckText(in.Reason); err != nil {
 			errs = append(errs, FieldError{"reason", err.Error()})
 		} else if in.Reason == "" {
 			errs = append(errs, FieldError{"reason", fmt.Sprintf("moving lead %d from %s to %s by hand needs a reason", cur.ID, cur.Stage, stage)})
@@ -211,8 +211,8 @@ func Move(cur Lead, to, reason string, lc Lifecycle, actor string, now time.Time
 	switch {
 	case reason == "":
 		return Change{}, Invalid(FieldError{"reason", "a manual stage change needs a reason"})
-	case checkText(reason) != nil:
-		return Change{}, Invalid(FieldError{"reason", checkText(reason).Error()})
+	case CheckText(reason) != nil:
+		return Change{}, Invalid(FieldError{"reason", CheckText(reason).Error()})
 	case !lc.HasStage(to):
 		return Change{}, Invalid(FieldError{"stage", fmt.Sprintf("no stage %q in the agreement", to)})
 	case to == cur.Stage:
@@ -227,9 +227,9 @@ func Move(cur Lead, to, reason string, lc Lifecycle, actor string, now time.Time
 	return ch, nil
 }
 
-// checkText says why s cannot be kept in the ledger as free text (a
-// reason), or returns nil: the same rules as a lead's text fields.
-func checkText(s string) error {
+// CheckText says why s cannot be kept in the ledger as free text (a
+// reason, a note), or returns nil: the same rules as a lead's text fields.
+func CheckText(s string) error {
 	switch {
 	case !utf8.ValidString(s):
 		return fmt.Errorf("not valid UTF-8")

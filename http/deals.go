@@ -1,12 +1,10 @@
 package http
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -44,34 +42,27 @@ func (s *Server) listDeals(w http.ResponseWriter, r *http.Request) error {
 		out.Items[i] = toDealJSON(d)
 	}
 	if page.Next != 0 {
-		out.NextCursor = encodeDealCursor(page.Next)
+		out.NextCursor = encodeCursor("deal", page.Next)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
 
 func dealFilter(r *http.Request) (tandem.DealFilter, error) {
 	var f tandem.DealFilter
-	var errs []tandem.FieldError
-	bad := func(name, msg string) { errs = append(errs, tandem.FieldError{Field: name, Message: msg}) }
-	for name, vs := range r.URL.Query() {
-		v := vs[len(vs)-1]
-		if len(vs) > 1 {
-			bad(name, "given more than once: a filter takes one value")
-			continue
-		}
+	err := eachParam(r, func(name, v string, bad func(string)) {
 		switch name {
 		case "stage":
 			f.Stage = v
 		case "lead_id":
 			id, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || id < 1 {
-				bad(name, fmt.Sprintf("%q is not a lead id", v))
+				bad(fmt.Sprintf("%q is not a lead id", v))
 			}
 			f.LeadID = id
 		case "closed_from", "closed_to":
 			t, err := tandem.ParseTime(v)
 			if err != nil {
-				bad(name, err.Error())
+				bad(err.Error())
 			} else if name == "closed_from" {
 				f.ClosedFrom = t
 			} else {
@@ -80,41 +71,23 @@ func dealFilter(r *http.Request) (tandem.DealFilter, error) {
 		case "limit":
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > 1000 {
-				bad(name, "must be a whole number between 1 and 1000")
+				bad("must be a whole number between 1 and 1000")
 			}
 			f.Limit = n
 		case "cursor":
-			id, ok := decodeDealCursor(v)
+			id, ok := decodeCursor("deal", v)
 			if !ok {
-				bad(name, "not a cursor this API gave out")
+				bad("not a cursor this API gave out")
 			}
 			f.After = id
 		default:
-			bad(name, "not a parameter of the deal list (stage, lead_id, closed_from, closed_to, limit, cursor)")
+			bad("not a parameter of the deal list (stage, lead_id, closed_from, closed_to, limit, cursor)")
 		}
-	}
-	if len(errs) > 0 {
-		slices.SortFunc(errs, func(a, b tandem.FieldError) int { return strings.Compare(a.Field, b.Field) })
-		return f, tandem.Invalid(errs...)
+	})
+	if err != nil {
+		return f, err
 	}
 	return f, f.Validate()
-}
-
-func encodeDealCursor(id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("deal:" + strconv.FormatInt(id, 10)))
-}
-
-func decodeDealCursor(s string) (int64, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return 0, false
-	}
-	rest, ok := strings.CutPrefix(string(b), "deal:")
-	if !ok {
-		return 0, false
-	}
-	id, err := strconv.ParseInt(rest, 10, 64)
-	return id, err == nil && id > 0
 }
 
 func (s *Server) getDeal(w http.ResponseWriter, r *http.Request) error {

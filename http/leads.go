@@ -260,51 +260,44 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
 		out.Items = []tandem.Lead{}
 	}
 	if page.Next != 0 {
-		out.NextCursor = encodeCursor(page.Next)
+		out.NextCursor = encodeCursor("lead", page.Next)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
 
 func leadFilter(r *http.Request) (tandem.LeadFilter, error) {
 	f := tandem.LeadFilter{Equal: map[string]string{}}
-	var errs []tandem.FieldError
-	bad := func(name, msg string) { errs = append(errs, tandem.FieldError{Field: name, Message: msg}) }
-	intParam := func(name, v string) *int {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			bad(name, fmt.Sprintf("%q is not a whole number", v))
-			return nil
-		}
-		return &n
-	}
-	for name, vs := range r.URL.Query() {
-		v := vs[len(vs)-1]
-		if len(vs) > 1 {
-			bad(name, "given more than once: a filter takes one value")
-			continue
+	err := eachParam(r, func(name, v string, bad func(string)) {
+		intParam := func() *int {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				bad(fmt.Sprintf("%q is not a whole number", v))
+				return nil
+			}
+			return &n
 		}
 		switch name {
 		case "limit":
-			if n := intParam(name, v); n != nil {
+			if n := intParam(); n != nil {
 				if *n < 1 {
-					bad(name, "must be between 1 and 1000")
+					bad("must be between 1 and 1000")
 				}
 				f.Limit = *n
 			}
 		case "cursor":
-			id, ok := decodeCursor(v)
+			id, ok := decodeCursor("lead", v)
 			if !ok {
-				bad(name, "not a cursor this API gave out")
+				bad("not a cursor this API gave out")
 			}
 			f.After = id
 		case "score_min":
-			f.ScoreMin = intParam(name, v)
+			f.ScoreMin = intParam()
 		case "score_max":
-			f.ScoreMax = intParam(name, v)
+			f.ScoreMax = intParam()
 		case "created_from", "created_to":
 			t, err := tandem.ParseTime(v)
 			if err != nil {
-				bad(name, err.Error())
+				bad(err.Error())
 			} else if name == "created_from" {
 				f.CreatedFrom = t
 			} else {
@@ -312,29 +305,47 @@ func leadFilter(r *http.Request) (tandem.LeadFilter, error) {
 			}
 		default:
 			if _, ok := tandem.LookupLeadField(name); !ok {
-				bad(name, "not a lead field or a list parameter (limit, cursor, score_min, score_max, created_from, created_to)")
-				continue
+				bad("not a lead field or a list parameter (limit, cursor, score_min, score_max, created_from, created_to)")
+				return
 			}
 			f.Equal[name] = v
 		}
+	})
+	return f, err
+}
+
+// eachParam calls fn with each query parameter and its value, and returns
+// the problems fn reports through bad, and any parameter given twice, as
+// one EINVALID error with the fields sorted.
+func eachParam(r *http.Request, fn func(name, v string, bad func(msg string))) error {
+	var errs []tandem.FieldError
+	for name, vs := range r.URL.Query() {
+		if len(vs) > 1 {
+			errs = append(errs, tandem.FieldError{Field: name, Message: "given more than once: a filter takes one value"})
+			continue
+		}
+		fn(name, vs[0], func(msg string) { errs = append(errs, tandem.FieldError{Field: name, Message: msg}) })
 	}
 	if len(errs) > 0 {
 		slices.SortFunc(errs, func(a, b tandem.FieldError) int { return strings.Compare(a.Field, b.Field) })
-		return f, tandem.Invalid(errs...)
+		return tandem.Invalid(errs...)
 	}
-	return f, nil
+	return nil
 }
 
-func encodeCursor(id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("lead:" + strconv.FormatInt(id, 10)))
+// encodeCursor makes the opaque paging cursor of a list of kind (lead,
+// deal) that goes on after id.
+func encodeCursor(kind string, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + strconv.FormatInt(id, 10)))
 }
 
-func decodeCursor(s string) (int64, bool) {
+// decodeCursor reads a cursor of the kind, or reports false.
+func decodeCursor(kind, s string) (int64, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return 0, false
 	}
-	rest, ok := strings.CutPrefix(string(b), "lead:")
+	rest, ok := strings.CutPrefix(string(b), kind+":")
 	if !ok {
 		return 0, false
 	}

@@ -98,7 +98,7 @@ func Compute(in Input) (Pace, error) {
 	if !p.From.Before(p.To) {
 		return Pace{}, tandem.Invalid(tandem.FieldError{Field: "period", Message: "the plan has no period"})
 	}
-	total := days(p.From, p.To, in.Loc)
+	total := Days(p.From, p.To, in.Loc)
 	elapsed := 0
 	switch {
 	case !in.Now.After(p.From):
@@ -106,7 +106,7 @@ func Compute(in Input) (Pace, error) {
 	case !in.Now.Before(p.To):
 		elapsed = total
 	default:
-		elapsed = days(p.From, in.Now, in.Loc) + 1 // today counts
+		elapsed = Days(p.From, in.Now, in.Loc) + 1 // today counts
 	}
 	trials := in.Trials
 	if trials <= 0 {
@@ -151,8 +151,9 @@ func project(actual int64, elapsed, total int) int64 {
 	return int64(math.Round(float64(actual) * float64(total) / float64(elapsed)))
 }
 
-// days counts the calendar days from a to b in loc.
-func days(a, b time.Time, loc *time.Location) int {
+// Days counts the calendar days from a to b in loc: the index of b's day in
+// a period that starts at a.
+func Days(a, b time.Time, loc *time.Location) int {
 	a, b = a.In(loc), b.In(loc)
 	da := time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, time.UTC)
 	db := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, time.UTC)

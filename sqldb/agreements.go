@@ -7,10 +7,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/sla"
 )
 
 // ProposeAgreement stores a new version of the agreement file, awaiting
@@ -189,12 +191,23 @@ func (tx *Tx) agreementInForce(ctx context.Context, t time.Time) (tandem.Agreeme
 
 // versionInForce returns the number of the version in force at t: the one
 // whose second signature came last by then. ENOTFOUND when none had both.
+//
+// The answer for the transaction's own time is kept for the rest of the
+// transaction: intake asks for it once for the stage rules and once for
+// the hand-offs. (Signing, which changes it, asks nothing after.)
 func (tx *Tx) versionInForce(ctx context.Context, t time.Time) (int, error) {
+	now := t.Equal(tx.Now)
+	if now && tx.inForceNow != nil {
+		return tx.inForceNow.n, tx.inForceNow.err
+	}
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT version FROM agreement_versions
 		WHERE in_force_from IS NOT NULL AND in_force_from <= $1 ORDER BY in_force_from DESC, version DESC LIMIT 1`, tx.t(t)).Scan(&n)
 	if err == sql.ErrNoRows {
-		return 0, tandem.Errorf(tandem.ENOTFOUND, "no signed agreement was in force at %s", tandem.FormatTime(t))
+		err = tandem.Errorf(tandem.ENOTFOUND, "no signed agreement was in force at %s", tandem.FormatTime(t))
+	}
+	if now && (err == nil || tandem.ErrorCode(err) == tandem.ENOTFOUND) {
+		tx.inForceNow = &versionAnswer{n, err}
 	}
 	return n, err
 }
@@ -234,24 +247,74 @@ func (tx *Tx) lifecycle(ctx context.Context) (tandem.Lifecycle, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("agreement in force: %w", err)
 	}
+	v, err := tx.version(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return v.lc, nil
+}
+
+// compiled is a signed agreement version, parsed and compiled once per
+// process: its lifecycle, its SLA policy (nil when it starts no
+// hand-offs) and when it came into force.
+type compiled struct {
+	a    *agreement.Agreement
+	lc   tandem.Lifecycle
+	p    *sla.Policy
+	from time.Time
+}
+
+// version returns agreement version n compiled. A version that is in force
+// is kept for the life of the process: neither its file nor its time in
+// force ever changes.
+func (tx *Tx) version(ctx context.Context, n int) (*compiled, error) {
 	db := tx.db
 	db.mu.Lock()
-	lc, ok := db.lifecycles[n]
+	v, ok := db.versions[n]
 	db.mu.Unlock()
 	if ok {
-		return lc, nil
+		return v, nil
 	}
+	v = &compiled{}
 	var body string
-	if err := tx.QueryRowContext(ctx, `SELECT body FROM agreement_versions WHERE version = $1`, n).Scan(&body); err != nil {
-		return nil, err
+	if err := tx.QueryRowContext(ctx, `SELECT body, in_force_from FROM agreement_versions WHERE version = $1`, n).
+		Scan(&body, scanTime{&v.from}); err != nil {
+		return nil, fmt.Errorf("agreement version %d: %w", n, err)
 	}
 	a, err := agreement.Parse(fmt.Sprintf("agreement version %d", n), []byte(body))
 	if err != nil {
 		return nil, fmt.Errorf("agreement version %d no longer parses: %w", n, err)
 	}
-	lc = a.Lifecycle(n)
-	db.mu.Lock()
-	db.lifecycles[n] = lc
-	db.mu.Unlock()
-	return lc, nil
+	v.a, v.lc = a, a.Lifecycle(n)
+	if v.p, err = sla.New(a, n); err != nil {
+		return nil, err
+	}
+	if !v.from.IsZero() {
+		db.mu.Lock()
+		db.versions[n] = v
+		db.mu.Unlock()
+	}
+	return v, nil
 }
+
+// agreementNow returns the agreement in force, or the default agreement
+// while none is.
+func (tx *Tx) agreementNow(ctx context.Context) (*agreement.Agreement, error) {
+	n, err := tx.versionInForce(ctx, tx.Now)
+	if tandem.ErrorCode(err) == tandem.ENOTFOUND {
+		return defaultAgreement()
+	} else if err != nil {
+		return nil, fmt.Errorf("agreement in force: %w", err)
+	}
+	v, err := tx.version(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return v.a, nil
+}
+
+// defaultAgreement is the default agreement file, parsed once: the rules
+// while no signed agreement is in force.
+var defaultAgreement = sync.OnceValues(func() (*agreement.Agreement, error) {
+	return agreement.Parse("default.yaml", agreement.Default())
+})

@@ -36,9 +36,8 @@ type DB struct {
 	clock tandem.Clock
 	log   *slog.Logger
 
-	mu         sync.Mutex
-	lifecycles map[int]tandem.Lifecycle // compiled once per agreement version
-	policies   map[int]policyEntry      // SLA policies, once per agreement version
+	mu       sync.Mutex
+	versions map[int]*compiled // signed agreement versions, compiled once
 }
 
 // Options configure [Open].
@@ -56,7 +55,7 @@ func IsPostgres(dsn string) bool {
 // Open connects to the database named by dsn, a postgres:// URL or a SQLite
 // file path, and applies any migrations it lacks.
 func Open(ctx context.Context, dsn string, opts Options) (_ *DB, err error) {
-	db := &DB{clock: opts.Clock, log: opts.Logger, lifecycles: map[int]tandem.Lifecycle{}, policies: map[int]policyEntry{}}
+	db := &DB{clock: opts.Clock, log: opts.Logger, versions: map[int]*compiled{}}
 	if db.log == nil {
 		db.log = slog.New(slog.DiscardHandler)
 	}
@@ -126,9 +125,17 @@ type Tx struct {
 	// Read-through caches for one transaction (see cachedUser).
 	userCache map[int64]tandem.User
 	roleCache map[tandem.Role][]tandem.User
+	// inForceNow is the agreement version in force at Now, once asked.
+	inForceNow *versionAnswer
 	// stmts holds the statements prepared in this transaction, by text
 	// (SQLite only: see Tx.stmt).
 	stmts map[string]*sql.Stmt
+}
+
+// versionAnswer is an answer of Tx.versionInForce.
+type versionAnswer struct {
+	n   int
+	err error
 }
 
 // maxTxStmts bounds the statements one transaction keeps prepared.

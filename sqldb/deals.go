@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -181,38 +180,12 @@ func stagesOf(a *agreement.Agreement) dealStages {
 	return st
 }
 
-// defaultDealStages are those of the built-in default agreement, which
-// never changes.
-var defaultDealStages = sync.OnceValues(func() (dealStages, error) {
-	a, err := agreement.Parse("default.yaml", agreement.Default())
-	if err != nil {
-		return dealStages{}, err
-	}
-	return stagesOf(a), nil
-})
-
 // dealStages returns the deal stages of the agreement in force, or of the
 // default agreement while none is.
 func (tx *Tx) dealStages(ctx context.Context) (dealStages, error) {
-	n, err := tx.versionInForce(ctx, tx.Now)
-	if tandem.ErrorCode(err) == tandem.ENOTFOUND {
-		return defaultDealStages()
-	} else if err != nil {
-		return dealStages{}, fmt.Errorf("agreement in force: %w", err)
-	}
-	// The SLA policy holds the agreement, parsed once per version.
-	if e, err := tx.policyEntry(ctx, n); err != nil {
-		return dealStages{}, err
-	} else if e.p != nil {
-		return stagesOf(e.p.Agreement), nil
-	}
-	var body string
-	if err := tx.QueryRowContext(ctx, `SELECT body FROM agreement_versions WHERE version = $1`, n).Scan(&body); err != nil {
-		return dealStages{}, fmt.Errorf("agreement version %d: %w", n, err)
-	}
-	a, err := agreement.Parse(fmt.Sprintf("agreement version %d", n), []byte(body))
+	a, err := tx.agreementNow(ctx)
 	if err != nil {
-		return dealStages{}, fmt.Errorf("agreement version %d no longer parses: %w", n, err)
+		return dealStages{}, err
 	}
 	return stagesOf(a), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -235,20 +236,12 @@ func (tx *Tx) recipients(ctx context.Context, ownerID int64, role tandem.Role) (
 		return []tandem.User{u}, nil
 	}
 	if ownerID != 0 && (role == tandem.RoleSalesManager || role == tandem.RoleSalesHead) {
-		id := ownerID
-		for range 64 {
-			u, err := tx.cachedUser(ctx, id)
-			if err != nil || u.ManagerID == 0 {
-				break
-			}
-			m, err := tx.cachedUser(ctx, u.ManagerID)
-			if err != nil {
-				return nil, err
-			}
-			if m.Role == role {
-				return []tandem.User{m}, nil
-			}
-			id = m.ID
+		ms, err := tx.managers(ctx, ownerID)
+		if err != nil {
+			return nil, err
+		}
+		if i := slices.IndexFunc(ms, func(m tandem.User) bool { return m.Role == role }); i >= 0 {
+			return ms[i : i+1], nil
 		}
 	}
 	all, err := tx.cachedRole(ctx, role)

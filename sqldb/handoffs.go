@@ -47,13 +47,6 @@ func (p timerPayload) raw() json.RawMessage {
 	return b
 }
 
-// policyEntry is an agreement version's SLA policy and when the version
-// came into force.
-type policyEntry struct {
-	p    *sla.Policy
-	from time.Time
-}
-
 // policyInForce returns the SLA policy of the agreement in force now, with
 // the time it came into force; nil when no signed agreement is in force or
 // it starts no hand-offs.
@@ -64,44 +57,24 @@ func (tx *Tx) policyInForce(ctx context.Context) (*sla.Policy, time.Time, error)
 	} else if err != nil {
 		return nil, time.Time{}, fmt.Errorf("agreement in force: %w", err)
 	}
-	e, err := tx.policyEntry(ctx, n)
-	return e.p, e.from, err
+	v, err := tx.version(ctx, n)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return v.p, v.from, nil
 }
 
 // policy returns the SLA policy of agreement version n (the version a
 // hand-off runs on, which may no longer be in force).
 func (tx *Tx) policy(ctx context.Context, n int) (*sla.Policy, error) {
-	e, err := tx.policyEntry(ctx, n)
-	if err == nil && e.p == nil {
-		err = fmt.Errorf("agreement version %d has no hand-off stage", n)
-	}
-	return e.p, err
-}
-
-func (tx *Tx) policyEntry(ctx context.Context, n int) (policyEntry, error) {
-	db := tx.db
-	db.mu.Lock()
-	e, ok := db.policies[n]
-	db.mu.Unlock()
-	if ok {
-		return e, nil
-	}
-	var body string
-	if err := tx.QueryRowContext(ctx, `SELECT body, in_force_from FROM agreement_versions WHERE version = $1`, n).
-		Scan(&body, scanTime{&e.from}); err != nil {
-		return e, fmt.Errorf("agreement version %d: %w", n, err)
-	}
-	a, err := agreement.Parse(fmt.Sprintf("agreement version %d", n), []byte(body))
+	v, err := tx.version(ctx, n)
 	if err != nil {
-		return e, fmt.Errorf("agreement version %d no longer parses: %w", n, err)
+		return nil, err
 	}
-	if e.p, err = sla.New(a, n); err != nil {
-		return e, err
+	if v.p == nil {
+		return nil, fmt.Errorf("agreement version %d has no hand-off stage", n)
 	}
-	db.mu.Lock()
-	db.policies[n] = e
-	db.mu.Unlock()
-	return e, nil
+	return v.p, nil
 }
 
 // handoffColumns are the columns scanHandoff reads, in its order.

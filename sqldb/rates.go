@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
-	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/plan"
 )
 
@@ -201,22 +200,9 @@ func (tx *Tx) wonDeals(ctx context.Context, q HistoryQuery, cohort func(string) 
 // pathStages returns the path stages of the agreement in force now, or of
 // the default agreement while none is.
 func (tx *Tx) pathStages(ctx context.Context) ([]string, error) {
-	body, name := agreement.Default(), "default.yaml"
-	n, err := tx.versionInForce(ctx, tx.Now)
-	switch {
-	case tandem.ErrorCode(err) == tandem.ENOTFOUND:
-	case err != nil:
-		return nil, fmt.Errorf("agreement in force: %w", err)
-	default:
-		var b string
-		if err := tx.QueryRowContext(ctx, `SELECT body FROM agreement_versions WHERE version = $1`, n).Scan(&b); err != nil {
-			return nil, fmt.Errorf("agreement version %d: %w", n, err)
-		}
-		body, name = []byte(b), fmt.Sprintf("agreement version %d", n)
-	}
-	a, err := agreement.Parse(name, body)
+	a, err := tx.agreementNow(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%s no longer parses: %w", name, err)
+		return nil, err
 	}
 	return a.PathStages(), nil
 }

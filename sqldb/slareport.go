@@ -150,7 +150,7 @@ func (tx *Tx) reportPolicy(ctx context.Context, name string) (*sla.Policy, sla.P
 	} else if err != nil {
 		return nil, per, fmt.Errorf("agreement in force at %s: %w", tandem.FormatTime(at), err)
 	}
-	e, err := tx.policyEntry(ctx, n)
+	e, err := tx.version(ctx, n)
 	if err != nil || e.p == nil {
 		return p, per, err // a version without a hand-off stage commits marketing to nothing we measure
 	}

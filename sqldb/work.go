@@ -24,17 +24,13 @@ func (tx *Tx) mayWork(ctx context.Context, tok tandem.Token, leadID, ownerID int
 	if tok.UserID == 0 {
 		return tandem.Errorf(tandem.EFORBIDDEN, "token %s acts for no user: only lead %d's owner, a manager above the owner, or an admin may work it", tok.Name, leadID)
 	}
+	if ownerID == tok.UserID {
+		return nil
+	}
 	if ownerID != 0 {
-		id := ownerID
-		for range 64 { // a manager chain has no loops (UpdateUser refuses them); 64 bounds a broken one
-			if id == tok.UserID {
-				return nil
-			}
-			u, err := tx.userByID(ctx, id, false)
-			if err != nil || u.ManagerID == 0 {
-				break
-			}
-			id = u.ManagerID
+		above, err := tx.isAbove(ctx, tok.UserID, ownerID)
+		if err != nil || above {
+			return err
 		}
 	}
 	who := "nobody yet"
@@ -376,8 +372,8 @@ func (db *DB) Decide(ctx context.Context, leadID int64, d Decision, tok tandem.T
 
 // checkNote checks free text kept in the ledger, naming its field.
 func checkNote(field, s string) error {
-	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 || utf8.RuneCountInString(s) > tandem.MaxTextLen {
-		return tandem.Invalid(tandem.FieldError{Field: field, Message: fmt.Sprintf("must be valid text of at most %d characters", tandem.MaxTextLen)})
+	if err := tandem.CheckText(s); err != nil {
+		return tandem.Invalid(tandem.FieldError{Field: field, Message: err.Error()})
 	}
 	return nil
 }
@@ -730,15 +726,12 @@ func (db *DB) Queue(ctx context.Context, owners []int64, limit int) (q []QueueIt
 		defer rows.Close()
 		for rows.Next() {
 			var it QueueItem
-			var owner sql.NullInt64
-			t := &it.Task
-			if err := rows.Scan(&t.ID, &t.LeadID, &t.HandoffID, &owner, &t.Cadence, &t.Step, &t.Channel, &t.Template,
-				scanTime{&t.StartsAt}, scanTime{&t.DueAt}, &t.State, scanTime{&t.DoneAt}, &t.Breached,
-				&it.Lead.FirstName, &it.Lead.LastName, &it.Lead.Company, &it.Lead.Email, &it.Lead.Phone, &it.Lead.Stage,
-				&it.Hot, &it.Note); err != nil {
+			t, err := scanTask(scanMore{rows, []any{&it.Lead.FirstName, &it.Lead.LastName, &it.Lead.Company, &it.Lead.Email,
+				&it.Lead.Phone, &it.Lead.Stage, &it.Hot, &it.Note}})
+			if err != nil {
 				return err
 			}
-			t.OwnerID, it.Lead.ID = owner.Int64, t.LeadID
+			it.Task, it.Lead.ID = t, t.LeadID
 			q = append(q, it)
 		}
 		return rows.Err()
@@ -746,27 +739,35 @@ func (db *DB) Queue(ctx context.Context, owners []int64, limit int) (q []QueueIt
 	return q, err
 }
 
+// managers returns the managers above the user, nearest first.
+func (tx *Tx) managers(ctx context.Context, userID int64) ([]tandem.User, error) {
+	var ms []tandem.User
+	u, err := tx.cachedUser(ctx, userID)
+	// A chain has no loops (UpdateUser refuses them); 64 bounds a broken one.
+	for range 64 {
+		if err != nil || u.ManagerID == 0 {
+			return ms, err
+		}
+		if u, err = tx.cachedUser(ctx, u.ManagerID); err == nil {
+			ms = append(ms, u)
+		}
+	}
+	return ms, err
+}
+
+// isAbove reports whether managerID is a manager above userID.
+func (tx *Tx) isAbove(ctx context.Context, managerID, userID int64) (bool, error) {
+	ms, err := tx.managers(ctx, userID)
+	return slices.ContainsFunc(ms, func(m tandem.User) bool { return m.ID == managerID }), err
+}
+
 // IsAbove reports whether the user managerID is a manager above userID, at
 // any distance.
 func (db *DB) IsAbove(ctx context.Context, managerID, userID int64) (above bool, err error) {
 	defer wrap(&err, "is user %d above %d", managerID, userID)
 	err = db.view(ctx, func(tx *Tx) error {
-		id := userID
-		for range 64 {
-			u, err := tx.userByID(ctx, id, false)
-			if err != nil {
-				return err
-			}
-			if u.ManagerID == 0 {
-				return nil
-			}
-			if u.ManagerID == managerID {
-				above = true
-				return nil
-			}
-			id = u.ManagerID
-		}
-		return nil
+		above, err = tx.isAbove(ctx, managerID, userID)
+		return err
 	})
 	return above, err
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
-	"github.com/tandemhq/tandem/sqldb"
 )
 
 func (m *Main) agreementCommand() *cobra.Command {
@@ -242,14 +241,12 @@ func (m *Main) readAgreement(file string) (*agreement.Agreement, error) {
 // are printed one per line and end the command with exit status 1, as
 // [Main.readAgreement] does.
 func (m *Main) checkStaff(ctx context.Context, file string, a *agreement.Agreement) (bool, error) {
-	if !sqldb.IsPostgres(m.DBPath) {
-		if _, err := os.Stat(m.DBPath); errors.Is(err, os.ErrNotExist) {
-			return false, nil
-		}
-	}
-	db, err := m.open(ctx)
+	db, err := m.openExisting(ctx)
 	if err != nil {
 		return false, err
+	}
+	if db == nil {
+		return false, nil
 	}
 	users, err := db.Users(ctx)
 	if err != nil {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -153,6 +154,18 @@ func (m *Main) open(ctx context.Context) (*sqldb.DB, error) {
 	}
 	m.db = db
 	return db, nil
+}
+
+// openExisting is [Main.open] for commands that only read: it returns nil
+// and no error when the database is a SQLite file that does not exist, so
+// that reading never creates one.
+func (m *Main) openExisting(ctx context.Context) (*sqldb.DB, error) {
+	if !sqldb.IsPostgres(m.DBPath) {
+		if _, err := os.Stat(m.DBPath); errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+	}
+	return m.open(ctx)
 }
 
 func (m *Main) logger() *slog.Logger {

@@ -66,10 +66,7 @@ func (m *Main) actuals(ctx context.Context, p plan.Plan, stages []string, loc *t
 	if err != nil {
 		return out, err
 	}
-	day := func(t time.Time) int {
-		a, b := per.From.In(loc), t.In(loc)
-		return int(time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, time.UTC).Sub(time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, time.UTC)).Hours() / 24)
-	}
+	day := func(t time.Time) int { return pace.Days(per.From, t, loc) }
 	total := day(per.To)
 	entries, err := db.StageEntries(ctx, per.From, per.To, stages)
 	if err != nil {

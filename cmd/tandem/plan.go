@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -165,14 +164,12 @@ func (m *Main) planAgreement(ctx context.Context) (*agreement.Agreement, *int, e
 		a, err := agreement.Parse("default.yaml", agreement.Default())
 		return a, nil, err
 	}
-	if !sqldb.IsPostgres(m.DBPath) {
-		if _, err := os.Stat(m.DBPath); errors.Is(err, os.ErrNotExist) {
-			return fallback()
-		}
-	}
-	db, err := m.open(ctx)
+	db, err := m.openExisting(ctx)
 	if err != nil {
 		return nil, nil, err
+	}
+	if db == nil {
+		return fallback()
 	}
 	v, err := db.AgreementInForce(ctx, m.Clock.Now())
 	if tandem.ErrorCode(err) == tandem.ENOTFOUND {

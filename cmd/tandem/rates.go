@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,14 +136,12 @@ func ratesWindow(from, to, period string, now time.Time, loc *time.Location) (sl
 // history measures the store's history, or returns none when there is no
 // database: a SQLite file that does not exist is not created.
 func (m *Main) history(ctx context.Context, q sqldb.HistoryQuery) ([]plan.Cohort, error) {
-	if !sqldb.IsPostgres(m.DBPath) {
-		if _, err := os.Stat(m.DBPath); errors.Is(err, os.ErrNotExist) {
-			return nil, nil
-		}
-	}
-	db, err := m.open(ctx)
+	db, err := m.openExisting(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if db == nil {
+		return nil, nil
 	}
 	return db.History(ctx, q)
 }
