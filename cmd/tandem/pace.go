@@ -1,16 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/pace"
-	"github.com/tandemhq/tandem/plan"
+	"github.com/tandemhq/tandem/report"
 )
 
 func (m *Main) paceCommand() *cobra.Command {
@@ -30,22 +27,25 @@ reaching the last stage's plan from a seeded Monte Carlo (docs/pace.md).`,
 				return &exitStatus{exitUsage, fmt.Errorf("--format %q: want table or json", format)}
 			}
 			r.goalSet, r.shareSet = c.Flags().Changed("goal"), c.Flags().Changed("share")
-			p, a, _, err := m.makePlan(c.Context(), r)
+			req, err := r.request()
 			if err != nil {
 				return err
 			}
-			in := pace.Input{Plan: p, Stages: a.PathStages(), Now: m.Clock.Now(), Loc: a.BusinessHours.Location, Seed: seed}
-			if in.Actuals, err = m.actuals(c.Context(), p, in.Stages, in.Loc); err != nil {
-				return err
-			}
-			out, err := pace.Compute(in)
+			db, err := m.openExisting(c.Context())
 			if err != nil {
 				return err
+			}
+			out, err := report.Pace(c.Context(), db, m.Clock.Now(), req, seed)
+			if out.Agreement != nil && out.Version == nil {
+				fmt.Fprintln(m.Stderr, "tandem: no signed agreement is in force: pacing against the default agreement")
+			}
+			if err != nil {
+				return planHint(planFlagError(err))
 			}
 			if format == "json" {
-				return m.printJSON(out)
+				return m.printJSON(out.Pace)
 			}
-			return writePaceTable(m.Stdout, out)
+			return writePaceTable(m.Stdout, out.Pace)
 		},
 	}
 	c.Flags().StringVar(&r.goal, "goal", "", "the revenue goal for the period (default: the agreement's, scaled to the period)")
@@ -59,47 +59,6 @@ reaching the last stage's plan from a seeded Monte Carlo (docs/pace.md).`,
 
 // actuals reads the period's stage entries and won revenue, by day of the
 // period in loc.
-func (m *Main) actuals(ctx context.Context, p plan.Plan, stages []string, loc *time.Location) (pace.Actuals, error) {
-	per := p.Goal.Period
-	out := pace.Actuals{Entered: map[string][]int64{}}
-	db, err := m.open(ctx)
-	if err != nil {
-		return out, err
-	}
-	day := func(t time.Time) int { return pace.Days(per.From, t, loc) }
-	total := day(per.To)
-	entries, err := db.StageEntries(ctx, per.From, per.To, stages)
-	if err != nil {
-		return out, err
-	}
-	for stage, ts := range entries {
-		days := make([]int64, total)
-		for _, t := range ts {
-			if d := day(t); d >= 0 && d < total {
-				days[d]++
-			}
-		}
-		out.Entered[stage] = days
-	}
-	out.WonCents = make([]int64, total)
-	f := tandem.DealFilter{Stage: tandem.DealWon, ClosedFrom: per.From, ClosedTo: per.To, Limit: 1000}
-	for {
-		page, err := db.Deals(ctx, f)
-		if err != nil {
-			return out, err
-		}
-		for _, d := range page.Deals {
-			if i := day(d.ClosedAt); i >= 0 && i < total {
-				out.WonCents[i] += d.AmountCents
-			}
-		}
-		if page.Next == 0 {
-			return out, nil
-		}
-		f.After = page.Next
-	}
-}
-
 func writePaceTable(w io.Writer, p pace.Pace) error {
 	fmt.Fprintf(w, "Pace %s: day %d of %d, as of %s\n\n", p.Period.Name, p.DaysElapsed, p.DaysTotal, p.AsOf.Format("2006-01-02 15:04 MST"))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

@@ -9,14 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/plan"
-	"github.com/tandemhq/tandem/sla"
-	"github.com/tandemhq/tandem/sqldb"
+	"github.com/tandemhq/tandem/report"
 )
 
 func (m *Main) planCommand() *cobra.Command {
@@ -83,56 +81,45 @@ type planRequest struct {
 	sets                []string
 }
 
-// makePlan computes the plan the flags ask for, from the agreement in force
-// (or the default), with rates from history where the agreement says so.
+// makePlan computes the plan the flags ask for (see report.Plan), from the
+// agreement in force or the default one, said on standard error. A SQLite
+// file that does not exist holds no agreement: planning must not create a
+// database.
 func (m *Main) makePlan(ctx context.Context, r planRequest) (plan.Plan, *agreement.Agreement, *int, error) {
-	a, version, err := m.planAgreement(ctx)
+	req, err := r.request()
 	if err != nil {
 		return plan.Plan{}, nil, nil, err
 	}
-	loc := a.BusinessHours.Location
-	var per sla.Period
-	if r.period != "" {
-		if per, err = sla.ParsePeriod(r.period, loc); err != nil {
-			return plan.Plan{}, nil, nil, planFlagError("--period", err)
-		}
-	} else if per, err = goalPeriod(a.Goal.Period, m.Clock.Now(), loc); err != nil {
+	db, err := m.openExisting(ctx)
+	if err != nil {
 		return plan.Plan{}, nil, nil, err
 	}
-	g := plan.Goal{Revenue: a.Goal.Revenue * float64(per.Months) / float64(periodMonths(a.Goal.Period)),
-		MarketingShare: a.Goal.MarketingShare, Period: per}
+	pl, err := report.Plan(ctx, db, m.Clock.Now(), req)
+	if pl.Agreement != nil && pl.Version == nil {
+		fmt.Fprintln(m.Stderr, "tandem: no signed agreement is in force: planning from the default agreement (tandem agreement init writes it to a file)")
+	}
+	if err != nil {
+		return plan.Plan{}, nil, nil, planHint(planFlagError(err))
+	}
+	return pl.Plan, pl.Agreement, pl.Version, nil
+}
+
+// request reads the flags' values into a report.Request.
+func (r planRequest) request() (report.Request, error) {
+	req := report.Request{Period: r.period}
 	if r.goalSet {
 		v, err := strconv.ParseFloat(r.goal, 64)
 		if err != nil {
-			return plan.Plan{}, nil, nil, &exitStatus{exitUsage, fmt.Errorf("--goal %q: want an amount, like 1200000", r.goal)}
+			return req, &exitStatus{exitUsage, fmt.Errorf("--goal %q: want an amount, like 1200000", r.goal)}
 		}
-		g.Revenue, g.RevenueSource = v, plan.SourceOverride
+		req.Goal = &v
 	}
 	if r.shareSet {
 		v, err := planShare(r.share)
 		if err != nil {
-			return plan.Plan{}, nil, nil, &exitStatus{exitUsage, fmt.Errorf("--share %q: want a share, like 0.6 or 60%%", r.share)}
+			return req, &exitStatus{exitUsage, fmt.Errorf("--share %q: want a share, like 0.6 or 60%%", r.share)}
 		}
-		g.MarketingShare, g.ShareSource = v, plan.SourceOverride
-	}
-	if err := g.Validate(); err != nil {
-		return plan.Plan{}, nil, nil, planFlagError("", err)
-	}
-
-	stages := a.PathStages()
-	// The rates left to history come from the 12 months before the
-	// period planned: the leads that entered each stage then, and
-	// the deals won then (docs/plan.md).
-	// The ledger is read only when the agreement leaves a rate to it.
-	rates := plan.NewRates(a.Funnel, stages, nil)
-	if fromHistory(rates) {
-		cohorts, err := m.history(ctx, sqldb.HistoryQuery{From: per.From.AddDate(0, -12, 0), To: per.From, Stages: stages})
-		if err != nil {
-			return plan.Plan{}, nil, nil, err
-		}
-		if len(cohorts) == 1 {
-			rates = plan.NewRates(a.Funnel, stages, cohorts[0].History())
-		}
+		req.Share = &v
 	}
 	for _, s := range r.sets {
 		name, value, ok := strings.Cut(s, "=")
@@ -141,84 +128,11 @@ func (m *Main) makePlan(ctx context.Context, r planRequest) (plan.Plan, *agreeme
 			v, err = strconv.ParseFloat(value, 64)
 		}
 		if !ok || err != nil {
-			return plan.Plan{}, nil, nil, &exitStatus{exitUsage, fmt.Errorf("--set %q: want NAME=VALUE, like close_rate=0.25, mql_to_sal=70%% or average_deal_size=15000", s)}
+			return req, &exitStatus{exitUsage, fmt.Errorf("--set %q: want NAME=VALUE, like close_rate=0.25, mql_to_sal=70%% or average_deal_size=15000", s)}
 		}
-		if err := rates.Set(name, v); err != nil {
-			return plan.Plan{}, nil, nil, &exitStatus{exitUsage, fmt.Errorf("--set %s", tandem.ErrorMessage(err))}
-		}
+		req.Sets = append(req.Sets, report.Set{Name: name, Value: v})
 	}
-	p, err := plan.Compute(g, a.MarketingMission, rates, stages)
-	if err != nil {
-		return plan.Plan{}, nil, nil, planHint(err)
-	}
-	return p, a, version, nil
-}
-
-// planAgreement returns the agreement in force now and its version, or the
-// default agreement and a nil version, said on standard error, when none is.
-// A SQLite file that does not exist holds no agreement: planning must not
-// create a database.
-func (m *Main) planAgreement(ctx context.Context) (*agreement.Agreement, *int, error) {
-	fallback := func() (*agreement.Agreement, *int, error) {
-		fmt.Fprintln(m.Stderr, "tandem: no signed agreement is in force: planning from the default agreement (tandem agreement init writes it to a file)")
-		a, err := agreement.Parse("default.yaml", agreement.Default())
-		return a, nil, err
-	}
-	db, err := m.openExisting(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	if db == nil {
-		return fallback()
-	}
-	v, err := db.AgreementInForce(ctx, m.Clock.Now())
-	if tandem.ErrorCode(err) == tandem.ENOTFOUND {
-		return fallback()
-	} else if err != nil {
-		return nil, nil, err
-	}
-	a, err := agreement.Parse(fmt.Sprintf("agreement version %d", v.Version), []byte(v.Body))
-	if err != nil {
-		return nil, nil, fmt.Errorf("agreement version %d: %w", v.Version, err)
-	}
-	return a, &v.Version, nil
-}
-
-// fromHistory reports whether any of the rates is left to history.
-func fromHistory(rs plan.Rates) bool {
-	if rs.AverageDealSize.Source == plan.SourceHistory || rs.CloseRate.Source == plan.SourceHistory {
-		return true
-	}
-	for _, r := range rs.Conversion {
-		if r.Source == plan.SourceHistory {
-			return true
-		}
-	}
-	return false
-}
-
-// goalPeriod returns the goal period (a month, quarter or year) that t
-// falls in, read in loc.
-func goalPeriod(kind agreement.Period, t time.Time, loc *time.Location) (sla.Period, error) {
-	t = t.In(loc)
-	name := fmt.Sprintf("%04d", t.Year())
-	switch kind {
-	case agreement.Month:
-		name = fmt.Sprintf("%04d-%02d", t.Year(), int(t.Month()))
-	case agreement.Quarter:
-		name = fmt.Sprintf("%04d-Q%d", t.Year(), (int(t.Month())-1)/3+1)
-	}
-	return sla.ParsePeriod(name, loc)
-}
-
-func periodMonths(p agreement.Period) int {
-	switch p {
-	case agreement.Month:
-		return 1
-	case agreement.Quarter:
-		return 3
-	}
-	return 12
+	return req, nil
 }
 
 // planShare reads a share or a rate written as 0.6 or 60%.
@@ -231,22 +145,28 @@ func planShare(s string) (float64, error) {
 }
 
 // planFlagError is a usage error for the values of the command line: each
-// field error of err, named by its flag.
-func planFlagError(flag string, err error) error {
+// field error of err, named by its flag; an error of the agreement or the
+// history (a rate left to history with none) is returned as it is.
+func planFlagError(err error) error {
 	fs := tandem.ErrorFields(err)
 	if len(fs) == 0 {
-		return &exitStatus{exitUsage, err}
+		return err
 	}
 	msgs := make([]string, len(fs))
 	for i, f := range fs {
-		name := flag
 		switch f.Field {
 		case "goal.revenue":
-			name = "--goal"
+			msgs[i] = "--goal: " + f.Message
 		case "goal.marketing_share":
-			name = "--share"
+			msgs[i] = "--share: " + f.Message
+		case "period":
+			msgs[i] = "--period: " + f.Message
+		default:
+			if !strings.HasPrefix(f.Message, "the what-if") && !strings.HasPrefix(f.Message, "is not a figure") && !strings.HasPrefix(f.Message, "is the close rate") {
+				return err
+			}
+			msgs[i] = "--set " + f.Field + ": " + f.Message
 		}
-		msgs[i] = name + ": " + f.Message
 	}
 	return &exitStatus{exitUsage, errors.New(strings.Join(msgs, "; "))}
 }
@@ -283,8 +203,8 @@ func writePlanTable(w io.Writer, p plan.Plan, version *int, ag agreement.Goal) e
 	fmt.Fprintf(w, "Plan %s (%s to %s, %s), %s, marketing mission %s\n", per.Name, per.From.Format("2006-01-02"),
 		per.To.AddDate(0, 0, -1).Format("2006-01-02"), per.From.Location(), from, p.Mission)
 	revenue := string(p.Goal.RevenueSource)
-	if p.Goal.RevenueSource == plan.SourceAgreement && ag.Period != "" && periodMonths(ag.Period) != per.Months {
-		revenue = fmt.Sprintf("agreement: %s a %s, for %d of its %d months", planMoney(ag.Revenue), ag.Period, per.Months, periodMonths(ag.Period))
+	if p.Goal.RevenueSource == plan.SourceAgreement && ag.Period != "" && report.PeriodMonths(ag.Period) != per.Months {
+		revenue = fmt.Sprintf("agreement: %s a %s, for %d of its %d months", planMoney(ag.Revenue), ag.Period, per.Months, report.PeriodMonths(ag.Period))
 	}
 	fmt.Fprintf(w, "revenue goal %s (%s) × %s from marketing (%s) = marketing revenue goal %s\n\n", planMoney(p.Goal.Revenue), revenue,
 		planPct(p.Goal.MarketingShare), p.Goal.ShareSource, planMoney(p.MarketingRevenue))

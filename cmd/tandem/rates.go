@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +11,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/plan"
+	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
 )
@@ -46,7 +47,11 @@ Periods are read in the time zone of the agreement in force.`,
 			if by != "" && !slices.Contains(sqldb.HistoryGroupings, by) {
 				return &exitStatus{exitUsage, fmt.Errorf("--by %q: want one of %s", by, strings.Join(sqldb.HistoryGroupings, ", "))}
 			}
-			a, _, err := m.planAgreement(ctx)
+			db, err := m.openExisting(ctx)
+			if err != nil {
+				return err
+			}
+			a, _, err := report.Agreement(ctx, db, m.Clock.Now())
 			if err != nil {
 				return err
 			}
@@ -56,9 +61,11 @@ Periods are read in the time zone of the agreement in force.`,
 				return err
 			}
 			q := sqldb.HistoryQuery{From: win.From, To: win.To, By: by, Stages: a.PathStages()}
-			cohorts, err := m.history(ctx, q)
-			if err != nil {
-				return err
+			var cohorts []plan.Cohort
+			if db != nil {
+				if cohorts, err = db.History(ctx, q); err != nil {
+					return err
+				}
 			}
 			out := ratesOutput{Period: plan.WindowName(q.From, q.To), From: q.From, To: q.To, By: by, MinSamples: plan.MinSamples,
 				Groups: []ratesGroup{}}
@@ -102,7 +109,11 @@ func ratesWindow(from, to, period string, now time.Time, loc *time.Location) (sl
 	parse := func(flag, s string) (sla.Period, error) {
 		p, err := sla.ParsePeriod(s, loc)
 		if err != nil {
-			return p, planFlagError(flag, err)
+			msg := tandem.ErrorMessage(err)
+			if fs := tandem.ErrorFields(err); len(fs) == 1 {
+				msg = fs[0].Message
+			}
+			return p, &exitStatus{exitUsage, fmt.Errorf("%s: %s", flag, msg)}
 		}
 		return p, nil
 	}
@@ -131,19 +142,6 @@ func ratesWindow(from, to, period string, now time.Time, loc *time.Location) (sl
 		return sla.Period{}, &exitStatus{exitUsage, fmt.Errorf("--from %s is after --to %s: the window must start before it ends", f.Name, t.Name)}
 	}
 	return sla.Period{Name: f.Name + ".." + t.Name, From: f.From, To: t.To}, nil
-}
-
-// history measures the store's history, or returns none when there is no
-// database: a SQLite file that does not exist is not created.
-func (m *Main) history(ctx context.Context, q sqldb.HistoryQuery) ([]plan.Cohort, error) {
-	db, err := m.openExisting(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if db == nil {
-		return nil, nil
-	}
-	return db.History(ctx, q)
 }
 
 // writeRatesTable writes the rates for people: one row per figure and

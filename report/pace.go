@@ -1,0 +1,83 @@
+package report
+
+import (
+	"context"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/pace"
+	"github.com/tandemhq/tandem/plan"
+	"github.com/tandemhq/tandem/sqldb"
+)
+
+// Paced is a period's pace with the plan it is measured against.
+type Paced struct {
+	Planned
+	Pace pace.Pace
+}
+
+// Pace measures the requested period against its plan (see [Plan] and
+// package pace): the leads that entered each path stage day by day and the
+// deals won, with the Monte Carlo drawn from seed. db may be nil (no
+// database: nothing happened yet).
+func Pace(ctx context.Context, db *sqldb.DB, now time.Time, r Request, seed uint64) (Paced, error) {
+	pl, err := Plan(ctx, db, now, r)
+	if err != nil {
+		return Paced{Planned: pl}, err
+	}
+	in := pace.Input{Plan: pl.Plan, Stages: pl.Agreement.PathStages(), Now: now, Loc: pl.Agreement.BusinessHours.Location, Seed: seed}
+	if db != nil {
+		if in.Actuals, err = actuals(ctx, db, pl.Plan, in.Stages, in.Loc); err != nil {
+			return Paced{Planned: pl}, err
+		}
+	}
+	out, err := pace.Compute(in)
+	return Paced{Planned: pl, Pace: out}, err
+}
+
+// actuals counts, day by day of the plan's period in loc, the leads that
+// entered each path stage and the revenue of the deals won.
+func actuals(ctx context.Context, db *sqldb.DB, p plan.Plan, stages []string, loc *time.Location) (pace.Actuals, error) {
+	per := p.Goal.Period
+	out := pace.Actuals{Entered: map[string][]int64{}}
+	day := func(t time.Time) int { return pace.Days(per.From, t, loc) }
+	total := day(per.To)
+	entries, err := db.StageEntries(ctx, per.From, per.To, stages)
+	if err != nil {
+		return out, err
+	}
+	for stage, ts := range entries {
+		days := make([]int64, total)
+		for _, t := range ts {
+			if d := day(t); d >= 0 && d < total {
+				days[d]++
+			}
+		}
+		out.Entered[stage] = days
+	}
+	out.WonCents = make([]int64, total)
+	err = eachDeal(ctx, db, tandem.DealFilter{Stage: tandem.DealWon, ClosedFrom: per.From, ClosedTo: per.To}, func(d tandem.Deal) {
+		if i := day(d.ClosedAt); i >= 0 && i < total {
+			out.WonCents[i] += d.AmountCents
+		}
+	})
+	return out, err
+}
+
+// eachDeal calls fn with every deal that matches f, page by page.
+func eachDeal(ctx context.Context, db *sqldb.DB, f tandem.DealFilter, fn func(tandem.Deal)) error {
+	f.Limit = 1000
+	for {
+		page, err := db.Deals(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, d := range page.Deals {
+			fn(d)
+		}
+		if page.Next == 0 {
+			return nil
+		}
+		f.After = page.Next
+	}
+}
