@@ -33,6 +33,10 @@ type Server struct {
 	Logger *slog.Logger
 	// Version is reported by /healthz.
 	Version string
+	// Channels says which channels the notifications a request raises
+	// (jeopardy alerts checked on demand) are written for: those this
+	// process's outbox sends.
+	Channels sqldb.Channels
 
 	ln     net.Listener
 	server *http.Server
@@ -122,6 +126,11 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/agreements", s.listAgreements, everyone},
 		{"GET /api/v1/agreements/{version}", s.getAgreement, everyone},
 		{"POST /api/v1/agreements", s.proposeAgreement, admins},
+		{"GET /api/v1/plan", s.getPlan, everyone},
+		{"GET /api/v1/pace", s.getPace, everyone},
+		{"GET /api/v1/scorecard", s.getScorecard, everyone},
+		{"GET /api/v1/alerts", s.getAlerts, everyone},
+		{"POST /api/v1/alerts/check", s.postCheck, checkers},
 	}
 }
 

@@ -117,6 +117,9 @@ type Stage struct {
 	// close_rate, or the pair from this stage to the next (mql_to_sal).
 	RateName string `json:"rate_name"`
 	Rate     Rate   `json:"rate"`
+	// Unknown marks a stage [ComputeKnown] could not plan: its rate, or
+	// one after it, is left to history and there is none.
+	Unknown bool `json:"unknown,omitempty"`
 }
 
 // Target kinds.
@@ -154,6 +157,19 @@ type Target struct {
 // an average deal size not above 0, and a goal so large for its rates that
 // a count would pass [MaxCount]. A plan never holds NaN or an infinity.
 func Compute(goal Goal, mission agreement.Mission, rates Rates, stages []string) (Plan, error) {
+	return compute(goal, mission, rates, stages, false)
+}
+
+// ComputeKnown is [Compute] for reports that must not fail for want of
+// history (the scorecard, the jeopardy check): a rate left to history with
+// no history to derive it from does not fail the plan, but stops it. That
+// stage and every stage before it are Unknown, with Needed 0, and a warning
+// says why. Every other problem fails as in Compute.
+func ComputeKnown(goal Goal, mission agreement.Mission, rates Rates, stages []string) (Plan, error) {
+	return compute(goal, mission, rates, stages, true)
+}
+
+func compute(goal Goal, mission agreement.Mission, rates Rates, stages []string, known bool) (Plan, error) {
 	fs := goal.problems()
 	if !validMission(mission) {
 		fs = append(fs, tandem.FieldError{Field: "marketing_mission",
@@ -162,7 +178,7 @@ func Compute(goal Goal, mission agreement.Mission, rates Rates, stages []string)
 	if sfs := checkStages(stages); len(sfs) > 0 {
 		fs = append(fs, sfs...)
 	} else {
-		fs = append(fs, checkRates(rates, stages)...)
+		fs = append(fs, checkRates(rates, stages, known)...)
 	}
 	if len(fs) > 0 {
 		return Plan{}, tandem.Invalid(fs...)
@@ -194,6 +210,16 @@ func Compute(goal Goal, mission agreement.Mission, rates Rates, stages []string)
 		i := n - 1 - j // back along the path
 		name, r := rateOf(rates, stages, i)
 		r = flag(r)
+		if known && r.noData() {
+			for jj := j; jj < n; jj++ {
+				ii := n - 1 - jj
+				nm, rr := rateOf(rates, stages, ii)
+				p.Stages[jj] = Stage{Stage: stages[ii], PerMonth: counts[jj*k : (jj+1)*k : (jj+1)*k], RateName: nm, Rate: rr, Unknown: true}
+			}
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s is left to history and there is none: the %s count and every count before it are unknown",
+				name, stages[i]))
+			break
+		}
 		exact := above / r.Value
 		if exact > MaxCount {
 			return Plan{}, tandem.Invalid(tandem.FieldError{Field: "goal.revenue", Message: fmt.Sprintf(
@@ -265,7 +291,7 @@ func checkStages(stages []string) []tandem.FieldError {
 // checkRates names each rate the path needs that is missing or out of
 // range, with where it came from, and how to fix a rate left to history
 // without history.
-func checkRates(rs Rates, stages []string) []tandem.FieldError {
+func checkRates(rs Rates, stages []string, known bool) []tandem.FieldError {
 	var fs []tandem.FieldError
 	for i := len(stages) - 1; i >= 0; i-- {
 		name, r := rateOf(rs, stages, i)
@@ -283,6 +309,7 @@ func checkRates(rs Rates, stages []string) []tandem.FieldError {
 		}
 		var msg string
 		switch {
+		case r.noData() && known:
 		case r.noData():
 			msg = fmt.Sprintf("is history, but there is no history to derive it from: fix it in the agreement (a fixed number such as %s) or import history", example)
 		case check(r.Value) == "":

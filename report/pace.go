@@ -21,7 +21,12 @@ type Paced struct {
 // deals won, with the Monte Carlo drawn from seed. db may be nil (no
 // database: nothing happened yet).
 func Pace(ctx context.Context, db *sqldb.DB, now time.Time, r Request, seed uint64) (Paced, error) {
-	pl, err := Plan(ctx, db, now, r)
+	a, version, err := Agreement(ctx, db, now)
+	if err != nil {
+		return Paced{}, err
+	}
+	p, err := planFor(ctx, db, a, now, r)
+	pl := Planned{Plan: p, Agreement: a, Version: version}
 	if err != nil {
 		return Paced{Planned: pl}, err
 	}

@@ -31,6 +31,11 @@ type Request struct {
 	// Sets override funnel rates by name: average_deal_size, close_rate or
 	// a pair like mql_to_sal.
 	Sets []Set
+	// Known plans what is known (plan.ComputeKnown): a rate left to
+	// history with none leaves its stage and those before it unknown
+	// instead of failing the plan. The API and the reports plan so; the
+	// command line fails with the what-if that plans meanwhile.
+	Known bool
 }
 
 // Set is one what-if on a funnel rate.
@@ -117,6 +122,7 @@ func Plan(ctx context.Context, db *sqldb.DB, now time.Time, r Request) (Planned,
 	return Planned{Plan: p, Agreement: a, Version: version}, err
 }
 
+// planFor plans r's period under the agreement.
 func planFor(ctx context.Context, db *sqldb.DB, a *agreement.Agreement, now time.Time, r Request) (plan.Plan, error) {
 	per, err := Period(a, r.Period, now)
 	if err != nil {
@@ -149,6 +155,9 @@ func planFor(ctx context.Context, db *sqldb.DB, a *agreement.Agreement, now time
 		if err := rates.Set(s.Name, s.Value); err != nil {
 			return plan.Plan{}, err
 		}
+	}
+	if r.Known {
+		return plan.ComputeKnown(g, a.MarketingMission, rates, stages)
 	}
 	return plan.Compute(g, a.MarketingMission, rates, stages)
 }

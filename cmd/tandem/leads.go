@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -32,8 +33,11 @@ func (m *Main) leadArg(ctx context.Context, arg string) (int64, *sqldb.DB, error
 }
 
 // printJSON writes v to standard output as indented JSON.
-func (m *Main) printJSON(v any) error {
-	enc := json.NewEncoder(m.Stdout)
+func (m *Main) printJSON(v any) error { return writeJSON(m.Stdout, v) }
+
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }

@@ -84,8 +84,8 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 		stopWork()
 		wg.Wait()
 	}()
-	clocks := &worker.Worker{DB: db, Clock: m.Clock, Name: o.name, Logger: log, Poll: worker.ServePoll,
-		Fire: db.FireSLA(sqldb.Channels{Email: senders[notify.ChannelEmail] != nil, Chat: senders[notify.ChannelChat] != nil})}
+	channels := sqldb.Channels{Email: senders[notify.ChannelEmail] != nil, Chat: senders[notify.ChannelChat] != nil}
+	clocks := &worker.Worker{DB: db, Clock: m.Clock, Name: o.name, Logger: log, Poll: worker.ServePoll, Fire: db.FireSLA(channels)}
 	outbox := &worker.Outbox{DB: db, Clock: m.Clock, Name: o.name, Senders: senders, Logger: log}
 	// PostgreSQL fires side by side (FOR UPDATE SKIP LOCKED): a second
 	// worker fires a burst of due clocks 1.6 times as fast on two cores.
@@ -98,8 +98,11 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 		wg.Go(func() { clocks.Run(work) })
 	}
 	wg.Go(func() { outbox.Run(work) })
+	daily := &worker.Daily{DB: db, Clock: m.Clock, Channels: channels, Logger: log}
+	wg.Go(func() { daily.Run(work) })
 	s := tandemhttp.NewServer(db, log)
 	s.Version = version
+	s.Channels = channels
 	if err := s.Open(addr); err != nil {
 		return err
 	}

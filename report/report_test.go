@@ -1,0 +1,330 @@
+package report_test
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/jeopardy"
+	"github.com/tandemhq/tandem/report"
+	"github.com/tandemhq/tandem/scorecard"
+	"github.com/tandemhq/tandem/sqldb"
+	"github.com/tandemhq/tandem/sqldb/sqldbtest"
+)
+
+var newYork, _ = time.LoadLocation("America/New_York")
+
+// world is a signed default agreement with both heads, an executive, a
+// sales manager and a rep, on a fake clock.
+type world struct {
+	db                       *sqldb.DB
+	clk                      *clock.Fake
+	mia, sam, eve, manu, rex tandem.User
+}
+
+func newWorld(t *testing.T, be sqldbtest.Backend, at time.Time) *world {
+	t.Helper()
+	ctx := context.Background()
+	clk := clock.NewFake(at)
+	db, err := sqldb.Open(ctx, sqldbtest.Fresh(t, be), sqldb.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	w := &world{db: db, clk: clk}
+	add := func(email string, role tandem.Role, manager int64) tandem.User {
+		u := tandem.User{Email: email, Role: role, ManagerID: manager}
+		if err := db.CreateUser(ctx, &u); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	w.mia = add("mia@example.com", tandem.RoleMarketingHead, 0)
+	w.sam = add("sam@example.com", tandem.RoleSalesHead, 0)
+	w.eve = add("eve@example.com", tandem.RoleExecutive, 0)
+	w.manu = add("manu@example.com", tandem.RoleSalesManager, w.sam.ID)
+	w.rex = add("rex@example.com", tandem.RoleSalesRep, w.manu.ID)
+	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{w.mia.Email, w.sam.Email} {
+		if _, err := db.SignAgreement(ctx, v.Version, who); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+func (w *world) rexToken() tandem.Token {
+	return tandem.Token{UserID: w.rex.ID, UserEmail: w.rex.Email, Role: w.rex.Role}
+}
+
+// mqls takes in n leads that meet the default mql rule; each is handed
+// off to rex, the only rep.
+func (w *world) mqls(t *testing.T, prefix string, n int) []int64 {
+	t.Helper()
+	var in []tandem.LeadInput
+	for i := range n {
+		ext := fmt.Sprintf("%s%d", prefix, i)
+		in = append(in, tandem.LeadInput{Fields: map[string]string{"external_id": ext, "email": ext + "@example.com", "score": "70",
+			"origin": []string{"paid_search", "email"}[i%2], "campaign": "spring"}})
+	}
+	rs, err := w.db.IntakeLeads(context.Background(), in, sqldb.IntakeOptions{DefaultSource: "web", Actor: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int64, len(rs))
+	for i, r := range rs {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		ids[i] = r.ID
+	}
+	return ids
+}
+
+func (w *world) touches(t *testing.T, lead int64, n int) {
+	t.Helper()
+	for range n {
+		if _, err := w.db.LogTouch(context.Background(), lead, tandem.Touch{Channel: "call", Outcome: tandem.OutcomeNoAnswer}, w.rexToken()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// opportunity moves an accepted lead on to opportunity and returns its
+// deal.
+func (w *world) opportunity(t *testing.T, lead int64) tandem.Deal {
+	t.Helper()
+	ctx := context.Background()
+	for _, s := range []string{"sql", "opportunity"} {
+		if _, err := w.db.MoveLead(ctx, lead, s, "qualified", "rex@example.com"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := w.db.Deals(ctx, tandem.DealFilter{LeadID: lead})
+	if err != nil || len(page.Deals) != 1 {
+		t.Fatalf("deals of lead %d = %v, %v; want one", lead, page.Deals, err)
+	}
+	return page.Deals[0]
+}
+
+// october fills October 2026: ten hand-offs, four accepted, one rejected
+// for no_budget after six touches, three taken to opportunity; one deal
+// won for 20,000.00, one lost; one review rated 4.
+func (w *world) october(t *testing.T) (ids []int64, open tandem.Deal) {
+	t.Helper()
+	ctx := context.Background()
+	ids = w.mqls(t, "oct", 10)
+	for _, id := range ids[:4] {
+		if _, err := w.db.Decide(ctx, id, sqldb.Decision{Decision: tandem.DecisionAccepted}, w.rexToken()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.touches(t, ids[4], 6)
+	if _, err := w.db.Decide(ctx, ids[4], sqldb.Decision{Decision: tandem.DecisionRejected, Reason: "no_budget"}, w.rexToken()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.db.Review(ctx, ids[0], tandem.Review{Rating: 4}, w.rexToken()); err != nil {
+		t.Fatal(err)
+	}
+	won, lost := w.opportunity(t, ids[0]), w.opportunity(t, ids[1])
+	open = w.opportunity(t, ids[2])
+	w.clk.Set(time.Date(2026, 10, 20, 11, 0, 0, 0, newYork))
+	if _, err := w.db.WinDeal(ctx, won.ID, 2_000_000, time.Time{}, "rex@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	w.touches(t, ids[1], 6)
+	if _, err := w.db.LoseDeal(ctx, lost.ID, "price", "rex@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	return ids, open
+}
+
+// TestScorecardFreezesAClosedPeriod computes October's scorecard once it
+// has ended, checks its numbers, then adds late news about October (a deal
+// won back-dated into it) and November's leads: October's scorecard reads
+// back the same, though the ledger now says more.
+func TestScorecardFreezesAClosedPeriod(t *testing.T) {
+	t.Parallel()
+	sqldbtest.Each(t, func(t *testing.T, be sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		w := newWorld(t, be, time.Date(2026, 10, 5, 10, 0, 0, 0, newYork))
+		_, open := w.october(t)
+		w.clk.Set(time.Date(2026, 11, 2, 8, 0, 0, 0, newYork))
+
+		sc, err := report.Scorecard(ctx, w.db, w.clk.Now(), "2026-10")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sc.Complete || sc.FrozenAt.IsZero() || sc.AgreementVersion == nil || *sc.AgreementVersion != 1 {
+			t.Fatalf("scorecard: complete %v, frozen at %v, version %v; want complete, frozen, version 1", sc.Complete, sc.FrozenAt, sc.AgreementVersion)
+		}
+		entered := map[string]int{}
+		for _, s := range sc.Funnel {
+			entered[s.Stage] = s.Entered
+		}
+		// Each lead is created at lead and moved on to mql by its rule.
+		want := map[string]int{"lead": 10, "mql": 10, "sal": 4, "sql": 3, "opportunity": 3, "customer": 1}
+		for s, n := range want {
+			if entered[s] != n {
+				t.Errorf("funnel %s entered %d; want %d (funnel %+v)", s, entered[s], n, sc.Funnel)
+			}
+		}
+		if sc.KPI.Name != agreement.KPINewCustomers || sc.KPI.Actual != 1 {
+			t.Errorf("KPI = %+v; want new_customers, 1", sc.KPI)
+		}
+		// The default goal is 1,200,000 a quarter: 400,000 for a month, and
+		// 34 customers of 12,000 (33.3 rounded up) for all of it.
+		if sc.KPI.Target != 34 || sc.Revenue.Goal != 400000 || sc.Revenue.Won != 20000 || sc.Revenue.WonDeals != 1 || sc.Revenue.LostDeals != 1 {
+			t.Errorf("KPI target %v, revenue %+v; want 34, goal 400000, won 20000 in 1 deal, 1 lost", sc.KPI.Target, sc.Revenue)
+		}
+		if len(sc.Rejections) != 1 || sc.Rejections[0].Code != "no_budget" || sc.Rejections[0].Count != 1 || sc.Rejections[0].Description == "" {
+			t.Errorf("rejections = %+v; want no_budget once, described", sc.Rejections)
+		}
+		if len(sc.Ratings) != 1 || sc.Ratings[0].Campaign != "spring" || sc.Ratings[0].Average != 4 {
+			t.Errorf("ratings = %+v; want spring rated 4", sc.Ratings)
+		}
+		var volume *float64
+		for _, c := range sc.Commitments {
+			if c.Name == "qualified_leads" {
+				volume = &c.Deviation
+				if c.Actual != 10 || c.Target != 400 || c.Met || !c.Judged {
+					t.Errorf("qualified leads = %+v; want 10 of 400, judged, not met", c)
+				}
+			}
+		}
+		if volume == nil || *volume != -0.975 {
+			t.Errorf("qualified leads deviation = %v; want -0.975", volume)
+		}
+		topics := map[string]bool{}
+		for _, it := range sc.Agenda {
+			topics[it.Topic] = true
+		}
+		if len(sc.Agenda) != scorecard.MaxAgenda || !topics["qualified_leads"] || !topics["kpi"] ||
+			!slices.IsSortedFunc(sc.Agenda, func(a, b scorecard.Item) int { return cmp.Compare(a.Deviation, b.Deviation) }) {
+			t.Errorf("agenda = %+v; want 10 items, largest shortfall first, among them qualified leads and the KPI", sc.Agenda)
+		}
+		bySource := map[string]bool{}
+		for _, s := range sc.BySource {
+			bySource[s.Source] = true
+		}
+		if !bySource["paid_search"] || !bySource["email"] {
+			t.Errorf("by source = %+v; want paid_search and email", sc.BySource)
+		}
+
+		// Late news about October, and November's own leads.
+		if _, err := w.db.WinDeal(ctx, open.ID, 5_000_000, time.Date(2026, 10, 30, 12, 0, 0, 0, newYork), "rex@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		w.mqls(t, "nov", 5)
+		o, err := w.db.Outcomes(ctx, sc.From, sc.To)
+		if err != nil || o.WonDeals != 2 {
+			t.Fatalf("October's outcomes now: %+v, %v; want the late deal counted", o, err)
+		}
+		w.clk.Set(time.Date(2026, 12, 15, 8, 0, 0, 0, newYork))
+		again, err := report.Scorecard(ctx, w.db, w.clk.Now(), "2026-10")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.Marshal(sc)
+		b, _ := json.Marshal(again)
+		if string(a) != string(b) {
+			t.Errorf("October's scorecard changed after it was frozen:\nfirst %s\nlater %s", a, b)
+		}
+	})
+}
+
+// TestCheckRaisesEachAlertOnce checks the fourth quarter of 2026 on 12
+// November: a tenth of the goal's revenue and a sliver of the committed
+// qualified leads put it in jeopardy. The first check raises both alerts and
+// tells the heads and the executive; the second finds them again but raises
+// nothing; the scorecard lists them.
+func TestCheckRaisesEachAlertOnce(t *testing.T) {
+	t.Parallel()
+	sqldbtest.Each(t, func(t *testing.T, be sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		w := newWorld(t, be, time.Date(2026, 10, 5, 10, 0, 0, 0, newYork))
+		w.october(t)
+		w.clk.Set(time.Date(2026, 11, 12, 10, 0, 0, 0, newYork))
+		ch := sqldb.Channels{Email: true}
+
+		first, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{}, ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		causes := func(as []jeopardy.Alert) []jeopardy.Cause {
+			var cs []jeopardy.Cause
+			for _, a := range as {
+				cs = append(cs, a.Cause)
+			}
+			return cs
+		}
+		wantCauses := []jeopardy.Cause{jeopardy.Revenue, jeopardy.QualifiedLeads}
+		if first.Period != "2026-Q4" || !slices.Equal(causes(first.Found), wantCauses) || !slices.Equal(causes(first.Raised), wantCauses) {
+			t.Fatalf("first check of %s: found %v, raised %v; want %v both", first.Period, causes(first.Found), causes(first.Raised), wantCauses)
+		}
+		rev := first.Raised[0].Figures[0]
+		// 43 days of 92 have passed with 20,000 won: 20,000 × 92 ÷ 43, to the cent.
+		if rev.Expected != 1_200_000 || rev.Actual != 20000 || rev.Projected != 42790.7 {
+			t.Errorf("revenue figure = %+v; want expected 1200000, actual 20000, projected 42790.70", rev)
+		}
+		second, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{}, ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(second.Found) != 2 || len(second.Raised) != 0 {
+			t.Errorf("second check: found %v, raised %v; want both found and none raised again", causes(second.Found), causes(second.Raised))
+		}
+		alerts, err := w.db.Alerts(ctx, sqldb.AlertFilter{Periods: []string{"2026-Q4"}})
+		if err != nil || len(alerts) != 2 {
+			t.Fatalf("alerts = %v, %v; want 2", alerts, err)
+		}
+		for _, u := range []tandem.User{w.mia, w.sam, w.eve, w.manu, w.rex} {
+			var inbox, email int
+			for _, c := range []string{"inbox", "email"} {
+				ns, err := w.db.Notifications(ctx, sqldb.NotificationFilter{UserID: u.ID, Channel: c})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, n := range ns {
+					if n.LeadID == 0 && len(n.Subject) > 8 && n.Subject[:8] == "Jeopardy" {
+						if c == "inbox" {
+							inbox++
+						} else {
+							email++
+						}
+					}
+				}
+			}
+			want := 0
+			if u.Role == tandem.RoleMarketingHead || u.Role == tandem.RoleSalesHead || u.Role == tandem.RoleExecutive {
+				want = 2
+			}
+			if inbox != want || email != want {
+				t.Errorf("%s (%s) got %d in-app and %d email alerts; want %d of each", u.Email, u.Role, inbox, email, want)
+			}
+		}
+		sc, err := report.Scorecard(ctx, w.db, w.clk.Now(), "2026-11")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sc.Alerts) != 2 || sc.Complete || !sc.FrozenAt.IsZero() {
+			t.Errorf("November's scorecard: %d alerts, complete %v, frozen %v; want the quarter's 2, running, not frozen", len(sc.Alerts), sc.Complete, sc.FrozenAt)
+		}
+		// A bad period names the field.
+		if _, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{Period: "Q4"}, ch); tandem.ErrorCode(err) != tandem.EINVALID || tandem.ErrorFields(err)[0].Field != "period" {
+			t.Errorf("Check(period Q4) = %v; want EINVALID naming period", err)
+		}
+	})
+}

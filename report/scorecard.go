@@ -1,0 +1,113 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/scorecard"
+	"github.com/tandemhq/tandem/sla"
+	"github.com/tandemhq/tandem/sqldb"
+)
+
+// Scorecard returns the scorecard of the named period ("" for the month
+// containing now; see package scorecard). The commitments and the goal are
+// those of the agreement in force at the period's end (now, while it
+// runs). A period that has ended is frozen the first time its scorecard is
+// computed, and every later call returns that same scorecard: late data
+// about a closed period does not rewrite the report its meeting read. The
+// worker freezes each month and quarter the day after it ends (see
+// [Daily]).
+func Scorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string) (scorecard.Scorecard, error) {
+	a, _, err := Agreement(ctx, db, now)
+	if err != nil {
+		return scorecard.Scorecard{}, err
+	}
+	if period == "" {
+		period = goalPeriodName("month", now.In(a.BusinessHours.Location))
+	}
+	per, err := Period(a, period, now)
+	if err != nil {
+		return scorecard.Scorecard{}, err
+	}
+	complete := !now.Before(per.To)
+	if complete {
+		if sc, ok, err := db.FrozenScorecard(ctx, per.Name); err != nil || ok {
+			return sc, err
+		}
+	}
+	at := now
+	if complete {
+		at = per.To.Add(-time.Microsecond)
+	}
+	a, version, err := Agreement(ctx, db, at)
+	if err != nil {
+		return scorecard.Scorecard{}, err
+	}
+	in := scorecard.Input{Period: per, Now: now, Agreement: a, AgreementVersion: version}
+	r := Request{Period: per.Name, Known: true}
+	if in.Plan, err = planFor(ctx, db, a, now, r); err != nil {
+		return scorecard.Scorecard{}, err
+	}
+	one := 1.0
+	r.Share = &one
+	if in.Company, err = planFor(ctx, db, a, now, r); err != nil {
+		return scorecard.Scorecard{}, err
+	}
+	stages := a.PathStages()
+	cohorts, err := db.History(ctx, sqldb.HistoryQuery{From: per.From, To: per.To, Stages: stages})
+	if err != nil {
+		return scorecard.Scorecard{}, err
+	}
+	in.Funnel = scorecard.EmptyCohort(per.Name, stages)
+	if len(cohorts) == 1 {
+		in.Funnel = cohorts[0]
+	}
+	if in.BySource, err = db.History(ctx, sqldb.HistoryQuery{From: per.From, To: per.To, Stages: stages, By: "origin"}); err != nil {
+		return scorecard.Scorecard{}, err
+	}
+	sr, err := db.SLAReport(ctx, sqldb.SLAQuery{Period: per.Name, By: "team"})
+	switch {
+	case err == nil:
+		in.SLA = &sr
+	case tandem.ErrorCode(err) != tandem.ECONFLICT:
+		return scorecard.Scorecard{}, err
+	}
+	o, err := db.Outcomes(ctx, per.From, per.To)
+	if err != nil {
+		return scorecard.Scorecard{}, err
+	}
+	in.LostDeals, in.Rejections, in.Ratings = o.LostDeals, o.Rejections, o.Ratings
+	if in.Alerts, err = db.Alerts(ctx, sqldb.AlertFilter{Periods: Related(per)}); err != nil {
+		return scorecard.Scorecard{}, err
+	}
+	sc := scorecard.Compute(in)
+	if complete {
+		return db.FreezeScorecard(ctx, sc)
+	}
+	return sc, nil
+}
+
+// Related names the periods whose alerts concern p: p itself, the months
+// of a quarter or a year, and the quarter and year around a month or a
+// quarter.
+func Related(p sla.Period) []string {
+	names := []string{p.Name}
+	from := p.From
+	year := fmt.Sprintf("%04d", from.Year())
+	quarter := fmt.Sprintf("%04d-Q%d", from.Year(), (int(from.Month())-1)/3+1)
+	switch p.Months {
+	case 1:
+		names = append(names, quarter, year)
+	case 3:
+		names = append(names, year)
+	}
+	for m := from; m.Before(p.To) && p.Months > 1; m = m.AddDate(0, 1, 0) {
+		names = append(names, fmt.Sprintf("%04d-%02d", m.Year(), int(m.Month())))
+		if p.Months == 12 && (int(m.Month())-1)%3 == 0 {
+			names = append(names, fmt.Sprintf("%04d-Q%d", m.Year(), (int(m.Month())-1)/3+1))
+		}
+	}
+	return names
+}

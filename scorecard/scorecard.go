@@ -1,0 +1,469 @@
+// Package scorecard computes the monthly accountability report both teams
+// and the executives read: the unified KPI first, revenue against the goal,
+// marketing and sales each against what they signed, the funnel by stage
+// and by source, campaign ROI, the reasons sales rejected hand-offs, the
+// review ratings by campaign, the period's jeopardy alerts, and an agenda
+// that lists the largest shortfalls first. It is pure: package report
+// gathers the input from the store, and this package renders the result as
+// JSON, CSV and one self-contained HTML page.
+package scorecard
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/jeopardy"
+	"github.com/tandemhq/tandem/plan"
+	"github.com/tandemhq/tandem/sla"
+)
+
+// Who owns a commitment or an agenda item.
+const (
+	Marketing = "marketing"
+	Sales     = "sales"
+	Both      = "both"
+)
+
+// Units of a figure, for formatting.
+const (
+	UnitCount  = "count"
+	UnitMoney  = "money" // in the currency's major unit
+	UnitShare  = "share" // 0..1
+	UnitRating = "rating"
+)
+
+// Scorecard is one period's scorecard. Shares are between 0 and 1; money is
+// in the currency's major unit, to the cent. A figure with nothing to
+// measure is not judged (Judged false).
+type Scorecard struct {
+	Period string    `json:"period"`
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"` // exclusive
+	// AsOf is when the numbers were computed. A period that has ended is
+	// Complete; its scorecard is frozen the first time it is computed
+	// after the end (FrozenAt), and read back unchanged ever after.
+	AsOf     time.Time `json:"as_of"`
+	Complete bool      `json:"complete"`
+	FrozenAt time.Time `json:"frozen_at,omitzero"`
+	// AgreementVersion is the version whose commitments are measured, nil
+	// for the default agreement.
+	AgreementVersion *int              `json:"agreement_version"`
+	Mission          agreement.Mission `json:"mission"`
+
+	KPI         KPI              `json:"kpi"`
+	Revenue     Revenue          `json:"revenue"`
+	Commitments []Commitment     `json:"commitments"`
+	Segments    []Segment        `json:"segments"`
+	Funnel      []Stage          `json:"funnel"`
+	BySource    []Source         `json:"by_source"`
+	Campaigns   []Campaign       `json:"campaigns"`
+	Rejections  []Reason         `json:"rejections"`
+	Ratings     []Rating         `json:"ratings"`
+	Alerts      []jeopardy.Alert `json:"alerts"`
+	Agenda      []Item           `json:"agenda"`
+	// Notes say in words what the numbers rest on that is weak.
+	Notes []string `json:"notes"`
+}
+
+// KPI is the unified KPI the agreement names, against its target for the
+// period: the whole goal's (not only marketing's share).
+type KPI struct {
+	Name   agreement.KPI `json:"name"`
+	Unit   string        `json:"unit"`
+	Actual float64       `json:"actual"`
+	Target float64       `json:"target"`
+	// Attainment is Actual ÷ Target (0 when there is no target).
+	Attainment float64 `json:"attainment"`
+}
+
+// Revenue is won revenue against the goal.
+type Revenue struct {
+	Goal          float64 `json:"goal"`
+	MarketingGoal float64 `json:"marketing_goal"`
+	Won           float64 `json:"won"`
+	WonDeals      int     `json:"won_deals"`
+	LostDeals     int     `json:"lost_deals"`
+	// MarketingWon is the won revenue of marketing-sourced leads, when the
+	// store can tell (nil otherwise).
+	MarketingWon *float64 `json:"marketing_won"`
+	Attainment   float64  `json:"attainment"` // Won ÷ Goal
+}
+
+// Commitment is one promise of the agreement and how the period kept it.
+type Commitment struct {
+	Owner string `json:"owner"` // marketing or sales
+	// Name is stable for machines (qualified_leads, acceptance_rate,
+	// average_rating, first_touch_in_time, decided_in_time,
+	// cadence_on_time); Label is for people.
+	Name   string  `json:"name"`
+	Label  string  `json:"label"`
+	Unit   string  `json:"unit"`
+	Target float64 `json:"target"`
+	Actual float64 `json:"actual"`
+	// Samples is what Actual was measured on (hand-offs, decisions,
+	// ratings, due steps); 0 leaves the commitment unjudged.
+	Samples int  `json:"samples"`
+	Judged  bool `json:"judged"`
+	Met     bool `json:"met"`
+	// Deviation is (Actual − Target) ÷ Target: -0.2 is 20% short.
+	Deviation float64 `json:"deviation"`
+}
+
+// Segment is marketing's volume in one lead segment, when the agreement
+// splits its commitment by segment.
+type Segment = sla.SegmentRow
+
+// Stage is one path stage of the funnel in the period: the leads that
+// entered it against the plan, and how many of them went on to the next
+// stage (so far) against the rate the plan assumes.
+type Stage struct {
+	Stage       string  `json:"stage"`
+	Entered     int     `json:"entered"`
+	Planned     int64   `json:"planned"`
+	ReachedNext int     `json:"reached_next"`
+	Conversion  float64 `json:"conversion"`
+	// PlannedRate is the plan's rate from this stage to the next (0 for
+	// the last stage).
+	PlannedRate float64 `json:"planned_rate"`
+}
+
+// Source is the funnel of the leads of one source (their origin).
+type Source struct {
+	Source string  `json:"source"`
+	Stages []Stage `json:"stages"`
+}
+
+// Campaign is one campaign's return in the period.
+type Campaign struct {
+	Campaign  string   `json:"campaign"`
+	Spend     float64  `json:"spend"`
+	Leads     int      `json:"leads"`
+	MQLs      int      `json:"mqls"`
+	Customers int      `json:"customers"`
+	Revenue   float64  `json:"revenue"` // attributed by Model
+	Model     string   `json:"model"`
+	ROI       *float64 `json:"roi"` // (Revenue − Spend) ÷ Spend; nil without spend
+}
+
+// Reason is one reject reason and how often sales gave it in the period.
+type Reason struct {
+	Code        string  `json:"code"`
+	Description string  `json:"description"`
+	Count       int     `json:"count"`
+	Share       float64 `json:"share"` // of the period's rejections
+}
+
+// Rating is the review ratings of one campaign's leads in the period.
+type Rating struct {
+	Campaign string  `json:"campaign"`
+	Ratings  int     `json:"ratings"`
+	Average  float64 `json:"average"`
+}
+
+// Item is one line of the meeting's agenda: a shortfall, largest first.
+type Item struct {
+	Owner     string  `json:"owner"`
+	Topic     string  `json:"topic"`
+	Text      string  `json:"text"`
+	Deviation float64 `json:"deviation"`
+}
+
+// MaxAgenda is how many items the agenda lists.
+const MaxAgenda = 10
+
+// Input is what a scorecard is computed from.
+type Input struct {
+	Period sla.Period
+	Now    time.Time
+	// Agreement is the agreement measured against, never nil: the parsed
+	// default agreement when none is signed (AgreementVersion nil).
+	Agreement        *agreement.Agreement
+	AgreementVersion *int
+	// Plan is marketing's plan for the period; Company the same goal with
+	// all of it from marketing (share 1), which gives the KPI's target.
+	Plan, Company plan.Plan
+	// SLA is the period's SLA report; nil when no signed agreement starts
+	// hand-offs (sales' commitments are then not measured).
+	SLA *sla.Report
+	// Funnel is the period's cohort of all leads; BySource one per origin.
+	Funnel   plan.Cohort
+	BySource []plan.Cohort
+	// LostDeals counts the deals lost in the period.
+	LostDeals int
+	// MarketingWon is the won revenue of marketing-sourced leads in cents,
+	// when known.
+	MarketingWon *int64
+	// Rejections counts the period's rejected hand-offs by reason code.
+	Rejections map[string]int
+	// Ratings are the period's reviews by campaign ("" for none).
+	Ratings   []Rating
+	Campaigns []Campaign
+	Alerts    []jeopardy.Alert
+}
+
+// Compute computes the scorecard.
+func Compute(in Input) Scorecard {
+	a := in.Agreement
+	sc := Scorecard{Period: in.Period.Name, From: in.Period.From, To: in.Period.To, AsOf: in.Now.UTC(),
+		Complete: !in.Now.Before(in.Period.To), AgreementVersion: in.AgreementVersion, Mission: a.MarketingMission,
+		Commitments: []Commitment{}, Segments: []Segment{}, Funnel: []Stage{}, BySource: []Source{}, Campaigns: in.Campaigns,
+		Rejections: []Reason{}, Ratings: in.Ratings, Alerts: in.Alerts, Agenda: []Item{}, Notes: []string{}}
+	if sc.Campaigns == nil {
+		sc.Campaigns = []Campaign{}
+	}
+	if sc.Ratings == nil {
+		sc.Ratings = []Rating{}
+	}
+	if sc.Alerts == nil {
+		sc.Alerts = []jeopardy.Alert{}
+	}
+	var won int64
+	for _, d := range in.Funnel.Won {
+		won += d.AmountCents
+	}
+	sc.Revenue = Revenue{Goal: in.Plan.Goal.Revenue, MarketingGoal: in.Plan.MarketingRevenue, Won: cents(won),
+		WonDeals: len(in.Funnel.Won), LostDeals: in.LostDeals, Attainment: ratio(cents(won), in.Plan.Goal.Revenue)}
+	if in.MarketingWon != nil {
+		v := cents(*in.MarketingWon)
+		sc.Revenue.MarketingWon = &v
+	}
+	sc.KPI = kpi(a.Goal.UnifiedKPI, in, sc.Revenue.Won)
+	sc.Funnel = funnel(in.Funnel, in.Plan)
+	for _, c := range in.BySource {
+		stages := funnel(c, in.Plan)
+		for i := range stages {
+			stages[i].Planned = 0 // the plan is for all leads, not for one source
+		}
+		sc.BySource = append(sc.BySource, Source{Source: cmp.Or(c.Group, "(none)"), Stages: stages})
+	}
+	sc.Commitments, sc.Segments = commitments(in.SLA, sc.Complete)
+	sc.Rejections = reasons(in.Rejections, a)
+	sc.Agenda = agenda(sc)
+	if in.SLA == nil {
+		sc.Notes = append(sc.Notes, "no signed agreement starts hand-offs: the commitments of both teams are not measured")
+	}
+	if !sc.Complete {
+		sc.Notes = append(sc.Notes, "the period has not ended: the figures are so far, and volumes are not judged until it ends")
+	}
+	sc.Notes = append(sc.Notes, in.Plan.Warnings...)
+	return sc
+}
+
+// kpi measures the unified KPI against the company plan's target.
+func kpi(name agreement.KPI, in Input, won float64) KPI {
+	k := KPI{Name: name, Unit: UnitCount}
+	stages := in.Funnel.Stages
+	needed := func(stage int) float64 {
+		if stage < 0 || stage >= len(stages) {
+			return 0
+		}
+		for _, s := range in.Company.Stages {
+			if s.Stage == stages[stage].Stage {
+				return float64(s.Needed)
+			}
+		}
+		return 0
+	}
+	entered := func(stage int) float64 {
+		if stage < 0 || stage >= len(stages) {
+			return 0
+		}
+		return float64(stages[stage].Entered)
+	}
+	last := len(stages) - 1
+	switch name {
+	case agreement.KPIRevenue:
+		k.Unit, k.Actual, k.Target = UnitMoney, won, in.Plan.Goal.Revenue
+	case agreement.KPIOpportunities:
+		k.Actual, k.Target = entered(last-1), needed(last-1)
+	default:
+		k.Actual, k.Target = entered(last), needed(last)
+	}
+	k.Attainment = ratio(k.Actual, k.Target)
+	return k
+}
+
+// funnel lays a cohort's stages against the plan.
+func funnel(c plan.Cohort, p plan.Plan) []Stage {
+	planned := map[string]plan.Stage{}
+	for _, s := range p.Stages {
+		planned[s.Stage] = s
+	}
+	out := make([]Stage, len(c.Stages))
+	for i, s := range c.Stages {
+		out[i] = Stage{Stage: s.Stage, Entered: s.Entered, Planned: planned[s.Stage].Needed, ReachedNext: s.ReachedNext,
+			Conversion: ratio(float64(s.ReachedNext), float64(s.Entered))}
+		if i+1 < len(c.Stages) {
+			if ps, ok := planned[s.Stage]; ok && ps.RateName != plan.AverageDealSize {
+				out[i].PlannedRate = ps.Rate.Value
+			}
+		} else {
+			out[i].Conversion, out[i].ReachedNext = 0, 0
+		}
+	}
+	return out
+}
+
+// commitments measures both sides from the SLA report.
+func commitments(r *sla.Report, complete bool) ([]Commitment, []Segment) {
+	cs := []Commitment{}
+	if r == nil {
+		return cs, []Segment{}
+	}
+	m := r.Marketing
+	// Volume is judged once the period is complete (sla.Report's rule).
+	cs = append(cs, judge(Commitment{Owner: Marketing, Name: "qualified_leads", Label: "qualified leads handed to sales", Unit: UnitCount,
+		Target: float64(m.Commitment), Actual: float64(m.QualifiedLeads), Samples: m.QualifiedLeads}, complete && m.Commitment > 0))
+	if m.MinAcceptanceRate > 0 {
+		cs = append(cs, judge(Commitment{Owner: Marketing, Name: "acceptance_rate", Label: "hand-offs accepted by sales", Unit: UnitShare,
+			Target: m.MinAcceptanceRate, Actual: m.AcceptanceRate, Samples: m.Decided}, m.Decided > 0))
+	}
+	if m.MinAverageRating > 0 {
+		cs = append(cs, judge(Commitment{Owner: Marketing, Name: "average_rating", Label: "average review rating", Unit: UnitRating,
+			Target: m.MinAverageRating, Actual: m.AverageRating, Samples: m.Ratings}, m.Ratings > 0))
+	}
+	t := r.Total
+	touched := t.TouchedInTime + t.TouchedLate + t.Untouched
+	cs = append(cs, judge(Commitment{Owner: Sales, Name: "first_touch_in_time", Label: "hand-offs touched within the first-touch clock", Unit: UnitShare,
+		Target: 1, Actual: t.TouchedInTimeShare, Samples: touched}, touched > 0))
+	decided := t.Decided + t.Undecided
+	cs = append(cs, judge(Commitment{Owner: Sales, Name: "decided_in_time", Label: "hand-offs accepted or rejected within the accept clock", Unit: UnitShare,
+		Target: 1, Actual: t.DecidedInTimeShare, Samples: decided}, decided > 0))
+	var onTime, due int
+	for _, s := range t.Steps {
+		onTime += s.OnTime
+		due += s.OnTime + s.Late + s.Missed + s.Overdue
+	}
+	cs = append(cs, judge(Commitment{Owner: Sales, Name: "cadence_on_time", Label: "cadence steps done on time", Unit: UnitShare,
+		Target: 1, Actual: ratio(float64(onTime), float64(due)), Samples: due}, due > 0))
+	segs := m.BySegment
+	if segs == nil {
+		segs = []Segment{}
+	}
+	return cs, segs
+}
+
+func judge(c Commitment, judged bool) Commitment {
+	c.Actual = round4(c.Actual)
+	c.Judged = judged
+	if judged {
+		c.Met = c.Actual >= c.Target
+		c.Deviation = round4(ratio(c.Actual-c.Target, c.Target))
+	}
+	return c
+}
+
+// reasons lists the rejections by reason, most frequent first, with the
+// agreement's description of each code.
+func reasons(counts map[string]int, a *agreement.Agreement) []Reason {
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	out := []Reason{}
+	for code, n := range counts {
+		r := Reason{Code: code, Count: n, Share: round4(ratio(float64(n), float64(total)))}
+		for _, rr := range a.RejectReasons {
+			if rr.Code == code {
+				r.Description = rr.Description
+			}
+		}
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(x, y Reason) int { return cmp.Or(y.Count-x.Count, cmp.Compare(x.Code, y.Code)) })
+	return out
+}
+
+// agenda lists the shortfalls, largest first: commitments not met, the
+// KPI and revenue short of their targets, stages short of the plan, rates
+// short of the plan's, and the alerts raised.
+func agenda(sc Scorecard) []Item {
+	var items []Item
+	for _, c := range sc.Commitments {
+		if c.Judged && !c.Met {
+			items = append(items, Item{Owner: c.Owner, Topic: c.Name, Deviation: c.Deviation,
+				Text: fmt.Sprintf("%s: %s against %s (%s)", c.Label, format(c.Unit, c.Actual), format(c.Unit, c.Target), signedPct(c.Deviation))})
+		}
+	}
+	if k := sc.KPI; k.Target > 0 && k.Actual < k.Target {
+		d := round4((k.Actual - k.Target) / k.Target)
+		items = append(items, Item{Owner: Both, Topic: "kpi", Deviation: d,
+			Text: fmt.Sprintf("the unified KPI, %s: %s against %s (%s)", strings.ReplaceAll(string(k.Name), "_", " "), format(k.Unit, k.Actual), format(k.Unit, k.Target), signedPct(d))})
+	}
+	if r := sc.Revenue; r.Goal > 0 && r.Won < r.Goal && sc.KPI.Name != agreement.KPIRevenue {
+		d := round4((r.Won - r.Goal) / r.Goal)
+		items = append(items, Item{Owner: Both, Topic: "revenue", Deviation: d,
+			Text: fmt.Sprintf("won revenue: %s against the goal of %s (%s)", format(UnitMoney, r.Won), format(UnitMoney, r.Goal), signedPct(d))})
+	}
+	for _, s := range sc.Funnel {
+		if s.Planned > 0 && int64(s.Entered) < s.Planned && sc.Complete {
+			d := round4((float64(s.Entered) - float64(s.Planned)) / float64(s.Planned))
+			items = append(items, Item{Owner: stageOwner(sc, s.Stage), Topic: "stage:" + s.Stage, Deviation: d,
+				Text: fmt.Sprintf("leads entering %s: %s against the plan's %s (%s)", s.Stage, format(UnitCount, float64(s.Entered)),
+					format(UnitCount, float64(s.Planned)), signedPct(d))})
+		}
+		if s.PlannedRate > 0 && s.Entered >= plan.MinSamples && s.Conversion < s.PlannedRate {
+			d := round4((float64(s.ReachedNext)/float64(s.Entered) - s.PlannedRate) / s.PlannedRate)
+			items = append(items, Item{Owner: stageOwner(sc, s.Stage), Topic: "conversion:" + s.Stage, Deviation: d,
+				Text: fmt.Sprintf("conversion from %s: %s so far against the plan's %s (%s)", s.Stage, format(UnitShare, s.Conversion),
+					format(UnitShare, s.PlannedRate), signedPct(d))})
+		}
+	}
+	for _, al := range sc.Alerts {
+		d := 0.0
+		if len(al.Figures) > 0 {
+			d = al.Figures[0].Drift
+		}
+		items = append(items, Item{Owner: Both, Topic: "alert:" + string(al.Cause), Deviation: d, Text: "jeopardy alert: " + al.Summary})
+	}
+	// Largest shortfall first; ties in a stable order.
+	slices.SortStableFunc(items, func(x, y Item) int {
+		return cmp.Or(cmp.Compare(x.Deviation, y.Deviation), cmp.Compare(x.Topic, y.Topic))
+	})
+	if len(items) > MaxAgenda {
+		items = items[:MaxAgenda]
+	}
+	if items == nil {
+		items = []Item{}
+	}
+	return items
+}
+
+// stageOwner says whose stage it is: marketing's up to the hand-off stage,
+// sales' after.
+func stageOwner(sc Scorecard, stage string) string {
+	for i, s := range sc.Funnel {
+		if s.Stage == stage {
+			if i <= 1 {
+				return Marketing
+			}
+			return Sales
+		}
+	}
+	return Both
+}
+
+func ratio(x, y float64) float64 {
+	if y == 0 || math.IsNaN(x) || math.IsNaN(y) {
+		return 0
+	}
+	return round4(x / y)
+}
+
+func round4(x float64) float64 { return math.Round(x*10000) / 10000 }
+
+func cents(c int64) float64 { return float64(c) / 100 }
+
+// EmptyCohort is the cohort of a period in which nothing happened.
+func EmptyCohort(period string, stages []string) plan.Cohort {
+	c := plan.Cohort{Period: period, Stages: make([]plan.StageCount, len(stages))}
+	for i, s := range stages {
+		c.Stages[i].Stage = s
+	}
+	return c
+}

@@ -1,0 +1,73 @@
+package worker
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/report"
+	"github.com/tandemhq/tandem/sqldb"
+)
+
+// DailyHour is the hour of the day, in the agreement's time zone, at which
+// the daily round runs (before the working day starts).
+const DailyHour = 6
+
+// Daily runs the daily round (see [report.Daily]): the jeopardy check and
+// the freezing of the scorecards of closed periods. It runs at start, then
+// every day at DailyHour in the agreement's time zone. Every replica may run
+// it: an alert is raised once per cause and period, a scorecard frozen once.
+type Daily struct {
+	DB       *sqldb.DB
+	Clock    tandem.Clock
+	Channels sqldb.Channels
+	Logger   *slog.Logger // nil discards logs
+}
+
+// RunOnce runs the round now.
+func (d *Daily) RunOnce(ctx context.Context) (report.Checked, error) {
+	return report.Daily(ctx, d.DB, d.Clock.Now(), d.Channels)
+}
+
+// Run runs the round at start and then daily until ctx is cancelled; an
+// error is logged and the round retried in an hour.
+func (d *Daily) Run(ctx context.Context) error {
+	log := d.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	for {
+		next := time.Hour
+		c, err := d.RunOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			log.Error("daily round", "err", err)
+		} else {
+			if len(c.Raised) > 0 {
+				log.Info("jeopardy alerts raised", "period", c.Period, "n", len(c.Raised))
+			}
+			next = d.untilNext(ctx)
+		}
+		if !wait(ctx, next) {
+			return nil
+		}
+	}
+}
+
+// untilNext is the time to the next DailyHour in the agreement's time zone.
+func (d *Daily) untilNext(ctx context.Context) time.Duration {
+	now := d.Clock.Now()
+	loc := time.UTC
+	if a, _, err := report.Agreement(ctx, d.DB, now); err == nil {
+		loc = a.BusinessHours.Location
+	}
+	t := now.In(loc)
+	next := time.Date(t.Year(), t.Month(), t.Day(), DailyHour, 0, 0, 0, loc)
+	if !next.After(t) {
+		next = time.Date(t.Year(), t.Month(), t.Day()+1, DailyHour, 0, 0, 0, loc)
+	}
+	return next.Sub(now)
+}
