@@ -284,6 +284,7 @@ func escalationWords(steps []EscalationStep) []string {
 
 func (d *differ) marketing(old, new *Marketing) {
 	const s = "marketing"
+	d.value(s, "sales-sourced rule", old.SalesSourced, new.SalesSourced)
 	d.value(s, "qualified leads per month", countWords(old.QualifiedLeadsPerMonth), countWords(new.QualifiedLeadsPerMonth))
 	segs := slices.Sorted(maps.Keys(old.QualifiedLeadsBySegment))
 	for _, k := range slices.Sorted(maps.Keys(new.QualifiedLeadsBySegment)) {
