@@ -196,6 +196,9 @@ func TouchOf(e *Event) (MarketingTouch, bool) {
 // before the events, nil for a new lead. Events that are not marketing
 // touches come out unchanged and in order.
 func WithMarketingTouches(before *Lead, events []Event) []Event {
+	if !slices.ContainsFunc(events, setsCampaign) {
+		return events // most events; replaying them would cost intake as much again
+	}
 	var l Lead
 	if before != nil {
 		l = before.Clone()
@@ -218,4 +221,13 @@ func WithMarketingTouches(before *Lead, events []Event) []Event {
 		}
 	}
 	return out
+}
+
+func setsCampaign(e Event) bool {
+	for _, c := range e.Changes {
+		if c.Field == "campaign" && c.To != "" {
+			return true
+		}
+	}
+	return false
 }

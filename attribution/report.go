@@ -74,7 +74,8 @@ type Line struct {
 	// RevenueCents is the attributed won revenue under each model.
 	RevenueCents map[Model]int64 `json:"revenue_cents"`
 	// CostPerLeadCents and the others are spend divided by the count,
-	// rounded to the nearest cent.
+	// rounded to the nearest cent; nil when the count is 0, or when the
+	// campaign has no spend in the period (an unregistered campaign).
 	CostPerLeadCents     *int64 `json:"cost_per_lead_cents"`
 	CostPerMQLCents      *int64 `json:"cost_per_mql_cents"`
 	CostPerCustomerCents *int64 `json:"cost_per_customer_cents"`
@@ -235,13 +236,14 @@ func zeroRevenue() map[Model]int64 {
 }
 
 func (l *Line) ratios(m Model) {
+	if l.SpendCents <= 0 {
+		return // no spend recorded: no cost to share, and no return on it
+	}
 	l.CostPerLeadCents = perUnit(l.SpendCents, l.Leads)
 	l.CostPerMQLCents = perUnit(l.SpendCents, l.MQLs)
 	l.CostPerCustomerCents = perUnit(l.SpendCents, l.Customers)
-	if l.SpendCents > 0 {
-		roi := float64(l.RevenueCents[m]-l.SpendCents) / float64(l.SpendCents)
-		l.ROI = &roi
-	}
+	roi := float64(l.RevenueCents[m]-l.SpendCents) / float64(l.SpendCents)
+	l.ROI = &roi
 }
 
 // perUnit divides cents by n, rounding half up; nil when n is 0.
