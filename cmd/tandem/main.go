@@ -129,6 +129,7 @@ func (m *Main) commands() *cobra.Command {
 	root.AddCommand(m.planCommand())
 	root.AddCommand(m.paceCommand())
 	root.AddCommand(m.ratesCommand())
+	root.AddCommand(m.campaignCommand(), m.reportCommand())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &exitStatus{exitUsage, err} })
 	return root
 }
