@@ -467,3 +467,109 @@ func (tx *Tx) leadsWithTouches(ctx context.Context, ids []int64) (map[int64]tand
 	}
 	return leads, touches, nil
 }
+
+// SpendInput is one row of a spend import: values by field name of
+// csvimport.SpendFields, as strings.
+type SpendInput struct {
+	Fields map[string]string
+	// Initial holds the import's constants and defaults.
+	Initial map[string]string
+}
+
+func (in SpendInput) value(name string) string {
+	if v := in.Fields[name]; v != "" {
+		return v
+	}
+	return in.Initial[name]
+}
+
+// ImportSpend sets one month's spend per input, in one transaction, and
+// reports each input's outcome in order (the ID of a result is 0). A
+// campaign the file names that is not registered is registered, with the
+// row's name and channel; a registered one keeps its own. A month set again
+// with the same amount is unchanged. A bad row is rejected with its
+// reasons, naming the fields, and does not stop the others.
+func (db *DB) ImportSpend(ctx context.Context, inputs []SpendInput, actor string, dryRun bool) (results []IntakeResult, err error) {
+	defer wrap(&err, "import spend")
+	err = db.transact(ctx, func(tx *Tx) error {
+		results = make([]IntakeResult, len(inputs))
+		for i, in := range inputs {
+			res, err := tx.importSpendRow(ctx, in, actor)
+			if err != nil && tandem.ErrorCode(err) == tandem.EINTERNAL {
+				return err
+			}
+			results[i] = IntakeResult{Status: res, Err: err}
+			if err != nil {
+				results[i].Status = tandem.StatusRejected
+			}
+		}
+		if dryRun {
+			return errRollback
+		}
+		return nil
+	})
+	return results, err
+}
+
+func (tx *Tx) importSpendRow(ctx context.Context, in SpendInput, actor string) (string, error) {
+	var errs []tandem.FieldError
+	for name := range in.Fields {
+		if !slices.Contains([]string{"campaign", "name", "channel", "month", "amount"}, name) {
+			errs = append(errs, tandem.FieldError{Field: name, Message: "no such spend field (campaign, name, channel, month, amount)"})
+		}
+	}
+	s := tandem.CampaignSpend{Campaign: strings.TrimSpace(in.value("campaign")), Month: strings.TrimSpace(in.value("month"))}
+	if t, err := time.Parse(time.DateOnly, s.Month); err == nil {
+		s.Month = t.Format("2006-01") // a date stands for its month
+	}
+	if a := in.value("amount"); a == "" {
+		errs = append(errs, tandem.FieldError{Field: "amount", Message: "is required: the month's spend, like 12000.50"})
+	} else if c, err := tandem.ParseAmount(a); err != nil {
+		errs = append(errs, tandem.FieldError{Field: "amount", Message: err.Error()})
+	} else {
+		s.AmountCents = c
+	}
+	if err := s.Validate(); err != nil {
+		for _, f := range tandem.ErrorFields(err) {
+			if f.Field != "amount" || !slices.ContainsFunc(errs, func(e tandem.FieldError) bool { return e.Field == "amount" }) {
+				errs = append(errs, f)
+			}
+		}
+	}
+	c := tandem.Campaign{Code: s.Campaign, Name: in.value("name"), Channel: in.value("channel")}
+	if err := c.Validate(); err != nil && s.Campaign != "" {
+		for _, f := range tandem.ErrorFields(err) {
+			if f.Field != "code" {
+				errs = append(errs, f)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b tandem.FieldError) int { return strings.Compare(a.Field, b.Field) })
+		return "", tandem.Invalid(errs...)
+	}
+	if _, ok, err := tx.campaign(ctx, c.Code); err != nil {
+		return "", err
+	} else if !ok {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (code, name, channel, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)`,
+			c.Code, c.Name, c.Channel, tx.t(tx.Now)); err != nil {
+			return "", err
+		}
+	}
+	var cur int64
+	status := tandem.StatusCreated
+	err := tx.QueryRowContext(ctx, `SELECT amount_cents FROM campaign_spend WHERE campaign = $1 AND month = $2`, s.Campaign, s.Month).Scan(&cur)
+	switch {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return "", err
+	case cur == s.AmountCents:
+		return tandem.StatusUnchanged, nil
+	default:
+		status = tandem.StatusUpdated
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO campaign_spend (campaign, month, amount_cents, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (campaign, month) DO UPDATE SET amount_cents = excluded.amount_cents, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+		s.Campaign, s.Month, s.AmountCents, tx.t(tx.Now), actor)
+	return status, err
+}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +77,41 @@ func TestCampaignCommands(t *testing.T) {
 			t.Errorf("tandem report campaigns --model w_shaped: %s; want the model named", r.stderr)
 		}
 		run(exitUsage, "report", "campaigns", "--format", "xml")
+	})
+}
+
+// TestImportSpend imports spend from CSV: a campaign the file brings is
+// registered, a month set again is replaced, a bad row is rejected alone,
+// and the same file again changes nothing.
+func TestImportSpend(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, be sqldbtest.Backend) {
+		t.Parallel()
+		clk := clock.NewFake(time.Date(2026, 4, 10, 15, 0, 0, 0, time.UTC))
+		dir := t.TempDir()
+		csvPath, mapPath := filepath.Join(dir, "spend.csv"), filepath.Join(dir, "spend.yaml")
+		write := func(path, body string) {
+			if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write(csvPath, "Campaign,Month,Cost,Channel\nspring,2026-02,100.00,email\nspring,2026-03-01,250.5,email\nads,2026-13,5,paid_search\nads,2026-03,-5,paid_search\nads,2026-03,70,paid_search\n")
+		write(mapPath, "kind: spend\nfields:\n  campaign: Campaign\n  month: Month\n  amount: Cost\n  channel: {column: Channel, optional: true}\n")
+		r := tandemCmd(t, clk, be.DSN, "import", "spend", csvPath, "--mapping", mapPath, "--rejects", filepath.Join(dir, "rejects.csv"))
+		if r.code != 0 || !strings.Contains(r.stdout+r.stderr, "3 created") || !strings.Contains(r.stdout+r.stderr, "2 rejected") {
+			t.Errorf("tandem import spend: exit %d\n%s%s\nwant 3 created, 2 rejected", r.code, r.stdout, r.stderr)
+		}
+		rejects, _ := os.ReadFile(filepath.Join(dir, "rejects.csv"))
+		if !strings.Contains(string(rejects), "month:") || !strings.Contains(string(rejects), "amount:") {
+			t.Errorf("rejects.csv:\n%s\nwant the month and the amount named", rejects)
+		}
+		r = tandemCmd(t, clk, be.DSN, "campaign", "list")
+		if !strings.Contains(r.stdout, "spring") || !strings.Contains(r.stdout, "350.50") || !strings.Contains(r.stdout, "paid_search") {
+			t.Errorf("tandem campaign list after the import:\n%s\nwant spring at 350.50 and ads registered as paid_search", r.stdout)
+		}
+		write(csvPath, "Campaign,Month,Cost,Channel\nspring,2026-02,100.00,email\nspring,2026-03,300,email\n")
+		r = tandemCmd(t, clk, be.DSN, "import", "spend", csvPath, "--mapping", mapPath)
+		if r.code != 0 || !strings.Contains(r.stdout+r.stderr, "1 updated") || !strings.Contains(r.stdout+r.stderr, "1 unchanged") {
+			t.Errorf("tandem import spend again: exit %d\n%s%s\nwant 1 updated, 1 unchanged", r.code, r.stdout, r.stderr)
+		}
 	})
 }
