@@ -115,3 +115,35 @@ func FuzzSplit(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAttribute: whatever the touches, every model gives the whole amount
+// out, to campaigns and to origins alike, and nothing negative.
+func FuzzAttribute(f *testing.F) {
+	f.Add(int64(100000), "abcab", uint8(3), int64(20))
+	f.Add(int64(7), "a", uint8(0), int64(1))
+	f.Fuzz(func(t *testing.T, amount int64, campaigns string, closeAt uint8, spacing int64) {
+		if amount < 0 || amount > tandem.MaxAmountCents || len(campaigns) > 50 || spacing < 0 || spacing > 1000 {
+			return
+		}
+		d := Deal{AmountCents: amount, ClosedAt: day(1).Add(time.Duration(closeAt) * time.Hour), Origin: "web"}
+		for i := 0; i < len(campaigns); i++ {
+			d.Touches = append(d.Touches, Touch{Campaign: campaigns[i : i+1], Origin: []string{"", "email", "social"}[i%3],
+				At: day(1).Add(time.Duration(int64(i)*spacing) * time.Minute)})
+		}
+		for _, m := range Models {
+			c := Attribute(m, d)
+			for what, parts := range map[string]map[string]int64{"campaigns": c.Campaigns, "origins": c.Origins} {
+				var sum int64
+				for k, v := range parts {
+					if v < 0 {
+						t.Fatalf("Attribute(%s, %+v).%s[%q] = %d; negative", m, d, what, k, v)
+					}
+					sum += v
+				}
+				if sum != amount {
+					t.Fatalf("Attribute(%s, %+v).%s adds up to %d; want %d", m, d, what, sum, amount)
+				}
+			}
+		}
+	})
+}
