@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 	// The time zone database is built in: an agreement must mean the same
 	// on every server, including one without /usr/share/zoneinfo.
@@ -249,7 +250,37 @@ type Marketing struct {
 	// MinAverageRating is the floor of sales' review ratings (1..5); 0
 	// sets no floor.
 	MinAverageRating float64 `json:"min_average_rating,omitempty"`
+	// SalesSourced is the rule (in the language of the stages' entry
+	// rules) that a lead sales found itself, by prospecting, meets: such
+	// a lead is sales-sourced, every other one marketing-sourced. It is
+	// [DefaultSalesSourced] when the file leaves it out.
+	SalesSourced string `json:"sales_sourced"`
+
+	salesSourced *Rule // SalesSourced compiled, set by Parse
 }
+
+// DefaultSalesSourced is the sales-sourced rule of a file that gives none.
+const DefaultSalesSourced = `origin == "prospecting"`
+
+// IsSalesSourced reports whether sales found the lead (by the agreement's
+// sales_sourced rule) rather than marketing. A rule that fails at run time
+// does not hold: the lead is marketing's.
+func (m *Marketing) IsSalesSourced(l *tandem.Lead) bool {
+	r := m.salesSourced
+	if r == nil {
+		r = defaultSalesSourced()
+	}
+	ok, err := r.Eval(l)
+	return err == nil && ok
+}
+
+var defaultSalesSourced = sync.OnceValue(func() *Rule {
+	r, err := CompileRule(DefaultSalesSourced)
+	if err != nil {
+		panic(err)
+	}
+	return r
+})
 
 // EscalationStep says who is told of a breached clock, and how long after
 // the breach (0m: at once).

@@ -1,6 +1,7 @@
 package agreement
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -281,6 +282,11 @@ func TestParseProblems(t *testing.T) {
 			[]string{`9:29: stages[2].entry: the rule does not compile: unknown name emial (did you mean email?)`}},
 		{"rule error, block", "entry: score >= 60", "entry: |\n      score >= 60 and\n      emial != ''",
 			[]string{`9:12: stages[2].entry: the rule does not compile: unknown name emial (did you mean email?) (line 2, column 1 of the rule)`}},
+		{"sales_sourced rule error column", "qualified_leads_per_month: 100", "qualified_leads_per_month: 100\n  sales_sourced: origin == prospecting",
+			[]string{`32:28: marketing.sales_sourced: the rule does not compile: unknown name prospecting (a rule may use the lead fields source, external_id, email, first_name, last_name, company, title, phone, country, segment, territory, origin, campaign, landing_page, utm_source, utm_medium, utm_campaign, utm_term, utm_content, owner_id, score, stage, created_at, and attributes["key"])`}},
+		{"sales_sourced rule not boolean", "qualified_leads_per_month: 100", "qualified_leads_per_month: 100\n  sales_sourced: origin",
+			[]string{`32:18: marketing.sales_sourced: the rule does not compile: the rule must be true or false, but it gives string`}},
+		{"sales_sourced rule", "qualified_leads_per_month: 100", "qualified_leads_per_month: 100\n  sales_sourced: origin in [\"prospecting\", \"outbound\"]", nil},
 		{"rule not boolean", "entry: score >= 60", "entry: email",
 			[]string{`9:12: stages[2].entry: the rule does not compile: the rule must be true or false, but it gives string`}},
 		{"rule type error", "entry: score >= 60", `entry: score == "high"`,
@@ -402,6 +408,38 @@ func TestJSON(t *testing.T) {
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("json.Marshal(default) = %s; want it to hold %s", b, want)
+		}
+	}
+}
+
+// TestSalesSourced checks the marketing section's sales_sourced rule: the
+// default when the file gives none, and the file's own.
+func TestSalesSourced(t *testing.T) {
+	def, err := Parse("default.yaml", Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zero Marketing
+	own, err := Parse("own.yaml", bytes.Replace(Default(), []byte(`sales_sourced: origin == "prospecting"`),
+		[]byte(`sales_sourced: origin in ["prospecting", "outbound"] or source == "sdr"`), 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		m    *Marketing
+		lead tandem.Lead
+		want bool
+	}{
+		{&def.Marketing, tandem.Lead{Origin: "prospecting"}, true},
+		{&def.Marketing, tandem.Lead{Origin: "outbound"}, false},
+		{&def.Marketing, tandem.Lead{Origin: ""}, false},
+		{&zero, tandem.Lead{Origin: "prospecting"}, true},
+		{&own.Marketing, tandem.Lead{Origin: "outbound"}, true},
+		{&own.Marketing, tandem.Lead{Source: "sdr", Origin: "social"}, true},
+		{&own.Marketing, tandem.Lead{Origin: "social"}, false},
+	} {
+		if got := tt.m.IsSalesSourced(&tt.lead); got != tt.want {
+			t.Errorf("IsSalesSourced(%s; origin %q, source %q) = %t; want %t", tt.m.SalesSourced, tt.lead.Origin, tt.lead.Source, got, tt.want)
 		}
 	}
 }

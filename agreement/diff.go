@@ -284,6 +284,9 @@ func escalationWords(steps []EscalationStep) []string {
 
 func (d *differ) marketing(old, new *Marketing) {
 	const s = "marketing"
+	if old.SalesSourced != new.SalesSourced {
+		d.add("%s: sales-sourced rule changed from `%s` to `%s`", s, old.SalesSourced, new.SalesSourced)
+	}
 	d.value(s, "qualified leads per month", countWords(old.QualifiedLeadsPerMonth), countWords(new.QualifiedLeadsPerMonth))
 	segs := slices.Sorted(maps.Keys(old.QualifiedLeadsBySegment))
 	for _, k := range slices.Sorted(maps.Keys(new.QualifiedLeadsBySegment)) {

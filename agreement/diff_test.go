@@ -44,6 +44,7 @@ func TestDiff(t *testing.T) {
 		`cadence step 3 changed from call after 1d (template day-1-call) to call after 1d (template next-day-call)`,
 		`cadence step 4 added: call after 2d (template day-2-call)`,
 		`connected cadence step 1 added: meeting after 1d (template discovery-call)`,
+		"marketing: sales-sourced rule changed from `origin == \"prospecting\"` to `origin in [\"prospecting\", \"outbound\"]`",
 		`marketing: qualified leads per month changed from 400 to 450`,
 		`marketing: qualified leads for segment enterprise removed (was 100)`,
 		`marketing: qualified leads for segment mid_market set to 150`,

@@ -963,7 +963,7 @@ func (p *parser) cadence(n *yaml.Node, path string, dayMinutes int) []Step {
 	return steps
 }
 
-var marketingKeys = []string{"qualified_leads_per_month", "qualified_leads_by_segment", "min_acceptance_rate", "min_average_rating"}
+var marketingKeys = []string{"qualified_leads_per_month", "qualified_leads_by_segment", "min_acceptance_rate", "min_average_rating", "sales_sourced"}
 
 func (p *parser) marketing(n, key *yaml.Node, mk *Marketing) {
 	const path = "marketing"
@@ -1019,6 +1019,10 @@ func (p *parser) marketing(n, key *yaml.Node, mk *Marketing) {
 	}
 	if v := m.get("min_average_rating"); v != nil {
 		mk.MinAverageRating, _ = p.numberIn(v, join(path, "min_average_rating"), between(1, 5))
+	}
+	mk.SalesSourced = DefaultSalesSourced
+	if v := m.get("sales_sourced"); v != nil {
+		mk.SalesSourced, mk.salesSourced = p.entry(v, join(path, "sales_sourced"))
 	}
 }
 

@@ -27,20 +27,20 @@ func TestCheckStaff(t *testing.T) {
 		{"every role held", def, everyone, nil},
 		{"nobody", def, nil, []string{
 			`default.yaml:141:3: sales.cadence: sales reps work the cadence, and no user holds the role sales_rep: add one with tandem user add EMAIL --role sales_rep`,
-			`default.yaml:202:13: escalation[1].notify: no user holds the role sales_rep (the lead's owner): add one with tandem user add EMAIL --role sales_rep, or notify another role`,
-			`default.yaml:204:13: escalation[2].notify: no user holds the role sales_manager: add one with tandem user add EMAIL --role sales_manager, or notify another role`,
-			`default.yaml:206:13: escalation[3].notify: no user holds the role sales_head: add one with tandem user add EMAIL --role sales_head, or notify another role`,
+			`default.yaml:207:13: escalation[1].notify: no user holds the role sales_rep (the lead's owner): add one with tandem user add EMAIL --role sales_rep, or notify another role`,
+			`default.yaml:209:13: escalation[2].notify: no user holds the role sales_manager: add one with tandem user add EMAIL --role sales_manager, or notify another role`,
+			`default.yaml:211:13: escalation[3].notify: no user holds the role sales_head: add one with tandem user add EMAIL --role sales_head, or notify another role`,
 		}},
 		{"no sales manager", def, map[tandem.Role]int{tandem.RoleSalesRep: 1, tandem.RoleSalesHead: 1}, []string{
-			`default.yaml:204:13: escalation[2].notify: no user holds the role sales_manager: add one with tandem user add EMAIL --role sales_manager, or notify another role`,
+			`default.yaml:209:13: escalation[2].notify: no user holds the role sales_manager: add one with tandem user add EMAIL --role sales_manager, or notify another role`,
 		}},
 		{"a role counted zero", def, map[tandem.Role]int{tandem.RoleSalesRep: 1, tandem.RoleSalesManager: 0, tandem.RoleSalesHead: 1}, []string{
-			`default.yaml:204:13: escalation[2].notify: no user holds the role sales_manager: add one with tandem user add EMAIL --role sales_manager, or notify another role`,
+			`default.yaml:209:13: escalation[2].notify: no user holds the role sales_manager: add one with tandem user add EMAIL --role sales_manager, or notify another role`,
 		}},
 		{"only the heads", def, map[tandem.Role]int{tandem.RoleMarketingHead: 1, tandem.RoleSalesHead: 1}, []string{
 			`default.yaml:141:3: sales.cadence: sales reps work the cadence, and no user holds the role sales_rep: add one with tandem user add EMAIL --role sales_rep`,
-			`default.yaml:202:13: escalation[1].notify: no user holds the role sales_rep (the lead's owner): add one with tandem user add EMAIL --role sales_rep, or notify another role`,
-			`default.yaml:204:13: escalation[2].notify: no user holds the role sales_manager: add one with tandem user add EMAIL --role sales_manager, or notify another role`,
+			`default.yaml:207:13: escalation[1].notify: no user holds the role sales_rep (the lead's owner): add one with tandem user add EMAIL --role sales_rep, or notify another role`,
+			`default.yaml:209:13: escalation[2].notify: no user holds the role sales_manager: add one with tandem user add EMAIL --role sales_manager, or notify another role`,
 		}},
 		{"flow style", flow, map[tandem.Role]int{tandem.RoleSalesRep: 1, tandem.RoleAdmin: 1}, []string{
 			`default.yaml:32:62: escalation[2].notify: no user holds the role marketing_head: add one with tandem user add EMAIL --role marketing_head, or notify another role`,
@@ -75,7 +75,7 @@ func TestCheckStaffDocExample(t *testing.T) {
 	got := problemLines(t, defaultAgreement(t).CheckStaff("agreement.yaml", map[tandem.Role]int{tandem.RoleSalesHead: 1}))
 	for _, want := range []string{
 		`agreement.yaml:141:3: sales.cadence: sales reps work the cadence, and no user holds the role sales_rep: add one with tandem user add EMAIL --role sales_rep`,
-		`agreement.yaml:204:13: escalation[2].notify: no user holds the role sales_manager: add one with tandem user add EMAIL --role sales_manager, or notify another role`,
+		`agreement.yaml:209:13: escalation[2].notify: no user holds the role sales_manager: add one with tandem user add EMAIL --role sales_manager, or notify another role`,
 	} {
 		if !slices.Contains(got, want) {
 			t.Errorf("CheckStaff(only a sales head) = %q; want it to hold %q", got, want)

@@ -8,7 +8,7 @@
 // that the caller writes to a rejects file (see [RejectWriter]) before going
 // on; any other error stops the import.
 //
-// A mapping names the kind of record it fills: leads, deals or users. Each
+// A mapping names the kind of record it fills: leads, deals, users or spend. Each
 // kind is one entry in this package's table of kinds, with a function that
 // says which target field names are valid (for leads,
 // [tandem.LookupLeadField]; for deals, [tandem.LookupDealField]).
@@ -69,7 +69,19 @@ var kinds = map[string]kind{
 		},
 		names: func() []string { return slices.Clone(UserFields) },
 	},
+	"spend": {
+		noun: "spend",
+		field: func(name string) (tandem.FieldKind, bool) {
+			return tandem.KindText, slices.Contains(SpendFields, name)
+		},
+		names: func() []string { return slices.Clone(SpendFields) },
+	},
 }
+
+// SpendFields are the fields of a spend mapping: the campaign's code, its
+// name and channel (which register a campaign the file brings first), the
+// month (YYYY-MM, or a date in it) and the amount in major units.
+var SpendFields = []string{"campaign", "name", "channel", "month", "amount"}
 
 // UserFields are the fields of a users mapping: the user's email (which
 // identifies them), name, role, team, manager (the manager's email) and

@@ -146,8 +146,9 @@ func TestPostLeadsBatch(t *testing.T) {
 			4: {Source: "api", ExternalID: "b5", FirstName: "Bo", Score: 55, Stage: "lead",
 				CreatedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
 				StageChangedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Version: 1},
+			// Its campaign is a marketing touch: a second event.
 			10: {Source: "api", ExternalID: "b11", Email: "cy@example.com", Score: 100, Stage: "mql", Campaign: "true",
-				CreatedAt: epoch, UpdatedAt: epoch, StageChangedAt: epoch, Version: 1},
+				CreatedAt: epoch, UpdatedAt: epoch, StageChangedAt: epoch, Version: 2},
 		}
 		for i, w := range wantLeads {
 			var got tandem.Lead

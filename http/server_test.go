@@ -337,11 +337,17 @@ func TestRouteRoles(t *testing.T) {
 
 		// A body that the route accepts, for each route that reads one.
 		bodies := map[string]string{
-			"POST /api/v1/leads":            `{"external_id":"r1","email":"r1@example.com"}`,
-			"POST /api/v1/leads/{id}/stage": `{"stage":"lead","reason":"checking who may"}`,
-			"POST /api/v1/agreements":       string(agreement.Default()),
+			"POST /api/v1/leads":                         `{"external_id":"r1","email":"r1@example.com"}`,
+			"POST /api/v1/leads/{id}/stage":              `{"stage":"lead","reason":"checking who may"}`,
+			"POST /api/v1/agreements":                    string(agreement.Default()),
+			"POST /api/v1/leads/{id}/marketing-touches":  `{"campaign":"spring","kind":"webinar"}`,
+			"POST /api/v1/campaigns":                     `{"code":"spring","name":"Spring webinar","channel":"email"}`,
+			"PUT /api/v1/campaigns/{code}/spend/{month}": `{"amount_cents":1200050}`,
 		}
-		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1"}
+		if _, _, err := ts.db.SaveCampaign(context.Background(), tandem.Campaign{Code: "spring"}); err != nil {
+			t.Fatal(err)
+		}
+		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03"}
 		// Routes whose answer to an allowed role depends on the lead's
 		// state and owner (http/work.go).
 		stateful := map[string]bool{}

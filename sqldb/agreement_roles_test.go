@@ -69,12 +69,12 @@ func TestSigningNeedsStaff(t *testing.T) {
 		}
 		refused(
 			`agreement version 1:141:3: sales.cadence: sales reps work the cadence, and no user holds the role sales_rep: add one with tandem user add EMAIL --role sales_rep`,
-			`agreement version 1:202:13: escalation[1].notify: no user holds the role sales_rep (the lead's owner): add one with tandem user add EMAIL --role sales_rep, or notify another role`,
-			`agreement version 1:204:13: escalation[2].notify: no user holds the role sales_manager: add one with tandem user add EMAIL --role sales_manager, or notify another role`,
+			`agreement version 1:207:13: escalation[1].notify: no user holds the role sales_rep (the lead's owner): add one with tandem user add EMAIL --role sales_rep, or notify another role`,
+			`agreement version 1:209:13: escalation[2].notify: no user holds the role sales_manager: add one with tandem user add EMAIL --role sales_manager, or notify another role`,
 		)
 
 		addUser("rex@example.com", tandem.RoleSalesRep)
-		refused(`agreement version 1:204:13: escalation[2].notify: no user holds the role sales_manager: add one with tandem user add EMAIL --role sales_manager, or notify another role`)
+		refused(`agreement version 1:209:13: escalation[2].notify: no user holds the role sales_manager: add one with tandem user add EMAIL --role sales_manager, or notify another role`)
 
 		// An absent manager still holds the role.
 		addUser("max@example.com", tandem.RoleSalesManager)
@@ -125,7 +125,7 @@ func TestSigningNeedsStaffEitherOrder(t *testing.T) {
 			t.Fatalf("first signature by the sales head = %v; want it recorded", err)
 		}
 		_, err = sign(v1, "mia@example.com")
-		if tandem.ErrorCode(err) != tandem.EINVALID || !strings.Contains(tandem.ErrorMessage(err), "agreement version 1:204:13: escalation[2].notify: no user holds the role sales_manager") {
+		if tandem.ErrorCode(err) != tandem.EINVALID || !strings.Contains(tandem.ErrorMessage(err), "agreement version 1:209:13: escalation[2].notify: no user holds the role sales_manager") {
 			t.Errorf("second signature by the marketing head, no sales manager = %v; want invalid at 204:13", err)
 		}
 		v2, _, err := db.ProposeAgreement(ctx, "agreement.yaml", body, "admin")

@@ -131,6 +131,7 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 				continue
 			}
 			results[i] = IntakeResult{ID: ch.Lead.ID, Status: ch.Status}
+			before := cur // the lead before this input, nil for a new one; unchanged until the end of this loop
 			w := byLead[cur]
 			switch {
 			case ch.Status == tandem.StatusUnchanged:
@@ -150,8 +151,17 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 				byLead[cur] = w
 				works = append(works, w)
 			}
+			// A new campaign on the lead is a marketing touch.
+			evs := tandem.WithMarketingTouches(before, ch.Events)
+			for j := range evs {
+				if evs[j].Type == tandem.EventMarketingTouched {
+					if err := ch.Lead.Apply(&evs[j]); err != nil {
+						return err
+					}
+				}
+			}
 			*cur = ch.Lead
-			w.events = append(w.events, ch.Events...)
+			w.events = append(w.events, evs...)
 			refs[i] = w
 		}
 		created := 0
@@ -213,6 +223,9 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 			}
 		}
 		if err := tx.appendEvents(ctx, events); err != nil {
+			return err
+		}
+		if _, err := tx.recordTouches(ctx, events); err != nil {
 			return err
 		}
 		if eng != nil {

@@ -56,9 +56,9 @@ func TestAgreementStaff(t *testing.T) {
 
 			noRep := []string{
 				":141:3: sales.cadence: sales reps work the cadence, and no user holds the role sales_rep: add one with tandem user add EMAIL --role sales_rep",
-				":202:13: escalation[1].notify: no user holds the role sales_rep (the lead's owner): add one with tandem user add EMAIL --role sales_rep, or notify another role",
+				":207:13: escalation[1].notify: no user holds the role sales_rep (the lead's owner): add one with tandem user add EMAIL --role sales_rep, or notify another role",
 			}
-			noManager := ":204:13: escalation[2].notify: no user holds the role sales_manager: add one with tandem user add EMAIL --role sales_manager, or notify another role"
+			noManager := ":209:13: escalation[2].notify: no user holds the role sales_manager: add one with tandem user add EMAIL --role sales_manager, or notify another role"
 			lines := func(prefix string, problems ...string) string {
 				return prefix + strings.Join(problems, "\n"+prefix) + "\n"
 			}

@@ -50,6 +50,11 @@ func demoCounts(t *testing.T, dsn string) map[string]int {
 		`SELECT 'escalations to managers', count(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.role = 'sales_manager'`,
 		`SELECT 'won cents', coalesce(sum(amount_cents), 0) FROM deals WHERE stage = 'won'`,
 		`SELECT 'open tasks started', count(*) FROM tasks WHERE state = 'open' AND starts_at >= '2026-11-03'`,
+		`SELECT 'campaigns', count(*) FROM campaigns`,
+		`SELECT 'campaign months', count(*) FROM campaign_spend`,
+		`SELECT 'touches ' || kind, count(*) FROM marketing_touches GROUP BY kind`,
+		`SELECT 'sales-sourced leads', count(*) FROM leads WHERE origin = 'prospecting'`,
+		`SELECT 'hot hand-offs', count(*) FROM handoffs WHERE hot`,
 	} {
 		rows, err := db.Query(q)
 		if err != nil {
@@ -91,6 +96,8 @@ func TestDemoHasEveryKindOfRecord(t *testing.T) {
 		"reviews", "reviews low", "notifications", "escalations to managers",
 		"deal won", "deal lost", "deal open", "won cents",
 		"task done", "task missed", "task open", "open tasks started",
+		"campaigns", "campaign months", "touches intake", "touches webinar", "event marketing_touched",
+		"sales-sourced leads", "hot hand-offs",
 	} {
 		if got[k] == 0 {
 			t.Errorf("the demo has no %s; counts %v", k, got)

@@ -21,7 +21,7 @@ import (
 )
 
 func (m *Main) importCommand() *cobra.Command {
-	c := &cobra.Command{Use: "import", Short: "Import leads, deals and users from CSV files"}
+	c := &cobra.Command{Use: "import", Short: "Import leads, deals, users and campaign spend from CSV files"}
 	c.AddCommand(
 		m.importKindCommand(importLeads, "leads FILE (--mapping FILE | --preset NAME)",
 			"Import leads from a CSV file through a column mapping or a preset ("+strings.Join(csvimport.PresetsFor("leads"), ", ")+")",
@@ -49,6 +49,13 @@ first, then managers are set, so a manager may come after their reps. A user
 who exists is updated (role, team, manager, weight; a name is kept as it was
 given first); running the same import again changes nothing. See
 docs/import.md.`),
+		m.importKindCommand(importSpend, "spend FILE --mapping FILE",
+			"Import campaign spend by month through a column mapping",
+			`Import what campaigns cost, one month per row: campaign (the code leads
+carry), month (YYYY-MM, or a date in the month), amount (in major units, like
+12000.50), and optionally name and channel, which register a campaign the
+file brings first. A month set again replaces its amount; running the same
+import again changes nothing. See docs/import.md and docs/campaigns.md.`),
 	)
 	return c
 }
@@ -72,6 +79,7 @@ var (
 	// Users are few, and a manager may come after their reps: the whole
 	// file is one batch, resolved in two passes.
 	importUsers = importKind{name: "users", store: (*Main).storeUsers, whole: true}
+	importSpend = importKind{name: "spend", store: (*Main).storeSpend}
 )
 
 func (m *Main) importKindCommand(k importKind, use, short, long string) *cobra.Command {
@@ -126,6 +134,14 @@ func (m *Main) storeDeals(ctx context.Context, db *sqldb.DB, rows []csvimport.Ro
 		inputs[i] = tandem.DealInput{Fields: row.Fields, Initial: row.Initial}
 	}
 	return db.ImportDeals(ctx, inputs, sqldb.DealImportOptions{DefaultSource: "import", Actor: o.actor(), DryRun: o.dryRun})
+}
+
+func (m *Main) storeSpend(ctx context.Context, db *sqldb.DB, rows []csvimport.Row, o importOptions) ([]sqldb.IntakeResult, error) {
+	inputs := make([]sqldb.SpendInput, len(rows))
+	for i, row := range rows {
+		inputs[i] = sqldb.SpendInput{Fields: row.Fields, Initial: row.Initial}
+	}
+	return db.ImportSpend(ctx, inputs, o.actor(), o.dryRun)
 }
 
 func (m *Main) runImport(ctx context.Context, k importKind, o importOptions) error {

@@ -129,7 +129,7 @@ func (m *Main) commands() *cobra.Command {
 	root.AddCommand(m.planCommand())
 	root.AddCommand(m.paceCommand())
 	root.AddCommand(m.ratesCommand())
-	root.AddCommand(m.reportCommand(), m.jeopardyCommand())
+	root.AddCommand(m.campaignCommand(), m.reportCommand(), m.jeopardyCommand())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &exitStatus{exitUsage, err} })
 	return root
 }

@@ -13,13 +13,6 @@ import (
 	"github.com/tandemhq/tandem/sqldb"
 )
 
-// reportCommand groups the reports both teams and the executives read.
-func (m *Main) reportCommand() *cobra.Command {
-	c := &cobra.Command{Use: "report", Short: "The closed-loop reports: the monthly scorecard"}
-	c.AddCommand(m.scorecardCommand())
-	return c
-}
-
 func (m *Main) scorecardCommand() *cobra.Command {
 	var period, format, out string
 	c := &cobra.Command{

@@ -45,6 +45,8 @@ type Summary struct {
 	Reviews, Qualified, Opportunities int
 	Won, Lost                         int
 	WonCents                          int64
+	Campaigns, MarketingTouches       int
+	SalesSourced, HotHandoffs         int
 	ClocksFired                       int
 	AgreementVersion                  int
 	Start                             time.Time
@@ -54,9 +56,11 @@ func (s Summary) String() string {
 	return fmt.Sprintf("%d users in two sales teams and marketing; agreement version %d signed %s; "+
 		"%d leads over twelve months, %d handed off to sales; %d touches (%d first touches late, %d forgotten); "+
 		"%d accepted; %d sent back to marketing with a reason, %d disqualified; %d reviews; %d sales qualified, %d opportunities; "+
-		"%d deals won for %d, %d lost; %d clocks fired by the engine.",
+		"%d deals won for %d, %d lost; %d clocks fired by the engine; %d campaigns with monthly spend, %d extra marketing touches, "+
+		"%d leads sourced by sales, %d hot hand-offs by marketing.",
 		s.Users, s.AgreementVersion, s.Start.Format("2006-01-02"), s.Leads, s.Handoffs, s.Touches, s.LateFirst, s.MissedFirst,
-		s.Accepted, s.Rejected, s.Disqualified, s.Reviews, s.Qualified, s.Opportunities, s.Won, s.WonCents/100, s.Lost, s.ClocksFired)
+		s.Accepted, s.Rejected, s.Disqualified, s.Reviews, s.Qualified, s.Opportunities, s.Won, s.WonCents/100, s.Lost, s.ClocksFired,
+		s.Campaigns, s.MarketingTouches, s.SalesSourced, s.HotHandoffs)
 }
 
 // person is one member of the simulated company.
@@ -112,6 +116,7 @@ const (
 	actClose
 	actAbsent
 	actBack
+	actMarketingTouch
 )
 
 type action struct {
@@ -155,6 +160,8 @@ type simLead struct {
 	stage   string
 	deal    int64
 	ended   bool
+	// mt is the marketing touch an actMarketingTouch records.
+	mt *tandem.MarketingTouch
 }
 
 type run struct {
@@ -170,6 +177,11 @@ type run struct {
 	tokens map[int64]tandem.Token
 	absent bool
 	sum    Summary
+	// mr draws marketing's side (campaigns, spend, extra touches, sourcing)
+	// apart from r, so that it does not move the rest of the company.
+	mr        *rand.Rand
+	marketer  tandem.Token
+	campaigns []demoCampaign
 }
 
 // Run builds the company in db, whose clock must be clk: it moves clk
@@ -178,7 +190,7 @@ func (c Sim) Run(ctx context.Context, db *sqldb.DB, clk *clock.Fake) (Summary, e
 	now := c.Now.UTC()
 	start := now.AddDate(-1, 0, 0)
 	s := &run{c: c, db: db, clk: clk, r: rand.New(rand.NewPCG(c.Seed, 0xc0)), tokens: map[int64]tandem.Token{},
-		fire: db.FireSLA(sqldb.Channels{})}
+		fire: db.FireSLA(sqldb.Channels{}), mr: rand.New(rand.NewPCG(c.Seed, 0x6d6b))}
 	s.sum.Start = start
 	clk.Set(start)
 	if err := s.setup(ctx); err != nil {
@@ -244,6 +256,9 @@ func (s *run) setup(ctx context.Context) error {
 	}
 	if s.p == nil {
 		return fmt.Errorf("the agreement has no hand-off stage")
+	}
+	if err := s.registerCampaigns(ctx, ids["mark@demo.example"]); err != nil {
+		return err
 	}
 	// The absent rep's fortnight away, about five months in.
 	away := s.c.Now.AddDate(0, -7, 0).Truncate(24 * time.Hour).Add(13 * time.Hour)
@@ -315,6 +330,7 @@ func (s *run) arrivals(start, now time.Time) []arrival {
 			continue
 		}
 		in.Fields["created_at"] = t.Format(time.RFC3339)
+		s.source(in)
 		out = append(out, arrival{t, in})
 	}
 	sortArrivals(out)
@@ -380,6 +396,19 @@ func (s *run) intake(ctx context.Context, as []arrival) error {
 		if err != nil {
 			return err
 		}
+		if l.Origin != "prospecting" {
+			s.nurture(l)
+			if l.Stage != s.p.HandoffStage && l.Score >= 50 && s.mr.Float64() < 0.04 {
+				// Marketing saw the lead ask for pricing and hands it over hot.
+				if _, err := s.db.HandOff(ctx, l.ID, sqldb.HotLead{Note: "asked for pricing in the webinar chat"}, s.marketer); err != nil {
+					return err
+				}
+				s.sum.HotHandoffs++
+				if l, err = s.db.Lead(ctx, r.ID); err != nil {
+					return err
+				}
+			}
+		}
 		if l.Stage != s.p.HandoffStage || l.OwnerID == 0 {
 			continue
 		}
@@ -439,6 +468,12 @@ func (s *run) do(ctx context.Context, a *action) error {
 		s.absent = absent
 		_, err := s.db.UpdateUser(ctx, absentRep, tandem.UserUpdate{Absent: &absent})
 		return err
+	case actMarketingTouch:
+		if _, err := s.db.AddMarketingTouch(ctx, *l.mt, s.marketer.Actor()); err != nil {
+			return err
+		}
+		s.sum.MarketingTouches++
+		return nil
 	}
 	if l.ended && a.kind != actReview { // a review may follow the decision that ended the hand-off
 		return nil
@@ -681,4 +716,81 @@ func (s *run) topUp(ctx context.Context, l *simLead) error {
 		l.touches = res.Handoff.Touches
 	}
 	return nil
+}
+
+// demoCampaign is a campaign of the demo, with its usual monthly spend.
+type demoCampaign struct {
+	code, name, channel string
+	monthly             float64 // in the currency's major unit
+	kind                string  // the kind of its extra touches
+}
+
+// demoCampaigns are the campaigns leads carry (package sim draws them), one
+// left unregistered on purpose: a code nobody registered is still a
+// campaign in the report, without spend.
+var demoCampaigns = []demoCampaign{
+	{"spring-webinar", "Spring webinar series", "email", 4000, tandem.TouchWebinar},
+	{"pricing-guide", "Pricing guide download", "paid_search", 6500, tandem.TouchContent},
+	{"retargeting-q2", "Retargeting ads", "display", 5200, tandem.TouchAd},
+	{"partner-summit", "Partner summit", "referral", 9000, tandem.TouchEvent},
+	{"newsletter", "Monthly newsletter", "email", 800, tandem.TouchEmail},
+	{"product-launch", "Product launch", "social", 7500, tandem.TouchSocial},
+	{"free-trial", "Free trial sign-up", "paid_search", 5800, tandem.TouchForm},
+	// case-study-pack: unregistered.
+}
+
+// registerCampaigns registers the demo's campaigns, as the marketer, with
+// a spend for every month of the simulated year that varies around each
+// campaign's usual.
+func (s *run) registerCampaigns(ctx context.Context, marketerID int64) error {
+	s.marketer = s.tokens[marketerID]
+	s.campaigns = demoCampaigns
+	start := s.clk.Now()
+	for _, c := range demoCampaigns {
+		if _, _, err := s.db.SaveCampaign(ctx, tandem.Campaign{Code: c.code, Name: c.name, Channel: c.channel}); err != nil {
+			return err
+		}
+		s.sum.Campaigns++
+		for m := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(s.c.Now); m = m.AddDate(0, 1, 0) {
+			amount := c.monthly * (0.7 + 0.6*s.mr.Float64())
+			cents := int64(math.Round(amount)) * 100
+			sp := tandem.CampaignSpend{Campaign: c.code, Month: m.Format("2006-01"), AmountCents: cents}
+			if _, err := s.db.SetCampaignSpend(ctx, sp, s.marketer.Actor()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// source makes about 15% of the arrivals leads that sales found by
+// prospecting: no campaign, no UTM values.
+func (s *run) source(in tandem.LeadInput) {
+	if s.mr.Float64() >= 0.15 {
+		return
+	}
+	in.Fields["origin"] = "prospecting"
+	in.Fields["source"] = "sdr"
+	for _, k := range []string{"campaign", "landing_page", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"} {
+		delete(in.Fields, k)
+	}
+	s.sum.SalesSourced++
+}
+
+// nurture plans one to three further marketing touches for about a third
+// of marketing's leads, from other campaigns, over the weeks after it came
+// in (those that would fall after the end of the simulation are dropped).
+func (s *run) nurture(l tandem.Lead) {
+	if s.mr.Float64() >= 0.35 {
+		return
+	}
+	at := l.CreatedAt
+	for range 1 + s.mr.IntN(3) {
+		c := s.campaigns[s.mr.IntN(len(s.campaigns))]
+		at = at.Add(time.Duration(2+s.mr.IntN(30)) * 24 * time.Hour).Add(time.Duration(s.mr.IntN(8*60)) * time.Minute)
+		if c.code == l.Campaign || at.After(s.c.Now) {
+			continue
+		}
+		s.push(at, actMarketingTouch, &simLead{id: l.ID, mt: &tandem.MarketingTouch{LeadID: l.ID, Campaign: c.code, Origin: c.channel, Kind: c.kind}})
+	}
 }

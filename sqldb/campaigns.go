@@ -1,0 +1,575 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/attribution"
+	"github.com/tandemhq/tandem/sla"
+)
+
+// SaveCampaign registers a campaign, or renames it and changes its channel
+// if its code is registered already, and reports whether it was new. Errors:
+// EINVALID naming the field.
+func (db *DB) SaveCampaign(ctx context.Context, c tandem.Campaign) (out tandem.Campaign, created bool, err error) {
+	defer wrap(&err, "save campaign %q", c.Code)
+	if err := c.Validate(); err != nil {
+		return out, false, err
+	}
+	err = db.transact(ctx, func(tx *Tx) error {
+		cur, ok, err := tx.campaign(ctx, c.Code)
+		if err != nil {
+			return err
+		}
+		created = !ok
+		if created {
+			c.CreatedAt = tx.Now
+			_, err = tx.ExecContext(ctx, `INSERT INTO campaigns (code, name, channel, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)`,
+				c.Code, c.Name, c.Channel, tx.t(tx.Now))
+		} else {
+			c.CreatedAt = cur.CreatedAt
+			_, err = tx.ExecContext(ctx, `UPDATE campaigns SET name = $2, channel = $3, updated_at = $4 WHERE code = $1`,
+				c.Code, c.Name, c.Channel, tx.t(tx.Now))
+		}
+		out = c
+		return err
+	})
+	return out, created, err
+}
+
+func (tx *Tx) campaign(ctx context.Context, code string) (tandem.Campaign, bool, error) {
+	c := tandem.Campaign{Code: code}
+	err := tx.QueryRowContext(ctx, `SELECT name, channel, created_at FROM campaigns WHERE code = $1`, code).
+		Scan(&c.Name, &c.Channel, scanTime{&c.CreatedAt})
+	if err == sql.ErrNoRows {
+		return c, false, nil
+	}
+	return c, err == nil, err
+}
+
+// Campaigns returns the registered campaigns by code, each with its spend
+// by month.
+func (db *DB) Campaigns(ctx context.Context) (cs []tandem.Campaign, err error) {
+	defer wrap(&err, "list campaigns")
+	err = db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT code, name, channel, created_at FROM campaigns ORDER BY code`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		byCode := map[string]int{}
+		for rows.Next() {
+			var c tandem.Campaign
+			if err := rows.Scan(&c.Code, &c.Name, &c.Channel, scanTime{&c.CreatedAt}); err != nil {
+				return err
+			}
+			byCode[c.Code] = len(cs)
+			cs = append(cs, c)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		srows, err := tx.QueryContext(ctx, `SELECT campaign, month, amount_cents FROM campaign_spend ORDER BY campaign, month`)
+		if err != nil {
+			return err
+		}
+		defer srows.Close()
+		for srows.Next() {
+			var s tandem.CampaignSpend
+			if err := srows.Scan(&s.Campaign, &s.Month, &s.AmountCents); err != nil {
+				return err
+			}
+			if i, ok := byCode[s.Campaign]; ok {
+				cs[i].Spend = append(cs[i].Spend, s)
+			}
+		}
+		return srows.Err()
+	})
+	if cs == nil {
+		cs = []tandem.Campaign{}
+	}
+	return cs, err
+}
+
+// SetCampaignSpend sets a registered campaign's spend for a month,
+// replacing what was set before. Errors: EINVALID naming the field,
+// ENOTFOUND for a campaign nobody registered.
+func (db *DB) SetCampaignSpend(ctx context.Context, s tandem.CampaignSpend, actor string) (out tandem.CampaignSpend, err error) {
+	defer wrap(&err, "set spend of campaign %q for %s", s.Campaign, s.Month)
+	if err := s.Validate(); err != nil {
+		return out, err
+	}
+	err = db.transact(ctx, func(tx *Tx) error {
+		if _, ok, err := tx.campaign(ctx, s.Campaign); err != nil {
+			return err
+		} else if !ok {
+			return tandem.Errorf(tandem.ENOTFOUND, "campaign %q is not registered: add it first (tandem campaign add %s --name NAME --channel CHANNEL)", s.Campaign, s.Campaign)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO campaign_spend (campaign, month, amount_cents, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (campaign, month) DO UPDATE SET amount_cents = excluded.amount_cents, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+			s.Campaign, s.Month, s.AmountCents, tx.t(tx.Now), actor)
+		return err
+	})
+	return s, err
+}
+
+// AddMarketingTouch records a marketing touch of an existing lead (a
+// webinar it attended, say) without changing the lead: a marketing_touched
+// event in its ledger and a row for the reports. The touch's origin
+// defaults to the lead's, its time to now. Errors: ENOTFOUND for the lead,
+// EINVALID naming the field.
+func (db *DB) AddMarketingTouch(ctx context.Context, t tandem.MarketingTouch, actor string) (out tandem.MarketingTouch, err error) {
+	defer wrap(&err, "add marketing touch to lead %d", t.LeadID)
+	err = db.transact(ctx, func(tx *Tx) error {
+		l, err := tx.lead(ctx, t.LeadID, true)
+		if err != nil {
+			return err
+		}
+		if t.Origin == "" {
+			t.Origin = l.Origin
+		}
+		if t.OccurredAt.IsZero() {
+			t.OccurredAt = tx.Now
+		}
+		t.OccurredAt = t.OccurredAt.UTC().Truncate(time.Microsecond)
+		if err := t.Validate(tx.Now); err != nil {
+			return err
+		}
+		lc, err := tx.lifecycle(ctx)
+		if err != nil {
+			return err
+		}
+		ev := t.Event(actor, lc.Version())
+		if err := l.Apply(&ev); err != nil {
+			return err
+		}
+		if err := tx.updateLead(ctx, &l); err != nil {
+			return err
+		}
+		if err := tx.appendEvents(ctx, []tandem.Event{ev}); err != nil {
+			return err
+		}
+		ids, err := tx.recordTouches(ctx, []tandem.Event{ev})
+		if err != nil {
+			return err
+		}
+		out = t
+		if len(ids) == 1 {
+			out.ID = ids[0]
+		}
+		return nil
+	})
+	return out, err
+}
+
+var touchColumns = []string{"lead_id", "campaign", "origin", "kind", "occurred_at", "actor"}
+
+// recordTouches writes a row for each marketing_touched event among events,
+// whose lead ids are set, and returns the new rows' ids when there are few
+// (for one touch added by hand), nil otherwise.
+func (tx *Tx) recordTouches(ctx context.Context, events []tandem.Event) ([]int64, error) {
+	var rows [][]any
+	for i := range events {
+		if t, ok := tandem.TouchOf(&events[i]); ok {
+			rows = append(rows, []any{t.LeadID, t.Campaign, t.Origin, t.Kind, t.OccurredAt, events[i].Actor})
+		}
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	if len(rows) == 1 {
+		var id int64
+		r := rows[0]
+		err := tx.QueryRowContext(ctx, `INSERT INTO marketing_touches (lead_id, campaign, origin, kind, occurred_at, actor)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, r[0], r[1], r[2], r[3], tx.t(r[4].(time.Time)), r[5]).Scan(&id)
+		if err != nil {
+			return nil, fmt.Errorf("record marketing touch: %w", err)
+		}
+		return []int64{id}, nil
+	}
+	return nil, tx.db.d.bulkInsert(ctx, tx, "marketing_touches", touchColumns, rows)
+}
+
+// MarketingTouches returns a lead's marketing touches in time order.
+func (db *DB) MarketingTouches(ctx context.Context, leadID int64) (ts []tandem.MarketingTouch, err error) {
+	defer wrap(&err, "marketing touches of lead %d", leadID)
+	err = db.view(ctx, func(tx *Tx) error {
+		if _, err := tx.lead(ctx, leadID, false); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, lead_id, campaign, origin, kind, occurred_at FROM marketing_touches
+			WHERE lead_id = $1 ORDER BY occurred_at, id`, leadID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t tandem.MarketingTouch
+			if err := rows.Scan(&t.ID, &t.LeadID, &t.Campaign, &t.Origin, &t.Kind, scanTime{&t.OccurredAt}); err != nil {
+				return err
+			}
+			ts = append(ts, t)
+		}
+		return rows.Err()
+	})
+	return ts, err
+}
+
+// CampaignReportFor is [DB.CampaignReport] for a named period (2026-03,
+// 2026-Q1, 2026), read in the time zone of the agreement in force (UTC
+// while none is), and a model's name ("" for u_shaped). Errors: EINVALID
+// naming period or model.
+func (db *DB) CampaignReportFor(ctx context.Context, period, model string) (r attribution.Report, err error) {
+	m, merr := attribution.ParseModel(model)
+	loc := time.UTC
+	err = db.view(ctx, func(tx *Tx) error {
+		a, err := tx.agreementNow(ctx)
+		if err == nil && a.BusinessHours.Location != nil {
+			loc = a.BusinessHours.Location
+		}
+		return err
+	})
+	if err != nil {
+		return r, err
+	}
+	var per sla.Period
+	if period == "" {
+		per = sla.MonthOf(db.Now(), loc)
+	} else {
+		per, err = sla.ParsePeriod(period, loc)
+	}
+	if err != nil || merr != nil {
+		var fields []tandem.FieldError
+		fields = append(fields, tandem.ErrorFields(merr)...)
+		fields = append(fields, tandem.ErrorFields(err)...)
+		if len(fields) == 0 {
+			return r, err
+		}
+		return r, tandem.Invalid(fields...)
+	}
+	r, err = db.CampaignReport(ctx, per.From, per.To, m)
+	r.Period = per.Name
+	return r, err
+}
+
+// CampaignReport returns the campaign report for [from, to) with ROI under
+// model (docs/campaigns.md): per campaign the spend of the months the
+// period touches, the new leads, MQLs and customers credited to their first
+// touch's campaign, revenue attributed by every model, and cost per result;
+// and the share of the period's leads, opportunities and won revenue that
+// marketing sourced, by the sales_sourced rule of the agreement in force.
+func (db *DB) CampaignReport(ctx context.Context, from, to time.Time, model attribution.Model) (r attribution.Report, err error) {
+	defer wrap(&err, "campaign report")
+	if _, err := attribution.ParseModel(string(model)); err != nil {
+		return r, err
+	}
+	if !from.Before(to) {
+		return r, tandem.Invalid(tandem.FieldError{Field: "period", Message: "must end after it starts"})
+	}
+	in := attribution.Input{From: from, To: to, Model: model, Spend: map[string]int64{}}
+	err = db.view(ctx, func(tx *Tx) error {
+		a, err := tx.agreementNow(ctx)
+		if err != nil {
+			return err
+		}
+		in.MarketingShareGoal = a.Goal.MarketingShare
+		var args []any
+		arg := func(v any) string {
+			args = append(args, v)
+			return "$" + strconv.Itoa(len(args))
+		}
+		lo, hi := tx.t(from), tx.t(to)
+		ids := func(q string, a ...any) ([]int64, error) {
+			rows, err := tx.QueryContext(ctx, q, a...)
+			if err != nil {
+				return nil, err
+			}
+			defer rows.Close()
+			var out []int64
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					return nil, err
+				}
+				out = append(out, id)
+			}
+			return out, rows.Err()
+		}
+		newLeads, err := ids(`SELECT id FROM leads WHERE created_at >= $1 AND created_at < $2 ORDER BY id`, lo, hi)
+		if err != nil {
+			return fmt.Errorf("new leads: %w", err)
+		}
+		var mqls []int64
+		if p, err := sla.New(a, 0); err != nil {
+			return err
+		} else if p != nil {
+			stages := a.PathStages()
+			h := slices.Index(stages, p.HandoffStage)
+			cte := tx.stageEntryCTE(stages, arg)
+			q := fmt.Sprintf(`%s SELECT lead_id FROM p WHERE t%d >= %s AND t%d < %s ORDER BY lead_id`, cte, h, arg(lo), h, arg(hi))
+			if mqls, err = ids(q, args...); err != nil {
+				return fmt.Errorf("hand-off stage entries: %w", err)
+			}
+		}
+		opps, err := ids(`SELECT lead_id FROM deals WHERE created_at >= $1 AND created_at < $2 ORDER BY id`, lo, hi)
+		if err != nil {
+			return fmt.Errorf("opportunities: %w", err)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, lead_id, amount_cents, closed_at FROM deals
+			WHERE stage = 'won' AND closed_at >= $1 AND closed_at < $2 ORDER BY closed_at, id`, lo, hi)
+		if err != nil {
+			return fmt.Errorf("won deals: %w", err)
+		}
+		for rows.Next() {
+			var d attribution.Deal
+			if err := rows.Scan(&d.ID, &d.LeadID, &d.AmountCents, scanTime{&d.ClosedAt}); err != nil {
+				rows.Close()
+				return err
+			}
+			in.Won = append(in.Won, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+
+		// Every lead the report names, once, with its touches.
+		all := map[int64]bool{}
+		for _, set := range [][]int64{newLeads, mqls, opps} {
+			for _, id := range set {
+				all[id] = true
+			}
+		}
+		for _, d := range in.Won {
+			all[d.LeadID] = true
+		}
+		leads, touches, err := tx.leadsWithTouches(ctx, slices.Sorted(maps.Keys(all)))
+		if err != nil {
+			return err
+		}
+		fact := func(id int64) attribution.Lead {
+			l := leads[id]
+			return attribution.Lead{ID: id, FirstCampaign: attribution.FirstCampaign(touches[id]), SalesSourced: a.Marketing.IsSalesSourced(&l)}
+		}
+		for _, id := range newLeads {
+			in.NewLeads = append(in.NewLeads, fact(id))
+		}
+		for _, id := range mqls {
+			in.MQLs = append(in.MQLs, fact(id))
+		}
+		for _, id := range opps {
+			in.Opportunities = append(in.Opportunities, fact(id))
+		}
+		for i := range in.Won {
+			d := &in.Won[i]
+			l := leads[d.LeadID]
+			d.Origin, d.Touches, d.SalesSourced = l.Origin, touches[d.LeadID], a.Marketing.IsSalesSourced(&l)
+		}
+
+		// Spend: the whole months the period touches, in its time zone.
+		first := from.In(from.Location()).Format("2006-01")
+		last := to.Add(-time.Microsecond).In(to.Location()).Format("2006-01")
+		srows, err := tx.QueryContext(ctx, `SELECT campaign, sum(amount_cents) FROM campaign_spend
+			WHERE month >= $1 AND month <= $2 GROUP BY campaign`, first, last)
+		if err != nil {
+			return fmt.Errorf("spend: %w", err)
+		}
+		for srows.Next() {
+			var code string
+			var cents int64
+			if err := srows.Scan(&code, &cents); err != nil {
+				srows.Close()
+				return err
+			}
+			in.Spend[code] = cents
+		}
+		srows.Close()
+		if err := srows.Err(); err != nil {
+			return err
+		}
+		crows, err := tx.QueryContext(ctx, `SELECT code, name, channel FROM campaigns ORDER BY code`)
+		if err != nil {
+			return err
+		}
+		defer crows.Close()
+		for crows.Next() {
+			var c attribution.Campaign
+			if err := crows.Scan(&c.Code, &c.Name, &c.Channel); err != nil {
+				return err
+			}
+			in.Campaigns = append(in.Campaigns, c)
+		}
+		return crows.Err()
+	})
+	if err != nil {
+		return r, err
+	}
+	return attribution.Build(in), nil
+}
+
+// leadsWithTouches loads the leads with the ids and their marketing
+// touches in time order.
+func (tx *Tx) leadsWithTouches(ctx context.Context, ids []int64) (map[int64]tandem.Lead, map[int64][]attribution.Touch, error) {
+	leads := make(map[int64]tandem.Lead, len(ids))
+	touches := map[int64][]attribution.Touch{}
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		marks := make([]string, len(chunk))
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			marks[i] = "$" + strconv.Itoa(i+1)
+			args[i] = id
+		}
+		in := strings.Join(marks, ", ")
+		rows, err := tx.QueryContext(ctx, `SELECT `+leadColumns+` FROM leads WHERE id IN (`+in+`)`, args...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("leads of the report: %w", err)
+		}
+		for rows.Next() {
+			l, err := scanLead(rows)
+			if err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			leads[l.ID] = l
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, err
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT lead_id, campaign, origin, occurred_at FROM marketing_touches
+			WHERE lead_id IN (`+in+`) ORDER BY lead_id, occurred_at, id`, args...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("touches of the report: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var t attribution.Touch
+			if err := rows.Scan(&id, &t.Campaign, &t.Origin, scanTime{&t.At}); err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			touches[id] = append(touches[id], t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, err
+		}
+	}
+	return leads, touches, nil
+}
+
+// SpendInput is one row of a spend import: values by field name of
+// csvimport.SpendFields, as strings.
+type SpendInput struct {
+	Fields map[string]string
+	// Initial holds the import's constants and defaults.
+	Initial map[string]string
+}
+
+func (in SpendInput) value(name string) string {
+	if v := in.Fields[name]; v != "" {
+		return v
+	}
+	return in.Initial[name]
+}
+
+// ImportSpend sets one month's spend per input, in one transaction, and
+// reports each input's outcome in order (the ID of a result is 0). A
+// campaign the file names that is not registered is registered, with the
+// row's name and channel; a registered one keeps its own. A month set again
+// with the same amount is unchanged. A bad row is rejected with its
+// reasons, naming the fields, and does not stop the others.
+func (db *DB) ImportSpend(ctx context.Context, inputs []SpendInput, actor string, dryRun bool) (results []IntakeResult, err error) {
+	defer wrap(&err, "import spend")
+	err = db.transact(ctx, func(tx *Tx) error {
+		results = make([]IntakeResult, len(inputs))
+		for i, in := range inputs {
+			res, err := tx.importSpendRow(ctx, in, actor)
+			if err != nil && tandem.ErrorCode(err) == tandem.EINTERNAL {
+				return err
+			}
+			results[i] = IntakeResult{Status: res, Err: err}
+			if err != nil {
+				results[i].Status = tandem.StatusRejected
+			}
+		}
+		if dryRun {
+			return errRollback
+		}
+		return nil
+	})
+	return results, err
+}
+
+func (tx *Tx) importSpendRow(ctx context.Context, in SpendInput, actor string) (string, error) {
+	var errs []tandem.FieldError
+	for name := range in.Fields {
+		if !slices.Contains([]string{"campaign", "name", "channel", "month", "amount"}, name) {
+			errs = append(errs, tandem.FieldError{Field: name, Message: "no such spend field (campaign, name, channel, month, amount)"})
+		}
+	}
+	s := tandem.CampaignSpend{Campaign: strings.TrimSpace(in.value("campaign")), Month: strings.TrimSpace(in.value("month"))}
+	if t, err := time.Parse(time.DateOnly, s.Month); err == nil {
+		s.Month = t.Format("2006-01") // a date stands for its month
+	}
+	if a := in.value("amount"); a == "" {
+		errs = append(errs, tandem.FieldError{Field: "amount", Message: "is required: the month's spend, like 12000.50"})
+	} else if c, err := tandem.ParseAmount(a); err != nil {
+		errs = append(errs, tandem.FieldError{Field: "amount", Message: err.Error()})
+	} else {
+		s.AmountCents = c
+	}
+	if err := s.Validate(); err != nil {
+		for _, f := range tandem.ErrorFields(err) {
+			if f.Field != "amount" || !slices.ContainsFunc(errs, func(e tandem.FieldError) bool { return e.Field == "amount" }) {
+				errs = append(errs, f)
+			}
+		}
+	}
+	c := tandem.Campaign{Code: s.Campaign, Name: in.value("name"), Channel: in.value("channel")}
+	if err := c.Validate(); err != nil && s.Campaign != "" {
+		for _, f := range tandem.ErrorFields(err) {
+			if f.Field != "code" {
+				errs = append(errs, f)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b tandem.FieldError) int { return strings.Compare(a.Field, b.Field) })
+		return "", tandem.Invalid(errs...)
+	}
+	if _, ok, err := tx.campaign(ctx, c.Code); err != nil {
+		return "", err
+	} else if !ok {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (code, name, channel, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)`,
+			c.Code, c.Name, c.Channel, tx.t(tx.Now)); err != nil {
+			return "", err
+		}
+	}
+	var cur int64
+	status := tandem.StatusCreated
+	err := tx.QueryRowContext(ctx, `SELECT amount_cents FROM campaign_spend WHERE campaign = $1 AND month = $2`, s.Campaign, s.Month).Scan(&cur)
+	switch {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return "", err
+	case cur == s.AmountCents:
+		return tandem.StatusUnchanged, nil
+	default:
+		status = tandem.StatusUpdated
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO campaign_spend (campaign, month, amount_cents, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (campaign, month) DO UPDATE SET amount_cents = excluded.amount_cents, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+		s.Campaign, s.Month, s.AmountCents, tx.t(tx.Now), actor)
+	return status, err
+}
