@@ -122,7 +122,7 @@ func Check(in Input) []Alert {
 
 	if r := in.Revenue; judged && r.Goal > 0 && r.Projected < r.Goal {
 		f := Figure{Name: "won_revenue", Expected: r.Goal, Actual: r.Actual, Projected: r.Projected, Drift: drift(r.Projected, r.Goal)}
-		add(Revenue, fmt.Sprintf("won revenue is projected at %s against a goal of %s (%s) by the end of %s: %s won in %d of %d days; the chance of reaching the plan is %s",
+		add(Revenue, fmt.Sprintf("won revenue is projected at %s against a goal of %s (%s) by the end of %s: %s won in %d of %d days; the chance of reaching the plan's customer count is %s",
 			money(r.Projected), money(r.Goal), pct(f.Drift), in.Period, money(r.Actual), in.DaysElapsed, in.DaysTotal, pct(in.Probability)), f)
 	}
 	if q := in.QualifiedLeads; judged && q.Goal > 0 {

@@ -79,7 +79,7 @@ func TestCheckSaysTheNumbers(t *testing.T) {
 	if f.Name != "won_revenue" || f.Expected != 1_200_000 || f.Actual != 300_000 || f.Projected != 900_000 || f.Drift != -0.25 {
 		t.Errorf("figure = %+v; want won_revenue 1200000 expected, 300000 actual, 900000 projected, drift -0.25", f)
 	}
-	want := "won revenue is projected at 900000 against a goal of 1200000 (-25%) by the end of 2027-Q1: 300000 won in 30 of 90 days; the chance of reaching the plan is 12.5%"
+	want := "won revenue is projected at 900000 against a goal of 1200000 (-25%) by the end of 2027-Q1: 300000 won in 30 of 90 days; the chance of reaching the plan's customer count is 12.5%"
 	if got[0].Summary != want {
 		t.Errorf("summary = %q\nwant      %q", got[0].Summary, want)
 	}

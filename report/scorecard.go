@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/attribution"
 	"github.com/tandemhq/tandem/scorecard"
 	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
@@ -79,6 +80,16 @@ func Scorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string) 
 		return scorecard.Scorecard{}, err
 	}
 	in.LostDeals, in.Rejections, in.Ratings = o.LostDeals, o.Rejections, o.Ratings
+	cr, err := db.CampaignReport(ctx, per.From, per.To, attribution.UShaped)
+	if err != nil {
+		return scorecard.Scorecard{}, err
+	}
+	for _, l := range cr.Campaigns {
+		in.Campaigns = append(in.Campaigns, scorecard.Campaign{Campaign: l.Campaign, Spend: float64(l.SpendCents) / 100, Leads: l.Leads,
+			MQLs: l.MQLs, Customers: l.Customers, Revenue: float64(l.RevenueCents[cr.Model]) / 100, Model: string(cr.Model), ROI: l.ROI})
+	}
+	in.Sourcing = &cr.Sourcing
+	in.MarketingWon = &cr.Sourcing.MarketingWonCents
 	if in.Alerts, err = db.Alerts(ctx, sqldb.AlertFilter{Periods: Related(per)}); err != nil {
 		return scorecard.Scorecard{}, err
 	}

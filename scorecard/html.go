@@ -31,6 +31,7 @@ var page = template.Must(template.New("scorecard").Funcs(template.FuncMap{
 	"dev":     deviationOf,
 	"last":    func(i, n int) bool { return i == n-1 },
 	"instant": instant,
+	"cents":   func(c int64) string { return money(float64(c) / 100) },
 }).Parse(pageText))
 
 // WriteHTML writes the scorecard as one self-contained HTML page: inline

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/attribution"
 	"github.com/tandemhq/tandem/jeopardy"
 	"github.com/tandemhq/tandem/plan"
 	"github.com/tandemhq/tandem/sla"
@@ -55,17 +56,21 @@ type Scorecard struct {
 	AgreementVersion *int              `json:"agreement_version"`
 	Mission          agreement.Mission `json:"mission"`
 
-	KPI         KPI              `json:"kpi"`
-	Revenue     Revenue          `json:"revenue"`
-	Commitments []Commitment     `json:"commitments"`
-	Segments    []Segment        `json:"segments"`
-	Funnel      []Stage          `json:"funnel"`
-	BySource    []Source         `json:"by_source"`
-	Campaigns   []Campaign       `json:"campaigns"`
-	Rejections  []Reason         `json:"rejections"`
-	Ratings     []Rating         `json:"ratings"`
-	Alerts      []jeopardy.Alert `json:"alerts"`
-	Agenda      []Item           `json:"agenda"`
+	KPI         KPI          `json:"kpi"`
+	Revenue     Revenue      `json:"revenue"`
+	Commitments []Commitment `json:"commitments"`
+	Segments    []Segment    `json:"segments"`
+	Funnel      []Stage      `json:"funnel"`
+	BySource    []Source     `json:"by_source"`
+	Campaigns   []Campaign   `json:"campaigns"`
+	// Sourcing is the share of the period's leads, opportunities and won
+	// revenue that marketing sourced, against the agreement's
+	// goal.marketing_share; nil when the store could not tell.
+	Sourcing   *attribution.Sourcing `json:"sourcing"`
+	Rejections []Reason              `json:"rejections"`
+	Ratings    []Rating              `json:"ratings"`
+	Alerts     []jeopardy.Alert      `json:"alerts"`
+	Agenda     []Item                `json:"agenda"`
 	// Notes say in words what the numbers rest on that is weak.
 	Notes []string `json:"notes"`
 }
@@ -203,6 +208,7 @@ type Input struct {
 	// Ratings are the period's reviews by campaign ("" for none).
 	Ratings   []Rating
 	Campaigns []Campaign
+	Sourcing  *attribution.Sourcing
 	Alerts    []jeopardy.Alert
 }
 
@@ -212,7 +218,7 @@ func Compute(in Input) Scorecard {
 	sc := Scorecard{Period: in.Period.Name, From: in.Period.From, To: in.Period.To, AsOf: in.Now.UTC(),
 		Complete: !in.Now.Before(in.Period.To), AgreementVersion: in.AgreementVersion, Mission: a.MarketingMission,
 		Commitments: []Commitment{}, Segments: []Segment{}, Funnel: []Stage{}, BySource: []Source{}, Campaigns: in.Campaigns,
-		Rejections: []Reason{}, Ratings: in.Ratings, Alerts: in.Alerts, Agenda: []Item{}, Notes: []string{}}
+		Rejections: []Reason{}, Ratings: in.Ratings, Alerts: in.Alerts, Agenda: []Item{}, Notes: []string{}, Sourcing: in.Sourcing}
 	if sc.Campaigns == nil {
 		sc.Campaigns = []Campaign{}
 	}
@@ -399,6 +405,12 @@ func agenda(sc Scorecard) []Item {
 		d := round4((r.Won - r.Goal) / r.Goal)
 		items = append(items, Item{Owner: Both, Topic: "revenue", Deviation: d,
 			Text: fmt.Sprintf("won revenue: %s against the goal of %s (%s)", format(UnitMoney, r.Won), format(UnitMoney, r.Goal), signedPct(d))})
+	}
+	if so := sc.Sourcing; so != nil && so.RevenueShare != nil && so.MarketingShareGoal > 0 && *so.RevenueShare < so.MarketingShareGoal {
+		d := round4((*so.RevenueShare - so.MarketingShareGoal) / so.MarketingShareGoal)
+		items = append(items, Item{Owner: Marketing, Topic: "marketing_share", Deviation: d,
+			Text: fmt.Sprintf("won revenue from marketing-sourced leads: %s of it against the %s the agreement expects (%s)",
+				format(UnitShare, *so.RevenueShare), format(UnitShare, so.MarketingShareGoal), signedPct(d))})
 	}
 	for _, s := range sc.Funnel {
 		if s.Planned > 0 && int64(s.Entered) < s.Planned && sc.Complete {

@@ -1,9 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -101,6 +101,23 @@ func (m *Main) buildDemo(ctx context.Context, size int, seed uint64) error {
 // the simulated volume: a rep's accepted leads stay open hand-offs until
 // their deal closes, weeks later.
 func demoAgreement(size int) []byte {
-	capacity := max(40, size/50)
-	return bytes.Replace(agreement.Default(), []byte("capacity: 40"), []byte(fmt.Sprintf("capacity: %d", capacity)), 1)
+	// The default agreement's goal and commitments fit a company ten times
+	// the default demo's: scale them to the simulated volume, a little
+	// above what it reaches, so that the scorecard and the jeopardy check
+	// show a stretch rather than a rout. A year of 5,000 leads hands sales
+	// about 130 qualified leads and wins about 100,000 a month.
+	mqls := max(10, size*3/100) // a month, split 20/30/50 by segment
+	ent, mid := mqls/5, mqls*3/10
+	body := string(agreement.Default())
+	for _, r := range [][2]string{
+		{"capacity: 40", fmt.Sprintf("capacity: %d", max(40, size/50))},
+		{"qualified_leads_per_month: 400", fmt.Sprintf("qualified_leads_per_month: %d", mqls)},
+		{"enterprise: 80", fmt.Sprintf("enterprise: %d", ent)},
+		{"mid_market: 120", fmt.Sprintf("mid_market: %d", mid)},
+		{"smb: 200", fmt.Sprintf("smb: %d", mqls-ent-mid)},
+		{"revenue: 1200000", fmt.Sprintf("revenue: %d", max(30000, size*66))},
+	} {
+		body = strings.Replace(body, r[0], r[1], 1)
+	}
+	return []byte(body)
 }
