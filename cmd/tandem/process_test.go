@@ -624,9 +624,16 @@ func checkFired(t *testing.T, db *sql.DB, now time.Time) []timerRow {
 	// message each time, all sent.
 	want := len(breaches) + escalations
 	for _, ch := range []string{"inbox", "email", "chat"} {
-		if got := count(t, db, `SELECT count(*) FROM notifications WHERE channel = '`+ch+`'`); got != want {
+		if got := count(t, db, `SELECT count(*) FROM notifications WHERE lead_id IS NOT NULL AND channel = '`+ch+`'`); got != want {
 			t.Errorf("%d %s notifications; want %d, one per breach and escalation", got, ch, want)
 		}
+	}
+	// The daily round of every process checks for jeopardy at its start
+	// (no goal is met in this company): each alert is raised once, with one
+	// chat message, however many processes checked.
+	alerts := count(t, db, `SELECT count(*) FROM alerts`)
+	if got := count(t, db, `SELECT count(*) FROM notifications WHERE lead_id IS NULL AND channel = 'chat'`); got != alerts {
+		t.Errorf("%d chat messages about %d jeopardy alerts; want one each", got, alerts)
 	}
 	if n := count(t, db, `SELECT count(*) FROM notifications WHERE state <> 'sent'`); n != 0 {
 		t.Errorf("%d notifications are not sent; want all sent", n)
