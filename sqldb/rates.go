@@ -46,7 +46,9 @@ type HistoryQuery struct {
 //     lead created beyond a stage never entered it. Side stages
 //     (recycled, disqualified) are not path stages: a lead that comes
 //     back from them to the path enters the stage it comes back to (if it
-//     never had).
+//     never had), and only that one: reaching the next stage means
+//     entering it, so a lead that goes from lead to recycled and back to
+//     sal did not reach mql.
 //   - the deals won in the window, by close date (closed_at).
 //
 // Groups with no lead entering a stage and no deal won in the window are
@@ -55,8 +57,9 @@ type HistoryQuery struct {
 //
 // Two queries: one GROUP BY over the stage entries in the window (the
 // stage_entries table, which the store keeps as events are appended: a
-// range of its (stage, entered_at) index, and for each entry its lead's
-// entries by primary key), one over the won deals closed in the window (by
+// range of its (stage, entered_at) index, and for each entry two lookups
+// by primary key: its lead's entries into the next and the last path
+// stage), one over the won deals closed in the window (by
 // the deals_closed_at index). Skipped stages are those of the agreement in
 // force when the stage change was appended.
 func (db *DB) History(ctx context.Context, q HistoryQuery) (cohorts []plan.Cohort, err error) {
@@ -123,9 +126,8 @@ func (q *HistoryQuery) groupColumn() string {
 
 // stageCounts adds to each group's cohort the leads that entered each path
 // stage in the window and went on; see [DB.History]. It reads the window's
-// entries by the (stage, entered_at) index, and for each the lead's entries
-// by the primary key: the lead's furthest path stage (top) is the furthest
-// it entered, since a stage change enters the stage it sets.
+// entries by the (stage, entered_at) index, and looks up by primary key
+// whether each lead entered the next path stage and the last one.
 func (tx *Tx) stageCounts(ctx context.Context, q HistoryQuery, stages []string, cohort func(string) *plan.Cohort) error {
 	var args []any
 	arg := func(v any) string {
@@ -133,21 +135,25 @@ func (tx *Tx) stageCounts(ctx context.Context, q HistoryQuery, stages []string, 
 		return "$" + strconv.Itoa(len(args))
 	}
 	in, index := stageArgs(stages, arg)
+	// The next path stage's name for each, NULL for the last.
+	var next strings.Builder
+	next.WriteString("CASE e.stage")
+	for i := range len(stages) - 1 {
+		fmt.Fprintf(&next, " WHEN %s THEN %s", arg(stages[i]), arg(stages[i+1]))
+	}
+	next.WriteString(" END")
+	last := arg(stages[len(stages)-1])
 	lo, hi := arg(tx.t(q.From)), arg(tx.t(q.To))
 	group, join, groupBy := "''", "", ""
 	if c := q.groupColumn(); c != "" {
-		group, join, groupBy = c, " JOIN leads l ON l.id = w.lead_id", ", "+c
+		group, join, groupBy = c, " JOIN leads l ON l.id = e.lead_id", ", "+c
 	}
-	query := `WITH w AS (
-		SELECT e.lead_id, ` + index("e.stage") + ` AS s,
-			(SELECT max(` + index("n.stage") + `) FROM stage_entries n WHERE n.lead_id = e.lead_id) AS top
-		FROM stage_entries e
-		WHERE e.stage IN (` + in + `) AND e.entered_at >= ` + lo + ` AND e.entered_at < ` + hi + `
-	)
-	SELECT ` + group + `, w.s, count(*), coalesce(sum(CASE WHEN w.top > w.s THEN 1 ELSE 0 END), 0),
-		coalesce(sum(CASE WHEN w.top = ` + strconv.Itoa(len(stages)-1) + ` THEN 1 ELSE 0 END), 0)
-	FROM w` + join + `
-	GROUP BY w.s` + groupBy
+	query := `SELECT ` + group + `, ` + index("e.stage") + `, count(*),
+		coalesce(sum(CASE WHEN EXISTS (SELECT 1 FROM stage_entries n WHERE n.lead_id = e.lead_id AND n.stage = ` + next.String() + `) THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN EXISTS (SELECT 1 FROM stage_entries n WHERE n.lead_id = e.lead_id AND n.stage = ` + last + `) THEN 1 ELSE 0 END), 0)
+	FROM stage_entries e` + join + `
+	WHERE e.stage IN (` + in + `) AND e.entered_at >= ` + lo + ` AND e.entered_at < ` + hi + `
+	GROUP BY e.stage` + groupBy
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
