@@ -53,7 +53,8 @@ func IsPostgres(dsn string) bool {
 }
 
 // Open connects to the database named by dsn, a postgres:// URL or a SQLite
-// file path, and applies any migrations it lacks.
+// file path, applies any migrations it lacks, and does the work they leave
+// to the program (see DB.backfill).
 func Open(ctx context.Context, dsn string, opts Options) (_ *DB, err error) {
 	db := &DB{clock: opts.Clock, log: opts.Logger, versions: map[int]*compiled{}}
 	if db.log == nil {
@@ -75,6 +76,10 @@ func Open(ctx context.Context, dsn string, opts Options) (_ *DB, err error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.backfill(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

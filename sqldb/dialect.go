@@ -24,6 +24,10 @@ type dialect interface {
 	reserveLeadIDs(ctx context.Context, tx *Tx, n int) (int64, error)
 	// bulkInsert inserts rows (values in cols order) into table.
 	bulkInsert(ctx context.Context, tx *Tx, table string, cols []string, rows [][]any) error
+	// upsertStageEntries writes stage entries (see stage_entries),
+	// keeping the earlier time of an entry already recorded. The entries
+	// name each (lead, stage) once.
+	upsertStageEntries(ctx context.Context, tx *Tx, entries []stageEntry) error
 	// forUpdate is the clause that locks selected rows for the transaction.
 	forUpdate() string
 	// keyIn returns a condition that (a, b) is one of the pairs, with its

@@ -426,7 +426,8 @@ func (d eventData) changes() []tandem.FieldChange {
 	return tandem.SortChanges(cs)
 }
 
-// appendEvents writes events to the ledger, recorded now.
+// appendEvents writes events to the ledger, recorded now, and the stage
+// entries they give (see stage_entries): every event is written here.
 func (tx *Tx) appendEvents(ctx context.Context, events []tandem.Event) error {
 	if len(events) == 0 {
 		return nil
@@ -435,7 +436,10 @@ func (tx *Tx) appendEvents(ctx context.Context, events []tandem.Event) error {
 	for i, e := range events {
 		rows[i] = []any{e.LeadID, e.Type, e.OccurredAt, tx.Now, e.Actor, e.Reason, e.AgreementVersion, encodeEventData(&e)}
 	}
-	return tx.db.d.bulkInsert(ctx, tx, "events", eventColumns, rows)
+	if err := tx.db.d.bulkInsert(ctx, tx, "events", eventColumns, rows); err != nil {
+		return err
+	}
+	return tx.writeStageEntries(ctx, events)
 }
 
 // Lead returns the lead with the id, or ENOTFOUND.

@@ -109,6 +109,20 @@ func (postgres) bulkInsert(ctx context.Context, tx *Tx, table string, cols []str
 // COPY.
 const smallInsert = 8
 
+// upsertStageEntries sends the rows as three arrays: one statement and
+// three parameters, however many rows.
+func (postgres) upsertStageEntries(ctx context.Context, tx *Tx, entries []stageEntry) error {
+	leads := make([]int64, len(entries))
+	stages := make([]string, len(entries))
+	ats := make([]time.Time, len(entries))
+	for i, e := range entries {
+		leads[i], stages[i], ats[i] = e.leadID, e.stage, e.at.UTC()
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO stage_entries (lead_id, stage, entered_at)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[])`+stageEntriesUpsert, leads, stages, ats)
+	return err
+}
+
 func (postgres) keyIn(a, b string, pairs [][2]string, n int) (string, []any) {
 	as := make([]string, len(pairs))
 	bs := make([]string, len(pairs))

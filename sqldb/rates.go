@@ -46,17 +46,22 @@ type HistoryQuery struct {
 //     lead created beyond a stage never entered it. Side stages
 //     (recycled, disqualified) are not path stages: a lead that comes
 //     back from them to the path enters the stage it comes back to (if it
-//     never had).
+//     never had), and only that one: reaching the next stage means
+//     entering it, so a lead that goes from lead to recycled and back to
+//     sal did not reach mql.
 //   - the deals won in the window, by close date (closed_at).
 //
 // Groups with no lead entering a stage and no deal won in the window are
 // left out. A bad grouping or window is an EINVALID error naming "by",
 // "from" or "to".
 //
-// Two queries: one GROUP BY over the ledger's creation and stage-change
-// events (a scan of the events table, since the stage is read from each
-// event's data), one over the won deals closed in the window (by the
-// deals_closed_at index).
+// Two queries: one GROUP BY over the stage entries in the window (the
+// stage_entries table, which the store keeps as events are appended: a
+// range of its (stage, entered_at) index, and for each entry two lookups
+// by primary key: its lead's entries into the next and the last path
+// stage), one over the won deals closed in the window (by
+// the deals_closed_at index). Skipped stages are those of the agreement in
+// force when the stage change was appended.
 func (db *DB) History(ctx context.Context, q HistoryQuery) (cohorts []plan.Cohort, err error) {
 	defer wrap(&err, "history %s..%s by %q", tandem.FormatTime(q.From), tandem.FormatTime(q.To), q.By)
 	if err := q.validate(); err != nil {
@@ -120,57 +125,69 @@ func (q *HistoryQuery) groupColumn() string {
 }
 
 // stageCounts adds to each group's cohort the leads that entered each path
-// stage in the window and went on; see [DB.History].
+// stage in the window and went on; see [DB.History]. It reads the window's
+// entries by the (stage, entered_at) index, and looks up by primary key
+// whether each lead entered the next path stage and the last one.
 func (tx *Tx) stageCounts(ctx context.Context, q HistoryQuery, stages []string, cohort func(string) *plan.Cohort) error {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	cte := tx.stageEntryCTE(stages, arg)
-	lo, hi := arg(tx.t(q.From)), arg(tx.t(q.To))
-	var sums []string
-	last := len(stages) - 1
-	for i := range stages {
-		in := fmt.Sprintf("p.t%d >= %s AND p.t%d < %s", i, lo, i, hi)
-		sums = append(sums, fmt.Sprintf("coalesce(sum(CASE WHEN %s THEN 1 ELSE 0 END), 0)", in),
-			fmt.Sprintf("coalesce(sum(CASE WHEN %s AND p.top > %d THEN 1 ELSE 0 END), 0)", in, i),
-			fmt.Sprintf("coalesce(sum(CASE WHEN %s AND p.top = %d THEN 1 ELSE 0 END), 0)", in, last))
+	in, index := stageArgs(stages, arg)
+	// The next path stage's name for each, NULL for the last.
+	var next strings.Builder
+	next.WriteString("CASE e.stage")
+	for i := range len(stages) - 1 {
+		fmt.Fprintf(&next, " WHEN %s THEN %s", arg(stages[i]), arg(stages[i+1]))
 	}
+	next.WriteString(" END")
+	last := arg(stages[len(stages)-1])
+	lo, hi := arg(tx.t(q.From)), arg(tx.t(q.To))
 	group, join, groupBy := "''", "", ""
 	if c := q.groupColumn(); c != "" {
-		group, join, groupBy = c, " JOIN leads l ON l.id = p.lead_id", " GROUP BY "+c
+		group, join, groupBy = c, " JOIN leads l ON l.id = e.lead_id", ", "+c
 	}
-	query := cte + `
-	SELECT ` + group + `, ` + strings.Join(sums, ", ") + `
-	FROM p` + join + groupBy
+	query := `SELECT ` + group + `, ` + index("e.stage") + `, count(*),
+		coalesce(sum(CASE WHEN EXISTS (SELECT 1 FROM stage_entries n WHERE n.lead_id = e.lead_id AND n.stage = ` + next.String() + `) THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN EXISTS (SELECT 1 FROM stage_entries n WHERE n.lead_id = e.lead_id AND n.stage = ` + last + `) THEN 1 ELSE 0 END), 0)
+	FROM stage_entries e` + join + `
+	WHERE e.stage IN (` + in + `) AND e.entered_at >= ` + lo + ` AND e.entered_at < ` + hi + `
+	GROUP BY e.stage` + groupBy
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	counts := make([]int64, 3*len(stages))
-	dest := make([]any, 1+len(counts))
-	var g string
-	dest[0] = &g
-	for i := range counts {
-		dest[i+1] = &counts[i]
-	}
 	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
+		var g string
+		var i, entered, next, last int
+		if err := rows.Scan(&g, &i, &entered, &next, &last); err != nil {
 			return err
 		}
-		if slices.Max(counts) == 0 {
-			continue
-		}
 		c := cohort(g)
-		for i := range stages {
-			c.Stages[i].Entered = int(counts[3*i])
-			c.Stages[i].ReachedNext = int(counts[3*i+1])
-			c.Stages[i].ReachedLast = int(counts[3*i+2])
-		}
+		c.Stages[i].Entered, c.Stages[i].ReachedNext, c.Stages[i].ReachedLast = entered, next, last
 	}
 	return rows.Err()
+}
+
+// stageArgs adds the stages to a query's arguments, and returns the list of
+// them for an IN and a function giving the path index of a stage column
+// (-1 for any other stage).
+func stageArgs(stages []string, arg func(any) string) (in string, index func(col string) string) {
+	names := make([]string, len(stages))
+	for i, s := range stages {
+		names[i] = arg(s)
+	}
+	return strings.Join(names, ", "), func(col string) string {
+		var b strings.Builder
+		b.WriteString("CASE " + col)
+		for i, n := range names {
+			fmt.Fprintf(&b, " WHEN %s THEN %d", n, i)
+		}
+		b.WriteString(" ELSE -1 END")
+		return b.String()
+	}
 }
 
 // wonDeals adds to each group's cohort the deals won in the window.
@@ -207,78 +224,40 @@ func (tx *Tx) pathStages(ctx context.Context) ([]string, error) {
 	return a.PathStages(), nil
 }
 
-// stageEntryCTE returns the WITH clause that gives, in its table p, each
-// lead's furthest path stage (top, an index into stages) and the time it
-// first entered each path stage (t0, t1, ...): set to the stage, or moved
-// past it from an earlier path stage. arg adds a query argument.
-func (tx *Tx) stageEntryCTE(stages []string, arg func(any) string) string {
-	// The path index of a stage name, -1 for any other stage.
-	index := func(expr string, names []string) string {
-		var b strings.Builder
-		b.WriteString("CASE " + expr)
-		for i, n := range names {
-			fmt.Fprintf(&b, " WHEN %s THEN %d", n, i)
-		}
-		b.WriteString(" ELSE -1 END")
-		return b.String()
-	}
-	names := make([]string, len(stages))
-	for i, s := range stages {
-		names[i] = arg(s)
-	}
-	to, from := `json_extract(e.data, '$.to.stage')`, `json_extract(e.data, '$.from.stage')`
-	if tx.db.d.name() == "postgres" {
-		to, from = `(e.data::json -> 'to' ->> 'stage')`, `(e.data::json -> 'from' ->> 'stage')`
-	}
-	var entries []string
-	for i := range stages {
-		// Entered stage i: set to it, or skipped it from an earlier path stage.
-		entries = append(entries, fmt.Sprintf("min(CASE WHEN k = %d OR (f >= 0 AND f < %d AND k > %d) THEN occurred_at END) AS t%d", i, i, i, i))
-	}
-	// m is materialized so that each event's data is read as JSON once,
-	// not once for each use of k and f below.
-	return `WITH m AS MATERIALIZED (
-		SELECT e.lead_id, e.occurred_at, ` + index(to, names) + ` AS k,
-			CASE WHEN e.type = 'stage_changed' THEN ` + index(from, names) + ` ELSE -1 END AS f
-		FROM events e WHERE e.type IN ('created', 'stage_changed')
-	), p AS (
-		SELECT lead_id, max(k) AS top, ` + strings.Join(entries, ", ") + `
-		FROM m GROUP BY lead_id
-	)`
-}
-
 // StageEntries returns, for each path stage, the times at which leads first
-// entered it within [from, to), for pacing (package pace): a lead that
-// skipped a stage entered it when it moved past it.
+// entered it within [from, to), in order, for pacing (package pace): a lead
+// that skipped a stage entered it when it moved past it. One range of the
+// stage_entries (stage, entered_at) index for each stage.
 func (db *DB) StageEntries(ctx context.Context, from, to time.Time, stages []string) (entries map[string][]time.Time, err error) {
 	defer wrap(&err, "stage entries")
 	entries = map[string][]time.Time{}
 	err = db.view(ctx, func(tx *Tx) error {
-		var args []any
-		arg := func(v any) string {
-			args = append(args, v)
-			return "$" + strconv.Itoa(len(args))
-		}
-		cte := tx.stageEntryCTE(stages, arg)
-		lo, hi := arg(tx.t(from)), arg(tx.t(to))
-		var parts []string
-		for i := range stages {
-			parts = append(parts, fmt.Sprintf("SELECT %d AS s, t%d AS t FROM p WHERE t%d >= %s AND t%d < %s", i, i, i, lo, i, hi))
-		}
-		rows, err := tx.QueryContext(ctx, cte+" "+strings.Join(parts, " UNION ALL "), args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var i int
-			var t time.Time
-			if err := rows.Scan(&i, scanTime{&t}); err != nil {
+		for _, s := range stages {
+			rows, err := tx.QueryContext(ctx, `SELECT entered_at FROM stage_entries
+				WHERE stage = $1 AND entered_at >= $2 AND entered_at < $3 ORDER BY entered_at`, s, tx.t(from), tx.t(to))
+			if err != nil {
 				return err
 			}
-			entries[stages[i]] = append(entries[stages[i]], t)
+			var ts []time.Time
+			for rows.Next() {
+				var t time.Time
+				if err := rows.Scan(scanTime{&t}); err != nil {
+					rows.Close()
+					return err
+				}
+				ts = append(ts, t)
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if len(ts) > 0 {
+				entries[s] = ts
+			}
 		}
-		return rows.Err()
+		return nil
 	})
 	return entries, err
 }

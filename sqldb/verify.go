@@ -10,8 +10,10 @@ import (
 )
 
 // VerifyLedger replays every lead's events and compares the result with the
-// stored lead, calling bad for each lead that differs. It returns how many
-// leads it checked and how many differ.
+// stored lead, and the stage entries the events give (with the path stages
+// of the agreement in force) with those stored, calling bad for each
+// difference with what differs. It returns how many leads it checked and
+// how many differ in either way.
 func (db *DB) VerifyLedger(ctx context.Context, bad func(id int64, diff string)) (checked, differ int, err error) {
 	defer wrap(&err, "verify ledger")
 	var after int64
@@ -25,8 +27,16 @@ func (db *DB) VerifyLedger(ctx context.Context, bad func(id int64, diff string))
 		}
 		first, last := page.Leads[0].ID, page.Leads[len(page.Leads)-1].ID
 		var events []tandem.Event
+		var stored map[int64][]stageEntry
+		var path []string
 		err = db.view(ctx, func(tx *Tx) error {
-			events, err = tx.events(ctx, `lead_id >= $1 AND lead_id <= $2`, first, last)
+			if events, err = tx.events(ctx, `lead_id >= $1 AND lead_id <= $2`, first, last); err != nil {
+				return err
+			}
+			if stored, err = tx.storedStageEntries(ctx, first, last); err != nil {
+				return err
+			}
+			path, err = tx.pathStages(ctx)
 			return err
 		})
 		if err != nil {
@@ -38,17 +48,22 @@ func (db *DB) VerifyLedger(ctx context.Context, bad func(id int64, diff string))
 		}
 		for _, l := range page.Leads {
 			checked++
-			got, err := tandem.Replay(byLead[l.ID])
-			if err != nil {
-				differ++
-				bad(l.ID, err.Error())
-				continue
-			}
-			if !reflect.DeepEqual(normal(l), normal(got)) {
-				differ++
+			ok := true
+			if got, err := tandem.Replay(byLead[l.ID]); err != nil {
+				ok = false
+				bad(l.ID, "the ledger does not replay: "+err.Error())
+			} else if !reflect.DeepEqual(normal(l), normal(got)) {
+				ok = false
 				stored, _ := json.Marshal(l)
 				replayed, _ := json.Marshal(got)
-				bad(l.ID, fmt.Sprintf("stored %s, replayed %s", stored, replayed))
+				bad(l.ID, fmt.Sprintf("the ledger replays to a different lead: stored %s, replayed %s", stored, replayed))
+			}
+			if d := diffStageEntries(stored[l.ID], stageEntriesOf(byLead[l.ID], path)); d != "" {
+				ok = false
+				bad(l.ID, "its stage entries differ from the ledger's: "+d)
+			}
+			if !ok {
+				differ++
 			}
 		}
 		after = last

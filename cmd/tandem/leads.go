@@ -142,7 +142,7 @@ func (m *Main) ledgerCommand() *cobra.Command {
 	c := &cobra.Command{Use: "ledger", Short: "Check the ledger"}
 	verify := &cobra.Command{
 		Use:   "verify",
-		Short: "Replay every lead's events and check they give the stored lead",
+		Short: "Replay every lead's events and check they give the stored lead and stage entries",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			db, err := m.open(c.Context())
@@ -150,7 +150,7 @@ func (m *Main) ledgerCommand() *cobra.Command {
 				return err
 			}
 			n, bad, err := db.VerifyLedger(c.Context(), func(id int64, diff string) {
-				fmt.Fprintf(m.Stdout, "lead %d: the ledger replays to a different lead: %s\n", id, diff)
+				fmt.Fprintf(m.Stdout, "lead %d: %s\n", id, diff)
 			})
 			if err != nil {
 				return err

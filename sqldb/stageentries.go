@@ -1,0 +1,219 @@
+package sqldb
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem"
+)
+
+// stageEntry is a row of the stage_entries table: the first time a lead
+// entered a stage.
+type stageEntry struct {
+	leadID int64
+	stage  string
+	at     time.Time
+}
+
+// stageEntriesOf returns the stage entries that events give, the earliest
+// for each lead and stage, ordered by lead and stage. A lead enters a stage
+// when a creation or stage-change event sets its stage to it, and also
+// every path stage between the two when a stage change goes from an earlier
+// path stage to a later one. path is the agreement's path stages, in order.
+func stageEntriesOf(events []tandem.Event, path []string) []stageEntry {
+	type key struct {
+		lead  int64
+		stage string
+	}
+	first := map[key]time.Time{}
+	enter := func(lead int64, stage string, at time.Time) {
+		k := key{lead, stage}
+		if t, ok := first[k]; !ok || at.Before(t) {
+			first[k] = at
+		}
+	}
+	for _, e := range events {
+		if e.Type != tandem.EventCreated && e.Type != tandem.EventStageChanged {
+			continue
+		}
+		for _, c := range e.Changes {
+			if c.Field != "stage" {
+				continue
+			}
+			enter(e.LeadID, c.To, e.OccurredAt)
+			if e.Type != tandem.EventStageChanged {
+				continue
+			}
+			from, to := slices.Index(path, c.From), slices.Index(path, c.To)
+			if from >= 0 {
+				for i := from + 1; i < to; i++ {
+					enter(e.LeadID, path[i], e.OccurredAt)
+				}
+			}
+		}
+	}
+	entries := make([]stageEntry, 0, len(first))
+	for k, t := range first {
+		entries = append(entries, stageEntry{k.lead, k.stage, t})
+	}
+	// One order for every writer, so that concurrent transactions lock
+	// the same rows in the same order.
+	slices.SortFunc(entries, func(a, b stageEntry) int {
+		return cmp.Or(cmp.Compare(a.leadID, b.leadID), strings.Compare(a.stage, b.stage))
+	})
+	return entries
+}
+
+// needsPath reports whether an event's stage entries depend on the path
+// stages: a stage change from one stage to another may skip some.
+func needsPath(events []tandem.Event) bool {
+	for _, e := range events {
+		if e.Type == tandem.EventStageChanged {
+			return true
+		}
+	}
+	return false
+}
+
+// writeStageEntries records the stage entries that events give, keeping
+// the earlier time of a lead's entry into a stage already recorded (an
+// import may append events that occurred in the past). The path stages are
+// those of the agreement in force.
+func (tx *Tx) writeStageEntries(ctx context.Context, events []tandem.Event) error {
+	var path []string
+	if needsPath(events) {
+		a, err := tx.agreementNow(ctx)
+		if err != nil {
+			return err
+		}
+		path = a.PathStages()
+	}
+	entries := stageEntriesOf(events, path)
+	if len(entries) == 0 {
+		return nil
+	}
+	if err := tx.db.d.upsertStageEntries(ctx, tx, entries); err != nil {
+		return fmt.Errorf("write stage entries: %w", err)
+	}
+	return nil
+}
+
+// stageEntriesUpsert is what follows the rows of the INSERT that writes
+// stage entries, on both databases.
+const stageEntriesUpsert = ` ON CONFLICT (lead_id, stage) DO UPDATE SET entered_at = excluded.entered_at
+	WHERE excluded.entered_at < stage_entries.entered_at`
+
+// backfillBatch is how many leads' events the backfill reads and writes in
+// one transaction.
+const backfillBatch = 5000
+
+// backfill does the work that migrations leave to the program (the rows
+// of the backfills table), once: today, writing the stage entries of a
+// database whose events were appended before the stage_entries table
+// existed. It reads the events in lead order, a batch of leads per
+// transaction. Interrupted, it starts again at the next start-up: the
+// entries it wrote are written again to the same values.
+func (db *DB) backfill(ctx context.Context) error {
+	var due int
+	if err := db.write.QueryRowContext(ctx, `SELECT count(*) FROM backfills WHERE name = 'stage_entries'`).Scan(&due); err != nil {
+		return fmt.Errorf("backfill: %w", err)
+	}
+	if due == 0 {
+		return nil
+	}
+	start := time.Now()
+	var after int64
+	leads := 0
+	for {
+		var last int64
+		var n int
+		err := db.transact(ctx, func(tx *Tx) error {
+			err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(max(id), 0) FROM
+				(SELECT id FROM leads WHERE id > $1 ORDER BY id LIMIT $2) AS batch`, after, backfillBatch).Scan(&n, &last)
+			if err != nil || n == 0 {
+				return err
+			}
+			events, err := tx.events(ctx, `lead_id > $1 AND lead_id <= $2 AND type IN ('created', 'stage_changed')`, after, last)
+			if err != nil {
+				return err
+			}
+			return tx.writeStageEntries(ctx, events)
+		})
+		if err != nil {
+			return fmt.Errorf("backfill stage entries of the leads after %d: %w", after, err)
+		}
+		if n == 0 {
+			break
+		}
+		leads += n
+		after = last
+	}
+	if _, err := db.write.ExecContext(ctx, `DELETE FROM backfills WHERE name = 'stage_entries'`); err != nil {
+		return fmt.Errorf("backfill: %w", err)
+	}
+	if leads > 0 { // a new database has nothing to say
+		db.log.Info("backfilled stage entries from the ledger", "leads", leads, "took", time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// storedStageEntries returns the stage entries recorded for the leads
+// with ids in [first, last], by lead.
+func (tx *Tx) storedStageEntries(ctx context.Context, first, last int64) (map[int64][]stageEntry, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT lead_id, stage, entered_at FROM stage_entries
+		WHERE lead_id >= $1 AND lead_id <= $2 ORDER BY lead_id, stage`, first, last)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byLead := map[int64][]stageEntry{}
+	for rows.Next() {
+		var e stageEntry
+		if err := rows.Scan(&e.leadID, &e.stage, scanTime{&e.at}); err != nil {
+			return nil, err
+		}
+		byLead[e.leadID] = append(byLead[e.leadID], e)
+	}
+	return byLead, rows.Err()
+}
+
+// diffStageEntries describes how a lead's stored stage entries differ from
+// those its events give (both ordered by stage), "" when they do not.
+func diffStageEntries(stored, want []stageEntry) string {
+	byStage := func(es []stageEntry) map[string]time.Time {
+		m := make(map[string]time.Time, len(es))
+		for _, e := range es {
+			m[e.stage] = e.at
+		}
+		return m
+	}
+	s, w := byStage(stored), byStage(want)
+	var stages []string
+	for _, e := range stored {
+		stages = append(stages, e.stage)
+	}
+	for _, e := range want {
+		stages = append(stages, e.stage)
+	}
+	slices.Sort(stages)
+	show := func(t time.Time, ok bool) string {
+		if !ok {
+			return "none"
+		}
+		return tandem.FormatTime(t)
+	}
+	var parts []string
+	for _, st := range slices.Compact(stages) {
+		st1, ok1 := s[st]
+		wt, ok2 := w[st]
+		if ok1 == ok2 && st1.Equal(wt) {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s stored %s, the events give %s", st, show(st1, ok1), show(wt, ok2)))
+	}
+	return strings.Join(parts, "; ")
+}
