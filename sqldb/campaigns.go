@@ -281,11 +281,6 @@ func (db *DB) CampaignReport(ctx context.Context, from, to time.Time, model attr
 			return err
 		}
 		in.MarketingShareGoal = a.Goal.MarketingShare
-		var args []any
-		arg := func(v any) string {
-			args = append(args, v)
-			return "$" + strconv.Itoa(len(args))
-		}
 		lo, hi := tx.t(from), tx.t(to)
 		ids := func(q string, a ...any) ([]int64, error) {
 			rows, err := tx.QueryContext(ctx, q, a...)
@@ -311,11 +306,8 @@ func (db *DB) CampaignReport(ctx context.Context, from, to time.Time, model attr
 		if p, err := sla.New(a, 0); err != nil {
 			return err
 		} else if p != nil {
-			stages := a.PathStages()
-			h := slices.Index(stages, p.HandoffStage)
-			cte := tx.stageEntryCTE(stages, arg)
-			q := fmt.Sprintf(`%s SELECT lead_id FROM p WHERE t%d >= %s AND t%d < %s ORDER BY lead_id`, cte, h, arg(lo), h, arg(hi))
-			if mqls, err = ids(q, args...); err != nil {
+			q := `SELECT lead_id FROM stage_entries WHERE stage = $1 AND entered_at >= $2 AND entered_at < $3 ORDER BY lead_id`
+			if mqls, err = ids(q, p.HandoffStage, lo, hi); err != nil {
 				return fmt.Errorf("hand-off stage entries: %w", err)
 			}
 		}
