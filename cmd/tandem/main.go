@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -171,4 +172,14 @@ func (m *Main) openExisting(ctx context.Context) (*sqldb.DB, error) {
 
 func (m *Main) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// checkFormat is the usage error for a --format that is none of those the
+// command writes.
+func checkFormat(format string, allowed ...string) error {
+	if slices.Contains(allowed, format) {
+		return nil
+	}
+	want := strings.Join(allowed[:len(allowed)-1], ", ") + " or " + allowed[len(allowed)-1]
+	return &exitStatus{exitUsage, fmt.Errorf("--format %q: want %s", format, want)}
 }

@@ -23,8 +23,8 @@ line, the run-rate projection to the period's end, and the probability of
 reaching the last stage's plan from a seeded Monte Carlo (docs/pace.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if format != "table" && format != "json" {
-				return &exitStatus{exitUsage, fmt.Errorf("--format %q: want table or json", format)}
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
 			}
 			r.goalSet, r.shareSet = c.Flags().Changed("goal"), c.Flags().Changed("share")
 			req, err := r.request()

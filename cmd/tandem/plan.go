@@ -48,8 +48,8 @@ marked as overrides in the output:
               pair like mql_to_sal (a rate as 0.7 or 70%); repeatable`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if format != "table" && format != "json" {
-				return &exitStatus{exitUsage, fmt.Errorf("--format %q: want table or json", format)}
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
 			}
 			p, a, version, err := m.makePlan(c.Context(), planRequest{goal: goal, share: share, period: period, sets: sets,
 				goalSet: c.Flags().Changed("goal"), shareSet: c.Flags().Changed("share")})

@@ -41,8 +41,8 @@ Periods are read in the time zone of the agreement in force.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx := c.Context()
-			if format != "table" && format != "json" {
-				return &exitStatus{exitUsage, fmt.Errorf("--format %q: want table or json", format)}
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
 			}
 			if by != "" && !slices.Contains(sqldb.HistoryGroupings, by) {
 				return &exitStatus{exitUsage, fmt.Errorf("--by %q: want one of %s", by, strings.Join(sqldb.HistoryGroupings, ", "))}

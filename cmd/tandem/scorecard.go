@@ -30,8 +30,8 @@ every later run prints the same numbers. The HTML is one self-contained
 page, with charts and a print style sheet.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if format != "html" && format != "json" && format != "csv" {
-				return &exitStatus{exitUsage, fmt.Errorf("--format %q: want html, json or csv", format)}
+			if err := checkFormat(format, "html", "json", "csv"); err != nil {
+				return err
 			}
 			db, err := m.open(c.Context())
 			if err != nil {
@@ -83,8 +83,8 @@ once per cause and period, through the notification outbox: tandem serve
 sends its email and chat messages.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if format != "table" && format != "json" {
-				return &exitStatus{exitUsage, fmt.Errorf("--format %q: want table or json", format)}
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
 			}
 			db, err := m.open(c.Context())
 			if err != nil {
@@ -111,8 +111,8 @@ sends its email and chat messages.`,
 		Short: "List the jeopardy alerts raised, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if listFormat != "table" && listFormat != "json" {
-				return &exitStatus{exitUsage, fmt.Errorf("--format %q: want table or json", listFormat)}
+			if err := checkFormat(listFormat, "table", "json"); err != nil {
+				return err
 			}
 			db, err := m.open(c.Context())
 			if err != nil {

@@ -38,8 +38,8 @@ agreement's time zone; the current month by default. A period still running
 is measured so far.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if format != "table" && format != "json" && format != "csv" {
-				return &exitStatus{exitUsage, fmt.Errorf("--format %q: want table, json or csv", format)}
+			if err := checkFormat(format, "table", "json", "csv"); err != nil {
+				return err
 			}
 			db, err := m.open(c.Context())
 			if err != nil {
