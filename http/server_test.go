@@ -254,7 +254,7 @@ func TestAuth(t *testing.T) {
 			{"executive may not write", "POST", "/api/v1/leads", "Bearer " + ts.tokens[tandem.RoleExecutive], `{"email":"a@example.com"}`, 403, tandem.EFORBIDDEN},
 			{"marketing may not propose an agreement", "POST", "/api/v1/agreements", "Bearer " + ts.tokens[tandem.RoleMarketing], string(agreement.Default()), 403, tandem.EFORBIDDEN},
 			{"no route, with a token", "GET", "/api/v1/nothing", "Bearer " + ts.tokens[tandem.RoleAdmin], "", 404, tandem.ENOTFOUND},
-			{"no route, without a token", "GET", "/nothing", "", "", 404, tandem.ENOTFOUND},
+			{"no route, without a token", "GET", "/api/nothing", "", "", 404, tandem.ENOTFOUND},
 			{"healthz needs no token", "GET", "/healthz", "", "", 200, ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
