@@ -243,3 +243,31 @@ type Signature struct {
 
 // SignerRoles are the roles whose signatures put an agreement in force.
 var SignerRoles = []Role{RoleMarketingHead, RoleSalesHead}
+
+// Session is a browser signed in as a user. Only a hash of its secret (the
+// cookie's value) is stored. A session ends at the first of: IdleTimeout
+// after it was last used, MaxSessionAge after sign-in, sign-out, or a new
+// password for its user.
+type Session struct {
+	ID         int64     `json:"id"`
+	UserID     int64     `json:"user_id"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	ExpiresAt  time.Time `json:"expires_at"` // CreatedAt + MaxSessionAge
+}
+
+// How long a session lasts: a working day of idleness, a week in all, so
+// that a stolen cookie is not good for long and a rep signs in about once a
+// day.
+const (
+	IdleTimeout   = 12 * time.Hour
+	MaxSessionAge = 7 * 24 * time.Hour
+)
+
+// EndsAt is when the session ends unless it is used again first.
+func (s Session) EndsAt() time.Time {
+	if idle := s.LastSeenAt.Add(IdleTimeout); idle.Before(s.ExpiresAt) {
+		return idle
+	}
+	return s.ExpiresAt
+}

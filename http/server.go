@@ -1,6 +1,10 @@
-// Package http serves Tandem's JSON API (and, later, its web pages) over the
-// services in package sqldb. All routes are in one table, [Server.routes];
-// every error is JSON with a stable code and a human message.
+// Package http serves Tandem's JSON API and its web app over the services in
+// package sqldb. All routes, API and pages alike, are in one table,
+// [Server.routes], with the roles that may use each. An API route takes a
+// bearer token and answers errors in JSON with a stable code and a human
+// message; a page takes a session cookie (see web.go and login.go) and
+// answers with HTML. Every state-changing request passes the standard
+// library's cross-origin protection, which refuses forged cross-site posts.
 package http
 
 import (
@@ -14,10 +18,12 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/sqldb"
+	"github.com/tandemhq/tandem/web"
 )
 
 // Limits on requests.
@@ -38,8 +44,16 @@ type Server struct {
 	// process's outbox sends.
 	Channels sqldb.Channels
 
-	ln     net.Listener
-	server *http.Server
+	ln        net.Listener
+	server    *http.Server
+	templates *web.Templates
+
+	// Sign-in attempts, by client address and by email (login.go).
+	byAddr, byEmail *throttle
+	// hashing bounds the password hashes computed at once.
+	hashing   chan struct{}
+	dummyOnce sync.Once
+	dummyHash string
 }
 
 // NewServer returns a server over db; call [Server.Open] to start it.
@@ -47,7 +61,13 @@ func NewServer(db *sqldb.DB, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{DB: db, Logger: logger, Version: "dev"}
+	templates, err := web.Parse()
+	if err != nil {
+		panic(err) // the templates are embedded: a parse error is a bug the tests catch
+	}
+	s := &Server{DB: db, Logger: logger, Version: "dev", templates: templates,
+		byAddr: newThrottle(addrEvery, addrBurst), byEmail: newThrottle(emailEvery, emailBurst),
+		hashing: make(chan struct{}, 4)}
 	s.server = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -82,7 +102,8 @@ func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 func (s *Server) Close(ctx context.Context) error { return s.server.Shutdown(ctx) }
 
 // route is one entry of the route table. Roles lists who may call it; nil
-// means no token is needed.
+// means no token (for a page, no session) is needed. A route whose path is
+// not under /api/ (nor /healthz) is a page: see [route.isPage].
 type route struct {
 	pattern string
 	handler func(w http.ResponseWriter, r *http.Request) error
@@ -98,7 +119,7 @@ var (
 
 // routes is the one table of Tandem's routes and who may use them.
 func (s *Server) routes() []route {
-	return []route{
+	rts := []route{
 		{"GET /healthz", s.health, nil},
 		{"GET /api/v1/openapi.yaml", s.openAPI, nil},
 		{"GET /api/v1/leads", s.listLeads, everyone},
@@ -136,26 +157,49 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/scorecard", s.getScorecard, everyone},
 		{"GET /api/v1/alerts", s.getAlerts, everyone},
 		{"POST /api/v1/alerts/check", s.postCheck, checkers},
+
+		// The web app (web.go, login.go, pages.go).
+		{"GET /static/", s.static(), nil},
+		{"GET /login", s.getLogin, nil},
+		{"POST /login", s.postLogin, nil},
+		{"POST /logout", s.postLogout, nil},
+		{"GET /setup", s.getSetup, nil},
+		{"POST /setup", s.postSetup, nil},
+		{"GET /{$}", s.home, everyone},
+		{"GET /account/password", s.getPassword, everyone},
+		{"POST /account/password", s.postPassword, everyone},
 	}
+	for _, sec := range sections {
+		rts = append(rts, route{"GET " + sec.Path, s.soon(sec), sec.roles})
+	}
+	return rts
 }
 
 // Handler returns the server's handler: the route table behind
-// authentication and error handling.
+// cross-origin protection, authentication and error handling.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.pattern, s.wrap(rt))
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	// A browser says where a request comes from (Sec-Fetch-Site, Origin);
+	// a state-changing one from another site is refused. API clients such
+	// as curl send neither header, and pass.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
+	routed := cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// mux.Handler only finds the route; ServeHTTP routes again because
 		// it alone sets the request's path values ({id}).
 		if _, pattern := mux.Handler(r); pattern != "" {
-			mux.ServeHTTP(sw, r)
+			mux.ServeHTTP(w, r)
 		} else {
-			s.noRoute(sw, r, mux)
+			s.noRoute(w, r, mux)
 		}
+	}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		routed.ServeHTTP(sw, r)
 		s.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"duration", time.Since(start).Round(time.Microsecond))
 	})
@@ -168,6 +212,10 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request, mux *http.Serve
 	h, _ := mux.Handler(r)
 	probe := &headerProbe{header: http.Header{}}
 	h.ServeHTTP(probe, r)
+	if probe.status != http.StatusMethodNotAllowed && isPagePath(r.URL.Path) {
+		s.notFoundPage(w, r)
+		return
+	}
 	if probe.status == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", probe.header.Get("Allow"))
 		writeJSON(w, http.StatusMethodNotAllowed, errorBody{apiError{Code: "method_not_allowed",
@@ -214,6 +262,9 @@ func caller(r *http.Request) tandem.Token {
 func actor(r *http.Request) string { return caller(r).Actor() }
 
 func (s *Server) wrap(rt route) http.Handler {
+	if rt.isPage() {
+		return s.wrapPage(rt)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			// A bug must not cost the client its JSON answer, nor the

@@ -254,7 +254,7 @@ func TestAuth(t *testing.T) {
 			{"executive may not write", "POST", "/api/v1/leads", "Bearer " + ts.tokens[tandem.RoleExecutive], `{"email":"a@example.com"}`, 403, tandem.EFORBIDDEN},
 			{"marketing may not propose an agreement", "POST", "/api/v1/agreements", "Bearer " + ts.tokens[tandem.RoleMarketing], string(agreement.Default()), 403, tandem.EFORBIDDEN},
 			{"no route, with a token", "GET", "/api/v1/nothing", "Bearer " + ts.tokens[tandem.RoleAdmin], "", 404, tandem.ENOTFOUND},
-			{"no route, without a token", "GET", "/nothing", "", "", 404, tandem.ENOTFOUND},
+			{"no route, without a token", "GET", "/api/nothing", "", "", 404, tandem.ENOTFOUND},
 			{"healthz needs no token", "GET", "/healthz", "", "", 200, ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
@@ -359,13 +359,25 @@ func TestRouteRoles(t *testing.T) {
 			stateful[p] = true
 		}
 
+		// Pages take a session rather than a token: one user per role, signed in.
+		sessions := map[tandem.Role]string{}
+		for role, u := range pageUsers(t, ts.db) {
+			_, sessions[role], _ = ts.db.CreateSession(context.Background(), u.ID)
+		}
+		// Example paths for routes that serve a tree.
+		examples := map[string]string{"GET /static/": "/static/style.css"}
+
 		var public []string
 		for _, rt := range ts.s.routes() {
 			method, path, ok := strings.Cut(rt.pattern, " ")
+			if ex, ok := examples[rt.pattern]; ok {
+				path = ex
+			}
 			if !ok || !strings.HasPrefix(path, "/") {
 				t.Errorf("route %q: want METHOD /path", rt.pattern)
 				continue
 			}
+			path = strings.ReplaceAll(path, "{$}", "")
 			for name, v := range values {
 				path = strings.ReplaceAll(path, "{"+name+"}", v)
 			}
@@ -380,6 +392,10 @@ func TestRouteRoles(t *testing.T) {
 				if _, err := tandem.ParseRole(string(role)); err != nil {
 					t.Errorf("route %q lists role %q: %v", rt.pattern, role, err)
 				}
+			}
+			if rt.isPage() {
+				checkPageRoles(t, ts, rt, method, path, sessions)
+				continue
 			}
 			for _, role := range append([]tandem.Role{""}, tandem.Roles...) {
 				r := ts.do(method, path, role, bodies[rt.pattern])
@@ -410,9 +426,11 @@ func TestRouteRoles(t *testing.T) {
 				}
 			}
 		}
-		// Only the health check and the API's description are open to
-		// anyone; everything else needs a token.
-		if diff := cmp.Diff([]string{"GET /healthz", "GET /api/v1/openapi.yaml"}, public); diff != "" {
+		// Only the health check, the API's description, the static files
+		// and the pages that sign people in (or out) are open to anyone;
+		// everything else needs a token or a session.
+		if diff := cmp.Diff([]string{"GET /healthz", "GET /api/v1/openapi.yaml",
+			"GET /static/", "GET /login", "POST /login", "POST /logout", "GET /setup", "POST /setup"}, public); diff != "" {
 			t.Errorf("routes without roles (-want +got):\n%s", diff)
 		}
 	})

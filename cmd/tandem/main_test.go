@@ -212,9 +212,9 @@ func TestUsersAndTokens(t *testing.T) {
 			t.Parallel()
 			clk := clock.NewFake(epoch)
 			run := func(args ...string) result { return tandemCmd(t, clk, b.DSN, args...) }
-			run("user", "add", "Ana@Example.com", "--role", "admin", "--name", "Ana Lima").want(t, "user add", 0,
+			run("user", "add", "Ana@Example.com", "--role", "admin", "--name", "Ana Lima", "--password", "correct horse battery").want(t, "user add", 0,
 				"added user 1: ana@example.com (admin)\n", "")
-			run("user", "add", "bo@example.com", "--role", "sales_rep").want(t, "user add (a rep)", 0,
+			run("user", "add", "bo@example.com", "--role", "sales_rep", "--password", "correct horse battery").want(t, "user add (a rep)", 0,
 				"added user 2: bo@example.com (sales_rep)\n", "")
 			run("user", "add", "ana@example.com", "--role", "marketing").want(t, "user add (duplicate)", 1,
 				"", "tandem: a user with email ana@example.com already exists\n")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/password"
 )
 
 func (m *Main) userCommand() *cobra.Command {
@@ -17,15 +18,24 @@ func (m *Main) userCommand() *cobra.Command {
 }
 
 func (m *Main) userAddCommand() *cobra.Command {
-	var role, name, team, manager string
+	var role, name, team, manager, pw string
 	c := &cobra.Command{
-		Use:   "add EMAIL --role ROLE [--name N] [--team T] [--manager EMAIL]",
+		Use:   "add EMAIL --role ROLE [--name N] [--team T] [--manager EMAIL] [--password P]",
 		Short: "Add a user (roles: admin, marketing, marketing_head, sales_rep, sales_manager, sales_head, executive)",
 		Long: `Add a user. A sales_rep reports to a sales_manager or a sales_head, a
 sales_manager to a sales_head, marketing to a marketing_head; other roles
-have no manager.`,
+have no manager.
+
+The user signs in to the web app with their email and a password: give
+it with --password, or let Tandem make a strong one, printed this once.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			generated := !c.Flags().Changed("password")
+			if generated {
+				pw = password.Generate()
+			} else if err := password.Check(pw); err != nil {
+				return tandem.Invalid(tandem.FieldError{Field: "password", Message: err.Error()})
+			}
 			db, err := m.open(c.Context())
 			if err != nil {
 				return err
@@ -43,6 +53,9 @@ have no manager.`,
 			if err := db.CreateUser(c.Context(), &u); err != nil {
 				return err
 			}
+			if _, err := db.SetPassword(c.Context(), u.Email, password.Hash(pw)); err != nil {
+				return err
+			}
 			details := []string{string(u.Role)}
 			if u.Team != "" {
 				details = append(details, "team "+u.Team)
@@ -51,9 +64,14 @@ have no manager.`,
 				details = append(details, "reports to "+boss.Email)
 			}
 			fmt.Fprintf(m.Stdout, "added user %d: %s (%s)\n", u.ID, u.Email, strings.Join(details, ", "))
+			if generated {
+				fmt.Fprintf(m.Stdout, "password: %s\n", pw)
+				fmt.Fprintf(m.Stderr, "the password is shown only this once; %s can change it after signing in\n", u.Email)
+			}
 			return nil
 		},
 	}
+	c.Flags().StringVar(&pw, "password", "", "the user's password (at least 10 characters); without it one is made and printed")
 	c.Flags().StringVar(&role, "role", "", "the user's role")
 	c.Flags().StringVar(&name, "name", "", "the user's full name")
 	c.Flags().StringVar(&team, "team", "", "the user's team")
@@ -63,20 +81,34 @@ have no manager.`,
 }
 
 func (m *Main) userSetCommand() *cobra.Command {
-	var team, manager, role string
-	var absent, present bool
+	var team, manager, role, pw string
+	var absent, present, reset, signOut bool
 	var weight int
 	c := &cobra.Command{
-		Use:   "set EMAIL [--team T] [--manager EMAIL] [--role R] [--weight N] [--absent | --present]",
-		Short: "Change a user's team, manager, role or presence; only the flags given change",
+		Use:   "set EMAIL [--team T] [--manager EMAIL] [--role R] [--weight N] [--absent | --present] [--password P | --reset] [--sign-out]",
+		Short: "Change a user's team, manager, role, presence or password; only the flags given change",
 		Long: `Change a user. Only the flags given change: --team "" takes the user out of
 their team, --manager "" leaves them without a manager. Absent users keep
 their leads; routing skips them until they are marked present again.
---weight sets a rep's share of hand-offs under weighted routing (default 1).`,
+--weight sets a rep's share of hand-offs under weighted routing (default 1).
+--password sets the user's password; --reset makes a new one and prints it
+this once. Either signs the user out of every browser, as --sign-out alone
+does.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			var up tandem.UserUpdate
 			flags := c.Flags()
+			if flags.Changed("password") && reset {
+				return &exitStatus{exitUsage, fmt.Errorf("--password and --reset cannot be given together")}
+			}
+			newPassword := flags.Changed("password") || reset
+			if reset {
+				pw = password.Generate()
+			} else if newPassword {
+				if err := password.Check(pw); err != nil {
+					return tandem.Invalid(tandem.FieldError{Field: "password", Message: err.Error()})
+				}
+			}
 			if flags.Changed("team") {
 				up.Team = &team
 			}
@@ -99,8 +131,8 @@ their leads; routing skips them until they are marked present again.
 				away := !present
 				up.Absent = &away
 			}
-			if up.IsZero() {
-				return &exitStatus{exitUsage, fmt.Errorf("nothing to change: give --team, --manager, --role, --weight, --absent or --present")}
+			if up.IsZero() && !newPassword && !signOut {
+				return &exitStatus{exitUsage, fmt.Errorf("nothing to change: give --team, --manager, --role, --weight, --absent, --present, --password, --reset or --sign-out")}
 			}
 			db, err := m.open(c.Context())
 			if err != nil {
@@ -110,11 +142,30 @@ their leads; routing skips them until they are marked present again.
 			if err != nil {
 				return err
 			}
-			after, err := db.UpdateUser(c.Context(), args[0], up)
-			if err != nil {
-				return err
+			after := before
+			if !up.IsZero() {
+				if after, err = db.UpdateUser(c.Context(), args[0], up); err != nil {
+					return err
+				}
 			}
-			var changes []string
+			var changes, signedOut []string
+			if newPassword {
+				// Setting the password ends the user's sessions too.
+				if _, err := db.SetPassword(c.Context(), before.Email, password.Hash(pw)); err != nil {
+					return err
+				}
+				signedOut = append(signedOut, "new password (signed out everywhere)")
+			} else if signOut {
+				n, err := db.RevokeSessions(c.Context(), before.Email)
+				if err != nil {
+					return err
+				}
+				what := "sessions"
+				if n == 1 {
+					what = "session"
+				}
+				signedOut = append(signedOut, fmt.Sprintf("signed out everywhere (%d %s ended)", n, what))
+			}
 			if after.Team != before.Team {
 				changes = append(changes, fmt.Sprintf("team %s (was %s)", orNone(after.Team), orNone(before.Team)))
 			}
@@ -135,14 +186,22 @@ their leads; routing skips them until they are marked present again.
 			if after.Absent != before.Absent {
 				changes = append(changes, fmt.Sprintf("%s (was %s)", status(after), status(before)))
 			}
+			changes = append(changes, signedOut...)
 			if len(changes) == 0 {
 				fmt.Fprintf(m.Stdout, "%s: nothing changed\n", after.Email)
 				return nil
 			}
 			fmt.Fprintf(m.Stdout, "updated %s: %s\n", after.Email, strings.Join(changes, ", "))
+			if reset {
+				fmt.Fprintf(m.Stdout, "password: %s\n", pw)
+				fmt.Fprintf(m.Stderr, "the password is shown only this once; %s can change it after signing in\n", after.Email)
+			}
 			return nil
 		},
 	}
+	c.Flags().StringVar(&pw, "password", "", "a new password for the user (at least 10 characters)")
+	c.Flags().BoolVar(&reset, "reset", false, "make a new password for the user and print it")
+	c.Flags().BoolVar(&signOut, "sign-out", false, "end every session of the user")
 	c.Flags().StringVar(&team, "team", "", `the user's team ("" for none)`)
 	c.Flags().StringVar(&manager, "manager", "", `the email of the user's manager ("" for none)`)
 	c.Flags().StringVar(&role, "role", "", "the user's role")

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/password"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
 )
 
@@ -19,13 +22,13 @@ func TestUserTeamsAndManagers(t *testing.T) {
 				code           int
 				stdout, stderr string
 			}{
-				{[]string{"user", "add", "sam@example.com", "--role", "sales_head", "--name", "Sam Head"}, 0,
+				{[]string{"user", "add", "sam@example.com", "--role", "sales_head", "--name", "Sam Head", "--password", "correct horse battery"}, 0,
 					"added user 1: sam@example.com (sales_head)\n", ""},
-				{[]string{"user", "add", "manu@example.com", "--role", "sales_manager", "--team", "East", "--manager", "SAM@example.com"}, 0,
+				{[]string{"user", "add", "manu@example.com", "--role", "sales_manager", "--team", "East", "--manager", "SAM@example.com", "--password", "correct horse battery"}, 0,
 					"added user 2: manu@example.com (sales_manager, team East, reports to sam@example.com)\n", ""},
-				{[]string{"user", "add", "rex@example.com", "--role", "sales_rep", "--team", "East", "--manager", "manu@example.com"}, 0,
+				{[]string{"user", "add", "rex@example.com", "--role", "sales_rep", "--team", "East", "--manager", "manu@example.com", "--password", "correct horse battery"}, 0,
 					"added user 3: rex@example.com (sales_rep, team East, reports to manu@example.com)\n", ""},
-				{[]string{"user", "add", "mia@example.com", "--role", "marketing_head"}, 0,
+				{[]string{"user", "add", "mia@example.com", "--role", "marketing_head", "--password", "correct horse battery"}, 0,
 					"added user 4: mia@example.com (marketing_head)\n", ""},
 				{[]string{"user", "add", "bo@example.com", "--role", "sales_rep", "--manager", "rex@example.com"}, 1,
 					"", "tandem: manager: rex@example.com is a sales_rep, but a sales_rep's manager is a sales_manager or a sales_head\n"},
@@ -69,7 +72,7 @@ func TestUserTeamsAndManagers(t *testing.T) {
 				{[]string{"user", "set", "rex@example.com", "--absent", "--present"}, 2,
 					"", "tandem: --absent and --present cannot be given together\n"},
 				{[]string{"user", "set", "rex@example.com"}, 2,
-					"", "tandem: nothing to change: give --team, --manager, --role, --weight, --absent or --present\n"},
+					"", "tandem: nothing to change: give --team, --manager, --role, --weight, --absent, --present, --password, --reset or --sign-out\n"},
 				{[]string{"user", "set", "--absent"}, 2,
 					"", "tandem: accepts 1 arg(s), received 0\n"},
 				{[]string{"user", "set", "rex@example.com", "--boss", "sam@example.com"}, 2,
@@ -87,6 +90,80 @@ func TestUserTeamsAndManagers(t *testing.T) {
 			for _, tt := range tests {
 				run(tt.args...).want(t, strings.Join(tt.args, " "), tt.code, tt.stdout, tt.stderr)
 			}
+		})
+	}
+}
+
+func TestUserPasswords(t *testing.T) {
+	for _, b := range sqldbtest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			clk := clock.NewFake(epoch)
+			run := func(args ...string) result { return tandemCmd(t, clk, b.DSN, args...) }
+			ctx := context.Background()
+
+			// Without --password, one is made and printed once.
+			r := run("user", "add", "ada@example.com", "--role", "admin")
+			lines := strings.Split(r.stdout, "\n")
+			if r.code != 0 || len(lines) != 3 || lines[0] != "added user 1: ada@example.com (admin)" || !strings.HasPrefix(lines[1], "password: ") {
+				t.Fatalf("user add without --password: exit %d, stdout %q; want the user and a password line", r.code, r.stdout)
+			}
+			generated := strings.TrimPrefix(lines[1], "password: ")
+			if !strings.Contains(r.stderr, "only this once") {
+				t.Errorf("user add: stderr %q does not say the password is shown once", r.stderr)
+			}
+			checkPassword := func(email, pw string, want bool) {
+				t.Helper()
+				db := openDB(t, b.DSN)
+				defer db.Close()
+				_, hash, err := db.UserPassword(ctx, email)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, err := password.Verify(hash, pw); got != want || err != nil {
+					t.Errorf("the stored hash of %s matches %q: %v, %v; want %v", email, pw, got, err, want)
+				}
+			}
+			checkPassword("ada@example.com", generated, true)
+
+			run("user", "add", "bo@example.com", "--role", "sales_rep", "--password", "short").want(t, "user add --password short", 1,
+				"", "tandem: password: the password must be at least 10 characters long\n")
+			run("user", "add", "bo@example.com", "--role", "sales_rep", "--password", "bo's long password").want(t, "user add --password", 0,
+				"added user 2: bo@example.com (sales_rep)\n", "")
+			checkPassword("bo@example.com", "bo's long password", true)
+
+			// A session, then an admin's reset: the session ends.
+			db := openDB(t, b.DSN)
+			_, secret, err := db.CreateSession(ctx, 2)
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = run("user", "set", "bo@example.com", "--reset")
+			if r.code != 0 || !strings.HasPrefix(r.stdout, "updated bo@example.com: new password (signed out everywhere)\npassword: ") {
+				t.Fatalf("user set --reset: exit %d, stdout %q", r.code, r.stdout)
+			}
+			reset := strings.TrimSpace(strings.TrimPrefix(strings.Split(r.stdout, "\n")[1], "password: "))
+			checkPassword("bo@example.com", reset, true)
+			checkPassword("bo@example.com", "bo's long password", false)
+			db = openDB(t, b.DSN)
+			if _, _, err := db.Session(ctx, secret); tandem.ErrorCode(err) != tandem.EUNAUTHORIZED {
+				t.Errorf("a session after the reset = %v; want EUNAUTHORIZED", err)
+			}
+			_, secret, _ = db.CreateSession(ctx, 2)
+			db.Close()
+
+			run("user", "set", "bo@example.com", "--password", "another long one", "--team", "East").want(t, "user set --password", 0,
+				"updated bo@example.com: team East (was none), new password (signed out everywhere)\n", "")
+			checkPassword("bo@example.com", "another long one", true)
+			run("user", "set", "bo@example.com", "--sign-out").want(t, "user set --sign-out", 0,
+				"updated bo@example.com: signed out everywhere (0 sessions ended)\n", "")
+			run("user", "set", "bo@example.com", "--password", "x", "--reset").want(t, "user set --password --reset", 2,
+				"", "tandem: --password and --reset cannot be given together\n")
+			run("user", "set", "bo@example.com", "--password", "x").want(t, "user set --password x", 1,
+				"", "tandem: password: the password must be at least 10 characters long\n")
+			run("user", "set", "nobody@example.com", "--reset").want(t, "user set nobody --reset", 1,
+				"", "tandem: no user with email nobody@example.com\n")
 		})
 	}
 }

@@ -1,0 +1,68 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/tandemhq/tandem"
+)
+
+// section is one of the web app's pages as the home page and the
+// navigation list it, with who may open it. The route table takes each
+// section's route from here, so the list a person sees and what the server
+// lets them open cannot differ.
+type section struct {
+	Path  string
+	Title string
+	About string
+	roles []tandem.Role
+}
+
+var (
+	readers   = everyone
+	pacers    = []tandem.Role{tandem.RoleAdmin, tandem.RoleMarketing, tandem.RoleMarketingHead, tandem.RoleSalesHead, tandem.RoleExecutive}
+	boarders  = []tandem.Role{tandem.RoleAdmin, tandem.RoleSalesManager, tandem.RoleSalesHead, tandem.RoleExecutive}
+	importers = []tandem.Role{tandem.RoleAdmin, tandem.RoleMarketing, tandem.RoleMarketingHead}
+)
+
+// sections are the web app's pages, in the order of the navigation.
+var sections = []section{
+	{"/queue", "Queue", "The leads and tasks you owe, most urgent first, with the time left on every clock.", sellers},
+	{"/sla", "SLA board", "Breaches and leads about to breach, compliance per rep, routing delay against rep delay.", boarders},
+	{"/pacing", "Pacing", "Qualified leads against marketing's commitment, quality by campaign, campaign ROI.", pacers},
+	{"/funnel", "Funnel", "Revenue against the goal, the probability of reaching it, the conversion waterfall, open alerts.", readers},
+	{"/agreement", "Agreement", "The agreement in force in plain words, its versions and their sign-offs.", readers},
+	{"/scorecard", "Scorecard", "The monthly report both teams and the executives read, for any period.", readers},
+	{"/import", "Import", "Upload a CSV of leads, map its columns, preview and run it.", importers},
+	{"/settings", "Settings", "Users, teams, API tokens and notification channels.", admins},
+}
+
+// navItem is a link in the header.
+type navItem struct {
+	section
+	Current bool
+}
+
+// nav lists the sections a role may open.
+func nav(role tandem.Role, path string) []navItem {
+	var items []navItem
+	for _, sec := range sections {
+		if allowed(sec.roles, role) {
+			items = append(items, navItem{sec, sec.Path == path})
+		}
+	}
+	return items
+}
+
+// home greets the signed-in user and lists their pages.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, http.StatusOK, "home", newPage(r, "Your pages"))
+}
+
+// soon answers a section whose page is not built yet.
+func (s *Server) soon(sec section) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p := newPage(r, sec.Title)
+		p.Data = sec
+		return s.render(w, http.StatusOK, "soon", p)
+	}
+}
