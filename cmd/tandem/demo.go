@@ -10,6 +10,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/password"
 	"github.com/tandemhq/tandem/sim/company"
 	"github.com/tandemhq/tandem/sqldb"
 )
@@ -52,7 +53,7 @@ Then serve it, as 'tandem serve' does, unless --build-only.`,
 			} else if err != nil {
 				return err
 			} else {
-				fmt.Fprintf(m.Stdout, "%s already holds the demo company\n", m.DBPath)
+				fmt.Fprintf(m.Stdout, "%s already holds the demo company: sign in with the password printed when it was built (tandem user set EMAIL --reset makes a new one)\n", m.DBPath)
 			}
 			_, secret, err := db.CreateToken(ctx, fmt.Sprintf("demo-%d", m.Clock.Now().UnixNano()), tandem.RoleAdmin)
 			if err != nil {
@@ -94,6 +95,34 @@ func (m *Main) buildDemo(ctx context.Context, size int, seed uint64) error {
 		return fmt.Errorf("simulate the demo company: %w", err)
 	}
 	fmt.Fprintf(m.Stdout, "built the demo company in %s in %s: %s\n", m.DBPath, time.Since(began).Round(100*time.Millisecond), sum)
+	return m.demoSignIn(ctx, db)
+}
+
+// demoSignIn gives every person of the demo company one generated password
+// and prints, once, how to sign in as each role: the first person of each
+// role in the order of tandem.Roles.
+func (m *Main) demoSignIn(ctx context.Context, db *sqldb.DB) error {
+	users, err := db.Users(ctx)
+	if err != nil {
+		return err
+	}
+	secret := password.Generate()
+	hash := password.Hash(secret) // one hash for all: a demo, not a company
+	first := map[tandem.Role]string{}
+	for _, u := range users {
+		if _, err := db.SetPassword(ctx, u.Email, hash); err != nil {
+			return err
+		}
+		if _, ok := first[u.Role]; !ok {
+			first[u.Role] = u.Email
+		}
+	}
+	fmt.Fprintf(m.Stdout, "\nSign in to the web app with the password %s (shown once; tandem user set EMAIL --reset makes a new one) as any of the demo's people, for instance:\n", secret)
+	for _, r := range tandem.Roles {
+		if email, ok := first[r]; ok {
+			fmt.Fprintf(m.Stdout, "  %-15s %s\n", r, email)
+		}
+	}
 	return nil
 }
 

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/password"
 )
 
 // demoNow is the fixed "now" the demo tests build at: a Tuesday afternoon,
@@ -113,5 +117,35 @@ func TestDemoBadSize(t *testing.T) {
 	r := tandemCmd(t, clock.NewFake(demoNow), dsn, "demo", "--build-only", "--size", "-1")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "--size") {
 		t.Errorf("tandem demo --size -1: exit %d, stderr %q; want %d naming --size", r.code, r.stderr, exitUsage)
+	}
+}
+
+// TestDemoSignsYouIn builds a small demo and signs in as each role it
+// prints, with the password it prints once.
+func TestDemoSignsYouIn(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "demo.db")
+	r := tandemCmd(t, clock.NewFake(demoNow), dsn, "demo", "--build-only", "--size", "100")
+	m := regexp.MustCompile(`with the password (\S+) `).FindStringSubmatch(r.stdout)
+	if r.code != 0 || m == nil {
+		t.Fatalf("tandem demo: exit %d, no password in %q (%s)", r.code, r.stdout, r.stderr)
+	}
+	db := openDB(t, dsn)
+	for _, role := range tandem.Roles {
+		line := regexp.MustCompile(`(?m)^  ` + string(role) + ` +(\S+)$`).FindStringSubmatch(r.stdout)
+		if line == nil {
+			t.Errorf("the demo prints no one to sign in as %s:\n%s", role, r.stdout)
+			continue
+		}
+		u, hash, err := db.UserPassword(context.Background(), line[1])
+		if err != nil || u.Role != role {
+			t.Fatalf("%s: %v, %s", line[1], err, u.Role)
+		}
+		if ok, err := password.Verify(hash, m[1]); !ok || err != nil {
+			t.Errorf("%s does not sign in with the printed password: %v", line[1], err)
+		}
+	}
+	again := tandemCmd(t, clock.NewFake(demoNow), dsn, "demo", "--build-only")
+	if strings.Contains(again.stdout, m[1]) || !strings.Contains(again.stdout, "already holds the demo") {
+		t.Errorf("a second run shows the password again or builds again:\n%s", again.stdout)
 	}
 }
