@@ -14,8 +14,8 @@ import (
 
 // Scorecard returns the scorecard of the named period ("" for the month
 // containing now; see package scorecard). The commitments and the goal are
-// those of the agreement in force at the period's end (now, while it
-// runs). A period that has ended is frozen the first time its scorecard is
+// those of the agreement in force at the period's end (now, while it runs,
+// or for a period before any agreement was signed). A period that has ended is frozen the first time its scorecard is
 // computed, and every later call returns that same scorecard: late data
 // about a closed period does not rewrite the report its meeting read. The
 // worker freezes each month and quarter the day after it ends (see
@@ -43,6 +43,11 @@ func Scorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string) 
 		at = per.To.Add(-time.Microsecond)
 	}
 	a, version, err := Agreement(ctx, db, at)
+	if err == nil && version == nil && at != now {
+		// A period before any signed agreement is read against the one
+		// in force now, as the SLA report reads it.
+		a, version, err = Agreement(ctx, db, now)
+	}
 	if err != nil {
 		return scorecard.Scorecard{}, err
 	}

@@ -6,12 +6,15 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/clock"
 	"github.com/tandemhq/tandem/plan"
+	"github.com/tandemhq/tandem/scorecard"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
 )
@@ -163,6 +166,21 @@ func TestOlistRates(t *testing.T) {
 				cycle.Value, cycle.Samples, facts.cycleDays, facts.cycleDeals)
 		}
 		t.Logf("%s: median %.4f days from first contact to win over %d deals", b.Name, cycle.Value, cycle.Samples)
+
+		// The scorecard of March 2018, under an agreement that keeps the
+		// files' calendar (UTC), signed after the import: the month's MQLs
+		// and won deals are the files'.
+		planSign(t, clk, b.DSN, strings.Replace(string(agreement.Default()), "time_zone: America/New_York", "time_zone: UTC", 1))
+		r = run("report", "scorecard", "--period", "2018-03", "--format", "json")
+		var sc scorecard.Scorecard
+		if err := json.Unmarshal([]byte(r.stdout), &sc); r.code != 0 || err != nil {
+			t.Fatalf("report scorecard: exit %d, %v: %s", r.code, err, r.stderr)
+		}
+		if sc.Funnel[1].Stage != "mql" || sc.Funnel[1].Entered != facts.mqlsPerMonth["2018-03"] || sc.Revenue.WonDeals != facts.wonPerMonth["2018-03"] ||
+			sc.KPI.Actual != float64(facts.wonPerMonth["2018-03"]) {
+			t.Errorf("scorecard of 2018-03: %d MQLs, %d won deals, KPI %v; want the files' %d MQLs and %d won",
+				sc.Funnel[1].Entered, sc.Revenue.WonDeals, sc.KPI.Actual, facts.mqlsPerMonth["2018-03"], facts.wonPerMonth["2018-03"])
+		}
 	})
 }
 
