@@ -124,9 +124,21 @@ func Plan(ctx context.Context, db *sqldb.DB, now time.Time, r Request) (Planned,
 
 // planFor plans r's period under the agreement.
 func planFor(ctx context.Context, db *sqldb.DB, a *agreement.Agreement, now time.Time, r Request) (plan.Plan, error) {
-	per, err := Period(a, r.Period, now)
+	g, rates, err := goalAndRates(ctx, db, a, now, r)
 	if err != nil {
 		return plan.Plan{}, err
+	}
+	return compute(a, g, rates, r.Known)
+}
+
+// goalAndRates reads the goal of r's period (the agreement's, scaled to
+// the period, or r's what-ifs) and the rates the plan divides by: the
+// agreement's, those it leaves to history measured over the 12 months
+// before the period, and r's what-ifs on top.
+func goalAndRates(ctx context.Context, db *sqldb.DB, a *agreement.Agreement, now time.Time, r Request) (plan.Goal, plan.Rates, error) {
+	per, err := Period(a, r.Period, now)
+	if err != nil {
+		return plan.Goal{}, plan.Rates{}, err
 	}
 	g := plan.Goal{Revenue: a.Goal.Revenue * float64(per.Months) / float64(PeriodMonths(a.Goal.Period)),
 		MarketingShare: a.Goal.MarketingShare, Period: per}
@@ -137,7 +149,7 @@ func planFor(ctx context.Context, db *sqldb.DB, a *agreement.Agreement, now time
 		g.MarketingShare, g.ShareSource = *r.Share, plan.SourceOverride
 	}
 	if err := g.Validate(); err != nil {
-		return plan.Plan{}, err
+		return g, plan.Rates{}, err
 	}
 	stages := a.PathStages()
 	rates := plan.NewRates(a.Funnel, stages, nil)
@@ -145,7 +157,7 @@ func planFor(ctx context.Context, db *sqldb.DB, a *agreement.Agreement, now time
 	if db != nil && fromHistory(rates) {
 		cohorts, err := db.History(ctx, sqldb.HistoryQuery{From: per.From.AddDate(0, -12, 0), To: per.From, Stages: stages})
 		if err != nil {
-			return plan.Plan{}, err
+			return g, rates, err
 		}
 		if len(cohorts) == 1 {
 			rates = plan.NewRates(a.Funnel, stages, cohorts[0].History())
@@ -153,13 +165,18 @@ func planFor(ctx context.Context, db *sqldb.DB, a *agreement.Agreement, now time
 	}
 	for _, s := range r.Sets {
 		if err := rates.Set(s.Name, s.Value); err != nil {
-			return plan.Plan{}, err
+			return g, rates, err
 		}
 	}
-	if r.Known {
-		return plan.ComputeKnown(g, a.MarketingMission, rates, stages)
+	return g, rates, nil
+}
+
+// compute works the goal back with the rates (see [Request.Known]).
+func compute(a *agreement.Agreement, g plan.Goal, rates plan.Rates, known bool) (plan.Plan, error) {
+	if known {
+		return plan.ComputeKnown(g, a.MarketingMission, rates, a.PathStages())
 	}
-	return plan.Compute(g, a.MarketingMission, rates, stages)
+	return plan.Compute(g, a.MarketingMission, rates, a.PathStages())
 }
 
 // fromHistory reports whether any of the rates is left to history.

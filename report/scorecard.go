@@ -7,6 +7,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/attribution"
+	"github.com/tandemhq/tandem/plan"
 	"github.com/tandemhq/tandem/scorecard"
 	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
@@ -52,13 +53,17 @@ func Scorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string) 
 		return scorecard.Scorecard{}, err
 	}
 	in := scorecard.Input{Period: per, Now: now, Agreement: a, AgreementVersion: version}
-	r := Request{Period: per.Name, Known: true}
-	if in.Plan, err = planFor(ctx, db, a, now, r); err != nil {
+	g, rates, err := goalAndRates(ctx, db, a, now, Request{Period: per.Name})
+	if err != nil {
 		return scorecard.Scorecard{}, err
 	}
-	one := 1.0
-	r.Share = &one
-	if in.Company, err = planFor(ctx, db, a, now, r); err != nil {
+	if in.Plan, err = compute(a, g, rates, true); err != nil {
+		return scorecard.Scorecard{}, err
+	}
+	// The KPI's target is the whole goal's: the same plan with all of it
+	// from marketing.
+	g.MarketingShare, g.ShareSource = 1, plan.SourceOverride
+	if in.Company, err = compute(a, g, rates, true); err != nil {
 		return scorecard.Scorecard{}, err
 	}
 	stages := a.PathStages()
