@@ -328,3 +328,31 @@ func TestCheckRaisesEachAlertOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestRunningScorecardIsKept reads November's scorecard while it runs: a
+// second read within RunningMaxAge returns the one kept, one after it
+// computes again and sees what changed.
+func TestRunningScorecardIsKept(t *testing.T) {
+	t.Parallel()
+	sqldbtest.Each(t, func(t *testing.T, be sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		w := newWorld(t, be, time.Date(2026, 11, 2, 10, 0, 0, 0, newYork))
+		w.mqls(t, "a", 3)
+		first, err := report.Scorecard(ctx, w.db, w.clk.Now(), "2026-11")
+		if err != nil || first.Complete || first.Funnel[1].Entered != 3 {
+			t.Fatalf("first read: %+v, %v; want 3 mqls so far", first.Funnel, err)
+		}
+		w.clk.Set(time.Date(2026, 11, 2, 10, 3, 0, 0, newYork))
+		w.mqls(t, "b", 2)
+		kept, err := report.Scorecard(ctx, w.db, w.clk.Now(), "2026-11")
+		if err != nil || !kept.AsOf.Equal(first.AsOf) || kept.Funnel[1].Entered != 3 {
+			t.Errorf("read 3 minutes later: as of %v, %d mqls, %v; want the kept one (as of %v, 3)", kept.AsOf, kept.Funnel[1].Entered, err, first.AsOf)
+		}
+		w.clk.Set(time.Date(2026, 11, 2, 10, 6, 0, 0, newYork))
+		fresh, err := report.Scorecard(ctx, w.db, w.clk.Now(), "2026-11")
+		if err != nil || !fresh.AsOf.Equal(w.clk.Now()) || fresh.Funnel[1].Entered != 5 {
+			t.Errorf("read 6 minutes later: as of %v, %d mqls, %v; want computed now, 5", fresh.AsOf, fresh.Funnel[1].Entered, err)
+		}
+	})
+}

@@ -13,32 +13,76 @@ import (
 	"github.com/tandemhq/tandem/sqldb"
 )
 
+// RunningMaxAge is how old a running period's kept scorecard may be for
+// [Scorecard] to return it rather than compute it again. The worker
+// recomputes the current month's more often than this (see [Refresh]), so
+// a request rarely waits for one.
+const RunningMaxAge = 5 * time.Minute
+
 // Scorecard returns the scorecard of the named period ("" for the month
 // containing now; see package scorecard). The commitments and the goal are
 // those of the agreement in force at the period's end (now, while it runs,
-// or for a period before any agreement was signed). A period that has ended is frozen the first time its scorecard is
+// or for a period before any agreement was signed).
+//
+// A period that has ended is frozen the first time its scorecard is
 // computed, and every later call returns that same scorecard: late data
 // about a closed period does not rewrite the report its meeting read. The
 // worker freezes each month and quarter the day after it ends (see
-// [Daily]).
+// [Daily]). A running period's scorecard is computed at most every
+// [RunningMaxAge]; its AsOf says when.
 func Scorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string) (scorecard.Scorecard, error) {
-	a, _, err := Agreement(ctx, db, now)
+	per, err := scorecardPeriod(ctx, db, now, period)
 	if err != nil {
 		return scorecard.Scorecard{}, err
+	}
+	if !now.Before(per.To) {
+		if sc, ok, err := db.FrozenScorecard(ctx, per.Name); err != nil || ok {
+			return sc, err
+		}
+		sc, err := computeScorecard(ctx, db, now, per)
+		if err != nil {
+			return sc, err
+		}
+		return db.FreezeScorecard(ctx, sc)
+	}
+	if sc, ok, err := db.RunningScorecard(ctx, per.Name); err != nil {
+		return sc, err
+	} else if ok && !sc.AsOf.After(now) && now.Sub(sc.AsOf) < RunningMaxAge {
+		return sc, nil
+	}
+	return Refresh(ctx, db, now, per.Name)
+}
+
+// Refresh computes the running period's scorecard now and keeps it for
+// [Scorecard]; the worker calls it for the current month every few minutes.
+func Refresh(ctx context.Context, db *sqldb.DB, now time.Time, period string) (scorecard.Scorecard, error) {
+	per, err := scorecardPeriod(ctx, db, now, period)
+	if err != nil {
+		return scorecard.Scorecard{}, err
+	}
+	sc, err := computeScorecard(ctx, db, now, per)
+	if err != nil || sc.Complete {
+		return sc, err
+	}
+	return sc, db.KeepRunningScorecard(ctx, sc)
+}
+
+// scorecardPeriod reads the named period ("" for the month containing now)
+// in the time zone of the agreement in force now.
+func scorecardPeriod(ctx context.Context, db *sqldb.DB, now time.Time, period string) (sla.Period, error) {
+	a, _, err := Agreement(ctx, db, now)
+	if err != nil {
+		return sla.Period{}, err
 	}
 	if period == "" {
 		period = goalPeriodName("month", now.In(a.BusinessHours.Location))
 	}
-	per, err := Period(a, period, now)
-	if err != nil {
-		return scorecard.Scorecard{}, err
-	}
+	return Period(a, period, now)
+}
+
+// computeScorecard computes the period's scorecard from the store.
+func computeScorecard(ctx context.Context, db *sqldb.DB, now time.Time, per sla.Period) (scorecard.Scorecard, error) {
 	complete := !now.Before(per.To)
-	if complete {
-		if sc, ok, err := db.FrozenScorecard(ctx, per.Name); err != nil || ok {
-			return sc, err
-		}
-	}
 	at := now
 	if complete {
 		at = per.To.Add(-time.Microsecond)
@@ -103,11 +147,7 @@ func Scorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string) 
 	if in.Alerts, err = db.Alerts(ctx, sqldb.AlertFilter{Periods: Related(per)}); err != nil {
 		return scorecard.Scorecard{}, err
 	}
-	sc := scorecard.Compute(in)
-	if complete {
-		return db.FreezeScorecard(ctx, sc)
-	}
-	return sc, nil
+	return scorecard.Compute(in), nil
 }
 
 // Related names the periods whose alerts concern p: p itself, the months

@@ -30,28 +30,39 @@ func (d *Daily) RunOnce(ctx context.Context) (report.Checked, error) {
 	return report.Daily(ctx, d.DB, d.Clock.Now(), d.Channels)
 }
 
-// Run runs the round at start and then daily until ctx is cancelled; an
-// error is logged and the round retried in an hour.
+// RefreshEvery is how often Run recomputes the current month's scorecard,
+// so that a request finds one younger than report.RunningMaxAge.
+const RefreshEvery = 4 * time.Minute
+
+// Run runs the round at start and then daily, and recomputes the current
+// month's scorecard every RefreshEvery, until ctx is cancelled; an error is
+// logged and the round retried in an hour.
 func (d *Daily) Run(ctx context.Context) error {
 	log := d.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	var next time.Time // of the daily round
 	for {
-		next := time.Hour
-		c, err := d.RunOnce(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			log.Error("daily round", "err", err)
-		} else {
-			if len(c.Raised) > 0 {
-				log.Info("jeopardy alerts raised", "period", c.Period, "n", len(c.Raised))
+		if !d.Clock.Now().Before(next) {
+			c, err := d.RunOnce(ctx)
+			if ctx.Err() != nil {
+				return nil
 			}
-			next = d.untilNext(ctx)
+			if err != nil {
+				log.Error("daily round", "err", err)
+				next = d.Clock.Now().Add(time.Hour)
+			} else {
+				if len(c.Raised) > 0 {
+					log.Info("jeopardy alerts raised", "period", c.Period, "n", len(c.Raised))
+				}
+				next = d.Clock.Now().Add(d.untilNext(ctx))
+			}
 		}
-		if !wait(ctx, next) {
+		if _, err := report.Refresh(ctx, d.DB, d.Clock.Now(), ""); err != nil && ctx.Err() == nil {
+			log.Error("refresh the month's scorecard", "err", err)
+		}
+		if !wait(ctx, min(RefreshEvery, max(next.Sub(d.Clock.Now()), time.Second))) {
 			return nil
 		}
 	}

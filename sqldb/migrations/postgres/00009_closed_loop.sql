@@ -20,3 +20,11 @@ CREATE TABLE scorecards (
     frozen_at TIMESTAMPTZ NOT NULL,
     body      TEXT NOT NULL
 );
+
+-- The latest scorecard of each running period, so that a page or a request
+-- reads one recently computed instead of computing it again.
+CREATE TABLE running_scorecards (
+    period      TEXT PRIMARY KEY,
+    computed_at TIMESTAMPTZ NOT NULL,
+    body        TEXT NOT NULL
+);
