@@ -116,7 +116,7 @@ func BenchmarkClosedLoop(b *testing.B) {
 // juneBenchData returns the statements that work June 2025 of
 // historyBenchData's leads (see BenchmarkClosedLoop), owned by the rep.
 func juneBenchData(backend string, rep int64) []string {
-	const base = 1735689600 // 2025-01-01T00:00:00Z, as historyBenchData
+	const base = 1735689600                    // 2025-01-01T00:00:00Z, as historyBenchData
 	lo, hi := (151*86400)/30, (181*86400)/30-1 // the leads created in June 2025
 	nums := fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT %d UNION ALL SELECT i + 1 FROM n WHERE i < %d)`, lo, hi)
 	ts := func(x string) string { return `strftime('%Y-%m-%dT%H:%M:%S.000000Z', ` + x + `, 'unixepoch')` }
