@@ -2,6 +2,7 @@ package http
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -50,6 +51,24 @@ type queueForms struct {
 	Reasons []agreement.RejectReason
 	Touches []touchOption
 	Back    string // where a form returns a browser without script
+	// ReasonOptions and TouchOptions are the <option>s of the reject
+	// reasons and the touches, escaped once per page rather than once per
+	// row: a queue of hundreds of rows draws them hundreds of times.
+	ReasonOptions template.HTML
+	TouchOptions  template.HTML
+}
+
+// options writes <option> elements, escaping every value and label.
+func options(pairs ...string) template.HTML {
+	var b strings.Builder
+	for i := 0; i+1 < len(pairs); i += 2 {
+		b.WriteString(`<option value="`)
+		b.WriteString(template.HTMLEscapeString(pairs[i]))
+		b.WriteString(`">`)
+		b.WriteString(template.HTMLEscapeString(pairs[i+1]))
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String())
 }
 
 // rowView is one lead's row of the queue.
@@ -160,6 +179,14 @@ func (s *Server) queueForms(r *http.Request, back string) (*queueForms, *time.Lo
 			f.Touches = append(f.Touches, touchOption{ch + ":" + o, ch + ": " + strings.ReplaceAll(o, "_", " ")})
 		}
 	}
+	var rs, ts []string
+	for _, r := range f.Reasons {
+		rs = append(rs, r.Code, r.Code+": "+r.Description)
+	}
+	for _, t := range f.Touches {
+		ts = append(ts, t.Value, t.Label)
+	}
+	f.ReasonOptions, f.TouchOptions = options(rs...), options(ts...)
 	loc := a.BusinessHours.Location
 	if loc == nil {
 		loc = time.UTC
