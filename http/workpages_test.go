@@ -142,6 +142,13 @@ func TestQueuePageOthers(t *testing.T) {
 		if got := ws.handoffs(ritas[0].ID).Handoffs[0].Touches; got != before {
 			t.Errorf("rob's refused touches changed rita's lead: %d touches, want %d", got, before)
 		}
+		// A post forged by another site is refused before it reaches the
+		// lead, even with the owner's session.
+		r = rita.post(lead+"/touch", url.Values{"touch": {"call:no_answer"}}, "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
+		want(t, "a forged touch", r, 403, "another web site")
+		if got := ws.handoffs(ritas[0].ID).Handoffs[0].Touches; got != before {
+			t.Errorf("a forged touch changed rita's lead: %d touches, want %d", got, before)
+		}
 		want(t, "rob's own lead", rob.get(fmt.Sprintf("/leads/%d", robs[0].ID)), 200, "Timeline", "First touch", "Cadence")
 		want(t, "rita asks for rob's queue", rita.get("/queue?rep=rob@example.com"), 403)
 
