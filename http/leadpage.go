@@ -210,3 +210,32 @@ func (s *Server) getLeadRow(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.templates.RenderFragment(w, http.StatusOK, "queue", "row", row)
 }
+
+// getLeadForms answers the less used forms of a lead's row (another touch,
+// accept or reject, a review): the part htmx loads when a row's "other"
+// section is opened, or, for a browser without script, a page of them. The
+// queue leaves them out of its rows, which keeps a long queue fast.
+func (s *Server) getLeadForms(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	l, err := s.DB.Lead(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !s.mayWorkLead(r, l.OwnerID) {
+		return tandem.Errorf(tandem.EFORBIDDEN, "only lead %d's owner, a manager above the owner, or an admin may work it", id)
+	}
+	f, _, err := s.queueForms(r, "/queue")
+	if err != nil {
+		return err
+	}
+	row := rowView{LeadID: id, Name: leadName(l.FirstName, l.LastName, l.Email, id), Forms: f}
+	if r.Header.Get("HX-Request") == "true" {
+		return s.templates.RenderFragment(w, http.StatusOK, "leadforms", "forms", row)
+	}
+	p := newPage(r, "Work on "+row.Name)
+	p.Data = row
+	return s.render(w, http.StatusOK, "leadforms", p)
+}

@@ -170,6 +170,7 @@ func (s *Server) routes() []route {
 		{"POST /account/password", s.postPassword, everyone},
 		{"GET /leads/{id}", s.getLeadPage, everyone},
 		{"GET /leads/{id}/row", s.getLeadRow, sellers},
+		{"GET /leads/{id}/forms", s.getLeadForms, sellers},
 		{"POST /leads/{id}/touch", s.workForm(s.postTouchForm), sellers},
 		{"POST /leads/{id}/decide", s.workForm(s.postDecideForm), sellers},
 		{"POST /leads/{id}/review", s.workForm(s.postReviewForm), sellers},

@@ -190,7 +190,12 @@ func TestLeadPage(t *testing.T) {
 		// Every role outside sales reads it; the row of forms is for sellers.
 		want(t, "the executive", ws.signIn("sam@example.com").get(fmt.Sprintf("/leads/%d", l.ID)), 200, "Work this lead")
 		want(t, "marketing", ws.signIn("mark@example.com").get(fmt.Sprintf("/leads/%d", l.ID)), 200, "Timeline")
-		want(t, "the row of forms", wc.get(fmt.Sprintf("/leads/%d/row", l.ID)), 200, "Log a call")
+		want(t, "the row of forms", wc.get(fmt.Sprintf("/leads/%d/row", l.ID)), 200, "Log a call", fmt.Sprintf(`hx-get="/leads/%d/forms"`, l.ID))
+		forms := fmt.Sprintf("/leads/%d/forms", l.ID)
+		want(t, "the other forms (htmx)", wc.do("GET", forms, nil, htmx...), 200, "Reject because", "no_budget: The company cannot afford us now.", "Quality review", "call: no answer")
+		r = wc.get(forms)
+		want(t, "the other forms (a page)", r, 200, "<html", "Reject because")
+		want(t, "marketing asks for the forms", ws.signIn("mark@example.com").get(forms), 403)
 		want(t, "no such lead", wc.get("/leads/999999"), 404)
 	})
 }
