@@ -40,6 +40,8 @@ func (db *DB) QueuePage(ctx context.Context, owners []int64, limit int) (rows []
 	}
 	in := strings.Join(marks, ", ")
 	cols := strings.ReplaceAll(`t.`+taskColumns, ", ", ", t.")
+	// The most urgent tasks are picked first and only they are joined with
+	// their leads and hand-offs: a rep may have thousands.
 	err = db.view(ctx, func(tx *Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tasks WHERE state = 'open' AND owner_id IN (`+in+`)`, args...).
 			Scan(&total); err != nil {
@@ -47,9 +49,10 @@ func (db *DB) QueuePage(ctx context.Context, owners []int64, limit int) (rows []
 		}
 		rs, err := tx.QueryContext(ctx, `SELECT `+cols+`, l.first_name, l.last_name, l.company, l.email, l.phone, l.stage, h.hot, h.note,
 				h.first_touch_due, h.first_touch_at, h.accept_due, h.decided_at, h.touches
-			FROM tasks t JOIN leads l ON l.id = t.lead_id JOIN handoffs h ON h.id = t.handoff_id
-			WHERE t.state = 'open' AND t.owner_id IN (`+in+`)
-			ORDER BY t.due_at, t.id LIMIT $`+strconv.Itoa(len(args)+1), append(args, limit)...)
+			FROM (SELECT `+taskColumns+` FROM tasks WHERE state = 'open' AND owner_id IN (`+in+`)
+				ORDER BY due_at, id LIMIT $`+strconv.Itoa(len(args)+1)+`) t
+			JOIN leads l ON l.id = t.lead_id JOIN handoffs h ON h.id = t.handoff_id
+			ORDER BY t.due_at, t.id`, append(args, limit)...)
 		if err != nil {
 			return err
 		}
