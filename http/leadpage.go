@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -144,8 +145,27 @@ func (s *Server) getLeadPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Owners are named by email rather than by id.
+	emails := map[string]string{}
+	email := func(id string) string {
+		if e, ok := emails[id]; ok {
+			return e
+		}
+		emails[id] = id
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+			if u, err := s.DB.UserByID(ctx, n); err == nil {
+				emails[id] = u.Email
+			}
+		}
+		return emails[id]
+	}
 	for i := len(events) - 1; i >= 0; i-- { // newest first
 		e := events[i]
+		for j, c := range e.Changes {
+			if c.Field == "owner_id" {
+				e.Changes[j] = tandem.FieldChange{Field: "owner", From: email(c.From), To: email(c.To)}
+			}
+		}
 		ev := eventView{ISO: e.OccurredAt.UTC().Format(time.RFC3339), Text: timeText(e.OccurredAt, loc),
 			Type: strings.ReplaceAll(e.Type, "_", " "), Actor: e.Actor, Changes: e.Changes, Reason: e.Reason}
 		if e.Rule != "" {

@@ -86,6 +86,9 @@ type rowView struct {
 	Cadence  string
 	Channel  string
 	Template string
+	// Starts is set, as a clock, for a step whose start has not come: a
+	// touch completes a step only once it has started.
+	Starts   *clockView
 	Outcomes []touchOption
 	Clocks   []clockView
 	Notice   string
@@ -200,6 +203,10 @@ func queueRow(q sqldb.QueueRow, f *queueForms, now time.Time, loc *time.Location
 		Company: q.Lead.Company, Email: q.Lead.Email, Stage: q.Lead.Stage, Hot: q.Hot, Note: q.Note, Touches: q.Touches,
 		HasTask: true, Step: q.Step, Cadence: q.Cadence, Channel: q.Channel, Template: q.Template,
 		Outcomes: outcomesOf(q.Channel), Forms: f}
+	if q.StartsAt.After(now) {
+		c := newClock("Starts", q.StartsAt, time.Time{}, now, loc)
+		row.Starts = &c
+	}
 	row.Clocks = []clockView{
 		newClock("First touch", q.FirstTouchDue, q.FirstTouchAt, now, loc),
 		newClock("Accept", q.AcceptDue, q.DecidedAt, now, loc),
@@ -318,6 +325,10 @@ func (s *Server) leadRow(r *http.Request, id int64, f *queueForms, loc *time.Loc
 		if t.HandoffID == h.ID && t.State == tandem.TaskOpen {
 			row.HasTask, row.Step, row.Cadence, row.Channel, row.Template = true, t.Step, t.Cadence, t.Channel, t.Template
 			row.Outcomes = outcomesOf(t.Channel)
+			if t.StartsAt.After(now) {
+				c := newClock("Starts", t.StartsAt, time.Time{}, now, loc)
+				row.Starts = &c
+			}
 			row.Clocks = append(row.Clocks, newClock("This step", t.DueAt, time.Time{}, now, loc))
 		}
 	}

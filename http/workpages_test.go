@@ -107,6 +107,9 @@ func TestQueuePage(t *testing.T) {
 		r = rita.post(path, url.Values{"touch": {"call:sent"}}, htmx...)
 		want(t, "a bad outcome", r, 422, "not an outcome of a call touch")
 
+		// A step whose start has not come says so.
+		want(t, "the queue after two touches", rita.get("/queue"), 200, "it starts", "a touch before then does not complete it")
+
 		// Accepting works from the row.
 		r = rita.post(fmt.Sprintf("/leads/%d/decide", leads[1].ID), url.Values{"decision": {"accepted"}}, htmx...)
 		want(t, "accept", r, 200, "Lead accepted", "stage sal")
@@ -183,7 +186,7 @@ func TestLeadPage(t *testing.T) {
 		wc := ws.signIn(owner)
 		r := wc.get(fmt.Sprintf("/leads/%d", l.ID))
 		want(t, "the lead page", r, 200, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;", "&lt;b&gt;Acme&lt;/b&gt;",
-			"spring", "newsletter", "smb", owner, "First touch", "Accept", "Timeline", "Handed off", "No deals yet.", `datetime="`)
+			"spring", "newsletter", "smb", owner, "owner: "+owner, "First touch", "Accept", "Timeline", "Handed off", "No deals yet.", `datetime="`)
 		if strings.Contains(string(r.body), evil) {
 			t.Errorf("the lead page carries the lead's script as markup")
 		}
