@@ -168,9 +168,22 @@ func (s *Server) routes() []route {
 		{"GET /{$}", s.home, everyone},
 		{"GET /account/password", s.getPassword, everyone},
 		{"POST /account/password", s.postPassword, everyone},
+		{"GET /leads/{id}", s.getLeadPage, everyone},
+		{"GET /leads/{id}/row", s.getLeadRow, sellers},
+		{"GET /leads/{id}/forms", s.getLeadForms, sellers},
+		{"POST /leads/{id}/touch", s.workForm(s.postTouchForm), sellers},
+		{"POST /leads/{id}/decide", s.workForm(s.postDecideForm), sellers},
+		{"POST /leads/{id}/review", s.workForm(s.postReviewForm), sellers},
+	}
+	built := map[string]func(w http.ResponseWriter, r *http.Request) error{
+		"/queue": s.getQueue,
 	}
 	for _, sec := range sections {
-		rts = append(rts, route{"GET " + sec.Path, s.soon(sec), sec.roles})
+		h, ok := built[sec.Path]
+		if !ok {
+			h = s.soon(sec)
+		}
+		rts = append(rts, route{"GET " + sec.Path, h, sec.roles})
 	}
 	return rts
 }

@@ -84,8 +84,8 @@ func TestSignIn(t *testing.T) {
 		e.Viewport(1280, 900)
 
 		e.Open("/queue")
-		wantText("the queue", "main", "Coming soon")
-		e.Screenshot("07-queue-soon")
+		wantText("the queue", "main", "No open tasks")
+		e.Screenshot("07-queue-empty")
 		e.Open("/settings")
 		wantText("settings as a rep", "main", "may not open this page")
 		e.Screenshot("08-settings-forbidden")

@@ -1,0 +1,120 @@
+package browsertest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/password"
+	"github.com/tandemhq/tandem/sqldb"
+	"github.com/tandemhq/tandem/sqldb/sqldbtest"
+)
+
+// TestQueueTouch: a rep signs in, opens the queue, logs a touch with one
+// click, and the first-touch clock on the page stops: it says met, and
+// counts down no more.
+func TestQueueTouch(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		// The server's clock is the browser's, so that the countdowns the
+		// page's script draws agree with the server's.
+		e := Start(t, b, time.Now().UTC().Truncate(time.Second))
+		ctx := context.Background()
+		rep := tandem.User{Email: "rex@example.com", Name: "Rex Rep", Role: tandem.RoleSalesRep}
+		for _, u := range []*tandem.User{{Email: "mia@example.com", Role: tandem.RoleMarketingHead},
+			{Email: "sam@example.com", Role: tandem.RoleSalesHead}, &rep, {Email: "max@example.com", Role: tandem.RoleSalesManager}} {
+			if err := e.DB.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const repPassword = "rex's long password"
+		if _, err := e.DB.SetPassword(ctx, rep.Email, password.HashWith(repPassword, password.Params{Time: 1, Memory: 64, Threads: 1})); err != nil {
+			t.Fatal(err)
+		}
+		v, _, err := e.DB.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, head := range []string{"mia@example.com", "sam@example.com"} {
+			if _, err := e.DB.SignAgreement(ctx, v.Version, head); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := e.DB.IntakeLeads(ctx, []tandem.LeadInput{
+			{Fields: map[string]string{"external_id": "b1", "email": "lena@example.com", "first_name": "Lena <b>Bold</b>", "company": "Acme", "score": "80"}},
+			{Fields: map[string]string{"external_id": "b2", "email": "otto@example.com", "first_name": "Otto", "company": "Globex", "score": "80"}},
+		}, sqldb.IntakeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := res[0].ID
+
+		e.Open("/login")
+		e.Submit("button[type=submit]", "#email", rep.Email, "#password", repPassword)
+		e.Open("/queue")
+		row := fmt.Sprintf("#lead-%d", id)
+		clock := row + ` [data-clock="First touch"] .state`
+		if got := e.Text(row + " h2"); !strings.Contains(got, "Lena <b>Bold</b>") {
+			t.Errorf("the row's heading = %q; want the lead's name as text", got)
+		}
+		// The script counts down, and shows times in the browser's zone.
+		first := e.Text(clock)
+		if !strings.HasPrefix(first, "in ") && !strings.HasPrefix(first, "overdue by ") {
+			t.Errorf("the first-touch clock says %q; want a countdown", first)
+		}
+		e.Do("wait for a tick", chromedp.Sleep(1100*time.Millisecond))
+		if n := Run(e, "local times", chromedp.Evaluate[int](`document.querySelectorAll("time[data-local]").length`)); n == 0 {
+			t.Errorf("no <time> was rewritten into the browser's zone")
+		}
+		e.Screenshot("queue-before-touch")
+
+		// One click: a call, no answer.
+		e.Do("log a touch",
+			chromedp.Click(chromedp.CSS(row+` [data-testid="touch-call:no_answer"]`)),
+			chromedp.WaitVisible(chromedp.CSS(row+" .notice")))
+		if got := e.Text(row + " .notice"); !strings.Contains(got, "Logged a call touch: no answer.") {
+			t.Errorf("after the click the row says %q", got)
+		}
+		if got := e.Text(clock); !strings.HasPrefix(got, "met") {
+			t.Errorf("the first-touch clock says %q after the touch; want met", got)
+		}
+		// It stays stopped: no countdown is left on it.
+		e.Do("wait for a tick", chromedp.Sleep(1100*time.Millisecond))
+		n := Run(e, "countdowns on the clock", chromedp.Evaluate[int](
+			fmt.Sprintf(`document.querySelectorAll('#lead-%d [data-clock="First touch"] .countdown').length`, id)))
+		if n != 0 {
+			t.Errorf("the first-touch clock still counts down after the touch")
+		}
+		if got := e.Text(clock); !strings.HasPrefix(got, "met") {
+			t.Errorf("a second later the first-touch clock says %q; want met", got)
+		}
+		e.Screenshot("queue-after-touch")
+
+		// A refusal comes back into the row, in words.
+		e.Do("reject too soon",
+			chromedp.Click(chromedp.CSS(row+" details summary")),
+			chromedp.Click(chromedp.CSS(row+` button[value="rejected"]`)),
+			chromedp.WaitVisible(chromedp.CSS(row+" .error")))
+		if got := e.Text(row + " .error"); !strings.Contains(got, "more") {
+			t.Errorf("rejecting with one touch: the row says %q; want how many touches are missing", got)
+		}
+		e.Screenshot("queue-reject-refused")
+
+		e.Open(fmt.Sprintf("/leads/%d", id))
+		if got := e.Text("h1"); !strings.Contains(got, "Lena <b>Bold</b>") {
+			t.Errorf("the lead page's heading = %q", got)
+		}
+		if got := e.Text(".timeline"); !strings.Contains(got, "touched") {
+			t.Errorf("the timeline = %q; want the touch in it", got)
+		}
+		e.Do("the row of forms loads", chromedp.WaitVisible(chromedp.CSS(row+" .actions")))
+		e.Screenshot("lead")
+		e.Viewport(390, 844)
+		e.Open("/queue")
+		e.Screenshot("queue-phone")
+	})
+}

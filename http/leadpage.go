@@ -1,0 +1,261 @@
+package http
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem"
+)
+
+// fieldView is one labelled value of the lead page.
+type fieldView struct{ Label, Value string }
+
+// eventView is one ledger event on the lead page.
+type eventView struct {
+	ISO, Text string // when, in UTC for the script and in the agreement's zone
+	Type      string
+	Actor     string
+	Changes   []tandem.FieldChange
+	Detail    []fieldView
+	Reason    string
+}
+
+// dealView is one of the lead's deals.
+type dealView struct {
+	ID     int64
+	Stage  string
+	Amount string
+	Closed string
+}
+
+// leadView is the lead page's data.
+type leadView struct {
+	Lead     tandem.Lead
+	Name     string
+	Owner    string
+	Fields   []fieldView
+	Clocks   []clockView
+	Handoff  *tandem.Handoff
+	Cadence  []string
+	Events   []eventView
+	Deals    []dealView
+	Zone     string
+	MayWork  bool // the page loads the queue's row of forms
+	Decision string
+}
+
+// mayView returns nil if the viewer may open the lead's page. Sales reps
+// and sales managers see the leads they or the reps below them own;
+// everyone else (admins, the sales head, executives, marketing) reads every
+// lead, as the API lets them.
+func (s *Server) mayView(r *http.Request, l tandem.Lead) error {
+	me := viewer(r)
+	if me.Role != tandem.RoleSalesRep && me.Role != tandem.RoleSalesManager {
+		return nil
+	}
+	if l.OwnerID == me.ID {
+		return nil
+	}
+	if l.OwnerID != 0 {
+		above, err := s.DB.IsAbove(r.Context(), me.ID, l.OwnerID)
+		if err != nil || above {
+			return err
+		}
+	}
+	return tandem.Errorf(tandem.EFORBIDDEN, "Lead %d is not yours: only its owner, a manager above the owner, or someone outside the sales team may open it.", l.ID)
+}
+
+func (s *Server) getLeadPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	l, err := s.DB.Lead(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := s.mayView(r, l); err != nil {
+		return err
+	}
+	_, loc, err := s.queueForms(r, "")
+	if err != nil {
+		return err
+	}
+	v := leadView{Lead: l, Name: leadName(l.FirstName, l.LastName, l.Email, l.ID), Zone: loc.String(), Owner: "nobody"}
+	if l.OwnerID != 0 {
+		if u, err := s.DB.UserByID(ctx, l.OwnerID); err == nil {
+			v.Owner = u.Email
+		}
+	}
+	add := func(label, value string) {
+		if value != "" {
+			v.Fields = append(v.Fields, fieldView{label, value})
+		}
+	}
+	add("Email", l.Email)
+	add("Company", l.Company)
+	add("Title", l.Title)
+	add("Phone", l.Phone)
+	add("Country", l.Country)
+	add("Source", l.Source)
+	add("Origin", l.Origin)
+	add("Campaign", l.Campaign)
+	add("UTM source", l.UTMSource)
+	add("UTM medium", l.UTMMedium)
+	add("UTM campaign", l.UTMCampaign)
+	add("UTM term", l.UTMTerm)
+	add("UTM content", l.UTMContent)
+	add("Segment", l.Segment)
+	add("Territory", l.Territory)
+	add("Owner", v.Owner)
+	add("Score", fmt.Sprint(l.Score))
+	add("Stage", l.Stage)
+
+	now := s.DB.Now()
+	hs, err := s.DB.Handoffs(ctx, id)
+	if err != nil {
+		return err
+	}
+	if len(hs) > 0 {
+		h := hs[len(hs)-1]
+		v.Handoff = &h
+		v.Clocks = []clockView{newClock("First touch", h.FirstTouchDue, h.FirstTouchAt, now, loc),
+			newClock("Accept", h.AcceptDue, h.DecidedAt, now, loc)}
+		if h.Decision != "" {
+			v.Decision = h.Decision
+			if h.RejectReason != "" {
+				v.Decision += " (" + h.RejectReason + ")"
+			}
+		}
+		lines, err := s.DB.LeadCadence(ctx, id)
+		if err != nil && tandem.ErrorCode(err) != tandem.ENOTFOUND {
+			return err
+		}
+		v.Cadence = lines
+		if h.EndedAt.IsZero() && s.mayWorkLead(r, h.OwnerID) {
+			v.MayWork = true
+		}
+	}
+	events, err := s.DB.LeadEvents(ctx, id)
+	if err != nil {
+		return err
+	}
+	// Owners are named by email rather than by id.
+	emails := map[string]string{}
+	email := func(id string) string {
+		if e, ok := emails[id]; ok {
+			return e
+		}
+		emails[id] = id
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+			if u, err := s.DB.UserByID(ctx, n); err == nil {
+				emails[id] = u.Email
+			}
+		}
+		return emails[id]
+	}
+	for i := len(events) - 1; i >= 0; i-- { // newest first
+		e := events[i]
+		for j, c := range e.Changes {
+			if c.Field == "owner_id" {
+				e.Changes[j] = tandem.FieldChange{Field: "owner", From: email(c.From), To: email(c.To)}
+			}
+		}
+		ev := eventView{ISO: e.OccurredAt.UTC().Format(time.RFC3339), Text: timeText(e.OccurredAt, loc),
+			Type: strings.ReplaceAll(e.Type, "_", " "), Actor: e.Actor, Changes: e.Changes, Reason: e.Reason}
+		if e.Rule != "" {
+			ev.Detail = append(ev.Detail, fieldView{"rule", e.Rule})
+		}
+		for k, val := range e.Detail {
+			ev.Detail = append(ev.Detail, fieldView{strings.ReplaceAll(k, "_", " "), val})
+		}
+		slices.SortFunc(ev.Detail, func(a, b fieldView) int { return strings.Compare(a.Label, b.Label) })
+		v.Events = append(v.Events, ev)
+	}
+	deals, err := s.DB.Deals(ctx, tandem.DealFilter{LeadID: id, Limit: 100})
+	if err != nil {
+		return err
+	}
+	for _, d := range deals.Deals {
+		dv := dealView{ID: d.ID, Stage: d.Stage, Amount: fmt.Sprintf("%d.%02d", d.AmountCents/100, d.AmountCents%100)}
+		if !d.ClosedAt.IsZero() {
+			dv.Closed = timeText(d.ClosedAt, loc)
+		}
+		v.Deals = append(v.Deals, dv)
+	}
+	p := newPage(r, v.Name)
+	p.Data = v
+	return s.render(w, http.StatusOK, "lead", p)
+}
+
+// mayWorkLead reports whether the viewer may work a lead the owner owns
+// (the store checks again on every change).
+func (s *Server) mayWorkLead(r *http.Request, owner int64) bool {
+	me := viewer(r)
+	if !allowed(sellers, me.Role) {
+		return false
+	}
+	if me.Role == tandem.RoleAdmin || owner == me.ID {
+		return true
+	}
+	above, err := s.DB.IsAbove(r.Context(), me.ID, owner)
+	return err == nil && above
+}
+
+// getLeadRow answers the lead's row of forms, for the lead page (htmx).
+func (s *Server) getLeadRow(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	l, err := s.DB.Lead(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !s.mayWorkLead(r, l.OwnerID) {
+		return tandem.Errorf(tandem.EFORBIDDEN, "only lead %d's owner, a manager above the owner, or an admin may work it", id)
+	}
+	f, loc, err := s.queueForms(r, fmt.Sprintf("/leads/%d", id))
+	if err != nil {
+		return err
+	}
+	row, err := s.leadRow(r, id, f, loc)
+	if err != nil {
+		return err
+	}
+	return s.templates.RenderFragment(w, http.StatusOK, "queue", "row", row)
+}
+
+// getLeadForms answers the less used forms of a lead's row (another touch,
+// accept or reject, a review): the part htmx loads when a row's "other"
+// section is opened, or, for a browser without script, a page of them. The
+// queue leaves them out of its rows, which keeps a long queue fast.
+func (s *Server) getLeadForms(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	l, err := s.DB.Lead(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !s.mayWorkLead(r, l.OwnerID) {
+		return tandem.Errorf(tandem.EFORBIDDEN, "only lead %d's owner, a manager above the owner, or an admin may work it", id)
+	}
+	f, _, err := s.queueForms(r, "/queue")
+	if err != nil {
+		return err
+	}
+	row := rowView{LeadID: id, Name: leadName(l.FirstName, l.LastName, l.Email, id), Forms: f}
+	if r.Header.Get("HX-Request") == "true" {
+		return s.templates.RenderFragment(w, http.StatusOK, "leadforms", "forms", row)
+	}
+	p := newPage(r, "Work on "+row.Name)
+	p.Data = row
+	return s.render(w, http.StatusOK, "leadforms", p)
+}
