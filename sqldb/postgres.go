@@ -146,7 +146,9 @@ func (postgres) hourOf(col string) string {
 
 // lockStageCounts conflicts with the row locks of other writers' changes
 // and with itself.
-func (postgres) lockStageCounts() string { return "LOCK TABLE stage_counts IN SHARE ROW EXCLUSIVE MODE" }
+func (postgres) lockStageCounts() string {
+	return "LOCK TABLE stage_counts IN SHARE ROW EXCLUSIVE MODE"
+}
 
 func (postgres) keyIn(a, b string, pairs [][2]string, n int) (string, []any) {
 	as := make([]string, len(pairs))
