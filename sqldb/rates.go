@@ -55,13 +55,13 @@ type HistoryQuery struct {
 // left out. A bad grouping or window is an EINVALID error naming "by",
 // "from" or "to".
 //
-// Two queries: one GROUP BY over the stage entries in the window (the
-// stage_entries table, which the store keeps as events are appended: a
-// range of its (stage, entered_at) index, and for each entry two lookups
-// by primary key: its lead's entries into the next and the last path
-// stage), one over the won deals closed in the window (by
-// the deals_closed_at index). Skipped stages are those of the agreement in
-// force when the stage change was appended.
+// The stage counts of the window's whole hours are one range of the
+// stage_counts primary key per stage, summed (and grouped); the part of an
+// hour at either end comes from stage_entries, as does the whole window
+// when the stages' next and last are not those stage_counts follows (see
+// [Tx.stageCounts]). The won deals are one query by the deals_closed_at
+// index. Skipped stages are those of the agreement in force when the stage
+// change was appended.
 func (db *DB) History(ctx context.Context, q HistoryQuery) (cohorts []plan.Cohort, err error) {
 	defer wrap(&err, "history %s..%s by %q", tandem.FormatTime(q.From), tandem.FormatTime(q.To), q.By)
 	if err := q.validate(); err != nil {
@@ -319,9 +319,10 @@ func (tx *Tx) pathStages(ctx context.Context) ([]string, error) {
 }
 
 // StageEntries returns, for each path stage, the times at which leads first
-// entered it within [from, to), in order, for pacing (package pace): a lead
-// that skipped a stage entered it when it moved past it. One range of the
-// stage_entries (stage, entered_at) index for each stage.
+// entered it within [from, to), in order: a lead that skipped a stage
+// entered it when it moved past it. One range of the stage_entries (stage,
+// entered_at) index for each stage, so its cost grows with the entries;
+// pacing counts them by day with [DB.StageEntriesByDay] instead.
 func (db *DB) StageEntries(ctx context.Context, from, to time.Time, stages []string) (entries map[string][]time.Time, err error) {
 	defer wrap(&err, "stage entries")
 	entries = map[string][]time.Time{}
