@@ -271,6 +271,10 @@ func historyBenchData(backend string, n int) []string {
 		SELECT i, 'won', 1000000 + (i % 7) * 100000, ` + ts(created) + `, ` + ts(created) + `, ` + ts(created+` + 5 * 86400`) + `, ` + ts(created) + `
 		FROM ` + from + ` WHERE i % 20 < 1`,
 		`ANALYZE`,
+		// Read every lead once: PostgreSQL's first read of rows just
+		// bulk-loaded sets their hint bits, and would charge it (0.5–0.8
+		// s) to whichever query comes first.
+		`SELECT count(*) FROM leads WHERE segment <> ''`,
 	}
 }
 

@@ -98,7 +98,7 @@ func (tx *Tx) writeStageEntries(ctx context.Context, events []tandem.Event, with
 		}
 	}
 	var path []string
-	if needsPath(events) || withCounts && (len(batches) > 0 || moves) {
+	if needsPath(events) || len(batches) > 0 {
 		a, err := tx.agreementNow(ctx)
 		if err != nil {
 			return err
