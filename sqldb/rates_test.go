@@ -271,9 +271,10 @@ func historyBenchData(backend string, n int) []string {
 		SELECT i, 'won', 1000000 + (i % 7) * 100000, ` + ts(created) + `, ` + ts(created) + `, ` + ts(created+` + 5 * 86400`) + `, ` + ts(created) + `
 		FROM ` + from + ` WHERE i % 20 < 1`,
 		`ANALYZE`,
-		// Read every lead once: PostgreSQL's first read of rows just
-		// bulk-loaded sets their hint bits, and would charge it (0.5–0.8
-		// s) to whichever query comes first.
+		// Read every lead once, so that the first window by a grouping
+		// does not pay for the first read of rows just bulk-loaded: on
+		// PostgreSQL a quarter by origin measured first took 0.78 s, and
+		// 0.06 s after another window.
 		`SELECT count(*) FROM leads WHERE segment <> ''`,
 	}
 }
