@@ -47,17 +47,13 @@ func actuals(ctx context.Context, db *sqldb.DB, p plan.Plan, stages []string, lo
 	out := pace.Actuals{Entered: map[string][]int64{}}
 	day := func(t time.Time) int { return pace.Days(per.From, t, loc) }
 	total := day(per.To)
-	entries, err := db.StageEntries(ctx, per.From, per.To, stages)
+	entered, err := db.StageEntriesByDay(ctx, per.From, per.To, loc, stages)
 	if err != nil {
 		return out, err
 	}
-	for stage, ts := range entries {
+	for stage, byDay := range entered {
 		days := make([]int64, total)
-		for _, t := range ts {
-			if d := day(t); d >= 0 && d < total {
-				days[d]++
-			}
-		}
+		copy(days, byDay) // a day after the period's last whole one is not counted
 		out.Entered[stage] = days
 	}
 	out.WonCents = make([]int64, total)

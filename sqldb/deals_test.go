@@ -72,6 +72,10 @@ func verifyLedger(t *testing.T, db *sqldb.DB) {
 	if err != nil || differ != 0 {
 		t.Errorf("VerifyLedger() = %d differ, %v; want 0", differ, err)
 	}
+	differ, err = db.VerifyStageCounts(context.Background(), func(diff string) { t.Error(diff) })
+	if err != nil || differ != 0 {
+		t.Errorf("VerifyStageCounts() = %d differ, %v; want 0", differ, err)
+	}
 }
 
 // TestDealWon follows a lead from its hand-off to a won deal: entering

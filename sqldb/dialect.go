@@ -28,6 +28,16 @@ type dialect interface {
 	// keeping the earlier time of an entry already recorded. The entries
 	// name each (lead, stage) once.
 	upsertStageEntries(ctx context.Context, tx *Tx, entries []stageEntry) error
+	// addStageCounts adds rows to stage_counts, to the counts of a row
+	// already there (see stageCountsAdd). The rows name each key once.
+	addStageCounts(ctx context.Context, tx *Tx, rows []stageCount) error
+	// hourOf returns an expression for the start of the hour (UTC) of a
+	// time column, in the form of stage_counts.bucket.
+	hourOf(col string) string
+	// lockStageCounts is the statement that keeps other writers from
+	// changing stage_counts until the transaction ends, "" when a write
+	// transaction already does.
+	lockStageCounts() string
 	// forUpdate is the clause that locks selected rows for the transaction.
 	forUpdate() string
 	// keyIn returns a condition that (a, b) is one of the pairs, with its

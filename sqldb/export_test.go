@@ -1,6 +1,10 @@
 package sqldb
 
-import "context"
+import (
+	"context"
+
+	"github.com/tandemhq/tandem"
+)
 
 // ExecForTest runs a statement in a write transaction, for tests that check
 // what the database itself refuses.
@@ -9,4 +13,33 @@ func (db *DB) ExecForTest(ctx context.Context, q string) error {
 		_, err := tx.ExecContext(ctx, q)
 		return err
 	})
+}
+
+// AppendEventsForTest writes the leads' rows, inserting those the events
+// create, and appends the events in one transaction, as the store's
+// writers do: for tests that need events at chosen times, in chosen orders.
+func (db *DB) AppendEventsForTest(ctx context.Context, leads []tandem.Lead, events []tandem.Event) error {
+	created := map[int64]bool{}
+	for _, e := range events {
+		if e.Type == tandem.EventCreated {
+			created[e.LeadID] = true
+		}
+	}
+	return db.transact(ctx, func(tx *Tx) error {
+		for _, l := range leads {
+			if created[l.ID] {
+				if err := db.d.bulkInsert(ctx, tx, "leads", leadInsertColumns, [][]any{leadRow(&l)}); err != nil {
+					return err
+				}
+			} else if err := tx.updateLead(ctx, &l); err != nil {
+				return err
+			}
+		}
+		return tx.appendEvents(ctx, events)
+	})
+}
+
+// QueryRowForTest reads one row of a query.
+func (db *DB) QueryRowForTest(ctx context.Context, q string, dest ...any) error {
+	return db.read.QueryRowContext(ctx, q).Scan(dest...)
 }

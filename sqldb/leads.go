@@ -427,7 +427,8 @@ func (d eventData) changes() []tandem.FieldChange {
 }
 
 // appendEvents writes events to the ledger, recorded now, and the stage
-// entries they give (see stage_entries): every event is written here.
+// entries and stage counts they give (see stage_entries and stage_counts):
+// every event is written here, after the rows of the leads it changes.
 func (tx *Tx) appendEvents(ctx context.Context, events []tandem.Event) error {
 	if len(events) == 0 {
 		return nil
@@ -439,7 +440,7 @@ func (tx *Tx) appendEvents(ctx context.Context, events []tandem.Event) error {
 	if err := tx.db.d.bulkInsert(ctx, tx, "events", eventColumns, rows); err != nil {
 		return err
 	}
-	return tx.writeStageEntries(ctx, events)
+	return tx.writeStageEntries(ctx, events, true)
 }
 
 // Lead returns the lead with the id, or ENOTFOUND.

@@ -123,6 +123,33 @@ func (postgres) upsertStageEntries(ctx context.Context, tx *Tx, entries []stageE
 	return err
 }
 
+// addStageCounts sends the rows as arrays, as upsertStageEntries does.
+func (postgres) addStageCounts(ctx context.Context, tx *Tx, rows []stageCount) error {
+	stages, sources, origins, segments := make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
+	buckets := make([]time.Time, len(rows))
+	entered, next, last := make([]int64, len(rows)), make([]int64, len(rows)), make([]int64, len(rows))
+	for i, r := range rows {
+		stages[i], buckets[i], sources[i], origins[i], segments[i] = r.stage, r.bucket(), r.group[0], r.group[1], r.group[2]
+		entered[i], next[i], last[i] = r.entered, r.next, r.last
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO stage_counts (stage, bucket, source, origin, segment, entered, reached_next, reached_last)
+		SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[])`+stageCountsAdd,
+		stages, buckets, sources, origins, segments, entered, next, last)
+	return err
+}
+
+// hourOf truncates in UTC: date_trunc on a timestamptz would use the
+// session's time zone, whose hours may start at half past.
+func (postgres) hourOf(col string) string {
+	return "date_trunc('hour', " + col + " AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
+}
+
+// lockStageCounts conflicts with the row locks of other writers' changes
+// and with itself.
+func (postgres) lockStageCounts() string {
+	return "LOCK TABLE stage_counts IN SHARE ROW EXCLUSIVE MODE"
+}
+
 func (postgres) keyIn(a, b string, pairs [][2]string, n int) (string, []any) {
 	as := make([]string, len(pairs))
 	bs := make([]string, len(pairs))

@@ -116,6 +116,32 @@ func (d sqlite) upsertStageEntries(ctx context.Context, tx *Tx, entries []stageE
 	return nil
 }
 
+// addStageCounts runs one prepared single-row upsert per row, as
+// upsertStageEntries does.
+func (d sqlite) addStageCounts(ctx context.Context, tx *Tx, rows []stageCount) error {
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO stage_counts (stage, bucket, source, origin, segment, entered, reached_next, reached_last)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`+stageCountsAdd)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, r := range rows {
+		if _, err := stmt.ExecContext(ctx, r.stage, d.timeArg(r.bucket()), r.group[0], r.group[1], r.group[2], r.entered, r.next, r.last); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hourOf cuts the fixed-width text of a time after the hour.
+func (sqlite) hourOf(col string) string {
+	return "substr(" + col + ", 1, 13) || ':00:00.000000Z'"
+}
+
+// lockStageCounts is empty: a write transaction holds the database's
+// write lock from its start.
+func (sqlite) lockStageCounts() string { return "" }
+
 // keyIn uses positional "?" parameters: SQLite looks "$N" names up in a
 // list, which makes a statement with thousands of them quadratic. The
 // condition must therefore be the only parameterised part of its query.

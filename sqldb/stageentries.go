@@ -81,11 +81,24 @@ func needsPath(events []tandem.Event) bool {
 
 // writeStageEntries records the stage entries that events give, keeping
 // the earlier time of a lead's entry into a stage already recorded (an
-// import may append events that occurred in the past). The path stages are
-// those of the agreement in force.
-func (tx *Tx) writeStageEntries(ctx context.Context, events []tandem.Event) error {
+// import may append events that occurred in the past), and with
+// withCounts the change they and the events' changes to the leads' source,
+// origin and segment make to stage_counts. The path stages are those of
+// the agreement in force. The leads' rows must be written already.
+func (tx *Tx) writeStageEntries(ctx context.Context, events []tandem.Event, withCounts bool) error {
+	var batches map[int64]*leadBatch
+	moves := false
+	if withCounts {
+		batches = leadBatches(events)
+		for _, b := range batches {
+			if !b.created && b.moves() {
+				moves = true
+				break
+			}
+		}
+	}
 	var path []string
-	if needsPath(events) {
+	if needsPath(events) || len(batches) > 0 {
 		a, err := tx.agreementNow(ctx)
 		if err != nil {
 			return err
@@ -93,11 +106,25 @@ func (tx *Tx) writeStageEntries(ctx context.Context, events []tandem.Event) erro
 		path = a.PathStages()
 	}
 	entries := stageEntriesOf(events, path)
-	if len(entries) == 0 {
+	if len(entries) == 0 && !moves {
 		return nil
 	}
-	if err := tx.db.d.upsertStageEntries(ctx, tx, entries); err != nil {
-		return fmt.Errorf("write stage entries: %w", err)
+	var before countsBefore
+	if withCounts {
+		var err error
+		if before, err = tx.readCountsBefore(ctx, entries, batches); err != nil {
+			return fmt.Errorf("read stage counts' leads: %w", err)
+		}
+	}
+	if len(entries) > 0 {
+		if err := tx.db.d.upsertStageEntries(ctx, tx, entries); err != nil {
+			return fmt.Errorf("write stage entries: %w", err)
+		}
+	}
+	if withCounts {
+		if err := tx.writeStageCounts(ctx, countChanges(entries, batches, before, path), path); err != nil {
+			return fmt.Errorf("write stage counts: %w", err)
+		}
 	}
 	return nil
 }
@@ -114,16 +141,17 @@ const backfillBatch = 5000
 // backfill does the work that migrations leave to the program (the rows
 // of the backfills table), once: today, writing the stage entries of a
 // database whose events were appended before the stage_entries table
-// existed. It reads the events in lead order, a batch of leads per
-// transaction. Interrupted, it starts again at the next start-up: the
-// entries it wrote are written again to the same values.
+// existed, and then building stage_counts from them
+// ([DB.backfillStageCounts]). It reads the events in lead order, a batch
+// of leads per transaction. Interrupted, it starts again at the next
+// start-up: the entries it wrote are written again to the same values.
 func (db *DB) backfill(ctx context.Context) error {
 	var due int
 	if err := db.write.QueryRowContext(ctx, `SELECT count(*) FROM backfills WHERE name = 'stage_entries'`).Scan(&due); err != nil {
 		return fmt.Errorf("backfill: %w", err)
 	}
 	if due == 0 {
-		return nil
+		return db.backfillStageCounts(ctx)
 	}
 	start := time.Now()
 	var after int64
@@ -141,7 +169,8 @@ func (db *DB) backfill(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			return tx.writeStageEntries(ctx, events)
+			// stage_counts is rebuilt once at the end.
+			return tx.writeStageEntries(ctx, events, false)
 		})
 		if err != nil {
 			return fmt.Errorf("backfill stage entries of the leads after %d: %w", after, err)
@@ -152,13 +181,23 @@ func (db *DB) backfill(ctx context.Context) error {
 		leads += n
 		after = last
 	}
-	if _, err := db.write.ExecContext(ctx, `DELETE FROM backfills WHERE name = 'stage_entries'`); err != nil {
+	// The entries written, stage_counts must be rebuilt from them: one
+	// transaction, so that an interruption leaves one backfill or the
+	// other due.
+	err := db.transact(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM backfills WHERE name = 'stage_entries'`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO backfills (name) VALUES ('stage_counts') ON CONFLICT (name) DO NOTHING`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("backfill: %w", err)
 	}
 	if leads > 0 { // a new database has nothing to say
 		db.log.Info("backfilled stage entries from the ledger", "leads", leads, "took", time.Since(start).Round(time.Millisecond))
 	}
-	return nil
+	return db.backfillStageCounts(ctx)
 }
 
 // storedStageEntries returns the stage entries recorded for the leads
