@@ -169,8 +169,15 @@ func (s *Server) routes() []route {
 		{"GET /account/password", s.getPassword, everyone},
 		{"POST /account/password", s.postPassword, everyone},
 	}
+	rts = append(rts, s.managementPages()...)
+	built := map[string]bool{}
+	for _, rt := range rts {
+		built[rt.pattern] = true
+	}
 	for _, sec := range sections {
-		rts = append(rts, route{"GET " + sec.Path, s.soon(sec), sec.roles})
+		if !built["GET "+sec.Path] {
+			rts = append(rts, route{"GET " + sec.Path, s.soon(sec), sec.roles})
+		}
 	}
 	return rts
 }
