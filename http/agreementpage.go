@@ -256,4 +256,3 @@ func pickWord(one bool, a, b string) string {
 	}
 	return b
 }
-

@@ -16,8 +16,8 @@ type slaRow struct {
 	Key      string
 	Handoffs int
 	// Each clock: kept, measured (kept + breached), the share kept.
-	TouchedInTime, TouchMeasured int
-	TouchShare                   float64
+	TouchedInTime, TouchMeasured  int
+	TouchShare                    float64
 	DecidedInTime, DecideMeasured int
 	DecideShare                   float64
 	StepsOnTime, StepsDue         int
