@@ -145,3 +145,7 @@ func when(t time.Time) template.HTML {
 	t = t.UTC()
 	return template.HTML(`<time datetime="` + t.Format(time.RFC3339) + `">` + t.Format("2006-01-02 15:04") + ` UTC</time>`)
 }
+
+// FormatFuncs returns the functions the pages format figures with, so
+// that tests can write the figure a page should show.
+func FormatFuncs() template.FuncMap { return formatFuncs }
