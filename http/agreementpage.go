@@ -130,11 +130,10 @@ func (s *Server) agreementData(r *http.Request, draft string) (page, error) {
 	// Each version's changes from the one before it.
 	for i := 0; i < len(parsed) && i < maxDiffed; i++ {
 		var older *agreement.Agreement
-		if i+1 < len(parsed) {
-			older = parsed[i+1]
-		} else if i+1 < len(list) {
-			continue // the one before was not read
+		if i+1 >= len(parsed) {
+			continue // the first version (nothing before it), or the one before was not read
 		}
+		older = parsed[i+1]
 		if parsed[i] != nil {
 			v.Versions[i].Changes = agreement.Diff(older, parsed[i])
 		}

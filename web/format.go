@@ -123,10 +123,11 @@ func rating(x float64) string {
 	return strconv.FormatFloat(x, 'f', 2, 64)
 }
 
-// dur writes a duration as "1 h 05 min", "12 min" or "40 s".
+// dur writes a duration as "1 h 05 min", "12 min" or "40 s" (a negative
+// one, which is nothing to show, as "–").
 func dur(d time.Duration) string {
 	switch {
-	case d <= 0:
+	case d < 0:
 		return "–"
 	case d < time.Minute:
 		return fmt.Sprintf("%d s", int(d.Seconds()))
