@@ -88,7 +88,9 @@ func TestPageTimes(t *testing.T) {
 			}
 		}
 		slices.Sort(times)
-		p := func(q float64) time.Duration { return times[int(q*float64(len(times)-1))].Round(100 * time.Microsecond) }
+		p := func(q float64) time.Duration {
+			return times[int(q*float64(len(times)-1))].Round(100 * time.Microsecond)
+		}
 		flag := ""
 		if p(0.95) > 100*time.Millisecond {
 			flag = "  SLOW (over 100 ms)"
