@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/clock"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -35,7 +36,7 @@ func TestPageTimes(t *testing.T) {
 		fmt.Sscan(v, &n)
 	}
 	ctx := context.Background()
-	db, err := sqldb.Open(ctx, dsn, sqldb.Options{})
+	db, err := sqldb.Open(ctx, dsn, sqldb.Options{Clock: clock.Real{}})
 	if err != nil {
 		t.Fatal(err)
 	}
