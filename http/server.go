@@ -174,16 +174,18 @@ func (s *Server) routes() []route {
 		{"POST /leads/{id}/touch", s.workForm(s.postTouchForm), sellers},
 		{"POST /leads/{id}/decide", s.workForm(s.postDecideForm), sellers},
 		{"POST /leads/{id}/review", s.workForm(s.postReviewForm), sellers},
+		{"GET /queue", s.getQueue, sectionRoles("/queue")},
 	}
-	built := map[string]func(w http.ResponseWriter, r *http.Request) error{
-		"/queue": s.getQueue,
+	rts = append(rts, s.managementPages()...)
+	// A section without a page of its own yet answers "coming soon".
+	built := map[string]bool{}
+	for _, rt := range rts {
+		built[rt.pattern] = true
 	}
 	for _, sec := range sections {
-		h, ok := built[sec.Path]
-		if !ok {
-			h = s.soon(sec)
+		if !built["GET "+sec.Path] {
+			rts = append(rts, route{"GET " + sec.Path, s.soon(sec), sec.roles})
 		}
-		rts = append(rts, route{"GET " + sec.Path, h, sec.roles})
 	}
 	return rts
 }

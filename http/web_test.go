@@ -435,7 +435,7 @@ func TestWebBasics(t *testing.T) {
 		checkError(t, "GET /api/v1/nope", wc.get("/api/v1/nope"), 404, tandem.ENOTFOUND)
 
 		want(t, "sign-in", wc.login("page-admin@example.com", testPassword), 303, "/")
-		want(t, "GET /scorecard (coming soon)", wc.get("/scorecard"), 200, "Coming soon")
+		want(t, "GET /scorecard", wc.get("/scorecard"), 200, "The unified KPI")
 		// Pages do not take API tokens, nor the API session cookies.
 		_, secret, _ := db.CreateToken(context.Background(), "t", tandem.RoleAdmin)
 		o := newWebClient(t, s.URL())

@@ -67,16 +67,19 @@ func Parse() (*Templates, error) {
 		// roleName turns sales_rep into "sales rep".
 		"roleName": func(r any) string { return strings.ReplaceAll(fmt.Sprint(r), "_", " ") },
 	}
+	for name, f := range formatFuncs {
+		funcs[name] = f
+	}
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	for _, name := range names {
 		base := path.Base(name)
-		if base == "layout.html" {
-			continue
+		if base == "layout.html" || strings.HasPrefix(base, "_") {
+			continue // the layout and the partials (_*.html) join every page
 		}
-		p, err := template.New(base).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", name)
+		p, err := template.New(base).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/_*.html", name)
 		if err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}

@@ -1,0 +1,257 @@
+package http
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/agreement"
+)
+
+// maxDiffed bounds the versions whose differences the page works out:
+// each needs its file read and parsed.
+const maxDiffed = 20
+
+// versionView is one agreement version in the history.
+type versionView struct {
+	tandem.AgreementVersion
+	InForce bool // the version in force now
+	Pending bool // awaiting a signature, newer than the one in force
+	Changes []string
+	// Signed says, for each signer role, who signed (nil: not yet).
+	Signed map[tandem.Role]*tandem.Signature
+	// CanSign: the viewer is a head whose role has not signed it yet.
+	CanSign bool
+}
+
+// problemLine is a line of a proposed file with the problems found on it.
+type problemLine struct {
+	N        int
+	Text     string
+	Problems []problem
+}
+
+type problem struct {
+	Col     int
+	Field   string // the field path, when the problem names one
+	Message string
+}
+
+// agreementView is what the agreement page shows.
+type agreementView struct {
+	InForce    *tandem.AgreementVersion
+	Agreement  *agreement.Agreement // the one in force (the default when none is)
+	Default    bool
+	Handoff    string
+	Versions   []versionView
+	SignerRole []tandem.Role
+	CanEdit    bool
+	Draft      string // the editor's text
+	Lines      []problemLine
+	Problems   int
+	Other      []string // errors that name no line
+}
+
+// agreementPage answers /agreement: the version in force in plain words,
+// its history with the differences, sign-off for the heads and, for
+// admins, the editor.
+func (s *Server) agreementPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.agreementData(r, "")
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	if n := q.Get("proposed"); n != "" {
+		p.Notice = "version " + n + " is proposed; it comes into force once the marketing head and the sales head have signed it."
+	}
+	if n := q.Get("signed"); n != "" {
+		p.Notice = "you signed version " + n + "."
+		if v, err := s.DB.AgreementVersion(r.Context(), atoi(n)); err == nil && !v.InForceFrom.IsZero() {
+			p.Notice += " Both heads have signed: it is in force."
+		}
+	}
+	return s.render(w, http.StatusOK, "agreement", p)
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+// agreementData gathers the page; draft is the editor's text ("" for the
+// latest version's file).
+func (s *Server) agreementData(r *http.Request, draft string) (page, error) {
+	ctx := r.Context()
+	u := viewer(r)
+	v := agreementView{SignerRole: tandem.SignerRoles, CanEdit: u.Role == tandem.RoleAdmin, Draft: draft}
+	cur, err := s.DB.AgreementInForce(ctx, s.DB.Now())
+	switch {
+	case err == nil:
+		v.InForce = &cur
+		if v.Agreement, err = agreement.Parse(fmt.Sprintf("agreement version %d", cur.Version), []byte(cur.Body)); err != nil {
+			return page{}, fmt.Errorf("agreement version %d: %w", cur.Version, err)
+		}
+	case tandem.ErrorCode(err) == tandem.ENOTFOUND:
+		v.Default = true
+		if v.Agreement, err = agreement.Parse("default.yaml", agreement.Default()); err != nil {
+			return page{}, err
+		}
+	default:
+		return page{}, err
+	}
+	v.Handoff = handoffStage(v.Agreement)
+	list, err := s.DB.AgreementVersions(ctx)
+	if err != nil {
+		return page{}, err
+	}
+	slices.SortFunc(list, func(a, b tandem.AgreementVersion) int { return b.Version - a.Version }) // newest first
+	var parsed []*agreement.Agreement
+	for i, lv := range list {
+		vv := versionView{AgreementVersion: lv, Signed: map[tandem.Role]*tandem.Signature{}}
+		if i < maxDiffed+1 {
+			full, err := s.DB.AgreementVersion(ctx, lv.Version)
+			if err != nil {
+				return page{}, err
+			}
+			vv.AgreementVersion = full
+			a, _ := agreement.Parse(fmt.Sprintf("agreement version %d", lv.Version), []byte(full.Body))
+			parsed = append(parsed, a)
+		}
+		for j := range vv.Signatures {
+			sig := vv.Signatures[j]
+			vv.Signed[sig.Role] = &sig
+		}
+		vv.InForce = v.InForce != nil && lv.Version == v.InForce.Version
+		vv.Pending = lv.InForceFrom.IsZero() && (v.InForce == nil || lv.Version > v.InForce.Version)
+		vv.CanSign = vv.Pending && slices.Contains(tandem.SignerRoles, u.Role) && vv.Signed[u.Role] == nil
+		v.Versions = append(v.Versions, vv)
+	}
+	// Each version's changes from the one before it.
+	for i := 0; i < len(parsed) && i < maxDiffed; i++ {
+		var older *agreement.Agreement
+		if i+1 >= len(parsed) {
+			continue // the first version (nothing before it), or the one before was not read
+		}
+		older = parsed[i+1]
+		if parsed[i] != nil {
+			v.Versions[i].Changes = agreement.Diff(older, parsed[i])
+		}
+	}
+	if v.CanEdit && v.Draft == "" {
+		if len(v.Versions) > 0 {
+			v.Draft = v.Versions[0].Body
+		} else {
+			v.Draft = string(agreement.Default())
+		}
+	}
+	p := newPage(r, "Agreement")
+	p.Data = &v
+	return p, nil
+}
+
+// agreementSign signs a version as the viewer (a head signs only for
+// their own role: SignAgreement takes the viewer's email).
+func (s *Server) agreementSign(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(r.PostForm.Get("version"))
+	if err != nil || n <= 0 {
+		return s.agreementFailed(w, r, tandem.Errorf(tandem.EINVALID, "choose a version to sign"), "")
+	}
+	if _, err := s.DB.SignAgreement(r.Context(), n, viewer(r).Email); err != nil {
+		return s.agreementFailed(w, r, err, "")
+	}
+	http.Redirect(w, r, "/agreement?signed="+strconv.Itoa(n), http.StatusSeeOther)
+	return nil
+}
+
+// agreementPropose stores the editor's file as a new version, or shows
+// every problem next to its line and stores nothing.
+func (s *Server) agreementPropose(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	body := strings.ReplaceAll(r.PostForm.Get("body"), "\r\n", "\n")
+	if strings.TrimSpace(body) == "" {
+		return s.agreementFailed(w, r, tandem.Errorf(tandem.EINVALID, "the agreement file is empty"), body)
+	}
+	v, created, err := s.DB.ProposeAgreement(r.Context(), "agreement.yaml", body, viewer(r).Email)
+	if err != nil {
+		return s.agreementFailed(w, r, err, body)
+	}
+	if !created {
+		p, err := s.agreementData(r, body)
+		if err != nil {
+			return err
+		}
+		p.Notice = fmt.Sprintf("nothing changed: the file is the same as version %d.", v.Version)
+		return s.render(w, http.StatusOK, "agreement", p)
+	}
+	http.Redirect(w, r, "/agreement?proposed="+strconv.Itoa(v.Version)+"#v"+strconv.Itoa(v.Version), http.StatusSeeOther)
+	return nil
+}
+
+// agreementFailed shows the page again with what went wrong: a file's
+// problems next to their lines, anything else above.
+func (s *Server) agreementFailed(w http.ResponseWriter, r *http.Request, cause error, draft string) error {
+	code := tandem.ErrorCode(cause)
+	if code == tandem.EINTERNAL || code == tandem.EUNAUTHORIZED {
+		return cause
+	}
+	p, err := s.agreementData(r, draft)
+	if err != nil {
+		return err
+	}
+	v := p.Data.(*agreementView)
+	var ps *agreement.Problems
+	if errors.As(cause, &ps) && draft != "" {
+		v.Lines = problemLines(draft, ps.List)
+		v.Problems = len(ps.List)
+		p.Error = fmt.Sprintf("the file has %d problem%s, shown next to %s below; nothing was stored.", len(ps.List), plural(len(ps.List)), pickWord(len(ps.List) == 1, "its line", "their lines"))
+	} else {
+		p.Error = tandem.ErrorMessage(cause)
+		for _, f := range tandem.ErrorFields(cause) {
+			v.Other = append(v.Other, f.Field+": "+f.Message)
+		}
+		if draft != "" {
+			p.Error += " Nothing was stored."
+		}
+	}
+	return s.render(w, statusOf[code], "agreement", p)
+}
+
+// problemLines numbers the file's lines and puts each problem under its
+// line, with the field path it names split out.
+func problemLines(body string, list []agreement.Problem) []problemLine {
+	texts := strings.Split(body, "\n")
+	lines := make([]problemLine, len(texts))
+	for i, t := range texts {
+		lines[i] = problemLine{N: i + 1, Text: t}
+	}
+	for _, pr := range list {
+		i := pr.Line - 1
+		if i < 0 {
+			i = 0
+		}
+		if i >= len(lines) {
+			i = len(lines) - 1
+		}
+		pp := problem{Col: pr.Col, Message: pr.Message}
+		if field, msg, ok := strings.Cut(pr.Message, ": "); ok && !strings.ContainsAny(field, " \t") {
+			pp.Field, pp.Message = field, msg
+		}
+		lines[i].Problems = append(lines[i].Problems, pp)
+	}
+	return lines
+}
+
+func plural(n int) string { return pickWord(n == 1, "", "s") }
+
+func pickWord(one bool, a, b string) string {
+	if one {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,123 @@
+package http
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/report"
+	"github.com/tandemhq/tandem/sla"
+)
+
+// The management pages: the SLA board, marketing pacing, the executive
+// funnel, the scorecard and the agreement (boards.go, slaboard.go,
+// pacing.go, funnel.go, scorecardpage.go, agreementpage.go). Each reads
+// the same services the API and the command line read, for a period the
+// viewer picks.
+
+// heads sign the agreement.
+var heads = tandem.SignerRoles
+
+// managementPages are the routes of the management pages; their GET routes
+// take the roles of their section (pages.go).
+func (s *Server) managementPages() []route {
+	return []route{
+		{"GET /sla", s.slaBoard, sectionRoles("/sla")},
+		{"GET /pacing", s.pacingPage, sectionRoles("/pacing")},
+		{"GET /funnel", s.funnelPage, sectionRoles("/funnel")},
+		{"GET /scorecard", s.scorecardPage, sectionRoles("/scorecard")},
+		{"GET /scorecard/print", s.scorecardPrint, sectionRoles("/scorecard")},
+		{"GET /scorecard/export", s.scorecardExport, sectionRoles("/scorecard")},
+		{"GET /agreement", s.agreementPage, sectionRoles("/agreement")},
+		{"POST /agreement/sign", s.agreementSign, heads},
+		{"POST /agreement/propose", s.agreementPropose, admins},
+	}
+}
+
+// sectionRoles returns the roles of the section at path.
+func sectionRoles(path string) []tandem.Role {
+	for _, sec := range sections {
+		if sec.Path == path {
+			return sec.roles
+		}
+	}
+	panic("no section " + path)
+}
+
+// picker is a page's period picker: the period shown and a few to jump to.
+type picker struct {
+	Action  string // the page's path
+	Period  string
+	Choices []string // recent months, this quarter and year
+	Error   string   // why the period asked for was not taken
+}
+
+// pickPeriod reads ?period= (def when empty) in the agreement's time zone.
+// A period that does not parse falls back to def, with the reason.
+func (s *Server) pickPeriod(ctx context.Context, r *http.Request, def func(*agreement.Agreement, time.Time) string) (sla.Period, picker, *agreement.Agreement, error) {
+	now := s.DB.Now()
+	a, _, err := report.Agreement(ctx, s.DB, now)
+	if err != nil {
+		return sla.Period{}, picker{}, nil, err
+	}
+	pk := picker{Action: r.URL.Path, Period: r.URL.Query().Get("period")}
+	if pk.Period == "" {
+		pk.Period = def(a, now)
+	}
+	per, err := report.Period(a, pk.Period, now)
+	if err != nil {
+		if tandem.ErrorCode(err) != tandem.EINVALID {
+			return per, pk, a, err
+		}
+		pk.Error = fmt.Sprintf("%q is not a period: write a month (2026-11), a quarter (2026-Q4) or a year (2026).", pk.Period)
+		pk.Period = def(a, now)
+		if per, err = report.Period(a, pk.Period, now); err != nil {
+			return per, pk, a, err
+		}
+	}
+	pk.Period = per.Name
+	loc := a.BusinessHours.Location
+	t := now.In(loc)
+	for i := range 6 {
+		m := time.Date(t.Year(), t.Month()-time.Month(i), 1, 12, 0, 0, 0, loc)
+		pk.Choices = append(pk.Choices, m.Format("2006-01"))
+	}
+	pk.Choices = append(pk.Choices, fmt.Sprintf("%04d-Q%d", t.Year(), (int(t.Month())-1)/3+1), fmt.Sprintf("%04d", t.Year()))
+	if !slices.Contains(pk.Choices, pk.Period) {
+		pk.Choices = append([]string{pk.Period}, pk.Choices...)
+	}
+	return per, pk, a, nil
+}
+
+// thisMonth is the month containing now in the agreement's time zone.
+func thisMonth(a *agreement.Agreement, now time.Time) string {
+	return now.In(a.BusinessHours.Location).Format("2006-01")
+}
+
+// goalPeriod is the agreement's goal period containing now.
+func goalPeriod(a *agreement.Agreement, now time.Time) string {
+	p, err := report.Period(a, "", now)
+	if err != nil {
+		return thisMonth(a, now)
+	}
+	return p.Name
+}
+
+// handoffStage is the stage whose entry hands a lead to sales: the first
+// path stage with an entry rule (the qualified leads marketing commits to).
+func handoffStage(a *agreement.Agreement) string {
+	stages := a.PathStages()
+	for _, name := range stages {
+		if st, ok := a.Stage(name); ok && st.Entry != "" {
+			return name
+		}
+	}
+	if len(stages) > 1 {
+		return stages[1]
+	}
+	return ""
+}

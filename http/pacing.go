@@ -1,0 +1,141 @@
+package http
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/tandemhq/tandem/pace"
+	"github.com/tandemhq/tandem/report"
+	"github.com/tandemhq/tandem/scorecard"
+)
+
+// paceSeed seeds the probability drawn on the pages, as the API's default
+// does, so that a page and GET /api/v1/pace agree.
+const paceSeed = 1
+
+// chartData feeds a line chart (web/static/charts.js): a label per day
+// and the series, null where a series has no value yet.
+type chartData struct {
+	ID     string        `json:"-"`    // the canvas's data-chart
+	Kind   string        `json:"kind"` // line or bar
+	Title  string        `json:"title"`
+	Labels []string      `json:"labels"`
+	Series []chartSeries `json:"series"`
+}
+
+type chartSeries struct {
+	Name   string     `json:"name"`
+	Values []*float64 `json:"values"`
+	Dashed bool       `json:"dashed,omitempty"`
+}
+
+// campaignQuality is a campaign's volume, quality and return.
+type campaignQuality struct {
+	scorecard.Campaign
+	Ratings int
+	Average float64
+}
+
+// pacingView is what the pacing page shows.
+type pacingView struct {
+	Picker      picker
+	Stage       pace.Stage // the hand-off stage: qualified leads
+	Commitment  int        // marketing's commitment over the period
+	DaysElapsed int
+	DaysTotal   int
+	Chart       chartData
+	Days        []pace.Point
+	Stages      []pace.Stage
+	Acceptance  *scorecard.Commitment
+	Rating      *scorecard.Commitment
+	Campaigns   []campaignQuality
+	Rejections  []scorecard.Reason
+	Notes       []string
+	Version     *int
+	Elapsed     time.Duration // server time, shown in the page's footer note
+}
+
+// pacingPage answers /pacing: qualified leads against the commitment day
+// by day, quality and return by campaign.
+func (s *Server) pacingPage(w http.ResponseWriter, r *http.Request) error {
+	start := time.Now()
+	ctx := r.Context()
+	per, pk, a, err := s.pickPeriod(ctx, r, thisMonth)
+	if err != nil {
+		return err
+	}
+	now := s.DB.Now()
+	paced, err := report.Pace(ctx, s.DB, now, report.Request{Period: per.Name, Known: true}, paceSeed)
+	if err != nil {
+		return err
+	}
+	sc, err := report.Scorecard(ctx, s.DB, now, per.Name)
+	if err != nil {
+		return err
+	}
+	v := pacingView{Picker: pk, DaysElapsed: paced.Pace.DaysElapsed, DaysTotal: paced.Pace.DaysTotal, Stages: paced.Pace.Stages,
+		Rejections: sc.Rejections, Notes: sc.Notes, Version: paced.Version,
+		Commitment: paced.Agreement.Marketing.QualifiedLeadsPerMonth * per.Months}
+	hs := handoffStage(a)
+	for _, st := range paced.Pace.Stages {
+		if st.Stage == hs {
+			v.Stage = st
+		}
+	}
+	v.Days = v.Stage.Days
+	v.Chart = dailyChart(per.From, v.DaysTotal, a.BusinessHours.Location, v.Stage, float64(v.Commitment))
+	for i, c := range sc.Commitments {
+		switch c.Name {
+		case "acceptance_rate":
+			v.Acceptance = &sc.Commitments[i]
+		case "average_rating":
+			v.Rating = &sc.Commitments[i]
+		}
+	}
+	ratings := map[string]scorecard.Rating{}
+	for _, rt := range sc.Ratings {
+		ratings[rt.Campaign] = rt
+	}
+	for _, c := range sc.Campaigns {
+		q := campaignQuality{Campaign: c}
+		key := c.Campaign
+		if key == "(none)" {
+			key = ""
+		}
+		if rt, ok := ratings[key]; ok {
+			q.Ratings, q.Average = rt.Ratings, rt.Average
+		}
+		v.Campaigns = append(v.Campaigns, q)
+	}
+	v.Elapsed = time.Since(start)
+	p := newPage(r, "Pacing")
+	p.Data = v
+	return s.render(w, http.StatusOK, "pacing", p)
+}
+
+// dailyChart lays a stage's cumulative actuals against the plan's even
+// line and the commitment's over every day of the period.
+func dailyChart(from time.Time, total int, loc *time.Location, st pace.Stage, commitment float64) chartData {
+	c := chartData{ID: "volume", Kind: "line", Title: "Qualified leads (" + st.Stage + "), cumulative"}
+	actual := chartSeries{Name: "Actual"}
+	planned := chartSeries{Name: "Plan", Dashed: true}
+	committed := chartSeries{Name: "Commitment", Dashed: true}
+	for d := 0; d < total; d++ {
+		c.Labels = append(c.Labels, from.In(loc).AddDate(0, 0, d).Format("Jan 2"))
+		p := float64(st.Planned) * float64(d+1) / float64(total)
+		planned.Values = append(planned.Values, &p)
+		k := commitment * float64(d+1) / float64(total)
+		committed.Values = append(committed.Values, &k)
+		if d < len(st.Days) {
+			a := float64(st.Days[d].Actual)
+			actual.Values = append(actual.Values, &a)
+		} else {
+			actual.Values = append(actual.Values, nil)
+		}
+	}
+	c.Series = []chartSeries{actual, planned}
+	if commitment > 0 {
+		c.Series = append(c.Series, committed)
+	}
+	return c
+}
