@@ -131,7 +131,7 @@ func juneBenchData(backend string, rep int64) []string {
 		nums + fmt.Sprintf(`
 		INSERT INTO handoffs (id, lead_id, owner_id, hot, agreement_version, started_at, routed_at, first_touch_due, first_touch_at,
 			accept_due, decided_at, decision, reject_reason, cadence, cadence_from, step, touches)
-		SELECT i, i, %d, 0, 1, %s, %s, %s, %s, %s, %s,
+		SELECT i, i, %d, FALSE, 1, %s, %s, %s, %s, %s, %s,
 			CASE WHEN %s >= 2 THEN 'accepted' ELSE 'rejected' END, CASE WHEN %s >= 2 THEN '' ELSE 'no_budget' END,
 			'main', %s, 3, 3
 		FROM n WHERE %s >= 1`, rep, ts(handed), ts(handed), ts(handed+`+600`),
@@ -140,7 +140,7 @@ func juneBenchData(backend string, rep int64) []string {
 		nums + steps + fmt.Sprintf(`
 		INSERT INTO tasks (lead_id, handoff_id, owner_id, cadence, step, channel, template, starts_at, due_at, state, done_at, breached)
 		SELECT i, i, %d, 'main', st.k, CASE WHEN st.k %% 2 = 0 THEN 'call' ELSE 'email' END, 'step', %s, %s,
-			CASE WHEN st.k < 3 THEN 'done' ELSE 'open' END, CASE WHEN st.k < 3 THEN %s END, 0
+			CASE WHEN st.k < 3 THEN 'done' ELSE 'open' END, CASE WHEN st.k < 3 THEN %s END, FALSE
 		FROM n JOIN st ON 1 = 1 WHERE %s >= 1`, rep, ts(handed+`+st.off`), ts(handed+`+st.off+600`), ts(handed+`+st.off+300`), top),
 		nums + fmt.Sprintf(`
 		INSERT INTO reviews (lead_id, user_id, rating, created_at)

@@ -44,7 +44,7 @@ type Env struct {
 }
 
 // Timeout bounds each step a test runs in the browser.
-const Timeout = 30 * time.Second
+const Timeout = 60 * time.Second
 
 // Start serves a fresh database on backend b with a fake clock stopped at
 // now, and opens a headless Chromium with a profile of its own. Both stop
