@@ -177,6 +177,7 @@ func (s *Server) routes() []route {
 		{"GET /queue", s.getQueue, sectionRoles("/queue")},
 	}
 	rts = append(rts, s.managementPages()...)
+	rts = append(rts, s.importPages()...)
 	// A section without a page of its own yet answers "coming soon".
 	built := map[string]bool{}
 	for _, rt := range rts {
