@@ -1,0 +1,85 @@
+package browsertest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/password"
+	"github.com/tandemhq/tandem/sqldb/sqldbtest"
+)
+
+// TestImport has a marketer upload a small CSV with one bad row (a score
+// of "many" on line 3), run it, and see the reject with its line number on
+// the page, with a screenshot of each step.
+func TestImport(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		e := Start(t, b, epoch)
+		ctx := context.Background()
+		const pw = "a long test password"
+		hash := password.HashWith(pw, password.Params{Time: 1, Memory: 64, Threads: 1})
+		users := map[tandem.Role]tandem.User{}
+		for _, role := range tandem.Roles {
+			u := tandem.User{Email: strings.ReplaceAll(string(role), "_", "-") + "@example.com", Name: "Mia " + string(role), Role: role}
+			if err := e.DB.CreateUser(ctx, &u); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.DB.SetPassword(ctx, u.Email, hash); err != nil {
+				t.Fatal(err)
+			}
+			users[role] = u
+		}
+		v, _, err := e.DB.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), users[tandem.RoleMarketingHead].Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range []tandem.Role{tandem.RoleMarketingHead, tandem.RoleSalesHead} {
+			if _, err := e.DB.SignAgreement(ctx, v.Version, users[h].Email); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		file := filepath.Join(t.TempDir(), "webinar-leads.csv")
+		csv := "Record ID,Email,First Name,Score\n" +
+			"w1,ann@example.com,Ann <i>the first</i>,70\n" +
+			"w2,bob@example.com,Bob,many\n" +
+			"w3,cy@example.com,Cy,40\n"
+		if err := os.WriteFile(file, []byte(csv), 0o644); err != nil {
+			t.Fatal(err)
+		}
+
+		e.Open("/login")
+		e.Submit("main button[type=submit]", "#email", users[tandem.RoleMarketing].Email, "#password", pw)
+		e.Open("/import")
+		e.Screenshot("import-01-upload")
+		e.Do("choose the file", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}))
+		e.Submit("main form button.primary")
+		if p := e.Path(); !strings.HasPrefix(p, "/import?upload=") {
+			t.Fatalf("after the upload: at %s", p)
+		}
+		if got := e.Text("[data-testid=preview]"); !strings.Contains(got, `"many" is not a whole number`) ||
+			!strings.Contains(got, "Ann <i>the first</i>") {
+			t.Errorf("the preview says %q; want line 3's bad score, and the HTML in a name as text", got)
+		}
+		e.Screenshot("import-02-map-preview")
+
+		e.Submit("[data-testid=run]")
+		e.Do("wait for the import to finish", chromedp.WaitVisible(chromedp.CSS(`#import-status[data-done="true"] [data-testid=rejects]`)))
+		if got := e.Text("[data-testid=counts]"); !strings.Contains(got, "2 taken in") || !strings.Contains(got, "1 rejected") {
+			t.Errorf("the counts say %q; want 2 taken in and 1 rejected", got)
+		}
+		if got := e.Text("[data-testid=rejects] tbody tr"); !strings.HasPrefix(got, "3") || !strings.Contains(got, "Score") ||
+			!strings.Contains(got, `"many" is not a whole number`) {
+			t.Errorf("the reject says %q; want line 3, column Score and the reason", got)
+		}
+		if href := Run(e, "the rejects link", chromedp.Evaluate[string](`document.querySelector("[data-testid=rejects-link]").getAttribute("href")`)); !strings.Contains(href, "part=rejects") {
+			t.Errorf("the rejects link = %q", href)
+		}
+		e.Screenshot("import-03-done")
+	})
+}
