@@ -85,6 +85,10 @@ func TestImportPage(t *testing.T) {
 			// The preview: every row, with the store's verdict.
 			"new lead", `column &#34;Score&#34;`, `column &#34;E-mail&#34;`)
 
+		// A preset fills the columns it knows, and gives its source.
+		want(t, "the hubspot preset", wc.get(loc+"&preset=hubspot"), 200, `<option value="hubspot" selected>`,
+			`value="hubspot"`, `<option value="external_id" selected>`, `<option value="first_name" selected>`)
+
 		// A mapping that uses a field twice is refused, with a message.
 		form := url.Values{"upload": {id}, "mapped": {"1"}, "col0": {"external_id"}, "col1": {"email"},
 			"col2": {"first_name"}, "col3": {"score"}, "col4": {"attributes.notes"}}
