@@ -56,7 +56,7 @@ func TestSettingsUsers(t *testing.T) {
 		r := admin.post("/settings/users", url.Values{"email": {"rex@example.com"}, "name": {name}, "role": {"sales_rep"},
 			"team": {"EMEA"}, "manager": {users[tandem.RoleMarketingHead].Email}})
 		want(t, "add with a marketing head as a rep's manager", r, 422, "Nothing was changed",
-			`<span class="error" role="alert">page-marketing_head@example.com is a marketing_head, but a sales_rep&#39;s manager is`)
+			`<p class="error" role="alert">page-marketing_head@example.com is a marketing_head, but a sales_rep&#39;s manager is`)
 		if i, j := strings.Index(string(r.body), `id="add-manager"`), strings.Index(string(r.body), "is a marketing_head, but"); i < 0 || j < i {
 			t.Errorf("the manager's error is not after the add form's manager field")
 		}
