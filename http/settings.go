@@ -295,7 +295,10 @@ func (s *Server) postEditUser(w http.ResponseWriter, r *http.Request) error {
 	absent := r.PostFormValue("absent") != ""
 	up := tandem.UserUpdate{Role: &role, Team: &team, Manager: &manager, Absent: &absent}
 	var fieldErr error
-	if n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("weight"))); err != nil {
+	if strings.EqualFold(strings.TrimSpace(email), viewer(r).Email) && role != tandem.RoleAdmin {
+		// Else the page could lock out its last admin.
+		fieldErr = tandem.Invalid(tandem.FieldError{Field: "role", Message: "you cannot take away your own admin role: ask another admin"})
+	} else if n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("weight"))); err != nil {
 		fieldErr = tandem.Invalid(tandem.FieldError{Field: "weight", Message: "give a whole number from 1 to " + strconv.Itoa(tandem.MaxWeight)})
 	} else {
 		up.Weight = &n

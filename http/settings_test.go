@@ -106,6 +106,12 @@ func TestSettingsUsers(t *testing.T) {
 			t.Errorf("after the edit rex = %+v; want APAC, weight 3, absent, under the sales head", got)
 		}
 
+		self := url.Values{"email": {users[tandem.RoleAdmin].Email}, "role": {"executive"}, "team": {""}, "manager": {""}, "weight": {"1"}}
+		want(t, "the admin demotes themselves", admin.post("/settings/users/edit", self), 422, "you cannot take away your own admin role")
+		if got, _ := db.UserByEmail(ctx, users[tandem.RoleAdmin].Email); got.Role != tandem.RoleAdmin {
+			t.Errorf("the admin demoted themselves: %+v", got)
+		}
+
 		// A reset shows a new password once and signs rex out everywhere.
 		r = admin.post("/settings/users/password", url.Values{"email": {"rex@example.com"}})
 		want(t, "reset rex's password", r, 200, "a new password for rex@example.com")
