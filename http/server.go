@@ -43,6 +43,8 @@ type Server struct {
 	// (jeopardy alerts checked on demand) are written for: those this
 	// process's outbox sends.
 	Channels sqldb.Channels
+	// Notify is what the settings page shows of those channels.
+	Notify NotifyInfo
 
 	ln        net.Listener
 	server    *http.Server
@@ -178,6 +180,7 @@ func (s *Server) routes() []route {
 	}
 	rts = append(rts, s.managementPages()...)
 	rts = append(rts, s.importPages()...)
+	rts = append(rts, s.settingsRoutes()...)
 	// A section without a page of its own yet answers "coming soon".
 	built := map[string]bool{}
 	for _, rt := range rts {

@@ -103,6 +103,7 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 	s := tandemhttp.NewServer(db, log)
 	s.Version = version
 	s.Channels = channels
+	s.Notify = tandemhttp.NotifyFrom(o.smtp, o.chat)
 	if err := s.Open(addr); err != nil {
 		return err
 	}

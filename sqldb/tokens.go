@@ -1,0 +1,68 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/tandemhq/tandem"
+)
+
+// Tokens returns every API token, by name, without secrets (only their
+// hashes are kept). A user's token carries the user's role as it is now.
+func (db *DB) Tokens(ctx context.Context) (ts []tandem.Token, err error) {
+	defer wrap(&err, "list tokens")
+	rows, err := db.read.QueryContext(ctx, `SELECT t.id, t.name, coalesce(u.role, t.role), t.created_at, coalesce(u.id, 0), coalesce(u.email, '')
+		FROM tokens t LEFT JOIN users u ON u.id = t.user_id ORDER BY t.name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ts = []tandem.Token{}
+	for rows.Next() {
+		var t tandem.Token
+		if err := rows.Scan(&t.ID, &t.Name, &t.Role, scanTime{&t.CreatedAt}, &t.UserID, &t.UserEmail); err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	}
+	return ts, rows.Err()
+}
+
+// RevokeToken deletes the API token with the id and returns it as it was:
+// its secret no longer authenticates. ENOTFOUND when no token has the id.
+func (db *DB) RevokeToken(ctx context.Context, id int64) (t tandem.Token, err error) {
+	defer wrap(&err, "revoke token %d", id)
+	err = db.transact(ctx, func(tx *Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT t.id, t.name, coalesce(u.role, t.role), t.created_at, coalesce(u.id, 0), coalesce(u.email, '')
+			FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.id = $1`, id).
+			Scan(&t.ID, &t.Name, &t.Role, scanTime{&t.CreatedAt}, &t.UserID, &t.UserEmail)
+		if err == sql.ErrNoRows {
+			return tandem.Errorf(tandem.ENOTFOUND, "no API token with id %d", id)
+		} else if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM tokens WHERE id = $1`, id)
+		return err
+	})
+	return t, err
+}
+
+// UsersWithPassword returns the ids of the users who have a password (and
+// so may sign in).
+func (db *DB) UsersWithPassword(ctx context.Context) (ids map[int64]bool, err error) {
+	defer wrap(&err, "users with a password")
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM users WHERE password_hash <> ''`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids = map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids[id] = true
+	}
+	return ids, rows.Err()
+}
