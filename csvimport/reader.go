@@ -536,3 +536,23 @@ func size(n int64) string {
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
+
+// Refused is the reject of a row the store refused with err: its line,
+// the header column of the field err names (if any) and err's message.
+func (r *Reader) Refused(row Row, err error) *RowError {
+	column := ""
+	if fe := tandem.ErrorFields(err); len(fe) > 0 {
+		column = r.Column(fe[0].Field)
+	}
+	return &RowError{Line: row.Line, Column: column, Reason: tandem.ErrorMessage(err), Record: row.Record}
+}
+
+// LeadInputs are leads rows as the store takes them in, with the file's
+// name in the reason each change records.
+func LeadInputs(rows []Row, file string) []tandem.LeadInput {
+	in := make([]tandem.LeadInput, len(rows))
+	for i, row := range rows {
+		in[i] = tandem.LeadInput{Fields: row.Fields, Initial: row.Initial, Reason: "import of " + file}
+	}
+	return in
+}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/plan"
@@ -30,37 +29,24 @@ func planRequest(q url.Values) (report.Request, error) {
 		r.Goal = &f
 	}
 	if v := q.Get("share"); v != "" {
-		f, err := share(v)
+		f, err := report.ParseShare(v)
 		if err != nil {
 			fs = append(fs, tandem.FieldError{Field: "share", Message: fmt.Sprintf("%q is not a share: write it like 0.6 or 60%%", v)})
 		}
 		r.Share = &f
 	}
 	for _, s := range q["set"] {
-		name, value, ok := strings.Cut(s, "=")
-		f, err := share(value)
-		if name == plan.AverageDealSize {
-			f, err = strconv.ParseFloat(value, 64)
-		}
-		if !ok || err != nil {
+		set, ok := report.ParseSet(s)
+		if !ok {
 			fs = append(fs, tandem.FieldError{Field: "set", Message: fmt.Sprintf("%q: want NAME=VALUE, like close_rate=0.25 or average_deal_size=15000", s)})
 			continue
 		}
-		r.Sets = append(r.Sets, report.Set{Name: name, Value: f})
+		r.Sets = append(r.Sets, set)
 	}
 	if len(fs) > 0 {
 		return r, tandem.Invalid(fs...)
 	}
 	return r, nil
-}
-
-// share reads a share written as 0.6 or 60%.
-func share(s string) (float64, error) {
-	if pct, ok := strings.CutSuffix(strings.TrimSpace(s), "%"); ok {
-		v, err := strconv.ParseFloat(strings.TrimSpace(pct), 64)
-		return v / 100, err
-	}
-	return strconv.ParseFloat(strings.TrimSpace(s), 64)
 }
 
 func (s *Server) getPlan(w http.ResponseWriter, r *http.Request) error {

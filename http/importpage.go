@@ -422,7 +422,7 @@ func (s *Server) preview(ctx context.Context, d *importData, u *upload, m *csvim
 		d.Preview = append(d.Preview, pr)
 		rows = append(rows, row)
 	}
-	results, err := s.DB.IntakeLeads(ctx, leadInputs(rows, u.Name), sqldb.IntakeOptions{DefaultSource: "import", DryRun: true})
+	results, err := s.DB.IntakeLeads(ctx, csvimport.LeadInputs(rows, u.Name), sqldb.IntakeOptions{DefaultSource: "import", DryRun: true})
 	if err != nil {
 		return err
 	}
@@ -430,30 +430,18 @@ func (s *Server) preview(ctx context.Context, d *importData, u *upload, m *csvim
 		pr := &d.Preview[at[i]]
 		pr.Status = res.Status
 		if res.Err != nil {
-			pr.Reason = rowReason(rd, res.Err)
+			pr.Reason = rowReason(rd.Refused(rows[i], res.Err))
 		}
 	}
 	return nil
 }
 
-// leadInputs are rows as the store takes them, as `tandem import leads`
-// makes them.
-func leadInputs(rows []csvimport.Row, file string) []tandem.LeadInput {
-	in := make([]tandem.LeadInput, len(rows))
-	for i, row := range rows {
-		in[i] = tandem.LeadInput{Fields: row.Fields, Initial: row.Initial, Reason: "import of " + file}
-	}
-	return in
-}
-
 // rowReason is why the store refused a row, naming the column.
-func rowReason(rd *csvimport.Reader, err error) string {
-	if fe := tandem.ErrorFields(err); len(fe) > 0 {
-		if col := rd.Column(fe[0].Field); col != "" {
-			return fmt.Sprintf("column %q: %s", col, tandem.ErrorMessage(err))
-		}
+func rowReason(e *csvimport.RowError) string {
+	if e.Column != "" {
+		return fmt.Sprintf("column %q: %s", e.Column, e.Reason)
 	}
-	return tandem.ErrorMessage(err)
+	return e.Reason
 }
 
 // postImport takes an uploaded file, checks that it is a CSV with a
@@ -717,7 +705,7 @@ func (s *Server) runImport(u *upload, m *csvimport.Mapping, actor string) {
 		if len(batch) == 0 {
 			return nil
 		}
-		results, err := s.DB.IntakeLeads(ctx, leadInputs(batch, u.Name), sqldb.IntakeOptions{DefaultSource: "import", Actor: actor})
+		results, err := s.DB.IntakeLeads(ctx, csvimport.LeadInputs(batch, u.Name), sqldb.IntakeOptions{DefaultSource: "import", Actor: actor})
 		if err != nil {
 			return err
 		}
@@ -731,12 +719,7 @@ func (s *Server) runImport(u *upload, m *csvimport.Mapping, actor string) {
 				case tandem.StatusUnchanged:
 					run.Unchanged++
 				default:
-					column := ""
-					if fe := tandem.ErrorFields(res.Err); len(fe) > 0 {
-						column = rd.Column(fe[0].Field)
-					}
-					reject(run, &csvimport.RowError{Line: batch[i].Line, Column: column,
-						Reason: tandem.ErrorMessage(res.Err), Record: batch[i].Record})
+					reject(run, rd.Refused(batch[i], res.Err))
 				}
 			}
 			run.Rows += len(batch)

@@ -207,19 +207,30 @@ func (s *Server) mayWorkLead(r *http.Request, owner int64) bool {
 	return err == nil && above
 }
 
-// getLeadRow answers the lead's row of forms, for the lead page (htmx).
-func (s *Server) getLeadRow(w http.ResponseWriter, r *http.Request) error {
+// workableLead returns the request's lead, which the viewer may work:
+// ENOTFOUND for no such lead, EFORBIDDEN for another's.
+func (s *Server) workableLead(r *http.Request) (tandem.Lead, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		return err
+		return tandem.Lead{}, err
 	}
 	l, err := s.DB.Lead(r.Context(), id)
 	if err != nil {
-		return err
+		return l, err
 	}
 	if !s.mayWorkLead(r, l.OwnerID) {
-		return tandem.Errorf(tandem.EFORBIDDEN, "only lead %d's owner, a manager above the owner, or an admin may work it", id)
+		return l, tandem.Errorf(tandem.EFORBIDDEN, "only lead %d's owner, a manager above the owner, or an admin may work it", id)
 	}
+	return l, nil
+}
+
+// getLeadRow answers the lead's row of forms, for the lead page (htmx).
+func (s *Server) getLeadRow(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.workableLead(r)
+	if err != nil {
+		return err
+	}
+	id := l.ID
 	f, loc, err := s.queueForms(r, fmt.Sprintf("/leads/%d", id))
 	if err != nil {
 		return err
@@ -236,17 +247,11 @@ func (s *Server) getLeadRow(w http.ResponseWriter, r *http.Request) error {
 // section is opened, or, for a browser without script, a page of them. The
 // queue leaves them out of its rows, which keeps a long queue fast.
 func (s *Server) getLeadForms(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	l, err := s.workableLead(r)
 	if err != nil {
 		return err
 	}
-	l, err := s.DB.Lead(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if !s.mayWorkLead(r, l.OwnerID) {
-		return tandem.Errorf(tandem.EFORBIDDEN, "only lead %d's owner, a manager above the owner, or an admin may work it", id)
-	}
+	id := l.ID
 	f, _, err := s.queueForms(r, "/queue")
 	if err != nil {
 		return err

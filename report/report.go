@@ -9,6 +9,8 @@ package report
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -190,4 +192,25 @@ func fromHistory(rs plan.Rates) bool {
 		}
 	}
 	return false
+}
+
+// ParseShare reads a share or a rate written as 0.6 or 60%.
+func ParseShare(s string) (float64, error) {
+	if pct, ok := strings.CutSuffix(strings.TrimSpace(s), "%"); ok {
+		v, err := strconv.ParseFloat(strings.TrimSpace(pct), 64)
+		return v / 100, err
+	}
+	return strconv.ParseFloat(strings.TrimSpace(s), 64)
+}
+
+// ParseSet reads a what-if written NAME=VALUE: a rate as 0.25 or 25%, the
+// average deal size as an amount. It reports false when s is not of that
+// form.
+func ParseSet(s string) (Set, bool) {
+	name, value, ok := strings.Cut(s, "=")
+	v, err := ParseShare(value)
+	if name == plan.AverageDealSize {
+		v, err = strconv.ParseFloat(value, 64)
+	}
+	return Set{Name: name, Value: v}, ok && err == nil
 }

@@ -121,11 +121,7 @@ type importTally struct {
 func (o importOptions) actor() string { return "import:" + filepath.Base(o.file) }
 
 func (m *Main) storeLeads(ctx context.Context, db *sqldb.DB, rows []csvimport.Row, o importOptions) ([]sqldb.IntakeResult, error) {
-	inputs := make([]tandem.LeadInput, len(rows))
-	for i, row := range rows {
-		inputs[i] = tandem.LeadInput{Fields: row.Fields, Initial: row.Initial, Reason: "import of " + filepath.Base(o.file)}
-	}
-	return db.IntakeLeads(ctx, inputs, sqldb.IntakeOptions{DefaultSource: "import", Actor: o.actor(), DryRun: o.dryRun})
+	return db.IntakeLeads(ctx, csvimport.LeadInputs(rows, filepath.Base(o.file)), sqldb.IntakeOptions{DefaultSource: "import", Actor: o.actor(), DryRun: o.dryRun})
 }
 
 func (m *Main) storeDeals(ctx context.Context, db *sqldb.DB, rows []csvimport.Row, o importOptions) ([]sqldb.IntakeResult, error) {
@@ -207,12 +203,7 @@ func (m *Main) runImport(ctx context.Context, k importKind, o importOptions) err
 				t.unchanged++
 			default:
 				t.rejected++
-				column := ""
-				if fe := tandem.ErrorFields(res.Err); len(fe) > 0 {
-					column = r.Column(fe[0].Field)
-				}
-				if err := rej.write(&csvimport.RowError{Line: batch[i].Line, Column: column,
-					Reason: tandem.ErrorMessage(res.Err), Record: batch[i].Record}); err != nil {
+				if err := rej.write(r.Refused(batch[i], res.Err)); err != nil {
 					return err
 				}
 			}

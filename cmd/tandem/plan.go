@@ -115,33 +115,20 @@ func (r planRequest) request() (report.Request, error) {
 		req.Goal = &v
 	}
 	if r.shareSet {
-		v, err := planShare(r.share)
+		v, err := report.ParseShare(r.share)
 		if err != nil {
 			return req, &exitStatus{exitUsage, fmt.Errorf("--share %q: want a share, like 0.6 or 60%%", r.share)}
 		}
 		req.Share = &v
 	}
 	for _, s := range r.sets {
-		name, value, ok := strings.Cut(s, "=")
-		v, err := planShare(value)
-		if name == plan.AverageDealSize {
-			v, err = strconv.ParseFloat(value, 64)
-		}
-		if !ok || err != nil {
+		set, ok := report.ParseSet(s)
+		if !ok {
 			return req, &exitStatus{exitUsage, fmt.Errorf("--set %q: want NAME=VALUE, like close_rate=0.25, mql_to_sal=70%% or average_deal_size=15000", s)}
 		}
-		req.Sets = append(req.Sets, report.Set{Name: name, Value: v})
+		req.Sets = append(req.Sets, set)
 	}
 	return req, nil
-}
-
-// planShare reads a share or a rate written as 0.6 or 60%.
-func planShare(s string) (float64, error) {
-	if pct, ok := strings.CutSuffix(strings.TrimSpace(s), "%"); ok {
-		v, err := strconv.ParseFloat(strings.TrimSpace(pct), 64)
-		return v / 100, err
-	}
-	return strconv.ParseFloat(strings.TrimSpace(s), 64)
 }
 
 // planFlagError is a usage error for the values of the command line: each
