@@ -100,7 +100,7 @@ func TestManagementPages(t *testing.T) {
 		// The pacing and funnel numbers are report.Pace's and report.Scorecard's.
 		now := bs.db.Now()
 		month := now.In(newYork).Format("2006-01")
-		paced, err := report.Pace(ctx, bs.db, now, report.Request{Period: month, Known: true}, paceSeed)
+		paced, err := report.Pace(ctx, bs.db, now, report.Request{Period: month, Known: true}, report.DefaultSeed)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +129,7 @@ func TestManagementPages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		gp, err := report.Pace(ctx, bs.db, now, report.Request{Period: month, Known: true}, paceSeed)
+		gp, err := report.Pace(ctx, bs.db, now, report.Request{Period: month, Known: true}, report.DefaultSeed)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -70,7 +70,7 @@ func (s *Server) getPace(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	seed := uint64(1)
+	seed := uint64(report.DefaultSeed)
 	if v := q.Get("seed"); v != "" {
 		if seed, err = strconv.ParseUint(v, 10, 64); err != nil {
 			return tandem.Invalid(tandem.FieldError{Field: "seed", Message: fmt.Sprintf("%q is not a seed: want a whole number", v)})

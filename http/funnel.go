@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/jeopardy"
 	"github.com/tandemhq/tandem/pace"
 	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/scorecard"
+	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -29,7 +31,7 @@ type funnelView struct {
 	Alerts        []jeopardy.Alert
 	Chart         chartData
 	Notes         []string
-	Elapsed       time.Duration
+	AsOf          time.Time // when the pace was computed
 }
 
 // funnelPage answers /funnel: the unified KPI, revenue against the goal
@@ -37,37 +39,42 @@ type funnelView struct {
 // waterfall and the period's jeopardy alerts. It shows the goal period
 // (the agreement's goal.period containing now) unless asked for another.
 func (s *Server) funnelPage(w http.ResponseWriter, r *http.Request) error {
-	start := time.Now()
-	ctx := r.Context()
-	per, pk, _, err := s.pickPeriod(ctx, r, goalPeriod)
+	per, pk, _, pc, sc, err := s.pacedPeriod(r, goalPeriod)
 	if err != nil {
 		return err
 	}
-	now := s.DB.Now()
-	paced, err := report.Pace(ctx, s.DB, now, report.Request{Period: per.Name, Known: true}, paceSeed)
+	alerts, err := s.DB.Alerts(r.Context(), sqldb.AlertFilter{Periods: report.Related(per)})
 	if err != nil {
 		return err
 	}
-	sc, err := report.Scorecard(ctx, s.DB, now, per.Name)
-	if err != nil {
-		return err
-	}
-	alerts, err := s.DB.Alerts(ctx, sqldb.AlertFilter{Periods: report.Related(per)})
-	if err != nil {
-		return err
-	}
-	pc := paced.Pace
 	v := funnelView{Picker: pk, KPI: sc.KPI, Revenue: sc.Revenue, Probability: pc.Probability, Trials: pc.Trials,
 		DaysElapsed: pc.DaysElapsed, DaysTotal: pc.DaysTotal, Funnel: sc.Funnel, Stages: pc.Stages, Alerts: alerts, Notes: sc.Notes,
-		Projected: float64(pc.RevenueProjectedCents) / 100}
+		Projected: float64(pc.RevenueProjectedCents) / 100, AsOf: pc.AsOf}
 	if pc.DaysTotal > 0 {
 		v.ExpectedByNow = sc.Revenue.Goal * float64(pc.DaysElapsed) / float64(pc.DaysTotal)
 	}
 	v.Chart = waterfallChart(sc.Funnel)
-	v.Elapsed = time.Since(start)
 	p := newPage(r, "Funnel")
 	p.Data = v
 	return s.render(w, http.StatusOK, "funnel", p)
+}
+
+// pacedPeriod opens the pacing and funnel pages: the period asked for (def
+// when none), the agreement in force, and the period's pace and scorecard
+// as kept (see report.KeptPace).
+func (s *Server) pacedPeriod(r *http.Request, def func(*agreement.Agreement, time.Time) string) (sla.Period, picker, *agreement.Agreement, pace.Pace, scorecard.Scorecard, error) {
+	ctx := r.Context()
+	per, pk, a, err := s.pickPeriod(ctx, r, def)
+	if err != nil {
+		return per, pk, a, pace.Pace{}, scorecard.Scorecard{}, err
+	}
+	now := s.DB.Now()
+	pc, err := report.KeptPace(ctx, s.DB, now, per.Name)
+	if err != nil {
+		return per, pk, a, pc, scorecard.Scorecard{}, err
+	}
+	sc, err := report.Scorecard(ctx, s.DB, now, per.Name)
+	return per, pk, a, pc, sc, err
 }
 
 // waterfallChart is the funnel as bars: entered against planned per stage.

@@ -5,13 +5,8 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/pace"
-	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/scorecard"
 )
-
-// paceSeed seeds the probability drawn on the pages, as the API's default
-// does, so that a page and GET /api/v1/pace agree.
-const paceSeed = 1
 
 // chartData feeds a line chart (web/static/charts.js): a label per day
 // and the series, null where a series has no value yet.
@@ -51,33 +46,21 @@ type pacingView struct {
 	Campaigns   []campaignQuality
 	Rejections  []scorecard.Reason
 	Notes       []string
-	Version     *int
-	Elapsed     time.Duration // server time, shown in the page's footer note
+	AsOf        time.Time // when the pace was computed
 }
 
 // pacingPage answers /pacing: qualified leads against the commitment day
 // by day, quality and return by campaign.
 func (s *Server) pacingPage(w http.ResponseWriter, r *http.Request) error {
-	start := time.Now()
-	ctx := r.Context()
-	per, pk, a, err := s.pickPeriod(ctx, r, thisMonth)
+	per, pk, a, pc, sc, err := s.pacedPeriod(r, thisMonth)
 	if err != nil {
 		return err
 	}
-	now := s.DB.Now()
-	paced, err := report.Pace(ctx, s.DB, now, report.Request{Period: per.Name, Known: true}, paceSeed)
-	if err != nil {
-		return err
-	}
-	sc, err := report.Scorecard(ctx, s.DB, now, per.Name)
-	if err != nil {
-		return err
-	}
-	v := pacingView{Picker: pk, DaysElapsed: paced.Pace.DaysElapsed, DaysTotal: paced.Pace.DaysTotal, Stages: paced.Pace.Stages,
-		Rejections: sc.Rejections, Notes: sc.Notes, Version: paced.Version,
-		Commitment: paced.Agreement.Marketing.QualifiedLeadsPerMonth * per.Months}
+	v := pacingView{Picker: pk, DaysElapsed: pc.DaysElapsed, DaysTotal: pc.DaysTotal, Stages: pc.Stages,
+		Rejections: sc.Rejections, Notes: sc.Notes, AsOf: pc.AsOf,
+		Commitment: a.Marketing.QualifiedLeadsPerMonth * per.Months}
 	hs := handoffStage(a)
-	for _, st := range paced.Pace.Stages {
+	for _, st := range pc.Stages {
 		if st.Stage == hs {
 			v.Stage = st
 		}
@@ -107,7 +90,6 @@ func (s *Server) pacingPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Campaigns = append(v.Campaigns, q)
 	}
-	v.Elapsed = time.Since(start)
 	p := newPage(r, "Pacing")
 	p.Data = v
 	return s.render(w, http.StatusOK, "pacing", p)

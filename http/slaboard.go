@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
 )
@@ -88,6 +89,7 @@ type slaBoard struct {
 	Soon, Overdue []sqldb.AtRisk
 	Horizon       time.Time
 	Now           time.Time
+	AsOf          time.Time // when the compliance figures were computed
 }
 
 // slaBoard answers /sla: breaches and clocks about to breach, compliance
@@ -109,13 +111,14 @@ func (s *Server) slaBoard(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	rep, err := s.DB.SLAReport(ctx, sqldb.SLAQuery{Period: per.Name, By: "rep"})
+	rep, err := report.KeptSLA(ctx, s.DB, now, sqldb.SLAQuery{Period: per.Name, By: "rep"})
 	switch {
 	case tandem.ErrorCode(err) == tandem.ECONFLICT:
 		b.NoSLA = tandem.ErrorMessage(err)
 	case err != nil:
 		return err
 	default:
+		b.AsOf = rep.AsOf
 		for _, row := range rep.Sales {
 			if _, ok := team[row.Key]; team != nil && !ok {
 				continue

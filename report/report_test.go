@@ -13,6 +13,7 @@ import (
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/clock"
 	"github.com/tandemhq/tandem/jeopardy"
+	"github.com/tandemhq/tandem/pace"
 	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/scorecard"
 	"github.com/tandemhq/tandem/sqldb"
@@ -353,6 +354,72 @@ func TestRunningScorecardIsKept(t *testing.T) {
 		fresh, err := report.Scorecard(ctx, w.db, w.clk.Now(), "2026-11")
 		if err != nil || !fresh.AsOf.Equal(w.clk.Now()) || fresh.Funnel[1].Entered != 5 {
 			t.Errorf("read 6 minutes later: as of %v, %d mqls, %v; want computed now, 5", fresh.AsOf, fresh.Funnel[1].Entered, err)
+		}
+	})
+}
+
+// TestKeptForPages reads the pace and the SLA report the pages read while
+// November runs, and refreshes them as the worker does: a read within
+// RunningMaxAge returns the one kept, RefreshKept recomputes what is older
+// than half of RefreshEvery and leaves the rest.
+func TestKeptForPages(t *testing.T) {
+	t.Parallel()
+	sqldbtest.Each(t, func(t *testing.T, be sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		w := newWorld(t, be, time.Date(2026, 11, 2, 10, 0, 0, 0, newYork))
+		at := func(m int) time.Time { return time.Date(2026, 11, 2, 10, m, 0, 0, newYork) }
+		mqls := func(p pace.Pace) int64 {
+			for _, st := range p.Stages {
+				if st.Stage == "mql" {
+					return st.Actual
+				}
+			}
+			t.Fatalf("no mql stage in %+v", p.Stages)
+			return 0
+		}
+		read := func(m int, wantAsOf int, wantMQLs int64, wantHandoffs int) {
+			t.Helper()
+			w.clk.Set(at(m))
+			p, err := report.KeptPace(ctx, w.db, w.clk.Now(), "2026-11")
+			if err != nil || !p.AsOf.Equal(at(wantAsOf)) || mqls(p) != wantMQLs {
+				t.Errorf("10:%02d: KeptPace as of %v with %d mqls, %v; want as of 10:%02d with %d", m, p.AsOf.In(newYork), mqls(p), err, wantAsOf, wantMQLs)
+			}
+			s, err := report.KeptSLA(ctx, w.db, w.clk.Now(), sqldb.SLAQuery{Period: "2026-11"})
+			if err != nil || !s.AsOf.Equal(at(wantAsOf)) || s.Total.Handoffs != wantHandoffs || s.By != "rep" {
+				t.Errorf("10:%02d: KeptSLA as of %v by %q with %d hand-offs, %v; want as of 10:%02d by rep with %d", m, s.AsOf.In(newYork), s.By, s.Total.Handoffs, err, wantAsOf, wantHandoffs)
+			}
+		}
+		w.mqls(t, "a", 3)
+		read(0, 0, 3, 3)
+		w.mqls(t, "b", 2)
+		read(3, 0, 3, 3) // kept
+		read(6, 6, 5, 5) // older than RunningMaxAge: computed again
+
+		// The worker's refresh: at 10:07 everything kept is younger than
+		// half of RefreshEvery, or missing (the quarter's): only what is
+		// missing is computed.
+		w.mqls(t, "c", 1)
+		w.clk.Set(at(7))
+		if err := report.RefreshKept(ctx, w.db, w.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		read(7, 6, 5, 5)
+		q, err := report.KeptPace(ctx, w.db, w.clk.Now(), "2026-Q4")
+		if err != nil || !q.AsOf.Equal(at(7)) || mqls(q) != 6 {
+			t.Errorf("the quarter's pace after RefreshKept: as of %v, %d mqls, %v; want computed at 10:07 with 6", q.AsOf.In(newYork), mqls(q), err)
+		}
+		// At 10:09 the month's pace and SLA report (of 10:06) are older
+		// than half of RefreshEvery; its scorecard, first computed at
+		// 10:07, is not.
+		w.clk.Set(at(9))
+		if err := report.RefreshKept(ctx, w.db, w.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		read(9, 9, 6, 6)
+		sc, err := report.Scorecard(ctx, w.db, w.clk.Now(), "2026-11")
+		if err != nil || !sc.AsOf.Equal(at(7)) {
+			t.Errorf("the month's scorecard after RefreshKept at 10:09: as of %v, %v; want the one of 10:07", sc.AsOf.In(newYork), err)
 		}
 	})
 }

@@ -13,12 +13,6 @@ import (
 	"github.com/tandemhq/tandem/sqldb"
 )
 
-// RunningMaxAge is how old a running period's kept scorecard may be for
-// [Scorecard] to return it rather than compute it again. The worker
-// recomputes the current month's more often than this (see [Refresh]), so
-// a request rarely waits for one.
-const RunningMaxAge = 5 * time.Minute
-
 // Scorecard returns the scorecard of the named period ("" for the month
 // containing now; see package scorecard). The commitments and the goal are
 // those of the agreement in force at the period's end (now, while it runs,
@@ -45,26 +39,24 @@ func Scorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string) 
 		}
 		return db.FreezeScorecard(ctx, sc)
 	}
-	if sc, ok, err := db.RunningScorecard(ctx, per.Name); err != nil {
-		return sc, err
-	} else if ok && !sc.AsOf.After(now) && now.Sub(sc.AsOf) < RunningMaxAge {
-		return sc, nil
-	}
-	return Refresh(ctx, db, now, per.Name)
+	return keptOr(ctx, db, now, keptScorecard, per.Name, RunningMaxAge, func() (scorecard.Scorecard, error) {
+		return computeScorecard(ctx, db, now, per)
+	})
 }
 
 // Refresh computes the running period's scorecard now and keeps it for
-// [Scorecard]; the worker calls it for the current month every few minutes.
+// [Scorecard] (see [RefreshKept]). A period that has ended is computed and
+// not kept: [Scorecard] freezes it.
 func Refresh(ctx context.Context, db *sqldb.DB, now time.Time, period string) (scorecard.Scorecard, error) {
 	per, err := scorecardPeriod(ctx, db, now, period)
 	if err != nil {
 		return scorecard.Scorecard{}, err
 	}
-	sc, err := computeScorecard(ctx, db, now, per)
-	if err != nil || sc.Complete {
-		return sc, err
+	compute := func() (scorecard.Scorecard, error) { return computeScorecard(ctx, db, now, per) }
+	if !now.Before(per.To) {
+		return compute()
 	}
-	return sc, db.KeepRunningScorecard(ctx, sc)
+	return refresh(ctx, db, now, keptScorecard, per.Name, compute)
 }
 
 // scorecardPeriod reads the named period ("" for the month containing now)

@@ -261,37 +261,3 @@ func (db *DB) Outcomes(ctx context.Context, from, to time.Time) (o Outcomes, err
 	})
 	return o, err
 }
-
-// RunningScorecard returns the latest scorecard kept for a running period,
-// and when it was computed (its AsOf).
-func (db *DB) RunningScorecard(ctx context.Context, period string) (sc scorecard.Scorecard, ok bool, err error) {
-	defer wrap(&err, "running scorecard %s", period)
-	err = db.view(ctx, func(tx *Tx) error {
-		var body string
-		err := tx.QueryRowContext(ctx, `SELECT body FROM running_scorecards WHERE period = $1`, period).Scan(&body)
-		if err == sql.ErrNoRows {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		ok = true
-		return json.Unmarshal([]byte(body), &sc)
-	})
-	return sc, ok, err
-}
-
-// KeepRunningScorecard keeps a running period's scorecard as its latest,
-// unless a later one is kept already.
-func (db *DB) KeepRunningScorecard(ctx context.Context, sc scorecard.Scorecard) (err error) {
-	defer wrap(&err, "keep running scorecard %s", sc.Period)
-	body, err := json.Marshal(sc)
-	if err != nil {
-		return err
-	}
-	return db.transact(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO running_scorecards (period, computed_at, body) VALUES ($1, $2, $3)
-			ON CONFLICT (period) DO UPDATE SET computed_at = excluded.computed_at, body = excluded.body
-			WHERE running_scorecards.computed_at < excluded.computed_at`, sc.Period, tx.t(sc.AsOf), string(body))
-		return err
-	})
-}

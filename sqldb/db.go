@@ -38,6 +38,10 @@ type DB struct {
 
 	mu       sync.Mutex
 	versions map[int]*compiled // signed agreement versions, compiled once
+
+	// writeStmts and readStmts keep statements prepared on each pool
+	// (SQLite only: see stmtCache).
+	writeStmts, readStmts *stmtCache
 }
 
 // Options configure [Open].
@@ -67,6 +71,7 @@ func Open(ctx context.Context, dsn string, opts Options) (_ *DB, err error) {
 	} else {
 		db.d = sqlite{}
 		db.write, db.read, err = openSQLite(dsn)
+		db.writeStmts, db.readStmts = newStmtCache(db.write), newStmtCache(db.read)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -88,6 +93,11 @@ func Open(ctx context.Context, dsn string, opts Options) (_ *DB, err error) {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	for _, c := range []*stmtCache{db.writeStmts, db.readStmts} {
+		if c != nil {
+			c.close()
+		}
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -133,8 +143,11 @@ type Tx struct {
 	// inForceNow is the agreement version in force at Now, once asked.
 	inForceNow *versionAnswer
 	// stmts holds the statements prepared in this transaction, by text
-	// (SQLite only: see Tx.stmt).
-	stmts map[string]*sql.Stmt
+	// (SQLite only: see Tx.stmt); cache is the pool's, and wanted the
+	// statements to prepare on the pool once the transaction is over.
+	stmts  map[string]*sql.Stmt
+	cache  *stmtCache
+	wanted []string
 }
 
 // versionAnswer is an answer of Tx.versionInForce.
@@ -146,13 +159,15 @@ type versionAnswer struct {
 // maxTxStmts bounds the statements one transaction keeps prepared.
 const maxTxStmts = 64
 
-// stmt returns a prepared statement for q, prepared once per transaction,
-// or nil to run q directly. On SQLite preparing costs as much as running a
-// short statement, and a transaction that fires a batch of clocks runs the
-// same few statements fifty times. pgx caches prepared statements on its
-// own, so PostgreSQL needs none of this.
+// stmt returns a prepared statement for q, or nil to run q directly: the
+// pool's statement bound to this transaction when the pool keeps one (see
+// stmtCache), else one prepared for this transaction, which the pool keeps
+// once the transaction is over. On SQLite preparing costs as much as
+// running a short statement, and a transaction that fires a batch of
+// clocks runs the same few statements fifty times. pgx caches prepared
+// statements on its own, so PostgreSQL needs none of this.
 func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
-	if tx.db.d.name() != "sqlite" {
+	if tx.cache == nil {
 		return nil
 	}
 	if s, ok := tx.stmts[q]; ok {
@@ -161,9 +176,17 @@ func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
 	if len(tx.stmts) >= maxTxStmts {
 		return nil
 	}
-	s, err := tx.Tx.PrepareContext(ctx, q)
-	if err != nil {
-		return nil // running it directly reports the error
+	var s *sql.Stmt
+	if ps := tx.cache.get(q); ps != nil {
+		s = tx.Tx.StmtContext(ctx, ps)
+	} else {
+		var err error
+		if s, err = tx.Tx.PrepareContext(ctx, q); err != nil {
+			return nil // running it directly reports the error
+		}
+		if !tx.cache.full() {
+			tx.wanted = append(tx.wanted, q)
+		}
 	}
 	if tx.stmts == nil {
 		tx.stmts = map[string]*sql.Stmt{}
@@ -231,12 +254,23 @@ func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOption
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	defer conn.Close()
 	sqlTx, err := conn.BeginTx(ctx, opts)
 	if err != nil {
+		conn.Close()
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	tx := &Tx{Tx: sqlTx, db: db, conn: conn, Now: db.clock.Now().UTC().Truncate(time.Microsecond), ctx: ctx}
+	if pool == db.write {
+		tx.cache = db.writeStmts
+	} else {
+		tx.cache = db.readStmts
+	}
+	defer func() {
+		conn.Close()
+		if len(tx.wanted) > 0 {
+			tx.cache.prepare(ctx, tx.wanted) // now that the connection is back in the pool
+		}
+	}()
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err

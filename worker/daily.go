@@ -30,13 +30,10 @@ func (d *Daily) RunOnce(ctx context.Context) (report.Checked, error) {
 	return report.Daily(ctx, d.DB, d.Clock.Now(), d.Channels)
 }
 
-// RefreshEvery is how often Run recomputes the current month's scorecard,
-// so that a request finds one younger than report.RunningMaxAge.
-const RefreshEvery = 4 * time.Minute
-
-// Run runs the round at start and then daily, and recomputes the current
-// month's scorecard every RefreshEvery, until ctx is cancelled; an error is
-// logged and the round retried in an hour.
+// Run runs the round at start and then daily, and refreshes the reports
+// the pages read every report.RefreshEvery (see [report.RefreshKept]),
+// until ctx is cancelled; an error is logged and the round retried in an
+// hour.
 func (d *Daily) Run(ctx context.Context) error {
 	log := d.Logger
 	if log == nil {
@@ -59,10 +56,10 @@ func (d *Daily) Run(ctx context.Context) error {
 				next = d.Clock.Now().Add(d.untilNext(ctx))
 			}
 		}
-		if _, err := report.Refresh(ctx, d.DB, d.Clock.Now(), ""); err != nil && ctx.Err() == nil {
-			log.Error("refresh the month's scorecard", "err", err)
+		if err := report.RefreshKept(ctx, d.DB, d.Clock.Now()); err != nil && ctx.Err() == nil {
+			log.Error("refresh the reports the pages read", "err", err)
 		}
-		if !wait(ctx, min(RefreshEvery, max(next.Sub(d.Clock.Now()), time.Second))) {
+		if !wait(ctx, min(report.RefreshEvery, max(next.Sub(d.Clock.Now()), time.Second))) {
 			return nil
 		}
 	}

@@ -1,0 +1,157 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/tandemhq/tandem/pace"
+	"github.com/tandemhq/tandem/sla"
+	"github.com/tandemhq/tandem/sqldb"
+)
+
+// The pages read reports that take seconds to compute at a million leads
+// (a running period's scorecard, its pace, its SLA report) from those the
+// store keeps (see [sqldb.Kept]): the worker recomputes the current
+// periods' every [RefreshEvery], one replica at a time, and a page that
+// finds none young enough computes and keeps it. What-if requests of the
+// API are computed each time.
+const (
+	// RunningMaxAge is how old a running period's kept report may be for
+	// a page to read it rather than compute it again.
+	RunningMaxAge = 5 * time.Minute
+	// ClosedMaxAge is the same for a period that has ended, whose numbers
+	// change only with late data. (A closed period's scorecard is frozen
+	// instead: see [Scorecard].)
+	ClosedMaxAge = 24 * time.Hour
+	// RefreshEvery is how often the worker recomputes the current
+	// periods' reports (see [RefreshKept]): often enough that a page finds
+	// one younger than RunningMaxAge.
+	RefreshEvery = 4 * time.Minute
+	// refreshLease is how long a replica may take to refresh one report
+	// before another may take it over.
+	refreshLease = 2 * time.Minute
+)
+
+// Kinds of kept reports.
+const (
+	keptScorecard = "scorecard"
+	keptPace      = "pace"
+	keptSLA       = "sla:" // + the SLA report's By
+)
+
+// keptOr returns the report of kind kept for period if it is younger than
+// maxAge at now, and otherwise computes it with compute and keeps it.
+func keptOr[T any](ctx context.Context, db *sqldb.DB, now time.Time, kind, period string, maxAge time.Duration, compute func() (T, error)) (T, error) {
+	var v T
+	k, ok, err := db.Kept(ctx, kind, period)
+	if err != nil {
+		return v, err
+	}
+	if ok && !k.ComputedAt.After(now) && now.Sub(k.ComputedAt) < maxAge {
+		if err := json.Unmarshal(k.Body, &v); err == nil {
+			return v, nil
+		} // else a body kept by another version of Tandem: compute it again
+	}
+	return refresh(ctx, db, now, kind, period, compute)
+}
+
+// refresh computes the report of kind for period with compute and keeps it.
+func refresh[T any](ctx context.Context, db *sqldb.DB, now time.Time, kind, period string, compute func() (T, error)) (T, error) {
+	v, err := compute()
+	if err != nil {
+		return v, err
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		return v, err
+	}
+	return v, db.Keep(ctx, sqldb.Kept{Kind: kind, Period: period, ComputedAt: now, Body: body})
+}
+
+// maxAge is how old a kept report of per may be at now.
+func maxAge(per sla.Period, now time.Time) time.Duration {
+	if now.Before(per.To) {
+		return RunningMaxAge
+	}
+	return ClosedMaxAge
+}
+
+// DefaultSeed seeds the pace's Monte Carlo when a request names no seed:
+// the API's default, the pages' and the kept pace's, so that they agree.
+const DefaultSeed = 1
+
+// KeptPace returns the pace of the named period as [Pace] computes it for
+// the plain request (no what-ifs, Known, DefaultSeed), as kept: see the
+// constants above. Its AsOf says when it was computed.
+func KeptPace(ctx context.Context, db *sqldb.DB, now time.Time, period string) (pace.Pace, error) {
+	per, err := scorecardPeriod(ctx, db, now, period)
+	if err != nil {
+		return pace.Pace{}, err
+	}
+	return keptOr(ctx, db, now, keptPace, per.Name, maxAge(per, now), paceOf(ctx, db, now, per.Name))
+}
+
+// paceOf computes the plain pace of the period, for keeping.
+func paceOf(ctx context.Context, db *sqldb.DB, now time.Time, period string) func() (pace.Pace, error) {
+	return func() (pace.Pace, error) {
+		p, err := Pace(ctx, db, now, Request{Period: period, Known: true}, DefaultSeed)
+		return p.Pace, err
+	}
+}
+
+// KeptSLA returns the SLA report of the period grouped by by (see
+// [sqldb.DB.SLAReport]), as kept. Its AsOf says when it was computed.
+func KeptSLA(ctx context.Context, db *sqldb.DB, now time.Time, q sqldb.SLAQuery) (sla.Report, error) {
+	per, err := scorecardPeriod(ctx, db, now, q.Period)
+	if err != nil {
+		return sla.Report{}, err
+	}
+	if q.By == "" {
+		q.By = "rep"
+	}
+	q.Period = per.Name
+	return keptOr(ctx, db, now, keptSLA+q.By, per.Name, maxAge(per, now), slaOf(ctx, db, q))
+}
+
+// slaOf computes the SLA report, for keeping.
+func slaOf(ctx context.Context, db *sqldb.DB, q sqldb.SLAQuery) func() (sla.Report, error) {
+	return func() (sla.Report, error) { return db.SLAReport(ctx, q) }
+}
+
+// RefreshKept recomputes the reports the pages read for the current
+// periods (the month and the goal period containing now): the scorecard,
+// the pace and the SLA report by rep. Each is refreshed only when it is
+// older than half of RefreshEvery and no other replica is refreshing it, so
+// replicas that all call it every RefreshEvery compute each report once.
+// It goes on past a report that fails and returns the errors joined.
+func RefreshKept(ctx context.Context, db *sqldb.DB, now time.Time) error {
+	a, _, err := Agreement(ctx, db, now)
+	if err != nil {
+		return err
+	}
+	local := now.In(a.BusinessHours.Location)
+	periods := []string{goalPeriodName("month", local)}
+	if g := goalPeriodName(a.Goal.Period, local); g != periods[0] {
+		periods = append(periods, g)
+	}
+	stale := now.Add(-RefreshEvery / 2)
+	var errs []error
+	do := func(kind, period string, compute func() error) {
+		took, err := db.LeaseRefresh(ctx, kind, period, stale, refreshLease)
+		if err == nil && took {
+			err = compute()
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, p := range periods {
+		do(keptScorecard, p, func() error { _, err := Refresh(ctx, db, now, p); return err })
+		do(keptPace, p, func() error { _, err := refresh(ctx, db, now, keptPace, p, paceOf(ctx, db, now, p)); return err })
+	}
+	q := sqldb.SLAQuery{Period: periods[0], By: "rep"}
+	do(keptSLA+q.By, q.Period, func() error { _, err := refresh(ctx, db, now, keptSLA+q.By, q.Period, slaOf(ctx, db, q)); return err })
+	return errors.Join(errs...)
+}
