@@ -28,7 +28,10 @@ import (
 //
 //	TANDEM_LOAD_DB=/tmp/demo.db go test ./http -run TestPageTimes -v [-count 1]
 //
-// TANDEM_LOAD_N sets the requests per page (default 20). The database's
+// TANDEM_LOAD_NOW (RFC 3339) serves the database at that instant instead
+// of the real time, for a database built for another "now" (see
+// sqldb.BenchmarkClosedLoop). TANDEM_LOAD_N sets the requests per page
+// (default 20). The database's
 // passwords are not touched except that of the users it signs in as, which
 // are given a test password.
 func TestPageTimes(t *testing.T) {
@@ -41,7 +44,15 @@ func TestPageTimes(t *testing.T) {
 		fmt.Sscan(v, &n)
 	}
 	ctx := context.Background()
-	db, err := sqldb.Open(ctx, dsn, sqldb.Options{Clock: clock.Real{}})
+	var clk tandem.Clock = clock.Real{}
+	if v := os.Getenv("TANDEM_LOAD_NOW"); v != "" {
+		at, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			t.Fatalf("TANDEM_LOAD_NOW: %v", err)
+		}
+		clk = clock.NewFake(at)
+	}
+	db, err := sqldb.Open(ctx, dsn, sqldb.Options{Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}

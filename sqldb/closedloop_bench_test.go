@@ -3,6 +3,7 @@ package sqldb_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -24,12 +25,24 @@ import (
 // one by one.
 //
 //	TANDEM_TEST_POSTGRES=... go test ./sqldb -run '^$' -bench ClosedLoop -benchtime 5x -v
+//
+// With TANDEM_BENCH_KEEP_DB=FILE, the SQLite world is built in FILE (which
+// must not exist) and left there, for the pages' load command to read:
+//
+//	TANDEM_LOAD_DB=FILE TANDEM_LOAD_NOW=2025-06-20T15:00:00Z go test ./http -run TestPageTimes -v
 func BenchmarkClosedLoop(b *testing.B) {
 	const n = 1_000_000
 	for _, be := range sqldbtest.Backends(b) {
 		b.Run(be.Name, func(b *testing.B) {
 			ctx := context.Background()
-			db, clk := openB(b, sqldbtest.Backend{Name: be.Name, DSN: sqldbtest.Fresh(b, be)})
+			dsn := sqldbtest.Fresh(b, be)
+			if keep := os.Getenv("TANDEM_BENCH_KEEP_DB"); keep != "" && be.Name == "sqlite" {
+				if _, err := os.Stat(keep); err == nil {
+					b.Fatalf("TANDEM_BENCH_KEEP_DB=%s exists: name a new file", keep)
+				}
+				dsn = keep
+			}
+			db, clk := openB(b, sqldbtest.Backend{Name: be.Name, DSN: dsn})
 			clk.Set(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 			var rex tandem.User
 			var boss int64
