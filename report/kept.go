@@ -122,24 +122,28 @@ func slaOf(ctx context.Context, db *sqldb.DB, q sqldb.SLAQuery) func() (sla.Repo
 
 // RefreshKept recomputes the reports the pages read for the current
 // periods (the month and the goal period containing now): the scorecard,
-// the pace and the SLA report by rep. Each is refreshed only when it is
-// older than half of RefreshEvery and no other replica is refreshing it, so
-// replicas that all call it every RefreshEvery compute each report once.
-// It goes on past a report that fails and returns the errors joined.
+// the pace and the SLA report by rep; and last month's pace and SLA report
+// by rep, which the pages also offer (its scorecard is frozen by the daily
+// round). A current period's report is refreshed only when it is older
+// than half of RefreshEvery, last month's when older than half of
+// ClosedMaxAge, and only by the replica that takes its lease, so replicas
+// that all call it every RefreshEvery compute each report once. It goes on
+// past a report that fails and returns the errors joined.
 func RefreshKept(ctx context.Context, db *sqldb.DB, now time.Time) error {
 	a, _, err := Agreement(ctx, db, now)
 	if err != nil {
 		return err
 	}
 	local := now.In(a.BusinessHours.Location)
-	periods := []string{goalPeriodName("month", local)}
-	if g := goalPeriodName(a.Goal.Period, local); g != periods[0] {
+	month := goalPeriodName("month", local)
+	last := goalPeriodName("month", time.Date(local.Year(), local.Month()-1, 1, 12, 0, 0, 0, local.Location()))
+	periods := []string{month}
+	if g := goalPeriodName(a.Goal.Period, local); g != month {
 		periods = append(periods, g)
 	}
-	stale := now.Add(-RefreshEvery / 2)
 	var errs []error
-	do := func(kind, period string, compute func() error) {
-		took, err := db.LeaseRefresh(ctx, kind, period, stale, refreshLease)
+	do := func(kind, period string, every time.Duration, compute func() error) {
+		took, err := db.LeaseRefresh(ctx, kind, period, now.Add(-every/2), refreshLease)
 		if err == nil && took {
 			err = compute()
 		}
@@ -147,11 +151,19 @@ func RefreshKept(ctx context.Context, db *sqldb.DB, now time.Time) error {
 			errs = append(errs, err)
 		}
 	}
-	for _, p := range periods {
-		do(keptScorecard, p, func() error { _, err := Refresh(ctx, db, now, p); return err })
-		do(keptPace, p, func() error { _, err := refresh(ctx, db, now, keptPace, p, paceOf(ctx, db, now, p)); return err })
+	pace := func(p string, every time.Duration) {
+		do(keptPace, p, every, func() error { _, err := refresh(ctx, db, now, keptPace, p, paceOf(ctx, db, now, p)); return err })
 	}
-	q := sqldb.SLAQuery{Period: periods[0], By: "rep"}
-	do(keptSLA+q.By, q.Period, func() error { _, err := refresh(ctx, db, now, keptSLA+q.By, q.Period, slaOf(ctx, db, q)); return err })
+	slaByRep := func(p string, every time.Duration) {
+		q := sqldb.SLAQuery{Period: p, By: "rep"}
+		do(keptSLA+q.By, p, every, func() error { _, err := refresh(ctx, db, now, keptSLA+q.By, p, slaOf(ctx, db, q)); return err })
+	}
+	for _, p := range periods {
+		do(keptScorecard, p, RefreshEvery, func() error { _, err := Refresh(ctx, db, now, p); return err })
+		pace(p, RefreshEvery)
+	}
+	slaByRep(month, RefreshEvery)
+	pace(last, ClosedMaxAge)
+	slaByRep(last, ClosedMaxAge)
 	return errors.Join(errs...)
 }

@@ -409,6 +409,10 @@ func TestKeptForPages(t *testing.T) {
 		if err != nil || !q.AsOf.Equal(at(7)) || mqls(q) != 6 {
 			t.Errorf("the quarter's pace after RefreshKept: as of %v, %d mqls, %v; want computed at 10:07 with 6", q.AsOf.In(newYork), mqls(q), err)
 		}
+		// Last month's SLA report, which the pages offer, is kept too.
+		if oct, err := report.KeptSLA(ctx, w.db, w.clk.Now(), sqldb.SLAQuery{Period: "2026-10"}); err != nil || !oct.AsOf.Equal(at(7)) || !oct.Complete {
+			t.Errorf("October's SLA report after RefreshKept: as of %v, complete %v, %v; want computed at 10:07", oct.AsOf.In(newYork), oct.Complete, err)
+		}
 		// At 10:09 the month's pace and SLA report (of 10:06) are older
 		// than half of RefreshEvery; its scorecard, first computed at
 		// 10:07, is not.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,16 +45,21 @@ func BenchmarkClosedLoop(b *testing.B) {
 			}
 			db, clk := openB(b, sqldbtest.Backend{Name: be.Name, DSN: dsn})
 			clk.Set(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+			// One person of each role; sales in a chain sam > manu > rex.
 			var rex tandem.User
 			var boss int64
-			for _, u := range []tandem.User{{Email: "mia@example.com", Role: tandem.RoleMarketingHead}, {Email: "eve@example.com", Role: tandem.RoleExecutive},
+			for _, u := range []tandem.User{{Email: "ada@example.com", Role: tandem.RoleAdmin}, {Email: "mia@example.com", Role: tandem.RoleMarketingHead},
+				{Email: "mark@example.com", Role: tandem.RoleMarketing}, {Email: "eve@example.com", Role: tandem.RoleExecutive},
 				{Email: "sam@example.com", Role: tandem.RoleSalesHead}, {Email: "manu@example.com", Role: tandem.RoleSalesManager},
 				{Email: "rex@example.com", Role: tandem.RoleSalesRep}} {
-				u.ManagerID = boss
+				sales := strings.HasPrefix(string(u.Role), "sales_")
+				if sales {
+					u.ManagerID = boss
+				}
 				if err := db.CreateUser(ctx, &u); err != nil {
 					b.Fatal(err)
 				}
-				if u.Role != tandem.RoleMarketingHead && u.Role != tandem.RoleExecutive {
+				if sales {
 					boss = u.ID
 				}
 				rex = u
@@ -166,6 +172,7 @@ func juneBenchData(backend string, rep int64) []string {
 		SELECT i, i, %d, 'main', st.k, CASE WHEN st.k %% 2 = 0 THEN 'call' ELSE 'email' END, 'step', %s, %s,
 			CASE WHEN st.k < 3 THEN 'done' ELSE 'open' END, CASE WHEN st.k < 3 THEN %s END, FALSE
 		FROM n JOIN st ON 1 = 1 WHERE %s >= 1`, rep, ts(handed+`+st.off`), ts(handed+`+st.off+600`), ts(handed+`+st.off+300`), top),
+		fmt.Sprintf(`UPDATE leads SET owner_id = %d WHERE id IN (SELECT lead_id FROM handoffs)`, rep),
 		nums + fmt.Sprintf(`
 		INSERT INTO reviews (lead_id, user_id, rating, created_at)
 		SELECT i, %d, 1 + i %% 5, %s FROM n WHERE %s >= 2 AND i %% 3 = 0`, rep, ts(handed+`+3600`), top),
