@@ -93,11 +93,11 @@ type upload struct {
 
 // importStatus is what the page shows of a run.
 type importStatus struct {
-	Done                                        bool
-	Rows, Created, Updated, Unchanged, Rejected int
-	Total                                       int
-	Err                                         string // a fatal error, in words
-	Rejects                                     []csvimport.RowError
+	Done bool
+	csvimport.Tally
+	Total   int
+	Err     string // a fatal error, in words
+	Rejects []csvimport.RowError
 }
 
 // importRun is the state of an import in the background.
@@ -422,7 +422,7 @@ func (s *Server) preview(ctx context.Context, d *importData, u *upload, m *csvim
 		d.Preview = append(d.Preview, pr)
 		rows = append(rows, row)
 	}
-	results, err := s.DB.IntakeLeads(ctx, csvimport.LeadInputs(rows, u.Name), sqldb.IntakeOptions{DefaultSource: "import", DryRun: true})
+	results, err := s.DB.Import(ctx, m.Kind, rows, sqldb.ImportOptions{File: u.Name, DryRun: true})
 	if err != nil {
 		return err
 	}
@@ -658,9 +658,10 @@ func presetOrNil(name string) *csvimport.Mapping {
 	return m
 }
 
-// runImport imports an upload in the background, as `tandem import leads`
-// does: batches of rows through sqldb.IntakeLeads, each reject with its
-// line and reason. It removes the uploaded file at the end.
+// runImport imports an upload in the background, as `tandem import`
+// does: the same driver (csvimport.Import) and store (sqldb.DB.Import),
+// each reject with its line and reason. It removes the uploaded file at
+// the end.
 func (s *Server) runImport(u *upload, m *csvimport.Mapping, actor string) {
 	ctx, cancel := context.WithTimeout(context.Background(), uploadTTL)
 	defer cancel()
@@ -670,92 +671,49 @@ func (s *Server) runImport(u *upload, m *csvimport.Mapping, actor string) {
 		fn(u.run)
 		u.mu.Unlock()
 	}
-	fail := func(err error) {
-		if tandem.ErrorCode(err) == tandem.EINTERNAL {
-			s.Logger.Error("import", "file", u.Name, "err", err)
-		}
-		update(func(run *importRun) {
-			run.Err = fmt.Sprintf("the import stopped after %d rows: %s. The rows before were kept; importing the file again reports them unchanged.",
-				run.Rows, tandem.ErrorMessage(err))
-			run.Done = true
-			flushRejects(run)
-		})
-	}
-	f, err := os.Open(u.path)
-	if err != nil {
-		fail(err)
-		return
-	}
-	defer f.Close()
-	rd, err := csvimport.NewReader(f, m)
-	if err != nil {
-		fail(err)
-		return
-	}
-	update(func(run *importRun) { run.rejectWriter(rd.Header()) })
-	reject := func(run *importRun, e *csvimport.RowError) {
-		run.Rejected++
-		if len(run.Rejects) < shownRejects {
-			run.Rejects = append(run.Rejects, *e)
-		}
-		run.rw.Write(e)
-	}
-	var batch []csvimport.Row
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		results, err := s.DB.IntakeLeads(ctx, csvimport.LeadInputs(batch, u.Name), sqldb.IntakeOptions{DefaultSource: "import", Actor: actor})
+	var t csvimport.Tally
+	err := func() error {
+		f, err := os.Open(u.path)
 		if err != nil {
 			return err
 		}
-		update(func(run *importRun) {
-			for i, res := range results {
-				switch res.Status {
-				case tandem.StatusCreated:
-					run.Created++
-				case tandem.StatusUpdated:
-					run.Updated++
-				case tandem.StatusUnchanged:
-					run.Unchanged++
-				default:
-					reject(run, rd.Refused(batch[i], res.Err))
-				}
-			}
-			run.Rows += len(batch)
-		})
-		batch = batch[:0]
-		return nil
-	}
-	for {
-		row, err := rd.Next()
-		if err == io.EOF {
-			break
+		defer f.Close()
+		rd, err := csvimport.NewReader(f, m)
+		if err != nil {
+			return err
 		}
-		var re *csvimport.RowError
-		if errors.As(err, &re) {
-			update(func(run *importRun) { run.Rows++; reject(run, re) })
-			continue
-		} else if err != nil {
-			if ferr := flush(); ferr != nil {
-				err = ferr
-			}
-			fail(err)
-			return
+		update(func(run *importRun) { run.rejectWriter(rd.Header()) })
+		im := csvimport.Import{
+			Store: func(ctx context.Context, rows []csvimport.Row) ([]csvimport.Result, error) {
+				return s.DB.Import(ctx, m.Kind, rows, sqldb.ImportOptions{File: u.Name, Actor: actor})
+			},
+			Batch: importBatch,
+			Reject: func(e *csvimport.RowError) error {
+				update(func(run *importRun) {
+					if len(run.Rejects) < shownRejects {
+						run.Rejects = append(run.Rejects, *e)
+					}
+					run.rw.Write(e)
+				})
+				return nil
+			},
+			Progress: func(t csvimport.Tally, _ int64) { update(func(run *importRun) { run.Tally = t }) },
 		}
-		batch = append(batch, row)
-		if len(batch) >= importBatch {
-			if err := flush(); err != nil {
-				fail(err)
-				return
-			}
+		t, err = im.Run(ctx, rd)
+		return err
+	}()
+	if err != nil && tandem.ErrorCode(err) == tandem.EINTERNAL {
+		s.Logger.Error("import", "file", u.Name, "err", err)
+	}
+	update(func(run *importRun) {
+		run.Tally = t
+		if err != nil {
+			run.Err = fmt.Sprintf("the import stopped after %d rows: %s. The rows before were kept; importing the file again reports them unchanged.",
+				t.Rows, tandem.ErrorMessage(err))
 		}
-	}
-	if err := flush(); err != nil {
-		fail(err)
-		return
-	}
-	update(func(run *importRun) { run.Done = true; flushRejects(run) })
+		run.Done = true
+		flushRejects(run)
+	})
 }
 
 // rw writes the rejects CSV into the run; set by rejectWriter.
