@@ -124,6 +124,18 @@ func TestImportRun(t *testing.T) {
 	})
 }
 
+// checkKept checks the tally of a run that stopped, and that the leads it
+// created are stored.
+func checkKept(t *testing.T, db *sqldb.DB, got, want csvimport.Tally) {
+	t.Helper()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("tally of the stopped run (-want +got):\n%s", diff)
+	}
+	if n := countLeads(t, db); n != want.Created {
+		t.Errorf("%d leads after the stopped run; want the %d it created", n, want.Created)
+	}
+}
+
 // TestImportRunCancel cancels an import after its second batch: the two
 // batches stay stored and the tally says so; the rest is not stored.
 func TestImportRunCancel(t *testing.T) {
@@ -151,12 +163,7 @@ func TestImportRunCancel(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("Run cancelled = %v; want context.Canceled", err)
 		}
-		if diff := cmp.Diff(csvimport.Tally{Rows: 6, Created: 6}, tally); diff != "" {
-			t.Errorf("tally (-want +got):\n%s", diff)
-		}
-		if n := countLeads(t, db); n != 6 {
-			t.Errorf("%d leads after the cancelled run; want the 6 of the first two batches", n)
-		}
+		checkKept(t, db, tally, csvimport.Tally{Rows: 6, Created: 6})
 	})
 }
 
@@ -173,12 +180,7 @@ func TestImportRunReadError(t *testing.T) {
 		if !errors.As(err, &re) || tandem.ErrorCode(err) != tandem.ETOOLARGE || !strings.Contains(err.Error(), "line 4") {
 			t.Errorf("Run = %v; want a ReadError ETOOLARGE naming line 4", err)
 		}
-		if diff := cmp.Diff(csvimport.Tally{Rows: 2, Created: 2}, tally); diff != "" {
-			t.Errorf("tally (-want +got):\n%s", diff)
-		}
-		if n := countLeads(t, db); n != 2 {
-			t.Errorf("%d leads; want the 2 before the long line", n)
-		}
+		checkKept(t, db, tally, csvimport.Tally{Rows: 2, Created: 2})
 	})
 }
 
