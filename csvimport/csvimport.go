@@ -2,11 +2,12 @@
 // set, a home-made spreadsheet) into Tandem records through a small mapping
 // file that says which column fills which field.
 //
-// It reads and converts; it does not store. The command reads [Row]s from a
-// [Reader] and hands each row's fields to the store, which validates the
-// values as it does for every other intake path. A bad row is a [RowError]
-// that the caller writes to a rejects file (see [RejectWriter]) before going
-// on; any other error stops the import.
+// It reads and converts; it does not store. An [Import] reads [Row]s from a
+// [Reader] and hands them, in batches, to a store callback (for `tandem
+// import` and the import page, sqldb.DB.Import), which validates the values
+// as it does for every other intake path. A bad row is a [RowError] that the
+// caller writes to a rejects file (see [RejectWriter]) before going on; any
+// other error stops the import.
 //
 // A mapping names the kind of record it fills: leads, deals, users or spend. Each
 // kind is one entry in this package's table of kinds, with a function that

@@ -121,6 +121,9 @@ func TestImportRun(t *testing.T) {
 		if diff := cmp.Diff(csvimport.Tally{Rows: 5, Unchanged: 3, Rejected: 2}, tally); diff != "" {
 			t.Errorf("second run: tally (-want +got):\n%s", diff)
 		}
+		if _, err := db.Import(context.Background(), "planets", nil, sqldb.ImportOptions{}); tandem.ErrorCode(err) != tandem.EINVALID {
+			t.Errorf("Import(planets) = %v; want EINVALID", err)
+		}
 	})
 }
 

@@ -25,7 +25,7 @@ type ImportOptions struct {
 // deals, users or spend; see package csvimport) and says what happened to
 // each, in order, as [DB.IntakeLeads], [DB.ImportDeals], [DB.ImportSpend]
 // and the users import do. It is the store of both `tandem import` and the
-// import page, for a [csvimport.Import]. A rows of users must be the whole
+// import page, for a [csvimport.Import]. Rows of users must be the whole
 // file (csvimport.ReadWhole). Errors: EINVALID for an unknown kind; a bad
 // row is a rejected result, not an error.
 func (db *DB) Import(ctx context.Context, kind string, rows []csvimport.Row, o ImportOptions) ([]csvimport.Result, error) {
@@ -78,7 +78,7 @@ type userRow struct {
 	cur                        tandem.User
 }
 
-// storeUsers adds and updates the users of a whole file. Every row is
+// importUsers adds and updates the users of a whole file. Every row is
 // checked first; then the users who do not exist are added, without their
 // managers; then roles, teams, weights and managers are set, in rounds, so
 // that a row whose change depends on another's (a rep whose new manager is
