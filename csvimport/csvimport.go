@@ -2,11 +2,12 @@
 // set, a home-made spreadsheet) into Tandem records through a small mapping
 // file that says which column fills which field.
 //
-// It reads and converts; it does not store. The command reads [Row]s from a
-// [Reader] and hands each row's fields to the store, which validates the
-// values as it does for every other intake path. A bad row is a [RowError]
-// that the caller writes to a rejects file (see [RejectWriter]) before going
-// on; any other error stops the import.
+// It reads and converts; it does not store. An [Import] reads [Row]s from a
+// [Reader] and hands them, in batches, to a store callback (for `tandem
+// import` and the import page, sqldb.DB.Import), which validates the values
+// as it does for every other intake path. A bad row is a [RowError] that the
+// caller writes to a rejects file (see [RejectWriter]) before going on; any
+// other error stops the import.
 //
 // A mapping names the kind of record it fills: leads, deals, users or spend. Each
 // kind is one entry in this package's table of kinds, with a function that
@@ -37,6 +38,9 @@ type kind struct {
 	field func(name string) (tandem.FieldKind, bool)
 	// names lists the fixed field names, for error messages.
 	names func() []string
+	// whole says that a file of this kind is stored as one batch, read
+	// to the end first (see [Import]).
+	whole bool
 }
 
 // kinds holds every kind a mapping may name. It is never changed at run
@@ -68,6 +72,9 @@ var kinds = map[string]kind{
 			return tandem.KindText, true
 		},
 		names: func() []string { return slices.Clone(UserFields) },
+		// Users are few, and a manager may come after their reps: the
+		// whole file is one batch, resolved in two passes.
+		whole: true,
 	},
 	"spend": {
 		noun: "spend",
@@ -87,6 +94,34 @@ var SpendFields = []string{"campaign", "name", "channel", "month", "amount"}
 // identifies them), name, role, team, manager (the manager's email) and
 // routing weight.
 var UserFields = []string{"email", "name", "role", "team", "manager", "weight"}
+
+// Kinds are the kinds of record a mapping may fill, sorted.
+func Kinds() []string { return kindNames() }
+
+// Fields are the fixed target fields of kind, in the order the kind gives
+// them; nil for an unknown kind.
+func Fields(kind string) []string {
+	k, ok := kinds[kind]
+	if !ok {
+		return nil
+	}
+	return k.names()
+}
+
+// IsField reports whether name is a target field of kind, a custom
+// attribute ("attributes.KEY") included where the kind has them.
+func IsField(kind, name string) bool {
+	k, ok := kinds[kind]
+	if !ok {
+		return false
+	}
+	_, ok = k.field(name)
+	return ok
+}
+
+// ReadWhole reports whether a file of kind is stored as one batch, read to
+// the end first: users, whose managers may come after their reps.
+func ReadWhole(kind string) bool { return kinds[kind].whole }
 
 func kindNames() []string {
 	names := make([]string, 0, len(kinds))

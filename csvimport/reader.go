@@ -546,13 +546,3 @@ func (r *Reader) Refused(row Row, err error) *RowError {
 	}
 	return &RowError{Line: row.Line, Column: column, Reason: tandem.ErrorMessage(err), Record: row.Record}
 }
-
-// LeadInputs are leads rows as the store takes them in, with the file's
-// name in the reason each change records.
-func LeadInputs(rows []Row, file string) []tandem.LeadInput {
-	in := make([]tandem.LeadInput, len(rows))
-	for i, row := range rows {
-		in[i] = tandem.LeadInput{Fields: row.Fields, Initial: row.Initial, Reason: "import of " + file}
-	}
-	return in
-}

@@ -22,12 +22,15 @@ import (
 	"github.com/tandemhq/tandem/sqldb"
 )
 
-// The import page takes a CSV of leads in three steps: upload (POST
-// /import), map and preview (GET /import?upload=ID), and run (POST
-// /import/run), which imports in the background while the page polls a
-// status fragment (GET /import?upload=ID&part=status). The rows go through
-// the same reader (package csvimport) and the same store call
-// (sqldb.IntakeLeads) as `tandem import leads`.
+// The import page takes a CSV file of any kind `tandem import` takes
+// (leads, deals, users or campaign spend) in three steps: upload, with the
+// kind (POST /import), map and preview (GET /import?upload=ID), by hand or
+// through an uploaded YAML mapping (POST /import with the upload's id and
+// the mapping file), and run (POST /import/run), which imports in the
+// background while the page polls a status fragment (GET
+// /import?upload=ID&part=status). The rows go through the same reader and
+// driver (package csvimport) and the same store call (sqldb.DB.Import) as
+// `tandem import`.
 //
 // The uploaded file is kept server-side, in a temporary file named by a
 // random id and bound to the user who uploaded it; it is removed when the
@@ -47,7 +50,63 @@ const (
 	shownRejects = 100
 	// importBatch is the rows stored per transaction.
 	importBatch = 200
+	// maxMappingBytes bounds an uploaded mapping file.
+	maxMappingBytes = 64 << 10
 )
+
+// importKind is a kind of record the page imports, and who may import it.
+type importKind struct {
+	Name  string // the mapping's kind
+	Noun  string // one record, for the preview ("lead")
+	roles []tandem.Role
+}
+
+// importKinds are the kinds the page takes, in the order of its chooser.
+// Leads and spend are marketing's; deals come from sales; users change
+// who may do what, so only an admin imports them.
+var importKinds = []importKind{
+	{"leads", "lead", []tandem.Role{tandem.RoleAdmin, tandem.RoleMarketing, tandem.RoleMarketingHead}},
+	{"deals", "deal", []tandem.Role{tandem.RoleAdmin, tandem.RoleSalesHead, tandem.RoleSalesManager}},
+	{"users", "user", []tandem.Role{tandem.RoleAdmin}},
+	{"spend", "month of spend", []tandem.Role{tandem.RoleAdmin, tandem.RoleMarketing, tandem.RoleMarketingHead}},
+}
+
+// importerRoles are the roles that may import some kind: those who may
+// open the page.
+func importerRoles() []tandem.Role {
+	var roles []tandem.Role
+	for _, role := range tandem.Roles {
+		for _, k := range importKinds {
+			if allowed(k.roles, role) {
+				roles = append(roles, role)
+				break
+			}
+		}
+	}
+	return roles
+}
+
+// mayImport returns the kind named, or EINVALID for a kind the page does
+// not take and EFORBIDDEN for one the viewer's role may not import.
+func mayImport(r *http.Request, name string) (importKind, error) {
+	var names []string
+	for _, k := range importKinds {
+		names = append(names, k.Name)
+		if k.Name != name {
+			continue
+		}
+		if role := viewer(r).Role; !allowed(k.roles, role) {
+			var who []string
+			for _, r := range k.roles {
+				who = append(who, strings.ReplaceAll(string(r), "_", " "))
+			}
+			return k, tandem.Errorf(tandem.EFORBIDDEN, "your role (%s) may not import %s; only %s may. Nothing was imported",
+				strings.ReplaceAll(string(role), "_", " "), name, strings.Join(who, ", "))
+		}
+		return k, nil
+	}
+	return importKind{}, tandem.Errorf(tandem.EINVALID, "%q is not a kind of import: choose %s", name, strings.Join(names, ", "))
+}
 
 // importPages are the import page's routes, for [Server.routes].
 func (s *Server) importPages() []route {
@@ -82,6 +141,7 @@ type upload struct {
 	owner   int64
 	path    string
 	Name    string // the file's name as uploaded
+	Kind    string // what the file holds: leads, deals, users or spend
 	Header  []string
 	Rows    int // data rows, counted at upload
 	delim   rune
@@ -89,15 +149,19 @@ type upload struct {
 
 	mu  sync.Mutex
 	run *importRun
+	// mapping is an uploaded YAML mapping, checked against the header;
+	// mappingName is its file's name.
+	mapping     *csvimport.Mapping
+	mappingName string
 }
 
 // importStatus is what the page shows of a run.
 type importStatus struct {
-	Done                                        bool
-	Rows, Created, Updated, Unchanged, Rejected int
-	Total                                       int
-	Err                                         string // a fatal error, in words
-	Rejects                                     []csvimport.RowError
+	Done bool
+	csvimport.Tally
+	Total   int
+	Err     string // a fatal error, in words
+	Rejects []csvimport.RowError
 }
 
 // importRun is the state of an import in the background.
@@ -139,18 +203,32 @@ func (s *Server) upload(r *http.Request, id string) (*upload, error) {
 // importData is what the import template shows.
 type importData struct {
 	MaxSize string
+	Kinds   []importKind // the kinds the viewer may import
+	Kind    importKind
 	Presets []string
 	Upload  *upload
 	// The mapping step.
-	Preset  string
-	Source  string
-	Columns []importColumn
-	Fields  []string // the fields a column may fill
-	Problem string   // what is wrong with the mapping
-	Preview []previewRow
-	Mapped  []string // the targets in the preview's columns
+	Preset    string
+	Source    string
+	HasSource bool // the kind has a source field
+	Columns   []importColumn
+	Fields    []string // the fields a column may fill
+	Problem   string   // what is wrong with the mapping
+	Preview   []previewRow
+	Mapped    []string // the targets in the preview's columns
+	// An uploaded YAML mapping: its name when it is in use, what it maps,
+	// and why one just uploaded was refused, a line per problem.
+	Mapping       string
+	ByHand        bool // the columns are mapped on the form, not by the upload's mapping
+	MappingFields []mappedField
+	MappingError  []string
 	// The run.
 	Run *importStatus
+}
+
+// mappedField is a field an uploaded mapping fills, and from which columns.
+type mappedField struct {
+	Target, Columns string
 }
 
 type importColumn struct {
@@ -167,28 +245,45 @@ type previewRow struct {
 	Values []string
 }
 
-func (s *Server) newImportData() importData {
-	d := importData{MaxSize: size(s.uploads().maxBytes), Presets: csvimport.PresetsFor("leads")}
-	for _, f := range tandem.LeadFields {
-		d.Fields = append(d.Fields, f.Name)
+// newImportData is the page for kind, or for the first kind the viewer
+// may import when kind is "".
+func (s *Server) newImportData(r *http.Request, kind string) importData {
+	d := importData{MaxSize: size(s.uploads().maxBytes)}
+	for _, k := range importKinds {
+		if allowed(k.roles, viewer(r).Role) {
+			d.Kinds = append(d.Kinds, k)
+			if kind == "" {
+				kind = k.Name
+			}
+		}
+		if k.Name == kind {
+			d.Kind = k
+		}
 	}
+	d.Presets = csvimport.PresetsFor(d.Kind.Name)
+	d.Fields = csvimport.Fields(d.Kind.Name)
+	d.HasSource = csvimport.IsField(d.Kind.Name, "source")
 	return d
 }
 
 // getImport shows the upload form, an upload's mapping and preview, its
 // run, the run's status fragment or its rejects.
 func (s *Server) getImport(w http.ResponseWriter, r *http.Request) error {
-	p := newPage(r, "Import leads")
-	d := s.newImportData()
+	p := newPage(r, "Import")
 	id := r.URL.Query().Get("upload")
 	if id == "" {
-		p.Data = d
+		p.Data = s.newImportData(r, "")
 		return s.render(w, http.StatusOK, "import", p)
 	}
 	u, err := s.upload(r, id)
 	if err != nil {
 		return err
 	}
+	if _, err := mayImport(r, u.Kind); err != nil {
+		return err
+	}
+	d := s.newImportData(r, u.Kind)
+	p.Title = "Import " + u.Kind
 	d.Upload = u
 	u.mu.Lock()
 	run := u.run
@@ -222,7 +317,7 @@ func (s *Server) getImport(w http.ResponseWriter, r *http.Request) error {
 		p.Data = d
 		return s.render(w, http.StatusOK, "import", p)
 	}
-	status := s.mapStep(r, &d, u)
+	_, status := s.mapStep(r, &d, u)
 	p.Data = d
 	return s.render(w, status, "import", p)
 }
@@ -232,23 +327,35 @@ func rejectsName(name string) string {
 }
 
 // mapStep fills the mapping form from the request (or from the preset,
-// or from the columns' names) and previews the first rows.
-func (s *Server) mapStep(r *http.Request, d *importData, u *upload) int {
+// or from the columns' names), or takes the upload's YAML mapping unless
+// the form maps by hand, and previews the first rows. It returns the
+// mapping, or nil and the status of a page saying what is wrong with it.
+func (s *Server) mapStep(r *http.Request, d *importData, u *upload) (*csvimport.Mapping, int) {
 	q := r.URL.Query()
 	if r.Method == http.MethodPost {
 		q = r.PostForm
 	}
+	u.mu.Lock()
+	uploaded, uploadedName := u.mapping, u.mappingName
+	u.mu.Unlock()
+	d.ByHand = q.Get("by") == "hand"
+	d.Mapping = uploadedName
+	if uploaded != nil && !d.ByHand {
+		for _, f := range uploaded.Fields {
+			d.MappingFields = append(d.MappingFields, mappedField{f.Target, strings.Join(f.Columns, " or ")})
+		}
+		if err := s.preview(r.Context(), d, u, uploaded); err != nil {
+			d.Problem = tandem.ErrorMessage(err)
+			return nil, http.StatusUnprocessableEntity
+		}
+		return uploaded, http.StatusOK
+	}
 	d.Preset = q.Get("preset")
 	d.Source = strings.TrimSpace(q.Get("source"))
-	var preset *csvimport.Mapping
-	if d.Preset != "" {
-		m, err := csvimport.PresetFor("leads", d.Preset)
-		if err != nil {
-			d.Problem = tandem.ErrorMessage(err)
-			d.Preset = ""
-		} else {
-			preset = m
-		}
+	preset, err := presetOrNil(u.Kind, d.Preset)
+	if err != nil {
+		d.Problem = tandem.ErrorMessage(err)
+		d.Preset = ""
 	}
 	if d.Source == "" && preset != nil {
 		d.Source = preset.Source
@@ -256,7 +363,7 @@ func (s *Server) mapStep(r *http.Request, d *importData, u *upload) int {
 	fromForm := q.Get("mapped") == "1"
 	for i, name := range u.Header {
 		c := importColumn{Index: i, Name: name}
-		if key := snake(name); key != "" && len(key) <= 64 {
+		if key := snake(name); key != "" && len(key) <= 64 && csvimport.IsField(u.Kind, tandem.AttributePrefix+key) {
 			c.Attr = tandem.AttributePrefix + key
 		}
 		switch {
@@ -265,20 +372,28 @@ func (s *Server) mapStep(r *http.Request, d *importData, u *upload) int {
 		case preset != nil:
 			c.Target = presetTarget(preset, name)
 		default:
-			c.Target = guessTarget(name)
+			c.Target = guessTarget(u.Kind, name)
 		}
 		d.Columns = append(d.Columns, c)
 	}
-	m, err := buildMapping(d.Columns, preset, d.Source, u.delim)
+	m, err := buildMapping(u.Kind, d.Columns, preset, d.Source, u.delim)
 	if err != nil {
 		d.Problem = tandem.ErrorMessage(err)
-		return http.StatusUnprocessableEntity
+		return nil, http.StatusUnprocessableEntity
 	}
 	if err := s.preview(r.Context(), d, u, m); err != nil {
 		d.Problem = tandem.ErrorMessage(err)
-		return http.StatusUnprocessableEntity
+		return nil, http.StatusUnprocessableEntity
 	}
-	return http.StatusOK
+	return m, http.StatusOK
+}
+
+// presetOrNil is the preset of kind named name, or nil for "".
+func presetOrNil(kind, name string) (*csvimport.Mapping, error) {
+	if name == "" {
+		return nil, nil
+	}
+	return csvimport.PresetFor(kind, name)
 }
 
 // snake turns a column's name into an attribute key: "Lead Score (%)"
@@ -312,15 +427,16 @@ var aliases = map[string]string{
 	"country_region": "country", "region": "territory",
 }
 
-// guessTarget is the lead field a column's name suggests, or "".
-func guessTarget(name string) string {
+// guessTarget is the field of kind a column's name suggests, or "".
+func guessTarget(kind, name string) string {
 	key := snake(name)
-	for _, f := range tandem.LeadFields {
-		if f.Name == key {
-			return key
-		}
+	if slices.Contains(csvimport.Fields(kind), key) {
+		return key
 	}
-	return aliases[key]
+	if kind == "leads" {
+		return aliases[key]
+	}
+	return ""
 }
 
 // presetTarget is the field a preset reads from the column, or "".
@@ -339,8 +455,8 @@ func presetTarget(m *csvimport.Mapping, name string) string {
 // field chosen for it, with the preset's conversions (values, formats,
 // normalization) for the fields the preset maps, and its time zone and
 // constants.
-func buildMapping(cols []importColumn, preset *csvimport.Mapping, source string, delim rune) (*csvimport.Mapping, error) {
-	m := &csvimport.Mapping{File: "the mapping", Kind: "leads", Source: source, Delimiter: delim}
+func buildMapping(kind string, cols []importColumn, preset *csvimport.Mapping, source string, delim rune) (*csvimport.Mapping, error) {
+	m := &csvimport.Mapping{File: "the mapping", Kind: kind, Source: source, Delimiter: delim}
 	if preset != nil {
 		m.Location, m.Constants = preset.Location, preset.Constants
 		if preset.Delimiter != 0 {
@@ -352,8 +468,8 @@ func buildMapping(cols []importColumn, preset *csvimport.Mapping, source string,
 		if c.Target == "" {
 			continue
 		}
-		if !slices.ContainsFunc(tandem.LeadFields, func(f tandem.LeadField) bool { return f.Name == c.Target }) && c.Target != c.Attr {
-			return nil, tandem.Errorf(tandem.EINVALID, "column %q: %q is not a lead field", c.Name, c.Target)
+		if !slices.Contains(csvimport.Fields(kind), c.Target) && (c.Target != c.Attr || c.Attr == "") {
+			return nil, tandem.Errorf(tandem.EINVALID, "column %q: %q is not a field of %s", c.Name, c.Target, kind)
 		}
 		if prev, dup := byTarget[c.Target]; dup {
 			return nil, tandem.Errorf(tandem.EINVALID, "%s is chosen for two columns, %q and %q: choose it for one", c.Target, prev, c.Name)
@@ -396,23 +512,30 @@ func (s *Server) preview(ctx context.Context, d *importData, u *upload, m *csvim
 	for _, fl := range m.Fields {
 		d.Mapped = append(d.Mapped, fl.Target)
 	}
+	// A kind read whole is checked whole, as the run stores it: a user's
+	// manager may come further down the file.
+	whole := csvimport.ReadWhole(m.Kind)
 	var rows []csvimport.Row
-	var at []int // the preview row of each good row
-	for len(d.Preview) < previewRows {
+	var at []int // the preview row of each good row, or -1
+	for len(d.Preview) < previewRows || whole && len(rows) < csvimport.MaxWholeRows {
+		shown := len(d.Preview) < previewRows
 		row, err := rd.Next()
 		if err == io.EOF {
 			break
 		}
 		var re *csvimport.RowError
 		if errors.As(err, &re) {
-			reason := re.Reason
-			if re.Column != "" {
-				reason = fmt.Sprintf("column %q: %s", re.Column, re.Reason)
+			if shown {
+				d.Preview = append(d.Preview, previewRow{Line: re.Line, Status: "rejected", Reason: rowReason(re)})
 			}
-			d.Preview = append(d.Preview, previewRow{Line: re.Line, Status: "rejected", Reason: reason})
 			continue
 		} else if err != nil {
 			return err
+		}
+		rows = append(rows, row)
+		if !shown {
+			at = append(at, -1)
+			continue
 		}
 		pr := previewRow{Line: row.Line}
 		for _, t := range d.Mapped {
@@ -420,13 +543,15 @@ func (s *Server) preview(ctx context.Context, d *importData, u *upload, m *csvim
 		}
 		at = append(at, len(d.Preview))
 		d.Preview = append(d.Preview, pr)
-		rows = append(rows, row)
 	}
-	results, err := s.DB.IntakeLeads(ctx, csvimport.LeadInputs(rows, u.Name), sqldb.IntakeOptions{DefaultSource: "import", DryRun: true})
+	results, err := s.DB.Import(ctx, m.Kind, rows, sqldb.ImportOptions{File: u.Name, DryRun: true})
 	if err != nil {
 		return err
 	}
 	for i, res := range results {
+		if at[i] < 0 {
+			continue
+		}
 		pr := &d.Preview[at[i]]
 		pr.Status = res.Status
 		if res.Err != nil {
@@ -444,13 +569,14 @@ func rowReason(e *csvimport.RowError) string {
 	return e.Reason
 }
 
-// postImport takes an uploaded file, checks that it is a CSV with a
-// header and the same number of columns on every row, and keeps it for
-// the mapping step.
+// postImport takes an uploaded file of a kind, checks that it is a CSV
+// with a header and the same number of columns on every row, and keeps it
+// for the mapping step. A form that names an upload instead takes a YAML
+// mapping for it (see [Server.postMapping]).
 func (s *Server) postImport(w http.ResponseWriter, r *http.Request) error {
 	st := s.uploads()
-	p := newPage(r, "Import leads")
-	d := s.newImportData()
+	p := newPage(r, "Import")
+	d := s.newImportData(r, "")
 	p.Data = d
 	fail := func(status int, msg string) error {
 		p.Error = msg
@@ -458,27 +584,6 @@ func (s *Server) postImport(w http.ResponseWriter, r *http.Request) error {
 	}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return fail(http.StatusBadRequest, "Choose a CSV file to upload.")
-	}
-	var part io.Reader
-	var name string
-	for {
-		pt, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			if tooLarge(err) {
-				return fail(http.StatusRequestEntityTooLarge, tooLargeMsg(st.maxBytes))
-			}
-			return fail(http.StatusBadRequest, "The upload did not arrive whole: try again.")
-		}
-		if pt.FormName() == "file" {
-			part, name = pt, filepath.Base(pt.FileName())
-			break
-		}
-	}
-	if part == nil || name == "" || name == "." {
 		return fail(http.StatusBadRequest, "Choose a CSV file to upload.")
 	}
 	id, err := randomID()
@@ -490,29 +595,76 @@ func (s *Server) postImport(w http.ResponseWriter, r *http.Request) error {
 		dir = os.TempDir()
 	}
 	path := filepath.Join(dir, "tandem-import-"+id+".csv")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
 	keep := false
 	defer func() {
 		if !keep {
 			os.Remove(path)
 		}
 	}()
-	n, err := io.Copy(f, io.LimitReader(part, st.maxBytes+1))
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	// The parts come in the form's order: kind, then file; or upload,
+	// then mapping.
+	kind, uploadID, name := d.Kind.Name, "", ""
+	var mapping []byte
+	var mappingName string
+	var n int64 // the file's bytes
+	for {
+		pt, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if tooLarge(err) {
+				return fail(http.StatusRequestEntityTooLarge, tooLargeMsg(kind, st.maxBytes))
+			}
+			return fail(http.StatusBadRequest, "The upload did not arrive whole: try again.")
+		}
+		switch pt.FormName() {
+		case "kind", "upload":
+			v, err := io.ReadAll(io.LimitReader(pt, 64))
+			if err != nil {
+				return fail(http.StatusBadRequest, "The upload did not arrive whole: try again.")
+			}
+			if pt.FormName() == "kind" {
+				kind = string(v)
+			} else {
+				uploadID = string(v)
+			}
+		case "mapping":
+			mappingName = filepath.Base(pt.FileName())
+			if mapping, err = io.ReadAll(io.LimitReader(pt, maxMappingBytes+1)); err != nil {
+				return fail(http.StatusBadRequest, "The upload did not arrive whole: try again.")
+			}
+		case "file":
+			name = filepath.Base(pt.FileName())
+			if name == "" || name == "." {
+				continue
+			}
+			if _, err := mayImport(r, kind); err != nil {
+				return err
+			}
+			if n, err = saveFile(path, pt, st.maxBytes); err != nil {
+				if tooLarge(err) || n > st.maxBytes {
+					return fail(http.StatusRequestEntityTooLarge, tooLargeMsg(kind, st.maxBytes))
+				}
+				return fail(http.StatusBadRequest, "The upload did not arrive whole: try again.")
+			}
+		}
 	}
+	if uploadID != "" {
+		return s.postMapping(w, r, uploadID, mappingName, mapping)
+	}
+	if _, err := mayImport(r, kind); err != nil {
+		return err
+	}
+	d = s.newImportData(r, kind)
+	p.Data = d
 	switch {
-	case err != nil && tooLarge(err), n > st.maxBytes:
-		return fail(http.StatusRequestEntityTooLarge, tooLargeMsg(st.maxBytes))
-	case err != nil:
-		return fail(http.StatusBadRequest, "The upload did not arrive whole: try again.")
+	case name == "" || name == ".":
+		return fail(http.StatusBadRequest, "Choose a CSV file to upload.")
 	case n == 0:
 		return fail(http.StatusUnprocessableEntity, name+" is empty: nothing to import.")
 	}
-	u := &upload{ID: id, owner: viewer(r).ID, path: path, Name: name, created: time.Now()}
+	u := &upload{ID: id, owner: viewer(r).ID, path: path, Name: name, Kind: kind, created: time.Now()}
 	if err := checkCSV(u); err != nil {
 		return fail(http.StatusUnprocessableEntity, name+": "+tandem.ErrorMessage(err)+". Nothing was imported.")
 	}
@@ -525,13 +677,90 @@ func (s *Server) postImport(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// saveFile copies an uploaded file to a new file at path, up to max bytes;
+// a larger one is an error, with n over max.
+func saveFile(path string, r io.Reader, max int64) (n int64, err error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	n, err = io.Copy(f, io.LimitReader(r, max+1))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n > max {
+		err = tandem.Errorf(tandem.ETOOLARGE, "over %s", size(max))
+	}
+	return n, err
+}
+
+// postMapping takes a YAML mapping, the one `tandem import --mapping`
+// takes, for the viewer's upload id. A mapping that does not parse, maps
+// another kind or does not fit the file's header is refused with the
+// parser's messages, each with its line, and the upload keeps the mapping
+// it had.
+func (s *Server) postMapping(w http.ResponseWriter, r *http.Request, id, name string, data []byte) error {
+	u, err := s.upload(r, id)
+	if err != nil {
+		return err
+	}
+	if _, err := mayImport(r, u.Kind); err != nil {
+		return err
+	}
+	m, err := checkMapping(u, name, data)
+	if err != nil {
+		d := s.newImportData(r, u.Kind)
+		d.Upload = u
+		d.MappingError = strings.Split(tandem.ErrorMessage(err), "\n")
+		s.mapStep(r, &d, u)
+		p := newPage(r, "Import "+u.Kind)
+		p.Data = d
+		return s.render(w, http.StatusUnprocessableEntity, "import", p)
+	}
+	u.mu.Lock()
+	u.mapping, u.mappingName = m, name
+	u.mu.Unlock()
+	http.Redirect(w, r, "/import?upload="+u.ID, http.StatusSeeOther)
+	return nil
+}
+
+// checkMapping parses an uploaded mapping and checks it against the
+// upload: its kind, and the file's header.
+func checkMapping(u *upload, name string, data []byte) (*csvimport.Mapping, error) {
+	switch {
+	case name == "" || name == "." || len(data) == 0:
+		return nil, tandem.Errorf(tandem.EINVALID, "choose a mapping file: the YAML file that `tandem import %s --mapping` takes", u.Kind)
+	case len(data) > maxMappingBytes:
+		return nil, tandem.Errorf(tandem.ETOOLARGE, "%s is over %s: a mapping is a short YAML file", name, size(maxMappingBytes))
+	}
+	m, err := csvimport.ParseMapping(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if m.Kind != u.Kind {
+		return nil, tandem.Errorf(tandem.EINVALID, "%s maps %s, not %s: upload the CSV file again as %s, or choose a mapping of %s", name, m.Kind, u.Kind, m.Kind, u.Kind)
+	}
+	if m.Delimiter == 0 {
+		m.Delimiter = u.delim
+	}
+	f, err := os.Open(u.path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if _, err := csvimport.NewReader(f, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 func tooLarge(err error) bool {
 	var mb *http.MaxBytesError
 	return errors.As(err, &mb)
 }
 
-func tooLargeMsg(max int64) string {
-	return fmt.Sprintf("The file is over %s, the most this page takes. Split it, or import it with `tandem import leads FILE`. Nothing was imported.", size(max))
+func tooLargeMsg(kind string, max int64) string {
+	return fmt.Sprintf("The file is over %s, the most this page takes. Split it, or import it with `tandem import %s FILE`. Nothing was imported.", size(max), kind)
 }
 
 func size(n int64) string {
@@ -623,21 +852,21 @@ func (s *Server) postImportRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := s.newImportData()
+	if _, err := mayImport(r, u.Kind); err != nil {
+		return err
+	}
+	d := s.newImportData(r, u.Kind)
 	d.Upload = u
 	u.mu.Lock()
 	started := u.run != nil
 	u.mu.Unlock()
 	if !started {
-		if status := s.mapStep(r, &d, u); status != http.StatusOK {
-			p := newPage(r, "Import leads")
+		m, status := s.mapStep(r, &d, u)
+		if m == nil {
+			p := newPage(r, "Import "+u.Kind)
 			p.Error = d.Problem
 			p.Data = d
 			return s.render(w, status, "import", p)
-		}
-		m, err := buildMapping(d.Columns, presetOrNil(d.Preset), d.Source, u.delim)
-		if err != nil {
-			return err
 		}
 		u.mu.Lock()
 		if u.run == nil {
@@ -650,17 +879,10 @@ func (s *Server) postImportRun(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func presetOrNil(name string) *csvimport.Mapping {
-	if name == "" {
-		return nil
-	}
-	m, _ := csvimport.PresetFor("leads", name)
-	return m
-}
-
-// runImport imports an upload in the background, as `tandem import leads`
-// does: batches of rows through sqldb.IntakeLeads, each reject with its
-// line and reason. It removes the uploaded file at the end.
+// runImport imports an upload in the background, as `tandem import`
+// does: the same driver (csvimport.Import) and store (sqldb.DB.Import),
+// each reject with its line and reason. It removes the uploaded file at
+// the end.
 func (s *Server) runImport(u *upload, m *csvimport.Mapping, actor string) {
 	ctx, cancel := context.WithTimeout(context.Background(), uploadTTL)
 	defer cancel()
@@ -670,92 +892,49 @@ func (s *Server) runImport(u *upload, m *csvimport.Mapping, actor string) {
 		fn(u.run)
 		u.mu.Unlock()
 	}
-	fail := func(err error) {
-		if tandem.ErrorCode(err) == tandem.EINTERNAL {
-			s.Logger.Error("import", "file", u.Name, "err", err)
-		}
-		update(func(run *importRun) {
-			run.Err = fmt.Sprintf("the import stopped after %d rows: %s. The rows before were kept; importing the file again reports them unchanged.",
-				run.Rows, tandem.ErrorMessage(err))
-			run.Done = true
-			flushRejects(run)
-		})
-	}
-	f, err := os.Open(u.path)
-	if err != nil {
-		fail(err)
-		return
-	}
-	defer f.Close()
-	rd, err := csvimport.NewReader(f, m)
-	if err != nil {
-		fail(err)
-		return
-	}
-	update(func(run *importRun) { run.rejectWriter(rd.Header()) })
-	reject := func(run *importRun, e *csvimport.RowError) {
-		run.Rejected++
-		if len(run.Rejects) < shownRejects {
-			run.Rejects = append(run.Rejects, *e)
-		}
-		run.rw.Write(e)
-	}
-	var batch []csvimport.Row
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		results, err := s.DB.IntakeLeads(ctx, csvimport.LeadInputs(batch, u.Name), sqldb.IntakeOptions{DefaultSource: "import", Actor: actor})
+	var t csvimport.Tally
+	err := func() error {
+		f, err := os.Open(u.path)
 		if err != nil {
 			return err
 		}
-		update(func(run *importRun) {
-			for i, res := range results {
-				switch res.Status {
-				case tandem.StatusCreated:
-					run.Created++
-				case tandem.StatusUpdated:
-					run.Updated++
-				case tandem.StatusUnchanged:
-					run.Unchanged++
-				default:
-					reject(run, rd.Refused(batch[i], res.Err))
-				}
-			}
-			run.Rows += len(batch)
-		})
-		batch = batch[:0]
-		return nil
-	}
-	for {
-		row, err := rd.Next()
-		if err == io.EOF {
-			break
+		defer f.Close()
+		rd, err := csvimport.NewReader(f, m)
+		if err != nil {
+			return err
 		}
-		var re *csvimport.RowError
-		if errors.As(err, &re) {
-			update(func(run *importRun) { run.Rows++; reject(run, re) })
-			continue
-		} else if err != nil {
-			if ferr := flush(); ferr != nil {
-				err = ferr
-			}
-			fail(err)
-			return
+		update(func(run *importRun) { run.rejectWriter(rd.Header()) })
+		im := csvimport.Import{
+			Store: func(ctx context.Context, rows []csvimport.Row) ([]csvimport.Result, error) {
+				return s.DB.Import(ctx, m.Kind, rows, sqldb.ImportOptions{File: u.Name, Actor: actor})
+			},
+			Batch: importBatch,
+			Reject: func(e *csvimport.RowError) error {
+				update(func(run *importRun) {
+					if len(run.Rejects) < shownRejects {
+						run.Rejects = append(run.Rejects, *e)
+					}
+					run.rw.Write(e)
+				})
+				return nil
+			},
+			Progress: func(t csvimport.Tally, _ int64) { update(func(run *importRun) { run.Tally = t }) },
 		}
-		batch = append(batch, row)
-		if len(batch) >= importBatch {
-			if err := flush(); err != nil {
-				fail(err)
-				return
-			}
+		t, err = im.Run(ctx, rd)
+		return err
+	}()
+	if err != nil && tandem.ErrorCode(err) == tandem.EINTERNAL {
+		s.Logger.Error("import", "file", u.Name, "err", err)
+	}
+	update(func(run *importRun) {
+		run.Tally = t
+		if err != nil {
+			run.Err = fmt.Sprintf("the import stopped after %d rows: %s. The rows before were kept; importing the file again reports them unchanged.",
+				t.Rows, tandem.ErrorMessage(err))
 		}
-	}
-	if err := flush(); err != nil {
-		fail(err)
-		return
-	}
-	update(func(run *importRun) { run.Done = true; flushRejects(run) })
+		run.Done = true
+		flushRejects(run)
+	})
 }
 
 // rw writes the rejects CSV into the run; set by rejectWriter.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -26,18 +27,30 @@ func countLeads(t testing.TB, db *sqldb.DB) int {
 	return page.Total
 }
 
-// upload posts a file to the import page as a browser's form does.
-func (wc *webClient) upload(name string, content []byte) response {
+// formPart is one part of a multipart form: a field, or a file when
+// filename is set.
+type formPart struct{ name, filename, content string }
+
+// multipart posts a multipart form to path as a browser's form does.
+func (wc *webClient) multipart(path string, parts ...formPart) response {
 	wc.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	fw, err := mw.CreateFormFile("file", name)
-	if err != nil {
-		wc.t.Fatal(err)
+	for _, p := range parts {
+		var w io.Writer
+		var err error
+		if p.filename != "" {
+			w, err = mw.CreateFormFile(p.name, p.filename)
+		} else {
+			w, err = mw.CreateFormField(p.name)
+		}
+		if err != nil {
+			wc.t.Fatal(err)
+		}
+		io.WriteString(w, p.content)
 	}
-	fw.Write(content)
 	mw.Close()
-	req, err := http.NewRequest("POST", wc.base+"/import", &body)
+	req, err := http.NewRequest("POST", wc.base+path, &body)
 	if err != nil {
 		wc.t.Fatal(err)
 	}
@@ -51,6 +64,25 @@ func (wc *webClient) upload(name string, content []byte) response {
 	var b bytes.Buffer
 	b.ReadFrom(resp.Body)
 	return response{status: resp.StatusCode, header: resp.Header, body: b.Bytes()}
+}
+
+// upload posts a file to the import page with the default kind.
+func (wc *webClient) upload(name string, content []byte) response {
+	wc.t.Helper()
+	return wc.multipart("/import", formPart{"file", name, string(content)})
+}
+
+// waitImport polls an upload's status fragment until its run is done.
+func (wc *webClient) waitImport(id string) response {
+	wc.t.Helper()
+	var status response
+	for deadline := time.Now().Add(time.Minute); ; {
+		status = wc.get("/import?upload=" + id + "&part=status")
+		if status.status != 200 || strings.Contains(string(status.body), `data-done="true"`) || time.Now().After(deadline) {
+			return status
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 const importCSV = "Record ID,E-mail,First Name,Score,Notes\n" +
@@ -107,14 +139,7 @@ func TestImportPage(t *testing.T) {
 
 		// Run: the status fragment, polled until it is done.
 		want(t, "run", wc.post("/import/run", form), 303, "/import?upload="+id)
-		var status response
-		for deadline := time.Now().Add(time.Minute); ; {
-			status = wc.get("/import?upload=" + id + "&part=status")
-			if status.status != 200 || strings.Contains(string(status.body), `data-done="true"`) || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		status := wc.waitImport(id)
 		want(t, "the finished status", status, 200, "<progress", `max="4" value="4"`, "<strong>2</strong> taken in",
 			"<strong>2</strong> rejected", "Download the rejects CSV")
 		if strings.Contains(string(status.body), "hx-trigger") {

@@ -21,7 +21,7 @@ var (
 	readers   = everyone
 	pacers    = []tandem.Role{tandem.RoleAdmin, tandem.RoleMarketing, tandem.RoleMarketingHead, tandem.RoleSalesHead, tandem.RoleExecutive}
 	boarders  = []tandem.Role{tandem.RoleAdmin, tandem.RoleSalesManager, tandem.RoleSalesHead, tandem.RoleExecutive}
-	importers = []tandem.Role{tandem.RoleAdmin, tandem.RoleMarketing, tandem.RoleMarketingHead}
+	importers = importerRoles() // who may import some kind (http/importpage.go)
 )
 
 // sections are the web app's pages, in the order of the navigation.
@@ -32,7 +32,7 @@ var sections = []section{
 	{"/funnel", "Funnel", "Revenue against the goal, the probability of reaching it, the conversion waterfall, open alerts.", readers},
 	{"/agreement", "Agreement", "The agreement in force in plain words, its versions and their sign-offs.", readers},
 	{"/scorecard", "Scorecard", "The monthly report both teams and the executives read, for any period.", readers},
-	{"/import", "Import", "Upload a CSV of leads, map its columns, preview and run it.", importers},
+	{"/import", "Import", "Upload a CSV of leads, deals, users or campaign spend, map its columns, preview and run it.", importers},
 	{"/settings", "Settings", "Users, teams, API tokens and notification channels.", admins},
 }
 

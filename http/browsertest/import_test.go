@@ -16,7 +16,8 @@ import (
 
 // TestImport has a marketer upload a small CSV with one bad row (a score
 // of "many" on line 3), run it, and see the reject with its line number on
-// the page, with a screenshot of each step.
+// the page, with a screenshot of each step; then import campaign spend
+// through an uploaded YAML mapping.
 func TestImport(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
 		e := Start(t, b, epoch)
@@ -68,11 +69,15 @@ func TestImport(t *testing.T) {
 		}
 		e.Screenshot("import-02-map-preview")
 
-		e.Submit("[data-testid=run]")
-		e.Do("wait for the import to finish", chromedp.WaitVisible(chromedp.CSS(`#import-status[data-done="true"] [data-testid=rejects]`)))
-		if got := e.Text("[data-testid=counts]"); !strings.Contains(got, "2 taken in") || !strings.Contains(got, "1 rejected") {
-			t.Errorf("the counts say %q; want 2 taken in and 1 rejected", got)
+		run := func(taken string) {
+			t.Helper()
+			e.Submit("[data-testid=run]")
+			e.Do("wait for the import to finish", chromedp.WaitVisible(chromedp.CSS(`#import-status[data-done="true"] [data-testid=rejects]`)))
+			if got := e.Text("[data-testid=counts]"); !strings.Contains(got, taken+" taken in") || !strings.Contains(got, "1 rejected") {
+				t.Errorf("the counts say %q; want %s taken in and 1 rejected", got, taken)
+			}
 		}
+		run("2")
 		if got := e.Text("[data-testid=rejects] tbody tr"); !strings.HasPrefix(got, "3") || !strings.Contains(got, "Score") ||
 			!strings.Contains(got, `"many" is not a whole number`) {
 			t.Errorf("the reject says %q; want line 3, column Score and the reason", got)
@@ -81,5 +86,25 @@ func TestImport(t *testing.T) {
 			t.Errorf("the rejects link = %q", href)
 		}
 		e.Screenshot("import-03-done")
+
+		// Spend, mapped by a YAML file uploaded on the map step.
+		dir := t.TempDir()
+		spend, mapping := filepath.Join(dir, "spend.csv"), filepath.Join(dir, "spend.yaml")
+		if err := os.WriteFile(spend, []byte("Campaign,Month,Cost\nspring,2026-02,100.00\nspring,2026-13,5\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(mapping, []byte("kind: spend\nfields:\n  campaign: Campaign\n  month: Month\n  amount: Cost\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		e.Open("/import")
+		e.Do("choose spend and the file", chromedp.SetValue(chromedp.CSS("#kind"), "spend"), chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{spend}))
+		e.Submit("main form button.primary")
+		e.Do("choose the mapping", chromedp.SetUploadFiles(chromedp.CSS("#mapping-file"), []string{mapping}))
+		e.Submit("[data-testid=mapping-upload] button")
+		if got := e.Text("[data-testid=mapping]"); !strings.Contains(got, "spend.yaml") {
+			t.Errorf("the map step says %q; want it mapped by spend.yaml", got)
+		}
+		e.Screenshot("import-04-spend-mapping")
+		run("1")
 	})
 }
