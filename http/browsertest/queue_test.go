@@ -94,11 +94,21 @@ func TestQueueTouch(t *testing.T) {
 		}
 		e.Screenshot("queue-after-touch")
 
-		// A refusal coming back into the row in words is checked over
-		// plain HTTP (TestQueuePage in package http): here, opening the
-		// row's lazily loaded forms and rejecting timed out once in CI under
-		// load (a click on the <summary> that never opened it, it seems),
-		// and a flaky browser step blocks every landing.
+		// A refusal comes back into the row, in words. The forms load when
+		// the row's <details> opens; htmx binds them as it swaps them in
+		// (defaultSettleDelay 0 in the layout), so that a click at once is
+		// an htmx post and not a plain one that leaves the queue.
+		e.Do("open the row's forms", chromedp.Click(chromedp.CSS(row+" details summary")))
+		e.Do("reject too soon",
+			chromedp.Click(chromedp.CSS(row+` button[value="rejected"]`)),
+			chromedp.WaitVisible(chromedp.CSS(row+" .error")))
+		if got := e.Text(row + " .error"); !strings.Contains(got, "more") {
+			t.Errorf("rejecting with one touch: the row says %q; want how many touches are missing", got)
+		}
+		if p := e.Path(); p != "/queue" {
+			t.Errorf("after the refused reject the tab is at %s; want /queue", p)
+		}
+		e.Screenshot("queue-reject-refused")
 
 		e.Open(fmt.Sprintf("/leads/%d", id))
 		if got := e.Text("h1"); !strings.Contains(got, "Lena <b>Bold</b>") {
