@@ -12,6 +12,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/password"
+	"github.com/tandemhq/tandem/web"
 )
 
 // The settings page (/settings, admins only): users, teams, API tokens and
@@ -200,7 +201,7 @@ func formErrors(err error, fields ...string) (map[string]string, string) {
 			}
 			byField[fe.Field] += fe.Message
 		} else {
-			rest = append(rest, fe.Field+": "+fe.Message)
+			rest = append(rest, web.FieldLabel(fe.Field)+": "+fe.Message)
 		}
 	}
 	if len(fes) == 0 {

@@ -114,7 +114,7 @@ func TestQueueTouch(t *testing.T) {
 		if got := e.Text("h1"); !strings.Contains(got, "Lena <b>Bold</b>") {
 			t.Errorf("the lead page's heading = %q", got)
 		}
-		if got := e.Text(".timeline"); !strings.Contains(got, "touched") {
+		if got := e.Text(".timeline"); !strings.Contains(got, "Touch logged") {
 			t.Errorf("the timeline = %q; want the touch in it", got)
 		}
 		e.Do("the row of forms loads", chromedp.WaitVisible(chromedp.CSS(row+" .actions")))
