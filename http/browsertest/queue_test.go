@@ -119,6 +119,23 @@ func TestQueueTouch(t *testing.T) {
 		}
 		e.Do("the row of forms loads", chromedp.WaitVisible(chromedp.CSS(row+" .actions")))
 		e.Screenshot("lead")
+
+		// Disqualify from the lead page: the reason is required, and shows
+		// as text in the timeline.
+		const why = "a <i>competitor</i>"
+		e.Do("disqualify",
+			chromedp.Click(chromedp.CSS(row+" details summary")),
+			chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#dq-reason-%d", id)), why),
+			chromedp.Click(chromedp.CSS(row+` button[value="disqualified"]`)),
+			chromedp.WaitVisible(chromedp.CSS(row+" .notice")))
+		if got := e.Text(row + " .notice"); !strings.Contains(got, "Lead disqualified") {
+			t.Errorf("after disqualifying the row says %q", got)
+		}
+		e.Screenshot("lead-disqualified")
+		e.Open(fmt.Sprintf("/leads/%d", id))
+		if got := e.Text(".timeline"); !strings.Contains(got, "Why: disqualified: "+why) {
+			t.Errorf("the timeline = %q; want the reason %q as text", got, why)
+		}
 		e.Viewport(390, 844)
 		e.Open("/queue")
 		e.Screenshot("queue-phone")
