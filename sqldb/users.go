@@ -370,6 +370,9 @@ func (db *DB) createToken(ctx context.Context, name string, role tandem.Role, em
 }
 
 // Authenticate returns the token whose secret this is, or EUNAUTHORIZED.
+// It records the use in the token's LastUsedAt when the stored time is a
+// minute old or more (touchEvery, as a session's last_seen_at): one write
+// a minute per token in use, not one a request.
 func (db *DB) Authenticate(ctx context.Context, secret string) (t tandem.Token, err error) {
 	defer wrap(&err, "authenticate")
 	if !strings.HasPrefix(secret, tokenPrefix) {
