@@ -98,6 +98,11 @@ func TestQueueTouch(t *testing.T) {
 		// the row's <details> opens; htmx binds them as it swaps them in
 		// (defaultSettleDelay 0 in the layout), so that a click at once is
 		// an htmx post and not a plain one that leaves the queue.
+		// (With a settle delay of 1.5 s, as on a very slow machine, this
+		// step fails every time; keep it 0.)
+		if d := Run(e, "htmx's settle delay", chromedp.Evaluate[int](`htmx.config.defaultSettleDelay`)); d != 0 {
+			t.Errorf("htmx.config.defaultSettleDelay = %d; want 0, so that swapped-in forms are bound at once", d)
+		}
 		e.Do("open the row's forms", chromedp.Click(chromedp.CSS(row+" details summary")))
 		e.Do("reject too soon",
 			chromedp.Click(chromedp.CSS(row+` button[value="rejected"]`)),
