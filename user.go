@@ -203,6 +203,9 @@ type Token struct {
 	Name      string    `json:"name"`
 	Role      Role      `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
+	// LastUsedAt is when the token last authenticated a request, to the
+	// minute (zero: never); it is written at most once a minute.
+	LastUsedAt time.Time `json:"last_used_at,omitzero"`
 	// UserID and UserEmail name the user a token acts for, if any: it
 	// then has the user's current role, and its changes are the user's.
 	UserID    int64  `json:"user_id,omitempty"`

@@ -11,13 +11,14 @@ import (
 	"github.com/tandemhq/tandem"
 )
 
-// fieldView is one labelled value of the lead page.
-type fieldView struct{ Label, Value string }
+// fieldView is one field's value on the lead page: Name is the stored
+// name, which the page shows by its label (web.FieldLabel).
+type fieldView struct{ Name, Value string }
 
 // eventView is one ledger event on the lead page.
 type eventView struct {
 	ISO, Text string // when, in UTC for the script and in the agreement's zone
-	Type      string
+	Type      string // stored, as tandem.EventTouched; the page shows its label
 	Actor     string
 	Changes   []tandem.FieldChange
 	Detail    []fieldView
@@ -92,29 +93,29 @@ func (s *Server) getLeadPage(w http.ResponseWriter, r *http.Request) error {
 			v.Owner = u.Email
 		}
 	}
-	add := func(label, value string) {
+	add := func(name, value string) {
 		if value != "" {
-			v.Fields = append(v.Fields, fieldView{label, value})
+			v.Fields = append(v.Fields, fieldView{name, value})
 		}
 	}
-	add("Email", l.Email)
-	add("Company", l.Company)
-	add("Title", l.Title)
-	add("Phone", l.Phone)
-	add("Country", l.Country)
-	add("Source", l.Source)
-	add("Origin", l.Origin)
-	add("Campaign", l.Campaign)
-	add("UTM source", l.UTMSource)
-	add("UTM medium", l.UTMMedium)
-	add("UTM campaign", l.UTMCampaign)
-	add("UTM term", l.UTMTerm)
-	add("UTM content", l.UTMContent)
-	add("Segment", l.Segment)
-	add("Territory", l.Territory)
-	add("Owner", v.Owner)
-	add("Score", fmt.Sprint(l.Score))
-	add("Stage", l.Stage)
+	add("email", l.Email)
+	add("company", l.Company)
+	add("title", l.Title)
+	add("phone", l.Phone)
+	add("country", l.Country)
+	add("source", l.Source)
+	add("origin", l.Origin)
+	add("campaign", l.Campaign)
+	add("utm_source", l.UTMSource)
+	add("utm_medium", l.UTMMedium)
+	add("utm_campaign", l.UTMCampaign)
+	add("utm_term", l.UTMTerm)
+	add("utm_content", l.UTMContent)
+	add("segment", l.Segment)
+	add("territory", l.Territory)
+	add("owner_id", v.Owner)
+	add("score", fmt.Sprint(l.Score))
+	add("stage", l.Stage)
 
 	now := s.DB.Now()
 	hs, err := s.DB.Handoffs(ctx, id)
@@ -163,18 +164,18 @@ func (s *Server) getLeadPage(w http.ResponseWriter, r *http.Request) error {
 		e := events[i]
 		for j, c := range e.Changes {
 			if c.Field == "owner_id" {
-				e.Changes[j] = tandem.FieldChange{Field: "owner", From: email(c.From), To: email(c.To)}
+				e.Changes[j].From, e.Changes[j].To = email(c.From), email(c.To)
 			}
 		}
 		ev := eventView{ISO: e.OccurredAt.UTC().Format(time.RFC3339), Text: timeText(e.OccurredAt, loc),
-			Type: strings.ReplaceAll(e.Type, "_", " "), Actor: e.Actor, Changes: e.Changes, Reason: e.Reason}
+			Type: e.Type, Actor: e.Actor, Changes: e.Changes, Reason: e.Reason}
 		if e.Rule != "" {
 			ev.Detail = append(ev.Detail, fieldView{"rule", e.Rule})
 		}
 		for k, val := range e.Detail {
-			ev.Detail = append(ev.Detail, fieldView{strings.ReplaceAll(k, "_", " "), val})
+			ev.Detail = append(ev.Detail, fieldView{k, val})
 		}
-		slices.SortFunc(ev.Detail, func(a, b fieldView) int { return strings.Compare(a.Label, b.Label) })
+		slices.SortFunc(ev.Detail, func(a, b fieldView) int { return strings.Compare(a.Name, b.Name) })
 		v.Events = append(v.Events, ev)
 	}
 	deals, err := s.DB.Deals(ctx, tandem.DealFilter{LeadID: id, Limit: 100})

@@ -52,6 +52,9 @@ type Server struct {
 
 	// Sign-in attempts, by client address and by email (login.go).
 	byAddr, byEmail *throttle
+	// shown keeps the secrets of settings POSTs for the page that shows
+	// them once (settings.go).
+	shown shownOnce
 	// hashing bounds the password hashes computed at once.
 	hashing   chan struct{}
 	dummyOnce sync.Once

@@ -1,14 +1,18 @@
 package http
 
 import (
+	"crypto/rand"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/password"
+	"github.com/tandemhq/tandem/web"
 )
 
 // The settings page (/settings, admins only): users, teams, API tokens and
@@ -172,7 +176,15 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
 	}
 	notices := map[string]string{"edited": "the user is changed.", "signedout": "the user is signed out everywhere.",
 		"revoked": "the token is revoked: it no longer works."}
-	return s.renderSettings(w, r, http.StatusOK, v, notices[r.URL.Query().Get("done")], "")
+	notice, errMsg := notices[r.URL.Query().Get("done")], ""
+	if id := r.URL.Query().Get("shown"); id != "" {
+		if sec, ok := s.shown.take(id, viewer(r).ID, s.DB.Now()); ok {
+			v.Secret, notice = &sec.secretView, sec.notice
+		} else {
+			errMsg = "That password was shown once and is not shown again (nor kept): reset it again for a new one."
+		}
+	}
+	return s.renderSettings(w, r, http.StatusOK, v, notice, errMsg)
 }
 
 // formErrors splits a store error into the messages of the form's fields
@@ -189,7 +201,7 @@ func formErrors(err error, fields ...string) (map[string]string, string) {
 			}
 			byField[fe.Field] += fe.Message
 		} else {
-			rest = append(rest, fe.Field+": "+fe.Message)
+			rest = append(rest, web.FieldLabel(fe.Field)+": "+fe.Message)
 		}
 	}
 	if len(fes) == 0 {
@@ -336,6 +348,9 @@ func (s *Server) postEditUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// postResetPassword makes a new password and redirects to the page that
+// shows it, once (see [shownOnce]): a reload of that page makes no other
+// password, and shows none.
 func (s *Server) postResetPassword(w http.ResponseWriter, r *http.Request) error {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	if email == "" {
@@ -346,12 +361,67 @@ func (s *Server) postResetPassword(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	s.logChange(r, "reset password", "email", email)
-	v, err := s.settingsData(r)
-	if err != nil {
-		return err
+	id := s.shown.put(viewer(r).ID, s.DB.Now(), onceSecret{
+		secretView: secretView{What: "password", For: strings.ToLower(email), Secret: pw},
+		notice:     "a new password for " + email + "; every session of theirs has ended.",
+	})
+	http.Redirect(w, r, "/settings?shown="+id+"#secret-title", http.StatusSeeOther)
+	return nil
+}
+
+// shownOnceFor is how long a secret waits for the page that shows it.
+const shownOnceFor = 5 * time.Minute
+
+// shownOnce keeps the secrets that a settings POST made until the page it
+// redirects to (/settings?shown=ID) shows them: once, to the admin who made
+// them, within shownOnceFor. They live in this process's memory, never in
+// the database nor a URL (the ID names the secret, it is not the secret).
+// Behind several replicas the redirect must reach the same one (as the
+// import page's uploads do); else the page says the secret is gone, and
+// the admin resets again. The zero value is ready.
+type shownOnce struct {
+	mu sync.Mutex
+	m  map[string]onceSecret
+}
+
+// onceSecret is a secret kept for the page that shows it, with the
+// notice that goes with it.
+type onceSecret struct {
+	secretView
+	notice string
+	admin  int64
+	until  time.Time
+}
+
+// put keeps v for the admin until now+shownOnceFor and returns its ID.
+func (o *shownOnce) put(admin int64, now time.Time, v onceSecret) string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = map[string]onceSecret{}
 	}
-	v.Secret = &secretView{What: "password", For: strings.ToLower(email), Secret: pw}
-	return s.renderSettings(w, r, http.StatusOK, v, "a new password for "+email+"; every session of theirs has ended.", "")
+	for id, old := range o.m { // few: one per reset, gone once shown
+		if now.After(old.until) {
+			delete(o.m, id)
+		}
+	}
+	id := rand.Text()
+	v.admin, v.until = admin, now.Add(shownOnceFor)
+	o.m[id] = v
+	return id
+}
+
+// take returns the admin's secret with the ID and forgets it; false when
+// there is none (shown already, too old, or another admin's).
+func (o *shownOnce) take(id string, admin int64, now time.Time) (onceSecret, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	v, ok := o.m[id]
+	if !ok || v.admin != admin {
+		return onceSecret{}, false
+	}
+	delete(o.m, id)
+	return v, !now.After(v.until)
 }
 
 func (s *Server) postSignOutUser(w http.ResponseWriter, r *http.Request) error {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
@@ -112,10 +113,37 @@ func TestSettingsUsers(t *testing.T) {
 			t.Errorf("the admin demoted themselves: %+v", got)
 		}
 
-		// A reset shows a new password once and signs rex out everywhere.
+		// A reset shows a new password once, on the page it redirects to,
+		// and signs rex out everywhere. A reload of that page makes no other
+		// password and shows none; nor does another admin see it.
 		r = admin.post("/settings/users/password", url.Values{"email": {"rex@example.com"}})
-		want(t, "reset rex's password", r, 200, "a new password for rex@example.com")
+		want(t, "reset rex's password", r, 303, "/settings?shown=")
+		shownAt := r.header.Get("Location")
+		if strings.Contains(string(r.body), "secret-value") {
+			t.Errorf("the answer to the reset's POST shows the password")
+		}
+		other := tandem.User{Email: "ada2@example.com", Role: tandem.RoleAdmin}
+		if err := db.CreateUser(ctx, &other); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SetPassword(ctx, other.Email, cheapHash()); err != nil {
+			t.Fatal(err)
+		}
+		admin2 := newWebClient(t, s.URL())
+		want(t, "admin 2 sign-in", admin2.login(other.Email, testPassword), 303, "/")
+		want(t, "another admin at the reset's page", admin2.get(shownAt), 200, "shown once and is not shown again")
+		r = admin.get(shownAt)
+		want(t, "the reset's page", r, 200, "a new password for rex@example.com")
 		pw2 := shownSecret(t, "reset", r)
+		_, before, _ := db.UserPassword(ctx, "rex@example.com")
+		r = admin.get(shownAt)
+		want(t, "the reset's page, reloaded", r, 200, "shown once and is not shown again")
+		if strings.Contains(string(r.body), pw2) || strings.Contains(string(r.body), "secret-value") {
+			t.Errorf("a reload shows the password again")
+		}
+		if _, after, _ := db.UserPassword(ctx, "rex@example.com"); after != before {
+			t.Errorf("a reload of the reset's page changed rex's password")
+		}
 		want(t, "rex after the reset", rexWeb.get("/"), 303, "/login?ended=signed-out")
 		want(t, "the old password", newWebClient(t, s.URL()).login("rex@example.com", pw), 401)
 		want(t, "the new password", rexWeb.login("rex@example.com", pw2), 303, "/")
@@ -131,7 +159,7 @@ func TestSettingsTokens(t *testing.T) {
 	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
 		t.Parallel()
-		db, _ := openDB(t, b)
+		db, clk := openDB(t, b)
 		users := pageUsers(t, db)
 		s := startServer(t, db, func(s *Server) {
 			s.Notify = NotifyFrom("smtp://mailer:hunter2secret@mail.example.com:587?from=tandem@example.com", "https://hooks.example.com/services/T0/B0/XYZsecret")
@@ -161,8 +189,17 @@ func TestSettingsTokens(t *testing.T) {
 		r = admin.post("/settings/tokens", url.Values{"name": {"<i>zapier</i>"}, "role": {"marketing"}})
 		want(t, "create a token", r, 200, "created the token &lt;i&gt;zapier&lt;/i&gt;")
 		secret := shownSecret(t, "create a token", r)
+		lastUsed := regexp.MustCompile(`data-testid="last-used">([^<]*)(<time datetime="([^"]+)")?`)
+		if m := lastUsed.FindSubmatch(admin.get("/settings").body); m == nil || string(m[1]) != "never" {
+			t.Errorf("a new token's last use = %q; want never", m)
+		}
 		if got := api(secret); got != 200 {
 			t.Errorf("GET /api/v1/leads with the new token = %d; want 200", got)
+		}
+		// The use is on the page, as a <time> the script shows in the
+		// viewer's zone.
+		if m := lastUsed.FindSubmatch(admin.get("/settings").body); m == nil || string(m[3]) != clk.Now().UTC().Format(time.RFC3339) {
+			t.Errorf("the token's last use = %q; want <time datetime=%q>", m, clk.Now().UTC().Format(time.RFC3339))
 		}
 		want(t, "a taken name", admin.post("/settings/tokens", url.Values{"name": {"<i>zapier</i>"}, "role": {"marketing"}}), 422, "already exists")
 		r = admin.post("/settings/tokens", url.Values{"name": {"rep laptop"}, "user": {users[tandem.RoleSalesRep].Email}})

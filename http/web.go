@@ -209,7 +209,24 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		title = "That did not work"
 	}
-	s.errorPage(w, r, statusOf[code], title, tandem.ErrorMessage(err))
+	s.errorPage(w, r, statusOf[code], title, errorText(err))
+}
+
+// errorText says what went wrong, for a page: the error's message, each
+// field named by its label (web.FieldLabel) rather than as stored.
+func errorText(err error) string {
+	var e *tandem.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return tandem.ErrorMessage(err)
+	}
+	var parts []string
+	if e.Message != "" {
+		parts = append(parts, e.Message)
+	}
+	for _, f := range e.Fields {
+		parts = append(parts, web.FieldLabel(f.Field)+": "+f.Message)
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, msg string) {

@@ -375,10 +375,7 @@ func (s *Server) workForm(act func(r *http.Request, id int64) (string, error)) f
 				return actErr
 			}
 			status = statusOf[tandem.ErrorCode(actErr)]
-			row.Error = tandem.ErrorMessage(actErr)
-			for _, fe := range tandem.ErrorFields(actErr) {
-				row.Error += "; " + fe.Field + " " + fe.Message
-			}
+			row.Error = errorText(actErr)
 		} else {
 			row.Notice = notice
 		}
@@ -404,10 +401,12 @@ func (s *Server) postTouchForm(r *http.Request, id int64) (string, error) {
 	return msg, nil
 }
 
-// postDecideForm accepts or rejects a lead: decision=accepted or rejected,
-// reason (a reject reason's code) and note.
+// postDecideForm accepts, rejects or disqualifies a lead, as the API's
+// accept, reject and disqualify do: decision=accepted, rejected or
+// disqualified; reason (a reject reason's code, or why the lead is
+// disqualified, which is required) and note.
 func (s *Server) postDecideForm(r *http.Request, id int64) (string, error) {
-	d := sqldb.Decision{Decision: r.PostForm.Get("decision"), Reason: r.PostForm.Get("reason"), Note: r.PostForm.Get("note")}
+	d := sqldb.Decision{Decision: r.PostForm.Get("decision"), Reason: strings.TrimSpace(r.PostForm.Get("reason")), Note: r.PostForm.Get("note")}
 	switch d.Decision {
 	case tandem.DecisionAccepted:
 		d.Reason = ""
@@ -415,8 +414,12 @@ func (s *Server) postDecideForm(r *http.Request, id int64) (string, error) {
 		if d.Reason == "" {
 			return "", tandem.Invalid(tandem.FieldError{Field: "reason", Message: "pick the reason for rejecting the lead"})
 		}
+	case tandem.DecisionDisqualified:
+		if d.Reason == "" {
+			return "", tandem.Invalid(tandem.FieldError{Field: "reason", Message: "say why the lead is disqualified"})
+		}
 	default:
-		return "", tandem.Invalid(tandem.FieldError{Field: "decision", Message: "must be accepted or rejected"})
+		return "", tandem.Invalid(tandem.FieldError{Field: "decision", Message: "must be accepted, rejected or disqualified"})
 	}
 	l, err := s.DB.Decide(r.Context(), id, d, caller(r))
 	if err != nil {

@@ -186,7 +186,12 @@ func TestLeadPage(t *testing.T) {
 		wc := ws.signIn(owner)
 		r := wc.get(fmt.Sprintf("/leads/%d", l.ID))
 		want(t, "the lead page", r, 200, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;", "&lt;b&gt;Acme&lt;/b&gt;",
-			"spring", "newsletter", "smb", owner, "owner: "+owner, "First touch", "Accept", "Timeline", "Handed off", "No deals yet.", `datetime="`)
+			"spring", "newsletter", "smb", owner, "First touch", "Accept", "Timeline", "Handed off", "No deals yet.", `datetime="`,
+			// Fields and events by their labels, stored names at hand.
+			`<dt title="utm_source">UTM source</dt>`, `<span title="owner_id">Owner</span>: `+owner, `title="assigned" data-type="assigned">Assigned</strong>`)
+		if strings.Contains(string(r.body), "utm_source:") || strings.Contains(string(r.body), ">owner_id") {
+			t.Errorf("the lead page prints a stored field name as its label")
+		}
 		if strings.Contains(string(r.body), evil) {
 			t.Errorf("the lead page carries the lead's script as markup")
 		}
@@ -200,5 +205,43 @@ func TestLeadPage(t *testing.T) {
 		want(t, "the other forms (a page)", r, 200, "<html", "Reject because")
 		want(t, "marketing asks for the forms", ws.signIn("mark@example.com").get(forms), 403)
 		want(t, "no such lead", wc.get("/leads/999999"), 404)
+
+		// Disqualifying takes a reason; a refusal says why, in words, and
+		// changes nothing.
+		want(t, "the disqualify form", wc.do("GET", forms, nil, htmx...), 200, "Disqualify because", `name="reason" required`, `value="disqualified"`)
+		decide := fmt.Sprintf("/leads/%d/decide", l.ID)
+		stage := func() string {
+			got, err := ws.db.Lead(context.Background(), l.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got.Stage
+		}
+		want(t, "disqualify without a reason", wc.post(decide, url.Values{"decision": {"disqualified"}, "reason": {"  "}}, htmx...), 422,
+			"Not done:", "Reason: say why the lead is disqualified")
+		want(t, "disqualify without a reason, without script", wc.post(decide, url.Values{"decision": {"disqualified"}}), 422,
+			"Reason: say why the lead is disqualified")
+		want(t, "marketing disqualifies", ws.signIn("mark@example.com").post(decide, url.Values{"decision": {"disqualified"}, "reason": {"spam"}}, htmx...), 403)
+		otherRep := "rob@example.com"
+		if owner == otherRep {
+			otherRep = "rita@example.com"
+		}
+		other := ws.signIn(otherRep)
+		want(t, "another rep disqualifies", other.post(decide, url.Values{"decision": {"disqualified"}, "reason": {"spam"}}, htmx...), 403, "Not done:", "only its owner")
+		if got := stage(); got != "mql" {
+			t.Fatalf("after refused disqualifies the lead is in %s; want mql", got)
+		}
+		r = wc.post(decide, url.Values{"decision": {"disqualified"}, "reason": {evil}}, htmx...)
+		want(t, "disqualify", r, 200, "Done:", "Lead disqualified", "&lt;script&gt;")
+		if got := stage(); got != "disqualified" {
+			t.Errorf("after the disqualify the lead is in %s; want disqualified", got)
+		}
+		r = wc.get(fmt.Sprintf("/leads/%d", l.ID))
+		want(t, "the lead page after the disqualify", r, 200, "Decision: <strong>disqualified</strong>",
+			"Why: disqualified: &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;", `title="stage_changed" data-type="stage_changed">Stage changed</strong>`)
+		if strings.Contains(string(r.body), evil) {
+			t.Errorf("the lead page carries the reason's script as markup")
+		}
+		want(t, "disqualify again", wc.post(decide, url.Values{"decision": {"disqualified"}, "reason": {"twice"}}, htmx...), 409, "Not done:", "no open hand-off")
 	})
 }

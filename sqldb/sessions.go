@@ -200,3 +200,23 @@ func (tx *Tx) revokeSessions(ctx context.Context, userID int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, tx.t(tx.Now), userID)
 	return err
 }
+
+// DeleteExpiredSessions removes the sessions past their maximum age and
+// returns how many it removed. Every session has ended by then, whether it
+// went idle, was signed out or ended with a new password; and the cookie,
+// which lives as long, is gone from the browser. Rows that ended earlier
+// stay until then, so that the sign-in page can still say why a cookie no
+// longer works (expired, or signed out).
+func (db *DB) DeleteExpiredSessions(ctx context.Context) (n int, err error) {
+	defer wrap(&err, "delete expired sessions")
+	err = db.transact(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, tx.t(tx.Now))
+		if err != nil {
+			return err
+		}
+		m, err := res.RowsAffected()
+		n = int(m)
+		return err
+	})
+	return n, err
+}

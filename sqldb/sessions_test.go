@@ -155,3 +155,56 @@ func TestFirstAdminRace(t *testing.T) {
 		}
 	})
 }
+
+func TestDeleteExpiredSessions(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		db, clk := open(t, b)
+		rex := mustAdd(t, db, tandem.User{Email: "rex@example.com", Role: tandem.RoleSalesRep})
+		session := func() string {
+			t.Helper()
+			_, secret, err := db.CreateSession(ctx, rex.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return secret
+		}
+		// What Session says tells a kept row ("expired", "signed out")
+		// from a deleted one ("not signed in").
+		check := func(what, secret, want string) {
+			t.Helper()
+			if _, _, err := db.Session(ctx, secret); !strings.Contains(tandem.ErrorMessage(err), want) {
+				t.Errorf("Session(%s) = %v; want %q", what, err, want)
+			}
+		}
+		deleted := func(want int) {
+			t.Helper()
+			if n, err := db.DeleteExpiredSessions(ctx); n != want || err != nil {
+				t.Errorf("DeleteExpiredSessions at %v = %d, %v; want %d, nil", clk.Now(), n, err, want)
+			}
+		}
+		signedOut, idle := session(), session()
+		if err := db.RevokeSession(ctx, signedOut); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(tandem.MaxSessionAge / 2)
+		younger := session()
+		if _, _, err := db.Session(ctx, younger); err != nil {
+			t.Fatalf("Session(younger) = %v; want it live", err)
+		}
+		clk.Advance(tandem.MaxSessionAge/2 - time.Second)
+		deleted(0) // ended, but not past their age: they still say why
+		check("signed out", signedOut, "signed out")
+		check("idle", idle, "expired")
+
+		clk.Advance(time.Second)
+		deleted(2)
+		check("signed out, deleted", signedOut, "not signed in")
+		check("idle, deleted", idle, "not signed in")
+		check("younger", younger, "expired")
+		deleted(0)
+		clk.Advance(tandem.MaxSessionAge)
+		deleted(1)
+	})
+}

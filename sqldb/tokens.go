@@ -7,12 +7,21 @@ import (
 	"github.com/tandemhq/tandem"
 )
 
+// tokenSelect reads tokens for [scanToken], each with its user's current
+// role; a WHERE or ORDER BY clause may follow.
+const tokenSelect = `SELECT t.id, t.name, coalesce(u.role, t.role), t.created_at, t.last_used_at, coalesce(u.id, 0), coalesce(u.email, '')
+	FROM tokens t LEFT JOIN users u ON u.id = t.user_id`
+
+// scanToken reads a row of tokenSelect into t.
+func scanToken(row interface{ Scan(...any) error }, t *tandem.Token) error {
+	return row.Scan(&t.ID, &t.Name, &t.Role, scanTime{&t.CreatedAt}, scanTime{&t.LastUsedAt}, &t.UserID, &t.UserEmail)
+}
+
 // Tokens returns every API token, by name, without secrets (only their
 // hashes are kept). A user's token carries the user's role as it is now.
 func (db *DB) Tokens(ctx context.Context) (ts []tandem.Token, err error) {
 	defer wrap(&err, "list tokens")
-	rows, err := db.read.QueryContext(ctx, `SELECT t.id, t.name, coalesce(u.role, t.role), t.created_at, coalesce(u.id, 0), coalesce(u.email, '')
-		FROM tokens t LEFT JOIN users u ON u.id = t.user_id ORDER BY t.name`)
+	rows, err := db.read.QueryContext(ctx, tokenSelect+` ORDER BY t.name`)
 	if err != nil {
 		return nil, err
 	}
@@ -20,7 +29,7 @@ func (db *DB) Tokens(ctx context.Context) (ts []tandem.Token, err error) {
 	ts = []tandem.Token{}
 	for rows.Next() {
 		var t tandem.Token
-		if err := rows.Scan(&t.ID, &t.Name, &t.Role, scanTime{&t.CreatedAt}, &t.UserID, &t.UserEmail); err != nil {
+		if err := scanToken(rows, &t); err != nil {
 			return nil, err
 		}
 		ts = append(ts, t)
@@ -33,9 +42,7 @@ func (db *DB) Tokens(ctx context.Context) (ts []tandem.Token, err error) {
 func (db *DB) RevokeToken(ctx context.Context, id int64) (t tandem.Token, err error) {
 	defer wrap(&err, "revoke token %d", id)
 	err = db.transact(ctx, func(tx *Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT t.id, t.name, coalesce(u.role, t.role), t.created_at, coalesce(u.id, 0), coalesce(u.email, '')
-			FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.id = $1`, id).
-			Scan(&t.ID, &t.Name, &t.Role, scanTime{&t.CreatedAt}, &t.UserID, &t.UserEmail)
+		err := scanToken(tx.QueryRowContext(ctx, tokenSelect+` WHERE t.id = $1`, id), &t)
 		if err == sql.ErrNoRows {
 			return tandem.Errorf(tandem.ENOTFOUND, "no API token with id %d", id)
 		} else if err != nil {

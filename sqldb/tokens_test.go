@@ -3,6 +3,7 @@ package sqldb_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
@@ -51,6 +52,54 @@ func TestUserTokens(t *testing.T) {
 		}
 		if got, err := db.Authenticate(ctx, isecret); err != nil || got.UserID != 0 || got.Actor() != "token:zapier" {
 			t.Errorf("Authenticate(integration token) = %+v, %v; want no user, actor token:zapier", got, err)
+		}
+	})
+}
+
+// TestTokenLastUsed checks that a token records when it last
+// authenticated, at most once a minute.
+func TestTokenLastUsed(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		db, clk := open(t, b)
+		tok, secret, err := db.CreateToken(ctx, "crm sync", tandem.RoleMarketing)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored := func() time.Time {
+			t.Helper()
+			ts, err := db.Tokens(ctx)
+			if err != nil || len(ts) != 1 {
+				t.Fatalf("Tokens = %+v, %v; want one", ts, err)
+			}
+			return ts[0].LastUsedAt
+		}
+		if got := stored(); !got.IsZero() || !tok.LastUsedAt.IsZero() {
+			t.Errorf("a new token's LastUsedAt = %v (CreateToken: %v); want zero", got, tok.LastUsedAt)
+		}
+		use := func() tandem.Token {
+			t.Helper()
+			got, err := db.Authenticate(ctx, secret)
+			if err != nil {
+				t.Fatalf("Authenticate = %v", err)
+			}
+			return got
+		}
+		first := clk.Now()
+		if got := use(); !got.LastUsedAt.Equal(first) {
+			t.Errorf("Authenticate: LastUsedAt = %v; want %v", got.LastUsedAt, first)
+		}
+		// Within the minute, the stored time stays: no write.
+		clk.Advance(59 * time.Second)
+		use()
+		if got := stored(); !got.Equal(first) {
+			t.Errorf("LastUsedAt 59s later = %v; want %v, unwritten", got, first)
+		}
+		clk.Advance(time.Second)
+		use()
+		if got, want := stored(), first.Add(time.Minute); !got.Equal(want) {
+			t.Errorf("LastUsedAt a minute later = %v; want %v", got, want)
 		}
 	})
 }

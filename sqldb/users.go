@@ -370,16 +370,29 @@ func (db *DB) createToken(ctx context.Context, name string, role tandem.Role, em
 }
 
 // Authenticate returns the token whose secret this is, or EUNAUTHORIZED.
+// It records the use in the token's LastUsedAt when the stored time is a
+// minute old or more (touchEvery, as a session's last_seen_at): one write
+// a minute per token in use, not one a request.
 func (db *DB) Authenticate(ctx context.Context, secret string) (t tandem.Token, err error) {
 	defer wrap(&err, "authenticate")
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return t, tandem.Errorf(tandem.EUNAUTHORIZED, "not a Tandem API token")
 	}
-	err = db.read.QueryRowContext(ctx, `SELECT t.id, t.name, coalesce(u.role, t.role), t.created_at, coalesce(u.id, 0), coalesce(u.email, '')
-		FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.hash = $1`, hashToken(secret)).
-		Scan(&t.ID, &t.Name, &t.Role, scanTime{&t.CreatedAt}, &t.UserID, &t.UserEmail)
+	err = scanToken(db.read.QueryRowContext(ctx, tokenSelect+` WHERE t.hash = $1`, hashToken(secret)), &t)
 	if err == sql.ErrNoRows {
 		return t, tandem.Errorf(tandem.EUNAUTHORIZED, "unknown or revoked API token")
+	} else if err != nil {
+		return t, err
+	}
+	if now := db.Now(); now.Sub(t.LastUsedAt) >= touchEvery {
+		err = db.transact(ctx, func(tx *Tx) error {
+			// The WHERE clause keeps the once a minute across requests
+			// and replicas that read the old time at once: one writes.
+			_, err := tx.ExecContext(ctx, `UPDATE tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)`,
+				tx.t(tx.Now), t.ID, tx.t(tx.Now.Add(-touchEvery)))
+			t.LastUsedAt = tx.Now
+			return err
+		})
 	}
 	return t, err
 }

@@ -22,6 +22,8 @@ var formatFuncs = template.FuncMap{
 	"dur":    dur,
 	"when":   when,
 	"label":  func(s any) string { return strings.ReplaceAll(fmt.Sprint(s), "_", " ") },
+	"field":  FieldLabel,
+	"event":  EventLabel,
 	"add":    func(a, b int) int { return a + b },
 	"figure": func(unit string, x float64) figure { return figure{unit, x} },
 }

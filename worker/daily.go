@@ -15,8 +15,9 @@ import (
 const DailyHour = 6
 
 // Daily runs the daily round (see [report.Daily]): the jeopardy check and
-// the freezing of the scorecards of closed periods. It runs at start, then
-// every day at DailyHour in the agreement's time zone. Every replica may run
+// the freezing of the scorecards of closed periods; then it deletes the
+// sessions past their age ([sqldb.DB.DeleteExpiredSessions]). It runs at
+// start, then every day at DailyHour in the agreement's time zone. Every replica may run
 // it: an alert is raised once per cause and period, a scorecard frozen once.
 type Daily struct {
 	DB       *sqldb.DB
@@ -54,6 +55,11 @@ func (d *Daily) Run(ctx context.Context) error {
 					log.Info("jeopardy alerts raised", "period", c.Period, "n", len(c.Raised))
 				}
 				next = d.Clock.Now().Add(d.untilNext(ctx))
+			}
+			if n, err := d.DB.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+				log.Error("delete expired sessions", "err", err)
+			} else if n > 0 {
+				log.Info("expired sessions deleted", "n", n)
 			}
 		}
 		if err := report.RefreshKept(ctx, d.DB, d.Clock.Now()); err != nil && ctx.Err() == nil {

@@ -94,21 +94,53 @@ func TestQueueTouch(t *testing.T) {
 		}
 		e.Screenshot("queue-after-touch")
 
-		// A refusal coming back into the row in words is checked over
-		// plain HTTP (TestQueuePage in package http): here, opening the
-		// row's lazily loaded forms and rejecting timed out once in CI under
-		// load (a click on the <summary> that never opened it, it seems),
-		// and a flaky browser step blocks every landing.
+		// A refusal comes back into the row, in words. The forms load when
+		// the row's <details> opens; htmx binds them as it swaps them in
+		// (defaultSettleDelay 0 in the layout), so that a click at once is
+		// an htmx post and not a plain one that leaves the queue.
+		// (With a settle delay of 1.5 s, as on a very slow machine, this
+		// step fails every time; keep it 0.)
+		if d := Run(e, "htmx's settle delay", chromedp.Evaluate[int](`htmx.config.defaultSettleDelay`)); d != 0 {
+			t.Errorf("htmx.config.defaultSettleDelay = %d; want 0, so that swapped-in forms are bound at once", d)
+		}
+		e.Do("open the row's forms", chromedp.Click(chromedp.CSS(row+" details summary")))
+		e.Do("reject too soon",
+			chromedp.Click(chromedp.CSS(row+` button[value="rejected"]`)),
+			chromedp.WaitVisible(chromedp.CSS(row+" .error")))
+		if got := e.Text(row + " .error"); !strings.Contains(got, "more") {
+			t.Errorf("rejecting with one touch: the row says %q; want how many touches are missing", got)
+		}
+		if p := e.Path(); p != "/queue" {
+			t.Errorf("after the refused reject the tab is at %s; want /queue", p)
+		}
+		e.Screenshot("queue-reject-refused")
 
 		e.Open(fmt.Sprintf("/leads/%d", id))
 		if got := e.Text("h1"); !strings.Contains(got, "Lena <b>Bold</b>") {
 			t.Errorf("the lead page's heading = %q", got)
 		}
-		if got := e.Text(".timeline"); !strings.Contains(got, "touched") {
+		if got := e.Text(".timeline"); !strings.Contains(got, "Touch logged") {
 			t.Errorf("the timeline = %q; want the touch in it", got)
 		}
 		e.Do("the row of forms loads", chromedp.WaitVisible(chromedp.CSS(row+" .actions")))
 		e.Screenshot("lead")
+
+		// Disqualify from the lead page: the reason is required, and shows
+		// as text in the timeline.
+		const why = "a <i>competitor</i>"
+		e.Do("disqualify",
+			chromedp.Click(chromedp.CSS(row+" details summary")),
+			chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#dq-reason-%d", id)), why),
+			chromedp.Click(chromedp.CSS(row+` button[value="disqualified"]`)),
+			chromedp.WaitVisible(chromedp.CSS(row+" .notice")))
+		if got := e.Text(row + " .notice"); !strings.Contains(got, "Lead disqualified") {
+			t.Errorf("after disqualifying the row says %q", got)
+		}
+		e.Screenshot("lead-disqualified")
+		e.Open(fmt.Sprintf("/leads/%d", id))
+		if got := e.Text(".timeline"); !strings.Contains(got, "Why: disqualified: "+why) {
+			t.Errorf("the timeline = %q; want the reason %q as text", got, why)
+		}
 		e.Viewport(390, 844)
 		e.Open("/queue")
 		e.Screenshot("queue-phone")

@@ -1,5 +1,5 @@
-// Tandem's queue and lead pages: live countdowns and times in the
-// viewer's own time zone. Without this script the server's text stays:
+// Tandem's queue, lead and settings pages: live countdowns and times in
+// the viewer's own time zone. Without this script the server's text stays:
 // times in the agreement's zone and the time left when the page was drawn.
 (function () {
   "use strict";
