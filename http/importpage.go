@@ -192,7 +192,7 @@ func (s *Server) upload(r *http.Request, id string) (*upload, error) {
 	st := s.uploads()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.sweep(time.Now())
+	st.sweep(s.DB.Now())
 	u, ok := st.byID[id]
 	if !ok || u.owner != viewer(r).ID {
 		return nil, tandem.Errorf(tandem.ENOTFOUND, "this upload is gone: uploads are kept for an hour, for the person who uploaded them. Upload the file again")
@@ -664,12 +664,12 @@ func (s *Server) postImport(w http.ResponseWriter, r *http.Request) error {
 	case n == 0:
 		return fail(http.StatusUnprocessableEntity, name+" is empty: nothing to import.")
 	}
-	u := &upload{ID: id, owner: viewer(r).ID, path: path, Name: name, Kind: kind, created: time.Now()}
+	u := &upload{ID: id, owner: viewer(r).ID, path: path, Name: name, Kind: kind, created: s.DB.Now()}
 	if err := checkCSV(u); err != nil {
 		return fail(http.StatusUnprocessableEntity, name+": "+tandem.ErrorMessage(err)+". Nothing was imported.")
 	}
 	st.mu.Lock()
-	st.sweep(time.Now())
+	st.sweep(s.DB.Now())
 	st.byID[id] = u
 	st.mu.Unlock()
 	keep = true

@@ -3,7 +3,6 @@ package http
 import (
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/report"
@@ -12,16 +11,14 @@ import (
 
 // scorecardView is what the scorecard page shows.
 type scorecardView struct {
-	Picker  picker
-	SC      scorecard.Scorecard
-	Elapsed time.Duration
+	Picker picker
+	SC     scorecard.Scorecard
 }
 
 // scorecardPage answers /scorecard?period=: the scorecard in the app's
 // layout, with links to the printable page, CSV and JSON. A closed
 // period's is read frozen (see report.Scorecard).
 func (s *Server) scorecardPage(w http.ResponseWriter, r *http.Request) error {
-	start := time.Now()
 	per, pk, _, err := s.pickPeriod(r.Context(), r, thisMonth)
 	if err != nil {
 		return err
@@ -31,7 +28,7 @@ func (s *Server) scorecardPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := newPage(r, "Scorecard "+sc.Period)
-	p.Data = scorecardView{Picker: pk, SC: sc, Elapsed: time.Since(start)}
+	p.Data = scorecardView{Picker: pk, SC: sc}
 	return s.render(w, http.StatusOK, "scorecard", p)
 }
 
