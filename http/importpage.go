@@ -500,15 +500,11 @@ func buildMapping(kind string, cols []importColumn, preset *csvimport.Mapping, s
 // preview reads the first rows through the mapping and checks them with a
 // dry run of the store.
 func (s *Server) preview(ctx context.Context, d *importData, u *upload, m *csvimport.Mapping) error {
-	f, err := os.Open(u.path)
+	f, rd, err := u.read(m)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	rd, err := csvimport.NewReader(f, m)
-	if err != nil {
-		return err
-	}
 	for _, fl := range m.Fields {
 		d.Mapped = append(d.Mapped, fl.Target)
 	}
@@ -743,14 +739,11 @@ func checkMapping(u *upload, name string, data []byte) (*csvimport.Mapping, erro
 	if m.Delimiter == 0 {
 		m.Delimiter = u.delim
 	}
-	f, err := os.Open(u.path)
+	f, _, err := u.read(m)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	if _, err := csvimport.NewReader(f, m); err != nil {
-		return nil, err
-	}
+	f.Close()
 	return m, nil
 }
 
@@ -776,6 +769,19 @@ func randomID() (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(b), nil
+}
+
+// read opens the uploaded file and a reader of it through m (whose
+// header must fit the file's); the caller closes f.
+func (u *upload) read(m *csvimport.Mapping) (f *os.File, rd *csvimport.Reader, err error) {
+	if f, err = os.Open(u.path); err != nil {
+		return nil, nil, err
+	}
+	if rd, err = csvimport.NewReader(f, m); err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, rd, nil
 }
 
 // checkCSV reads the whole file: it must be text, with a header, and every
@@ -894,15 +900,11 @@ func (s *Server) runImport(u *upload, m *csvimport.Mapping, actor string) {
 	}
 	var t csvimport.Tally
 	err := func() error {
-		f, err := os.Open(u.path)
+		f, rd, err := u.read(m)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		rd, err := csvimport.NewReader(f, m)
-		if err != nil {
-			return err
-		}
 		update(func(run *importRun) { run.rejectWriter(rd.Header()) })
 		im := csvimport.Import{
 			Store: func(ctx context.Context, rows []csvimport.Row) ([]csvimport.Result, error) {

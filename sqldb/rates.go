@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"maps"
 	"slices"
@@ -201,17 +202,7 @@ func (tx *Tx) hourlyStageCounts(ctx context.Context, q HistoryQuery, lo, hi time
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var g string
-		var i, entered, next, last int
-		if err := rows.Scan(&g, &i, &entered, &next, &last); err != nil {
-			return err
-		}
-		s := &cohort(g).Stages[i]
-		s.Entered, s.ReachedNext, s.ReachedLast = s.Entered+entered, s.ReachedNext+next, s.ReachedLast+last
-	}
-	return rows.Err()
+	return addStageCounts(rows, cohort)
 }
 
 // exactStageCounts adds to each group's cohort the leads that entered each
@@ -252,6 +243,12 @@ func (tx *Tx) exactStageCounts(ctx context.Context, q HistoryQuery, from, to tim
 	if err != nil {
 		return err
 	}
+	return addStageCounts(rows, cohort)
+}
+
+// addStageCounts adds rows of (group, path index, entered, reached next,
+// reached last) to each group's cohort, and closes rows.
+func addStageCounts(rows *sql.Rows, cohort func(string) *plan.Cohort) error {
 	defer rows.Close()
 	for rows.Next() {
 		var g string
