@@ -223,14 +223,6 @@ func stepOf(t tandem.Task) step {
 	return step{t.Cadence, t.Step, t.Channel, t.Template, t.StartsAt, t.DueAt, t.State}
 }
 
-func stepsOf(ts []tandem.Task) []step {
-	out := []step{}
-	for _, t := range ts {
-		out = append(out, stepOf(t))
-	}
-	return out
-}
-
 func TestWorkRoutingAndCadence(t *testing.T) {
 	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
