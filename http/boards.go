@@ -9,8 +9,8 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/report"
-	"github.com/tandemhq/tandem/sla"
 )
 
 // The management pages: the SLA board, marketing pacing, the executive
@@ -58,11 +58,11 @@ type picker struct {
 
 // pickPeriod reads ?period= (def when empty) in the agreement's time zone.
 // A period that does not parse falls back to def, with the reason.
-func (s *Server) pickPeriod(ctx context.Context, r *http.Request, def func(*agreement.Agreement, time.Time) string) (sla.Period, picker, *agreement.Agreement, error) {
+func (s *Server) pickPeriod(ctx context.Context, r *http.Request, def func(*agreement.Agreement, time.Time) string) (calendar.Period, picker, *agreement.Agreement, error) {
 	now := s.DB.Now()
 	a, _, err := report.Agreement(ctx, s.DB, now)
 	if err != nil {
-		return sla.Period{}, picker{}, nil, err
+		return calendar.Period{}, picker{}, nil, err
 	}
 	pk := picker{Action: r.URL.Path, Period: r.URL.Query().Get("period")}
 	if pk.Period == "" {

@@ -5,11 +5,11 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/jeopardy"
 	"github.com/tandemhq/tandem/pace"
 	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/scorecard"
-	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -62,7 +62,7 @@ func (s *Server) funnelPage(w http.ResponseWriter, r *http.Request) error {
 // pacedPeriod opens the pacing and funnel pages: the period asked for (def
 // when none), the agreement in force, and the period's pace and scorecard
 // as kept (see report.KeptPace).
-func (s *Server) pacedPeriod(r *http.Request, def func(*agreement.Agreement, time.Time) string) (sla.Period, picker, *agreement.Agreement, pace.Pace, scorecard.Scorecard, error) {
+func (s *Server) pacedPeriod(r *http.Request, def func(*agreement.Agreement, time.Time) string) (calendar.Period, picker, *agreement.Agreement, pace.Pace, scorecard.Scorecard, error) {
 	ctx := r.Context()
 	per, pk, a, err := s.pickPeriod(ctx, r, def)
 	if err != nil {

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/plan"
-	"github.com/tandemhq/tandem/sla"
 )
 
 // DefaultTrials is how many futures the Monte Carlo draws.
@@ -70,10 +70,10 @@ type Stage struct {
 
 // Pace is a period's pace.
 type Pace struct {
-	Period      sla.Period `json:"period"`
-	AsOf        time.Time  `json:"as_of"`
-	DaysElapsed int        `json:"days_elapsed"`
-	DaysTotal   int        `json:"days_total"`
+	Period      calendar.Period `json:"period"`
+	AsOf        time.Time       `json:"as_of"`
+	DaysElapsed int             `json:"days_elapsed"`
+	DaysTotal   int             `json:"days_total"`
 	// Stages run along the path, lead first.
 	Stages []Stage `json:"stages"`
 	// Revenue is won revenue against the marketing revenue goal, in cents.

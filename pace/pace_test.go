@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/pace"
 	"github.com/tandemhq/tandem/plan"
-	"github.com/tandemhq/tandem/sla"
 )
 
 var stages = []string{"lead", "mql", "customer"}
@@ -15,7 +15,7 @@ var stages = []string{"lead", "mql", "customer"}
 // November 2026, marketing revenue 360,000.
 func november(t testing.TB, rateSamples int, src plan.Source) plan.Plan {
 	t.Helper()
-	p, err := sla.ParsePeriod("2026-11", time.UTC)
+	p, err := calendar.ParsePeriod("2026-11", time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}

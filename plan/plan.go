@@ -22,7 +22,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
-	"github.com/tandemhq/tandem/sla"
+	"github.com/tandemhq/tandem/calendar"
 )
 
 // maxRevenue is the largest revenue goal the plan takes: the agreement's
@@ -42,8 +42,8 @@ type Goal struct {
 	// leads, from 0 to 1.
 	MarketingShare float64 `json:"marketing_share"`
 	// Period is the month, quarter or year planned for (see
-	// [sla.ParsePeriod]); the plan splits it into calendar months.
-	Period sla.Period `json:"period"`
+	// [calendar.ParsePeriod]); the plan splits it into calendar months.
+	Period calendar.Period `json:"period"`
 	// RevenueSource and ShareSource say whether Revenue and MarketingShare
 	// are the agreement's (the default) or what-if overrides.
 	RevenueSource Source `json:"revenue_source"`
@@ -194,7 +194,7 @@ func compute(goal Goal, mission agreement.Mission, rates Rates, stages []string,
 	p := Plan{Goal: goal, Mission: mission, Months: make([]string, k), Warnings: []string{}}
 	loc := goal.Period.From.Location()
 	for i := range k {
-		p.Months[i] = sla.MonthOf(goal.Period.From.AddDate(0, i, 0), loc).Name
+		p.Months[i] = calendar.MonthOf(goal.Period.From.AddDate(0, i, 0), loc).Name
 	}
 	p.MarketingRevenue = cents(goal.Revenue * goal.MarketingShare)
 	p.MarketingRevenuePerMonth = make([]float64, k)

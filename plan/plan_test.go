@@ -9,8 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/plan"
-	"github.com/tandemhq/tandem/sla"
 )
 
 var newYork, _ = time.LoadLocation("America/New_York")
@@ -18,9 +18,9 @@ var newYork, _ = time.LoadLocation("America/New_York")
 // path is the default agreement's path.
 var path = []string{"lead", "mql", "sal", "sql", "opportunity", "customer"}
 
-func period(t testing.TB, name string) sla.Period {
+func period(t testing.TB, name string) calendar.Period {
 	t.Helper()
-	p, err := sla.ParsePeriod(name, newYork)
+	p, err := calendar.ParsePeriod(name, newYork)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +309,7 @@ func TestPlanBadInput(t *testing.T) {
 			[]field{{"goal.marketing_share", "60 is not a share"}}},
 		{"share NaN", withGoal(func(g *plan.Goal) { g.MarketingShare = nan }), agreement.MissionBoth, defaultRates(t), path,
 			[]field{{"goal.marketing_share", "NaN is not a share"}}},
-		{"no period", withGoal(func(g *plan.Goal) { g.Period = sla.Period{} }), agreement.MissionBoth, defaultRates(t), path,
+		{"no period", withGoal(func(g *plan.Goal) { g.Period = calendar.Period{} }), agreement.MissionBoth, defaultRates(t), path,
 			[]field{{"period", "no period to plan"}}},
 		{"mission unknown", good, "sell", defaultRates(t), path,
 			[]field{{"marketing_mission", `"sell" is not a mission: want fill_pipeline, own_revenue or both`}}},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/jeopardy"
 	"github.com/tandemhq/tandem/plan"
 	"github.com/tandemhq/tandem/sla"
@@ -137,7 +138,7 @@ func Daily(ctx context.Context, db *sqldb.DB, now time.Time, ch sqldb.Channels) 
 		return Checked{}, err
 	}
 	loc := a.BusinessHours.Location
-	month := sla.MonthOf(now, loc)
+	month := calendar.MonthOf(now, loc)
 	last := month.From.AddDate(0, 0, -1)
 	for _, kind := range []agreement.Period{agreement.Month, agreement.Quarter} {
 		if _, err := Scorecard(ctx, db, now, goalPeriodName(kind, last)); err != nil {

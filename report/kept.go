@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/pace"
 	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
@@ -71,7 +72,7 @@ func refresh[T any](ctx context.Context, db *sqldb.DB, now time.Time, kind, peri
 }
 
 // maxAge is how old a kept report of per may be at now.
-func maxAge(per sla.Period, now time.Time) time.Duration {
+func maxAge(per calendar.Period, now time.Time) time.Duration {
 	if now.Before(per.To) {
 		return RunningMaxAge
 	}

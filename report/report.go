@@ -15,8 +15,8 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/plan"
-	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -79,12 +79,12 @@ func Agreement(ctx context.Context, db *sqldb.DB, now time.Time) (*agreement.Agr
 // Period reads the period named in r (the goal period containing now when
 // r.Period is "") in the agreement's time zone. A name that does not parse
 // is an EINVALID error naming "period".
-func Period(a *agreement.Agreement, name string, now time.Time) (sla.Period, error) {
+func Period(a *agreement.Agreement, name string, now time.Time) (calendar.Period, error) {
 	loc := a.BusinessHours.Location
 	if name == "" {
 		name = goalPeriodName(a.Goal.Period, now.In(loc))
 	}
-	return sla.ParsePeriod(name, loc)
+	return calendar.ParsePeriod(name, loc)
 }
 
 func goalPeriodName(kind agreement.Period, t time.Time) string {

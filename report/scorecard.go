@@ -7,9 +7,9 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/attribution"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/plan"
 	"github.com/tandemhq/tandem/scorecard"
-	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -61,10 +61,10 @@ func Refresh(ctx context.Context, db *sqldb.DB, now time.Time, period string) (s
 
 // scorecardPeriod reads the named period ("" for the month containing now)
 // in the time zone of the agreement in force now.
-func scorecardPeriod(ctx context.Context, db *sqldb.DB, now time.Time, period string) (sla.Period, error) {
+func scorecardPeriod(ctx context.Context, db *sqldb.DB, now time.Time, period string) (calendar.Period, error) {
 	a, _, err := Agreement(ctx, db, now)
 	if err != nil {
-		return sla.Period{}, err
+		return calendar.Period{}, err
 	}
 	if period == "" {
 		period = goalPeriodName("month", now.In(a.BusinessHours.Location))
@@ -73,7 +73,7 @@ func scorecardPeriod(ctx context.Context, db *sqldb.DB, now time.Time, period st
 }
 
 // computeScorecard computes the period's scorecard from the store.
-func computeScorecard(ctx context.Context, db *sqldb.DB, now time.Time, per sla.Period) (scorecard.Scorecard, error) {
+func computeScorecard(ctx context.Context, db *sqldb.DB, now time.Time, per calendar.Period) (scorecard.Scorecard, error) {
 	complete := !now.Before(per.To)
 	at := now
 	if complete {
@@ -145,7 +145,7 @@ func computeScorecard(ctx context.Context, db *sqldb.DB, now time.Time, per sla.
 // Related names the periods whose alerts concern p: p itself, the months
 // of a quarter or a year, and the quarter and year around a month or a
 // quarter.
-func Related(p sla.Period) []string {
+func Related(p calendar.Period) []string {
 	names := []string{p.Name}
 	from := p.From
 	year := fmt.Sprintf("%04d", from.Year())

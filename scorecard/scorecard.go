@@ -18,6 +18,7 @@ import (
 
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/attribution"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/jeopardy"
 	"github.com/tandemhq/tandem/plan"
 	"github.com/tandemhq/tandem/sla"
@@ -183,7 +184,7 @@ const MaxAgenda = 10
 
 // Input is what a scorecard is computed from.
 type Input struct {
-	Period sla.Period
+	Period calendar.Period
 	Now    time.Time
 	// Agreement is the agreement measured against, never nil: the parsed
 	// default agreement when none is signed (AgreementVersion nil).

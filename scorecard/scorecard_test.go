@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/jeopardy"
 	"github.com/tandemhq/tandem/plan"
 	"github.com/tandemhq/tandem/scorecard"
@@ -26,9 +27,9 @@ func defaultAgreement(t *testing.T) *agreement.Agreement {
 }
 
 // november is the period of every test: a month in UTC.
-func november(t *testing.T) sla.Period {
+func november(t *testing.T) calendar.Period {
 	t.Helper()
-	p, err := sla.ParsePeriod("2026-11", time.UTC)
+	p, err := calendar.ParsePeriod("2026-11", time.UTC)
 	if err != nil {
 		t.Fatalf("ParsePeriod(2026-11) = %v", err)
 	}

@@ -10,31 +10,6 @@ import (
 	"github.com/tandemhq/tandem/sla"
 )
 
-// FuzzParsePeriod: any text is a period or a clear error naming the field,
-// never a panic; a period read back from its name is the same period.
-func FuzzParsePeriod(f *testing.F) {
-	for _, s := range []string{"2026-11", "2026-Q4", "2026", "2026-q1", "0000-01", "9999-12", "2026-13", "2026-Q5", "-", "", "2026-1"} {
-		f.Add(s)
-	}
-	loc, _ := time.LoadLocation("America/New_York")
-	f.Fuzz(func(t *testing.T, s string) {
-		p, err := sla.ParsePeriod(s, loc)
-		if err != nil {
-			if tandem.ErrorCode(err) != tandem.EINVALID || len(tandem.ErrorFields(err)) != 1 || tandem.ErrorFields(err)[0].Field != "period" {
-				t.Fatalf("ParsePeriod(%q) = %v; want an invalid error naming period", s, err)
-			}
-			return
-		}
-		if !p.From.Before(p.To) || p.Months != 1 && p.Months != 3 && p.Months != 12 {
-			t.Fatalf("ParsePeriod(%q) = %+v", s, p)
-		}
-		again, err := sla.ParsePeriod(p.Name, loc)
-		if err != nil || !again.From.Equal(p.From) || !again.To.Equal(p.To) {
-			t.Fatalf("ParsePeriod(%q) = %+v, but its name %q reads as %+v, %v", s, p, p.Name, again, err)
-		}
-	})
-}
-
 // FuzzTouch: whatever touch comes at whatever point of a cadence, the
 // engine's answer stays within the cadence and never goes back.
 func FuzzTouch(f *testing.F) {

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/calendar"
 )
 
 var newYork, _ = time.LoadLocation("America/New_York")
@@ -59,40 +60,6 @@ func TestPercentile(t *testing.T) {
 		if got := Percentile(in, 90); got != tt.p90 {
 			t.Errorf("Percentile(%v, 90) = %v; want %v", tt.in, got, tt.p90)
 		}
-	}
-}
-
-func TestParsePeriod(t *testing.T) {
-	tests := []struct {
-		in       string
-		name     string
-		from, to time.Time
-		months   int
-	}{
-		{"2026-11", "2026-11", nov(1, 0, 0), time.Date(2026, 12, 1, 0, 0, 0, 0, newYork), 1},
-		{"2026-Q4", "2026-Q4", time.Date(2026, 10, 1, 0, 0, 0, 0, newYork), time.Date(2027, 1, 1, 0, 0, 0, 0, newYork), 3},
-		{"2026-q1", "2026-Q1", time.Date(2026, 1, 1, 0, 0, 0, 0, newYork), time.Date(2026, 4, 1, 0, 0, 0, 0, newYork), 3},
-		{"2026", "2026", time.Date(2026, 1, 1, 0, 0, 0, 0, newYork), time.Date(2027, 1, 1, 0, 0, 0, 0, newYork), 12},
-		{"2026-12", "2026-12", time.Date(2026, 12, 1, 0, 0, 0, 0, newYork), time.Date(2027, 1, 1, 0, 0, 0, 0, newYork), 1},
-	}
-	for _, tt := range tests {
-		p, err := ParsePeriod(tt.in, newYork)
-		if err != nil || p.Name != tt.name || !p.From.Equal(tt.from) || !p.To.Equal(tt.to) || p.Months != tt.months {
-			t.Errorf("ParsePeriod(%q) = %+v, %v; want %s from %v to %v, %d months", tt.in, p, err, tt.name, tt.from, tt.to, tt.months)
-		}
-	}
-	for _, bad := range []string{"", "2026-", "2026-13", "2026-00", "2026-Q5", "2026-Q0", "26-11", "2026-1", "2026-011", "november", "0000", "2026/11", "２０２６"} {
-		_, err := ParsePeriod(bad, newYork)
-		var fields []tandem.FieldError
-		if e, ok := err.(*tandem.Error); ok {
-			fields = e.Fields
-		}
-		if tandem.ErrorCode(err) != tandem.EINVALID || len(fields) != 1 || fields[0].Field != "period" {
-			t.Errorf("ParsePeriod(%q) = %v; want EINVALID naming period", bad, err)
-		}
-	}
-	if m := MonthOf(time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC), newYork); m.Name != "2026-11" {
-		t.Errorf("MonthOf(1 Dec 03:00 UTC) = %s; want 2026-11 (still November in New York)", m.Name)
 	}
 }
 
@@ -202,7 +169,7 @@ func scenario(t *testing.T) (*world, map[int64]string, map[int64]string, map[int
 	return w, reps, sources, segments
 }
 
-func (w *world) input(period Period, now time.Time, by map[int64]string, segments map[int64]string, ratings ...int) Input {
+func (w *world) input(period calendar.Period, now time.Time, by map[int64]string, segments map[int64]string, ratings ...int) Input {
 	in := Input{Period: period, Now: now, By: "rep", Policy: w.p, Policies: map[int]*Policy{1: w.p},
 		Handoffs: w.hs, Tasks: w.tasks,
 		Key:     func(h tandem.Handoff) string { return by[h.ID] },
@@ -238,7 +205,7 @@ func later(s StepStat) []StepStat {
 
 func TestReportBySales(t *testing.T) {
 	w, reps, _, segments := scenario(t)
-	nov2026, _ := ParsePeriod("2026-11", newYork)
+	nov2026, _ := calendar.ParsePeriod("2026-11", newYork)
 	now := nov(2, 14, 0)
 	r := NewReport(w.input(nov2026, now, reps, segments, 4, 2, 3))
 	min := time.Minute
@@ -315,7 +282,7 @@ func TestReportBySales(t *testing.T) {
 
 func TestReportMarketingOverAQuarter(t *testing.T) {
 	w, _, sources, segments := scenario(t)
-	q4, _ := ParsePeriod("2026-Q4", newYork)
+	q4, _ := calendar.ParsePeriod("2026-Q4", newYork)
 	r := NewReport(w.input(q4, q4.To, sources, segments, 5, 4))
 	want := Marketing{QualifiedLeads: 6, Commitment: 1200,
 		BySegment: []SegmentRow{{"(none)", 1, 0, true}, {"enterprise", 2, 240, false}, {"mid_market", 1, 360, false}, {"smb", 2, 600, false}},
@@ -349,7 +316,7 @@ func TestReportMarketingOverAQuarter(t *testing.T) {
 
 func TestReportOfNothing(t *testing.T) {
 	w := &world{t: t, p: defaultPolicy(t)}
-	nov2026, _ := ParsePeriod("2026-11", newYork)
+	nov2026, _ := calendar.ParsePeriod("2026-11", newYork)
 	r := NewReport(w.input(nov2026, nov(30, 12, 0), nil, nil))
 	want := Row{Key: "TOTAL", Steps: []StepStat{}}
 	if diff := cmp.Diff(want, r.Total); diff != "" {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/attribution"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/sla"
 )
 
@@ -240,11 +241,11 @@ func (db *DB) CampaignReportFor(ctx context.Context, period, model string) (r at
 	if err != nil {
 		return r, err
 	}
-	var per sla.Period
+	var per calendar.Period
 	if period == "" {
-		per = sla.MonthOf(db.Now(), loc)
+		per = calendar.MonthOf(db.Now(), loc)
 	} else {
-		per, err = sla.ParsePeriod(period, loc)
+		per, err = calendar.ParsePeriod(period, loc)
 	}
 	if err != nil || merr != nil {
 		var fields []tandem.FieldError

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/sla"
 )
 
@@ -50,7 +51,7 @@ func (db *DB) SLAReport(ctx context.Context, q SLAQuery) (r sla.Report, err erro
 			Message: fmt.Sprintf("%q is not a grouping (want one of %s)", q.By, strings.Join(sla.Groupings, ", "))})
 	}
 	if q.Period != "" {
-		if _, err := sla.ParsePeriod(q.Period, time.UTC); err != nil {
+		if _, err := calendar.ParsePeriod(q.Period, time.UTC); err != nil {
 			return r, err
 		}
 	}
@@ -121,20 +122,20 @@ func (db *DB) SLAReport(ctx context.Context, q SLAQuery) (r sla.Report, err erro
 // over the named period ("" for the current month), and the period read in
 // that policy's time zone: the version in force at the period's end, or now
 // while the period runs; the version in force now for a period before any.
-func (tx *Tx) reportPolicy(ctx context.Context, name string) (*sla.Policy, sla.Period, error) {
+func (tx *Tx) reportPolicy(ctx context.Context, name string) (*sla.Policy, calendar.Period, error) {
 	p, _, err := tx.policyInForce(ctx)
 	if err != nil {
-		return nil, sla.Period{}, err
+		return nil, calendar.Period{}, err
 	}
 	if p == nil {
-		return nil, sla.Period{}, tandem.Errorf(tandem.ECONFLICT,
+		return nil, calendar.Period{}, tandem.Errorf(tandem.ECONFLICT,
 			"no signed agreement is in force (or it starts no hand-offs): the report measures both sides against the one they signed")
 	}
-	period := func(p *sla.Policy) (sla.Period, error) {
+	period := func(p *sla.Policy) (calendar.Period, error) {
 		if name == "" {
-			return sla.MonthOf(tx.Now, p.Calendar.Location()), nil
+			return calendar.MonthOf(tx.Now, p.Calendar.Location()), nil
 		}
-		return sla.ParsePeriod(name, p.Calendar.Location())
+		return calendar.ParsePeriod(name, p.Calendar.Location())
 	}
 	per, err := period(p)
 	if err != nil {

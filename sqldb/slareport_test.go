@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/clock"
 	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
@@ -291,7 +292,7 @@ func TestSLAReport(t *testing.T) {
 				reportStep("discovery-call", sla.StepStat{Open: 1}),
 				reportStep("discovery-recap", sla.StepStat{Open: 1}),
 				reportStep("next-steps-call", sla.StepStat{Open: 1}))}
-		nov, _ := sla.ParsePeriod("2026-11", reportNY)
+		nov, _ := calendar.ParsePeriod("2026-11", reportNY)
 		want := sla.Report{Period: nov, AsOf: reportAt(time.November, 2, 14, 0), By: "rep", AgreementVersion: 1,
 			Sales: []sla.Row{unrouted, rex, ria}, Total: total,
 			Marketing: sla.Marketing{QualifiedLeads: 5, Commitment: 400,

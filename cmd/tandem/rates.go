@@ -12,9 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/plan"
 	"github.com/tandemhq/tandem/report"
-	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -105,9 +105,9 @@ type ratesGroup struct {
 // ratesWindow reads the window of tandem rates from its flags: --period,
 // or --from with an optional --to (each a month, quarter or year, --to
 // included), or by default the 12 months before now's month.
-func ratesWindow(from, to, period string, now time.Time, loc *time.Location) (sla.Period, error) {
-	parse := func(flag, s string) (sla.Period, error) {
-		p, err := sla.ParsePeriod(s, loc)
+func ratesWindow(from, to, period string, now time.Time, loc *time.Location) (calendar.Period, error) {
+	parse := func(flag, s string) (calendar.Period, error) {
+		p, err := calendar.ParsePeriod(s, loc)
 		if err != nil {
 			msg := tandem.ErrorMessage(err)
 			if fs := tandem.ErrorFields(err); len(fs) == 1 {
@@ -117,16 +117,16 @@ func ratesWindow(from, to, period string, now time.Time, loc *time.Location) (sl
 		}
 		return p, nil
 	}
-	this := sla.MonthOf(now, loc)
+	this := calendar.MonthOf(now, loc)
 	switch {
 	case period != "" && (from != "" || to != ""):
-		return sla.Period{}, &exitStatus{exitUsage, errors.New("--period: give either --period or --from and --to, not both")}
+		return calendar.Period{}, &exitStatus{exitUsage, errors.New("--period: give either --period or --from and --to, not both")}
 	case period != "":
 		return parse("--period", period)
 	case from == "" && to != "":
-		return sla.Period{}, &exitStatus{exitUsage, fmt.Errorf("--to %s: give --from too", to)}
+		return calendar.Period{}, &exitStatus{exitUsage, fmt.Errorf("--to %s: give --from too", to)}
 	case from == "":
-		return sla.Period{Name: "last 12 months", From: this.From.AddDate(0, -12, 0), To: this.From, Months: 12}, nil
+		return calendar.Period{Name: "last 12 months", From: this.From.AddDate(0, -12, 0), To: this.From, Months: 12}, nil
 	}
 	f, err := parse("--from", from)
 	if err != nil {
@@ -139,9 +139,9 @@ func ratesWindow(from, to, period string, now time.Time, loc *time.Location) (sl
 		}
 	}
 	if !f.From.Before(t.To) {
-		return sla.Period{}, &exitStatus{exitUsage, fmt.Errorf("--from %s is after --to %s: the window must start before it ends", f.Name, t.Name)}
+		return calendar.Period{}, &exitStatus{exitUsage, fmt.Errorf("--from %s is after --to %s: the window must start before it ends", f.Name, t.Name)}
 	}
-	return sla.Period{Name: f.Name + ".." + t.Name, From: f.From, To: t.To}, nil
+	return calendar.Period{Name: f.Name + ".." + t.Name, From: f.From, To: t.To}, nil
 }
 
 // writeRatesTable writes the rates for people: one row per figure and
