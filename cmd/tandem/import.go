@@ -53,6 +53,7 @@ carry), month (YYYY-MM, or a date in the month), amount (in major units, like
 12000.50), and optionally name and channel, which register a campaign the
 file brings first. A month set again replaces its amount; running the same
 import again changes nothing. See docs/import.md and docs/campaigns.md.`),
+		m.importJSONLCommand(),
 	)
 	return c
 }

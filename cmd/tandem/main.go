@@ -131,6 +131,7 @@ func (m *Main) commands() *cobra.Command {
 	root.AddCommand(m.paceCommand())
 	root.AddCommand(m.ratesCommand())
 	root.AddCommand(m.campaignCommand(), m.reportCommand(), m.jeopardyCommand())
+	root.AddCommand(m.backupCommand(), m.exportCommand())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &exitStatus{exitUsage, err} })
 	return root
 }
