@@ -259,13 +259,13 @@ func decodeValue(k colKind, raw json.RawMessage) (any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("want a time such as \"2026-01-02T15:04:05.000000Z\", got %q", s)
 		}
-		if t.Year() < 1 || t.Year() > 9999 {
+		if t = t.UTC(); t.Year() < 1 || t.Year() > 9999 {
 			return nil, fmt.Errorf("%q is outside the years 1 to 9999", s)
 		}
 		if !t.Equal(t.Truncate(time.Microsecond)) {
 			return nil, fmt.Errorf("%q is finer than a microsecond, which the databases keep", s)
 		}
-		return t.UTC(), nil
+		return t, nil
 	case kJSON:
 		c, err := canonical(string(raw))
 		if err != nil {
