@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -199,76 +200,80 @@ func readDump(t *testing.T, dir string) map[string]string {
 	return files
 }
 
-// TestDumpRoundTrip builds a company with the demo's simulator on SQLite,
-// dumps it, loads the dump into a new PostgreSQL database, dumps that and
-// loads it into a new SQLite file (SQLite to SQLite when PostgreSQL is not
-// set): each copy verifies clean, holds as many rows in every table as the
-// original (derived tables included, sessions and tokens left out), and
-// dumps to the same bytes.
+// TestDumpRoundTrip builds a company with the demo's simulator on each
+// database, dumps it, loads the dump into a new database of the other kind
+// (SQLite again when PostgreSQL is not set), dumps that and loads it into a
+// new database of the first kind: each copy verifies clean, holds as many
+// rows in every table as the original (derived tables included, sessions
+// and tokens left out), dumps to the same bytes, and hands out ids after
+// the loaded ones.
 func TestDumpRoundTrip(t *testing.T) {
-	ctx := context.Background()
-	sqlite := sqldbtest.Backends(t)[0]
-	src := simulate(t, sqlite, 400)
-	verify(t, "original", src)
-	want := counts(t, sqlite)
-	for _, table := range []string{"leads", "events", "users", "handoffs", "tasks", "timers", "deals", "reviews",
-		"agreement_versions", "agreement_signatures", "campaigns", "campaign_spend", "marketing_touches",
-		"stage_entries", "stage_counts", "notifications", "routing_credits", "alerts", "scorecards", "tokens", "sessions"} {
-		if want[table] == 0 {
-			t.Errorf("the simulated company has no %s: the round trip would not test them", table)
+	sqldbtest.Each(t, func(t *testing.T, origin sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		src := simulate(t, origin, 400)
+		verify(t, "original", src)
+		want := counts(t, origin)
+		for _, table := range []string{"leads", "events", "users", "handoffs", "tasks", "timers", "deals", "reviews",
+			"agreement_versions", "agreement_signatures", "campaigns", "campaign_spend", "marketing_touches",
+			"stage_entries", "stage_counts", "notifications", "routing_credits", "alerts", "scorecards", "tokens", "sessions"} {
+			if want[table] == 0 {
+				t.Errorf("the simulated company has no %s: the round trip would not test them", table)
+			}
 		}
-	}
-	t.Logf("original: %v", want)
-	// What a dump leaves out is not in the copy.
-	want["tokens"], want["sessions"], want["kept_reports"] = 0, 0, 0
+		t.Logf("original: %v", want)
+		// What a dump leaves out is not in the copy.
+		want["tokens"], want["sessions"], want["kept_reports"] = 0, 0, 0
 
-	dir := filepath.Join(t.TempDir(), "dump0")
-	m, err := src.Dump(ctx, dir)
-	if err != nil {
-		t.Fatalf("Dump: %v", err)
-	}
-	if m.Dialect != "sqlite" || m.Tables[0].Table != "users" || m.Tables[0].Rows != want["users"] {
-		t.Errorf("Dump manifest = %+v; want dialect sqlite, users first with %d rows", m, want["users"])
-	}
-	first := readDump(t, dir)
-	if strings.Contains(first["users.jsonl"], "password") || strings.Contains(first["users.jsonl"], "argon2") {
-		t.Errorf("users.jsonl holds a password hash:\n%.500s", first["users.jsonl"])
-	}
+		dir := filepath.Join(t.TempDir(), "dump0")
+		m, err := src.Dump(ctx, dir)
+		if err != nil {
+			t.Fatalf("Dump: %v", err)
+		}
+		if m.Dialect != origin.Name || m.Tables[0].Table != "users" || m.Tables[0].Rows != want["users"] {
+			t.Errorf("Dump manifest = %+v; want dialect %s, users first with %d rows", m, origin.Name, want["users"])
+		}
+		first := readDump(t, dir)
+		if strings.Contains(first["users.jsonl"], "password") || strings.Contains(first["users.jsonl"], "argon2") {
+			t.Errorf("users.jsonl holds a password hash:\n%.500s", first["users.jsonl"])
+		}
 
-	// SQLite -> PostgreSQL (or SQLite) -> SQLite.
-	var chain []sqldbtest.Backend
-	if pg := sqldbtest.Backends(t); len(pg) > 1 {
-		chain = append(chain, pg[1])
-	} else {
-		chain = append(chain, sqldbtest.Backend{Name: "sqlite", DSN: sqldbtest.Fresh(t, sqlite)})
-	}
-	chain = append(chain, sqldbtest.Backend{Name: "sqlite", DSN: sqldbtest.Fresh(t, sqlite)})
-	for i, b := range chain {
-		name := b.Name + " copy"
-		db, _ := openB(t, b)
-		if _, err := db.Load(ctx, dir, nil); err != nil {
-			t.Fatalf("%s: Load(%s): %v", name, dir, err)
+		bs := sqldbtest.Backends(t)
+		other := bs[len(bs)-1]
+		if other.Name == origin.Name {
+			other = bs[0]
 		}
-		verify(t, name, db)
-		if diff := cmp.Diff(want, counts(t, b)); diff != "" {
-			t.Errorf("%s: rows per table (-original +copy):\n%s", name, diff)
+		chain := []sqldbtest.Backend{
+			{Name: other.Name, DSN: sqldbtest.Fresh(t, other)},
+			{Name: origin.Name, DSN: sqldbtest.Fresh(t, origin)},
 		}
-		dir = filepath.Join(t.TempDir(), "dump")
-		if _, err := db.Dump(ctx, dir); err != nil {
-			t.Fatalf("%s: Dump: %v", name, err)
+		for i, b := range chain {
+			name := fmt.Sprintf("%s copy %d", b.Name, i+1)
+			db, _ := openB(t, b)
+			if _, err := db.Load(ctx, dir, nil); err != nil {
+				t.Fatalf("%s: Load(%s): %v", name, dir, err)
+			}
+			verify(t, name, db)
+			if diff := cmp.Diff(want, counts(t, b)); diff != "" {
+				t.Errorf("%s: rows per table (-original +copy):\n%s", name, diff)
+			}
+			dir = filepath.Join(t.TempDir(), "dump")
+			if _, err := db.Dump(ctx, dir); err != nil {
+				t.Fatalf("%s: Dump: %v", name, err)
+			}
+			if diff := cmp.Diff(first, readDump(t, dir)); diff != "" {
+				t.Errorf("%s: its dump differs from the original's (-original +copy):\n%.3000s", name, diff)
+			}
+			// The ids go on after the loaded ones.
+			res, err := db.IntakeLeads(ctx, []tandem.LeadInput{input("email", "new@example.com")}, sqldb.IntakeOptions{DefaultSource: "web", Actor: "test"})
+			if err != nil || res[0].Err != nil {
+				t.Fatalf("%s: IntakeLeads after the load = %v, %v; want created", name, res, err)
+			}
+			if res[0].ID != want["leads"]+1 {
+				t.Errorf("%s: the first lead after the load has id %d; want %d", name, res[0].ID, want["leads"]+1)
+			}
 		}
-		if diff := cmp.Diff(first, readDump(t, dir)); diff != "" {
-			t.Errorf("%s: dump %d differs from the first (-first +this):\n%.3000s", name, i+1, diff)
-		}
-		// The ids go on after the loaded ones.
-		res, err := db.IntakeLeads(ctx, []tandem.LeadInput{input("email", "new@example.com")}, sqldb.IntakeOptions{DefaultSource: "web", Actor: "test"})
-		if err != nil || res[0].Err != nil {
-			t.Fatalf("%s: IntakeLeads after the load = %v, %v; want created", name, res, err)
-		}
-		if res[0].ID != want["leads"]+1 {
-			t.Errorf("%s: the first lead after the load has id %d; want %d", name, res[0].ID, want["leads"]+1)
-		}
-	}
+	})
 }
 
 // TestLoadRefusesWhatItCannotTake checks that a dump into a database that

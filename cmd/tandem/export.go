@@ -78,7 +78,9 @@ See docs/operations.md.`,
 				return err
 			}
 			start := time.Now()
-			man, err := db.Load(ctx, args[0], nil)
+			man, err := db.Load(ctx, args[0], func(c sqldb.DumpCount) {
+				fmt.Fprintf(m.Stderr, "read %s: %d rows\n", c.File, c.Rows)
+			})
 			if err != nil {
 				return err
 			}
