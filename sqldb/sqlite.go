@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // the "sqlite" driver
 )
 
 type sqlite struct{}
