@@ -16,7 +16,8 @@ import (
 // PgDumpAdvice says how to back up and restore a PostgreSQL database,
 // which [DB.Backup] does not copy.
 const PgDumpAdvice = `PostgreSQL is backed up with its own tools: pg_dump --format=custom --file=tandem.dump "$TANDEM_DB", ` +
-	`and restored into an empty database with pg_restore --no-owner --dbname="$TANDEM_DB" tandem.dump`
+	`and restored into an empty database with pg_restore --no-owner --dbname="$TANDEM_DB" tandem.dump ` +
+	`(pg_dump refuses a search_path in the URL: take it out and add --schema=NAME)`
 
 // BackupInfo describes a copy [DB.Backup] wrote.
 type BackupInfo struct {
