@@ -251,7 +251,9 @@ func (tx *Tx) lifecycle(ctx context.Context) (tandem.Lifecycle, error) {
 	if err != nil {
 		return nil, err
 	}
-	return v.lc, nil
+	// The rules of one transaction share one time budget: no rule holds
+	// the write lock for long.
+	return agreement.Batch(v.lc), nil
 }
 
 // compiled is a signed agreement version, parsed and compiled once per

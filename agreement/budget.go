@@ -1,0 +1,391 @@
+package agreement
+
+import (
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker"
+	"github.com/expr-lang/expr/compiler"
+	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/optimizer"
+	exprparser "github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
+)
+
+// The budget of one evaluation of a rule. A rule is a sentence about a lead:
+// the rules of the default agreement take a few steps, a few hundred bytes
+// and well under a microsecond (BenchmarkRuleEval), so each limit leaves
+// them a margin of a thousand or more, while a rule written as a program (a
+// loop inside a loop inside a loop) stops within a few milliseconds.
+const (
+	// MaxRuleNodes caps the parts of a rule (names, values, operators,
+	// calls), at compile time.
+	MaxRuleNodes = 500
+	// MaxRuleSteps caps the steps of one evaluation: each call, and each
+	// turn of a loop (all, any, filter, map, ...), is a step.
+	MaxRuleSteps = 10_000
+	// MaxRuleBytes caps what one evaluation builds: the bytes of every text
+	// it makes, and 16 bytes per item of every list or map.
+	MaxRuleBytes = 256 << 10
+	// MaxRuleItems caps the list and map items one evaluation makes
+	// (1..100 makes 100), by expr's own memory budget.
+	MaxRuleItems = 10_000
+	// MaxRuleTime caps the time of one evaluation: a safety net under the
+	// limits above, which alone decide a rule's answer on a healthy machine.
+	MaxRuleTime = 10 * time.Millisecond
+	// MaxBatchRuleTime caps the time the rules of one batch of leads take
+	// in all, inside its write transaction: once it is used up, the batch's
+	// remaining leads that a rule would decide are refused, to be sent
+	// again, so that no rule holds the write lock for longer.
+	MaxBatchRuleTime = 250 * time.Millisecond
+	// maxMatchCost caps len(text) times len(pattern) of one matches.
+	maxMatchCost = 1 << 24
+)
+
+// Limits a rule can run over, as [BudgetError] names them.
+var (
+	limitSteps = fmt.Sprintf("it took more than %d steps (each call and each turn of a loop is a step)", MaxRuleSteps)
+	limitBytes = fmt.Sprintf("it built more than %d KiB of text and lists", MaxRuleBytes>>10)
+	limitItems = fmt.Sprintf("it made more than %d list items", MaxRuleItems)
+	limitTime  = fmt.Sprintf("it ran for more than %v", MaxRuleTime)
+	limitMatch = fmt.Sprintf("a matches would compare more than %d characters of text times pattern", maxMatchCost)
+)
+
+// BudgetError is a rule that ran over its budget on a lead: it stopped
+// without an answer. Callers that decide stages refuse the lead with it
+// rather than read it as "does not hold", since the rule's author did not
+// mean the lead to stay where it is.
+type BudgetError struct {
+	Rule  *Rule
+	Stage string // the stage whose entry rule it is, if it is one
+	Limit string // what it ran over, in words
+	// Batch is set when the rule did not run at all: the rules of the
+	// lead's batch had used up [MaxBatchRuleTime]. Sending the lead again
+	// may succeed.
+	Batch bool
+}
+
+func (e *BudgetError) Error() string {
+	what := "the rule"
+	if e.Stage != "" {
+		what = "the entry rule of " + e.Stage
+	}
+	if e.Rule != nil && e.Rule.at.Path != "" {
+		what += " (" + e.Rule.at.String() + ")"
+	}
+	if e.Batch {
+		return fmt.Sprintf("%s was not run on this lead: the rules of its batch used up their %v; send the lead again, in a smaller batch", what, MaxBatchRuleTime)
+	}
+	return fmt.Sprintf("%s stopped on this lead: %s; a rule may take %d steps, build %d KiB and run %v (see Rule budgets in docs/agreement.md)",
+		what, e.Limit, MaxRuleSteps, MaxRuleBytes>>10, MaxRuleTime)
+}
+
+// meter counts what one evaluation spends.
+type meter struct {
+	steps, bytes int
+	start        time.Time
+}
+
+func (m *meter) step() {
+	m.steps++
+	if m.steps > MaxRuleSteps {
+		panic(&BudgetError{Limit: limitSteps})
+	}
+	if m.steps%16 == 0 && time.Since(m.start) > MaxRuleTime {
+		panic(&BudgetError{Limit: limitTime})
+	}
+}
+
+func (m *meter) grow(n int) {
+	m.bytes += n
+	if m.bytes > MaxRuleBytes || n < 0 {
+		panic(&BudgetError{Limit: limitBytes})
+	}
+}
+
+// size is what a value a rule built counts against [MaxRuleBytes]. The
+// items of a list were counted when they were built.
+func size(v any) int {
+	switch v := v.(type) {
+	case string:
+		return len(v)
+	case []any:
+		return 16 * len(v)
+	case []string:
+		return 16 * len(v)
+	case []int:
+		return 16 * len(v)
+	case []float64:
+		return 16 * len(v)
+	case map[string]any:
+		return 16 * len(v)
+	case nil, bool, int, float64, time.Time, time.Duration:
+		return 0
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.String:
+		return rv.Len()
+	case reflect.Slice, reflect.Array, reflect.Map:
+		return 16 * rv.Len()
+	}
+	return 0
+}
+
+func meterOf(arg any) *meter {
+	return &arg.(*runEnv).meter
+}
+
+// The calls CompileRule adds to a rule. Their names cannot be written in a
+// rule (an expr name holds no ':'), so a rule cannot call them itself.
+const (
+	callStep    = "rule:step"
+	callValue   = "rule:value"
+	callMatch   = "rule:match"
+	callRepeat  = "rule:repeat"
+	callReplace = "rule:replace"
+	callJoin    = "rule:join"
+)
+
+// meterFunctions are the calls above. rule:value passes a value through,
+// counting it; it is declared for each list type a rule meets so that the
+// value keeps its type, and for any value last.
+var meterFunctions = []expr.Option{
+	expr.Function(callStep, func(args ...any) (any, error) {
+		meterOf(args[0]).step()
+		return true, nil
+	}, new(func(any) bool)),
+	expr.Function(callValue, func(args ...any) (any, error) {
+		m := meterOf(args[0])
+		m.step()
+		m.grow(size(args[1]))
+		return args[1], nil
+	},
+		new(func(any, string) string),
+		new(func(any, []string) []string),
+		new(func(any, []int) []int),
+		new(func(any, []float64) []float64),
+		new(func(any, []any) []any),
+		new(func(any, map[string]any) map[string]any),
+		new(func(any, map[string]string) map[string]string),
+		new(func(any, any) any),
+	),
+	expr.Function(callMatch, func(args ...any) (any, error) {
+		m := meterOf(args[0])
+		m.step()
+		if args[1] == nil || args[2] == nil {
+			return false, nil
+		}
+		s, ok := args[1].(string)
+		if !ok {
+			return nil, fmt.Errorf("matches needs text on its left, not %T", args[1])
+		}
+		switch p := args[2].(type) {
+		case *regexp.Regexp:
+			if len(s)*max(len(p.String()), 1) > maxMatchCost {
+				panic(&BudgetError{Limit: limitMatch})
+			}
+			return p.MatchString(s), nil
+		case string:
+			if len(s)*max(len(p), 1) > maxMatchCost {
+				panic(&BudgetError{Limit: limitMatch})
+			}
+			re, err := regexp.Compile(p)
+			if err != nil {
+				return nil, err
+			}
+			return re.MatchString(s), nil
+		}
+		return nil, fmt.Errorf("matches needs a pattern on its right, not %T", args[2])
+	}, new(func(any, any, any) bool)),
+	// repeat, replace and join can build far more than they are given:
+	// their size is counted before they build it.
+	expr.Function(callRepeat, func(args ...any) (any, error) {
+		m := meterOf(args[0])
+		m.step()
+		s, n := args[1].(string), args[2].(int)
+		if n < 0 {
+			return nil, fmt.Errorf("repeat needs a count of 0 or more, not %d", n)
+		}
+		if n > 0 && len(s) > MaxRuleBytes/n {
+			panic(&BudgetError{Limit: limitBytes})
+		}
+		m.grow(len(s) * n)
+		return strings.Repeat(s, n), nil
+	}, new(func(any, string, int) string)),
+	expr.Function(callReplace, func(args ...any) (any, error) {
+		m := meterOf(args[0])
+		m.step()
+		s, old, new := args[1].(string), args[2].(string), args[3].(string)
+		n := -1
+		if len(args) == 5 {
+			n = args[4].(int)
+		}
+		k := strings.Count(s, old)
+		if n >= 0 && n < k {
+			k = n
+		}
+		if k > 0 && len(new) > MaxRuleBytes/k {
+			panic(&BudgetError{Limit: limitBytes})
+		}
+		m.grow(len(s) + k*len(new))
+		return strings.Replace(s, old, new, n), nil
+	}, new(func(any, string, string, string) string), new(func(any, string, string, string, int) string)),
+	expr.Function(callJoin, func(args ...any) (any, error) {
+		m := meterOf(args[0])
+		m.step()
+		var parts []string
+		switch v := args[1].(type) {
+		case []string:
+			parts = v
+		case []any:
+			parts = make([]string, len(v))
+			for i, p := range v {
+				s, ok := p.(string)
+				if !ok {
+					return nil, fmt.Errorf("join needs a list of text, not of %T", p)
+				}
+				parts[i] = s
+			}
+		default:
+			return nil, fmt.Errorf("join needs a list of text, not %T", args[1])
+		}
+		glue := ""
+		if len(args) == 3 {
+			glue = args[2].(string)
+		}
+		if len(parts) > 0 && len(glue) > MaxRuleBytes/len(parts) {
+			panic(&BudgetError{Limit: limitBytes})
+		}
+		n := len(glue) * len(parts)
+		for _, p := range parts {
+			n += len(p)
+			if n > MaxRuleBytes {
+				panic(&BudgetError{Limit: limitBytes})
+			}
+		}
+		m.grow(n)
+		return strings.Join(parts, glue), nil
+	},
+		new(func(any, []string, string) string), new(func(any, []string) string),
+		new(func(any, []any, string) string), new(func(any, []any) string)),
+}
+
+// compileMetered compiles a rule that compiles as written (CompileRule has
+// checked it) with its meter: the rule is checked to learn the type of
+// every part, the meter's calls are added around the parts that cost
+// something, and the result is checked and compiled again.
+func compileMetered(text string) (*vm.Program, error) {
+	cfg := conf.CreateNew()
+	for _, op := range append(ruleOptions(0), meterFunctions...) {
+		op(cfg)
+	}
+	for name := range cfg.Disabled {
+		delete(cfg.Builtins, name)
+	}
+	cfg.Check()
+	tree, err := exprparser.ParseWithConfig(text, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := checker.Check(tree, cfg); err != nil {
+		return nil, err
+	}
+	mp := &meterPatch{}
+	ast.Walk(&tree.Node, mp)
+	if mp.err != nil {
+		return nil, mp.err
+	}
+	if _, err := checker.Check(tree, cfg); err != nil {
+		return nil, fmt.Errorf("the rule with its budget does not compile: %w", err)
+	}
+	if err := optimizer.Optimize(&tree.Node, cfg); err != nil {
+		return nil, err
+	}
+	return compiler.Compile(tree, cfg)
+}
+
+// meterPatch adds the meter's calls to a checked rule, from the leaves up:
+// a step at each turn of a loop and at each call whose value is a number,
+// a truth value or a time; the value's size, with a step, at each call or
+// + whose value is text, a list, a map or not known before the rule runs;
+// and counted versions of matches, repeat, replace and join.
+type meterPatch struct {
+	err error
+}
+
+func envNode() ast.Node { return &ast.IdentifierNode{Value: "$env"} }
+
+func call(name string, args ...ast.Node) *ast.CallNode {
+	return &ast.CallNode{Callee: &ast.IdentifierNode{Value: name}, Arguments: append([]ast.Node{envNode()}, args...)}
+}
+
+// stepBefore runs a step, then n, and has n's value.
+func stepBefore(n ast.Node) ast.Node {
+	return &ast.SequenceNode{Nodes: []ast.Node{call(callStep), n}}
+}
+
+// built reports whether a part's value has a size worth counting.
+func built(n ast.Node) bool {
+	t := n.Type()
+	if t == nil {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.String, reflect.Slice, reflect.Array, reflect.Map, reflect.Interface:
+		return true
+	}
+	return false
+}
+
+func (p *meterPatch) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.PredicateNode:
+		n.Node = stepBefore(n.Node)
+	case *ast.BuiltinNode:
+		switch n.Name {
+		case "repeat":
+			*node = call(callRepeat, n.Arguments...)
+			return
+		case "replace":
+			*node = call(callReplace, n.Arguments...)
+			return
+		case "join":
+			*node = call(callJoin, n.Arguments...)
+			return
+		}
+		p.meter(node)
+	case *ast.CallNode:
+		p.meter(node)
+	case *ast.BinaryNode:
+		switch n.Operator {
+		case "+":
+			if built(n) {
+				*node = call(callValue, n)
+			}
+		case "matches":
+			pattern := n.Right
+			if s, ok := n.Right.(*ast.StringNode); ok {
+				re, err := regexp.Compile(s.Value)
+				if err != nil {
+					p.err = err
+					return
+				}
+				pattern = &ast.ConstantNode{Value: re}
+			}
+			*node = call(callMatch, n.Left, pattern)
+		}
+	}
+}
+
+func (p *meterPatch) meter(node *ast.Node) {
+	if built(*node) {
+		*node = call(callValue, *node)
+	} else {
+		*node = stepBefore(*node)
+	}
+}
