@@ -1,11 +1,15 @@
 package agreement
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -15,6 +19,8 @@ import (
 	"github.com/expr-lang/expr/optimizer"
 	exprparser "github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
+
+	"github.com/tandemhq/tandem"
 )
 
 // The budget of one evaluation of a rule. A rule is a sentence about a lead:
@@ -37,7 +43,7 @@ const (
 	MaxRuleItems = 10_000
 	// MaxRuleTime caps the time of one evaluation: a safety net under the
 	// limits above, which alone decide a rule's answer on a healthy machine.
-	MaxRuleTime = 10 * time.Millisecond
+	MaxRuleTime = 50 * time.Millisecond
 	// MaxBatchRuleTime caps the time the rules of one batch of leads take
 	// in all, inside its write transaction: once it is used up, the batch's
 	// remaining leads that a rule would decide are refused, to be sent
@@ -388,4 +394,105 @@ func (p *meterPatch) meter(node *ast.Node) {
 	} else {
 		*node = stepBefore(*node)
 	}
+}
+
+// sampleLeads are the leads [Agreement.CheckRules] tries each rule on: a
+// typical lead, an empty one, and one with every field at its longest.
+var sampleLeads = sync.OnceValue(func() []sample {
+	created := time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC)
+	typical := tandem.Lead{
+		Source: "web", ExternalID: "sample-1", Email: "ada.lovelace@example.com", FirstName: "Ada", LastName: "Lovelace",
+		Company: "Analytical Engines Ltd", Title: "VP Sales", Phone: "+1 212 555 0100", Country: "US", Segment: "enterprise",
+		Territory: "northeast", Origin: "inbound", Campaign: "webinar-2026-01", LandingPage: "https://example.com/demo",
+		UTMSource: "google", UTMMedium: "cpc", UTMCampaign: "brand", UTMTerm: "sla software", UTMContent: "ad-1",
+		OwnerID: 7, Score: 72, Stage: "lead", CreatedAt: created,
+		Attributes: map[string]string{"industry": "software", "employees": "250"},
+	}
+	// Text of MaxTextLen characters, with words, punctuation and letters
+	// of several byte lengths, so that splitting and matching it costs.
+	word := "Ab.c-dé@ü ẞ1_"
+	long := strings.Repeat(word, tandem.MaxTextLen/utf8.RuneCountInString(word)+1)
+	long = string([]rune(long)[:tandem.MaxTextLen])
+	longest := tandem.Lead{
+		Source: long, ExternalID: long, Email: long, FirstName: long, LastName: long, Company: long, Title: long,
+		Phone: long, Country: long, Segment: long, Territory: long, Origin: long, Campaign: long, LandingPage: long,
+		UTMSource: long, UTMMedium: long, UTMCampaign: long, UTMTerm: long, UTMContent: long,
+		OwnerID: math.MaxInt32, Score: math.MaxInt32, Stage: long, CreatedAt: created,
+		Attributes: make(map[string]string, tandem.MaxAttributes),
+	}
+	for i := range tandem.MaxAttributes {
+		longest.Attributes[fmt.Sprintf("attribute_%03d", i)] = long
+	}
+	return []sample{
+		{"a typical lead", typical},
+		{"an empty lead", tandem.Lead{Stage: "lead", CreatedAt: created}},
+		{"a lead with every field at its longest", longest},
+	}
+})
+
+type sample struct {
+	name string
+	lead tandem.Lead
+}
+
+// CheckRules runs each of the agreement's rules (the stages' entry rules and
+// marketing.sales_sourced) on sample leads: a typical lead, an empty lead,
+// and a lead with every field at its longest. A rule must stay within a
+// tenth of its budget on each of them (a tenth of [MaxRuleSteps],
+// [MaxRuleBytes] and [MaxRuleTime]), so that a batch of leads stays quick
+// and a lead unlike the samples still has room. CheckRules returns nil, or
+// a *Problems naming each rule that does not, at the rule's line and
+// column; file names the file, as for [Parse].
+func (a *Agreement) CheckRules(file string) error {
+	var list []Problem
+	check := func(r *Rule, path string) {
+		if r == nil {
+			return
+		}
+		if msg := r.tooCostly(); msg != "" {
+			list = append(list, Problem{Line: max(r.at.Line, 1), Col: max(r.at.Col, 0), Message: path + ": " + msg})
+		}
+	}
+	for i, s := range a.Stages {
+		check(s.rule, join(item("stages", i), "entry"))
+	}
+	check(a.Marketing.salesSourced, "marketing.sales_sourced")
+	if len(list) == 0 {
+		return nil
+	}
+	ps := &Problems{File: file, List: list}
+	ps.sort()
+	return ps
+}
+
+// tooCostly says why the rule costs too much on a sample lead, or "".
+func (r *Rule) tooCostly() string {
+	const why = "a rule must stay within a tenth of its budget (%d steps, %d KiB built, %v) on a typical lead, an empty lead and a lead with every field at its longest, so that a batch of leads stays quick; see Rule budgets in docs/agreement.md"
+	for _, s := range sampleLeads() {
+		var spent meter
+		var took time.Duration
+		for i := range 3 { // the quickest of three: the first may warm up
+			_, m, err := r.eval(&s.lead)
+			var be *BudgetError
+			if errors.As(err, &be) {
+				return fmt.Sprintf("the rule is too costly: on %s %s; "+why, s.name, be.Limit, MaxRuleSteps/10, MaxRuleBytes>>10/10, MaxRuleTime/10)
+			}
+			if d := time.Since(m.start); i == 0 || d < took {
+				spent, took = m, d
+			}
+		}
+		var over string
+		switch {
+		case spent.steps > MaxRuleSteps/10:
+			over = fmt.Sprintf("it took %d steps", spent.steps)
+		case spent.bytes > MaxRuleBytes/10:
+			over = fmt.Sprintf("it built %d KiB", spent.bytes>>10)
+		case took > MaxRuleTime/10:
+			over = fmt.Sprintf("it ran for %v", took.Round(time.Microsecond))
+		default:
+			continue
+		}
+		return fmt.Sprintf("the rule is too costly: on %s %s; "+why, s.name, over, MaxRuleSteps/10, MaxRuleBytes>>10/10, MaxRuleTime/10)
+	}
+	return ""
 }

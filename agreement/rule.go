@@ -221,32 +221,39 @@ func ruleMessage(msg string) string {
 // a *[BudgetError]: more than [MaxRuleSteps] steps, [MaxRuleBytes] of text
 // and lists built, [MaxRuleItems] list items made, or [MaxRuleTime].
 func (r *Rule) Eval(l *tandem.Lead) (bool, error) {
+	ok, _, err := r.eval(l)
+	return ok, err
+}
+
+// eval is Eval, with what the evaluation spent.
+func (r *Rule) eval(l *tandem.Lead) (bool, meter, error) {
 	rn := runPool.Get().(*run)
 	rn.env.set(l)
 	rn.env.meter = meter{start: time.Now()}
 	rn.vm.MemoryBudget = MaxRuleItems
 	out, err := rn.vm.Run(r.prog, &rn.env)
+	spent := rn.env.meter
 	rn.env = runEnv{}
 	runPool.Put(rn)
 	if err != nil {
 		var be *BudgetError
 		if errors.As(err, &be) {
-			return false, &BudgetError{Rule: r, Limit: be.Limit}
+			return false, spent, &BudgetError{Rule: r, Limit: be.Limit}
 		}
 		var fe *file.Error
 		if errors.As(err, &fe) {
 			if strings.HasPrefix(fe.Message, "memory budget exceeded") {
-				return false, &BudgetError{Rule: r, Limit: limitItems}
+				return false, spent, &BudgetError{Rule: r, Limit: limitItems}
 			}
-			return false, fmt.Errorf("rule %s: %s", r.src, fe.Message)
+			return false, spent, fmt.Errorf("rule %s: %s", r.src, fe.Message)
 		}
-		return false, fmt.Errorf("rule %s: %w", r.src, err)
+		return false, spent, fmt.Errorf("rule %s: %w", r.src, err)
 	}
 	b, ok := out.(bool)
 	if !ok {
-		return false, fmt.Errorf("rule %s: gave %T, not true or false", r.src, out)
+		return false, spent, fmt.Errorf("rule %s: gave %T, not true or false", r.src, out)
 	}
-	return b, nil
+	return b, spent, nil
 }
 
 // String returns the rule as written, without surrounding space.
