@@ -191,7 +191,7 @@ func TestIntakeOverBudget(t *testing.T) {
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	in := tandem.LeadInput{Fields: map[string]string{"email": "ada@example.com", "external_id": "x1"}}
 	_, err := tandem.Intake(nil, in, lc, "api", "import:x.csv", now)
-	want := "stage: the entry rule of mql (stages[2].entry at m.yaml:9:12) stopped on this lead: " + limitSteps
+	want := "stage: the entry rule of mql (stages[2].entry, line 9 of m.yaml) stopped on this lead: " + limitSteps
 	if tandem.ErrorCode(err) != tandem.EINVALID || !strings.HasPrefix(tandem.ErrorMessage(err), want) {
 		t.Errorf("Intake(bad rule) = %v; want EINVALID starting %q", err, want)
 	}
@@ -204,7 +204,7 @@ func TestIntakeOverBudget(t *testing.T) {
 	// the rule, and may be sent again.
 	*lc.(*lifecycle).batch = MaxBatchRuleTime + time.Nanosecond
 	_, err = tandem.Intake(nil, tandem.LeadInput{Fields: map[string]string{"email": "cy@example.com"}}, lc, "api", "import:x.csv", now)
-	want = "stage: the entry rule of mql (stages[2].entry at m.yaml:9:12) was not run on this lead: the rules of its batch used up their 250ms; send the lead again"
+	want = "stage: the entry rule of mql (stages[2].entry, line 9 of m.yaml) was not run on this lead: the rules of its batch used up their 250ms; send the lead again"
 	if tandem.ErrorCode(err) != tandem.EINVALID || !strings.HasPrefix(tandem.ErrorMessage(err), want) {
 		t.Errorf("Intake(batch used up) = %v; want EINVALID starting %q", err, want)
 	}

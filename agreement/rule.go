@@ -96,15 +96,15 @@ type RulePosition struct {
 	Path      string
 }
 
-// String gives the position as "stages[2].entry at agreement.yaml:14:12".
+// String gives the position as "stages[2].entry, line 14 of agreement.yaml".
 func (p RulePosition) String() string {
 	switch {
 	case p.Line == 0:
 		return p.Path
 	case p.File == "":
-		return fmt.Sprintf("%s at line %d", p.Path, p.Line)
+		return fmt.Sprintf("%s, line %d", p.Path, p.Line)
 	}
-	return fmt.Sprintf("%s at %s:%d:%d", p.Path, p.File, p.Line, p.Col)
+	return fmt.Sprintf("%s, line %d of %s", p.Path, p.Line, p.File)
 }
 
 // Position returns where the rule is written.
