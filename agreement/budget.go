@@ -151,6 +151,7 @@ func meterOf(arg any) *meter {
 const (
 	callStep    = "rule:step"
 	callValue   = "rule:value"
+	callAny     = "rule:any"
 	callMatch   = "rule:match"
 	callRepeat  = "rule:repeat"
 	callReplace = "rule:replace"
@@ -165,12 +166,7 @@ var meterFunctions = []expr.Option{
 		meterOf(args[0]).step()
 		return true, nil
 	}, new(func(any) bool)),
-	expr.Function(callValue, func(args ...any) (any, error) {
-		m := meterOf(args[0])
-		m.step()
-		m.grow(size(args[1]))
-		return args[1], nil
-	},
+	expr.Function(callValue, passValue,
 		new(func(any, string) string),
 		new(func(any, []string) []string),
 		new(func(any, []int) []int),
@@ -178,8 +174,10 @@ var meterFunctions = []expr.Option{
 		new(func(any, []any) []any),
 		new(func(any, map[string]any) map[string]any),
 		new(func(any, map[string]string) map[string]string),
-		new(func(any, any) any),
 	),
+	// rule:any is rule:value for a value whose type is known only when the
+	// rule runs: it stays unknown.
+	expr.Function(callAny, passValue, new(func(any, any) any)),
 	expr.Function(callMatch, func(args ...any) (any, error) {
 		m := meterOf(args[0])
 		m.step()
@@ -281,6 +279,13 @@ var meterFunctions = []expr.Option{
 		new(func(any, []any, string) string), new(func(any, []any) string)),
 }
 
+func passValue(args ...any) (any, error) {
+	m := meterOf(args[0])
+	m.step()
+	m.grow(size(args[1]))
+	return args[1], nil
+}
+
 // compileMetered compiles a rule that compiles as written (CompileRule has
 // checked it) with its meter: the rule is checked to learn the type of
 // every part, the meter's calls are added around the parts that cost
@@ -335,17 +340,31 @@ func stepBefore(n ast.Node) ast.Node {
 	return &ast.SequenceNode{Nodes: []ast.Node{call(callStep), n}}
 }
 
-// built reports whether a part's value has a size worth counting.
-func built(n ast.Node) bool {
+// built says which call counts a part's value: rule:value for text, a list
+// or a map, rule:any for a value whose type is not known before the rule
+// runs, "" for a value of fixed size (a number, a truth value, a time).
+func built(n ast.Node) string {
 	t := n.Type()
 	if t == nil {
-		return true
+		return callAny
 	}
 	switch t.Kind() {
-	case reflect.String, reflect.Slice, reflect.Array, reflect.Map, reflect.Interface:
-		return true
+	case reflect.String, reflect.Slice, reflect.Array, reflect.Map:
+		if valueTypes[t] {
+			return callValue
+		}
+		return callAny
+	case reflect.Interface:
+		return callAny
 	}
-	return false
+	return ""
+}
+
+// valueTypes are the types rule:value is declared for.
+var valueTypes = map[reflect.Type]bool{
+	reflect.TypeFor[string](): true, reflect.TypeFor[[]string](): true, reflect.TypeFor[[]int](): true,
+	reflect.TypeFor[[]float64](): true, reflect.TypeFor[[]any](): true, reflect.TypeFor[map[string]any](): true,
+	reflect.TypeFor[map[string]string](): true,
 }
 
 func (p *meterPatch) Visit(node *ast.Node) {
@@ -370,8 +389,8 @@ func (p *meterPatch) Visit(node *ast.Node) {
 	case *ast.BinaryNode:
 		switch n.Operator {
 		case "+":
-			if built(n) {
-				*node = call(callValue, n)
+			if fn := built(n); fn != "" {
+				*node = call(fn, n)
 			}
 		case "matches":
 			pattern := n.Right
@@ -389,8 +408,8 @@ func (p *meterPatch) Visit(node *ast.Node) {
 }
 
 func (p *meterPatch) meter(node *ast.Node) {
-	if built(*node) {
-		*node = call(callValue, *node)
+	if fn := built(*node); fn != "" {
+		*node = call(fn, *node)
 	} else {
 		*node = stepBefore(*node)
 	}

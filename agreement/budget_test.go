@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
 	"github.com/google/go-cmp/cmp"
 	"github.com/tandemhq/tandem"
 )
@@ -77,6 +79,22 @@ func TestRuleBudget(t *testing.T) {
 		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
 			t.Errorf("%s: Eval(lead) allocated %d MiB; want at most 8", tt.name, alloc>>20)
 		}
+	}
+}
+
+// TestRuleParts checks the compile-time limit: a rule of more than
+// MaxRuleNodes parts is refused, one within it compiles.
+func TestRuleParts(t *testing.T) {
+	long := strings.Repeat("score > 0 or ", 120) + "true" // 4 parts a clause (score, 0, >, or): 481 in all
+	if _, err := CompileRule(long); err != nil {
+		t.Errorf("CompileRule(120 clauses) = %v; want no error", err)
+	}
+	tooLong := strings.Repeat("score>0 or ", 180) + "true"
+	_, err := CompileRule(tooLong)
+	want := "the rule has more than 500 parts (names, values, operators and calls): a rule is a sentence about a lead, not a program"
+	var re *RuleError
+	if !errors.As(err, &re) || re.Message != want {
+		t.Errorf("CompileRule(180 clauses) = %v; want %q", err, want)
 	}
 }
 
@@ -228,4 +246,53 @@ func BenchmarkRuleOverBudget(b *testing.B) {
 			b.Fatal("no error")
 		}
 	}
+}
+
+// FuzzRule compiles and runs any rule on the sample leads: a rule that
+// compiles as written compiles with its meter too, and every evaluation
+// ends with an answer, an error or a *BudgetError, within its step budget.
+func FuzzRule(f *testing.F) {
+	for _, src := range []string{
+		badRule, `score >= 60 and email != ""`, `any(["vp", "head"], {lower(title) contains #})`,
+		`len(repeat(title, 999999)) > 0`, `replace(title, "", title) != ""`, `join(split(title, ""), "-") != ""`,
+		`reduce(1..100, #acc + #acc, "x") != ""`, `title matches email`, `email matches "@x\\.com$"`,
+		`count(keys(attributes), # startsWith "a") > 0`, `created_at.Year() > 2000`, `$env.score > 1`,
+		`let s = title + title; len(s) > 3`, `sortBy(split(title, " "), len(#))[0] != ""`, `len(toJSON(attributes)) > 2`,
+		`groupBy(1..100, # % 3)[1] != nil`, `find(1..10, # > 5) == 6`, `(score > 1 ? title : email) != ""`,
+	} {
+		f.Add(src)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		r, err := CompileRule(src)
+		if err != nil {
+			var re *RuleError
+			if !errors.As(err, &re) || strings.Contains(re.Message, "with its budget") {
+				t.Fatalf("CompileRule(%q) = %v; want a *RuleError about the rule as written", src, err)
+			}
+			return
+		}
+		// The rule without its meter, to compare answers with.
+		plain, err := expr.Compile(r.src, ruleOptions(MaxRuleNodes)...)
+		if err != nil {
+			t.Fatalf("expr.Compile(%q) = %v, but CompileRule compiled it", src, err)
+		}
+		for _, s := range sampleLeads() {
+			got, spent, err := r.eval(&s.lead)
+			if spent.steps > MaxRuleSteps+1 || spent.bytes > MaxRuleBytes+MaxRuleBytes {
+				t.Fatalf("Rule(%q) on %s spent %d steps, %d bytes; want within its budget", src, s.name, spent.steps, spent.bytes)
+			}
+			var be *BudgetError
+			if errors.As(err, &be) {
+				continue
+			}
+			// Within its budget, the meter changes nothing: the same
+			// answer, or an error both ways.
+			env := runEnv{}
+			env.set(&s.lead)
+			out, perr := vm.Run(plain, &env)
+			if (err != nil) != (perr != nil) || err == nil && out != got {
+				t.Fatalf("Rule(%q) on %s = %v, %v; without its meter %v, %v", src, s.name, got, err, out, perr)
+			}
+		}
+	})
 }
