@@ -119,5 +119,8 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 	log.Info("shutting down: finishing requests in flight")
 	shutdown, cancel := context.WithTimeout(context.Background(), serveDrain)
 	defer cancel()
-	return s.Close(shutdown)
+	if err := s.Close(shutdown); err != nil {
+		return fmt.Errorf("stopped with requests still running after %v: what they had not committed was rolled back (%w)", serveDrain, err)
+	}
+	return nil
 }
