@@ -36,7 +36,7 @@ func TestRuleBudget(t *testing.T) {
 	}{
 		{"the bad rule of issue 11", badRule, limitSteps, false},
 		{"a loop of a million turns", `let a = 1..999; count(a, count(a, true) > 0) > 0`, limitSteps, false},
-		{"a loop making lists", `count(1..999, count(1..999, true) > 0) > 0`, limitItems, false},
+		{"a loop making lists", `count(1..999, len(1..999) > 0) > 0`, limitItems, false},
 		{"a list of a million items", `len(1..1000000) > 0`, limitItems, false},
 		{"text doubled forty times", doubling, limitBytes, false},
 		{"repeat of a gigabyte", `len(repeat(title, 999999)) > 0`, limitBytes, false},
@@ -71,7 +71,7 @@ func TestRuleBudget(t *testing.T) {
 		switch {
 		case tt.limit == "" && (err != nil || got != tt.want):
 			t.Errorf("%s: Eval(lead) = %v, %v; want %v, nil", tt.name, got, err, tt.want)
-		case tt.limit != "" && (!errors.As(err, &be) || be.Limit != tt.limit || be.Rule != r):
+		case tt.limit != "" && (!errors.As(err, &be) || !stoppedBy(be.Limit, tt.limit) || be.Rule != r):
 			t.Errorf("%s: Eval(lead) = %v, %v; want a *BudgetError: %s", tt.name, got, err, tt.limit)
 		}
 		// Bounded memory: a rule stops before it allocates much more than
@@ -80,6 +80,13 @@ func TestRuleBudget(t *testing.T) {
 			t.Errorf("%s: Eval(lead) allocated %d MiB; want at most 8", tt.name, alloc>>20)
 		}
 	}
+}
+
+// stoppedBy reports whether a rule stopped by want: a rule of many steps
+// may stop by time first on a slow machine (under the race detector), which
+// is its budget too.
+func stoppedBy(limit, want string) bool {
+	return limit == want || want == limitSteps && limit == limitTime
 }
 
 // TestRuleParts checks the compile-time limit: a rule of more than
@@ -106,8 +113,12 @@ func TestRuleBudgetSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, spent, err := r.eval(&tandem.Lead{})
-	if spent.steps != MaxRuleSteps+1 || err == nil {
-		t.Errorf("eval(%q) spent %d steps, %v; want %d and an error", badRule, spent.steps, err, MaxRuleSteps+1)
+	var be *BudgetError
+	switch {
+	case !errors.As(err, &be) || !stoppedBy(be.Limit, limitSteps):
+		t.Errorf("eval(%q) = %v; want a *BudgetError: %s", badRule, err, limitSteps)
+	case be.Limit == limitSteps && spent.steps != MaxRuleSteps+1, spent.steps > MaxRuleSteps+1:
+		t.Errorf("eval(%q) spent %d steps (%s); want it stopped at step %d", badRule, spent.steps, be.Limit, MaxRuleSteps+1)
 	}
 }
 
@@ -169,7 +180,7 @@ func TestCheckRules(t *testing.T) {
 		t.Fatalf("CheckRules(bad rule) = %v; want one problem", err)
 	}
 	want := "m.yaml:9:12: stages[2].entry: the rule is too costly: on a typical lead " + limitSteps
-	if got := ps.Error(); !strings.HasPrefix(got, want) {
+	if got := ps.Error(); !strings.HasPrefix(got, want) && !strings.HasPrefix(got, strings.Replace(want, limitSteps, limitTime, 1)) {
 		t.Errorf("CheckRules(bad rule) = %q; want it to start %q", got, want)
 	}
 	if tandem.ErrorCode(err) != tandem.EINVALID {
@@ -188,14 +199,22 @@ func TestCheckRules(t *testing.T) {
 	var got []string
 	if errors.As(err, &ps) {
 		for _, p := range ps.List {
-			got = append(got, p.Message[:strings.Index(p.Message, ";")])
+			msg := p.Message[:strings.Index(p.Message, ";")]
+			// On a slow machine (the race detector) a rule may stop by
+			// time first: its budget too.
+			if i := strings.Index(msg, " it ran for more than "); i >= 0 {
+				msg = msg[:i] + " it took too long"
+			}
+			got = append(got, msg)
 		}
 	}
 	wantMsgs := []string{
 		"stages[2].entry: the rule is too costly: on a lead with every field at its longest it took 1002 steps", // a thousand turns, split and count
 		"marketing.sales_sourced: the rule is too costly: on a typical lead it took 2001 steps",
 	}
-	if diff := cmp.Diff(wantMsgs, got); diff != "" {
+	slow := func(msg string) string { return msg[:strings.Index(msg, " it took ")] + " it took too long" }
+	if diff := cmp.Diff(wantMsgs, got); diff != "" && cmp.Diff([]string{wantMsgs[0], slow(wantMsgs[1])}, got) != "" &&
+		cmp.Diff([]string{slow(wantMsgs[0]), slow(wantMsgs[1])}, got) != "" && cmp.Diff([]string{slow(wantMsgs[0]), wantMsgs[1]}, got) != "" {
 		t.Errorf("CheckRules problems (-want +got):\n%s", diff)
 	}
 }
@@ -209,9 +228,10 @@ func TestIntakeOverBudget(t *testing.T) {
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	in := tandem.LeadInput{Fields: map[string]string{"email": "ada@example.com", "external_id": "x1"}}
 	_, err := tandem.Intake(nil, in, lc, "api", "import:x.csv", now)
-	want := "stage: the entry rule of mql (stages[2].entry, line 9 of m.yaml) stopped on this lead: " + limitSteps
-	if tandem.ErrorCode(err) != tandem.EINVALID || !strings.HasPrefix(tandem.ErrorMessage(err), want) {
-		t.Errorf("Intake(bad rule) = %v; want EINVALID starting %q", err, want)
+	want := "stage: the entry rule of mql (stages[2].entry, line 9 of m.yaml) stopped on this lead: "
+	if msg := tandem.ErrorMessage(err); tandem.ErrorCode(err) != tandem.EINVALID ||
+		!strings.HasPrefix(msg, want+limitSteps) && !strings.HasPrefix(msg, want+limitTime) {
+		t.Errorf("Intake(bad rule) = %v; want EINVALID starting %q", err, want+limitSteps)
 	}
 	// A lead no rule decides goes in.
 	in = tandem.LeadInput{Fields: map[string]string{"email": "bo@example.com", "external_id": "x2", "stage": "sal"}}

@@ -68,7 +68,7 @@ func TestIntakeRuleOverBudget(t *testing.T) {
 		if diff := cmp.Diff([]string{"rejected", "created", "rejected", "created"}, got); diff != "" {
 			t.Errorf("IntakeLeads statuses (-want +got):\n%s", diff)
 		}
-		want := "stage: the entry rule of mql (stages[2].entry, line 60 of agreement version 2) stopped on this lead: it took more than 10000 steps"
+		want := "stage: the entry rule of mql (stages[2].entry, line 60 of agreement version 2) stopped on this lead: " // by its steps, or by time on a slow machine
 		for _, i := range []int{0, 2} {
 			if got := tandem.ErrorMessage(res[i].Err); tandem.ErrorCode(res[i].Err) != tandem.EINVALID || !strings.HasPrefix(got, want) {
 				t.Errorf("IntakeLeads(%s) error = %q; want EINVALID starting %q", in[i].Fields["external_id"], got, want)
