@@ -104,8 +104,8 @@ func writeReportTable(w io.Writer, r sla.Report) error {
 	for _, row := range append(r.Sales, r.Total) {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", row.Key, row.Handoffs,
 			sample(row.ResponseMedian, row.Responses), sample(row.ResponseP90, row.Responses),
-			ofShare(row.TouchedInTime, row.TouchedInTime+row.TouchedLate+row.Untouched), row.TouchedLate, row.Untouched,
-			ofShare(row.DecidedInTime, row.Decided+row.Undecided), row.Accepted, row.Rejected, row.Disqualified,
+			ofShare(row.TouchedInTime, row.TouchMeasured()), row.TouchedLate, row.Untouched,
+			ofShare(row.DecidedInTime, row.DecideMeasured()), row.Accepted, row.Rejected, row.Disqualified,
 			strconv.FormatFloat(math.Round(row.TouchesPerLead*10)/10, 'f', -1, 64),
 			sample(row.RoutingDelayMedian, row.Routed), sample(row.RepDelayMedian, row.RepDelays))
 	}
@@ -148,7 +148,7 @@ func writeReportTable(w io.Writer, r sla.Report) error {
 	fmt.Fprintln(tw, "CADENCE\tSTEP\tCHANNEL\tTEMPLATE\tON TIME\tLATE\tSKIPPED\tMISSED\tOVERDUE\tOPEN\tNOT OWED\tLATE MEDIAN")
 	for _, s := range r.Total.Steps {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", s.Cadence, s.Step, s.Channel, s.Template,
-			ofShare(s.OnTime, s.OnTime+s.Late+s.Missed+s.Overdue), s.Late, s.Skipped, s.Missed, s.Overdue, s.Open, s.NotOwed,
+			ofShare(s.OnTime, s.Due()), s.Late, s.Skipped, s.Missed, s.Overdue, s.Open, s.NotOwed,
 			sample(s.LateMedian, s.Late))
 	}
 	return tw.Flush()
