@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
 )
@@ -45,7 +46,7 @@ is measured so far.`,
 			if err != nil {
 				return err
 			}
-			r, err := db.SLAReport(c.Context(), sqldb.SLAQuery{Period: period, By: by})
+			r, err := report.SLA(c.Context(), db, sqldb.SLAQuery{Period: period, By: by})
 			if err != nil {
 				return err
 			}
