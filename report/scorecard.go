@@ -126,7 +126,7 @@ func computeScorecard(ctx context.Context, db *sqldb.DB, now time.Time, per cale
 		return scorecard.Scorecard{}, err
 	}
 	in.LostDeals, in.Rejections, in.Ratings = o.LostDeals, o.Rejections, o.Ratings
-	cr, err := db.CampaignReport(ctx, per.From, per.To, attribution.UShaped)
+	cr, err := CampaignsBetween(ctx, db, per.From, per.To, attribution.UShaped)
 	if err != nil {
 		return scorecard.Scorecard{}, err
 	}
