@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
-	"github.com/tandemhq/tandem/attribution"
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/attribution"
 	"github.com/tandemhq/tandem/sla"
 )
 
