@@ -125,7 +125,7 @@ func computeScorecard(ctx context.Context, db *sqldb.DB, now time.Time, per cale
 	if err != nil {
 		return scorecard.Scorecard{}, err
 	}
-	in.LostDeals, in.Rejections, in.Ratings = o.LostDeals, o.Rejections, o.Ratings
+	in.LostDeals, in.Rejections, in.Ratings = o.LostDeals, o.Rejections, ratings(o.Ratings)
 	cr, err := CampaignsBetween(ctx, db, per.From, per.To, attribution.UShaped)
 	if err != nil {
 		return scorecard.Scorecard{}, err
