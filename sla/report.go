@@ -156,6 +156,10 @@ func (r Row) StepTotals() StepStat {
 	return t
 }
 
+// VolumeShare is the share of the commitment that marketing handed over:
+// qualified leads over the commitment, 0 for no commitment.
+func (m Marketing) VolumeShare() float64 { return share(m.QualifiedLeads, m.Commitment) }
+
 // Due counts the steps that fell due: on time, late, missed or overdue.
 // Skipped steps are left out: a later touch made them moot.
 func (s StepStat) Due() int { return s.OnTime + s.Late + s.Missed + s.Overdue }
@@ -484,7 +488,7 @@ func marketing(p *Policy, per calendar.Period, complete bool, total Row, segment
 	}
 	if complete && mk.QualifiedLeads < mk.Commitment {
 		mk.Breaches = append(mk.Breaches, fmt.Sprintf("qualified leads %d of %d (%s)", mk.QualifiedLeads, mk.Commitment,
-			percent(share(mk.QualifiedLeads, mk.Commitment))))
+			percent(mk.VolumeShare())))
 	}
 	if len(c.QualifiedLeadsBySegment) > 0 {
 		for seg := range c.QualifiedLeadsBySegment {

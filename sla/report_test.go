@@ -544,3 +544,19 @@ func TestRowArithmetic(t *testing.T) {
 		t.Errorf("Row{}.StepTotals() (-want +got):\n%s", diff)
 	}
 }
+
+func TestVolumeShare(t *testing.T) {
+	tests := []struct {
+		m    Marketing
+		want float64
+	}{
+		{Marketing{QualifiedLeads: 3, Commitment: 4}, 0.75},
+		{Marketing{QualifiedLeads: 6, Commitment: 4}, 1.5},
+		{Marketing{QualifiedLeads: 6}, 0},
+	}
+	for _, tt := range tests {
+		if got := tt.m.VolumeShare(); got != tt.want {
+			t.Errorf("Marketing{%d of %d}.VolumeShare() = %v; want %v", tt.m.QualifiedLeads, tt.m.Commitment, got, tt.want)
+		}
+	}
+}

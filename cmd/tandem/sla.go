@@ -120,7 +120,7 @@ func writeReportTable(w io.Writer, r sla.Report) error {
 	mk := r.Marketing
 	fmt.Fprintf(w, "\nMARKETING\n")
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "qualified leads\t%d of %d (%s)\n", mk.QualifiedLeads, mk.Commitment, pct(ratio(mk.QualifiedLeads, mk.Commitment)))
+	fmt.Fprintf(tw, "qualified leads\t%d of %d (%s)\n", mk.QualifiedLeads, mk.Commitment, pct(mk.VolumeShare()))
 	for _, s := range mk.BySegment {
 		fmt.Fprintf(tw, "  %s\t%d of %d\n", s.Segment, s.Count, s.Commitment)
 	}
