@@ -59,6 +59,13 @@ func TestBoard(t *testing.T) {
 		t.Errorf("Board(bob) total (-want +got):\n%s", diff)
 	}
 
+	// A sum has no medians, whatever it started from.
+	sum := report.NewCompliance(bob)
+	sum.Add(report.NewCompliance(ann))
+	if sum.Medians || sum.Handoffs != 5 || sum.Breaches() != 7 || sum.TouchShare != 3.0/5 {
+		t.Errorf("bob.Add(ann) = %+v; want 5 hand-offs, 7 breaches, touch share 0.6 and no medians", sum)
+	}
+
 	// A team with nobody in the report.
 	rows, tot = report.Board(r, func(string) bool { return false })
 	if len(rows) != 0 || tot != (report.Compliance{Key: "Total"}) {
