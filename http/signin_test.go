@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/password"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
 )
 
@@ -431,4 +432,56 @@ func TestThrottleBounded(t *testing.T) {
 	if got := th.addrs.len(); got != maxAddrs {
 		t.Errorf("addresses held = %d; want %d (the cap)", got, maxAddrs)
 	}
+}
+
+// TestPasswordRulesEveryPath walks every page that sets a password
+// through password.Check: setup and the account page refuse a common
+// password, a run and the user's email, naming the password; the admin's
+// add and reset make passwords that pass. (The CLI's are in
+// cmd/tandem/users_test.go, the demo's in demo_test.go.)
+func TestPasswordRulesEveryPath(t *testing.T) {
+	t.Parallel()
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		db, _ := openDB(t, b)
+		s := startServer(t, db, nil)
+		wc := newWebClient(t, s.URL())
+		const email = "grace.hopper@example.com"
+		for _, tc := range []struct{ pw, says string }{
+			{"Password1234!", "The password is one of the most common passwords"},
+			{"abcdef123456", "The password is a run of keys"},
+			{"gracehopper1906", "The password must not contain the user&#39;s email address or its name before @ (gracehopper)"},
+			{"grace.hopper@example.com", "The password must not contain the user&#39;s email address"},
+			{"short", "The password must be at least 12 characters long (it has 5)."},
+		} {
+			form := url.Values{"email": {email}, "name": {"Grace"}, "password": {tc.pw}, "password2": {tc.pw}}
+			want(t, "POST /setup with "+tc.pw, wc.post("/setup", form), 422, tc.says)
+		}
+		if open, _ := db.SetupOpen(context.Background()); !open {
+			t.Fatal("a refused setup closed setup")
+		}
+		const good = "compilers all the way down"
+		want(t, "POST /setup", wc.post("/setup", url.Values{"email": {email}, "password": {good}, "password2": {good}}), 303, "/")
+
+		change := func(n string) response {
+			return wc.post("/account/password", url.Values{"current": {good}, "new": {n}, "new2": {n}})
+		}
+		want(t, "a new password with the email's name", change("Grace.Hopper!!"), 422, "must not contain the user&#39;s email")
+		want(t, "a common new password", change("iloveyou2026"), 422, "most common passwords")
+		want(t, "a run as the new password", change("qwertyuiopasdf"), 422, "run of keys")
+		want(t, "a good new password", change("nanoseconds of wire"), 200, "your password is changed")
+
+		// The admin's add and reset make passwords the rules accept.
+		r := wc.post("/settings/users", url.Values{"email": {"abcd@example.com"}, "role": {"executive"}})
+		want(t, "add a user", r, 200, "added abcd@example.com")
+		if pw := shownSecret(t, "add", r); password.Check(pw, "abcd@example.com") != nil {
+			t.Errorf("password.Check(%q, abcd@example.com) = %v; want nil", pw, password.Check(pw, "abcd@example.com"))
+		}
+		r = wc.post("/settings/users/password", url.Values{"email": {"abcd@example.com"}})
+		want(t, "reset the user's password", r, 303, "/settings?shown=")
+		r = wc.get(r.header.Get("Location"))
+		if pw := shownSecret(t, "reset", r); password.Check(pw, "abcd@example.com") != nil {
+			t.Errorf("password.Check(%q, abcd@example.com) = %v; want nil", pw, password.Check(pw, "abcd@example.com"))
+		}
+	})
 }
