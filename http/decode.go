@@ -94,7 +94,7 @@ func badText(body []byte) (path string, ok bool) {
 		wantKey bool   // the next string is a key
 	}
 	var stack []*frame
-	pathOf := func(extra string) string {
+	pathOf := func() string {
 		var b strings.Builder
 		for _, f := range stack {
 			if f.array {
@@ -105,12 +105,6 @@ func badText(body []byte) (path string, ok bool) {
 				b.WriteByte('.')
 			}
 			b.WriteString(f.key)
-		}
-		if extra != "" {
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(extra)
 		}
 		return b.String()
 	}
@@ -136,8 +130,9 @@ func badText(body []byte) (path string, ok bool) {
 		s, isString := tok.(string)
 		if top != nil && !top.array && top.wantKey && isString {
 			if !validText(raw) {
-				// The key itself is bad: name the object it is in.
-				return pathOf(strconv.QuoteToASCII(strings.ToValidUTF8(s, "?"))), true
+				// The key itself is bad: name it quoted, as read.
+				top.key = strconv.QuoteToASCII(s)
+				return pathOf(), true
 			}
 			top.key, top.wantKey = s, false
 			continue
@@ -154,7 +149,7 @@ func badText(body []byte) (path string, ok bool) {
 			continue
 		}
 		if isString && !validText(raw) {
-			return pathOf(""), true
+			return pathOf(), true
 		}
 		if top != nil && !top.array {
 			top.wantKey = true
