@@ -102,3 +102,50 @@ func FuzzDecodeJSON(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeJSON decodes a batch of 1,000 leads as POST /api/v1/leads
+// does, with the text check ("checked") and without it ("plain"), and a
+// batch with a lone surrogate in its last lead, whose text is walked token
+// by token ("walked").
+func BenchmarkDecodeJSON(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("[")
+	for i := range 1000 {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString(`{"external_id": "` + strings.Repeat("7", 6) + `", "email": "lena.park@example.com", "first_name": "Léna", "company": "Acme Ünited \u00e9", "score": 70, "attributes": {"plan": "gold"}}`)
+	}
+	sb.WriteString("]")
+	good := []byte(sb.String())
+	bad := append(bytes.TrimSuffix(bytes.Clone(good), []byte("}]")), []byte(`, "note": "\ud800"}]`)...)
+	for _, bc := range []struct {
+		name string
+		body []byte
+		run  func([]byte) error
+	}{
+		{"checked", good, func(body []byte) error { var v any; return decodeJSON(body, &v, exactNumbers) }},
+		{"plain", good, func(body []byte) error {
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.UseNumber()
+			var v any
+			return dec.Decode(&v)
+		}},
+		{"walked", bad, func(body []byte) error {
+			var v any
+			if err := decodeJSON(body, &v, exactNumbers); tandem.ErrorCode(err) != tandem.EINVALID {
+				return err
+			}
+			return nil
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bc.body)))
+			for b.Loop() {
+				if err := bc.run(bc.body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
