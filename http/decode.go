@@ -79,11 +79,12 @@ func decodeStrict(body io.Reader, v any) error {
 
 // badText returns the path of the first string of the JSON document body
 // (a key or a value) that is not valid UTF-8 or holds an escaped surrogate
-// that is not half of a pair. It reports false for a body whose text is all
-// valid, and for one that is not JSON (decodeJSON says so first).
+// that is not half of a pair, if there is one. decodeJSON calls it only on
+// a body encoding/json has read, so body is one valid JSON value; on any
+// other body it returns a path or nothing, but never panics.
 func badText(body []byte) (path string, ok bool) {
 	// Nearly every body is valid UTF-8 and escapes no surrogate: only
-	// the others are walked token by token.
+	// the others are scanned, once, in linear time.
 	if utf8.Valid(body) && !hasSurrogateEscape(body) {
 		return "", false
 	}
@@ -108,53 +109,65 @@ func badText(body []byte) (path string, ok bool) {
 		}
 		return b.String()
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	for {
-		start := dec.InputOffset()
-		tok, err := dec.Token()
-		if err != nil {
-			return "", false // io.EOF, or not JSON: decodeJSON says so
+	top := func() *frame {
+		if len(stack) == 0 {
+			return nil
 		}
-		raw := body[start:dec.InputOffset()]
-		var top *frame
-		if len(stack) > 0 {
-			top = stack[len(stack)-1]
-		}
-		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
-			stack = stack[:len(stack)-1]
-			if len(stack) > 0 {
-				stack[len(stack)-1].wantKey = true
-			}
-			continue
-		}
-		s, isString := tok.(string)
-		if top != nil && !top.array && top.wantKey && isString {
-			if !validText(raw) {
-				// The key itself is bad: name it quoted, as read.
-				top.key = strconv.QuoteToASCII(s)
-				return pathOf(), true
-			}
-			top.key, top.wantKey = s, false
-			continue
-		}
-		if top != nil && top.array {
-			top.index++
-		}
-		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, &frame{wantKey: true})
-			continue
-		case json.Delim('['):
-			stack = append(stack, &frame{array: true, index: -1})
-			continue
-		}
-		if isString && !validText(raw) {
-			return pathOf(), true
-		}
-		if top != nil && !top.array {
-			top.wantKey = true
+		return stack[len(stack)-1]
+	}
+	// value notes that a value starts: the next element of an array.
+	value := func() {
+		if f := top(); f != nil && f.array {
+			f.index++
 		}
 	}
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; c {
+		case ' ', '\t', '\n', '\r', ':':
+		case ',':
+			if f := top(); f != nil && !f.array {
+				f.wantKey = true
+			}
+		case '{', '[':
+			value()
+			stack = append(stack, &frame{array: c == '[', index: -1, wantKey: c == '{'})
+		case '}', ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case '"':
+			j := i + 1
+			for j < len(body) && body[j] != '"' {
+				if body[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			raw := body[i:min(j+1, len(body))]
+			i = j
+			if f := top(); f != nil && !f.array && f.wantKey {
+				var key string
+				json.Unmarshal(raw, &key) // valid JSON: cannot fail but for the text, which is mended
+				f.key, f.wantKey = key, false
+				if !validText(raw) {
+					// The key itself is bad: name it quoted, as read.
+					f.key = strconv.QuoteToASCII(key)
+					return pathOf(), true
+				}
+				continue
+			}
+			value()
+			if !validText(raw) {
+				return pathOf(), true
+			}
+		default: // a number, true, false or null
+			value()
+			for i+1 < len(body) && strings.IndexByte(",]} \t\n\r", body[i+1]) < 0 {
+				i++
+			}
+		}
+	}
+	return "", false
 }
 
 // validText reports whether raw, the bytes of a JSON string token (and of
