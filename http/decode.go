@@ -23,6 +23,13 @@ import (
 // as U+FFFD without a word; net/url reads any bytes at all. Every JSON body
 // the API reads goes through [decodeJSON], and every query and form through
 // [checkParams], which refuse such text with 422 naming where it is.
+//
+// The check is the standard library's (utf8.Valid, then a scan for a \u
+// escape of a surrogate) and costs a pass over the body; only a body that
+// fails it is scanned again for the path of the string at fault.
+// go-json-experiment/json refuses such text too, but says so with an error
+// it does not export (telling it from a syntax error would mean matching
+// messages), and would make an indirect dependency a direct one.
 
 // How decodeJSON decodes.
 type decodeHow int
