@@ -141,6 +141,17 @@ func TestDemoSignsYouIn(t *testing.T) {
 		t.Fatalf("tandem demo: exit %d, no password in %q (%s)", r.code, r.stdout, r.stderr)
 	}
 	db := openDB(t, dsn)
+	// The printed password passes the rules for a new password, for each
+	// of the demo's people.
+	users, err := db.Users(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if err := password.Check(m[1], u.Email); err != nil {
+			t.Errorf("password.Check(%q, %q) = %v; want nil", m[1], u.Email, err)
+		}
+	}
 	for _, role := range tandem.Roles {
 		line := regexp.MustCompile(`(?m)^  ` + string(role) + ` +(\S+)$`).FindStringSubmatch(r.stdout)
 		if line == nil {
