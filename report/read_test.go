@@ -73,5 +73,18 @@ func TestReadsWriteNothing(t *testing.T) {
 		if err != nil || !sc.FrozenAt.Equal(frozen.FrozenAt) {
 			t.Errorf("ReadScorecard(2026-10) after Daily = frozen at %v, %v; want the frozen one (%v)", sc.FrozenAt, err, frozen.FrozenAt)
 		}
+
+		// On the second of January the round freezes the quarter and the
+		// year, which hold October's data, and not December, which is
+		// empty.
+		w.clk.Set(time.Date(2027, 1, 2, 8, 0, 0, 0, newYork))
+		if _, err := report.Daily(ctx, w.db, w.clk.Now(), sqldb.Channels{}); err != nil {
+			t.Fatal(err)
+		}
+		for p, want := range map[string]bool{"2026-12": false, "2026-Q4": true, "2026": true, "2026-09": false} {
+			if _, ok, err := w.db.FrozenScorecard(ctx, p); ok != want || err != nil {
+				t.Errorf("after Daily on 2027-01-02: FrozenScorecard(%s) = %v, %v; want %v", p, ok, err, want)
+			}
+		}
 	})
 }
