@@ -16,13 +16,18 @@ import (
 )
 
 // ProposeAgreement stores a new version of the agreement file, awaiting
-// signatures, and reports created. A file with problems is refused with
+// signatures, and reports created. A file with problems, or with a rule too
+// costly to run at intake ([agreement.Agreement.CheckRules]), is refused with
 // EINVALID listing every problem as FILE:LINE:COL; a body identical to the
 // latest version returns that version, with created false.
 func (db *DB) ProposeAgreement(ctx context.Context, file, body, by string) (v tandem.AgreementVersion, created bool, err error) {
 	defer wrap(&err, "propose agreement")
-	if _, err := agreement.Parse(file, []byte(body)); err != nil {
+	a, err := agreement.Parse(file, []byte(body))
+	if err != nil {
 		return v, false, err // *agreement.Problems: EINVALID, a field per LINE:COL
+	}
+	if err := a.CheckRules(file); err != nil {
+		return v, false, err // a rule too costly for intake
 	}
 	sum := sha256.Sum256([]byte(body))
 	hash := hex.EncodeToString(sum[:])
@@ -251,7 +256,9 @@ func (tx *Tx) lifecycle(ctx context.Context) (tandem.Lifecycle, error) {
 	if err != nil {
 		return nil, err
 	}
-	return v.lc, nil
+	// The rules of one transaction share one time budget: no rule holds
+	// the write lock for long.
+	return agreement.Batch(v.lc), nil
 }
 
 // compiled is a signed agreement version, parsed and compiled once per
