@@ -271,6 +271,8 @@ func TestUserValidate(t *testing.T) {
 		{tandem.User{Email: "ana", Role: tandem.RoleAdmin}, []string{"email"}},
 		{tandem.User{Email: "ana@example.com", Role: "boss"}, []string{"role"}},
 		{tandem.User{Email: "", Role: "", Name: strings.Repeat("n", tandem.MaxTextLen+1)}, []string{"email", "role", "name"}},
+		{tandem.User{Email: "ana@example.com", Role: tandem.RoleAdmin, Name: "Ana \xed\xa0\x80"}, []string{"name"}},
+		{tandem.User{Email: "ana@example.com", Role: tandem.RoleAdmin, Team: "east\xff"}, []string{"team"}},
 	}
 	for _, tt := range tests {
 		var got []string

@@ -150,7 +150,9 @@ func (u *User) Validate() error {
 	if _, err := ParseRole(string(u.Role)); err != nil {
 		errs = append(errs, ErrorFields(err)...)
 	}
-	if len(u.Name) > MaxTextLen {
+	if !utf8.ValidString(u.Name) {
+		errs = append(errs, FieldError{"name", "not valid UTF-8"})
+	} else if len(u.Name) > MaxTextLen {
 		errs = append(errs, FieldError{"name", fmt.Sprintf("longer than %d characters", MaxTextLen)})
 	}
 	if err := checkTeam(u.Team); err != nil {

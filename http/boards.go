@@ -53,11 +53,11 @@ type picker struct {
 	Action  string // the page's path
 	Period  string
 	Choices []string // recent months, this quarter and year
-	Error   string   // why the period asked for was not taken
 }
 
 // pickPeriod reads ?period= (def when empty) in the agreement's time zone.
-// A period that does not parse falls back to def, with the reason.
+// A period that does not parse is EINVALID naming "period": the page
+// answers 422 saying why.
 func (s *Server) pickPeriod(ctx context.Context, r *http.Request, def func(*agreement.Agreement, time.Time) string) (calendar.Period, picker, *agreement.Agreement, error) {
 	now := s.DB.Now()
 	a, _, err := report.Agreement(ctx, s.DB, now)
@@ -70,14 +70,7 @@ func (s *Server) pickPeriod(ctx context.Context, r *http.Request, def func(*agre
 	}
 	per, err := report.Period(a, pk.Period, now)
 	if err != nil {
-		if tandem.ErrorCode(err) != tandem.EINVALID {
-			return per, pk, a, err
-		}
-		pk.Error = fmt.Sprintf("%q is not a period: write a month (2026-11), a quarter (2026-Q4) or a year (2026).", pk.Period)
-		pk.Period = def(a, now)
-		if per, err = report.Period(a, pk.Period, now); err != nil {
-			return per, pk, a, err
-		}
+		return per, pk, a, err
 	}
 	pk.Period = per.Name
 	loc := a.BusinessHours.Location

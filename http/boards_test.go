@@ -164,7 +164,7 @@ func TestManagementPages(t *testing.T) {
 			t.Errorf("/scorecard/print CSP = %q; want no script at all", csp)
 		}
 		r = exec.get("/scorecard?period=nope")
-		want(t, "GET /scorecard?period=nope", r, 200, "is not a period")
+		want(t, "GET /scorecard?period=nope", r, 422, "is not a period")
 	})
 }
 

@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/plan"
 	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/sqldb"
@@ -94,7 +96,7 @@ func (s *Server) getScorecard(w http.ResponseWriter, r *http.Request) error {
 	if format != "json" && format != "csv" && format != "html" {
 		return tandem.Invalid(tandem.FieldError{Field: "format", Message: fmt.Sprintf("%q is not a format: want json, csv or html", format)})
 	}
-	sc, err := report.Scorecard(r.Context(), s.DB, s.DB.Now(), q.Get("period"))
+	sc, err := report.ReadScorecard(r.Context(), s.DB, s.DB.Now(), q.Get("period"))
 	if err != nil {
 		return err
 	}
@@ -104,6 +106,7 @@ func (s *Server) getScorecard(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"scorecard-%s.csv\"", sc.Period))
 		return sc.WriteCSV(w)
 	case "html":
+		w.Header().Set("Content-Security-Policy", scorecardCSP)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		return sc.WriteHTML(w)
 	}
@@ -113,7 +116,11 @@ func (s *Server) getScorecard(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) getAlerts(w http.ResponseWriter, r *http.Request) error {
 	var f sqldb.AlertFilter
 	if p := r.URL.Query().Get("period"); p != "" {
-		f.Periods = []string{p}
+		per, err := calendar.ParsePeriod(p, time.UTC) // for its name: any zone gives the same
+		if err != nil {
+			return err
+		}
+		f.Periods = []string{per.Name}
 	}
 	alerts, err := s.DB.Alerts(r.Context(), f)
 	if err != nil {

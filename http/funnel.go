@@ -69,11 +69,11 @@ func (s *Server) pacedPeriod(r *http.Request, def func(*agreement.Agreement, tim
 		return per, pk, a, pace.Pace{}, scorecard.Scorecard{}, err
 	}
 	now := s.DB.Now()
-	pc, err := report.KeptPace(ctx, s.DB, now, per.Name)
+	pc, err := report.ReadPace(ctx, s.DB, now, per.Name)
 	if err != nil {
 		return per, pk, a, pc, scorecard.Scorecard{}, err
 	}
-	sc, err := report.Scorecard(ctx, s.DB, now, per.Name)
+	sc, err := report.ReadScorecard(ctx, s.DB, now, per.Name)
 	return per, pk, a, pc, sc, err
 }
 

@@ -50,15 +50,10 @@ func (s *Server) postLeads(w http.ResponseWriter, r *http.Request) error {
 	} else if !single && body[0] != '[' {
 		return tandem.Errorf(tandem.EMALFORMED, "the body is not JSON: send a lead as a JSON object or a batch as a JSON array")
 	}
-	// One pass over the body: json.Number keeps numbers exactly as sent.
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
+	// json.Number keeps numbers exactly as sent.
 	var doc any
-	if err := dec.Decode(&doc); err != nil {
-		return malformed(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return tandem.Errorf(tandem.EMALFORMED, "the body holds more than one JSON value")
+	if err := decodeJSON(body, &doc, exactNumbers); err != nil {
+		return err
 	}
 	raws, ok := doc.([]any)
 	if !ok {
@@ -404,27 +399,4 @@ func (s *Server) moveLead(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, l)
-}
-
-// decodeStrict reads one JSON object into v, refusing unknown fields.
-func decodeStrict(body io.Reader, v any) error {
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return err // too_large, not malformed
-		}
-		if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return tandem.Invalid(tandem.FieldError{Field: strings.Trim(msg, `"`), Message: "no such field"})
-		}
-		if err == io.EOF {
-			return tandem.Errorf(tandem.EMALFORMED, "the body is empty: send a JSON object")
-		}
-		return malformed(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return tandem.Errorf(tandem.EMALFORMED, "the body holds more than one JSON object")
-	}
-	return nil
 }

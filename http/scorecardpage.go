@@ -23,7 +23,7 @@ func (s *Server) scorecardPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sc, err := report.Scorecard(r.Context(), s.DB, s.DB.Now(), per.Name)
+	sc, err := report.ReadScorecard(r.Context(), s.DB, s.DB.Now(), per.Name)
 	if err != nil {
 		return err
 	}
@@ -36,14 +36,19 @@ func (s *Server) scorecardPage(w http.ResponseWriter, r *http.Request) error {
 // be printed, mailed or archived. It carries its style and charts inline,
 // so its policy allows inline style and no script at all.
 func (s *Server) scorecardPrint(w http.ResponseWriter, r *http.Request) error {
-	sc, err := report.Scorecard(r.Context(), s.DB, s.DB.Now(), r.URL.Query().Get("period"))
+	sc, err := report.ReadScorecard(r.Context(), s.DB, s.DB.Now(), r.URL.Query().Get("period"))
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+	w.Header().Set("Content-Security-Policy", scorecardCSP)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	return sc.WriteHTML(w)
 }
+
+// scorecardCSP is the policy of the scorecard's self-contained page, the
+// pages' and the API's alike: its style and charts are inline, and it has
+// no script.
+const scorecardCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 // scorecardExport answers the scorecard as CSV or JSON (format=csv|json),
 // for the signed-in browser; the API has the same with a token.
@@ -55,7 +60,7 @@ func (s *Server) scorecardExport(w http.ResponseWriter, r *http.Request) error {
 	if format != "json" && format != "csv" {
 		return tandem.Invalid(tandem.FieldError{Field: "format", Message: fmt.Sprintf("%q is not a format: want csv or json", format)})
 	}
-	sc, err := report.Scorecard(r.Context(), s.DB, s.DB.Now(), r.URL.Query().Get("period"))
+	sc, err := report.ReadScorecard(r.Context(), s.DB, s.DB.Now(), r.URL.Query().Get("period"))
 	if err != nil {
 		return err
 	}

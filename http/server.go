@@ -10,7 +10,6 @@ package http
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -235,8 +234,10 @@ func (s *Server) routes() []route {
 // cross-origin protection, authentication and error handling.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	public := map[string]bool{}
 	for _, rt := range s.routes() {
 		mux.Handle(rt.pattern, s.wrap(rt))
+		public[rt.pattern] = rt.roles == nil
 	}
 	// A browser says where a request comes from (Sec-Fetch-Site, Origin);
 	// a state-changing one from another site is refused. API clients such
@@ -246,7 +247,20 @@ func (s *Server) Handler() http.Handler {
 	routed := cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// mux.Handler only finds the route; ServeHTTP routes again because
 		// it alone sets the request's path values ({id}).
-		if _, pattern := mux.Handler(r); pattern != "" {
+		_, pattern := mux.Handler(r)
+		if !isPagePath(r.URL.Path) && !public[pattern] {
+			// An API request proves who makes it before anything else,
+			// so that a 404 or a 405 tells only a token's holder which
+			// routes exist.
+			tok, err := s.authenticate(r)
+			if err != nil {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="tandem"`)
+				s.writeError(w, r, err)
+				return
+			}
+			r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, tok))
+		}
+		if pattern != "" {
 			mux.ServeHTTP(w, r)
 		} else {
 			s.noRoute(w, r, mux)
@@ -255,6 +269,9 @@ func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		if !isPagePath(r.URL.Path) {
+			apiHeaders(sw)
+		}
 		routed.ServeHTTP(sw, r)
 		s.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "addr", s.client(r).Addr,
 			"duration", time.Since(start).Round(time.Microsecond))
@@ -332,11 +349,14 @@ func (s *Server) wrap(rt route) http.Handler {
 		}()
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		if rt.roles != nil {
-			tok, err := s.authenticate(r)
-			if err != nil {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="tandem"`)
-				s.writeError(w, r, err)
-				return
+			tok, ok := r.Context().Value(ctxKey{}).(tandem.Token)
+			if !ok { // not through Handler, which authenticates first
+				var err error
+				if tok, err = s.authenticate(r); err != nil {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="tandem"`)
+					s.writeError(w, r, err)
+					return
+				}
 			}
 			if !allowed(rt.roles, tok.Role) {
 				s.writeError(w, r, tandem.Errorf(tandem.EFORBIDDEN, "the %s role may not %s", tok.Role, rt.pattern))
@@ -344,9 +364,16 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 			r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, tok))
 		}
-		if err := rt.handler(w, r); err != nil {
+		if err := checkParams(r.URL.Query(), "parameter"); err != nil {
 			s.writeError(w, r, err)
+			return
 		}
+		b := newBuffered(w)
+		if err := rt.handler(b, r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		b.send()
 	})
 }
 
@@ -405,12 +432,6 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeJSON(w, statusOf[code], errorBody{toAPIError(err)})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {

@@ -254,7 +254,13 @@ func TestAuth(t *testing.T) {
 			{"executive may not write", "POST", "/api/v1/leads", "Bearer " + ts.tokens[tandem.RoleExecutive], `{"email":"a@example.com"}`, 403, tandem.EFORBIDDEN},
 			{"marketing may not propose an agreement", "POST", "/api/v1/agreements", "Bearer " + ts.tokens[tandem.RoleMarketing], string(agreement.Default()), 403, tandem.EFORBIDDEN},
 			{"no route, with a token", "GET", "/api/v1/nothing", "Bearer " + ts.tokens[tandem.RoleAdmin], "", 404, tandem.ENOTFOUND},
-			{"no route, without a token", "GET", "/api/nothing", "", "", 404, tandem.ENOTFOUND},
+			// Without a token, the API says nothing of which routes exist
+			// (issue 11, item 9).
+			{"no route, without a token", "GET", "/api/nothing", "", "", 401, tandem.EUNAUTHORIZED},
+			{"no route, with an unknown token", "GET", "/api/v1/nothing", "Bearer " + unknown, "", 401, tandem.EUNAUTHORIZED},
+			{"a route's other method, without a token", "DELETE", "/api/v1/leads", "", "", 401, tandem.EUNAUTHORIZED},
+			{"a route's other method, with a token", "DELETE", "/api/v1/leads", "Bearer " + ts.tokens[tandem.RoleAdmin], "", 405, "method_not_allowed"},
+			{"a route's path not in its canonical form, without a token", "GET", "/api/v1//leads", "", "", 401, tandem.EUNAUTHORIZED},
 			{"healthz needs no token", "GET", "/healthz", "", "", 200, ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {

@@ -45,7 +45,7 @@ func (s *Server) slaBoard(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	rep, err := report.KeptSLA(ctx, s.DB, now, sqldb.SLAQuery{Period: per.Name, By: "rep"})
+	rep, err := report.ReadSLA(ctx, s.DB, now, sqldb.SLAQuery{Period: per.Name, By: "rep"})
 	switch {
 	case tandem.ErrorCode(err) == tandem.ECONFLICT:
 		b.NoSLA = tandem.ErrorMessage(err)

@@ -71,11 +71,45 @@ func (s *Server) wrapPage(rt route) http.Handler {
 				return
 			}
 		}
-		if err := rt.handler(w, r); err != nil {
+		if err := readForm(r); err != nil {
 			s.pageError(w, r, err)
+			return
 		}
+		b := newBuffered(w)
+		if err := rt.handler(b, r); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		b.send()
 	})
 }
+
+// readForm reads a page request's query and, for a posted form, its
+// fields, and refuses a name or a value that is not valid UTF-8 text,
+// naming it. (A multipart form, the import page's upload, is read by its
+// handler; csvimport checks the file.)
+func readForm(r *http.Request) error {
+	if err := checkParams(r.URL.Query(), "parameter"); err != nil {
+		return err
+	}
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	if r.Method != http.MethodPost || strings.TrimSpace(strings.ToLower(ct)) != "application/x-www-form-urlencoded" {
+		return nil
+	}
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return err
+		}
+		return tandem.Errorf(tandem.EMALFORMED, "the form cannot be read: %v", err)
+	}
+	return checkParams(r.PostForm, "field")
+}
+
+// contentSecurityPolicy lets a page load script and style from Tandem
+// itself only, and be framed by nobody.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
 
 // pageHeaders are the headers of every page: never cached (it shows who
 // is signed in), never framed, and no script or style from anywhere but
@@ -83,8 +117,7 @@ func (s *Server) wrapPage(rt route) http.Handler {
 func pageHeaders(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
-		"frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")

@@ -432,7 +432,8 @@ func TestWebBasics(t *testing.T) {
 			t.Errorf("the layout does not load the versioned static files:\n%s", r.body)
 		}
 		want(t, "GET /nope", wc.get("/nope"), 404, "There is no page at /nope")
-		checkError(t, "GET /api/v1/nope", wc.get("/api/v1/nope"), 404, tandem.ENOTFOUND)
+		// Without a token, not even a 404 (issue 11, item 9).
+		checkError(t, "GET /api/v1/nope", wc.get("/api/v1/nope"), 401, tandem.EUNAUTHORIZED)
 
 		want(t, "sign-in", wc.login("page-admin@example.com", testPassword), 303, "/")
 		want(t, "GET /scorecard", wc.get("/scorecard"), 200, "The unified KPI")

@@ -36,13 +36,8 @@ func (s *Server) getTasks(w http.ResponseWriter, r *http.Request) error {
 	case rep != "" && team != "":
 		return tandem.Invalid(tandem.FieldError{Field: "team", Message: "ask for a rep or a team, not both"})
 	case rep != "":
-		u, err := s.DB.UserByEmail(ctx, rep)
-		if tandem.ErrorCode(err) == tandem.ENOTFOUND {
-			return tandem.Invalid(tandem.FieldError{Field: "rep", Message: "no user with email " + strconv.Quote(rep)})
-		} else if err != nil {
-			return err
-		}
-		if err := s.mayManage(r, u); err != nil {
+		u, err := s.repAsked(r, rep)
+		if err != nil {
 			return err
 		}
 		owners = []int64{u.ID}

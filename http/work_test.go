@@ -920,7 +920,7 @@ func TestWorkTasksOfOthers(t *testing.T) {
 			role        tandem.Role // a role token; "" for the owner's own
 			field       string
 		}{
-			{"an unknown rep", "?rep=nobody@example.com", "", "rep"},
+			{"an unknown rep, asked by an admin", "?rep=nobody@example.com", tandem.RoleAdmin, "rep"},
 			{"a rep and a team", "?rep=" + rep + "&team=" + team, "", "team"},
 			{"limit 0", "?limit=0", "", "limit"},
 			{"limit not a number", "?limit=ten", "", "limit"},

@@ -222,13 +222,8 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) error {
 	me := viewer(r)
 	v := queueView{Rep: me, Own: true}
 	if rep := r.URL.Query().Get("rep"); rep != "" && rep != me.Email {
-		u, err := s.DB.UserByEmail(ctx, rep)
-		if tandem.ErrorCode(err) == tandem.ENOTFOUND {
-			return tandem.Errorf(tandem.ENOTFOUND, "there is no user %s", rep)
-		} else if err != nil {
-			return err
-		}
-		if err := s.mayManage(r, u); err != nil {
+		u, err := s.repAsked(r, rep)
+		if err != nil {
 			return err
 		}
 		v.Rep, v.Own, v.Picked = u, false, u.Email

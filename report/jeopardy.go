@@ -130,8 +130,9 @@ func earlier(a, b time.Time) time.Time {
 
 // Daily is the worker's daily round: it checks the goal period containing
 // now for jeopardy (when a signed agreement is in force), and freezes the
-// scorecards of the month and the quarter before now's, if they are not
-// frozen yet. It returns the check.
+// scorecards of the month before now's and of the quarter and the year it
+// falls in, once they have ended, if they are not frozen yet (see
+// [Scorecard]). It returns the check.
 func Daily(ctx context.Context, db *sqldb.DB, now time.Time, ch sqldb.Channels) (Checked, error) {
 	a, version, err := Agreement(ctx, db, now)
 	if err != nil || version == nil {
@@ -140,7 +141,7 @@ func Daily(ctx context.Context, db *sqldb.DB, now time.Time, ch sqldb.Channels) 
 	loc := a.BusinessHours.Location
 	month := calendar.MonthOf(now, loc)
 	last := month.From.AddDate(0, 0, -1)
-	for _, kind := range []agreement.Period{agreement.Month, agreement.Quarter} {
+	for _, kind := range []agreement.Period{agreement.Month, agreement.Quarter, agreement.Year} {
 		if _, err := Scorecard(ctx, db, now, goalPeriodName(kind, last)); err != nil {
 			return Checked{}, err
 		}

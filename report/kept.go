@@ -43,8 +43,9 @@ const (
 )
 
 // keptOr returns the report of kind kept for period if it is younger than
-// maxAge at now, and otherwise computes it with compute and keeps it.
-func keptOr[T any](ctx context.Context, db *sqldb.DB, now time.Time, kind, period string, maxAge time.Duration, compute func() (T, error)) (T, error) {
+// maxAge at now, and otherwise computes it with compute, and keeps it if
+// write says so.
+func keptOr[T any](ctx context.Context, db *sqldb.DB, now time.Time, kind, period string, maxAge time.Duration, write bool, compute func() (T, error)) (T, error) {
 	var v T
 	k, ok, err := db.Kept(ctx, kind, period)
 	if err != nil {
@@ -54,6 +55,9 @@ func keptOr[T any](ctx context.Context, db *sqldb.DB, now time.Time, kind, perio
 		if err := json.Unmarshal(k.Body, &v); err == nil {
 			return v, nil
 		} // else a body kept by another version of Tandem: compute it again
+	}
+	if !write {
+		return compute()
 	}
 	return refresh(ctx, db, now, kind, period, compute)
 }
@@ -87,11 +91,20 @@ const DefaultSeed = 1
 // the plain request (no what-ifs, Known, DefaultSeed), as kept: see the
 // constants above. Its AsOf says when it was computed.
 func KeptPace(ctx context.Context, db *sqldb.DB, now time.Time, period string) (pace.Pace, error) {
+	return paceReport(ctx, db, now, period, true)
+}
+
+// ReadPace is [KeptPace] for a reader (an HTTP GET): it keeps nothing.
+func ReadPace(ctx context.Context, db *sqldb.DB, now time.Time, period string) (pace.Pace, error) {
+	return paceReport(ctx, db, now, period, false)
+}
+
+func paceReport(ctx context.Context, db *sqldb.DB, now time.Time, period string, write bool) (pace.Pace, error) {
 	per, err := scorecardPeriod(ctx, db, now, period)
 	if err != nil {
 		return pace.Pace{}, err
 	}
-	return keptOr(ctx, db, now, keptPace, per.Name, maxAge(per, now), paceOf(ctx, db, now, per.Name))
+	return keptOr(ctx, db, now, keptPace, per.Name, maxAge(per, now), write, paceOf(ctx, db, now, per.Name))
 }
 
 // paceOf computes the plain pace of the period, for keeping.
@@ -105,6 +118,15 @@ func paceOf(ctx context.Context, db *sqldb.DB, now time.Time, period string) fun
 // KeptSLA returns the SLA report of the period grouped by by (see
 // [SLA]), as kept. Its AsOf says when it was computed.
 func KeptSLA(ctx context.Context, db *sqldb.DB, now time.Time, q sqldb.SLAQuery) (sla.Report, error) {
+	return keptSLAReport(ctx, db, now, q, true)
+}
+
+// ReadSLA is [KeptSLA] for a reader (an HTTP GET): it keeps nothing.
+func ReadSLA(ctx context.Context, db *sqldb.DB, now time.Time, q sqldb.SLAQuery) (sla.Report, error) {
+	return keptSLAReport(ctx, db, now, q, false)
+}
+
+func keptSLAReport(ctx context.Context, db *sqldb.DB, now time.Time, q sqldb.SLAQuery, write bool) (sla.Report, error) {
 	per, err := scorecardPeriod(ctx, db, now, q.Period)
 	if err != nil {
 		return sla.Report{}, err
@@ -113,7 +135,7 @@ func KeptSLA(ctx context.Context, db *sqldb.DB, now time.Time, q sqldb.SLAQuery)
 		q.By = "rep"
 	}
 	q.Period = per.Name
-	return keptOr(ctx, db, now, keptSLA+q.By, per.Name, maxAge(per, now), slaOf(ctx, db, q))
+	return keptOr(ctx, db, now, keptSLA+q.By, per.Name, maxAge(per, now), write, slaOf(ctx, db, q))
 }
 
 // slaOf computes the SLA report, for keeping.

@@ -18,13 +18,28 @@ import (
 // those of the agreement in force at the period's end (now, while it runs,
 // or for a period before any agreement was signed).
 //
-// A period that has ended is frozen the first time its scorecard is
-// computed, and every later call returns that same scorecard: late data
-// about a closed period does not rewrite the report its meeting read. The
-// worker freezes each month and quarter the day after it ends (see
-// [Daily]). A running period's scorecard is computed at most every
-// [RunningMaxAge]; its AsOf says when.
+// A period that has ended and holds data (a lead created in it, a deal won
+// or lost in it) is frozen the first time Scorecard computes it, and every
+// later call returns that same scorecard: late data about a closed period
+// does not rewrite the report its meeting read. The worker freezes each
+// month, quarter and year the day after it ends (see [Daily]). A running
+// period's scorecard is computed at most every [RunningMaxAge] and kept;
+// its AsOf says when. Scorecard writes: requests of the API and the pages
+// read with [ReadScorecard], which does not.
 func Scorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string) (scorecard.Scorecard, error) {
+	return readScorecard(ctx, db, now, period, true)
+}
+
+// ReadScorecard is [Scorecard] for a reader (an HTTP GET): it writes
+// nothing. It returns the frozen scorecard of a closed period, or the one
+// kept of a running period if younger than [RunningMaxAge], and otherwise
+// computes it and keeps nothing; only the worker (and `tandem report
+// scorecard`) freeze and keep.
+func ReadScorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string) (scorecard.Scorecard, error) {
+	return readScorecard(ctx, db, now, period, false)
+}
+
+func readScorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string, write bool) (scorecard.Scorecard, error) {
 	per, err := scorecardPeriod(ctx, db, now, period)
 	if err != nil {
 		return scorecard.Scorecard{}, err
@@ -34,14 +49,29 @@ func Scorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string) 
 			return sc, err
 		}
 		sc, err := computeScorecard(ctx, db, now, per)
-		if err != nil {
+		if err != nil || !write || !holdsData(sc) {
 			return sc, err
 		}
 		return db.FreezeScorecard(ctx, sc)
 	}
-	return keptOr(ctx, db, now, keptScorecard, per.Name, RunningMaxAge, func() (scorecard.Scorecard, error) {
+	return keptOr(ctx, db, now, keptScorecard, per.Name, RunningMaxAge, write, func() (scorecard.Scorecard, error) {
 		return computeScorecard(ctx, db, now, per)
 	})
+}
+
+// holdsData reports whether a scorecard counts anything: a lead in its
+// funnel, a deal won or lost. An empty period is not frozen, so that data
+// imported later about it (leads created back then) still shows.
+func holdsData(sc scorecard.Scorecard) bool {
+	if sc.Revenue.WonDeals > 0 || sc.Revenue.LostDeals > 0 {
+		return true
+	}
+	for _, st := range sc.Funnel {
+		if st.Entered > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Refresh computes the running period's scorecard now and keeps it for

@@ -25,8 +25,9 @@ campaign ROI, the reasons sales rejected hand-offs, review ratings by
 campaign, the period's jeopardy alerts, and an agenda listing the largest
 shortfalls first.
 
-A period that has ended is frozen the first time its scorecard is computed:
-every later run prints the same numbers. The HTML is one self-contained
+A period that has ended and holds data (a lead created in it, a deal won or
+lost in it) is frozen the first time its scorecard is computed: every later
+run prints the same numbers. The HTML is one self-contained
 page, with charts and a print style sheet.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
