@@ -58,9 +58,14 @@ type Change struct {
 }
 
 // Key returns the input's identity for idempotent intake: its source
-// (defaulting to defaultSource) and external id.
+// (defaulting to an import's constant source, then to defaultSource) and
+// external id. The source a new lead is created with must be the one it is
+// found by when it is sent again, or the resend inserts it twice.
 func (in *LeadInput) Key(defaultSource string) (source, externalID string) {
 	source = in.Fields["source"]
+	if source == "" {
+		source = in.Initial["source"]
+	}
 	if source == "" {
 		source = defaultSource
 	}
