@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/csvout"
 )
 
 // Default limits of a [Reader].
@@ -416,7 +417,7 @@ func (r *Reader) convert(line int, rec []string) (Row, error) {
 			}
 			continue
 		}
-		cell := rec[f.col]
+		cell := csvout.Unquote(rec[f.col])
 		if reason := badText(cell); reason != "" {
 			return bad(f.col, "%s", reason)
 		}
@@ -432,7 +433,7 @@ func (r *Reader) convert(line int, rec []string) (Row, error) {
 		}
 	}
 	for _, a := range r.attrs {
-		cell := rec[a.col]
+		cell := csvout.Unquote(rec[a.col])
 		if reason := badText(cell); reason != "" {
 			return bad(a.col, "%s", reason)
 		}

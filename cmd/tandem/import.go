@@ -170,8 +170,12 @@ func (m *Main) runImport(ctx context.Context, k importKind, o importOptions) err
 	if o.dryRun {
 		verb = "checked (dry run: nothing was written)"
 	}
-	fmt.Fprintf(m.Stdout, "%s: %d rows %s in %.2fs: %d created, %d updated, %d unchanged, %d rejected\n",
-		o.file, t.Rows, verb, time.Since(start).Seconds(), t.Created, t.Updated, t.Unchanged, t.Rejected)
+	dups := ""
+	if t.Duplicates > 0 {
+		dups = fmt.Sprintf(" (%d of them duplicates of an earlier row's external id)", t.Duplicates)
+	}
+	fmt.Fprintf(m.Stdout, "%s: %d rows %s in %.2fs: %d created, %d updated, %d unchanged, %d rejected%s\n",
+		o.file, t.Rows, verb, time.Since(start).Seconds(), t.Created, t.Updated, t.Unchanged, t.Rejected, dups)
 	if rej.n > 0 {
 		fmt.Fprintf(m.Stdout, "rejected rows, with line numbers and reasons: %s\n", rej.path)
 	}
