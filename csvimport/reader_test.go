@@ -599,3 +599,49 @@ constants:
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 }
+
+// TestRejectsImportAgain writes a reject whose cells a spreadsheet would
+// run as formulas, then reads the rejects file, without its first three
+// columns, through the same mapping: the values are the file's own again.
+func TestRejectsImportAgain(t *testing.T) {
+	in := "ID,Email,Created\n=1+1,-a@x.example,yesterday\n"
+	r, err := NewReader(strings.NewReader(in), mustMapping(t, testMapping))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Next()
+	var re *RowError
+	if !errors.As(err, &re) {
+		t.Fatalf("Next = %v; want the bad date rejected", err)
+	}
+	var out bytes.Buffer
+	w := NewRejectWriter(&out, r.Header())
+	if err := w.Write(re); err != nil || w.Flush() != nil {
+		t.Fatal(err)
+	}
+	want := "line,column,reason,ID,Email,Created\n" +
+		`2,Created,"""yesterday"" is not a time in any of the formats ""2006-01-02 15:04"", ""2006-01-02""",'=1+1,'-a@x.example,yesterday` + "\n"
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Fatalf("rejects (-want +got):\n%s", diff)
+	}
+	// The fixed file: the first three columns deleted, the date mended.
+	var fixed strings.Builder
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		cells := strings.SplitN(line, ",", 4)
+		last := cells[len(cells)-1]
+		if i := strings.LastIndex(last, `",`); i >= 0 {
+			last = last[i+2:]
+		}
+		fixed.WriteString(strings.Replace(last, "yesterday", "2024-03-14", 1) + "\n")
+	}
+	r, err = NewReader(strings.NewReader(fixed.String()), mustMapping(t, testMapping))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, fatal := readAll(t, r)
+	wantRows := []item{{Line: 2, Fields: lead("external_id", "=1+1", "email", "-a@x.example", "created_at", "2024-03-13T23:00:00Z"),
+		Record: []string{"'=1+1", "'-a@x.example", "2024-03-14"}}}
+	if diff := cmp.Diff(wantRows, got); diff != "" || fatal != nil {
+		t.Errorf("the fixed rejects read again (-want +got), error %v:\n%s", fatal, diff)
+	}
+}

@@ -363,16 +363,14 @@ func (s *Server) mapStep(r *http.Request, d *importData, u *upload) (*csvimport.
 	fromForm := q.Get("mapped") == "1"
 	for i, name := range u.Header {
 		c := importColumn{Index: i, Name: name}
-		if key := snake(name); key != "" && len(key) <= 64 && csvimport.IsField(u.Kind, tandem.AttributePrefix+key) {
-			c.Attr = tandem.AttributePrefix + key
-		}
+		c.Attr = csvimport.AttributeOf(u.Kind, name)
 		switch {
 		case fromForm:
 			c.Target = q.Get("col" + strconv.Itoa(i))
 		case preset != nil:
 			c.Target = presetTarget(preset, name)
 		default:
-			c.Target = guessTarget(u.Kind, name)
+			c.Target = csvimport.GuessTarget(u.Kind, name)
 		}
 		d.Columns = append(d.Columns, c)
 	}
@@ -394,49 +392,6 @@ func presetOrNil(kind, name string) (*csvimport.Mapping, error) {
 		return nil, nil
 	}
 	return csvimport.PresetFor(kind, name)
-}
-
-// snake turns a column's name into an attribute key: "Lead Score (%)"
-// becomes lead_score.
-func snake(s string) string {
-	var b strings.Builder
-	under := false
-	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			if under && b.Len() > 0 {
-				b.WriteByte('_')
-			}
-			under = false
-			b.WriteRune(r)
-		} else {
-			under = true
-		}
-	}
-	return b.String()
-}
-
-// aliases are column names, in snake case, that mean a lead field.
-var aliases = map[string]string{
-	"id": "external_id", "record_id": "external_id", "lead_id": "external_id", "contact_id": "external_id",
-	"e_mail": "email", "email_address": "email", "mail": "email",
-	"firstname": "first_name", "given_name": "first_name", "lastname": "last_name", "surname": "last_name", "family_name": "last_name",
-	"company_name": "company", "organization": "company", "organisation": "company", "account": "company",
-	"job_title": "title", "phone_number": "phone", "mobile": "phone", "telephone": "phone",
-	"created": "created_at", "create_date": "created_at", "created_date": "created_at", "date": "created_at",
-	"lead_score": "score", "lifecycle_stage": "stage", "status": "stage",
-	"country_region": "country", "region": "territory",
-}
-
-// guessTarget is the field of kind a column's name suggests, or "".
-func guessTarget(kind, name string) string {
-	key := snake(name)
-	if slices.Contains(csvimport.Fields(kind), key) {
-		return key
-	}
-	if kind == "leads" {
-		return aliases[key]
-	}
-	return ""
 }
 
 // presetTarget is the field a preset reads from the column, or "".
@@ -795,7 +750,7 @@ func checkCSV(u *upload) error {
 	defer f.Close()
 	head := make([]byte, 4096)
 	n, _ := io.ReadFull(f, head)
-	u.delim = sniffDelimiter(head[:n])
+	u.delim = csvimport.SniffDelimiter(head[:n])
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
@@ -833,19 +788,6 @@ func checkCSV(u *upload) error {
 		return tandem.Errorf(tandem.EMALFORMED, "the file has a header and no rows")
 	}
 	return nil
-}
-
-// sniffDelimiter picks the separator the first line uses most: a comma,
-// a semicolon or a tab.
-func sniffDelimiter(head []byte) rune {
-	line, _, _ := bytes.Cut(head, []byte("\n"))
-	best, delim := 0, ','
-	for _, c := range []rune{',', ';', '\t'} {
-		if n := bytes.Count(line, []byte(string(c))); n > best {
-			best, delim = n, c
-		}
-	}
-	return delim
 }
 
 // postImportRun starts the import of an upload through the mapping on the
