@@ -118,21 +118,55 @@ func (s *Server) importPages() []route {
 	}
 }
 
-// uploads holds every server's uploads, by server (the Server type stays
-// as it is).
-var uploads sync.Map // *Server → *uploadStore
+// uploads returns the server's uploads.
+func (s *Server) uploads() *uploadStore { return s.imports }
 
-func (s *Server) uploads() *uploadStore {
-	st, _ := uploads.LoadOrStore(s, &uploadStore{byID: map[string]*upload{}, maxBytes: DefaultMaxUpload})
-	return st.(*uploadStore)
-}
-
-// uploadStore keeps a server's uploads.
+// uploadStore keeps a server's uploads, and owns the imports it runs in
+// the background: they run under its context, which [uploadStore.close]
+// cancels before it waits for them.
 type uploadStore struct {
 	mu       sync.Mutex
 	byID     map[string]*upload
 	maxBytes int64
 	dir      string // where files go; "" for os.TempDir()
+
+	ctx    context.Context // the imports'; cancelled by close
+	cancel context.CancelFunc
+	runs   sync.WaitGroup
+	closed bool
+}
+
+func newUploadStore() *uploadStore {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &uploadStore{byID: map[string]*upload{}, maxBytes: DefaultMaxUpload, ctx: ctx, cancel: cancel}
+}
+
+// start runs fn in the background under the store's context, unless the
+// store is closed, and reports whether it did.
+func (st *uploadStore) start(fn func(ctx context.Context)) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return false
+	}
+	st.runs.Go(func() { fn(st.ctx) })
+	return true
+}
+
+// close cancels the imports, waits for them to end and removes every
+// uploaded file. The store takes no import after it.
+func (st *uploadStore) close() {
+	st.mu.Lock()
+	st.closed = true
+	st.cancel()
+	st.mu.Unlock()
+	st.runs.Wait()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for id, u := range st.byID {
+		os.Remove(u.path)
+		delete(st.byID, id)
+	}
 }
 
 // upload is one uploaded file, and its run once started.
@@ -819,7 +853,12 @@ func (s *Server) postImportRun(w http.ResponseWriter, r *http.Request) error {
 		u.mu.Lock()
 		if u.run == nil {
 			u.run = &importRun{importStatus: importStatus{Total: u.Rows}}
-			go s.runImport(u, m, actor(r))
+			actor := actor(r)
+			if !s.uploads().start(func(ctx context.Context) { s.runImport(ctx, u, m, actor) }) {
+				u.run = nil
+				u.mu.Unlock()
+				return tandem.Errorf(tandem.ECONFLICT, "the server is shutting down: import the file again in a moment")
+			}
 		}
 		u.mu.Unlock()
 	}
@@ -829,10 +868,10 @@ func (s *Server) postImportRun(w http.ResponseWriter, r *http.Request) error {
 
 // runImport imports an upload in the background, as `tandem import`
 // does: the same driver (csvimport.Import) and store (sqldb.DB.Import),
-// each reject with its line and reason. It removes the uploaded file at
-// the end.
-func (s *Server) runImport(u *upload, m *csvimport.Mapping, actor string) {
-	ctx, cancel := context.WithTimeout(context.Background(), uploadTTL)
+// each reject with its line and reason. It stops at the next batch when
+// ctx ends (the server closes), and removes the uploaded file at the end.
+func (s *Server) runImport(ctx context.Context, u *upload, m *csvimport.Mapping, actor string) {
+	ctx, cancel := context.WithTimeout(ctx, uploadTTL)
 	defer cancel()
 	defer os.Remove(u.path)
 	update := func(fn func(run *importRun)) {
@@ -872,9 +911,13 @@ func (s *Server) runImport(u *upload, m *csvimport.Mapping, actor string) {
 	}
 	update(func(run *importRun) {
 		run.Tally = t
+		why := tandem.ErrorMessage(err)
+		if errors.Is(err, context.Canceled) {
+			why = "the server shut down"
+		}
 		if err != nil {
 			run.Err = fmt.Sprintf("the import stopped after %d rows: %s. The rows before were kept; importing the file again reports them unchanged.",
-				t.Rows, tandem.ErrorMessage(err))
+				t.Rows, why)
 		}
 		run.Done = true
 		flushRejects(run)
