@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
 )
 
@@ -131,4 +132,36 @@ func TestCloseCancelsImports(t *testing.T) {
 	if !ended.Load() {
 		t.Errorf("close returned before the import ended")
 	}
+}
+
+// TestCSVDownloadsAreSafe reads the CSV the API and the pages hand out
+// (the scorecard, an import's rejects) with values a spreadsheet would run
+// as formulas: each comes out behind a single quote (package csvout).
+func TestCSVDownloadsAreSafe(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		ts := newTestServer(t, b)
+		signDefault(t, ts.db)
+		rs, err := ts.db.IntakeLeads(context.Background(), []tandem.LeadInput{{Fields: map[string]string{"external_id": "1",
+			"email": "a@example.com", "campaign": "=1+1", "created_at": "2026-11-02T08:00:00Z"}}}, sqldb.IntakeOptions{DefaultSource: "@web"})
+		if err != nil || rs[0].Err != nil {
+			t.Fatal(err, rs)
+		}
+		r := ts.do("GET", "/api/v1/scorecard?period=2026-11&format=csv", tandem.RoleAdmin, "")
+		want(t, "the scorecard CSV", r, 200, "campaign,marketing,'=1+1,")
+		if strings.Contains(string(r.body), ",=1+1") {
+			t.Errorf("the scorecard CSV holds the campaign as a formula:\n%s", r.body)
+		}
+
+		users := pageUsers(t, ts.db)
+		wc := newWebClient(t, ts.s.URL())
+		wc.login(users[tandem.RoleMarketing].Email, testPassword)
+		want(t, "the scorecard export", wc.get("/scorecard/export?period=2026-11&format=csv"), 200, "campaign,marketing,'=1+1,")
+		r = wc.upload("evil.csv", []byte("Record ID,E-mail\n=cmd|' /C calc'!A0,not-an-email\n"))
+		want(t, "upload", r, 303, "/import?upload=")
+		id := strings.TrimPrefix(r.header.Get("Location"), "/import?upload=")
+		form := url.Values{"upload": {id}, "mapped": {"1"}, "col0": {"external_id"}, "col1": {"email"}}
+		want(t, "run", wc.post("/import/run", form), 303, "/import?upload="+id)
+		wc.waitImport(id)
+		want(t, "the rejects", wc.get("/import?upload="+id+"&part=rejects"), 200, "\n2,E-mail,", ",'=cmd|' /C calc'!A0,not-an-email\n")
+	})
 }
