@@ -403,8 +403,12 @@ func TestAddProperties(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 2026))
 	from := time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC)
 	const years = 20
+	cases := 2000
+	if testing.Short() {
+		cases = 200
+	}
 	for name, c := range calendars(t) {
-		for range 2000 {
+		for range cases {
 			start := from.Add(time.Duration(r.Int64N(int64(years * 365 * 24 * time.Hour))))
 			if r.IntN(2) == 0 {
 				start = c.NextOpen(start)

@@ -2,62 +2,41 @@ package http
 
 import (
 	"context"
-	"net"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/password"
 )
 
-// Sign-in attempts allowed: per email, 5 at once and one more every 12
-// seconds (5 a minute); per client address four times that, since an
-// office signs in from one address. Setup and password changes count too.
-const (
-	emailEvery = 12 * time.Second
-	emailBurst = 5
-	addrEvery  = 3 * time.Second
-	addrBurst  = 20
-)
-
 // Messages people see. Wrong password and unknown email read the same, so
-// that the form does not tell who has an account.
+// that the form does not tell who has an account; a pair is locked the same
+// way for an email that has no account.
 const (
 	msgWrong     = "Wrong email or password."
-	msgThrottled = "Too many attempts. Wait a minute, then try again."
+	msgThrottled = "Too many attempts."
 	msgMissing   = "Enter your email and your password."
 )
 
-// clientAddr is the address a request came from, without the port. Behind
-// a reverse proxy this is the proxy: see docs/web.md.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// attempt lets one attempt from the request's client (address, and email
+// unless it is "") through the throttle (throttle.go), or answers 429 on the
+// page tmpl, with p, and returns ok false.
+func (s *Server) attempt(w http.ResponseWriter, r *http.Request, email, tmpl string, p page) (a attempt, ok bool, err error) {
+	a, wait := s.signins.begin(throttleKey(s.client(r).Addr), email, s.DB.Now())
+	if wait == 0 {
+		return a, true, nil
 	}
-	return host
-}
-
-// attempt takes one attempt from the client's address and, unless email
-// is "", from the email. It reports whether both had one left; if so, undo
-// gives them back, for an attempt that succeeded. A refused attempt takes
-// nothing.
-func (s *Server) attempt(r *http.Request, email string) (undo func(), ok bool) {
-	now := s.DB.Now()
-	undoAddr, ok := s.byAddr.take(clientAddr(r), now)
-	if !ok {
-		return nil, false
+	secs := int(math.Ceil(wait.Seconds()))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	when := "a minute"
+	if mins := (secs + 59) / 60; mins > 1 {
+		when = strconv.Itoa(mins) + " minutes"
 	}
-	if email == "" {
-		return undoAddr, true
-	}
-	undoEmail, ok := s.byEmail.take(email, now)
-	if !ok {
-		undoAddr()
-		return nil, false
-	}
-	return func() { undoAddr(); undoEmail() }, true
+	p.Error = msgThrottled + " Wait " + when + ", then try again."
+	s.Logger.Info("sign-in throttled", "email", email, "addr", s.client(r).Addr, "retry_after", secs)
+	return attempt{}, false, s.render(w, http.StatusTooManyRequests, tmpl, p)
 }
 
 // verify checks a password against a stored hash. At most a few checks run
@@ -111,7 +90,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, u tandem.User) e
 	if err != nil {
 		return err
 	}
-	setSessionCookie(w, r, secret)
+	s.setSessionCookie(w, r, secret)
 	return nil
 }
 
@@ -159,30 +138,30 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) error {
 		p.Error = msgMissing
 		return s.render(w, http.StatusUnprocessableEntity, "login", p)
 	}
-	undo, ok := s.attempt(r, email)
+	a, ok, err := s.attempt(w, r, email, "login", p)
 	if !ok {
-		p.Error = msgThrottled
-		w.Header().Set("Retry-After", "60")
-		return s.render(w, http.StatusTooManyRequests, "login", p)
+		return err
 	}
 	u, hash, err := s.DB.UserPassword(r.Context(), email)
 	if err != nil && tandem.ErrorCode(err) != tandem.ENOTFOUND {
+		a.cancel()
 		return err
 	}
 	ok, err = s.verify(r.Context(), hash, pw)
 	if err != nil {
+		a.cancel()
 		return err
 	}
 	if !ok {
-		s.Logger.Info("sign-in refused", "email", email, "addr", clientAddr(r))
+		s.Logger.Info("sign-in refused", "email", email, "addr", s.client(r).Addr)
 		p.Error = msgWrong
 		return s.render(w, http.StatusUnauthorized, "login", p)
 	}
-	undo()
+	a.succeeded()
 	if err := s.signIn(w, r, u); err != nil {
 		return err
 	}
-	s.Logger.Info("signed in", "email", u.Email, "addr", clientAddr(r))
+	s.Logger.Info("signed in", "email", u.Email, "addr", s.client(r).Addr)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
@@ -193,7 +172,7 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	clearSessionCookie(w, r)
+	s.clearSessionCookie(w, r)
 	http.Redirect(w, r, "/login?out=1", http.StatusSeeOther)
 	return nil
 }
@@ -238,13 +217,12 @@ func (s *Server) postSetup(w http.ResponseWriter, r *http.Request) error {
 	if pw != f.Get("password2") {
 		return fail(http.StatusUnprocessableEntity, "The two passwords differ.")
 	}
-	if err := password.Check(pw); err != nil {
+	if err := password.Check(pw, u.Email); err != nil {
 		return fail(http.StatusUnprocessableEntity, upperFirst(err.Error())+".")
 	}
 	// Each setup attempt hashes a password: the address is throttled.
-	if _, ok := s.attempt(r, ""); !ok {
-		w.Header().Set("Retry-After", "60")
-		return fail(http.StatusTooManyRequests, msgThrottled)
+	if _, ok, err := s.attempt(w, r, "", "setup", p); !ok {
+		return err
 	}
 	hash, err := s.hash(r.Context(), pw)
 	if err != nil {
@@ -259,7 +237,7 @@ func (s *Server) postSetup(w http.ResponseWriter, r *http.Request) error {
 	if err := s.signIn(w, r, u); err != nil {
 		return err
 	}
-	s.Logger.Info("first admin created", "email", u.Email, "addr", clientAddr(r))
+	s.Logger.Info("first admin created", "email", u.Email, "addr", s.client(r).Addr)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
 }
@@ -282,27 +260,28 @@ func (s *Server) postPassword(w http.ResponseWriter, r *http.Request) error {
 		p.Error = msg
 		return s.render(w, status, "password", p)
 	}
-	undo, ok := s.attempt(r, u.Email)
+	a, ok, err := s.attempt(w, r, u.Email, "password", p)
 	if !ok {
-		w.Header().Set("Retry-After", "60")
-		return fail(http.StatusTooManyRequests, msgThrottled)
+		return err
 	}
 	_, hash, err := s.DB.UserPassword(r.Context(), u.Email)
 	if err != nil {
+		a.cancel()
 		return err
 	}
 	if ok, err = s.verify(r.Context(), hash, f.Get("current")); err != nil {
+		a.cancel()
 		return err
 	} else if !ok {
 		return fail(http.StatusUnauthorized, "Your current password is not right.")
 	}
-	undo() // only a wrong current password counts against the user
+	a.succeeded() // only a wrong current password counts against the user
 	pw := f.Get("new")
 	switch {
 	case pw != f.Get("new2"):
 		return fail(http.StatusUnprocessableEntity, "The two new passwords differ.")
 	}
-	if err := password.Check(pw); err != nil {
+	if err := password.Check(pw, u.Email); err != nil {
 		return fail(http.StatusUnprocessableEntity, upperFirst(err.Error())+".")
 	}
 	if hash, err = s.hash(r.Context(), pw); err != nil {
@@ -316,7 +295,7 @@ func (s *Server) postPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := s.signIn(w, r, u); err != nil {
 		return err
 	}
-	s.Logger.Info("password changed", "email", u.Email, "addr", clientAddr(r))
+	s.Logger.Info("password changed", "email", u.Email, "addr", s.client(r).Addr)
 	p.Notice = "your password is changed, and every other session of yours is signed out."
 	return s.render(w, http.StatusOK, "password", p)
 }

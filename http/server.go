@@ -9,12 +9,14 @@ package http
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -45,13 +47,18 @@ type Server struct {
 	Channels sqldb.Channels
 	// Notify is what the settings page shows of those channels.
 	Notify NotifyInfo
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (client.go). Set before Open.
+	TrustedProxies []netip.Prefix
 
 	ln        net.Listener
+	https     bool // serving TLS itself (OpenTLS)
 	server    *http.Server
 	templates *web.Templates
 
-	// Sign-in attempts, by client address and by email (login.go).
-	byAddr, byEmail *throttle
+	// Sign-in attempts, by client address and by (address, email)
+	// (throttle.go).
+	signins *throttle
 	// shown keeps the secrets of settings POSTs for the page that shows
 	// them once (settings.go).
 	shown shownOnce
@@ -74,7 +81,7 @@ func NewServer(db *sqldb.DB, logger *slog.Logger) *Server {
 		panic(err) // the templates are embedded: a parse error is a bug the tests catch
 	}
 	s := &Server{DB: db, Logger: logger, Version: "dev", templates: templates,
-		byAddr: newThrottle(addrEvery, addrBurst), byEmail: newThrottle(emailEvery, emailBurst),
+		signins: newThrottle(),
 		hashing: make(chan struct{}, 4), imports: newUploadStore()}
 	s.server = &http.Server{
 		Handler:           s.Handler(),
@@ -102,8 +109,35 @@ func (s *Server) Open(addr string) error {
 	return nil
 }
 
+// OpenTLS is [Server.Open] serving HTTPS (TLS 1.2 or newer) with the
+// certificate chain and key of the PEM files certFile and keyFile, read
+// once: a renewed certificate needs a restart.
+func (s *Server) OpenTLS(addr, certFile, keyFile string) error {
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return fmt.Errorf("the TLS certificate and key: %w", err)
+	}
+	s.server.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.ln, s.https = ln, true
+	go func() {
+		if err := s.server.ServeTLS(ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Logger.Error("serve", "err", err)
+		}
+	}()
+	return nil
+}
+
 // URL is the server's base URL, once open.
-func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+func (s *Server) URL() string {
+	if s.https {
+		return "https://" + s.ln.Addr().String()
+	}
+	return "http://" + s.ln.Addr().String()
+}
 
 // Close stops accepting requests and waits for those in flight to finish,
 // up to ctx's deadline. Then it stops the imports running in the
@@ -232,7 +266,7 @@ func (s *Server) Handler() http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		routed.ServeHTTP(sw, r)
-		s.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+		s.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "addr", s.client(r).Addr,
 			"duration", time.Since(start).Round(time.Microsecond))
 	})
 }

@@ -241,7 +241,7 @@ func (s *Server) logChange(r *http.Request, action string, args ...any) {
 // newPassword generates a password and stores its hash for the user,
 // which signs them out everywhere.
 func (s *Server) newPassword(r *http.Request, email string) (string, error) {
-	pw := password.Generate()
+	pw := password.Generate(email)
 	h, err := s.hash(r.Context(), pw)
 	if err != nil {
 		return "", err

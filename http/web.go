@@ -123,7 +123,7 @@ func (s *Server) toLogin(w http.ResponseWriter, r *http.Request, err error) {
 		} else {
 			q.Set("ended", "signed-out")
 		}
-		clearSessionCookie(w, r)
+		s.clearSessionCookie(w, r)
 	}
 	target := "/login"
 	if len(q) > 0 {
@@ -151,14 +151,16 @@ func localPath(next string) string {
 	return next
 }
 
-func setSessionCookie(w http.ResponseWriter, r *http.Request, secret string) {
+// setSessionCookie sets the session cookie, Secure whenever the browser's
+// request was HTTPS, directly or through a trusted proxy ([Server.client]).
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, secret string) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true,
-		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode, MaxAge: int(tandem.MaxSessionAge / time.Second)})
+		Secure: s.client(r).HTTPS, SameSite: http.SameSiteLaxMode, MaxAge: int(tandem.MaxSessionAge / time.Second)})
 }
 
-func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
-		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+		Secure: s.client(r).HTTPS, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
 // page is what every template gets.

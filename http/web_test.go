@@ -189,7 +189,7 @@ func TestFirstRun(t *testing.T) {
 		want(t, "POST /setup with two passwords", wc.post("/setup", form), 422, "The two passwords differ.", `value="ada@example.com"`)
 		form.Set("password", "short")
 		form.Set("password2", "short")
-		want(t, "POST /setup with a short password", wc.post("/setup", form), 422, "at least 10 characters")
+		want(t, "POST /setup with a short password", wc.post("/setup", form), 422, "at least 12 characters")
 		if open, _ := db.SetupOpen(context.Background()); !open {
 			t.Fatal("a refused setup closed setup")
 		}
@@ -310,7 +310,7 @@ func TestLoginThrottle(t *testing.T) {
 		s := startServer(t, db, nil)
 		wc := newWebClient(t, s.URL())
 		const rep = "page-sales_rep@example.com"
-		for i := range emailBurst {
+		for i := range pairFailures {
 			want(t, fmt.Sprintf("wrong password %d", i+1), wc.login(rep, "guess"), 401, msgWrong)
 		}
 		r := wc.login(rep, testPassword)
@@ -320,8 +320,8 @@ func TestLoginThrottle(t *testing.T) {
 		}
 		// Another email from the same address is still let in...
 		want(t, "another user", wc.login("page-sales_manager@example.com", testPassword), 303, "/")
-		// ... and the throttled one gets an attempt back after a while.
-		clk.Advance(emailEvery)
+		// ... and the locked pair is let in again after the lockout.
+		clk.Advance(pairLockout)
 		want(t, "after the wait", newWebClient(t, s.URL()).login(rep, testPassword), 303, "/")
 
 		// Per address: many emails from one address.
@@ -398,7 +398,7 @@ func TestPasswordChange(t *testing.T) {
 		const newPW = "a new and long password"
 		want(t, "wrong current password", change("nope", newPW, newPW), 401, "current password is not right")
 		want(t, "new passwords differ", change(testPassword, newPW, newPW+"x"), 422, "differ")
-		want(t, "new password too short", change(testPassword, "short", "short"), 422, "at least 10")
+		want(t, "new password too short", change(testPassword, "short", "short"), 422, "at least 12")
 		want(t, "GET / elsewhere, after refused changes", other.get("/"), 200, "Hello")
 		want(t, "change", change(testPassword, newPW, newPW), 200, "your password is changed")
 		want(t, "GET / here, after the change", wc.get("/"), 200, "Hello")

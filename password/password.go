@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -37,25 +36,12 @@ const (
 	keyLen  = 32
 	// MinLen and MaxLen bound a password, in characters and bytes. The
 	// upper bound keeps a request from making the server hash megabytes.
-	MinLen = 10
+	MinLen = 12
 	MaxLen = 1024
 	// maxMemory refuses a stored hash that would make checking it allocate
 	// more than 1 GiB (a damaged or hostile row).
 	maxMemory = 1 << 20
 )
-
-// Check says what is wrong with p as a new password, or returns nil.
-func Check(p string) error {
-	switch {
-	case !utf8.ValidString(p):
-		return errors.New("the password is not valid text (UTF-8)")
-	case utf8.RuneCountInString(p) < MinLen:
-		return fmt.Errorf("the password must be at least %d characters long", MinLen)
-	case len(p) > MaxLen:
-		return fmt.Errorf("the password must be at most %d bytes long", MaxLen)
-	}
-	return nil
-}
 
 // Hash returns the encoded argon2id hash of p with a fresh random salt, at
 // the Default cost.
@@ -113,8 +99,24 @@ func Verify(encoded, p string) (bool, error) {
 const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
 
 // Generate returns a new random password of five groups of four symbols
-// ("k7cm-2xqa-..."): about 99 bits, easy to read out and type.
-func Generate() string {
+// ("k7cm-2xqa-..."): about 99 bits, easy to read out and type. [Check]
+// accepts it as the password of each of emails (one in a few hundred
+// thousand random passwords holds a four-letter name before @ and is
+// drawn again).
+func Generate(emails ...string) string {
+	for {
+		p := generate()
+		ok := true
+		for _, e := range emails {
+			ok = ok && Check(p, e) == nil
+		}
+		if ok {
+			return p
+		}
+	}
+}
+
+func generate() string {
 	var sb strings.Builder
 	b := make([]byte, 1)
 	for i := 0; i < 20; {

@@ -236,7 +236,12 @@ func (db *DB) transact(ctx context.Context, fn func(tx *Tx) error) error {
 		if err = db.transactOnce(ctx, db.write, nil, fn); err == nil || !db.d.retryable(err) {
 			break
 		}
-		time.Sleep(time.Duration(i+1) * 5 * time.Millisecond)
+		// Back off before the next attempt, unless the caller gives up.
+		select {
+		case <-time.After(time.Duration(i+1) * 5 * time.Millisecond):
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		}
 	}
 	if errors.Is(err, errRollback) {
 		return nil

@@ -16,8 +16,6 @@ type dialect interface {
 	// again (serialization failures, deadlocks, unique violations caused by
 	// a concurrent writer).
 	retryable(err error) bool
-	// uniqueViolation reports whether err is a unique constraint failure.
-	uniqueViolation(err error) bool
 	// timeArg converts a time to a query argument.
 	timeArg(t time.Time) any
 	// reserveLeadIDs reserves n consecutive lead ids and returns the first.

@@ -53,8 +53,6 @@ func (postgres) retryable(err error) bool {
 	return false
 }
 
-func (postgres) uniqueViolation(err error) bool { return pgCode(err) == "23505" }
-
 func (postgres) reserveLeadIDs(ctx context.Context, tx *Tx, n int) (int64, error) {
 	// setval moves the sequence past the whole block in one statement, so
 	// the block is consecutive even with concurrent writers.

@@ -3,15 +3,13 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/pressly/goose/v3"
-	msqlite "modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
+	_ "modernc.org/sqlite" // the "sqlite" driver
 )
 
 type sqlite struct{}
@@ -56,11 +54,6 @@ func (sqlite) retryable(err error) bool {
 	// One writer connection and immediate transactions: a conflict cannot
 	// happen, and busy_timeout covers other processes.
 	return false
-}
-
-func (sqlite) uniqueViolation(err error) bool {
-	var e *msqlite.Error
-	return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
 func (sqlite) reserveLeadIDs(ctx context.Context, tx *Tx, n int) (int64, error) {

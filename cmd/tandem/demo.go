@@ -106,7 +106,11 @@ func (m *Main) demoSignIn(ctx context.Context, db *sqldb.DB) error {
 	if err != nil {
 		return err
 	}
-	secret := password.Generate()
+	emails := make([]string, len(users))
+	for i, u := range users {
+		emails[i] = u.Email
+	}
+	secret := password.Generate(emails...)
 	hash := password.Hash(secret) // one hash for all: a demo, not a company
 	first := map[tandem.Role]string{}
 	for _, u := range users {

@@ -19,10 +19,20 @@ import (
 // so today's hand-offs are in the reps' queues.
 var demoNow = time.Date(2026, 11, 3, 19, 0, 0, 0, time.UTC)
 
+// skipDemoIfShort skips a test that simulates a demo company in -short
+// mode (go test -short runs the fast loop; CI runs them all).
+func skipDemoIfShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("simulates a demo company; skipped in -short mode")
+	}
+}
+
 // buildDemoDB builds the demo at size and seed into a new SQLite file and
 // returns its path.
 func buildDemoDB(t *testing.T, size, seed string) string {
 	t.Helper()
+	skipDemoIfShort(t)
 	dsn := filepath.Join(t.TempDir(), "demo.db")
 	r := tandemCmd(t, clock.NewFake(demoNow), dsn, "demo", "--build-only", "--size", size, "--seed", seed)
 	if r.code != 0 || !strings.Contains(r.stdout, "built the demo company") {
@@ -123,6 +133,7 @@ func TestDemoBadSize(t *testing.T) {
 // TestDemoSignsYouIn builds a small demo and signs in as each role it
 // prints, with the password it prints once.
 func TestDemoSignsYouIn(t *testing.T) {
+	skipDemoIfShort(t)
 	dsn := filepath.Join(t.TempDir(), "demo.db")
 	r := tandemCmd(t, clock.NewFake(demoNow), dsn, "demo", "--build-only", "--size", "100")
 	m := regexp.MustCompile(`with the password (\S+) `).FindStringSubmatch(r.stdout)
@@ -130,6 +141,17 @@ func TestDemoSignsYouIn(t *testing.T) {
 		t.Fatalf("tandem demo: exit %d, no password in %q (%s)", r.code, r.stdout, r.stderr)
 	}
 	db := openDB(t, dsn)
+	// The printed password passes the rules for a new password, for each
+	// of the demo's people.
+	users, err := db.Users(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if err := password.Check(m[1], u.Email); err != nil {
+			t.Errorf("password.Check(%q, %q) = %v; want nil", m[1], u.Email, err)
+		}
+	}
 	for _, role := range tandem.Roles {
 		line := regexp.MustCompile(`(?m)^  ` + string(role) + ` +(\S+)$`).FindStringSubmatch(r.stdout)
 		if line == nil {

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,19 +42,50 @@ accepting connections and finishes the requests in flight (up to 30 s).`,
 	c.Flags().StringVar(&o.smtp, "smtp", o.smtp, "SMTP server for escalation email: smtp://[user:pass@]host:port?from=ADDR[&tls=none|starttls|tls] (env TANDEM_SMTP_URL)")
 	c.Flags().StringVar(&o.chat, "chat-webhook", o.chat, "Slack-compatible incoming-webhook URL for escalations (env TANDEM_CHAT_WEBHOOK)")
 	c.Flags().StringVar(&o.name, "worker-name", o.name, "this process's name on the clocks it fires (env TANDEM_WORKER_NAME; default HOST-PID)")
+	c.Flags().StringArrayVar(&o.proxies, "trusted-proxy", o.proxies, "a reverse proxy (CIDR or address) whose X-Forwarded-For and X-Forwarded-Proto are believed; repeat for more (env TANDEM_TRUSTED_PROXIES, comma-separated)")
+	c.Flags().StringVar(&o.tlsCert, "tls-cert", o.tlsCert, "serve HTTPS with this PEM certificate chain (with --tls-key; env TANDEM_TLS_CERT)")
+	c.Flags().StringVar(&o.tlsKey, "tls-key", o.tlsKey, "the PEM private key of --tls-cert (env TANDEM_TLS_KEY)")
 	return c
 }
 
 type serveOptions struct {
 	addr, smtp, chat, name string
+	proxies                []string // --trusted-proxy
+	tlsCert, tlsKey        string
 }
 
 // serveEnv returns the serve options the environment gives, on addr.
 func (m *Main) serveEnv(addr string) serveOptions {
-	return serveOptions{addr: addr, smtp: m.Getenv("TANDEM_SMTP_URL"), chat: m.Getenv("TANDEM_CHAT_WEBHOOK"), name: m.Getenv("TANDEM_WORKER_NAME")}
+	o := serveOptions{addr: addr, smtp: m.Getenv("TANDEM_SMTP_URL"), chat: m.Getenv("TANDEM_CHAT_WEBHOOK"), name: m.Getenv("TANDEM_WORKER_NAME"),
+		tlsCert: m.Getenv("TANDEM_TLS_CERT"), tlsKey: m.Getenv("TANDEM_TLS_KEY")}
+	if p := m.Getenv("TANDEM_TRUSTED_PROXIES"); p != "" {
+		o.proxies = strings.Split(p, ",")
+	}
+	return o
+}
+
+// web reads the options of serving the web app: the trusted proxies, and
+// whether to serve HTTPS.
+func (o serveOptions) web() ([]netip.Prefix, error) {
+	var proxies []netip.Prefix
+	for _, s := range o.proxies {
+		p, err := tandemhttp.ParseTrustedProxy(s)
+		if err != nil {
+			return nil, &exitStatus{exitUsage, fmt.Errorf("--trusted-proxy: %w", err)}
+		}
+		proxies = append(proxies, p)
+	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return nil, &exitStatus{exitUsage, fmt.Errorf("--tls-cert and --tls-key go together: give both or neither")}
+	}
+	return proxies, nil
 }
 
 func (m *Main) serve(ctx context.Context, o serveOptions) error {
+	proxies, err := o.web()
+	if err != nil {
+		return err
+	}
 	senders := map[string]notify.Sender{}
 	if o.smtp != "" {
 		s, err := notify.NewSMTP(o.smtp)
@@ -104,7 +137,13 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 	s.Version = version
 	s.Channels = channels
 	s.Notify = tandemhttp.NotifyFrom(o.smtp, o.chat)
-	if err := s.Open(addr); err != nil {
+	s.TrustedProxies = proxies
+	if o.tlsCert != "" {
+		err = s.OpenTLS(addr, o.tlsCert, o.tlsKey)
+	} else {
+		err = s.Open(addr)
+	}
+	if err != nil {
 		return err
 	}
 	log.Info("serving", "url", s.URL(), "database", db.Dialect())

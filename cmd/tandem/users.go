@@ -32,8 +32,8 @@ it with --password, or let Tandem make a strong one, printed this once.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			generated := !c.Flags().Changed("password")
 			if generated {
-				pw = password.Generate()
-			} else if err := password.Check(pw); err != nil {
+				pw = password.Generate(args[0])
+			} else if err := password.Check(pw, args[0]); err != nil {
 				return tandem.Invalid(tandem.FieldError{Field: "password", Message: err.Error()})
 			}
 			db, err := m.open(c.Context())
@@ -71,7 +71,7 @@ it with --password, or let Tandem make a strong one, printed this once.`,
 			return nil
 		},
 	}
-	c.Flags().StringVar(&pw, "password", "", "the user's password (at least 10 characters); without it one is made and printed")
+	c.Flags().StringVar(&pw, "password", "", "the user's password (at least 12 characters, not a common one, not the email); without it one is made and printed")
 	c.Flags().StringVar(&role, "role", "", "the user's role")
 	c.Flags().StringVar(&name, "name", "", "the user's full name")
 	c.Flags().StringVar(&team, "team", "", "the user's team")
@@ -103,9 +103,9 @@ does.`,
 			}
 			newPassword := flags.Changed("password") || reset
 			if reset {
-				pw = password.Generate()
+				pw = password.Generate(args[0])
 			} else if newPassword {
-				if err := password.Check(pw); err != nil {
+				if err := password.Check(pw, args[0]); err != nil {
 					return tandem.Invalid(tandem.FieldError{Field: "password", Message: err.Error()})
 				}
 			}
@@ -199,7 +199,7 @@ does.`,
 			return nil
 		},
 	}
-	c.Flags().StringVar(&pw, "password", "", "a new password for the user (at least 10 characters)")
+	c.Flags().StringVar(&pw, "password", "", "a new password for the user (at least 12 characters, not a common one, not the email)")
 	c.Flags().BoolVar(&reset, "reset", false, "make a new password for the user and print it")
 	c.Flags().BoolVar(&signOut, "sign-out", false, "end every session of the user")
 	c.Flags().StringVar(&team, "team", "", `the user's team ("" for none)`)

@@ -127,7 +127,11 @@ func TestUserPasswords(t *testing.T) {
 			checkPassword("ada@example.com", generated, true)
 
 			run("user", "add", "bo@example.com", "--role", "sales_rep", "--password", "short").want(t, "user add --password short", 1,
-				"", "tandem: password: the password must be at least 10 characters long\n")
+				"", "tandem: password: the password must be at least 12 characters long (it has 5)\n")
+			run("user", "add", "bo@example.com", "--role", "sales_rep", "--password", "Password1234!").want(t, "user add --password Password1234!", 1,
+				"", "tandem: password: the password is one of the most common passwords (or one with digits or symbols around it): choose another\n")
+			run("user", "add", "bobby.tables@example.com", "--role", "sales_rep", "--password", "bobbytables2026").want(t, "user add --password NAME2026", 1,
+				"", "tandem: password: the password must not contain the user's email address or its name before @ (bobbytables)\n")
 			run("user", "add", "bo@example.com", "--role", "sales_rep", "--password", "bo's long password").want(t, "user add --password", 0,
 				"added user 2: bo@example.com (sales_rep)\n", "")
 			checkPassword("bo@example.com", "bo's long password", true)
@@ -161,7 +165,11 @@ func TestUserPasswords(t *testing.T) {
 			run("user", "set", "bo@example.com", "--password", "x", "--reset").want(t, "user set --password --reset", 2,
 				"", "tandem: --password and --reset cannot be given together\n")
 			run("user", "set", "bo@example.com", "--password", "x").want(t, "user set --password x", 1,
-				"", "tandem: password: the password must be at least 10 characters long\n")
+				"", "tandem: password: the password must be at least 12 characters long (it has 1)\n")
+			run("user", "set", "bo@example.com", "--password", "BO@EXAMPLE.COM rules").want(t, "user set --password EMAIL", 1,
+				"", "tandem: password: the password must not contain the user's email address or its name before @ (bo@example.com)\n")
+			run("user", "set", "bo@example.com", "--password", "qwertyuiop123").want(t, "user set --password qwertyuiop123", 1,
+				"", "tandem: password: the password is a run of keys, letters or digits in order, or repeats a few characters: choose another\n")
 			run("user", "set", "nobody@example.com", "--reset").want(t, "user set nobody --reset", 1,
 				"", "tandem: no user with email nobody@example.com\n")
 		})

@@ -51,6 +51,9 @@ const Timeout = 60 * time.Second
 // when the test ends.
 func Start(t *testing.T, b sqldbtest.Backend, now time.Time) *Env {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("drives a real browser; skipped in -short mode")
+	}
 	path := findBrowser(t)
 	clk := clock.NewFake(now)
 	db, err := sqldb.Open(context.Background(), b.DSN, sqldb.Options{Clock: clk})
