@@ -3,6 +3,9 @@ package csvout
 import (
 	"bytes"
 	"encoding/csv"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -130,4 +133,33 @@ func FuzzWriter(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestOneWriter keeps this package the one CSV writer: no other Go file of
+// the module (tests aside) makes an encoding/csv Writer, so a new export
+// cannot bypass the neutralisation.
+func TestOneWriter(t *testing.T) {
+	root := ".."
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != root && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") || path == filepath.Join(root, "csvout")) {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(src, []byte("csv.NewWriter(")) {
+			t.Errorf("%s makes its own encoding/csv Writer; write CSV through csvout.NewWriter", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
