@@ -156,12 +156,14 @@ func TestCSVDownloadsAreSafe(t *testing.T) {
 		wc := newWebClient(t, ts.s.URL())
 		wc.login(users[tandem.RoleMarketing].Email, testPassword)
 		want(t, "the scorecard export", wc.get("/scorecard/export?period=2026-11&format=csv"), 200, "campaign,marketing,'=1+1,")
-		r = wc.upload("evil.csv", []byte("Record ID,E-mail\n=cmd|' /C calc'!A0,not-an-email\n"))
+		r = wc.upload("evil.csv", []byte("Record ID,E-mail\n=cmd|' /C calc'!A0,not-an-email\n=cmd|' /C calc'!A0,b@example.com\n"))
 		want(t, "upload", r, 303, "/import?upload=")
 		id := strings.TrimPrefix(r.header.Get("Location"), "/import?upload=")
 		form := url.Values{"upload": {id}, "mapped": {"1"}, "col0": {"external_id"}, "col1": {"email"}}
 		want(t, "run", wc.post("/import/run", form), 303, "/import?upload="+id)
-		wc.waitImport(id)
-		want(t, "the rejects", wc.get("/import?upload="+id+"&part=rejects"), 200, "\n2,E-mail,", ",'=cmd|' /C calc'!A0,not-an-email\n")
+		// The second row has the first's key: a duplicate, counted.
+		want(t, "the status", wc.waitImport(id), 200, "<strong>2</strong> rejected", `<strong data-testid="duplicates">1</strong> of them duplicates`)
+		want(t, "the rejects", wc.get("/import?upload="+id+"&part=rejects"), 200, "\n2,E-mail,", ",'=cmd|' /C calc'!A0,not-an-email\n",
+			"\n3,Record ID,\"a duplicate: line 2 has the same source and external_id")
 	})
 }
