@@ -75,6 +75,17 @@ const (
 	DecisionDisqualified = "disqualified"
 )
 
+// Decision is an owner's decision on a hand-off.
+type Decision struct {
+	// Decision is DecisionAccepted, DecisionRejected or
+	// DecisionDisqualified.
+	Decision string `json:"decision"`
+	// Reason is a reject reason code of the agreement (rejected), or why
+	// the lead is disqualified; Note adds words.
+	Reason string `json:"reason,omitempty"`
+	Note   string `json:"note,omitempty"`
+}
+
 // Task is one cadence step a rep owes on a lead: touch it through Channel
 // with Template between StartsAt and DueAt.
 type Task struct {

@@ -23,8 +23,10 @@ type Lifecycle interface {
 	// hand, or an error that says why not.
 	CanMove(from, to string) error
 	// Advance returns the next stage whose entry rule the lead meets, with
-	// the rule as written, or ok false when no rule moves the lead.
-	Advance(l *Lead) (to, rule string, ok bool)
+	// the rule as written, or ok false when no rule moves the lead. An
+	// error says the rule could not decide (it ran over its budget): the
+	// lead's change is refused with it.
+	Advance(l *Lead) (to, rule string, ok bool, err error)
 }
 
 // LeadInput is one lead as a source sends it: field values by name, as
@@ -205,7 +207,9 @@ func Intake(cur *Lead, in LeadInput, lc Lifecycle, defaultSource, actor string, 
 		}
 	}
 	if ch.Status != StatusUnchanged {
-		ch.advance(lc, ch.Events[len(ch.Events)-1].OccurredAt)
+		if err := ch.advance(lc, ch.Events[len(ch.Events)-1].OccurredAt); err != nil {
+			return Change{}, Invalid(FieldError{"stage", err.Error()})
+		}
 	}
 	return ch, nil
 }
@@ -258,17 +262,22 @@ func (ch *Change) add(l *Lead, e Event) {
 }
 
 // advance applies the lifecycle's entry rules until none fires. A rule that
-// fires is dated with the change that made it true.
-func (ch *Change) advance(lc Lifecycle, at time.Time) {
+// fires is dated with the change that made it true. A rule that cannot
+// decide stops it with the lifecycle's error.
+func (ch *Change) advance(lc Lifecycle, at time.Time) error {
 	l := ch.Lead
 	for range 32 { // more than any agreement has stages: a cycle cannot hang us
-		to, rule, ok := lc.Advance(&l)
+		to, rule, ok, err := lc.Advance(&l)
+		if err != nil {
+			return err
+		}
 		if !ok || to == l.Stage {
-			return
+			return nil
 		}
 		ch.add(&l, Event{Type: EventStageChanged, OccurredAt: at, Actor: "rule", Rule: rule,
 			AgreementVersion: lc.Version(), Changes: []FieldChange{{Field: "stage", From: l.Stage, To: to}}})
 	}
+	return nil
 }
 
 // fieldRank orders fields as LeadFields lists them; attributes come after.

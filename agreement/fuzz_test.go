@@ -46,7 +46,7 @@ func FuzzParse(f *testing.F) {
 			lc := a.Lifecycle(1)
 			l := tandem.Lead{Stage: lc.Initial(), Score: 70, Email: "a@example.com"}
 			for range 32 {
-				to, _, ok := lc.Advance(&l)
+				to, _, ok, _ := lc.Advance(&l)
 				if !ok {
 					break
 				}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tandemhq/tandem"
 )
@@ -21,6 +22,8 @@ type lifecycle struct {
 	// rules is false for the default lifecycle: entry rules run only under
 	// a signed agreement.
 	rules bool
+	// batch, when set, is the rule time one batch has spent (see [Batch]).
+	batch *time.Duration
 }
 
 // cstage is a stage with its place in the lifecycle.
@@ -80,6 +83,20 @@ func newLifecycle(a *Agreement, version int, rules bool) *lifecycle {
 		}
 	}
 	return lc
+}
+
+// Batch returns lc with a budget of [MaxBatchRuleTime] for the entry rules
+// of one batch of leads, which a store runs inside one write transaction.
+// The lifecycle it returns is for that batch alone: it is not safe for
+// concurrent use.
+func Batch(lc tandem.Lifecycle) tandem.Lifecycle {
+	l, ok := lc.(*lifecycle)
+	if !ok || !l.rules {
+		return lc
+	}
+	b := *l
+	b.batch = new(time.Duration)
+	return &b
 }
 
 func (lc *lifecycle) Version() int { return lc.version }
@@ -150,14 +167,17 @@ func (lc *lifecycle) returns() []string {
 // Advance looks only one stage ahead on the path, so that a rule never skips
 // a stage that needs a person's decision; the caller loops for chains. From
 // a non-final exit, the first path stage with an entry rule may be
-// re-entered. A rule that fails at run time does not hold.
-func (lc *lifecycle) Advance(l *tandem.Lead) (to, rule string, ok bool) {
+// re-entered. A rule that fails at run time (a division by zero) does not
+// hold; a rule that runs over its budget, or that a batch has no time left
+// for, gives a *[BudgetError] naming the stage and the rule's place in the
+// file.
+func (lc *lifecycle) Advance(l *tandem.Lead) (to, rule string, ok bool, err error) {
 	if !lc.rules {
-		return "", "", false
+		return "", "", false, nil
 	}
 	cur := lc.stages[l.Stage]
 	if cur == nil || cur.Final {
-		return "", "", false
+		return "", "", false, nil
 	}
 	var cand *cstage
 	if cur.index >= 0 {
@@ -166,12 +186,24 @@ func (lc *lifecycle) Advance(l *tandem.Lead) (to, rule string, ok bool) {
 		cand = lc.reentry
 	}
 	if cand == nil || cand.rule == nil {
-		return "", "", false
+		return "", "", false, nil
 	}
-	if hold, err := cand.rule.Eval(l); err != nil || !hold {
-		return "", "", false
+	if lc.batch != nil && *lc.batch > MaxBatchRuleTime {
+		return "", "", false, &BudgetError{Rule: cand.rule, Stage: cand.Name, Batch: true}
 	}
-	return cand.Name, cand.label, true
+	start := time.Now()
+	hold, err := cand.rule.Eval(l)
+	if lc.batch != nil {
+		*lc.batch += time.Since(start)
+	}
+	if be, over := err.(*BudgetError); over {
+		be.Stage = cand.Name
+		return "", "", false, be
+	}
+	if err != nil || !hold {
+		return "", "", false, nil
+	}
+	return cand.Name, cand.label, true, nil
 }
 
 // orList joins names as "a, b or c".

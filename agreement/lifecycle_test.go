@@ -140,11 +140,11 @@ func TestAdvance(t *testing.T) {
 		{"unknown stage", tandem.Lead{Stage: "won", Score: 99, Email: "a@example.com"}, "", ""},
 	}
 	for _, tt := range tests {
-		to, rule, ok := lc.Advance(&tt.lead)
-		if to != tt.to || rule != tt.rule || ok != (tt.to != "") {
-			t.Errorf("%s: Advance(%+v) = %q, %q, %v; want %q, %q, %v", tt.name, tt.lead, to, rule, ok, tt.to, tt.rule, tt.to != "")
+		to, rule, ok, err := lc.Advance(&tt.lead)
+		if to != tt.to || rule != tt.rule || ok != (tt.to != "") || err != nil {
+			t.Errorf("%s: Advance(%+v) = %q, %q, %v, %v; want %q, %q, %v, nil", tt.name, tt.lead, to, rule, ok, err, tt.to, tt.rule, tt.to != "")
 		}
-		if to, _, ok := DefaultLifecycle().Advance(&tt.lead); ok {
+		if to, _, ok, _ := DefaultLifecycle().Advance(&tt.lead); ok {
 			t.Errorf("%s: DefaultLifecycle().Advance = %q; want no move: rules run only under a signed agreement", tt.name, to)
 		}
 	}
@@ -165,7 +165,10 @@ func TestAdvanceChain(t *testing.T) {
 	l := tandem.Lead{Stage: "lead", Score: 80}
 	var path []string
 	for range 10 {
-		to, _, ok := lc.Advance(&l)
+		to, _, ok, err := lc.Advance(&l)
+		if err != nil {
+			t.Fatalf("Advance(%+v) = %v; want no error", l, err)
+		}
 		if !ok {
 			break
 		}
@@ -177,8 +180,8 @@ func TestAdvanceChain(t *testing.T) {
 	}
 	// 100 % 0 fails at run time: the rule does not hold.
 	l = tandem.Lead{Stage: "mql", Score: 70}
-	if to, _, ok := lc.Advance(&l); ok {
-		t.Errorf("Advance with a failing rule = %q; want no move", to)
+	if to, _, ok, err := lc.Advance(&l); ok || err != nil {
+		t.Errorf("Advance with a failing rule = %q, %v; want no move and no error", to, err)
 	}
 }
 

@@ -36,7 +36,7 @@ const (
 // syntax error stops the reading at that point, so it is the only problem
 // reported. Parse never panics.
 func Parse(file string, data []byte) (*Agreement, error) {
-	p := &parser{}
+	p := &parser{name: file}
 	a := p.file(data)
 	if len(p.problems) > 0 {
 		ps := &Problems{File: file, List: p.problems}
@@ -48,6 +48,7 @@ func Parse(file string, data []byte) (*Agreement, error) {
 
 // parser collects problems while it reads.
 type parser struct {
+	name     string // the file, as Parse was given it
 	problems []Problem
 }
 
@@ -673,6 +674,7 @@ func (p *parser) entry(n *yaml.Node, path string) (string, *Rule) {
 	}
 	r, err := CompileRule(src)
 	if err == nil {
+		r.at = RulePosition{File: p.name, Line: n.Line, Col: n.Column, Path: path}
 		return r.String(), r
 	}
 	var re *RuleError

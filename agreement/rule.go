@@ -83,12 +83,46 @@ func (e *env) set(l *tandem.Lead) {
 type Rule struct {
 	src  string
 	prog *vm.Program
+	at   RulePosition
 }
+
+// RulePosition says where a rule is written in an agreement file: the file
+// as [Parse] was given it ("agreement.yaml", "agreement version 3"), the
+// line and column of the rule (from 1), and the key ("stages[2].entry").
+// It is zero for a rule compiled on its own.
+type RulePosition struct {
+	File      string
+	Line, Col int
+	Path      string
+}
+
+// String gives the position as "stages[2].entry, line 14 of agreement.yaml".
+func (p RulePosition) String() string {
+	switch {
+	case p.Line == 0:
+		return p.Path
+	case p.File == "":
+		return fmt.Sprintf("%s, line %d", p.Path, p.Line)
+	}
+	return fmt.Sprintf("%s, line %d of %s", p.Path, p.Line, p.File)
+}
+
+// Position returns where the rule is written.
+func (r *Rule) Position() RulePosition { return r.at }
 
 // run is one evaluation's scratch space.
 type run struct {
 	vm  vm.VM
-	env env
+	env runEnv
+}
+
+// runEnv is what a compiled rule runs on: the lead's fields and, out of the
+// rule's sight (expr sees exported fields only), the meter of this
+// evaluation, which the calls [CompileRule] adds to the rule reach through
+// $env.
+type runEnv struct {
+	env
+	meter meter
 }
 
 var runPool = sync.Pool{New: func() any { return new(run) }}
@@ -110,10 +144,15 @@ func (e *RuleError) Error() string {
 // CompileRule compiles one entry-rule expression against the lead
 // environment: the names are the lead fields of [tandem.LeadFields] and
 // attributes (a map of text), and the result must be true or false. Unknown
-// names and type mistakes are compile errors, reported as a *RuleError.
+// names and type mistakes are compile errors, reported as a *RuleError, and
+// so is a rule of more than [MaxRuleNodes] parts.
 //
 // The builtin now() is not available: a rule must give the same answer when
 // the ledger is replayed. Dates written with date() are read in UTC.
+//
+// The compiled rule carries its budget (see [Rule.Eval]): every loop
+// iteration and every call counts a step, and every text, list or map the
+// rule builds counts its size, before the rule may go on.
 func CompileRule(src string) (r *Rule, err error) {
 	text := strings.TrimSpace(src)
 	switch {
@@ -128,21 +167,30 @@ func CompileRule(src string) (r *Rule, err error) {
 			r, err = nil, &RuleError{Message: fmt.Sprintf("the rule does not compile: %v", v)}
 		}
 	}()
-	prog, err := expr.Compile(text,
-		expr.Env(env{}),
+	// The rule as written is checked first, so that its mistakes are
+	// reported at the rule's own columns; then the metered rule is built.
+	if _, err = expr.Compile(text, ruleOptions(MaxRuleNodes)...); err == nil {
+		var prog *vm.Program
+		if prog, err = compileMetered(text); err == nil {
+			return &Rule{src: text, prog: prog}, nil
+		}
+	}
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		return nil, &RuleError{Line: fe.Line, Column: fe.Column, Message: ruleMessage(fe.Message)}
+	}
+	return nil, &RuleError{Message: ruleMessage(err.Error())}
+}
+
+// ruleOptions configure the compiler for a rule of at most maxNodes parts.
+func ruleOptions(maxNodes uint) []expr.Option {
+	return []expr.Option{
+		expr.Env(runEnv{}),
 		expr.AsBool(),
 		expr.DisableBuiltin("now"),
 		expr.Timezone("UTC"),
-		expr.MaxNodes(500),
-	)
-	if err != nil {
-		var fe *file.Error
-		if errors.As(err, &fe) {
-			return nil, &RuleError{Line: fe.Line, Column: fe.Column, Message: ruleMessage(fe.Message)}
-		}
-		return nil, &RuleError{Message: ruleMessage(err.Error())}
+		expr.MaxNodes(maxNodes),
 	}
-	return &Rule{src: text, prog: prog}, nil
 }
 
 // ruleMessage rewords the compiler's messages that a revenue-ops admin is
@@ -161,30 +209,51 @@ func ruleMessage(msg string) string {
 	if rest, ok := strings.CutPrefix(msg, "expected bool, but got "); ok {
 		return fmt.Sprintf("the rule must be true or false, but it gives %s", rest)
 	}
+	if strings.HasPrefix(msg, "compilation failed: expression exceeds maximum allowed nodes") {
+		return fmt.Sprintf("the rule has more than %d parts (names, values, operators and calls): a rule is a sentence about a lead, not a program", MaxRuleNodes)
+	}
 	return msg
 }
 
 // Eval reports whether the lead meets the rule. An error at run time (say, a
 // division by zero) is returned as an error; callers that decide stages treat
-// it as "does not hold".
+// it as "does not hold". A rule that runs over its budget stops at once with
+// a *[BudgetError]: more than [MaxRuleSteps] steps, [MaxRuleBytes] of text
+// and lists built, [MaxRuleItems] list items made, or [MaxRuleTime].
 func (r *Rule) Eval(l *tandem.Lead) (bool, error) {
+	ok, _, err := r.eval(l)
+	return ok, err
+}
+
+// eval is Eval, with what the evaluation spent.
+func (r *Rule) eval(l *tandem.Lead) (bool, meter, error) {
 	rn := runPool.Get().(*run)
 	rn.env.set(l)
+	rn.env.meter = meter{start: time.Now()}
+	rn.vm.MemoryBudget = MaxRuleItems
 	out, err := rn.vm.Run(r.prog, &rn.env)
-	rn.env = env{}
+	spent := rn.env.meter
+	rn.env = runEnv{}
 	runPool.Put(rn)
 	if err != nil {
+		var be *BudgetError
+		if errors.As(err, &be) {
+			return false, spent, &BudgetError{Rule: r, Limit: be.Limit}
+		}
 		var fe *file.Error
 		if errors.As(err, &fe) {
-			return false, fmt.Errorf("rule %s: %s", r.src, fe.Message)
+			if strings.HasPrefix(fe.Message, "memory budget exceeded") {
+				return false, spent, &BudgetError{Rule: r, Limit: limitItems}
+			}
+			return false, spent, fmt.Errorf("rule %s: %s", r.src, fe.Message)
 		}
-		return false, fmt.Errorf("rule %s: %w", r.src, err)
+		return false, spent, fmt.Errorf("rule %s: %w", r.src, err)
 	}
 	b, ok := out.(bool)
 	if !ok {
-		return false, fmt.Errorf("rule %s: gave %T, not true or false", r.src, out)
+		return false, spent, fmt.Errorf("rule %s: gave %T, not true or false", r.src, out)
 	}
-	return b, nil
+	return b, spent, nil
 }
 
 // String returns the rule as written, without surrounding space.

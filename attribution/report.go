@@ -8,7 +8,8 @@ import (
 )
 
 // Input is what the campaign report is built from: facts about one period
-// that a store gathers (sqldb.DB.CampaignReport).
+// that package report assembles from the store's rows
+// (report.CampaignsBetween).
 type Input struct {
 	Period   string
 	From, To time.Time

@@ -85,21 +85,11 @@ func (s *Server) agreementData(r *http.Request, draft string) (page, error) {
 	ctx := r.Context()
 	u := viewer(r)
 	v := agreementView{SignerRole: tandem.SignerRoles, CanEdit: u.Role == tandem.RoleAdmin, Draft: draft}
-	cur, err := s.DB.AgreementInForce(ctx, s.DB.Now())
-	switch {
-	case err == nil:
-		v.InForce = &cur
-		if v.Agreement, err = agreement.Parse(fmt.Sprintf("agreement version %d", cur.Version), []byte(cur.Body)); err != nil {
-			return page{}, fmt.Errorf("agreement version %d: %w", cur.Version, err)
-		}
-	case tandem.ErrorCode(err) == tandem.ENOTFOUND:
-		v.Default = true
-		if v.Agreement, err = agreement.Parse("default.yaml", agreement.Default()); err != nil {
-			return page{}, err
-		}
-	default:
+	var err error
+	if v.Agreement, v.InForce, err = s.DB.AgreementAt(ctx, s.DB.Now()); err != nil {
 		return page{}, err
 	}
+	v.Default = v.InForce == nil
 	v.Handoff = handoffStage(v.Agreement)
 	list, err := s.DB.AgreementVersions(ctx)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/report"
 )
 
 // listCampaigns answers GET /api/v1/campaigns: the registered campaigns
@@ -117,7 +118,7 @@ func (s *Server) getCampaignReport(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	rep, err := s.DB.CampaignReportFor(r.Context(), period, model)
+	rep, err := report.Campaigns(r.Context(), s.DB, s.DB.Now(), period, model)
 	if err != nil {
 		return err
 	}

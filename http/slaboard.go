@@ -3,78 +3,12 @@ package http
 import (
 	"context"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/report"
-	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
 )
-
-// slaRow is one rep's (or the total's) line of the SLA board.
-type slaRow struct {
-	Key      string
-	Handoffs int
-	// Each clock: kept, measured (kept + breached), the share kept.
-	TouchedInTime, TouchMeasured  int
-	TouchShare                    float64
-	DecidedInTime, DecideMeasured int
-	DecideShare                   float64
-	StepsOnTime, StepsDue         int
-	StepShare                     float64
-	// Breaches of each clock: first touch late or missing, decision late
-	// or missing, cadence steps late, missed or overdue.
-	TouchBreaches, DecideBreaches, StepBreaches int
-	Routed, RepDelays                           int
-	RoutingDelay, RepDelay                      time.Duration
-	Medians                                     bool // false for a sum of rows, whose medians are unknown
-}
-
-func (r slaRow) Breaches() int { return r.TouchBreaches + r.DecideBreaches + r.StepBreaches }
-
-func newSLARow(r sla.Row) slaRow {
-	v := slaRow{Key: r.Key, Handoffs: r.Handoffs, TouchedInTime: r.TouchedInTime, TouchMeasured: r.TouchedInTime + r.TouchedLate + r.Untouched,
-		DecidedInTime: r.DecidedInTime, DecideMeasured: r.Decided + r.Undecided,
-		TouchBreaches: r.TouchedLate + r.Untouched, DecideBreaches: r.Decided - r.DecidedInTime + r.Undecided,
-		Routed: r.Routed, RepDelays: r.RepDelays, RoutingDelay: r.RoutingDelayMedian, RepDelay: r.RepDelayMedian, Medians: true}
-	for _, st := range r.Steps {
-		v.StepsOnTime += st.OnTime
-		v.StepsDue += st.OnTime + st.Late + st.Missed + st.Overdue
-		v.StepBreaches += st.Late + st.Missed + st.Overdue
-	}
-	v.shares()
-	return v
-}
-
-func (v *slaRow) shares() {
-	share := func(a, b int) float64 {
-		if b == 0 {
-			return 0
-		}
-		return float64(a) / float64(b)
-	}
-	v.TouchShare = share(v.TouchedInTime, v.TouchMeasured)
-	v.DecideShare = share(v.DecidedInTime, v.DecideMeasured)
-	v.StepShare = share(v.StepsOnTime, v.StepsDue)
-}
-
-// add sums another row into a total; medians do not add up.
-func (v *slaRow) add(o slaRow) {
-	v.Handoffs += o.Handoffs
-	v.TouchedInTime += o.TouchedInTime
-	v.TouchMeasured += o.TouchMeasured
-	v.DecidedInTime += o.DecidedInTime
-	v.DecideMeasured += o.DecideMeasured
-	v.StepsOnTime += o.StepsOnTime
-	v.StepsDue += o.StepsDue
-	v.TouchBreaches += o.TouchBreaches
-	v.DecideBreaches += o.DecideBreaches
-	v.StepBreaches += o.StepBreaches
-	v.Routed += o.Routed
-	v.RepDelays += o.RepDelays
-	v.shares()
-}
 
 // slaBoard is what the SLA board shows.
 type slaBoard struct {
@@ -82,8 +16,8 @@ type slaBoard struct {
 	Scope   string // "your team" or "everyone"
 	NoSLA   string // why there is no report (no signed agreement)
 	Running bool   // the period has not ended
-	Rows    []slaRow
-	Total   slaRow
+	Rows    []report.Compliance
+	Total   report.Compliance
 	// Soon are the open clocks due within the next business hour;
 	// Overdue those already breached and still open.
 	Soon, Overdue []sqldb.AtRisk
@@ -119,19 +53,11 @@ func (s *Server) slaBoard(w http.ResponseWriter, r *http.Request) error {
 		return err
 	default:
 		b.AsOf = rep.AsOf
-		for _, row := range rep.Sales {
-			if _, ok := team[row.Key]; team != nil && !ok {
-				continue
-			}
-			v := newSLARow(row)
-			b.Rows = append(b.Rows, v)
-			b.Total.add(v)
+		var keep func(string) bool
+		if team != nil {
+			keep = func(email string) bool { _, ok := team[email]; return ok }
 		}
-		if team == nil {
-			b.Total = newSLARow(rep.Total)
-		}
-		b.Total.Key = "Total"
-		slices.SortStableFunc(b.Rows, func(x, y slaRow) int { return y.Breaches() - x.Breaches() })
+		b.Rows, b.Total = report.Board(rep, keep)
 	}
 	var owners []int64
 	if team != nil {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -242,7 +243,7 @@ func (s *Server) getInbox(w http.ResponseWriter, r *http.Request) error {
 // sales grouped ?by=rep, team or source.
 func (s *Server) getSLA(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	rep, err := s.DB.SLAReport(r.Context(), sqldb.SLAQuery{Period: q.Get("period"), By: q.Get("by")})
+	rep, err := report.SLA(r.Context(), s.DB, sqldb.SLAQuery{Period: q.Get("period"), By: q.Get("by")})
 	if err != nil {
 		return err
 	}

@@ -108,7 +108,7 @@ func jeopardyInput(ctx context.Context, db *sqldb.DB, now time.Time, paced Paced
 		in.DealSize.Actual = float64(o.WonCents) / 100 / float64(o.WonDeals)
 	}
 	if pol != nil {
-		sr, err := db.SLAReport(ctx, sqldb.SLAQuery{Period: per.Name})
+		sr, err := SLA(ctx, db, sqldb.SLAQuery{Period: per.Name})
 		switch {
 		case err == nil:
 			m := sr.Marketing

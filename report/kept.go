@@ -103,7 +103,7 @@ func paceOf(ctx context.Context, db *sqldb.DB, now time.Time, period string) fun
 }
 
 // KeptSLA returns the SLA report of the period grouped by by (see
-// [sqldb.DB.SLAReport]), as kept. Its AsOf says when it was computed.
+// [SLA]), as kept. Its AsOf says when it was computed.
 func KeptSLA(ctx context.Context, db *sqldb.DB, now time.Time, q sqldb.SLAQuery) (sla.Report, error) {
 	per, err := scorecardPeriod(ctx, db, now, q.Period)
 	if err != nil {
@@ -118,7 +118,7 @@ func KeptSLA(ctx context.Context, db *sqldb.DB, now time.Time, q sqldb.SLAQuery)
 
 // slaOf computes the SLA report, for keeping.
 func slaOf(ctx context.Context, db *sqldb.DB, q sqldb.SLAQuery) func() (sla.Report, error) {
-	return func() (sla.Report, error) { return db.SLAReport(ctx, q) }
+	return func() (sla.Report, error) { return SLA(ctx, db, q) }
 }
 
 // RefreshKept recomputes the reports the pages read for the current

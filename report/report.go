@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/plan"
@@ -59,21 +58,15 @@ type Planned struct {
 // default agreement and a nil version when none is (or db is nil: a
 // database that does not exist holds no agreement).
 func Agreement(ctx context.Context, db *sqldb.DB, now time.Time) (*agreement.Agreement, *int, error) {
-	if db != nil {
-		v, err := db.AgreementInForce(ctx, now)
-		switch {
-		case err == nil:
-			a, err := agreement.Parse(fmt.Sprintf("agreement version %d", v.Version), []byte(v.Body))
-			if err != nil {
-				return nil, nil, fmt.Errorf("agreement version %d: %w", v.Version, err)
-			}
-			return a, &v.Version, nil
-		case tandem.ErrorCode(err) != tandem.ENOTFOUND:
-			return nil, nil, err
-		}
+	if db == nil {
+		a, err := sqldb.DefaultAgreement()
+		return a, nil, err
 	}
-	a, err := agreement.Parse("default.yaml", agreement.Default())
-	return a, nil, err
+	a, v, err := db.AgreementAt(ctx, now)
+	if err != nil || v == nil {
+		return a, nil, err
+	}
+	return a, &v.Version, nil
 }
 
 // Period reads the period named in r (the goal period containing now when

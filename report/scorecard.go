@@ -114,7 +114,7 @@ func computeScorecard(ctx context.Context, db *sqldb.DB, now time.Time, per cale
 	if in.BySource, err = db.History(ctx, sqldb.HistoryQuery{From: per.From, To: per.To, Stages: stages, By: "origin"}); err != nil {
 		return scorecard.Scorecard{}, err
 	}
-	sr, err := db.SLAReport(ctx, sqldb.SLAQuery{Period: per.Name, By: "team"})
+	sr, err := SLA(ctx, db, sqldb.SLAQuery{Period: per.Name, By: "team"})
 	switch {
 	case err == nil:
 		in.SLA = &sr
@@ -125,8 +125,8 @@ func computeScorecard(ctx context.Context, db *sqldb.DB, now time.Time, per cale
 	if err != nil {
 		return scorecard.Scorecard{}, err
 	}
-	in.LostDeals, in.Rejections, in.Ratings = o.LostDeals, o.Rejections, o.Ratings
-	cr, err := db.CampaignReport(ctx, per.From, per.To, attribution.UShaped)
+	in.LostDeals, in.Rejections, in.Ratings = o.LostDeals, o.Rejections, ratings(o.Ratings)
+	cr, err := CampaignsBetween(ctx, db, per.From, per.To, attribution.UShaped)
 	if err != nil {
 		return scorecard.Scorecard{}, err
 	}

@@ -335,19 +335,15 @@ func commitments(r *sla.Report, complete bool) ([]Commitment, []Segment) {
 			Target: m.MinAverageRating, Actual: m.AverageRating, Samples: m.Ratings}, m.Ratings > 0))
 	}
 	t := r.Total
-	touched := t.TouchedInTime + t.TouchedLate + t.Untouched
+	touched := t.TouchMeasured()
 	cs = append(cs, judge(Commitment{Owner: Sales, Name: "first_touch_in_time", Label: "hand-offs touched within the first-touch clock", Unit: UnitShare,
 		Target: 1, Actual: t.TouchedInTimeShare, Samples: touched}, touched > 0))
-	decided := t.Decided + t.Undecided
+	decided := t.DecideMeasured()
 	cs = append(cs, judge(Commitment{Owner: Sales, Name: "decided_in_time", Label: "hand-offs accepted or rejected within the accept clock", Unit: UnitShare,
 		Target: 1, Actual: t.DecidedInTimeShare, Samples: decided}, decided > 0))
-	var onTime, due int
-	for _, s := range t.Steps {
-		onTime += s.OnTime
-		due += s.OnTime + s.Late + s.Missed + s.Overdue
-	}
+	steps := t.StepTotals()
 	cs = append(cs, judge(Commitment{Owner: Sales, Name: "cadence_on_time", Label: "cadence steps done on time", Unit: UnitShare,
-		Target: 1, Actual: ratio(float64(onTime), float64(due)), Samples: due}, due > 0))
+		Target: 1, Actual: steps.OnTimeShare, Samples: steps.Due()}, steps.Due() > 0))
 	segs := m.BySegment
 	if segs == nil {
 		segs = []Segment{}

@@ -117,6 +117,57 @@ type StepStat struct {
 	LateMedian time.Duration `json:"late_median_ns"`
 }
 
+// The arithmetic of a row's clocks, in one place for every reader of the
+// report (the command line, the scorecard, the SLA board). A clock is
+// measured once it is settled: met in time, met late, or unmet once due or
+// once its hand-off ended; a pending clock is left out.
+
+// TouchMeasured counts the first-touch clocks measured: touched in time,
+// touched late, or untouched.
+func (r Row) TouchMeasured() int { return r.TouchedInTime + r.TouchedLate + r.Untouched }
+
+// TouchBreaches counts the first-touch clocks breached: touched late or
+// untouched.
+func (r Row) TouchBreaches() int { return r.TouchedLate + r.Untouched }
+
+// DecideMeasured counts the accept-or-reject clocks measured: every
+// decision, in time or late, and the hand-offs left undecided.
+func (r Row) DecideMeasured() int { return r.Decided + r.Undecided }
+
+// DecideBreaches counts the accept-or-reject clocks breached: decided late
+// or undecided.
+func (r Row) DecideBreaches() int { return r.Decided - r.DecidedInTime + r.Undecided }
+
+// StepTotals sums the row's cadence steps, every cadence and step
+// together, into one StepStat with its on-time share (LateMedian is left
+// 0: medians do not add up).
+func (r Row) StepTotals() StepStat {
+	var t StepStat
+	for _, s := range r.Steps {
+		t.OnTime += s.OnTime
+		t.Late += s.Late
+		t.Skipped += s.Skipped
+		t.Missed += s.Missed
+		t.Overdue += s.Overdue
+		t.Open += s.Open
+		t.NotOwed += s.NotOwed
+	}
+	t.OnTimeShare = share(t.OnTime, t.Due())
+	return t
+}
+
+// VolumeShare is the share of the commitment that marketing handed over:
+// qualified leads over the commitment, 0 for no commitment.
+func (m Marketing) VolumeShare() float64 { return share(m.QualifiedLeads, m.Commitment) }
+
+// Due counts the steps that fell due: on time, late, missed or overdue.
+// Skipped steps are left out: a later touch made them moot.
+func (s StepStat) Due() int { return s.OnTime + s.Late + s.Missed + s.Overdue }
+
+// Breaches counts the steps that fell due and were not done on time: late,
+// missed or overdue.
+func (s StepStat) Breaches() int { return s.Late + s.Missed + s.Overdue }
+
 // Marketing is marketing's side: the volume it committed to and the
 // quality floor.
 type Marketing struct {
@@ -373,16 +424,16 @@ func (b *rowBuilder) row(key string) Row {
 	r.Responses = len(b.responses)
 	r.ResponseMedian = Percentile(b.responses, 50)
 	r.ResponseP90 = Percentile(b.responses, 90)
-	r.TouchedInTimeShare = share(r.TouchedInTime, r.TouchedInTime+r.TouchedLate+r.Untouched)
+	r.TouchedInTimeShare = share(r.TouchedInTime, r.TouchMeasured())
 	r.Decided = r.Accepted + r.Rejected + r.Disqualified
-	r.DecidedInTimeShare = share(r.DecidedInTime, r.Decided+r.Undecided)
+	r.DecidedInTimeShare = share(r.DecidedInTime, r.DecideMeasured())
 	r.TouchesPerLead = share(r.Touches, r.Handoffs)
 	r.Routed, r.RoutingDelayMedian = len(b.routing), Percentile(b.routing, 50)
 	r.RepDelays, r.RepDelayMedian = len(b.reps), Percentile(b.reps, 50)
 	r.Steps = make([]StepStat, 0, len(b.steps))
 	for _, s := range b.steps {
 		st := s.s
-		st.OnTimeShare = share(st.OnTime, st.OnTime+st.Late+st.Missed+st.Overdue)
+		st.OnTimeShare = share(st.OnTime, st.Due())
 		st.LateMedian = Percentile(s.late, 50)
 		r.Steps = append(r.Steps, st)
 	}
@@ -437,7 +488,7 @@ func marketing(p *Policy, per calendar.Period, complete bool, total Row, segment
 	}
 	if complete && mk.QualifiedLeads < mk.Commitment {
 		mk.Breaches = append(mk.Breaches, fmt.Sprintf("qualified leads %d of %d (%s)", mk.QualifiedLeads, mk.Commitment,
-			percent(share(mk.QualifiedLeads, mk.Commitment))))
+			percent(mk.VolumeShare())))
 	}
 	if len(c.QualifiedLeadsBySegment) > 0 {
 		for seg := range c.QualifiedLeadsBySegment {

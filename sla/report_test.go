@@ -509,3 +509,54 @@ func TestDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestRowArithmetic(t *testing.T) {
+	// Pending clocks and open, skipped or not-owed steps are never measured.
+	r := Row{TouchedInTime: 3, TouchedLate: 2, Untouched: 1, TouchPending: 4,
+		Decided: 5, DecidedInTime: 2, Undecided: 1, DecisionPending: 6,
+		Steps: []StepStat{
+			{Cadence: "main", Step: 1, OnTime: 2, Late: 1, Skipped: 3, Missed: 1, Open: 2, NotOwed: 1, OnTimeShare: 0.5, LateMedian: time.Hour},
+			{Cadence: "connected", Step: 1, OnTime: 1, Overdue: 2, Skipped: 1},
+		}}
+	tests := []struct {
+		name      string
+		got, want int
+	}{
+		{"TouchMeasured", r.TouchMeasured(), 3 + 2 + 1},
+		{"TouchBreaches", r.TouchBreaches(), 2 + 1},
+		{"DecideMeasured", r.DecideMeasured(), 5 + 1},
+		{"DecideBreaches", r.DecideBreaches(), (5 - 2) + 1},
+		{"Steps[0].Due", r.Steps[0].Due(), 2 + 1 + 1},
+		{"Steps[0].Breaches", r.Steps[0].Breaches(), 1 + 1},
+		{"Steps[1].Due", r.Steps[1].Due(), 1 + 2},
+		{"Steps[1].Breaches", r.Steps[1].Breaches(), 2},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("Row.%s() = %d; want %d", tt.name, tt.got, tt.want)
+		}
+	}
+	want := StepStat{OnTime: 3, Late: 1, Skipped: 4, Missed: 1, Overdue: 2, Open: 2, NotOwed: 1, OnTimeShare: 3.0 / 7}
+	if diff := cmp.Diff(want, r.StepTotals()); diff != "" {
+		t.Errorf("Row.StepTotals() (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(StepStat{}, (Row{}).StepTotals()); diff != "" {
+		t.Errorf("Row{}.StepTotals() (-want +got):\n%s", diff)
+	}
+}
+
+func TestVolumeShare(t *testing.T) {
+	tests := []struct {
+		m    Marketing
+		want float64
+	}{
+		{Marketing{QualifiedLeads: 3, Commitment: 4}, 0.75},
+		{Marketing{QualifiedLeads: 6, Commitment: 4}, 1.5},
+		{Marketing{QualifiedLeads: 6}, 0},
+	}
+	for _, tt := range tests {
+		if got := tt.m.VolumeShare(); got != tt.want {
+			t.Errorf("Marketing{%d of %d}.VolumeShare() = %v; want %v", tt.m.QualifiedLeads, tt.m.Commitment, got, tt.want)
+		}
+	}
+}

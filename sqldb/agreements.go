@@ -16,13 +16,18 @@ import (
 )
 
 // ProposeAgreement stores a new version of the agreement file, awaiting
-// signatures, and reports created. A file with problems is refused with
+// signatures, and reports created. A file with problems, or with a rule too
+// costly to run at intake ([agreement.Agreement.CheckRules]), is refused with
 // EINVALID listing every problem as FILE:LINE:COL; a body identical to the
 // latest version returns that version, with created false.
 func (db *DB) ProposeAgreement(ctx context.Context, file, body, by string) (v tandem.AgreementVersion, created bool, err error) {
 	defer wrap(&err, "propose agreement")
-	if _, err := agreement.Parse(file, []byte(body)); err != nil {
+	a, err := agreement.Parse(file, []byte(body))
+	if err != nil {
 		return v, false, err // *agreement.Problems: EINVALID, a field per LINE:COL
+	}
+	if err := a.CheckRules(file); err != nil {
+		return v, false, err // a rule too costly for intake
 	}
 	sum := sha256.Sum256([]byte(body))
 	hash := hex.EncodeToString(sum[:])
@@ -251,7 +256,9 @@ func (tx *Tx) lifecycle(ctx context.Context) (tandem.Lifecycle, error) {
 	if err != nil {
 		return nil, err
 	}
-	return v.lc, nil
+	// The rules of one transaction share one time budget: no rule holds
+	// the write lock for long.
+	return agreement.Batch(v.lc), nil
 }
 
 // compiled is a signed agreement version, parsed and compiled once per
@@ -297,24 +304,52 @@ func (tx *Tx) version(ctx context.Context, n int) (*compiled, error) {
 	return v, nil
 }
 
-// agreementNow returns the agreement in force, or the default agreement
-// while none is.
-func (tx *Tx) agreementNow(ctx context.Context) (*agreement.Agreement, error) {
-	n, err := tx.versionInForce(ctx, tx.Now)
+// AgreementAt returns the agreement in force at t, with its version, or the
+// default agreement and a nil version while none is: the one answer to
+// "which agreement rules", for the store, the reports and the pages.
+func (db *DB) AgreementAt(ctx context.Context, t time.Time) (a *agreement.Agreement, v *tandem.AgreementVersion, err error) {
+	defer wrap(&err, "agreement in force")
+	err = db.view(ctx, func(tx *Tx) error {
+		var n int
+		if a, n, err = tx.agreementAt(ctx, t); err != nil || n == 0 {
+			return err
+		}
+		full, err := tx.agreementVersion(ctx, n)
+		v = &full
+		return err
+	})
+	return a, v, err
+}
+
+// agreementAt returns the agreement in force at t and its version, or the
+// default agreement and 0 while none is.
+func (tx *Tx) agreementAt(ctx context.Context, t time.Time) (*agreement.Agreement, int, error) {
+	n, err := tx.versionInForce(ctx, t)
 	if tandem.ErrorCode(err) == tandem.ENOTFOUND {
-		return defaultAgreement()
+		a, err := DefaultAgreement()
+		return a, 0, err
 	} else if err != nil {
-		return nil, fmt.Errorf("agreement in force: %w", err)
+		return nil, 0, fmt.Errorf("agreement in force: %w", err)
 	}
 	v, err := tx.version(ctx, n)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return v.a, nil
+	return v.a, n, nil
 }
 
-// defaultAgreement is the default agreement file, parsed once: the rules
-// while no signed agreement is in force.
+// agreementNow returns the agreement in force, or the default agreement
+// while none is.
+func (tx *Tx) agreementNow(ctx context.Context) (*agreement.Agreement, error) {
+	a, _, err := tx.agreementAt(ctx, tx.Now)
+	return a, err
+}
+
+// DefaultAgreement returns the default agreement file, parsed once: the
+// rules while no signed agreement is in force, and those of a command that
+// has no database. It is shared: callers must not change it.
+func DefaultAgreement() (*agreement.Agreement, error) { return defaultAgreement() }
+
 var defaultAgreement = sync.OnceValues(func() (*agreement.Agreement, error) {
 	return agreement.Parse("default.yaml", agreement.Default())
 })

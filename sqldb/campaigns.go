@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/attribution"
-	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/sla"
 )
 
@@ -224,64 +224,46 @@ func (db *DB) MarketingTouches(ctx context.Context, leadID int64) (ts []tandem.M
 	return ts, err
 }
 
-// CampaignReportFor is [DB.CampaignReport] for a named period (2026-03,
-// 2026-Q1, 2026), read in the time zone of the agreement in force (UTC
-// while none is), and a model's name ("" for u_shaped). Errors: EINVALID
-// naming period or model.
-func (db *DB) CampaignReportFor(ctx context.Context, period, model string) (r attribution.Report, err error) {
-	m, merr := attribution.ParseModel(model)
-	loc := time.UTC
-	err = db.view(ctx, func(tx *Tx) error {
-		a, err := tx.agreementNow(ctx)
-		if err == nil && a.BusinessHours.Location != nil {
-			loc = a.BusinessHours.Location
-		}
-		return err
-	})
-	if err != nil {
-		return r, err
-	}
-	var per calendar.Period
-	if period == "" {
-		per = calendar.MonthOf(db.Now(), loc)
-	} else {
-		per, err = calendar.ParsePeriod(period, loc)
-	}
-	if err != nil || merr != nil {
-		var fields []tandem.FieldError
-		fields = append(fields, tandem.ErrorFields(merr)...)
-		fields = append(fields, tandem.ErrorFields(err)...)
-		if len(fields) == 0 {
-			return r, err
-		}
-		return r, tandem.Invalid(fields...)
-	}
-	r, err = db.CampaignReport(ctx, per.From, per.To, m)
-	r.Period = per.Name
-	return r, err
+// CampaignRows are what the campaign report of [From, To) is assembled
+// from (package report assembles it; docs/campaigns.md): the leads the
+// report names, by what they did in the period, with their marketing
+// touches, the deals won, the spend and the registered campaigns.
+type CampaignRows struct {
+	From, To time.Time
+	// Agreement is the agreement in force now (the default while none
+	// is): its sales_sourced rule and goal.marketing_share.
+	Agreement *agreement.Agreement
+	// NewLeads are the ids of the leads created in the period, MQLs of
+	// those that entered the hand-off stage in it, Opportunities of the
+	// leads of the deals opened in it (one per deal), in id order.
+	NewLeads, MQLs, Opportunities []int64
+	// Won are the deals won in the period, in close order, with their id,
+	// lead, amount and close time.
+	Won []attribution.Deal
+	// Leads holds every lead above, by id; Touches their marketing
+	// touches in time order.
+	Leads   map[int64]tandem.Lead
+	Touches map[int64][]attribution.Touch
+	// Spend is each campaign's spend in the whole months the period
+	// touches, in its time zone, by code.
+	Spend     map[string]int64
+	Campaigns []attribution.Campaign
 }
 
-// CampaignReport returns the campaign report for [from, to) with ROI under
-// model (docs/campaigns.md): per campaign the spend of the months the
-// period touches, the new leads, MQLs and customers credited to their first
-// touch's campaign, revenue attributed by every model, and cost per result;
-// and the share of the period's leads, opportunities and won revenue that
-// marketing sourced, by the sales_sourced rule of the agreement in force.
-func (db *DB) CampaignReport(ctx context.Context, from, to time.Time, model attribution.Model) (r attribution.Report, err error) {
+// CampaignRows reads the rows of the campaign report for [from, to).
+// EINVALID naming period for a period that does not end after it starts.
+func (db *DB) CampaignRows(ctx context.Context, from, to time.Time) (rows CampaignRows, err error) {
 	defer wrap(&err, "campaign report")
-	if _, err := attribution.ParseModel(string(model)); err != nil {
-		return r, err
-	}
 	if !from.Before(to) {
-		return r, tandem.Invalid(tandem.FieldError{Field: "period", Message: "must end after it starts"})
+		return rows, tandem.Invalid(tandem.FieldError{Field: "period", Message: "must end after it starts"})
 	}
-	in := attribution.Input{From: from, To: to, Model: model, Spend: map[string]int64{}}
+	rows = CampaignRows{From: from, To: to, Spend: map[string]int64{}}
 	err = db.view(ctx, func(tx *Tx) error {
 		a, err := tx.agreementNow(ctx)
 		if err != nil {
 			return err
 		}
-		in.MarketingShareGoal = a.Goal.MarketingShare
+		rows.Agreement = a
 		lo, hi := tx.t(from), tx.t(to)
 		ids := func(q string, a ...any) ([]int64, error) {
 			rows, err := tx.QueryContext(ctx, q, a...)
@@ -299,72 +281,50 @@ func (db *DB) CampaignReport(ctx context.Context, from, to time.Time, model attr
 			}
 			return out, rows.Err()
 		}
-		newLeads, err := ids(`SELECT id FROM leads WHERE created_at >= $1 AND created_at < $2 ORDER BY id`, lo, hi)
-		if err != nil {
+		if rows.NewLeads, err = ids(`SELECT id FROM leads WHERE created_at >= $1 AND created_at < $2 ORDER BY id`, lo, hi); err != nil {
 			return fmt.Errorf("new leads: %w", err)
 		}
-		var mqls []int64
 		if p, err := sla.New(a, 0); err != nil {
 			return err
 		} else if p != nil {
 			q := `SELECT lead_id FROM stage_entries WHERE stage = $1 AND entered_at >= $2 AND entered_at < $3 ORDER BY lead_id`
-			if mqls, err = ids(q, p.HandoffStage, lo, hi); err != nil {
+			if rows.MQLs, err = ids(q, p.HandoffStage, lo, hi); err != nil {
 				return fmt.Errorf("hand-off stage entries: %w", err)
 			}
 		}
-		opps, err := ids(`SELECT lead_id FROM deals WHERE created_at >= $1 AND created_at < $2 ORDER BY id`, lo, hi)
-		if err != nil {
+		if rows.Opportunities, err = ids(`SELECT lead_id FROM deals WHERE created_at >= $1 AND created_at < $2 ORDER BY id`, lo, hi); err != nil {
 			return fmt.Errorf("opportunities: %w", err)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, lead_id, amount_cents, closed_at FROM deals
+		wrows, err := tx.QueryContext(ctx, `SELECT id, lead_id, amount_cents, closed_at FROM deals
 			WHERE stage = 'won' AND closed_at >= $1 AND closed_at < $2 ORDER BY closed_at, id`, lo, hi)
 		if err != nil {
 			return fmt.Errorf("won deals: %w", err)
 		}
-		for rows.Next() {
+		for wrows.Next() {
 			var d attribution.Deal
-			if err := rows.Scan(&d.ID, &d.LeadID, &d.AmountCents, scanTime{&d.ClosedAt}); err != nil {
-				rows.Close()
+			if err := wrows.Scan(&d.ID, &d.LeadID, &d.AmountCents, scanTime{&d.ClosedAt}); err != nil {
+				wrows.Close()
 				return err
 			}
-			in.Won = append(in.Won, d)
+			rows.Won = append(rows.Won, d)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		wrows.Close()
+		if err := wrows.Err(); err != nil {
 			return err
 		}
 
 		// Every lead the report names, once, with its touches.
 		all := map[int64]bool{}
-		for _, set := range [][]int64{newLeads, mqls, opps} {
+		for _, set := range [][]int64{rows.NewLeads, rows.MQLs, rows.Opportunities} {
 			for _, id := range set {
 				all[id] = true
 			}
 		}
-		for _, d := range in.Won {
+		for _, d := range rows.Won {
 			all[d.LeadID] = true
 		}
-		leads, touches, err := tx.leadsWithTouches(ctx, slices.Sorted(maps.Keys(all)))
-		if err != nil {
+		if rows.Leads, rows.Touches, err = tx.leadsWithTouches(ctx, slices.Sorted(maps.Keys(all))); err != nil {
 			return err
-		}
-		fact := func(id int64) attribution.Lead {
-			l := leads[id]
-			return attribution.Lead{ID: id, FirstCampaign: attribution.FirstCampaign(touches[id]), SalesSourced: a.Marketing.IsSalesSourced(&l)}
-		}
-		for _, id := range newLeads {
-			in.NewLeads = append(in.NewLeads, fact(id))
-		}
-		for _, id := range mqls {
-			in.MQLs = append(in.MQLs, fact(id))
-		}
-		for _, id := range opps {
-			in.Opportunities = append(in.Opportunities, fact(id))
-		}
-		for i := range in.Won {
-			d := &in.Won[i]
-			l := leads[d.LeadID]
-			d.Origin, d.Touches, d.SalesSourced = l.Origin, touches[d.LeadID], a.Marketing.IsSalesSourced(&l)
 		}
 
 		// Spend: the whole months the period touches, in its time zone.
@@ -382,7 +342,7 @@ func (db *DB) CampaignReport(ctx context.Context, from, to time.Time, model attr
 				srows.Close()
 				return err
 			}
-			in.Spend[code] = cents
+			rows.Spend[code] = cents
 		}
 		srows.Close()
 		if err := srows.Err(); err != nil {
@@ -398,14 +358,11 @@ func (db *DB) CampaignReport(ctx context.Context, from, to time.Time, model attr
 			if err := crows.Scan(&c.Code, &c.Name, &c.Channel); err != nil {
 				return err
 			}
-			in.Campaigns = append(in.Campaigns, c)
+			rows.Campaigns = append(rows.Campaigns, c)
 		}
 		return crows.Err()
 	})
-	if err != nil {
-		return r, err
-	}
-	return attribution.Build(in), nil
+	return rows, err
 }
 
 // leadsWithTouches loads the leads with the ids and their marketing

@@ -10,6 +10,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/attribution"
+	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
 )
@@ -242,7 +243,7 @@ func TestCampaignReport(t *testing.T) {
 			}
 		}
 
-		r, err := db.CampaignReportFor(ctx, "2026-03", "u_shaped")
+		r, err := report.Campaigns(ctx, db, db.Now(), "2026-03", "u_shaped")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,7 +260,7 @@ func TestCampaignReport(t *testing.T) {
 			{Campaign: attribution.None, Leads: 1, MQLs: 1, Customers: 1, RevenueCents: rev(50000, 50000, 50000, 50000)},
 		}
 		if diff := cmp.Diff(want, r.Campaigns); diff != "" {
-			t.Errorf("CampaignReport(2026-03) campaigns (-want +got):\n%s", diff)
+			t.Errorf("Campaigns(2026-03) campaigns (-want +got):\n%s", diff)
 		}
 		wantTotal := attribution.Line{Campaign: "(total)", SpendCents: 50000, Leads: 3, MQLs: 2, Customers: 3,
 			RevenueCents: rev(170000, 170000, 170000, 170000), CostPerLeadCents: ptr[int64](16667), CostPerMQLCents: ptr[int64](25000),
@@ -287,20 +288,20 @@ func TestCampaignReport(t *testing.T) {
 		}
 
 		// Another model changes ROI only; a bad one is refused by name.
-		r, err = db.CampaignReportFor(ctx, "2026-03", "last_touch")
+		r, err = report.Campaigns(ctx, db, db.Now(), "2026-03", "last_touch")
 		if err != nil || r.Campaigns[0].Campaign != "ads" || *r.Campaigns[0].ROI != 4 {
-			t.Errorf("CampaignReportFor(last_touch) = %+v, %v; want ads first with ROI 4", r.Campaigns, err)
+			t.Errorf("Campaigns(last_touch) = %+v, %v; want ads first with ROI 4", r.Campaigns, err)
 		}
 		for _, tt := range []struct{ period, model, field string }{{"2026-03", "w_shaped", "model"}, {"March", "", "period"}} {
-			_, err := db.CampaignReportFor(ctx, tt.period, tt.model)
+			_, err := report.Campaigns(ctx, db, db.Now(), tt.period, tt.model)
 			if f := tandem.ErrorFields(err); len(f) != 1 || f[0].Field != tt.field {
-				t.Errorf("CampaignReportFor(%q, %q) = %v; want an error naming %s", tt.period, tt.model, err, tt.field)
+				t.Errorf("Campaigns(%q, %q) = %v; want an error naming %s", tt.period, tt.model, err, tt.field)
 			}
 		}
 		// An empty period: no lines, and no ratio.
-		r, err = db.CampaignReportFor(ctx, "2025-03", "")
+		r, err = report.Campaigns(ctx, db, db.Now(), "2025-03", "")
 		if err != nil || len(r.Campaigns) != 0 || r.Total.ROI != nil || r.Sourcing.LeadShare != nil {
-			t.Errorf("CampaignReportFor(2025-03) = %+v, %v; want an empty report", r, err)
+			t.Errorf("Campaigns(2025-03) = %+v, %v; want an empty report", r, err)
 		}
 	})
 }

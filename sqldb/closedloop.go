@@ -204,8 +204,16 @@ type Outcomes struct {
 	WonDeals, LostDeals int
 	WonCents            int64
 	// Ratings are the reviews written in the window, by the campaign of
-	// their lead ("" for none).
-	Ratings []scorecard.Rating
+	// their lead ("" for none), in campaign order.
+	Ratings []RatingSum
+}
+
+// RatingSum is the reviews written about one campaign's leads: how many
+// and the sum of their ratings (package report averages them).
+type RatingSum struct {
+	Campaign string
+	Ratings  int
+	Sum      int64
 }
 
 // Outcomes measures the window [from, to): three grouped queries over the
@@ -213,7 +221,7 @@ type Outcomes struct {
 func (db *DB) Outcomes(ctx context.Context, from, to time.Time) (o Outcomes, err error) {
 	defer wrap(&err, "outcomes")
 	o.Rejections = map[string]int{}
-	o.Ratings = []scorecard.Rating{}
+	o.Ratings = []RatingSum{}
 	err = db.view(ctx, func(tx *Tx) error {
 		lo, hi := tx.t(from), tx.t(to)
 		rows, err := tx.QueryContext(ctx, `SELECT reject_reason, count(*) FROM handoffs
@@ -247,13 +255,9 @@ func (db *DB) Outcomes(ctx context.Context, from, to time.Time) (o Outcomes, err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var r scorecard.Rating
-			var sum int64
-			if err := rows.Scan(&r.Campaign, &r.Ratings, &sum); err != nil {
+			var r RatingSum
+			if err := rows.Scan(&r.Campaign, &r.Ratings, &r.Sum); err != nil {
 				return err
-			}
-			if r.Ratings > 0 {
-				r.Average = float64(int64(float64(sum)/float64(r.Ratings)*100+0.5)) / 100
 			}
 			o.Ratings = append(o.Ratings, r)
 		}

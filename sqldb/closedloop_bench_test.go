@@ -121,9 +121,9 @@ func BenchmarkClosedLoop(b *testing.B) {
 				name string
 				fn   func() error
 			}{
-				{"sla-report", func() error { _, err := db.SLAReport(ctx, sqldb.SLAQuery{Period: "2025-06", By: "team"}); return err }},
+				{"sla-report", func() error { _, err := report.SLA(ctx, db, sqldb.SLAQuery{Period: "2025-06", By: "team"}); return err }},
 				{"campaign-report", func() error {
-					_, err := db.CampaignReport(ctx, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC), "u_shaped")
+					_, err := report.CampaignsBetween(ctx, db, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC), "u_shaped")
 					return err
 				}},
 				{"outcomes", func() error {

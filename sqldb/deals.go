@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
-	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/sla"
 )
 
 // dealColumns are the columns scanDeal reads, in its order.
@@ -157,37 +157,14 @@ func (db *DB) Deals(ctx context.Context, f tandem.DealFilter) (page tandem.DealP
 	return page, err
 }
 
-// dealStages are the stages of the agreement in force that deals act on.
-type dealStages struct {
-	won   string          // the last path stage (customer): a won deal's lead goes there
-	lost  string          // the first non-final exit (recycled): a lost deal's lead goes there; "" for none
-	final map[string]bool // stages no lead leaves
-}
-
-func stagesOf(a *agreement.Agreement) dealStages {
-	st := dealStages{final: map[string]bool{}}
-	if path := a.PathStages(); len(path) > 0 {
-		st.won = path[len(path)-1]
-	}
-	for _, s := range a.Stages {
-		if s.Final {
-			st.final[s.Name] = true
-		}
-		if s.Exit && !s.Final && st.lost == "" {
-			st.lost = s.Name
-		}
-	}
-	return st
-}
-
 // dealStages returns the deal stages of the agreement in force, or of the
 // default agreement while none is.
-func (tx *Tx) dealStages(ctx context.Context) (dealStages, error) {
+func (tx *Tx) dealStages(ctx context.Context) (sla.DealStages, error) {
 	a, err := tx.agreementNow(ctx)
 	if err != nil {
-		return dealStages{}, err
+		return sla.DealStages{}, err
 	}
-	return stagesOf(a), nil
+	return sla.NewDealStages(a), nil
 }
 
 // dealMoved is the SLA engine's hook for deals ([engine.moved] calls it
@@ -198,7 +175,7 @@ func (tx *Tx) dealStages(ctx context.Context) (dealStages, error) {
 // lead, to append after the stage change. The deal's row may be written
 // before its lead's (a new lead's): the reference is checked at commit.
 func (tx *Tx) dealMoved(ctx context.Context, l *tandem.Lead, from, to string) ([]tandem.Event, error) {
-	if to != tandem.StageOpportunity || from == to {
+	if !sla.OpensDeal(from, to) {
 		return nil, nil
 	}
 	if _, ok, err := tx.dealWhere(ctx, true, `lead_id = $1 AND stage = 'open'`, l.ID); err != nil || ok {
@@ -255,20 +232,13 @@ func (tx *Tx) settle(ctx context.Context, cur tandem.Lead, d tandem.Deal, evs []
 			return cur, err
 		}
 	}
-	var to, reason string
-	switch d.Stage {
-	case tandem.DealWon:
-		to, reason = st.won, fmt.Sprintf("deal %d won", d.ID)
-	case tandem.DealLost:
-		if st.final[l.Stage] {
-			break
-		}
-		if _, other, err := tx.dealWhere(ctx, false, `lead_id = $1 AND stage = 'open' AND id <> $2`, l.ID, d.ID); err != nil {
+	var other bool // another open deal keeps a lead whose deal is lost where it is
+	if d.Stage == tandem.DealLost {
+		if _, other, err = tx.dealWhere(ctx, false, `lead_id = $1 AND stage = 'open' AND id <> $2`, l.ID, d.ID); err != nil {
 			return cur, err
-		} else if !other {
-			to, reason = st.lost, fmt.Sprintf("deal %d lost: %s", d.ID, d.LostReason)
 		}
 	}
+	to, reason := st.Settle(d, l.Stage, other)
 	if to == "" || to == l.Stage {
 		if err := tx.updateLead(ctx, &l); err != nil {
 			return cur, err

@@ -30,29 +30,30 @@ const (
 	keyNone     = "(none)"
 )
 
-// SLAReport measures both sides of the agreement over a period (see
-// [sla.Report]): sales over the hand-offs started in it, each against the
-// clocks of the version it ran on, and marketing against the commitments of
-// the version in force at the period's end (now, while it runs), with the
-// reviews written in it. A hand-off counts for the rep who owns it now (and
-// that rep's team now); an unrouted one under "(unrouted)". EINVALID names a
-// bad period or by; ECONFLICT when no signed agreement is in force.
+// SLAInput reads what the SLA report of a period is computed from (see
+// [sla.Input]; package report computes it): the hand-offs started in the
+// period, each to be measured against the clocks of the version it ran on,
+// their tasks, the reviews written in the period, and the policy of the
+// version in force at the period's end (now, while it runs), whose
+// commitments hold marketing. A hand-off counts for the rep who owns it now
+// (and that rep's team now); an unrouted one under "(unrouted)". EINVALID
+// names a bad period or by; ECONFLICT when no signed agreement is in force.
 //
 // It reads a fixed handful of queries whatever the size of the period: the
 // agreement, the hand-offs with their rep and lead, their tasks, and the
 // reviews.
-func (db *DB) SLAReport(ctx context.Context, q SLAQuery) (r sla.Report, err error) {
+func (db *DB) SLAInput(ctx context.Context, q SLAQuery) (in sla.Input, err error) {
 	defer wrap(&err, "SLA report %q", q.Period)
 	if q.By == "" {
 		q.By = "rep"
 	}
 	if !slices.Contains(sla.Groupings, q.By) {
-		return r, tandem.Invalid(tandem.FieldError{Field: "by",
+		return in, tandem.Invalid(tandem.FieldError{Field: "by",
 			Message: fmt.Sprintf("%q is not a grouping (want one of %s)", q.By, strings.Join(sla.Groupings, ", "))})
 	}
 	if q.Period != "" {
 		if _, err := calendar.ParsePeriod(q.Period, time.UTC); err != nil {
-			return r, err
+			return in, err
 		}
 	}
 	err = db.view(ctx, func(tx *Tx) error {
@@ -60,7 +61,7 @@ func (db *DB) SLAReport(ctx context.Context, q SLAQuery) (r sla.Report, err erro
 		if err != nil {
 			return err
 		}
-		in := sla.Input{Period: per, Now: tx.Now, By: q.By, Policy: p, Policies: map[int]*sla.Policy{p.Version: p}}
+		in = sla.Input{Period: per, Now: tx.Now, By: q.By, Policy: p, Policies: map[int]*sla.Policy{p.Version: p}}
 		keys := map[int64]string{}
 		segments := map[int64]string{}
 		from, to := tx.t(per.From), tx.t(per.To)
@@ -109,13 +110,10 @@ func (db *DB) SLAReport(ctx context.Context, q SLAQuery) (r sla.Report, err erro
 		if in.Tasks, err = tx.reportTasks(ctx, from, to); err != nil {
 			return err
 		}
-		if in.Reviews, err = tx.reviewsBetween(ctx, from, to); err != nil {
-			return err
-		}
-		r = sla.NewReport(in)
-		return nil
+		in.Reviews, err = tx.reviewsBetween(ctx, from, to)
+		return err
 	})
-	return r, err
+	return in, err
 }
 
 // reportPolicy returns the policy that holds marketing to its commitments

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/attribution"
+	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
 )
@@ -37,9 +38,9 @@ func TestCampaignReportFourTouches(t *testing.T) {
 		if err != nil || drs[0].Err != nil {
 			t.Fatalf("ImportDeals = %+v, %v", drs, err)
 		}
-		r, err := db.CampaignReportFor(ctx, "2026-03", "u_shaped")
+		r, err := report.Campaigns(ctx, db, db.Now(), "2026-03", "u_shaped")
 		if err != nil {
-			t.Fatalf("CampaignReportFor(2026-03) = %v", err)
+			t.Fatalf("Campaigns(2026-03) = %v", err)
 		}
 		got := map[string]map[attribution.Model]int64{}
 		for _, l := range r.Campaigns {

@@ -43,7 +43,8 @@ func (tx *Tx) mayWork(ctx context.Context, tok tandem.Token, leadID, ownerID int
 }
 
 // checkRecycle refuses to send a lead with an open hand-off back to
-// marketing before the agreement's minimum number of touches.
+// marketing before the agreement's minimum number of touches (see
+// [sla.Policy.CheckRecycle]).
 func (tx *Tx) checkRecycle(ctx context.Context, cur tandem.Lead, to string) error {
 	h, ok, err := tx.openHandoff(ctx, cur.ID)
 	if err != nil || !ok {
@@ -53,11 +54,7 @@ func (tx *Tx) checkRecycle(ctx context.Context, cur tandem.Lead, to string) erro
 	if err != nil {
 		return err
 	}
-	if min := p.Agreement.Sales.MinTouchesBeforeRecycle; to == p.RejectStage && h.Touches < min {
-		return tandem.Errorf(tandem.ECONFLICT, "lead %d has %d of the %d touches the agreement asks for before a lead goes back to marketing: log %d more, or disqualify it",
-			cur.ID, h.Touches, min, min-h.Touches)
-	}
-	return nil
+	return p.CheckRecycle(h.Handoff, to)
 }
 
 // TouchResult is what logging a touch did.
@@ -277,15 +274,7 @@ func (db *DB) LeadTasks(ctx context.Context, leadID int64) (ts []tandem.Task, er
 }
 
 // Decision is an owner's decision on a hand-off.
-type Decision struct {
-	// Decision is tandem.DecisionAccepted, DecisionRejected or
-	// DecisionDisqualified.
-	Decision string `json:"decision"`
-	// Reason is a reject reason code of the agreement (rejected), or why
-	// the lead is disqualified; Note adds words.
-	Reason string `json:"reason,omitempty"`
-	Note   string `json:"note,omitempty"`
-}
+type Decision = tandem.Decision
 
 // Decide records the owner's decision on a lead's open hand-off: accept
 // (the lead moves on to the accepted stage), reject with one of the
@@ -312,59 +301,19 @@ func (db *DB) Decide(ctx context.Context, leadID int64, d Decision, tok tandem.T
 		if err != nil {
 			return err
 		}
-		if err := checkNote("note", d.Note); err != nil {
+		v, err := p.Decide(cur, h.Handoff, d)
+		if err != nil {
 			return err
-		}
-		var to, reason string
-		var t transition
-		switch d.Decision {
-		case tandem.DecisionAccepted:
-			if h.Decision != "" || cur.Stage != p.HandoffStage {
-				return tandem.Errorf(tandem.ECONFLICT, "lead %d is in stage %s: only a lead in %s can be accepted", leadID, cur.Stage, p.HandoffStage)
-			}
-			to, reason = p.AcceptStage, "accepted"
-		case tandem.DecisionRejected:
-			codes := make([]string, len(p.Agreement.RejectReasons))
-			for i, r := range p.Agreement.RejectReasons {
-				codes[i] = r.Code
-			}
-			if !slices.Contains(codes, d.Reason) {
-				msg := fmt.Sprintf("%q is not a reject reason of the agreement (want one of %s)", d.Reason, strings.Join(codes, ", "))
-				if d.Reason == "" {
-					msg = "a rejection needs a reason code from the agreement: one of " + strings.Join(codes, ", ")
-				}
-				return tandem.Invalid(tandem.FieldError{Field: "reason", Message: msg})
-			}
-			to, reason, t.rejectReason = p.RejectStage, "rejected: "+d.Reason, d.Reason
-		case tandem.DecisionDisqualified:
-			if strings.TrimSpace(d.Reason) == "" {
-				return tandem.Invalid(tandem.FieldError{Field: "reason", Message: "say why the lead is disqualified"})
-			}
-			if err := checkNote("reason", d.Reason); err != nil {
-				return err
-			}
-			to, reason = p.DisqualifyStage, "disqualified: "+d.Reason
-		default:
-			return tandem.Invalid(tandem.FieldError{Field: "decision", Message: fmt.Sprintf("%q is not a decision (want accepted, rejected or disqualified)", d.Decision)})
-		}
-		if to == "" {
-			return tandem.Errorf(tandem.ECONFLICT, "the agreement has no stage to move a %s lead to", d.Decision)
-		}
-		if d.Note != "" {
-			reason += " (" + d.Note + ")"
-		}
-		if utf8.RuneCountInString(reason) > tandem.MaxTextLen {
-			reason = string([]rune(reason)[:tandem.MaxTextLen])
 		}
 		lc, err := tx.lifecycle(ctx)
 		if err != nil {
 			return err
 		}
-		ch, err := tandem.Move(cur, to, reason, lc, tok.Actor(), tx.Now)
+		ch, err := tandem.Move(cur, v.To, v.Reason, lc, tok.Actor(), tx.Now)
 		if err != nil {
 			return err
 		}
-		l, err = tx.applyMove(ctx, cur, ch, t)
+		l, err = tx.applyMove(ctx, cur, ch, transition{rejectReason: v.RejectReason})
 		return err
 	})
 	return l, err

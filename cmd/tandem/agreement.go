@@ -58,6 +58,10 @@ func (m *Main) agreementCommand() *cobra.Command {
 		Short: "Check an agreement file; print every problem as FILE:LINE:COL: message",
 		Long: `Check an agreement file; print every problem as FILE:LINE:COL: message.
 
+Each rule (the stages' entry rules and marketing.sales_sourced) is run on
+sample leads, and must stay within a tenth of its budget (docs/agreement.md,
+Rule budgets); a rule too slow or too big is a problem at its line.
+
 When the database (--db) exists, also check the file against its users:
 every role an escalation step notifies must be held by a user, and the
 cadence needs a sales_rep. Without a database only the file is checked, and
@@ -66,6 +70,9 @@ none is created.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			a, err := m.readAgreement(args[0])
 			if err != nil {
+				return err
+			}
+			if err := m.problems(args[0], a.CheckRules(args[0])); err != nil {
 				return err
 			}
 			staffed, err := m.checkStaff(c.Context(), args[0], a)
@@ -227,12 +234,21 @@ func (m *Main) readAgreement(file string) (*agreement.Agreement, error) {
 		return nil, err
 	}
 	a, err := agreement.Parse(file, data)
+	if err := m.problems(file, err); err != nil {
+		return nil, err
+	}
+	return a, err
+}
+
+// problems prints the problems of a file one per line, and ends the command
+// with exit status 1; other errors pass through.
+func (m *Main) problems(file string, err error) error {
 	var problems *agreement.Problems
 	if errors.As(err, &problems) {
 		fmt.Fprintln(m.Stdout, problems.Error())
-		return nil, &exitStatus{exitError, fmt.Errorf("%s: %d problem(s)", file, len(problems.List))}
+		return &exitStatus{exitError, fmt.Errorf("%s: %d problem(s)", file, len(problems.List))}
 	}
-	return a, err
+	return err
 }
 
 // checkStaff checks a valid agreement against the users of the database,

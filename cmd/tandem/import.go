@@ -163,6 +163,10 @@ func (m *Main) runImport(ctx context.Context, k importKind, o importOptions) err
 		im.Progress = func(_ csvimport.Tally, bytes int64) { bar.Set64(bytes) }
 	}
 	t, err := im.Run(ctx, r)
+	if ctx.Err() != nil {
+		// SIGINT or SIGTERM: the batch in progress was rolled back.
+		return m.importInterrupted(o, t, rej)
+	}
 	var readErr *csvimport.ReadError
 	if err != nil && (!errors.As(err, &readErr) || whole) {
 		// A store error, or a file read whole that was not stored.
@@ -198,6 +202,18 @@ func (m *Main) runImport(ctx context.Context, k importKind, o importOptions) err
 // already imported stays, and running the command again carries on.
 func (m *Main) importStopped(o importOptions, t csvimport.Tally, err error) error {
 	return fmt.Errorf("%s: import stopped after %d rows: %s\nthe batches before it were kept; fix the file and run the same command again: rows already imported will be reported unchanged", o.file, t.Rows, message(err))
+}
+
+// importInterrupted says what an import stopped by a signal committed: the
+// batches stored before it, and not the one in progress, which its
+// transaction's rollback undid.
+func (m *Main) importInterrupted(o importOptions, t csvimport.Tally, rej *rejectFile) error {
+	msg := fmt.Sprintf("%s: import interrupted: the %d rows before it were committed (%d created, %d updated, %d unchanged, %d rejected); the batch in progress was rolled back and nothing of it was written; run the same command again to carry on: rows already imported will be reported unchanged",
+		o.file, t.Rows, t.Created, t.Updated, t.Unchanged, t.Rejected)
+	if err := rej.close(); err == nil && rej.n > 0 {
+		msg += "\nrejected rows so far, with line numbers and reasons: " + rej.path
+	}
+	return errors.New(msg)
 }
 
 // loadMapping reads the mapping a command for kind was given, and checks

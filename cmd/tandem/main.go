@@ -36,9 +36,23 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		// A second signal ends the program at once; and whatever the
+		// command is doing, it ends within stopWithin of the first. Every
+		// write is a transaction: one cut short is rolled back.
+		stop()
+		time.Sleep(stopWithin)
+		fmt.Fprintf(os.Stderr, "tandem: still running %v after the signal: exiting; the transaction in progress, if any, is rolled back\n", stopWithin)
+		os.Exit(exitError)
+	}()
 	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Clock: clk}
 	os.Exit(m.Run(ctx, os.Args[1:]))
 }
+
+// stopWithin is how long a command may take to stop after SIGINT or
+// SIGTERM: serve's requests in flight get serveDrain of it.
+const stopWithin = 5 * time.Second
 
 // Main is the program, with everything it reads from the outside world as a
 // field, so tests run the whole command in-process.

@@ -856,3 +856,194 @@ func TestTwoServesShareClocks(t *testing.T) {
 		t.Errorf("notifications arrived more than once (id: copies): %v; want none: no process died", dups)
 	}
 }
+
+// prepareSlowRule fills the database at dsn with the users an agreement
+// needs and puts in force an agreement whose mql entry rule is badRule, as
+// one signed before rules had a budget would be (proposing it is refused
+// now, so the rule is written into the stored version before it is signed).
+func prepareSlowRule(t *testing.T, dsn string) {
+	t.Helper()
+	ctx := context.Background()
+	open := func() *sqldb.DB {
+		db, err := sqldb.Open(ctx, dsn, sqldb.Options{Clock: clock.Real{}})
+		if err != nil {
+			t.Fatalf("sqldb.Open(%s) = %v", dsn, err)
+		}
+		return db
+	}
+	db := open()
+	ids := map[tandem.Role]int64{}
+	for _, u := range []tandem.User{
+		{Email: "mia@example.com", Role: tandem.RoleMarketingHead},
+		{Email: "sam@example.com", Role: tandem.RoleSalesHead},
+		{Email: "manu@example.com", Role: tandem.RoleSalesManager},
+		{Email: "rex@example.com", Role: tandem.RoleSalesRep},
+	} {
+		switch u.Role {
+		case tandem.RoleSalesManager:
+			u.ManagerID = ids[tandem.RoleSalesHead]
+		case tandem.RoleSalesRep:
+			u.ManagerID = ids[tandem.RoleSalesManager]
+		}
+		if err := db.CreateUser(ctx, &u); err != nil {
+			t.Fatalf("CreateUser(%s): %v", u.Email, err)
+		}
+		ids[u.Role] = u.ID
+	}
+	body := strings.Replace(string(agreement.Default()), "capacity: 40", "capacity: 0", 1)
+	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", body, "mia@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	driver := "sqlite"
+	if sqldb.IsPostgres(dsn) {
+		driver = "pgx"
+	}
+	raw, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := raw.Exec(`UPDATE agreement_versions SET body = replace(body, $1, $2) WHERE version = $3`,
+		`score >= 60 and email != ""`, badRule, v.Version)
+	if n, _ := res.RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("writing the slow rule into version %d: %d rows, %v", v.Version, n, err)
+	}
+	raw.Close()
+	db = open()
+	defer db.Close()
+	for _, who := range []string{"mia@example.com", "sam@example.com"} {
+		if _, err := db.SignAgreement(ctx, v.Version, who); err != nil {
+			t.Fatalf("SignAgreement(%d, %s): %v", v.Version, who, err)
+		}
+	}
+}
+
+// TestImportStopsOnSIGTERM runs `tandem import leads` on a large file under
+// the slow rule of issue 11 and sends SIGTERM once the first batch is in:
+// the import stops within 5 s, exits non-zero saying what it committed, the
+// batch in progress leaves nothing behind, and the ledger is clean. Before
+// rules had a budget, one lead under this rule took 8 s, and SIGTERM went
+// unheard for as long as the batch ran.
+func TestImportStopsOnSIGTERM(t *testing.T) {
+	t.Parallel()
+	bin := buildTandem(t)
+	for _, b := range sqldbtest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			prepareSlowRule(t, b.DSN)
+			db := rawDB(t, b.DSN)
+			leadsBefore := count(t, db, `SELECT count(*) FROM leads`)
+			eventsBefore := count(t, db, `SELECT count(*) FROM events`)
+
+			// The first batch, and then every other row, names the stage
+			// sal, which no rule decides: those go in. The others start at
+			// lead, where the slow rule decides mql: they are refused, each
+			// after the rule's budget or once its batch's rule time is used
+			// up.
+			const rows, batch = 40000, 500
+			var csv strings.Builder
+			csv.WriteString("ID,Email,Stage,Score\n")
+			for i := range rows {
+				stage := ""
+				if i < batch || i%2 == 0 {
+					stage = "sal"
+				}
+				fmt.Fprintf(&csv, "r%05d,r%05d@example.com,%s,70\n", i, i, stage)
+			}
+			file := filepath.Join(dir, "leads.csv")
+			mapping := filepath.Join(dir, "leads.yaml")
+			if err := os.WriteFile(file, []byte(csv.String()), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(mapping, []byte("kind: leads\nsource: expo\nfields:\n  external_id: ID\n  email: Email\n  stage: Stage\n  score: Score\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+
+			cmd := exec.Command(bin, "--db", b.DSN, "import", "leads", file, "--mapping", mapping, "--batch", fmt.Sprint(batch))
+			cmd.Env = append(os.Environ(), "TANDEM_DB=")
+			var stdout, stderr syncBuffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			t.Cleanup(func() { cmd.Process.Kill() })
+			// SIGTERM once the first batch is committed.
+			for deadline := time.Now().Add(60 * time.Second); count(t, db, `SELECT count(*) FROM leads`) == leadsBefore; time.Sleep(5 * time.Millisecond) {
+				select {
+				case err := <-exited:
+					t.Fatalf("the import ended before its first batch was seen: %v\n%s%s", err, stdout.String(), stderr.String())
+				default:
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no batch committed in 60 s\n%s", stderr.String())
+				}
+			}
+			// Then a little later, while the next batches run their rules.
+			time.Sleep(600 * time.Millisecond)
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			sent := time.Now()
+			var err error
+			select {
+			case err = <-exited:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("the import did not stop within 5 s of SIGTERM\n%s", stderr.String())
+			}
+			t.Logf("stopped %v after SIGTERM: %v\n%s", time.Since(sent).Round(time.Millisecond), err, stderr.String())
+			if code := cmd.ProcessState.ExitCode(); code != 1 {
+				t.Errorf("exit status %d after SIGTERM; want 1", code)
+			}
+			// The message says what was committed; the database holds
+			// exactly that.
+			var n, created, updated, unchanged, rejected int
+			msg := stderr.String()
+			i := strings.Index(msg, "import interrupted: the ")
+			if i < 0 {
+				t.Fatalf("stderr %q; want it to say the import was interrupted and what it committed", msg)
+			}
+			if _, err := fmt.Sscanf(msg[i:], "import interrupted: the %d rows before it were committed (%d created, %d updated, %d unchanged, %d rejected)",
+				&n, &created, &updated, &unchanged, &rejected); err != nil {
+				t.Fatalf("stderr %q: %v", msg, err)
+			}
+			if n == 0 || n == rows || n%batch != 0 {
+				t.Errorf("%d rows committed; want whole batches of %d, fewer than %d", n, batch, rows)
+			}
+			if want := (n - batch) / 2; created != batch+want || rejected != want || updated+unchanged != 0 {
+				t.Errorf("committed %d created, %d updated, %d unchanged and %d rejected of %d rows; want %d created (the sal rows) and %d rejected (the rows the slow rule decides)",
+					created, updated, unchanged, rejected, n, batch+want, want)
+			}
+			// Each rejected row says which rule refused it, and where the
+			// rule is written.
+			rejects, err := os.ReadFile(filepath.Join(dir, "leads.rejects.csv"))
+			if got := strings.Count(string(rejects), "the entry rule of mql (stages[2].entry, line 60 of agreement version 1)"); rejected > 0 && (err != nil || got != rejected) {
+				t.Errorf("%d rejects name the rule (%v); want %d:\n%.2000s", got, err, rejected, rejects)
+			}
+			leads := count(t, db, `SELECT count(*) FROM leads`) - leadsBefore
+			if leads != created {
+				t.Errorf("%d leads in the database; want %d, the created rows the import reported", leads, created)
+			}
+			// Nothing half-written: every new lead is in sal with its
+			// created event, and no event belongs to a lead that is not
+			// stored (a foreign key would refuse that anyway).
+			if got := count(t, db, `SELECT count(*) FROM leads WHERE stage = 'sal' AND source = 'expo'`); got != created {
+				t.Errorf("%d leads in sal; want %d", got, created)
+			}
+			if got := count(t, db, `SELECT count(*) FROM events e JOIN leads l ON l.id = e.lead_id WHERE l.source = 'expo' AND e.type = 'created'`); got != created {
+				t.Errorf("%d created events; want %d", got, created)
+			}
+			events := count(t, db, `SELECT count(*) FROM events`) - eventsBefore
+			if events < created || events%created != 0 {
+				t.Errorf("%d new events for %d new leads; want the same number for each lead", events, created)
+			}
+			out, err := exec.Command(bin, "--db", b.DSN, "ledger", "verify").CombinedOutput()
+			if err != nil || !strings.Contains(string(out), fmt.Sprintf("%d leads checked, 0 differ", leads+leadsBefore)) {
+				t.Errorf("tandem ledger verify: %v\n%s", err, out)
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/attribution"
 	"github.com/tandemhq/tandem/csvout"
+	"github.com/tandemhq/tandem/report"
 )
 
 // reportCommand is the group of the reports read in the monthly meeting;
@@ -46,7 +47,7 @@ denominator is 0 prints as –. Definitions: docs/campaigns.md.`,
 			if err != nil {
 				return err
 			}
-			r, err := db.CampaignReportFor(c.Context(), period, model)
+			r, err := report.Campaigns(c.Context(), db, db.Now(), period, model)
 			if err != nil {
 				return err
 			}

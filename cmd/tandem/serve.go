@@ -16,6 +16,11 @@ import (
 	"github.com/tandemhq/tandem/worker"
 )
 
+// serveDrain is how long serve waits, after SIGINT or SIGTERM, for the
+// requests in flight: well within stopWithin. The rules of a write request
+// are bounded (agreement.MaxBatchRuleTime), so its transaction ends sooner.
+const serveDrain = 3 * time.Second
+
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
@@ -32,7 +37,8 @@ func (m *Main) serveCommand() *cobra.Command {
 fall due, and send escalations by email (--smtp) and chat (--chat-webhook);
 the in-app inbox always gets them. Several serve processes may share one
 PostgreSQL database: no clock fires twice. On SIGINT or SIGTERM it stops
-accepting connections and finishes the requests in flight (up to 30 s).`,
+accepting connections and finishes the requests in flight (up to 3 s; a
+request cut short is rolled back), and exits within 5 s.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return m.serve(c.Context(), o)
@@ -150,7 +156,10 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 	fmt.Fprintf(m.Stdout, "Tandem is serving on %s (stop with Ctrl-C)\n", s.URL())
 	<-ctx.Done()
 	log.Info("shutting down: finishing requests in flight")
-	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	shutdown, cancel := context.WithTimeout(context.Background(), serveDrain)
 	defer cancel()
-	return s.Close(shutdown)
+	if err := s.Close(shutdown); err != nil {
+		return fmt.Errorf("stopped with requests still running after %v: what they had not committed was rolled back (%w)", serveDrain, err)
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tandemhq/tandem/csvout"
+	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
 )
@@ -45,7 +46,7 @@ is measured so far.`,
 			if err != nil {
 				return err
 			}
-			r, err := db.SLAReport(c.Context(), sqldb.SLAQuery{Period: period, By: by})
+			r, err := report.SLA(c.Context(), db, sqldb.SLAQuery{Period: period, By: by})
 			if err != nil {
 				return err
 			}
@@ -104,8 +105,8 @@ func writeReportTable(w io.Writer, r sla.Report) error {
 	for _, row := range append(r.Sales, r.Total) {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", row.Key, row.Handoffs,
 			sample(row.ResponseMedian, row.Responses), sample(row.ResponseP90, row.Responses),
-			ofShare(row.TouchedInTime, row.TouchedInTime+row.TouchedLate+row.Untouched), row.TouchedLate, row.Untouched,
-			ofShare(row.DecidedInTime, row.Decided+row.Undecided), row.Accepted, row.Rejected, row.Disqualified,
+			ofShare(row.TouchedInTime, row.TouchMeasured()), row.TouchedLate, row.Untouched,
+			ofShare(row.DecidedInTime, row.DecideMeasured()), row.Accepted, row.Rejected, row.Disqualified,
 			strconv.FormatFloat(math.Round(row.TouchesPerLead*10)/10, 'f', -1, 64),
 			sample(row.RoutingDelayMedian, row.Routed), sample(row.RepDelayMedian, row.RepDelays))
 	}
@@ -119,7 +120,7 @@ func writeReportTable(w io.Writer, r sla.Report) error {
 	mk := r.Marketing
 	fmt.Fprintf(w, "\nMARKETING\n")
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "qualified leads\t%d of %d (%s)\n", mk.QualifiedLeads, mk.Commitment, pct(ratio(mk.QualifiedLeads, mk.Commitment)))
+	fmt.Fprintf(tw, "qualified leads\t%d of %d (%s)\n", mk.QualifiedLeads, mk.Commitment, pct(mk.VolumeShare()))
 	for _, s := range mk.BySegment {
 		fmt.Fprintf(tw, "  %s\t%d of %d\n", s.Segment, s.Count, s.Commitment)
 	}
@@ -148,7 +149,7 @@ func writeReportTable(w io.Writer, r sla.Report) error {
 	fmt.Fprintln(tw, "CADENCE\tSTEP\tCHANNEL\tTEMPLATE\tON TIME\tLATE\tSKIPPED\tMISSED\tOVERDUE\tOPEN\tNOT OWED\tLATE MEDIAN")
 	for _, s := range r.Total.Steps {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", s.Cadence, s.Step, s.Channel, s.Template,
-			ofShare(s.OnTime, s.OnTime+s.Late+s.Missed+s.Overdue), s.Late, s.Skipped, s.Missed, s.Overdue, s.Open, s.NotOwed,
+			ofShare(s.OnTime, s.Due()), s.Late, s.Skipped, s.Missed, s.Overdue, s.Open, s.NotOwed,
 			sample(s.LateMedian, s.Late))
 	}
 	return tw.Flush()
