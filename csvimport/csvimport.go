@@ -41,6 +41,10 @@ type kind struct {
 	// whole says that a file of this kind is stored as one batch, read
 	// to the end first (see [Import]).
 	whole bool
+	// key, if set, is the identity the store matches a row by, as
+	// (source, external id); an empty id is no identity. Two rows of one
+	// file with the same key are a duplicate (see [Import.Run]).
+	key func(Row) (source, id string)
 }
 
 // kinds holds every kind a mapping may name. It is never changed at run
@@ -53,11 +57,19 @@ var kinds = map[string]kind{
 			return f.Kind, ok
 		},
 		names: tandem.LeadFieldNames,
+		key: func(r Row) (string, string) {
+			in := tandem.LeadInput{Fields: r.Fields, Initial: r.Initial}
+			return in.Key(DefaultSource)
+		},
 	},
 	"deals": {
 		noun:  "deal",
 		field: tandem.LookupDealField,
 		names: tandem.DealFieldNames,
+		key: func(r Row) (string, string) {
+			in := tandem.DealInput{Fields: r.Fields, Initial: r.Initial}
+			return in.Key(DefaultSource)
+		},
 	},
 	"users": {
 		noun: "user",
@@ -84,6 +96,10 @@ var kinds = map[string]kind{
 		names: func() []string { return slices.Clone(SpendFields) },
 	},
 }
+
+// DefaultSource is the source of an imported lead or deal whose row and
+// mapping give none (sqldb.DB.Import stores it so).
+const DefaultSource = "import"
 
 // SpendFields are the fields of a spend mapping: the campaign's code, its
 // name and channel (which register a campaign the file brings first), the

@@ -2,10 +2,13 @@ package csvimport
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -158,6 +161,105 @@ func FuzzParseMapping(f *testing.F) {
 		}
 		if _, err := r.Next(); err != io.EOF {
 			t.Fatalf("Next on a header-only file = %v", err)
+		}
+	})
+}
+
+// quoteMapping reads three text columns, so that only the CSV itself can
+// make a row bad.
+const quoteMapping = `kind: leads
+source: fuzz
+fields:
+  external_id: id
+  company: {column: company, optional: true}
+  title: {column: title, optional: true}
+`
+
+// FuzzUnclosedQuote puts one line of any text (an unclosed quote, say)
+// among rows that are valid on their own, and checks the promise of
+// docs/import.md: every line that is a valid row on its own is either
+// imported or named by a reject, and nothing panics. A record that cannot
+// be read ends at the end of its line, so the line of text cannot swallow
+// the rows after it.
+//
+//	go test ./csvimport -run '^$' -fuzz FuzzUnclosedQuote -fuzztime 1m
+func FuzzUnclosedQuote(f *testing.F) {
+	for _, seed := range []struct {
+		bad   string
+		cells string
+		rows  uint8
+		at    uint8
+	}{
+		{`2,"Bolt, Inc,CEO`, "Acme|Cyan|Dot|Echo|Fig", 5, 0},
+		{`2,"Bolt, Inc,CEO`, `Acme|"Quoted" Co|x,y|Dot`, 3, 1},
+		{`9,x"y,z`, "a|b", 2, 1},
+		{`"`, "a", 1, 0},
+		{`2,"",""""`, ` spaced|""|,|"`, 4, 2},
+		{`3,"a""b`, `,|","|","`, 6, 3},
+		{`4,Dot",CTO`, "a|b|c", 3, 0},
+		{"", "a|b", 2, 1},
+		{"\xff,\"", "a", 2, 1},
+	} {
+		f.Add(seed.bad, seed.cells, seed.rows, seed.at)
+	}
+	m := mustMapping(f, quoteMapping)
+	const header = "id,company,title\n"
+	// alone says whether a line is a valid row on its own.
+	alone := func(t *testing.T, line string) bool {
+		r, err := NewReader(strings.NewReader(header+line+"\n"), m)
+		if err != nil {
+			t.Fatalf("NewReader(%q): %v", line, err)
+		}
+		row, err := r.Next()
+		return err == nil && row.Line == 2
+	}
+	f.Fuzz(func(t *testing.T, bad, cells string, rows, at uint8) {
+		// One line of text: no line breaks, and no control bytes, which
+		// make the file binary rather than CSV.
+		clean := func(s string) string {
+			return strings.Map(func(r rune) rune {
+				if r < ' ' && r != '\t' || r == 0x7f {
+					return -1
+				}
+				return r
+			}, s)
+		}
+		texts := strings.Split(clean(cells), "|")
+		var lines []string
+		for i := range int(rows%8) + 1 {
+			rec := []string{fmt.Sprint(i + 1), texts[i%len(texts)], texts[(i+1)%len(texts)]}
+			var b strings.Builder
+			w := csv.NewWriter(&b)
+			w.Write(rec)
+			w.Flush()
+			lines = append(lines, strings.TrimSuffix(b.String(), "\n"))
+		}
+		pos := int(at) % (len(lines) + 1)
+		lines = slices.Insert(lines, pos, clean(bad))
+		file := header + strings.Join(lines, "\n") + "\n"
+
+		r, err := NewReader(strings.NewReader(file), m)
+		if err != nil {
+			t.Fatalf("NewReader: %v", err)
+		}
+		named := map[int]bool{}
+		for range len(lines) + 2 {
+			row, err := r.Next()
+			var re *RowError
+			if err == io.EOF {
+				break
+			} else if errors.As(err, &re) {
+				named[re.Line] = true
+			} else if err != nil {
+				t.Fatalf("Next: %v (file %q)", err, file)
+			} else {
+				named[row.Line] = true
+			}
+		}
+		for i, line := range lines {
+			if n := i + 2; !named[n] && alone(t, line) {
+				t.Errorf("line %d, %q, is a valid row on its own and is neither read nor rejected in:\n%s", n, line, file)
+			}
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/csvout"
 )
 
 // Default limits of a [Reader].
@@ -74,6 +75,7 @@ type Reader struct {
 	file   string // the mapping's, for messages
 	in     *limitReader
 	csv    *csv.Reader
+	base   int // lines of the file before the first line csv reads
 	header []string
 	fields []fieldPlan // with the header's columns
 	attrs  []attrPlan
@@ -101,12 +103,7 @@ func NewReader(r io.Reader, m *Mapping) (*Reader, error) {
 	if what := fileType(rd.in.start()); what != "" {
 		return nil, tandem.Errorf(tandem.EMALFORMED, "not a CSV file: %s", what)
 	}
-	rd.csv = csv.NewReader(rd.in)
-	rd.csv.Comma = pl.delim
-	rd.csv.FieldsPerRecord = -1
-	// Spaces before a quoted field are common in hand-made files; trimming
-	// them is safe unless a space or tab separates the columns.
-	rd.csv.TrimLeadingSpace = pl.delim != '\t' && pl.delim != ' '
+	rd.csv = rd.newCSV(rd.in)
 
 	header, err := rd.csv.Read()
 	raw, line := rd.in.takeRecord()
@@ -130,6 +127,17 @@ func NewReader(r io.Reader, m *Mapping) (*Reader, error) {
 		return nil, err
 	}
 	return rd, nil
+}
+
+// newCSV returns a CSV parser of in with the mapping's delimiter.
+func (r *Reader) newCSV(in io.Reader) *csv.Reader {
+	c := csv.NewReader(in)
+	c.Comma = r.plan.delim
+	c.FieldsPerRecord = -1
+	// Spaces before a quoted field are common in hand-made files; trimming
+	// them is safe unless a space or tab separates the columns.
+	c.TrimLeadingSpace = r.plan.delim != '\t' && r.plan.delim != ' '
+	return c
 }
 
 // fileType says why a file that starts with head is not text, or "".
@@ -293,34 +301,74 @@ func (r *Reader) BytesRead() int64 { return r.in.total }
 // Next returns the next row, a *[RowError] for a bad row, io.EOF after the
 // last row, or a fatal error. Records whose every cell is blank are
 // skipped.
+//
+// A quoted cell may hold line breaks, so a record may run over several
+// lines. When such a record cannot be read (its quotes do not fit, it has
+// another number of columns than the header, or it is over
+// MaxRecordBytes), a quote was most likely never closed: the record ends
+// at the end of its first line, which is the bad row, and reading goes on
+// with the next line, so that no valid row after it is lost.
 func (r *Reader) Next() (Row, error) {
 	for r.err == nil {
 		r.in.setLimits(r.MaxLineBytes, r.MaxRecordBytes)
 		rec, err := r.csv.Read()
-		raw, _ := r.in.takeRecord()
 		if r.in.err != nil {
 			r.err = r.in.err
 			break
 		}
 		var pe *csv.ParseError
 		switch {
+		case r.in.long:
+			return Row{}, r.cut(fmt.Sprintf("read on, the record would be longer than %s", size(r.in.maxRecord)))
 		case err == io.EOF:
+			r.in.takeRecord()
 			r.err = io.EOF
-		case errors.As(err, &pe):
+		case errors.As(err, &pe) && r.in.spans():
+			end := fmt.Sprintf("to line %d", r.base+pe.Line)
+			if errors.Is(pe.Err, csv.ErrQuote) && r.in.atEOF() {
+				end = "to the end of the file"
+			}
+			return Row{}, r.cut(fmt.Sprintf("read on %s, it is still not closed properly", end))
+		case pe != nil:
+			raw, _ := r.in.takeRecord()
+			pe.StartLine += r.base
+			pe.Line += r.base
 			e := &RowError{Line: pe.StartLine, Reason: parseReason(pe), Record: []string{string(bytes.Trim(raw, "\r\n"))}}
 			if len(rec) < len(r.header) {
 				e.Column = strings.TrimSpace(r.header[len(rec)])
 			}
 			return Row{}, e
 		case err != nil:
+			r.in.takeRecord()
 			r.err = fmt.Errorf("reading CSV: %w", err)
+		case len(rec) != len(r.header) && r.in.spans():
+			return Row{}, r.cut(fmt.Sprintf("read on to line %d, the record has %d columns; the header has %d", r.in.lastLine(), len(rec), len(r.header)))
 		case blank(rec):
+			r.in.takeRecord()
 		default:
+			r.in.takeRecord()
 			line, _ := r.csv.FieldPos(0)
-			return r.convert(line, rec)
+			return r.convert(r.base+line, rec)
 		}
 	}
 	return Row{}, r.err
+}
+
+// cut rejects the first line of the record just read, which runs over
+// several lines and cannot be read, for the reason why (what reading on
+// gave), and reads on from the line after it.
+func (r *Reader) cut(why string) *RowError {
+	first, line := r.in.cut()
+	e := &RowError{Line: line, Record: []string{string(bytes.TrimRight(first, "\r\n"))},
+		Reason: fmt.Sprintf("a quoted field is not closed on its line (%s); the record ends at the end of its line", why)}
+	// The line read alone says which column the quote opens.
+	c := r.newCSV(bytes.NewReader(first))
+	if rec, err := c.Read(); err != nil && len(rec) < len(r.header) {
+		e.Column = strings.TrimSpace(r.header[len(rec)])
+	}
+	r.csv = r.newCSV(r.in)
+	r.base = line
+	return e
 }
 
 func blank(rec []string) bool {
@@ -369,7 +417,7 @@ func (r *Reader) convert(line int, rec []string) (Row, error) {
 			}
 			continue
 		}
-		cell := rec[f.col]
+		cell := csvout.Unquote(rec[f.col])
 		if reason := badText(cell); reason != "" {
 			return bad(f.col, "%s", reason)
 		}
@@ -385,7 +433,7 @@ func (r *Reader) convert(line int, rec []string) (Row, error) {
 		}
 	}
 	for _, a := range r.attrs {
-		cell := rec[a.col]
+		cell := csvout.Unquote(rec[a.col])
 		if reason := badText(cell); reason != "" {
 			return bad(a.col, "%s", reason)
 		}
@@ -426,21 +474,34 @@ func badText(s string) string {
 // is on: a line over the limit is caught before it is held in memory, the
 // limits can change between records, and the bytes handed out so far are
 // exactly the bytes parsed. It also keeps the raw text of the current
-// record, for the reject file, and drops a UTF-8 byte order mark.
+// record, for the reject file and for [limitReader.cut], and drops a UTF-8
+// byte order mark.
 type limitReader struct {
 	src       *bufio.Reader
 	maxLine   int64
 	maxRecord int64
 
-	total     int64 // bytes handed out, BOM included
+	// pending holds lines given back by cut, handed out again before
+	// the rest of src.
+	pending []byte
+
+	total     int64 // bytes read from src, BOM included
+	pos       int64 // bytes handed out, those handed out again included
 	line      int   // line of the next byte
 	lineLen   int64 // bytes of the current line so far, newline excluded
-	recStart  int64 // total when the current record began
+	lastNL    bool  // the last byte handed out ended a line
+	recStart  int64 // pos when the current record began
 	firstLine int   // first non-blank line of the current record, or 0
 	raw       []byte
+	long      bool  // the record runs over several lines and is over maxRecord
+	eof       bool  // src is at its end
 	err       error // sticky fatal error
 	srcErr    error // a read error met by start
 }
+
+// errLong stops the parser in a record over the record limit that cut can
+// end at its first line; [Reader.Next] checks limitReader.long.
+var errLong = errors.New("csvimport: a record over the limit")
 
 func newLimitReader(r io.Reader) *limitReader {
 	return &limitReader{src: bufio.NewReaderSize(r, 64<<10), line: 1}
@@ -466,7 +527,7 @@ func (l *limitReader) start() []byte {
 	}
 	if bytes.HasPrefix(head, []byte("\xef\xbb\xbf")) {
 		l.src.Discard(3)
-		l.total, l.recStart = 3, 3
+		l.total, l.pos, l.recStart = 3, 3, 3
 		head = head[3:]
 	}
 	return head
@@ -477,27 +538,83 @@ func (l *limitReader) start() []byte {
 func (l *limitReader) takeRecord() (raw []byte, line int) {
 	raw, line = l.raw, max(l.firstLine, 1)
 	l.raw = l.raw[:0]
-	l.recStart = l.total
+	l.recStart = l.pos
 	l.firstLine = 0
+	l.long = false
 	return raw, line
+}
+
+// firstLineEnd returns where the first non-blank line of raw ends, after
+// its newline.
+func firstLineEnd(raw []byte) int {
+	at := 0
+	for at < len(raw) {
+		end := len(raw)
+		if i := bytes.IndexByte(raw[at:], '\n'); i >= 0 {
+			end = at + i + 1
+		}
+		if len(bytes.TrimRight(raw[at:end], "\r\n")) > 0 {
+			return end
+		}
+		at = end
+	}
+	return len(raw)
+}
+
+// spans reports whether the record just parsed runs over more than one
+// (non-blank) line.
+func (l *limitReader) spans() bool { return firstLineEnd(l.raw) < len(l.raw) }
+
+// atEOF reports whether everything has been handed out.
+func (l *limitReader) atEOF() bool { return l.eof && len(l.pending) == 0 }
+
+// lastLine is the line of the last byte handed out.
+func (l *limitReader) lastLine() int {
+	if l.lastNL {
+		return l.line - 1
+	}
+	return l.line
+}
+
+// cut ends the record just parsed at the end of its first non-blank line,
+// which it returns with its line, and gives back the lines after it to be
+// handed out again, as the start of the next record.
+func (l *limitReader) cut() (first []byte, line int) {
+	end := firstLineEnd(l.raw)
+	line = max(l.firstLine, 1)
+	first = bytes.Clone(l.raw[:end])
+	l.pending = append(bytes.Clone(l.raw[end:]), l.pending...)
+	l.pos -= int64(len(l.raw) - end)
+	l.line, l.lineLen, l.lastNL = line+1, 0, true
+	l.takeRecord()
+	return first, line
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
 	if l.err != nil {
 		return 0, l.err
 	}
+	if l.long {
+		return 0, errLong
+	}
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if l.src.Buffered() == 0 {
-		if l.srcErr != nil {
-			return 0, l.srcErr
+	var chunk []byte
+	if len(l.pending) > 0 {
+		chunk = l.pending[:min(len(p), len(l.pending))]
+	} else {
+		if l.src.Buffered() == 0 {
+			if l.srcErr != nil {
+				return 0, l.srcErr
+			}
+			if _, err := l.src.Peek(1); err != nil {
+				l.eof = err == io.EOF
+				return 0, err
+			}
 		}
-		if _, err := l.src.Peek(1); err != nil {
-			return 0, err
-		}
+		chunk, _ = l.src.Peek(min(len(p), l.src.Buffered()))
 	}
-	chunk, _ := l.src.Peek(min(len(p), l.src.Buffered()))
 	if i := bytes.IndexByte(chunk, '\n'); i >= 0 {
 		chunk = chunk[:i+1]
 	}
@@ -509,16 +626,32 @@ func (l *limitReader) Read(p []byte) (int, error) {
 		l.err = tandem.Errorf(tandem.ETOOLARGE, "line %d is longer than %s; is this a CSV file?", l.line, size(l.maxLine))
 		return 0, l.err
 	}
-	if l.total+int64(len(chunk))-l.recStart > l.maxRecord {
-		l.err = tandem.Errorf(tandem.ETOOLARGE, "line %d: a record starting here is longer than %s; a quoted field is probably never closed",
+	if l.pos+int64(len(chunk))-l.recStart > l.maxRecord {
+		if l.firstLine > 0 && l.firstLine < l.line {
+			// [Reader.Next] ends the record at its first line.
+			l.long = true
+			return 0, errLong
+		}
+		l.err = tandem.Errorf(tandem.ETOOLARGE, "line %d: a record starting here is longer than %s",
 			max(l.firstLine, 1), size(l.maxRecord))
 		return 0, l.err
 	}
 	n := copy(p, chunk)
 	l.raw = append(l.raw, chunk...)
-	l.src.Discard(n)
-	l.total += int64(n)
-	if chunk[n-1] == '\n' {
+	if len(l.pending) > 0 {
+		l.pending = l.pending[n:]
+	} else {
+		l.src.Discard(n)
+		l.total += int64(n)
+	}
+	l.pos += int64(n)
+	if l.firstLine == 0 {
+		// Blank lines before a record, which the parser skips, are
+		// not part of it.
+		l.raw, l.recStart = l.raw[:0], l.pos
+	}
+	l.lastNL = chunk[n-1] == '\n'
+	if l.lastNL {
 		l.line++
 		l.lineLen = 0
 	} else {

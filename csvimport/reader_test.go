@@ -171,12 +171,35 @@ func TestReader(t *testing.T) {
 			{Line: 3, Fields: lead("external_id", "2", "email", "b@x.example"), Record: []string{"2", "b@x.example", "", "", ""}},
 		},
 	}, {
-		name: "a quote never closed swallows the rest",
+		name: "a quote never closed ends at the end of its line",
 		csv:  header + "1,a@x.example,,,\n2,\"b@x.example,,,\n3,c@x.example,,,\n",
 		want: []item{
 			{Line: 2, Fields: lead("external_id", "1", "email", "a@x.example"), Record: []string{"1", "a@x.example", "", "", ""}},
-			{Line: 3, Column: "Email", Reason: `a quoted field is not closed properly; a quote inside quotes must be doubled ("") (line 4, byte 18)`,
-				Record: []string{"2,\"b@x.example,,,\n3,c@x.example,,,"}},
+			{Line: 3, Column: "Email", Reason: "a quoted field is not closed on its line (read on to the end of the file, it is still not closed properly); the record ends at the end of its line",
+				Record: []string{`2,"b@x.example,,,`}},
+			{Line: 4, Fields: lead("external_id", "3", "email", "c@x.example"), Record: []string{"3", "c@x.example", "", "", ""}},
+		},
+	}, {
+		name: "a quote never closed, then a quoted field further down",
+		csv:  header + "1,a@x.example,,,\"Web\n2,b@x.example,,,\n\n3,c@x.example,,MQL,\"Web site\"\n4,d@x.example,,,\n",
+		want: []item{
+			{Line: 2, Column: "Origin", Reason: "a quoted field is not closed on its line (read on to line 5, it is still not closed properly); the record ends at the end of its line",
+				Record: []string{`1,a@x.example,,,"Web`}},
+			{Line: 3, Fields: lead("external_id", "2", "email", "b@x.example"), Record: []string{"2", "b@x.example", "", "", ""}},
+			{Line: 5, Fields: lead("external_id", "3", "email", "c@x.example", "stage", "mql", "origin", "web_site"),
+				Record: []string{"3", "c@x.example", "", "MQL", "Web site"}},
+			{Line: 6, Fields: lead("external_id", "4", "email", "d@x.example"), Record: []string{"4", "d@x.example", "", "", ""}},
+		},
+	}, {
+		name: "a record over lines with the wrong number of columns ends at the end of its first line",
+		csv:  header + "1,\"a@x.example,,,\n2,b@x.example,,,\n3,c\",x,,,\n4,d@x.example,,,\n",
+		want: []item{
+			{Line: 2, Column: "Email", Reason: "a quoted field is not closed on its line (read on to line 4, the record has 6 columns; the header has 5); the record ends at the end of its line",
+				Record: []string{`1,"a@x.example,,,`}},
+			{Line: 3, Fields: lead("external_id", "2", "email", "b@x.example"), Record: []string{"2", "b@x.example", "", "", ""}},
+			{Line: 4, Column: "Email", Reason: `a quote (") in a field that does not start with one; quote the whole field and double the quotes inside ("") (line 4, byte 4)`,
+				Record: []string{`3,c",x,,,`}},
+			{Line: 5, Fields: lead("external_id", "4", "email", "d@x.example"), Record: []string{"4", "d@x.example", "", "", ""}},
 		},
 	}, {
 		name: "header only",
@@ -421,20 +444,31 @@ func TestReaderLimits(t *testing.T) {
 	}
 
 	// An unclosed quote stops at MaxRecordBytes instead of reading the
-	// whole file into one field.
-	rest := &repeatReader{b: '\n', n: 100 << 20}
-	in := io.MultiReader(strings.NewReader("ID,Email,Created\n1,a@x.example,\n\n2,\"b@x.example,\n"), rest)
+	// whole file into one field: the record ends at the end of its line,
+	// and the rows after it are read.
+	rest := &repeatReader{b: '\n', n: 1 << 20}
+	in := io.MultiReader(strings.NewReader("ID,Email,Created\n1,a@x.example,\n\n2,\"b@x.example,\n"), rest,
+		strings.NewReader("3,c@x.example,\n"))
 	r, err = NewReader(in, m)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.MaxRecordBytes = 1 << 10
-	got, fatal = readAll(t, r)
-	if want := "line 4: a record starting here is longer than 1 KiB; a quoted field is probably never closed"; len(got) != 1 || fatal == nil || fatal.Error() != want {
-		t.Errorf("unclosed quote: rows %+v, error %v; want %q", got, fatal, want)
+	if row, err := r.Next(); err != nil || row.Line != 2 {
+		t.Fatalf("Next = line %d, %v; want the row on line 2", row.Line, err)
 	}
-	if rest.read > 1<<20 {
-		t.Errorf("read %d bytes after the unclosed quote", rest.read)
+	_, err = r.Next()
+	want := &RowError{Line: 4, Column: "Email", Record: []string{`2,"b@x.example,`},
+		Reason: "a quoted field is not closed on its line (read on, the record would be longer than 1 KiB); the record ends at the end of its line"}
+	if diff := cmp.Diff(error(want), err); diff != "" {
+		t.Errorf("the unclosed quote (-want +got):\n%s", diff)
+	}
+	if rest.read > 64<<10 {
+		t.Errorf("read %d bytes after the unclosed quote before refusing it; want about the 1 KiB limit", rest.read)
+	}
+	got, fatal = readAll(t, r)
+	if len(got) != 1 || got[0].Line != 1<<20+5 || got[0].Fields["external_id"] != "3" || fatal != nil {
+		t.Errorf("after the unclosed quote: rows %+v, error %v; want the row on line %d", got, fatal, 1<<20+5)
 	}
 }
 
@@ -563,5 +597,51 @@ constants:
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+}
+
+// TestRejectsImportAgain writes a reject whose cells a spreadsheet would
+// run as formulas, then reads the rejects file, without its first three
+// columns, through the same mapping: the values are the file's own again.
+func TestRejectsImportAgain(t *testing.T) {
+	in := "ID,Email,Created\n=1+1,-a@x.example,yesterday\n"
+	r, err := NewReader(strings.NewReader(in), mustMapping(t, testMapping))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Next()
+	var re *RowError
+	if !errors.As(err, &re) {
+		t.Fatalf("Next = %v; want the bad date rejected", err)
+	}
+	var out bytes.Buffer
+	w := NewRejectWriter(&out, r.Header())
+	if err := w.Write(re); err != nil || w.Flush() != nil {
+		t.Fatal(err)
+	}
+	want := "line,column,reason,ID,Email,Created\n" +
+		`2,Created,"""yesterday"" is not a time in any of the formats ""2006-01-02 15:04"", ""2006-01-02""",'=1+1,'-a@x.example,yesterday` + "\n"
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Fatalf("rejects (-want +got):\n%s", diff)
+	}
+	// The fixed file: the first three columns deleted, the date mended.
+	var fixed strings.Builder
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		cells := strings.SplitN(line, ",", 4)
+		last := cells[len(cells)-1]
+		if i := strings.LastIndex(last, `",`); i >= 0 {
+			last = last[i+2:]
+		}
+		fixed.WriteString(strings.Replace(last, "yesterday", "2024-03-14", 1) + "\n")
+	}
+	r, err = NewReader(strings.NewReader(fixed.String()), mustMapping(t, testMapping))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, fatal := readAll(t, r)
+	wantRows := []item{{Line: 2, Fields: lead("external_id", "=1+1", "email", "-a@x.example", "created_at", "2024-03-13T23:00:00Z"),
+		Record: []string{"'=1+1", "'-a@x.example", "2024-03-14"}}}
+	if diff := cmp.Diff(wantRows, got); diff != "" || fatal != nil {
+		t.Errorf("the fixed rejects read again (-want +got), error %v:\n%s", fatal, diff)
 	}
 }

@@ -1,16 +1,20 @@
 package csvimport
 
 import (
-	"encoding/csv"
 	"io"
 	"strconv"
+
+	"github.com/tandemhq/tandem/csvout"
 )
 
 // RejectWriter writes bad rows to a CSV file that a person can fix and
 // import again: the line, the column and the reason, then the row's
-// original columns under the original header.
+// original columns under the original header. It writes through
+// [csvout.Writer], so a cell that a spreadsheet would run as a formula
+// gets a single quote before it; the reader drops that quote again (see
+// [csvout.Unquote]), so the fixed file imports the values it came from.
 type RejectWriter struct {
-	w       *csv.Writer
+	w       *csvout.Writer
 	header  []string
 	started bool
 }
@@ -18,7 +22,7 @@ type RejectWriter struct {
 // NewRejectWriter returns a RejectWriter for a file whose header is header
 // (see [Reader.Header]).
 func NewRejectWriter(w io.Writer, header []string) *RejectWriter {
-	return &RejectWriter{w: csv.NewWriter(w), header: header}
+	return &RejectWriter{w: csvout.NewWriter(w), header: header}
 }
 
 func (w *RejectWriter) start() error {
@@ -26,7 +30,7 @@ func (w *RejectWriter) start() error {
 		return nil
 	}
 	w.started = true
-	return w.w.Write(append([]string{"line", "column", "reason"}, w.header...))
+	return w.w.WriteText(append([]string{"line", "column", "reason"}, w.header...)...)
 }
 
 // Write adds one bad row. The header goes first, with the first row.
@@ -34,7 +38,8 @@ func (w *RejectWriter) Write(e *RowError) error {
 	if err := w.start(); err != nil {
 		return err
 	}
-	return w.w.Write(append([]string{strconv.Itoa(e.Line), e.Column, e.Reason}, e.Record...))
+	cells := append([]csvout.Cell{csvout.Number(strconv.Itoa(e.Line)), csvout.Text(e.Column), csvout.Text(e.Reason)}, csvout.Texts(e.Record...)...)
+	return w.w.Write(cells...)
 }
 
 // Flush writes what is buffered, and the header if no row was written, so
@@ -43,6 +48,5 @@ func (w *RejectWriter) Flush() error {
 	if err := w.start(); err != nil {
 		return err
 	}
-	w.w.Flush()
-	return w.w.Error()
+	return w.w.Flush()
 }

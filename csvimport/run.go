@@ -2,6 +2,7 @@ package csvimport
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,9 @@ type Result struct {
 // read is counted once it is stored or rejected.
 type Tally struct {
 	Rows, Created, Updated, Unchanged, Rejected int
+	// Duplicates counts the rejected rows whose key (source and external
+	// id) an earlier row of the file has.
+	Duplicates int
 }
 
 // MaxWholeRows bounds a file whose kind is read whole (see [ReadWhole]).
@@ -57,7 +61,10 @@ func (e *ReadError) Error() string { return e.Err.Error() }
 func (e *ReadError) Unwrap() error { return e.Err }
 
 // Run reads r to the end, storing its rows in batches, and returns what it
-// did. It stops at the first error that is not a bad row: a fatal read
+// did. A row of leads or deals whose key (source and external id) an
+// earlier row of the file has is a duplicate: the first row of a key is
+// the one stored (or refused on its own), and every later one is rejected
+// naming the line of the first, so that two rows are never silently merged. It stops at the first error that is not a bad row: a fatal read
 // error (a *[ReadError]), an error of Store or Reject, or ctx's end, which
 // stops it before the next batch. The tally then counts what was finished
 // before the error, which stays stored.
@@ -78,6 +85,7 @@ func (im *Import) Run(ctx context.Context, r *Reader) (Tally, error) {
 		}
 		return im.Reject(e)
 	}
+	var seen keys
 	var rows []Row
 	flush := func() error {
 		if len(rows) == 0 {
@@ -139,6 +147,14 @@ func (im *Import) Run(ctx context.Context, r *Reader) (Tally, error) {
 			}
 			return t, &ReadError{err}
 		}
+		if dup := seen.check(r, row); dup != nil {
+			t.Rows++
+			t.Duplicates++
+			if err := reject(dup); err != nil {
+				return t, err
+			}
+			continue
+		}
 		if whole && len(rows) >= MaxWholeRows {
 			return t, &ReadError{tandem.Errorf(tandem.ETOOLARGE, "more than %d rows: a file of %ss is read whole; split it", MaxWholeRows, r.plan.kind.noun)}
 		}
@@ -150,4 +166,40 @@ func (im *Import) Run(ctx context.Context, r *Reader) (Tally, error) {
 		}
 	}
 	return t, flush()
+}
+
+// keys remembers the key of every row of a file, by a digest, with the
+// line of its first row: about 40 bytes a row.
+type keys map[[16]byte]int
+
+// check returns the reject of row if an earlier row had its key, and
+// otherwise remembers it.
+func (k *keys) check(r *Reader, row Row) *RowError {
+	if r.plan == nil || r.plan.kind.key == nil {
+		return nil
+	}
+	source, id := r.plan.kind.key(row)
+	if id == "" {
+		return nil
+	}
+	h := sha256.New()
+	h.Write([]byte(source))
+	h.Write([]byte{0})
+	h.Write([]byte(id))
+	var d [16]byte
+	copy(d[:], h.Sum(nil))
+	if *k == nil {
+		*k = keys{}
+	}
+	first, dup := (*k)[d]
+	if !dup {
+		(*k)[d] = row.Line
+		return nil
+	}
+	column := r.Column("external_id")
+	if column == "" {
+		column = r.Column(tandem.DealFieldLeadExternalID) // a deal's id defaults to its lead's
+	}
+	return &RowError{Line: row.Line, Column: column, Record: row.Record,
+		Reason: fmt.Sprintf("a duplicate: line %d has the same source and external_id (%q, %q); the first row of a key is the one imported, and this one is not", first, source, id)}
 }

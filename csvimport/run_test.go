@@ -1,9 +1,14 @@
 package csvimport_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -229,4 +234,136 @@ func TestImportRunBadStore(t *testing.T) {
 	if _, err := im.Run(context.Background(), reader(t, leadsMapping, "id,email\n1,a@example.com\n")); err == nil {
 		t.Errorf("Run with a batch of 0 = nil; want an error")
 	}
+}
+
+// importFile imports a file of leads through mapping into db with the
+// driver and the store `tandem import` uses, rejects written as the rejects
+// file is; it returns the tally, the leads' external ids and the rejects
+// file read back as (line, column, reason, first original cell).
+func importFile(t *testing.T, db *sqldb.DB, mapping, file string) (csvimport.Tally, []string, [][]string) {
+	t.Helper()
+	var out bytes.Buffer
+	r := reader(t, mapping, file)
+	rw := csvimport.NewRejectWriter(&out, r.Header())
+	im := csvimport.Import{Store: store(db, "leads"), Batch: 2, Reject: rw.Write}
+	tally, err := im.Run(context.Background(), r)
+	if err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if err := rw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	page, err := db.Leads(context.Background(), tandem.LeadFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, l := range page.Leads {
+		ids = append(ids, l.ExternalID)
+	}
+	slices.Sort(ids)
+	cr := csv.NewReader(&out)
+	cr.FieldsPerRecord = -1 // an unreadable record is one cell of raw text
+	recs, err := cr.ReadAll()
+	if err != nil {
+		t.Fatalf("the rejects file does not read back as CSV: %v\n%s", err, out.String())
+	}
+	var rejects [][]string
+	for _, rec := range recs[1:] {
+		rejects = append(rejects, rec[:4])
+	}
+	return tally, ids, rejects
+}
+
+// TestImportUnclosedQuote imports the two files where a quote is opened
+// and never closed. Each unreadable record is rejected by its own line, with
+// its own text, and every valid row after it is imported: before, the first
+// file lost its 5 rows after the quote into one reject, the second its 1.
+func TestImportUnclosedQuote(t *testing.T) {
+	mapping, err := os.ReadFile("testdata/unclosed_quote.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const notClosed = "a quoted field is not closed on its line (read on %s, it is still not closed properly); the record ends at the end of its line"
+	tests := []struct {
+		file    string
+		tally   csvimport.Tally
+		ids     []string
+		rejects [][]string
+	}{{
+		file:  "testdata/unclosed_quote_5.csv",
+		tally: csvimport.Tally{Rows: 7, Created: 6, Rejected: 1},
+		ids:   []string{"1", "3", "4", "5", "6", "7"},
+		rejects: [][]string{
+			{"3", "company", fmt.Sprintf(notClosed, "to the end of the file"), `2,bo@example.com,"Bolt, Inc,2024-03-02`},
+		},
+	}, {
+		file:  "testdata/unclosed_quote_1.csv",
+		tally: csvimport.Tally{Rows: 5, Created: 3, Rejected: 2},
+		ids:   []string{"1", "3", "5"},
+		rejects: [][]string{
+			{"3", "company", fmt.Sprintf(notClosed, "to line 5"), `2,bo@example.com,"Bolt, Inc,2024-03-02`},
+			{"5", "company", `a quoted field is not closed properly; a quote inside quotes must be doubled ("") (line 5, byte 22)`, `4,di@example.com,"Dot" Labs,2024-03-04`},
+		},
+	}}
+	for _, tt := range tests {
+		data, err := os.ReadFile(tt.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(filepath.Base(tt.file), func(t *testing.T) {
+			sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+				t.Parallel()
+				tally, ids, rejects := importFile(t, openDB(t, b), string(mapping), string(data))
+				if diff := cmp.Diff(tt.tally, tally); diff != "" {
+					t.Errorf("%s: tally (-want +got):\n%s", tt.file, diff)
+				}
+				if diff := cmp.Diff(tt.ids, ids); diff != "" {
+					t.Errorf("%s: imported leads (-want +got):\n%s", tt.file, diff)
+				}
+				if diff := cmp.Diff(tt.rejects, rejects); diff != "" {
+					t.Errorf("%s: rejects (-want +got):\n%s", tt.file, diff)
+				}
+			})
+		})
+	}
+}
+
+// TestImportDuplicates imports a file where external ids come twice: the
+// first row of each key is imported, each later one is rejected naming the
+// line of the first, and the tally counts them.
+func TestImportDuplicates(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		db := openDB(t, b)
+		mapping := "kind: leads\nsource: sheet\nfields:\n  external_id: id\n  email: email\n  source: {column: src, optional: true}\n"
+		file := "id,email,src\n" +
+			"1,a@example.com,\n" +
+			"2,b@example.com,\n" +
+			"1,a2@example.com,\n" + // line 4: the key of line 2
+			"1,a3@example.com,other\n" + // another source: another lead
+			",n@example.com,\n" + // no external id: no key
+			",n@example.com,\n" +
+			"2,b@example.com,sheet\n" // line 8: the key of line 3, the source given
+		tally, _, rejects := importFile(t, db, mapping, file)
+		if diff := cmp.Diff(csvimport.Tally{Rows: 7, Created: 5, Rejected: 2, Duplicates: 2}, tally); diff != "" {
+			t.Errorf("tally (-want +got):\n%s", diff)
+		}
+		want := [][]string{
+			{"4", "id", `a duplicate: line 2 has the same source and external_id ("sheet", "1"); the first row of a key is the one imported, and this one is not`, "1"},
+			{"8", "id", `a duplicate: line 3 has the same source and external_id ("sheet", "2"); the first row of a key is the one imported, and this one is not`, "2"},
+		}
+		if diff := cmp.Diff(want, rejects); diff != "" {
+			t.Errorf("rejects (-want +got):\n%s", diff)
+		}
+		page, err := db.Leads(context.Background(), tandem.LeadFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range page.Leads {
+			if l.Source == "sheet" && l.ExternalID == "1" && l.Email != "a@example.com" {
+				t.Errorf("lead sheet/1 has email %q; want the first row's, a@example.com", l.Email)
+			}
+		}
+	})
 }

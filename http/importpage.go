@@ -118,21 +118,55 @@ func (s *Server) importPages() []route {
 	}
 }
 
-// uploads holds every server's uploads, by server (the Server type stays
-// as it is).
-var uploads sync.Map // *Server → *uploadStore
+// uploads returns the server's uploads.
+func (s *Server) uploads() *uploadStore { return s.imports }
 
-func (s *Server) uploads() *uploadStore {
-	st, _ := uploads.LoadOrStore(s, &uploadStore{byID: map[string]*upload{}, maxBytes: DefaultMaxUpload})
-	return st.(*uploadStore)
-}
-
-// uploadStore keeps a server's uploads.
+// uploadStore keeps a server's uploads, and owns the imports it runs in
+// the background: they run under its context, which [uploadStore.close]
+// cancels before it waits for them.
 type uploadStore struct {
 	mu       sync.Mutex
 	byID     map[string]*upload
 	maxBytes int64
 	dir      string // where files go; "" for os.TempDir()
+
+	ctx    context.Context // the imports'; cancelled by close
+	cancel context.CancelFunc
+	runs   sync.WaitGroup
+	closed bool
+}
+
+func newUploadStore() *uploadStore {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &uploadStore{byID: map[string]*upload{}, maxBytes: DefaultMaxUpload, ctx: ctx, cancel: cancel}
+}
+
+// start runs fn in the background under the store's context, unless the
+// store is closed, and reports whether it did.
+func (st *uploadStore) start(fn func(ctx context.Context)) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return false
+	}
+	st.runs.Go(func() { fn(st.ctx) })
+	return true
+}
+
+// close cancels the imports, waits for them to end and removes every
+// uploaded file. The store takes no import after it.
+func (st *uploadStore) close() {
+	st.mu.Lock()
+	st.closed = true
+	st.cancel()
+	st.mu.Unlock()
+	st.runs.Wait()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for id, u := range st.byID {
+		os.Remove(u.path)
+		delete(st.byID, id)
+	}
 }
 
 // upload is one uploaded file, and its run once started.
@@ -363,16 +397,14 @@ func (s *Server) mapStep(r *http.Request, d *importData, u *upload) (*csvimport.
 	fromForm := q.Get("mapped") == "1"
 	for i, name := range u.Header {
 		c := importColumn{Index: i, Name: name}
-		if key := snake(name); key != "" && len(key) <= 64 && csvimport.IsField(u.Kind, tandem.AttributePrefix+key) {
-			c.Attr = tandem.AttributePrefix + key
-		}
+		c.Attr = csvimport.AttributeOf(u.Kind, name)
 		switch {
 		case fromForm:
 			c.Target = q.Get("col" + strconv.Itoa(i))
 		case preset != nil:
 			c.Target = presetTarget(preset, name)
 		default:
-			c.Target = guessTarget(u.Kind, name)
+			c.Target = csvimport.GuessTarget(u.Kind, name)
 		}
 		d.Columns = append(d.Columns, c)
 	}
@@ -394,49 +426,6 @@ func presetOrNil(kind, name string) (*csvimport.Mapping, error) {
 		return nil, nil
 	}
 	return csvimport.PresetFor(kind, name)
-}
-
-// snake turns a column's name into an attribute key: "Lead Score (%)"
-// becomes lead_score.
-func snake(s string) string {
-	var b strings.Builder
-	under := false
-	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			if under && b.Len() > 0 {
-				b.WriteByte('_')
-			}
-			under = false
-			b.WriteRune(r)
-		} else {
-			under = true
-		}
-	}
-	return b.String()
-}
-
-// aliases are column names, in snake case, that mean a lead field.
-var aliases = map[string]string{
-	"id": "external_id", "record_id": "external_id", "lead_id": "external_id", "contact_id": "external_id",
-	"e_mail": "email", "email_address": "email", "mail": "email",
-	"firstname": "first_name", "given_name": "first_name", "lastname": "last_name", "surname": "last_name", "family_name": "last_name",
-	"company_name": "company", "organization": "company", "organisation": "company", "account": "company",
-	"job_title": "title", "phone_number": "phone", "mobile": "phone", "telephone": "phone",
-	"created": "created_at", "create_date": "created_at", "created_date": "created_at", "date": "created_at",
-	"lead_score": "score", "lifecycle_stage": "stage", "status": "stage",
-	"country_region": "country", "region": "territory",
-}
-
-// guessTarget is the field of kind a column's name suggests, or "".
-func guessTarget(kind, name string) string {
-	key := snake(name)
-	if slices.Contains(csvimport.Fields(kind), key) {
-		return key
-	}
-	if kind == "leads" {
-		return aliases[key]
-	}
-	return ""
 }
 
 // presetTarget is the field a preset reads from the column, or "".
@@ -795,7 +784,7 @@ func checkCSV(u *upload) error {
 	defer f.Close()
 	head := make([]byte, 4096)
 	n, _ := io.ReadFull(f, head)
-	u.delim = sniffDelimiter(head[:n])
+	u.delim = csvimport.SniffDelimiter(head[:n])
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
@@ -835,19 +824,6 @@ func checkCSV(u *upload) error {
 	return nil
 }
 
-// sniffDelimiter picks the separator the first line uses most: a comma,
-// a semicolon or a tab.
-func sniffDelimiter(head []byte) rune {
-	line, _, _ := bytes.Cut(head, []byte("\n"))
-	best, delim := 0, ','
-	for _, c := range []rune{',', ';', '\t'} {
-		if n := bytes.Count(line, []byte(string(c))); n > best {
-			best, delim = n, c
-		}
-	}
-	return delim
-}
-
 // postImportRun starts the import of an upload through the mapping on the
 // form, and sends the browser to its progress.
 func (s *Server) postImportRun(w http.ResponseWriter, r *http.Request) error {
@@ -877,7 +853,12 @@ func (s *Server) postImportRun(w http.ResponseWriter, r *http.Request) error {
 		u.mu.Lock()
 		if u.run == nil {
 			u.run = &importRun{importStatus: importStatus{Total: u.Rows}}
-			go s.runImport(u, m, actor(r))
+			actor := actor(r)
+			if !s.uploads().start(func(ctx context.Context) { s.runImport(ctx, u, m, actor) }) {
+				u.run = nil
+				u.mu.Unlock()
+				return tandem.Errorf(tandem.ECONFLICT, "the server is shutting down: import the file again in a moment")
+			}
 		}
 		u.mu.Unlock()
 	}
@@ -887,10 +868,10 @@ func (s *Server) postImportRun(w http.ResponseWriter, r *http.Request) error {
 
 // runImport imports an upload in the background, as `tandem import`
 // does: the same driver (csvimport.Import) and store (sqldb.DB.Import),
-// each reject with its line and reason. It removes the uploaded file at
-// the end.
-func (s *Server) runImport(u *upload, m *csvimport.Mapping, actor string) {
-	ctx, cancel := context.WithTimeout(context.Background(), uploadTTL)
+// each reject with its line and reason. It stops at the next batch when
+// ctx ends (the server closes), and removes the uploaded file at the end.
+func (s *Server) runImport(ctx context.Context, u *upload, m *csvimport.Mapping, actor string) {
+	ctx, cancel := context.WithTimeout(ctx, uploadTTL)
 	defer cancel()
 	defer os.Remove(u.path)
 	update := func(fn func(run *importRun)) {
@@ -930,9 +911,13 @@ func (s *Server) runImport(u *upload, m *csvimport.Mapping, actor string) {
 	}
 	update(func(run *importRun) {
 		run.Tally = t
+		why := tandem.ErrorMessage(err)
+		if errors.Is(err, context.Canceled) {
+			why = "the server shut down"
+		}
 		if err != nil {
 			run.Err = fmt.Sprintf("the import stopped after %d rows: %s. The rows before were kept; importing the file again reports them unchanged.",
-				t.Rows, tandem.ErrorMessage(err))
+				t.Rows, why)
 		}
 		run.Done = true
 		flushRejects(run)

@@ -65,6 +65,9 @@ type Server struct {
 	hashing   chan struct{}
 	dummyOnce sync.Once
 	dummyHash string
+	// imports keeps the import page's uploads and owns the imports it runs
+	// in the background (importpage.go).
+	imports *uploadStore
 }
 
 // NewServer returns a server over db; call [Server.Open] to start it.
@@ -78,7 +81,7 @@ func NewServer(db *sqldb.DB, logger *slog.Logger) *Server {
 	}
 	s := &Server{DB: db, Logger: logger, Version: "dev", templates: templates,
 		signins: newThrottle(),
-		hashing: make(chan struct{}, 4)}
+		hashing: make(chan struct{}, 4), imports: newUploadStore()}
 	s.server = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -136,8 +139,15 @@ func (s *Server) URL() string {
 }
 
 // Close stops accepting requests and waits for those in flight to finish,
-// up to ctx's deadline.
-func (s *Server) Close(ctx context.Context) error { return s.server.Shutdown(ctx) }
+// up to ctx's deadline. Then it stops the imports running in the
+// background and waits for them, whatever ctx says, so that the caller
+// may close the database: an import stops at its next batch, keeping the
+// batches before it.
+func (s *Server) Close(ctx context.Context) error {
+	err := s.server.Shutdown(ctx)
+	s.imports.close()
+	return err
+}
 
 // route is one entry of the route table. Roles lists who may call it; nil
 // means no token (for a page, no session) is needed. A route whose path is

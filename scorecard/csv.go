@@ -1,11 +1,12 @@
 package scorecard
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
+
+	"github.com/tandemhq/tandem/csvout"
 )
 
 // WriteCSV writes the scorecard as one long table for spreadsheets and
@@ -45,20 +46,24 @@ import (
 //     description of a reason; the text of an agenda item; the summary of an
 //     alert.
 //
+// Text cells that start with =, +, -, @, a tab or a carriage return (a
+// campaign code, say) get a single quote before them, so that a
+// spreadsheet does not run them as formulas; figures stay numbers (see
+// package csvout).
+//
 // The rows come in a fixed order, so two exports of the same scorecard are
 // byte-identical.
 func (sc Scorecard) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"section", "owner", "name", "key", "target", "actual", "deviation", "samples", "note"}); err != nil {
+	cw := csvout.NewWriter(w)
+	if err := cw.WriteText("section", "owner", "name", "key", "target", "actual", "deviation", "samples", "note"); err != nil {
 		return fmt.Errorf("write the scorecard of %s as CSV: %w", sc.Period, err)
 	}
 	for _, r := range sc.csvRows() {
-		if err := cw.Write(r.record()); err != nil {
+		if err := cw.Write(r.record()...); err != nil {
 			return fmt.Errorf("write the scorecard of %s as CSV: %w", sc.Period, err)
 		}
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.Flush(); err != nil {
 		return fmt.Errorf("write the scorecard of %s as CSV: %w", sc.Period, err)
 	}
 	return nil
@@ -72,12 +77,16 @@ type csvRow struct {
 	note                      string
 }
 
-func (r csvRow) record() []string {
+// record is the row's cells: its words as text, which a name or a note
+// starting with = cannot turn into a formula, and its figures as numbers.
+func (r csvRow) record() []csvout.Cell {
 	samples := ""
 	if r.samples != nil {
 		samples = strconv.Itoa(*r.samples)
 	}
-	return []string{r.section, r.owner, r.name, r.key, decimal(r.target), decimal(r.actual), decimal(r.deviation), samples, r.note}
+	return []csvout.Cell{csvout.Text(r.section), csvout.Text(r.owner), csvout.Text(r.name), csvout.Text(r.key),
+		csvout.Number(decimal(r.target)), csvout.Number(decimal(r.actual)), csvout.Number(decimal(r.deviation)),
+		csvout.Number(samples), csvout.Text(r.note)}
 }
 
 // decimal writes a number for machines: the shortest plain decimal that

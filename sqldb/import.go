@@ -40,13 +40,13 @@ func (db *DB) Import(ctx context.Context, kind string, rows []csvimport.Row, o I
 		for i, row := range rows {
 			in[i] = tandem.LeadInput{Fields: row.Fields, Initial: row.Initial, Reason: "import of " + o.File}
 		}
-		results, err = db.IntakeLeads(ctx, in, IntakeOptions{DefaultSource: "import", Actor: o.Actor, DryRun: o.DryRun})
+		results, err = db.IntakeLeads(ctx, in, IntakeOptions{DefaultSource: csvimport.DefaultSource, Actor: o.Actor, DryRun: o.DryRun})
 	case "deals":
 		in := make([]tandem.DealInput, len(rows))
 		for i, row := range rows {
 			in[i] = tandem.DealInput{Fields: row.Fields, Initial: row.Initial}
 		}
-		results, err = db.ImportDeals(ctx, in, DealImportOptions{DefaultSource: "import", Actor: o.Actor, DryRun: o.DryRun})
+		results, err = db.ImportDeals(ctx, in, DealImportOptions{DefaultSource: csvimport.DefaultSource, Actor: o.Actor, DryRun: o.DryRun})
 	case "spend":
 		in := make([]SpendInput, len(rows))
 		for i, row := range rows {

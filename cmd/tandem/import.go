@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,6 +88,11 @@ func (m *Main) importKindCommand(k importKind, use, short, long string) *cobra.C
 	if presets := csvimport.PresetsFor(k.name); len(presets) > 0 {
 		c.Flags().StringVar(&o.preset, "preset", "", "a built-in mapping: "+strings.Join(presets, ", "))
 	}
+	c.Flags().BoolVar(&o.guess, "guess", false, "map the columns by their names, as the import page does, instead of --mapping or --preset")
+	if csvimport.IsField(k.name, "source") {
+		c.Flags().StringVar(&o.source, "source", "", "with --guess: the source of every row whose own source column is empty")
+	}
+	c.Flags().StringVar(&o.delimiter, "delimiter", "", `the column separator: ",", ";", "tab" or "|" (default: the mapping's, else the one the header uses most)`)
 	c.Flags().BoolVar(&o.dryRun, "dry-run", false, "check every row and report what would happen; write nothing")
 	c.Flags().StringVar(&o.rejects, "rejects", "", "where to write rejected rows (default FILE.rejects.csv beside FILE)")
 	if !csvimport.ReadWhole(k.name) {
@@ -99,6 +105,8 @@ type importOptions struct {
 	file, mapping, preset, rejects string
 	dryRun                         bool
 	batch                          int
+	guess                          bool
+	source, delimiter              string
 }
 
 // actor names the import in the ledger.
@@ -123,14 +131,15 @@ func (m *Main) runImport(ctx context.Context, k importKind, o importOptions) err
 	if err != nil {
 		return err
 	}
+	if mapping, err = m.fitMapping(k.name, o, mapping, f); err != nil {
+		if errors.As(err, new(*exitStatus)) {
+			return err
+		}
+		return inFile(o.file, err)
+	}
 	r, err := csvimport.NewReader(f, mapping)
 	if err != nil {
-		// message prints only a domain error's own text, so the file name
-		// goes into that text rather than around it.
-		if code := tandem.ErrorCode(err); code != tandem.EINTERNAL {
-			return tandem.Errorf(code, "%s: %s", o.file, tandem.ErrorMessage(err))
-		}
-		return fmt.Errorf("%s: %w", o.file, err)
+		return inFile(o.file, err)
 	}
 	db, err := m.open(ctx)
 	if err != nil {
@@ -175,8 +184,12 @@ func (m *Main) runImport(ctx context.Context, k importKind, o importOptions) err
 	if o.dryRun {
 		verb = "checked (dry run: nothing was written)"
 	}
-	fmt.Fprintf(m.Stdout, "%s: %d rows %s in %.2fs: %d created, %d updated, %d unchanged, %d rejected\n",
-		o.file, t.Rows, verb, time.Since(start).Seconds(), t.Created, t.Updated, t.Unchanged, t.Rejected)
+	dups := ""
+	if t.Duplicates > 0 {
+		dups = fmt.Sprintf(" (%d of them duplicates of an earlier row's external id)", t.Duplicates)
+	}
+	fmt.Fprintf(m.Stdout, "%s: %d rows %s in %.2fs: %d created, %d updated, %d unchanged, %d rejected%s\n",
+		o.file, t.Rows, verb, time.Since(start).Seconds(), t.Created, t.Updated, t.Unchanged, t.Rejected, dups)
 	if rej.n > 0 {
 		fmt.Fprintf(m.Stdout, "rejected rows, with line numbers and reasons: %s\n", rej.path)
 	}
@@ -210,6 +223,12 @@ func loadMapping(kind string, o importOptions) (*csvimport.Mapping, error) {
 	switch {
 	case o.mapping != "" && o.preset != "":
 		return nil, &exitStatus{exitUsage, fmt.Errorf("give --mapping or --preset, not both")}
+	case o.guess && (o.mapping != "" || o.preset != ""):
+		return nil, &exitStatus{exitUsage, fmt.Errorf("give --guess, --mapping or --preset, not two")}
+	case o.guess:
+		return nil, nil // guessed from the header by fitMapping
+	case o.source != "":
+		return nil, &exitStatus{exitUsage, fmt.Errorf("--source goes with --guess; a mapping gives its own source")}
 	case o.preset != "":
 		return csvimport.PresetFor(kind, o.preset)
 	case o.mapping != "":
@@ -264,4 +283,66 @@ func (r *rejectFile) close() error {
 	}
 	r.f = nil
 	return err
+}
+
+// inFile puts the file's name before an error about it. message prints
+// only a domain error's own text, so the name goes into that text rather
+// than around it.
+func inFile(file string, err error) error {
+	if code := tandem.ErrorCode(err); code != tandem.EINTERNAL {
+		return tandem.Errorf(code, "%s: %s", file, tandem.ErrorMessage(err))
+	}
+	return fmt.Errorf("%s: %w", file, err)
+}
+
+// fitMapping sets the delimiter of the mapping a command was given, or
+// guesses a mapping from f's header for --guess (mp nil), through
+// csvimport's rules, as the import page does: the --delimiter flag, else
+// the mapping's, else the one the header uses most (csvimport.SniffDelimiter).
+// It leaves f at its start.
+func (m *Main) fitMapping(kind string, o importOptions, mp *csvimport.Mapping, f *os.File) (*csvimport.Mapping, error) {
+	var delim rune
+	switch o.delimiter {
+	case "":
+	case "tab", "\\t":
+		delim = '\t'
+	case ",", ";", "|":
+		delim = rune(o.delimiter[0])
+	default:
+		return nil, &exitStatus{exitUsage, fmt.Errorf(`--delimiter %q: want ",", ";", "tab" or "|"`, o.delimiter)}
+	}
+	if delim == 0 && mp != nil {
+		delim = mp.Delimiter
+	}
+	if delim == 0 {
+		head := make([]byte, 4096)
+		n, err := io.ReadFull(f, head)
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			return nil, err
+		}
+		delim = csvimport.SniffDelimiter(head[:n])
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
+	}
+	if mp != nil {
+		mp.Delimiter = delim
+		return mp, nil
+	}
+	header, err := csvimport.ReadHeader(f, delim)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	if mp, err = csvimport.Guess(kind, header, o.source, delim); err != nil {
+		return nil, err
+	}
+	var cols []string
+	for _, fl := range mp.Fields {
+		cols = append(cols, fmt.Sprintf("%q → %s", fl.Columns[0], fl.Target))
+	}
+	fmt.Fprintf(m.Stderr, "%s: columns guessed from their names: %s\n", o.file, strings.Join(cols, ", "))
+	return mp, nil
 }

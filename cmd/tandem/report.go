@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/attribution"
+	"github.com/tandemhq/tandem/csvout"
 	"github.com/tandemhq/tandem/report"
 )
 
@@ -115,27 +115,27 @@ func writeCampaignTable(w io.Writer, r attribution.Report) error {
 }
 
 func writeCampaignCSV(w io.Writer, r attribution.Report) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"campaign", "name", "channel", "registered", "spend", "leads", "mqls", "customers",
+	cw := csvout.NewWriter(w)
+	cw.WriteText("campaign", "name", "channel", "registered", "spend", "leads", "mqls", "customers",
 		"revenue_first_touch", "revenue_last_touch", "revenue_linear", "revenue_u_shaped",
-		"cost_per_lead", "cost_per_mql", "cost_per_customer", "roi"})
-	opt := func(p *int64) string {
+		"cost_per_lead", "cost_per_mql", "cost_per_customer", "roi")
+	opt := func(p *int64) csvout.Cell {
 		if p == nil {
-			return ""
+			return csvout.Number("")
 		}
-		return money(*p)
+		return csvout.Number(money(*p))
 	}
+	num := csvout.Number
 	for _, l := range append(r.Campaigns, r.Total) {
 		roi := ""
 		if l.ROI != nil {
 			roi = strconv.FormatFloat(*l.ROI, 'f', 4, 64)
 		}
-		cw.Write([]string{l.Campaign, l.Name, l.Channel, strconv.FormatBool(l.Registered), money(l.SpendCents),
-			strconv.Itoa(l.Leads), strconv.Itoa(l.MQLs), strconv.Itoa(l.Customers),
-			money(l.RevenueCents[attribution.FirstTouch]), money(l.RevenueCents[attribution.LastTouch]),
-			money(l.RevenueCents[attribution.Linear]), money(l.RevenueCents[attribution.UShaped]),
-			opt(l.CostPerLeadCents), opt(l.CostPerMQLCents), opt(l.CostPerCustomerCents), roi})
+		cw.Write(csvout.Text(l.Campaign), csvout.Text(l.Name), csvout.Text(l.Channel), csvout.Text(strconv.FormatBool(l.Registered)), num(money(l.SpendCents)),
+			num(strconv.Itoa(l.Leads)), num(strconv.Itoa(l.MQLs)), num(strconv.Itoa(l.Customers)),
+			num(money(l.RevenueCents[attribution.FirstTouch])), num(money(l.RevenueCents[attribution.LastTouch])),
+			num(money(l.RevenueCents[attribution.Linear])), num(money(l.RevenueCents[attribution.UShaped])),
+			opt(l.CostPerLeadCents), opt(l.CostPerMQLCents), opt(l.CostPerCustomerCents), num(roi))
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }

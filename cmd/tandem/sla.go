@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/tandemhq/tandem/csvout"
 	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
@@ -158,21 +158,21 @@ func writeReportTable(w io.Writer, r sla.Report) error {
 // writeReportCSV writes the sales rows and their total, one line each, with
 // durations in seconds and shares between 0 and 1.
 func writeReportCSV(w io.Writer, r sla.Report) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{r.By, "handoffs", "responses", "response_median_s", "response_p90_s",
+	cw := csvout.NewWriter(w)
+	cw.WriteText(r.By, "handoffs", "responses", "response_median_s", "response_p90_s",
 		"touched_in_time", "touched_late", "untouched", "touch_pending", "touched_in_time_share",
 		"decided", "decided_in_time", "undecided", "decision_pending", "decided_in_time_share",
 		"accepted", "rejected", "disqualified", "touches", "touches_per_lead",
-		"routed", "routing_delay_median_s", "rep_delays", "rep_delay_median_s"})
+		"routed", "routing_delay_median_s", "rep_delays", "rep_delay_median_s")
+	n := func(s string) csvout.Cell { return csvout.Number(s) }
 	for _, row := range append(r.Sales, r.Total) {
-		cw.Write([]string{row.Key, itoa(row.Handoffs), itoa(row.Responses), secs(row.ResponseMedian), secs(row.ResponseP90),
-			itoa(row.TouchedInTime), itoa(row.TouchedLate), itoa(row.Untouched), itoa(row.TouchPending), fraction(row.TouchedInTimeShare),
-			itoa(row.Decided), itoa(row.DecidedInTime), itoa(row.Undecided), itoa(row.DecisionPending), fraction(row.DecidedInTimeShare),
-			itoa(row.Accepted), itoa(row.Rejected), itoa(row.Disqualified), itoa(row.Touches), fraction(row.TouchesPerLead),
-			itoa(row.Routed), secs(row.RoutingDelayMedian), itoa(row.RepDelays), secs(row.RepDelayMedian)})
+		cw.Write(csvout.Text(row.Key), n(itoa(row.Handoffs)), n(itoa(row.Responses)), n(secs(row.ResponseMedian)), n(secs(row.ResponseP90)),
+			n(itoa(row.TouchedInTime)), n(itoa(row.TouchedLate)), n(itoa(row.Untouched)), n(itoa(row.TouchPending)), n(fraction(row.TouchedInTimeShare)),
+			n(itoa(row.Decided)), n(itoa(row.DecidedInTime)), n(itoa(row.Undecided)), n(itoa(row.DecisionPending)), n(fraction(row.DecidedInTimeShare)),
+			n(itoa(row.Accepted)), n(itoa(row.Rejected)), n(itoa(row.Disqualified)), n(itoa(row.Touches)), n(fraction(row.TouchesPerLead)),
+			n(itoa(row.Routed)), n(secs(row.RoutingDelayMedian)), n(itoa(row.RepDelays)), n(secs(row.RepDelayMedian)))
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
