@@ -94,6 +94,10 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 		if err != nil {
 			return err
 		}
+		loc, err := tx.zone(ctx)
+		if err != nil {
+			return err
+		}
 		existing, err := tx.leadsByKey(ctx, inputs, opts.DefaultSource)
 		if err != nil {
 			return err
@@ -115,7 +119,8 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 			if ext != "" {
 				cur = existing[[2]string{source, ext}]
 			}
-			ch, err := tandem.Intake(cur, in, lc, opts.DefaultSource, opts.Actor, tx.Now)
+			// A date without an offset is its day in the agreement's zone.
+			ch, err := tandem.Intake(cur, leadInZone(in, loc), lc, opts.DefaultSource, opts.Actor, tx.Now)
 			if err == nil && cur != nil {
 				// Sending a handed-off lead back to marketing needs the
 				// agreement's touches, however it is asked for.
