@@ -14,7 +14,6 @@ import (
 	"github.com/tandemhq/tandem/sqldb"
 )
 
-
 // planRequest reads a plan's query: period, goal, share (0.6 or 60%) and
 // any number of set=NAME=VALUE what-ifs. Each bad value is a field error
 // naming its parameter.

@@ -46,7 +46,6 @@ func NotifyFrom(smtpURL, chatURL string) NotifyInfo {
 	return n
 }
 
-
 // userRow is one user in the table, with the edit form's state.
 type userRow struct {
 	tandem.User
