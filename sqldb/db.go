@@ -135,6 +135,8 @@ type Tx struct {
 	// Read-through caches for one transaction (see cachedUser).
 	userCache map[int64]tandem.User
 	roleCache map[tandem.Role][]tandem.User
+	// belowCache holds each manager's direct reports (see Tx.below).
+	belowCache map[int64][]int64
 	// inForceNow is the agreement version in force at Now, once asked.
 	inForceNow *versionAnswer
 	// stmts holds the statements prepared in this transaction, by text
