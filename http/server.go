@@ -41,10 +41,6 @@ type Server struct {
 	Logger *slog.Logger
 	// Version is reported by /healthz.
 	Version string
-	// Channels says which channels the notifications a request raises
-	// (jeopardy alerts checked on demand) are written for: those this
-	// process's outbox sends.
-	Channels sqldb.Channels
 	// Notify is what the settings page shows of those channels.
 	Notify NotifyInfo
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
