@@ -31,12 +31,13 @@ func sample(t *testing.T) scorecard.Scorecard {
 	sc := scorecard.Compute(scorecard.Input{
 		Period: p, Now: p.To.Add(6 * time.Hour), Agreement: defaultAgreement(t), AgreementVersion: &version,
 		Plan: marketingPlan(), Company: companyPlan(), SLA: slaReport(),
-		Funnel: cohort("", []int{3000, 540, 400, 250, 110, 20}, wonDeals()...),
+		Funnel: cohort("", []int{3000, 540, 400, 250, 110, 20}, wonDeals()...), MovedOn: []int{540, 400, 250, 110, 20},
 		BySource: []plan.Cohort{
 			cohort("webinar", []int{2000, 400, 300, 190, 80, 15}),
 			cohort(hostile, []int{1000, 140, 100, 60, 30, 5}),
 		},
-		LostDeals: 70, MarketingWon: &marketingWon,
+		MovedOnBySource: map[string][]int{"webinar": {400, 300, 190, 80, 15}, hostile: {140, 100, 60, 30, 5}},
+		LostDeals:       70, MarketingWon: &marketingWon,
 		Rejections: map[string]int{"not_a_fit": 12, "no_budget": 5, hostile: 1},
 		Ratings: []scorecard.Rating{{Campaign: "Spring webinar", Ratings: 30, Average: 3.6},
 			{Campaign: hostile, Ratings: 8, Average: 2.25}, {Campaign: "", Ratings: 2, Average: 4}},
