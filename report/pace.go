@@ -20,11 +20,20 @@ type Paced struct {
 // Pace measures the requested period against its plan (see [Plan] and
 // package pace): the leads that entered each path stage day by day and the
 // deals won, with the Monte Carlo drawn from seed. db may be nil (no
-// database: nothing happened yet).
+// database: nothing happened yet). A period that has ended is measured
+// against the agreement in force at its end, as its scorecard is, when one
+// was, so that both state the same target.
 func Pace(ctx context.Context, db *sqldb.DB, now time.Time, r Request, seed uint64) (Paced, error) {
 	a, version, err := Agreement(ctx, db, now)
 	if err != nil {
 		return Paced{}, err
+	}
+	if per, perr := Period(a, r.Period, now); perr == nil && db != nil && !now.Before(per.To) {
+		if ea, ev, err := Agreement(ctx, db, per.To.Add(-time.Microsecond)); err != nil {
+			return Paced{}, err
+		} else if ev != nil {
+			a, version = ea, ev
+		}
 	}
 	p, company, err := plans(ctx, db, a, now, r)
 	pl := Planned{Plan: p, Agreement: a, Version: version}
