@@ -106,7 +106,8 @@ type Input struct {
 	Deals []Deal
 }
 
-// Report is the deals report: one row per group, and the total.
+// Report is the deals report: one row per group (none without a
+// dimension), and the total.
 type Report struct {
 	Period string    `json:"period"`
 	From   time.Time `json:"from"`
@@ -202,6 +203,9 @@ func Build(in Input) Report {
 	total := &acc{values: []string{}, open: map[string]int{}}
 	openStages := slices.Clone(in.OpenStages)
 	get := func(d *Deal, at time.Time) *acc {
+		if len(in.By) == 0 {
+			return nil // the total alone
+		}
 		vals := make([]string, len(in.By))
 		for i, dim := range in.By {
 			switch dim {
@@ -227,6 +231,9 @@ func Build(in Input) Report {
 		d := &in.Deals[i]
 		if in2(d.OpenedAt) {
 			for _, g := range []*acc{total, get(d, d.OpenedAt)} {
+				if g == nil {
+					continue
+				}
 				g.opened++
 				if d.Stage != tandem.DealWon && d.Stage != tandem.DealLost {
 					g.open[d.Stage]++
@@ -242,6 +249,9 @@ func Build(in Input) Report {
 		}
 		days, hasDays := calendarDays(d.EngagedAt, d.ClosedAt, loc)
 		for _, g := range []*acc{total, get(d, d.ClosedAt)} {
+			if g == nil {
+				continue
+			}
 			if d.Stage == tandem.DealWon {
 				g.won++
 				g.wonCents += d.AmountCents
