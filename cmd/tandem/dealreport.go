@@ -63,14 +63,33 @@ total alone. --period is a month (2026-03), a quarter (2026-Q1) or a year
 	return c
 }
 
-// dealsRows returns the report's groups and then its total, named.
-func dealsRows(r dealreport.Report) []dealreport.Group {
-	total := r.Total
-	total.Values = make([]string, len(r.By))
-	if len(r.By) > 0 {
-		total.Values[0] = "TOTAL"
+// dealsRows returns the report's groups and then its total, named TOTAL
+// in the first column (and nothing in the others).
+func dealsRows(r dealreport.Report) (rows []dealreport.Group, names [][]string) {
+	for _, g := range r.Groups {
+		var vs []string
+		for _, v := range g.Values {
+			if v == "" {
+				v = "(none)"
+			}
+			vs = append(vs, v)
+		}
+		rows, names = append(rows, g), append(names, vs)
 	}
-	return append(append([]dealreport.Group{}, r.Groups...), total)
+	total := make([]string, len(r.By))
+	if len(total) > 0 {
+		total[0] = "TOTAL"
+	}
+	return append(rows, r.Total), append(names, total)
+}
+
+// openColumn names the column of an open stage: "open" for the one open
+// stage of a pipeline without stages, open_STAGE for the others.
+func openColumn(stage, sep string) string {
+	if stage == "open" {
+		return "open"
+	}
+	return "open" + sep + stage
 }
 
 func optCents(p *int64) string {
@@ -109,20 +128,14 @@ func writeDealsTable(w io.Writer, r dealreport.Report) error {
 	}
 	head = append(head, "OPENED")
 	for _, s := range r.OpenStages {
-		head = append(head, "OPEN "+strings.ToUpper(s))
+		head = append(head, strings.ToUpper(openColumn(s, " ")))
 	}
 	head = append(head, "WON", "LOST", "WIN RATE", "N", "WON REVENUE", "AVERAGE WON", "MEDIAN WON", "DAYS TO WIN", "DAYS TO LOSE", "")
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
 	dash := func(s string) string { return orDash(s) }
-	for _, g := range dealsRows(r) {
-		var row []string
-		for _, v := range g.Values {
-			if v == "" {
-				v = "(none)"
-			}
-			row = append(row, v)
-		}
-		row = append(row, strconv.Itoa(g.Opened))
+	rows, names := dealsRows(r)
+	for i, g := range rows {
+		row := append(names[i], strconv.Itoa(g.Opened))
 		for _, s := range r.OpenStages {
 			row = append(row, strconv.Itoa(g.Open[s]))
 		}
@@ -147,16 +160,20 @@ func writeDealsCSV(w io.Writer, r dealreport.Report) error {
 	head := append([]string{}, r.By...)
 	head = append(head, "opened")
 	for _, s := range r.OpenStages {
-		head = append(head, "open_"+s)
+		head = append(head, openColumn(s, "_"))
 	}
 	head = append(head, "won", "lost", "win_rate", "samples", "too_few_samples", "won_revenue", "average_won", "median_won",
 		"median_days_won", "days_won_samples", "median_days_lost", "days_lost_samples")
 	cw.WriteText(head...)
 	num := csvout.Number
 	itoa := func(n int) csvout.Cell { return num(strconv.Itoa(n)) }
-	for _, g := range dealsRows(r) {
+	rows, names := dealsRows(r)
+	for i, g := range rows {
 		var row []csvout.Cell
-		for _, v := range g.Values {
+		for j, v := range names[i] {
+			if i < len(r.Groups) {
+				v = g.Values[j] // a group without a value is empty in a file
+			}
 			row = append(row, csvout.Text(v))
 		}
 		row = append(row, itoa(g.Opened))
