@@ -12,6 +12,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/notify"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
 	"github.com/tandemhq/tandem/tandemtest"
@@ -25,8 +26,15 @@ func open(t *testing.T, b sqldbtest.Backend) (*sqldb.DB, *clock.Fake) {
 
 func openB(t testing.TB, b sqldbtest.Backend) (*sqldb.DB, *clock.Fake) {
 	t.Helper()
+	return openChannels(t, b, nil)
+}
+
+// openChannels opens the database with the outbox writing notifications
+// for the channels chs besides the in-app inbox.
+func openChannels(t testing.TB, b sqldbtest.Backend, chs []notify.Channel) (*sqldb.DB, *clock.Fake) {
+	t.Helper()
 	clk := clock.NewFake(epoch)
-	db, err := sqldb.Open(context.Background(), b.DSN, sqldb.Options{Clock: clk})
+	db, err := sqldb.Open(context.Background(), b.DSN, sqldb.Options{Clock: clk, Channels: notify.Routes(chs)})
 	if err != nil {
 		t.Fatalf("Open(%s): %v", b.Name, err)
 	}
