@@ -476,6 +476,10 @@ func (db *DB) ImportDeals(ctx context.Context, inputs []tandem.DealInput, opts D
 	return results, err
 }
 
+// ExpectedCloseAttribute is the attribute that keeps the close date an
+// import gives an open deal: the date its source expects it to close.
+const ExpectedCloseAttribute = "expected_close_date"
+
 // dealRow is a deal input whose stage is read: a stage of the pipeline
 // stands as "open" in in, and is open.
 type dealRow struct {
@@ -506,6 +510,17 @@ func resolveDealRow(st sla.DealStages, in tandem.DealInput) (dealRow, error) {
 		}
 		if row.stage == "" { // the fields' stage wins over the initial one
 			row.stage, row.open = stage, open
+		}
+	}
+	// The close date of an open deal in a CRM export is the date the CRM
+	// expects it to close: kept, as an attribute, not as a close.
+	if row.stage == tandem.DealOpen {
+		for _, m := range []*map[string]string{&row.in.Fields, &row.in.Initial} {
+			if v := (*m)["closed_at"]; v != "" {
+				*m = maps.Clone(*m)
+				delete(*m, "closed_at")
+				(*m)[tandem.AttributePrefix+ExpectedCloseAttribute] = v
+			}
 		}
 	}
 	if row.stage == tandem.DealLost && row.in.Fields["lost_reason"] == "" && row.in.Initial["lost_reason"] == "" {
@@ -580,7 +595,10 @@ func (tx *Tx) createDealLeads(ctx context.Context, rows []dealRow, results []Int
 		// for its own values leaves nothing behind.
 		probe := tandem.Lead{CreatedAt: tx.Now}
 		if _, _, err := tandem.MergeDeal(nil, row.in, &probe, 0, tx.Now); err != nil && tandem.ErrorCode(err) == tandem.EINVALID {
-			continue // importDeal rejects it
+			for _, j := range w.rows {
+				results[j].Err = err
+			}
+			continue
 		}
 		created := row.in.Fields["engaged_at"]
 		for _, f := range []string{"engaged_at", "created_at", "closed_at"} {
@@ -697,12 +715,12 @@ func (tx *Tx) importDeal(ctx context.Context, st sla.DealStages, row dealRow, op
 	// A lost deal whose source gives no reason is lost for an unspecified
 	// one, rather than refused.
 	// (resolveDealRow gives a new deal its initial reason.)
-	if row.stage == tandem.DealLost && found && !cur.Closed() && in.Fields["lost_reason"] == "" && in.Initial["lost_reason"] == "" {
+	if row.stage == tandem.DealLost && found && !cur.Closed() && in.Fields["lost_reason"] == "" {
 		in.Fields = maps.Clone(in.Fields)
 		if in.Fields == nil {
 			in.Fields = map[string]string{}
 		}
-		in.Fields["lost_reason"] = tandem.LostReasonUnspecified
+		in.Fields["lost_reason"] = cmp.Or(in.Initial["lost_reason"], tandem.LostReasonUnspecified)
 	}
 	// The owner a row names; a constant or default owner only fills a new
 	// deal, like every initial value.
