@@ -121,6 +121,7 @@ func TestFiguresAgree(t *testing.T) {
 					pc.RevenueActualCents, pc.RevenueProjectedCents, pc.RevenuePlannedCents, pc.TargetActual, pc.TargetProjected, sc.KPI.Actual, sc.Revenue.Won)
 			}
 			prob := percent(pc.Probability)
+			t.Logf("the probability of reaching the target: %s", prob)
 
 			// The page, signed in as the executive.
 			body := signedInGet(t, base, "eve@example.com", pw, "/funnel?period=2026-11")
