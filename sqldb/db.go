@@ -1,8 +1,3 @@
-// Package sqldb stores Tandem's data in SQLite (the embedded default) or
-// PostgreSQL, with one set of hand-written SQL. What the two databases do
-// differently (reserving ids, bulk inserts, locking rows, reading times and
-// JSON) sits behind the small dialect interface; everything else is shared
-// and tested on both by one suite.
 package sqldb
 
 import (
