@@ -129,7 +129,7 @@ func (s *Server) getAlerts(w http.ResponseWriter, r *http.Request) error {
 // postCheck runs the jeopardy check on demand. Email and chat messages of
 // new alerts wait in the outbox for the serve that has the channels.
 func (s *Server) postCheck(w http.ResponseWriter, r *http.Request) error {
-	c, err := report.Check(r.Context(), s.DB, s.DB.Now(), report.Request{Period: r.URL.Query().Get("period")}, s.Channels)
+	c, err := report.Check(r.Context(), s.DB, s.DB.Now(), report.Request{Period: r.URL.Query().Get("period")})
 	if err != nil {
 		return err
 	}

@@ -41,10 +41,6 @@ type Server struct {
 	Logger *slog.Logger
 	// Version is reported by /healthz.
 	Version string
-	// Channels says which channels the notifications a request raises
-	// (jeopardy alerts checked on demand) are written for: those this
-	// process's outbox sends.
-	Channels sqldb.Channels
 	// Notify is what the settings page shows of those channels.
 	Notify NotifyInfo
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
@@ -195,6 +191,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/sla", s.getSLA, everyone},
 		{"GET /api/v1/leads/{id}/cadence", s.getLeadCadence, everyone},
 		{"GET /api/v1/deals", s.listDeals, everyone},
+		{"GET /api/v1/deals/report", s.getDealReport, everyone},
 		{"GET /api/v1/deals/{id}", s.getDeal, everyone},
 		{"POST /api/v1/deals/{id}/won", s.winDeal, sellers},
 		{"POST /api/v1/deals/{id}/lost", s.loseDeal, sellers},

@@ -814,13 +814,13 @@ func TestWorkInbox(t *testing.T) {
 		}
 
 		// Nothing is due yet.
-		if n, err := ws.db.FireDue(ctx, "t", 100, ws.db.FireSLA(sqldb.Channels{})); err != nil || n != 0 {
+		if n, err := ws.db.FireDue(ctx, "t", 100, ws.db.FireSLA()); err != nil || n != 0 {
 			t.Fatalf("FireDue before any due time = %d, %v; want 0", n, err)
 		}
 		// Past the first touch's due time (10:10), the clock is breached
 		// and the owner hears at once.
 		ws.clk.Set(nyTime(2, 10, 11))
-		if _, err := ws.db.FireDue(ctx, "t", 100, ws.db.FireSLA(sqldb.Channels{})); err != nil {
+		if _, err := ws.db.FireDue(ctx, "t", 100, ws.db.FireSLA()); err != nil {
 			t.Fatal(err)
 		}
 		ws.callAs(rep, "GET", "/api/v1/inbox", "", 200, &in)
@@ -865,7 +865,7 @@ func TestWorkInbox(t *testing.T) {
 
 		// Thirty business minutes on, the owner's manager hears.
 		ws.clk.Set(nyTime(2, 10, 41))
-		if _, err := ws.db.FireDue(ctx, "t", 100, ws.db.FireSLA(sqldb.Channels{})); err != nil {
+		if _, err := ws.db.FireDue(ctx, "t", 100, ws.db.FireSLA()); err != nil {
 			t.Fatal(err)
 		}
 		ws.callAs(ws.managerOf(rep), "GET", "/api/v1/inbox", "", 200, &in)

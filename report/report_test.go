@@ -13,6 +13,7 @@ import (
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/clock"
 	"github.com/tandemhq/tandem/jeopardy"
+	"github.com/tandemhq/tandem/notify"
 	"github.com/tandemhq/tandem/pace"
 	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/scorecard"
@@ -35,7 +36,8 @@ func newWorld(t *testing.T, be sqldbtest.Backend, at time.Time) *world {
 	t.Helper()
 	ctx := context.Background()
 	clk := clock.NewFake(at)
-	db, err := sqldb.Open(ctx, sqldbtest.Fresh(t, be), sqldb.Options{Clock: clk})
+	// Alerts go out by email besides the inbox.
+	db, err := sqldb.Open(ctx, sqldbtest.Fresh(t, be), sqldb.Options{Clock: clk, Channels: notify.Routes([]notify.Channel{notify.EmailChannel()})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,9 +239,8 @@ func TestCheckRaisesEachAlertOnce(t *testing.T) {
 		w := newWorld(t, be, time.Date(2026, 10, 5, 10, 0, 0, 0, newYork))
 		w.october(t)
 		w.clk.Set(time.Date(2026, 11, 12, 10, 0, 0, 0, newYork))
-		ch := sqldb.Channels{Email: true}
 
-		first, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{}, ch)
+		first, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,7 +260,7 @@ func TestCheckRaisesEachAlertOnce(t *testing.T) {
 		if rev.Expected != 1_200_000 || rev.Actual != 20000 || rev.Projected != 42790.7 {
 			t.Errorf("revenue figure = %+v; want expected 1200000, actual 20000, projected 42790.70", rev)
 		}
-		second, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{}, ch)
+		second, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -303,7 +304,7 @@ func TestCheckRaisesEachAlertOnce(t *testing.T) {
 			t.Errorf("November's scorecard: %d alerts, complete %v, frozen %v; want the quarter's 2, running, not frozen", len(sc.Alerts), sc.Complete, sc.FrozenAt)
 		}
 		// A bad period names the field.
-		if _, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{Period: "Q4"}, ch); tandem.ErrorCode(err) != tandem.EINVALID || tandem.ErrorFields(err)[0].Field != "period" {
+		if _, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{Period: "Q4"}); tandem.ErrorCode(err) != tandem.EINVALID || tandem.ErrorFields(err)[0].Field != "period" {
 			t.Errorf("Check(period Q4) = %v; want EINVALID naming period", err)
 		}
 	})

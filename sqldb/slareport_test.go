@@ -118,7 +118,7 @@ func (w *reportWorld) decide(t testing.TB, l tandem.Lead, by tandem.User, d Deci
 
 func (w *reportWorld) fire(t testing.TB) {
 	t.Helper()
-	if _, err := w.db.FireDue(context.Background(), "w", 1000, w.db.FireSLA(Channels{})); err != nil {
+	if _, err := w.db.FireDue(context.Background(), "w", 1000, w.db.FireSLA()); err != nil {
 		t.Fatal(err)
 	}
 }
