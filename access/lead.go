@@ -3,6 +3,7 @@ package access
 import (
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/tandemhq/tandem"
 )
@@ -176,18 +177,14 @@ func EditOf(ch tandem.Change, actor string) Edit {
 				case "stage":
 					e.Stage, e.StageTo = true, fc.To
 				case "owner_id":
-					var id int64
-					fmt.Sscan(fc.To, &id)
+					id := ownerID(fc.To)
 					e.Owner, e.OwnerTo = id != 0, id
 				}
 			}
 		case tandem.EventUpdated:
 			for _, fc := range ev.Changes {
 				if fc.Field == "owner_id" {
-					var from, to int64
-					fmt.Sscan(fc.From, &from)
-					fmt.Sscan(fc.To, &to)
-					e.Owner, e.OwnerFrom, e.OwnerTo = true, from, to
+					e.Owner, e.OwnerFrom, e.OwnerTo = true, ownerID(fc.From), ownerID(fc.To)
 					continue
 				}
 				e.Fields = append(e.Fields, fc.Field)
@@ -204,6 +201,12 @@ func EditOf(ch tandem.Change, actor string) Edit {
 		}
 	}
 	return e
+}
+
+// ownerID reads an owner_id as events write it ("" for none).
+func ownerID(s string) int64 {
+	id, _ := strconv.ParseInt(s, 10, 64) // written by intake from an int64: "" is 0
+	return id
 }
 
 // CanChange returns nil if the caller may make the edit to the lead (the
