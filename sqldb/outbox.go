@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/outbox"
 )
 
@@ -364,4 +365,18 @@ func (db *DB) Notifications(ctx context.Context, f NotificationFilter) (ns []Not
 		return rows.Err()
 	})
 	return ns, err
+}
+
+// publishInForce publishes agreement.in_force for a version its last
+// signature put in force.
+func (tx *Tx) publishInForce(ctx context.Context, v tandem.AgreementVersion) error {
+	d := outbox.InForce{Version: v.Version, SignedBy: []string{}, InForceAt: v.InForceFrom}
+	for _, s := range v.Signatures {
+		d.SignedBy = append(d.SignedBy, s.Email)
+	}
+	e, err := outbox.New(outbox.AgreementInForce, 0, v.InForceFrom, d)
+	if err != nil {
+		return err
+	}
+	return tx.publish(ctx, []outbox.Event{e})
 }
