@@ -133,7 +133,7 @@ func TestCut(t *testing.T) {
 		{"abc", 2, "ab"},
 		{"aé", 2, "a"},  // é is 2 bytes
 		{"aé", 3, "aé"}, // exactly
-		{"日本", 4, "日"}, // 3 bytes each
+		{"日本", 4, "日"},  // 3 bytes each
 		{"日本", 2, ""},
 	} {
 		if got := outbox.Cut(c.s, c.n); got != c.want {
