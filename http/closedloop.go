@@ -14,9 +14,6 @@ import (
 	"github.com/tandemhq/tandem/sqldb"
 )
 
-// checkers may run the jeopardy check on demand: the people it tells.
-var checkers = []tandem.Role{tandem.RoleAdmin, tandem.RoleMarketingHead, tandem.RoleSalesHead, tandem.RoleExecutive}
-
 // planRequest reads a plan's query: period, goal, share (0.6 or 60%) and
 // any number of set=NAME=VALUE what-ifs. Each bad value is a field error
 // naming its parameter.

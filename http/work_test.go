@@ -687,9 +687,12 @@ func TestWorkAssign(t *testing.T) {
 			}
 		}
 		checkError(t, "assign no lead", ws.as(ws.managerOf(rep), "POST", "/api/v1/leads/99999/assign", body), 404, tandem.ENOTFOUND)
+		// Reassigning needs a manager above both reps (package access): the
+		// owner's manager is not above the other team's rep; the head is.
+		checkError(t, "assign as the owner's manager, not the new owner's", ws.as(ws.managerOf(rep), "POST", path, body), 403, tandem.EFORBIDDEN)
 
 		var got tandem.Lead
-		ws.callAs(ws.managerOf(rep), "POST", path, body, 200, &got)
+		ws.callAs("sam@example.com", "POST", path, body, 200, &got)
 		if got.OwnerID != ws.users[other].ID {
 			t.Errorf("assign = owner %d; want %d (%s)", got.OwnerID, ws.users[other].ID, other)
 		}
@@ -913,7 +916,10 @@ func TestWorkTasksOfOthers(t *testing.T) {
 			t.Errorf("GET /api/v1/tasks?team=%s as the team's manager = %+v; want one task", team, got)
 		}
 		checkError(t, "GET ?team= as a rep of another team", ws.as(other, "GET", "/api/v1/tasks?team="+team, ""), 403, tandem.EFORBIDDEN)
-		checkError(t, "GET ?team= of nobody", ws.as("sam@example.com", "GET", "/api/v1/tasks?team=north", ""), 404, tandem.ENOTFOUND)
+		// A team nobody is in answers as one the caller may not see, so that
+		// team names cannot be probed; only an admin is told it is empty.
+		checkError(t, "GET ?team= of nobody", ws.as("sam@example.com", "GET", "/api/v1/tasks?team=north", ""), 403, tandem.EFORBIDDEN)
+		checkError(t, "GET ?team= of nobody as an admin", ws.do("GET", "/api/v1/tasks?team=north", tandem.RoleAdmin, ""), 422, tandem.EINVALID)
 
 		for _, tc := range []struct {
 			name, query string

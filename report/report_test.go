@@ -19,6 +19,7 @@ import (
 	"github.com/tandemhq/tandem/scorecard"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
+	"github.com/tandemhq/tandem/tandemtest"
 )
 
 var newYork, _ = time.LoadLocation("America/New_York")
@@ -41,34 +42,12 @@ func newWorld(t *testing.T, be sqldbtest.Backend, at time.Time) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	w := &world{db: db, clk: clk}
-	add := func(email string, role tandem.Role, manager int64) tandem.User {
-		u := tandem.User{Email: email, Role: role, ManagerID: manager}
-		if err := db.CreateUser(ctx, &u); err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
-	w.mia = add("mia@example.com", tandem.RoleMarketingHead, 0)
-	w.sam = add("sam@example.com", tandem.RoleSalesHead, 0)
-	w.eve = add("eve@example.com", tandem.RoleExecutive, 0)
-	w.manu = add("manu@example.com", tandem.RoleSalesManager, w.sam.ID)
-	w.rex = add("rex@example.com", tandem.RoleSalesRep, w.manu.ID)
-	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, who := range []string{w.mia.Email, w.sam.Email} {
-		if _, err := db.SignAgreement(ctx, v.Version, who); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return w
+	c := tandemtest.People(t, db, tandemtest.Mia, tandemtest.Sam, tandemtest.Eve, tandemtest.Manu, tandemtest.Rex)
+	c.Sign(t, db, string(agreement.Default()))
+	return &world{db: db, clk: clk, mia: c.Mia, sam: c.Sam, eve: c.Eve, manu: c.Manu, rex: c.Rex}
 }
 
-func (w *world) rexToken() tandem.Token {
-	return tandem.Token{UserID: w.rex.ID, UserEmail: w.rex.Email, Role: w.rex.Role}
-}
+func (w *world) rexToken() tandem.Token { return tandemtest.Token(w.rex) }
 
 // mqls takes in n leads that meet the default mql rule; each is handed
 // off to rex, the only rep.

@@ -1,8 +1,3 @@
-// Package sqldb stores Tandem's data in SQLite (the embedded default) or
-// PostgreSQL, with one set of hand-written SQL. What the two databases do
-// differently (reserving ids, bulk inserts, locking rows, reading times and
-// JSON) sits behind the small dialect interface; everything else is shared
-// and tested on both by one suite.
 package sqldb
 
 import (
@@ -155,6 +150,8 @@ type Tx struct {
 	// Read-through caches for one transaction (see cachedUser).
 	userCache map[int64]tandem.User
 	roleCache map[tandem.Role][]tandem.User
+	// belowCache holds each manager's direct reports (see Tx.below).
+	belowCache map[int64][]int64
 	// inForceNow is the agreement version in force at Now, once asked.
 	inForceNow *versionAnswer
 	// stmts holds the statements prepared in this transaction, by text

@@ -12,6 +12,7 @@ import (
 	"github.com/tandemhq/tandem/notify"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
+	"github.com/tandemhq/tandem/tandemtest"
 )
 
 var newYork, _ = time.LoadLocation("America/New_York")
@@ -37,29 +38,15 @@ func newSLAWorld(t *testing.T, b sqldbtest.Backend) *slaWorld {
 // newSLAWorldAt builds the world with the agreement signed at the instant.
 func newSLAWorldAt(t *testing.T, b sqldbtest.Backend, at time.Time) *slaWorld {
 	t.Helper()
-	ctx := context.Background()
 	// Escalations go out by email and chat besides the inbox.
 	db, clk := openChannels(t, b, notify.Channels())
 	clk.Set(at)
-	w := &slaWorld{db: db, clk: clk}
-	add := func(email string, role tandem.Role, manager int64) tandem.User {
-		u := tandem.User{Email: email, Role: role, ManagerID: manager}
-		if err := db.CreateUser(ctx, &u); err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
-	w.sam = add("sam@example.com", tandem.RoleSalesHead, 0)
-	w.manu = add("manu@example.com", tandem.RoleSalesManager, w.sam.ID)
-	w.rex = add("rex@example.com", tandem.RoleSalesRep, w.manu.ID)
-	w.ria = add("ria@example.com", tandem.RoleSalesRep, w.manu.ID)
-	signDefault(t, db, string(agreement.Default()))
-	return w
+	c := tandemtest.People(t, db, tandemtest.Mia, tandemtest.Sam, tandemtest.Manu, tandemtest.Rex, tandemtest.Ria)
+	c.Sign(t, db, string(agreement.Default()))
+	return &slaWorld{db: db, clk: clk, sam: c.Sam, manu: c.Manu, rex: c.Rex, ria: c.Ria}
 }
 
-func tokenOf(u tandem.User) tandem.Token {
-	return tandem.Token{UserID: u.ID, UserEmail: u.Email, Role: u.Role}
-}
+func tokenOf(u tandem.User) tandem.Token { return tandemtest.Token(u) }
 
 // mql takes in a lead that meets the default mql rule and returns it.
 func (w *slaWorld) mql(t *testing.T, ext string) tandem.Lead {

@@ -15,6 +15,7 @@ import (
 	"github.com/tandemhq/tandem/notify"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
+	"github.com/tandemhq/tandem/tandemtest"
 )
 
 var epoch = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
@@ -326,18 +327,7 @@ func signDefault(t testing.TB, db *sqldb.DB, body string) tandem.AgreementVersio
 		}
 		boss = u.ID
 	}
-	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", body, "admin@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SignAgreement(ctx, v.Version, "mia@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	v, err = db.SignAgreement(ctx, v.Version, "sam@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return tandemtest.Sign(t, db, body, "mia@example.com", "sam@example.com")
 }
 
 func TestAgreementSigningPutsRulesInForce(t *testing.T) {
