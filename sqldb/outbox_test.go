@@ -101,6 +101,12 @@ func TestOutboxHoldsEveryEvent(t *testing.T) {
 				if len(got) != 1 || got[0].Type != outboxType[le.Type] || got[0].LeadID != l.ID || !got[0].OccurredAt.Equal(le.OccurredAt) {
 					t.Errorf("ledger event %d (%s of lead %d at %v) has outbox events %+v; want one %s", le.ID, le.Type, l.ID, le.OccurredAt, got, outboxType[le.Type])
 				}
+				// Its data is the ledger's record (read from the ledger: no
+				// channel here takes ledger events).
+				var d outbox.Ledger
+				if len(got) == 1 && (json.Unmarshal(got[0].Data, &d) != nil || d.Actor != le.Actor || len(d.Changes) != len(le.Changes) || d.Reason != le.Reason) {
+					t.Errorf("outbox event of ledger event %d has data %s; want actor %q, reason %q and its %d changes", le.ID, got[0].Data, le.Actor, le.Reason, len(le.Changes))
+				}
 			}
 		}
 		if len(byLedger) != ledger {
