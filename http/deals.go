@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/calendar"
 )
 
 // dealJSON is a deal as the API answers it: with whether it closed before
@@ -15,6 +16,9 @@ import (
 type dealJSON struct {
 	tandem.Deal
 	ClosedBeforeEngaged bool `json:"closed_before_engaged,omitempty"`
+	// StageEntries says when the deal entered each stage, for its time in
+	// stage; only GET /api/v1/deals/{id} gives them.
+	StageEntries []tandem.DealStageEntry `json:"stage_entries,omitempty"`
 }
 
 func toDealJSON(d tandem.Deal) dealJSON {
@@ -29,7 +33,11 @@ type dealList struct {
 
 // listDeals answers GET /api/v1/deals?stage=&lead_id=&closed_from=&closed_to=&limit=&cursor=.
 func (s *Server) listDeals(w http.ResponseWriter, r *http.Request) error {
-	f, err := dealFilter(r)
+	loc, err := s.DB.Zone(r.Context())
+	if err != nil {
+		return err
+	}
+	f, err := dealFilter(r, loc)
 	if err != nil {
 		return err
 	}
@@ -47,7 +55,9 @@ func (s *Server) listDeals(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
-func dealFilter(r *http.Request) (tandem.DealFilter, error) {
+// dealFilter reads the filters of a list of deals; a date or a time
+// without an offset is read in loc, the agreement's zone.
+func dealFilter(r *http.Request, loc *time.Location) (tandem.DealFilter, error) {
 	var f tandem.DealFilter
 	err := eachParam(r, func(name, v string, bad func(string)) {
 		switch name {
@@ -60,7 +70,7 @@ func dealFilter(r *http.Request) (tandem.DealFilter, error) {
 			}
 			f.LeadID = id
 		case "closed_from", "closed_to":
-			t, err := tandem.ParseTime(v)
+			t, err := calendar.ParseTime(v, loc)
 			if err != nil {
 				bad(err.Error())
 			} else if name == "closed_from" {
@@ -99,6 +109,33 @@ func (s *Server) getDeal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	out := toDealJSON(d)
+	if out.StageEntries, err = s.DB.DealStageEntries(r.Context(), id); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// moveDealStage answers POST /api/v1/deals/{id}/stage {"stage": NAME}: the
+// open deal moves to another open stage of the agreement's pipeline.
+func (s *Server) moveDealStage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Stage string `json:"stage"`
+	}
+	if err := decodeStrict(r.Body, &req); err != nil {
+		return err
+	}
+	if req.Stage == "" {
+		return tandem.Invalid(tandem.FieldError{Field: "stage", Message: "is required: an open stage of the agreement's pipeline, like proposal"})
+	}
+	d, err := s.DB.MoveDealStageAs(r.Context(), id, req.Stage, caller(r))
+	if err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusOK, toDealJSON(d))
 }
 
@@ -121,7 +158,11 @@ func (s *Server) winDeal(w http.ResponseWriter, r *http.Request) error {
 	}
 	var closedAt time.Time
 	if req.ClosedAt != "" {
-		if closedAt, err = tandem.ParseTime(req.ClosedAt); err != nil {
+		loc, err := s.DB.Zone(r.Context())
+		if err != nil {
+			return err
+		}
+		if closedAt, err = calendar.ParseTime(req.ClosedAt, loc); err != nil {
 			errs = append(errs, tandem.FieldError{Field: "closed_at", Message: err.Error()})
 		}
 	}
