@@ -145,6 +145,10 @@ type Tx struct {
 	// import that creates a deal's lead sets it, so that the deal opens in
 	// the stage the file names (see dealMoved).
 	opensIn map[[2]string]string
+	// deferred, when set, takes the events appendEvents is given instead
+	// of writing them: a batch of deals writes its events, their stage
+	// entries and counts once, at its end (see ImportDeals).
+	deferred *[]tandem.Event
 	// inForceNow is the agreement version in force at Now, once asked.
 	inForceNow *versionAnswer
 	// stmts holds the statements prepared in this transaction, by text

@@ -436,6 +436,12 @@ func (db *DB) ImportDeals(ctx context.Context, inputs []tandem.DealInput, opts D
 		for i, in := range inputs {
 			rows[i], results[i].Err = resolveDealRow(st, in)
 		}
+		// The batch's events (of the leads it creates, and of its rows)
+		// are written once, at the end: per row, the stage entries and
+		// counts they give cost more than the rows themselves.
+		var pending []tandem.Event
+		tx.deferred = &pending
+		defer func() { tx.deferred = nil }()
 		newLeads, err := tx.createDealLeads(ctx, rows, results, opts)
 		if err != nil {
 			return err
@@ -445,6 +451,7 @@ func (db *DB) ImportDeals(ctx context.Context, inputs []tandem.DealInput, opts D
 				results[i].Status = tandem.StatusRejected
 				continue
 			}
+			mark := len(pending)
 			// Each row is undone on its own when it turns out to be bad
 			// half-way (its lead cannot follow the deal, say).
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT deal_row`); err != nil {
@@ -457,6 +464,7 @@ func (db *DB) ImportDeals(ctx context.Context, inputs []tandem.DealInput, opts D
 				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT deal_row`); err != nil {
 					return err
 				}
+				pending = pending[:mark]
 				results[i] = IntakeResult{Status: tandem.StatusRejected, Err: err}
 				continue
 			}
@@ -467,6 +475,13 @@ func (db *DB) ImportDeals(ctx context.Context, inputs []tandem.DealInput, opts D
 			if opts.DryRun && status == tandem.StatusCreated {
 				results[i].ID = 0 // its id goes with the rollback
 			}
+		}
+		tx.deferred = nil
+		if err := tx.appendEvents(ctx, pending); err != nil {
+			return err
+		}
+		if err := tx.writeDealStageEntries(ctx, pending); err != nil {
+			return err
 		}
 		if opts.DryRun {
 			return errRollback
@@ -877,12 +892,25 @@ func dealStageEntriesOf(events []tandem.Event) []dealStageEntry {
 // writeDealStageEntries records the deal stage entries that events give,
 // keeping the earlier time of an entry already recorded.
 func (tx *Tx) writeDealStageEntries(ctx context.Context, events []tandem.Event) error {
-	for _, e := range dealStageEntriesOf(events) {
-		_, err := tx.ExecContext(ctx, `INSERT INTO deal_stage_entries (deal_id, stage, entered_at) VALUES ($1, $2, $3)
+	if tx.deferred != nil {
+		return nil // written from the deferred events, with them
+	}
+	entries := dealStageEntriesOf(events)
+	for len(entries) > 0 {
+		// One statement per chunk: a batch of deals enters thousands.
+		chunk := entries[:min(len(entries), 300)]
+		entries = entries[len(chunk):]
+		values := make([]string, len(chunk))
+		args := make([]any, 0, 3*len(chunk))
+		for i, e := range chunk {
+			values[i] = fmt.Sprintf("($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+			args = append(args, e.dealID, e.stage, tx.t(e.at))
+		}
+		_, err := tx.Tx.ExecContext(ctx, `INSERT INTO deal_stage_entries (deal_id, stage, entered_at) VALUES `+strings.Join(values, ", ")+`
 			ON CONFLICT (deal_id, stage) DO UPDATE SET entered_at = excluded.entered_at
-			WHERE excluded.entered_at < deal_stage_entries.entered_at`, e.dealID, e.stage, tx.t(e.at))
+			WHERE excluded.entered_at < deal_stage_entries.entered_at`, args...)
 		if err != nil {
-			return fmt.Errorf("write stage entry %s of deal %d: %w", e.stage, e.dealID, err)
+			return fmt.Errorf("write deal stage entries: %w", err)
 		}
 	}
 	return nil

@@ -443,6 +443,10 @@ func (tx *Tx) appendEvents(ctx context.Context, events []tandem.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
+	if tx.deferred != nil {
+		*tx.deferred = append(*tx.deferred, events...)
+		return nil
+	}
 	rows := make([][]any, len(events))
 	for i, e := range events {
 		rows[i] = []any{e.LeadID, e.Type, e.OccurredAt, tx.Now, e.Actor, e.Reason, e.AgreementVersion, encodeEventData(&e)}
