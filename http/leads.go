@@ -11,8 +11,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -90,7 +92,7 @@ func (s *Server) postLeads(w http.ResponseWriter, r *http.Request) error {
 			return tandem.Invalid(tandem.FieldError{Field: name, Message: fmt.Sprintf("%q is not true or false", vs[len(vs)-1])})
 		}
 	}
-	rs, err := s.DB.IntakeLeads(r.Context(), good, sqldb.IntakeOptions{DefaultSource: "api", Actor: actor(r), DryRun: dryRun})
+	rs, err := s.DB.IntakeLeads(r.Context(), good, sqldb.IntakeOptions{DefaultSource: "api", Actor: actor(r), DryRun: dryRun, As: ptr(caller(r))})
 	if err != nil {
 		return err
 	}
@@ -126,7 +128,9 @@ func (s *Server) postLeads(w http.ResponseWriter, r *http.Request) error {
 	res.DryRun = dryRun
 	switch res.Status {
 	case tandem.StatusRejected:
-		return writeJSON(w, http.StatusUnprocessableEntity, errorBody{*res.Error})
+		// 422 for a lead that breaks a rule, 403 for one the caller may
+		// not change: the item's code says which.
+		return writeJSON(w, statusOf[res.Error.Code], errorBody{*res.Error})
 	case tandem.StatusCreated:
 		return writeJSON(w, http.StatusCreated, res)
 	}
@@ -242,11 +246,15 @@ type leadList struct {
 
 // listLeads answers GET /api/v1/leads?FIELD=VALUE&...&limit=N&cursor=C.
 func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
-	f, err := leadFilter(r)
+	loc, err := s.DB.Zone(r.Context())
 	if err != nil {
 		return err
 	}
-	page, err := s.DB.Leads(r.Context(), f)
+	f, err := leadFilter(r, loc)
+	if err != nil {
+		return err
+	}
+	page, err := s.DB.LeadsFor(r.Context(), f, caller(r))
 	if err != nil {
 		return err
 	}
@@ -260,7 +268,9 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
-func leadFilter(r *http.Request) (tandem.LeadFilter, error) {
+// leadFilter reads the filters of a list of leads; a date or a time
+// without an offset is read in loc, the agreement's zone.
+func leadFilter(r *http.Request, loc *time.Location) (tandem.LeadFilter, error) {
 	f := tandem.LeadFilter{Equal: map[string]string{}}
 	err := eachParam(r, func(name, v string, bad func(string)) {
 		intParam := func() *int {
@@ -290,7 +300,7 @@ func leadFilter(r *http.Request) (tandem.LeadFilter, error) {
 		case "score_max":
 			f.ScoreMax = intParam()
 		case "created_from", "created_to":
-			t, err := tandem.ParseTime(v)
+			t, err := calendar.ParseTime(v, loc)
 			if err != nil {
 				bad(err.Error())
 			} else if name == "created_from" {
@@ -299,9 +309,18 @@ func leadFilter(r *http.Request) (tandem.LeadFilter, error) {
 				f.CreatedTo = t
 			}
 		default:
-			if _, ok := tandem.LookupLeadField(name); !ok {
+			field, ok := tandem.LookupLeadField(name)
+			if !ok {
 				bad("not a lead field or a list parameter (limit, cursor, score_min, score_max, created_from, created_to)")
 				return
+			}
+			if field.Kind == tandem.KindTime && v != "" {
+				t, err := calendar.ParseTime(v, loc)
+				if err != nil {
+					bad(err.Error())
+					return
+				}
+				v = tandem.FormatTime(t)
 			}
 			f.Equal[name] = v
 		}
@@ -362,7 +381,7 @@ func (s *Server) getLead(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.DB.Lead(r.Context(), id)
+	l, err := s.DB.LeadFor(r.Context(), id, caller(r))
 	if err != nil {
 		return err
 	}
@@ -372,6 +391,9 @@ func (s *Server) getLead(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) getLeadEvents(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
+		return err
+	}
+	if _, err := s.DB.LeadFor(r.Context(), id, caller(r)); err != nil {
 		return err
 	}
 	events, err := s.DB.LeadEvents(r.Context(), id)

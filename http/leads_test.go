@@ -144,8 +144,9 @@ func TestPostLeadsBatch(t *testing.T) {
 			0: {Source: "api", ExternalID: "b1", Email: "ana@example.com", Origin: "social", Score: 40, Stage: "lead",
 				Attributes: map[string]string{"landing_page_id": "lp-7"}, CreatedAt: epoch, UpdatedAt: epoch, StageChangedAt: epoch, Version: 1},
 			4: {Source: "api", ExternalID: "b5", FirstName: "Bo", Score: 55, Stage: "lead",
-				CreatedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
-				StageChangedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Version: 1},
+				// A date: its midnight in New York, the default agreement's zone.
+				CreatedAt: time.Date(2026, 3, 1, 5, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 3, 1, 5, 0, 0, 0, time.UTC),
+				StageChangedAt: time.Date(2026, 3, 1, 5, 0, 0, 0, time.UTC), Version: 1},
 			// Its campaign is a marketing touch: a second event.
 			10: {Source: "api", ExternalID: "b11", Email: "cy@example.com", Score: 100, Stage: "mql", Campaign: "true",
 				CreatedAt: epoch, UpdatedAt: epoch, StageChangedAt: epoch, Version: 2},
@@ -350,16 +351,26 @@ func TestPostLeadsMalformed(t *testing.T) {
 // external id.
 func seedLeads(t *testing.T, ts *testServer) map[string]int64 {
 	t.Helper()
+	// A date is its day in the default agreement's zone, New York: f3 is
+	// created at its midnight (04:00 UTC in June), f4 a microsecond later.
 	batch := `[
 		{"external_id": "f1", "origin": "social", "score": 10, "created_at": "2026-01-15", "attributes": {"landing_page_id": "lp-1"}},
 		{"external_id": "f2", "origin": "social", "score": 70, "stage": "mql", "created_at": "2026-03-01T12:00:00Z"},
 		{"external_id": "f3", "origin": "email", "score": 50, "created_at": "2026-06-01", "attributes": {"landing_page_id": "lp-1", "tier": "gold"}},
-		{"external_id": "f4", "origin": "paid_search", "score": 90, "stage": "mql", "owner_id": 7, "created_at": "2026-06-01T00:00:00.000001Z"},
+		{"external_id": "f4", "origin": "paid_search", "score": 90, "stage": "mql", "owner_id": 7, "created_at": "2026-06-01T04:00:00.000001Z"},
 		{"external_id": "f5", "origin": "social", "score": -5, "country": "DE", "attributes": {"landing_page_id": "lp-2"}},
 		{"external_id": "f6", "source": "hubspot", "origin": "social", "score": 60, "created_at": "2025-12-31T23:59:59Z"}
 	]`
+	// f4's owner is user 7, a rep: an owner_id must be a user in sales,
+	// and only an admin or sales sets one (package access).
+	for i := 1; i <= 7; i++ {
+		u := tandem.User{Email: fmt.Sprintf("owner%d@example.com", i), Role: tandem.RoleSalesRep}
+		if err := ts.db.CreateUser(context.Background(), &u); err != nil || i == 7 && u.ID != 7 {
+			t.Fatalf("CreateUser(%s) = id %d, %v; want user 7 to be the seventh", u.Email, u.ID, err)
+		}
+	}
 	var got batchJSON
-	ts.call("POST", "/api/v1/leads", tandem.RoleMarketing, batch, 200, &got)
+	ts.call("POST", "/api/v1/leads", tandem.RoleAdmin, batch, 200, &got)
 	ids := map[string]int64{}
 	for i, r := range got.Results {
 		if r.Status != "created" {
@@ -407,7 +418,7 @@ func TestListLeadsFilters(t *testing.T) {
 			{"score_max=10", []string{"f1", "f5"}},
 			{"score_min=50&score_max=70", []string{"f2", "f3", "f6"}},
 			{"created_from=2026-06-01", []string{"f3", "f4", "f5"}},
-			{"created_from=2026-06-01T00:00:00.000001Z", []string{"f4", "f5"}},
+			{"created_from=2026-06-01T04:00:00.000001Z", []string{"f4", "f5"}},
 			{"created_to=2026-01-01", []string{"f6"}},
 			{"created_from=2026-01-01&created_to=2026-06-01", []string{"f1", "f2"}},
 			{"created_at=2026-03-01T12:00:00Z", []string{"f2"}},
@@ -672,7 +683,8 @@ func TestMoveLead(t *testing.T) {
 			{"customer to mql", `{"stage": "mql", "reason": "oops"}`, 409, tandem.ECONFLICT, nil, "customer is final", "customer"},
 			{"customer to disqualified", `{"stage": "disqualified", "reason": "oops"}`, 409, tandem.ECONFLICT, nil, "customer is final", "customer"},
 		} {
-			r := ts.do("POST", path, tandem.RoleSalesManager, tc.body)
+			// Only a won deal or an admin makes a lead a customer (package access).
+			r := ts.do("POST", path, tandem.RoleAdmin, tc.body)
 			what := fmt.Sprintf("%s: POST %s %s", tc.name, path, tc.body)
 			if tc.wantCode == "" {
 				var l tandem.Lead

@@ -432,9 +432,14 @@ func (db *DB) ImportDeals(ctx context.Context, inputs []tandem.DealInput, opts D
 		if err != nil {
 			return err
 		}
+		loc, err := tx.zone(ctx)
+		if err != nil {
+			return err
+		}
 		rows := make([]dealRow, len(inputs))
 		for i, in := range inputs {
-			rows[i], results[i].Err = resolveDealRow(st, in)
+			// A date without an offset is its day in the agreement's zone.
+			rows[i], results[i].Err = resolveDealRow(st, dealInZone(in, loc))
 		}
 		// The batch's events (of the leads it creates, and of its rows)
 		// are written once, at the end: per row, the stage entries and

@@ -19,6 +19,9 @@ type ImportOptions struct {
 	Actor string
 	// DryRun computes every outcome and writes nothing.
 	DryRun bool
+	// As is the caller who imports, whom every lead is checked against
+	// ([IntakeOptions.As]); nil for the operator at the command line.
+	As *tandem.Token
 }
 
 // Import stores a batch of rows read from a CSV file of kind (leads,
@@ -40,7 +43,7 @@ func (db *DB) Import(ctx context.Context, kind string, rows []csvimport.Row, o I
 		for i, row := range rows {
 			in[i] = tandem.LeadInput{Fields: row.Fields, Initial: row.Initial, Reason: "import of " + o.File}
 		}
-		results, err = db.IntakeLeads(ctx, in, IntakeOptions{DefaultSource: csvimport.DefaultSource, Actor: o.Actor, DryRun: o.DryRun})
+		results, err = db.IntakeLeads(ctx, in, IntakeOptions{DefaultSource: csvimport.DefaultSource, Actor: o.Actor, DryRun: o.DryRun, As: o.As})
 	case "deals":
 		in := make([]tandem.DealInput, len(rows))
 		for i, row := range rows {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tandemhq/tandem/jeopardy"
 	"github.com/tandemhq/tandem/report"
+	"github.com/tandemhq/tandem/scorecard"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -41,6 +42,12 @@ page, with charts and a print style sheet.`,
 			sc, err := report.Scorecard(c.Context(), db, m.Clock.Now(), period)
 			if err != nil {
 				return planFlagError(err)
+			}
+			switch sc.Status {
+			case scorecard.StatusNoAgreement:
+				fmt.Fprintf(m.Stderr, "tandem: %s had no agreement in force: its figures are described, not judged\n", sc.Period)
+			case scorecard.StatusRunning:
+				fmt.Fprintf(m.Stderr, "tandem: %s is running (day %d of %d): volumes are judged when it ends\n", sc.Period, sc.DaysElapsed, sc.DaysTotal)
 			}
 			w := m.Stdout
 			if out != "" {
@@ -87,14 +94,14 @@ sends its email and chat messages.`,
 			if err := checkFormat(format, "table", "json"); err != nil {
 				return err
 			}
-			db, err := m.open(c.Context())
+			// The alert's messages on every channel wait in the outbox
+			// until a tandem serve with --smtp, --chat-webhook... sends
+			// them; in-app ones are delivered at once.
+			db, err := m.openWith(c.Context(), m.channels())
 			if err != nil {
 				return err
 			}
-			// The alert's email and chat messages wait in the outbox
-			// until a tandem serve with --smtp or --chat-webhook sends
-			// them; in-app ones are delivered at once.
-			out, err := report.Check(c.Context(), db, m.Clock.Now(), report.Request{Period: r.period}, sqldb.Channels{Email: true, Chat: true})
+			out, err := report.Check(c.Context(), db, m.Clock.Now(), report.Request{Period: r.period})
 			if err != nil {
 				return planFlagError(err)
 			}
