@@ -29,6 +29,7 @@ const (
 	ClockBreached    = "clock.breached"
 	DealOpened       = "deal.opened"
 	DealUpdated      = "deal.updated"
+	DealStageChanged = "deal.stage_changed"
 	DealWon          = "deal.won"
 	DealLost         = "deal.lost"
 	EscalationSent   = "escalation.sent"
@@ -41,24 +42,25 @@ const Version = 1
 
 // ledgerTypes maps the ledger's event types to the outbox's.
 var ledgerTypes = map[string]string{
-	tandem.EventCreated:      LeadCreated,
-	tandem.EventUpdated:      LeadUpdated,
-	tandem.EventStageChanged: LeadStageChanged,
-	tandem.EventTouched:      LeadTouched,
-	tandem.EventReviewed:     LeadReviewed,
-	tandem.EventHandedOff:    HandoffStarted,
-	tandem.EventAssigned:     HandoffAssigned,
-	tandem.EventBreached:     ClockBreached,
-	tandem.EventDealOpened:   DealOpened,
-	tandem.EventDealUpdated:  DealUpdated,
-	tandem.EventDealWon:      DealWon,
-	tandem.EventDealLost:     DealLost,
+	tandem.EventCreated:          LeadCreated,
+	tandem.EventUpdated:          LeadUpdated,
+	tandem.EventStageChanged:     LeadStageChanged,
+	tandem.EventTouched:          LeadTouched,
+	tandem.EventReviewed:         LeadReviewed,
+	tandem.EventHandedOff:        HandoffStarted,
+	tandem.EventAssigned:         HandoffAssigned,
+	tandem.EventBreached:         ClockBreached,
+	tandem.EventDealOpened:       DealOpened,
+	tandem.EventDealUpdated:      DealUpdated,
+	tandem.EventDealStageChanged: DealStageChanged,
+	tandem.EventDealWon:          DealWon,
+	tandem.EventDealLost:         DealLost,
 }
 
 // Types lists every event type, in the order docs/events.md lists them.
 func Types() []string {
 	return []string{LeadCreated, LeadUpdated, LeadStageChanged, LeadTouched, LeadReviewed, HandoffStarted, HandoffAssigned,
-		ClockBreached, DealOpened, DealUpdated, DealWon, DealLost, EscalationSent, AlertRaised, AgreementInForce}
+		ClockBreached, DealOpened, DealUpdated, DealStageChanged, DealWon, DealLost, EscalationSent, AlertRaised, AgreementInForce}
 }
 
 // Event is one row of the outbox.

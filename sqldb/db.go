@@ -160,13 +160,16 @@ type Tx struct {
 	// Read-through caches for one transaction (see cachedUser).
 	userCache map[int64]tandem.User
 	roleCache map[tandem.Role][]tandem.User
+	// importsDeal holds, by key (source, external_id), the leads an
+	// import of deals creates in opportunity: their entry opens no deal,
+	// since the import's own row is their deal (see dealMoved).
+	importsDeal map[[2]string]bool
+	// deferred, when set, takes the events appendEvents is given instead
+	// of writing them: a batch of deals writes its events, their stage
+	// entries and counts once, at its end (see ImportDeals).
+	deferred *[]tandem.Event
 	// belowCache holds each manager's direct reports (see Tx.below).
 	belowCache map[int64][]int64
-	// opensIn holds, by lead key (source, external_id), the open deal
-	// stage that the deal a lead's entry into opportunity opens is in: an
-	// import that creates a deal's lead sets it, so that the deal opens in
-	// the stage the file names (see dealMoved).
-	opensIn map[[2]string]string
 	// inForceNow is the agreement version in force at Now, once asked.
 	inForceNow *versionAnswer
 	// stmts holds the statements prepared in this transaction, by text

@@ -192,7 +192,7 @@ func (tx *Tx) dealStages(ctx context.Context) (sla.DealStages, error) {
 // lead, to append after the stage change. The deal's row may be written
 // before its lead's (a new lead's): the reference is checked at commit.
 func (tx *Tx) dealMoved(ctx context.Context, l *tandem.Lead, from, to string) ([]tandem.Event, error) {
-	if !sla.OpensDeal(from, to) {
+	if !sla.OpensDeal(from, to) || tx.importsDeal[[2]string{l.Source, l.ExternalID}] {
 		return nil, nil
 	}
 	if _, ok, err := tx.dealWhere(ctx, true, `lead_id = $1 AND stage = 'open'`, l.ID); err != nil || ok {
@@ -207,7 +207,7 @@ func (tx *Tx) dealMoved(ctx context.Context, l *tandem.Lead, from, to string) ([
 		return nil, err
 	}
 	d := tandem.Deal{LeadID: l.ID, OwnerID: l.OwnerID, Stage: tandem.DealOpen, CreatedAt: l.StageChangedAt,
-		EngagedAt: l.CreatedAt, UpdatedAt: tx.Now, PipelineStage: st.Opened(tx.opensIn[[2]string{l.Source, l.ExternalID}]),
+		EngagedAt: l.CreatedAt, UpdatedAt: tx.Now, PipelineStage: st.First(),
 		StageChangedAt: l.StageChangedAt}
 	if err := tx.insertDeal(ctx, &d); err != nil {
 		return nil, err
@@ -441,8 +441,13 @@ func (db *DB) ImportDeals(ctx context.Context, inputs []tandem.DealInput, opts D
 			// A date without an offset is its day in the agreement's zone.
 			rows[i], results[i].Err = resolveDealRow(st, dealInZone(in, loc))
 		}
-		newLeads, err := tx.createDealLeads(ctx, rows, results, opts)
-		if err != nil {
+		// The batch's events (of the leads it creates, and of its rows)
+		// are written once, at the end: per row, the stage entries and
+		// counts they give cost more than the rows themselves.
+		var pending []tandem.Event
+		tx.deferred = &pending
+		defer func() { tx.deferred = nil }()
+		if err := tx.createDealLeads(ctx, rows, results, opts); err != nil {
 			return err
 		}
 		for i, row := range rows {
@@ -450,18 +455,20 @@ func (db *DB) ImportDeals(ctx context.Context, inputs []tandem.DealInput, opts D
 				results[i].Status = tandem.StatusRejected
 				continue
 			}
+			mark := len(pending)
 			// Each row is undone on its own when it turns out to be bad
 			// half-way (its lead cannot follow the deal, say).
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT deal_row`); err != nil {
 				return err
 			}
-			id, status, err := tx.importDeal(ctx, st, row, opts, newLeads)
+			id, status, err := tx.importDeal(ctx, st, row, opts)
 			if code := tandem.ErrorCode(err); code == tandem.EINTERNAL {
 				return err
 			} else if err != nil {
 				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT deal_row`); err != nil {
 					return err
 				}
+				pending = pending[:mark]
 				results[i] = IntakeResult{Status: tandem.StatusRejected, Err: err}
 				continue
 			}
@@ -472,6 +479,13 @@ func (db *DB) ImportDeals(ctx context.Context, inputs []tandem.DealInput, opts D
 			if opts.DryRun && status == tandem.StatusCreated {
 				results[i].ID = 0 // its id goes with the rollback
 			}
+		}
+		tx.deferred = nil
+		if err := tx.appendEvents(ctx, pending); err != nil {
+			return err
+		}
+		if err := tx.writeDealStageEntries(ctx, pending); err != nil {
+			return err
 		}
 		if opts.DryRun {
 			return errRollback
@@ -542,13 +556,12 @@ func resolveDealRow(st sla.DealStages, in tandem.DealInput) (dealRow, error) {
 // found, once per lead, so that an opportunities file imports without a
 // leads file: the lead is sales-sourced (origin prospecting), takes the
 // deal's account as its company, and is created in the opportunity stage
-// when the deal was engaged (or created, or else now), where it opens its
-// deal in the stage the row names. A row whose deal is bad gets its error
-// in results and creates no lead; a lead the intake refuses rejects every
-// row that names it.
-//
-// It returns the keys of the leads it created.
-func (tx *Tx) createDealLeads(ctx context.Context, rows []dealRow, results []IntakeResult, opts DealImportOptions) (map[[2]string]bool, error) {
+// when the deal was engaged (or created, or else now). Its entry into
+// opportunity opens no deal of Tandem's: the row's deal is its deal,
+// opened in the stage the row names. A row whose deal is bad (its values,
+// its owner) gets its error in results and creates no lead; a lead the
+// intake refuses rejects every row that names it.
+func (tx *Tx) createDealLeads(ctx context.Context, rows []dealRow, results []IntakeResult, opts DealImportOptions) error {
 	type want struct {
 		rows []int
 		in   tandem.LeadInput
@@ -572,7 +585,7 @@ func (tx *Tx) createDealLeads(ctx context.Context, rows []dealRow, results []Int
 		keys = append(keys, k)
 	}
 	if len(keys) == 0 {
-		return nil, nil
+		return nil
 	}
 	found := map[[2]string]bool{}
 	for len(keys) > 0 {
@@ -581,7 +594,7 @@ func (tx *Tx) createDealLeads(ctx context.Context, rows []dealRow, results []Int
 		cond, args := tx.db.d.keyIn("source", "external_id", chunk, 1)
 		err := tx.scanKeys(ctx, `SELECT source, external_id FROM leads WHERE external_id <> '' AND `+cond, args, func(k [2]string) { found[k] = true })
 		if err != nil {
-			return nil, fmt.Errorf("find the deals' leads: %w", err)
+			return fmt.Errorf("find the deals' leads: %w", err)
 		}
 	}
 	var inputs []tandem.LeadInput
@@ -599,7 +612,13 @@ func (tx *Tx) createDealLeads(ctx context.Context, rows []dealRow, results []Int
 		// The deal must be good before its lead is made: a row rejected
 		// for its own values leaves nothing behind.
 		probe := tandem.Lead{CreatedAt: tx.Now}
-		if _, _, err := tandem.MergeDeal(nil, row.in, &probe, 0, tx.Now); err != nil && tandem.ErrorCode(err) == tandem.EINVALID {
+		_, _, err := tandem.MergeDeal(nil, row.in, &probe, 0, tx.Now)
+		if err == nil {
+			_, err = tx.dealOwner(ctx, row.in.Owner())
+		}
+		if code := tandem.ErrorCode(err); code == tandem.EINTERNAL {
+			return err
+		} else if err != nil {
 			for _, j := range w.rows {
 				results[j].Err = err
 			}
@@ -625,26 +644,22 @@ func (tx *Tx) createDealLeads(ctx context.Context, rows []dealRow, results []Int
 		w.in = tandem.LeadInput{Fields: fields, Reason: "lead of a deal imported without one"}
 		inputs = append(inputs, w.in)
 		wants = append(wants, w)
-		if row.stage == tandem.DealOpen && row.open != "" {
-			if tx.opensIn == nil {
-				tx.opensIn = map[[2]string]string{}
-			}
-			tx.opensIn[k] = row.open
+		if tx.importsDeal == nil {
+			tx.importsDeal = map[[2]string]bool{}
 		}
+		tx.importsDeal[k] = true
 	}
 	if len(inputs) == 0 {
-		return nil, nil
+		return nil
 	}
 	res := make([]IntakeResult, len(inputs))
 	err := tx.intakeLeads(ctx, inputs, IntakeOptions{DefaultSource: opts.DefaultSource, Actor: opts.Actor}, res)
-	tx.opensIn = nil
+	tx.importsDeal = nil
 	if err != nil {
-		return nil, err
+		return err
 	}
-	created := map[[2]string]bool{}
 	for j, r := range res {
 		if r.Status != tandem.StatusRejected {
-			created[[2]string{inputs[j].Fields["source"], inputs[j].Fields["external_id"]}] = true
 			continue
 		}
 		for _, i := range wants[j].rows {
@@ -655,7 +670,7 @@ func (tx *Tx) createDealLeads(ctx context.Context, rows []dealRow, results []Int
 			}
 		}
 	}
-	return created, nil
+	return nil
 }
 
 // scanKeys runs a query of (source, external_id) pairs and calls fn with each.
@@ -675,7 +690,23 @@ func (tx *Tx) scanKeys(ctx context.Context, q string, args []any, fn func([2]str
 	return rows.Err()
 }
 
-func (tx *Tx) importDeal(ctx context.Context, st sla.DealStages, row dealRow, opts DealImportOptions, newLeads map[[2]string]bool) (int64, string, error) {
+// dealOwner returns the id of the user a deal input names as owner, by
+// email, or 0 for none: EINVALID naming the owner for no such user.
+func (tx *Tx) dealOwner(ctx context.Context, email string) (int64, error) {
+	if email == "" {
+		return 0, nil
+	}
+	u, err := tx.userByEmail(ctx, email)
+	if tandem.ErrorCode(err) == tandem.ENOTFOUND {
+		return 0, tandem.Invalid(tandem.FieldError{Field: tandem.DealFieldOwner,
+			Message: fmt.Sprintf("no user with email %q: add the user first (tandem user add, or tandem import users)", email)})
+	} else if err != nil {
+		return 0, err
+	}
+	return u.ID, nil
+}
+
+func (tx *Tx) importDeal(ctx context.Context, st sla.DealStages, row dealRow, opts DealImportOptions) (int64, string, error) {
 	in := row.in
 	source, ext := in.Key(opts.DefaultSource)
 	leadSource, leadExt := in.LeadKey(opts.DefaultSource)
@@ -729,20 +760,13 @@ func (tx *Tx) importDeal(ctx context.Context, st sla.DealStages, row dealRow, op
 	}
 	// The owner a row names; a constant or default owner only fills a new
 	// deal, like every initial value.
-	var ownerID int64
 	email := in.Fields[tandem.DealFieldOwner]
 	if !found && email == "" {
 		email = in.Owner()
 	}
-	if email != "" {
-		u, err := tx.userByEmail(ctx, email)
-		if tandem.ErrorCode(err) == tandem.ENOTFOUND {
-			return 0, "", tandem.Invalid(tandem.FieldError{Field: tandem.DealFieldOwner,
-				Message: fmt.Sprintf("no user with email %q: add the user first (tandem user add, or tandem import users)", email)})
-		} else if err != nil {
-			return 0, "", err
-		}
-		ownerID = u.ID
+	ownerID, err := tx.dealOwner(ctx, email)
+	if err != nil {
+		return 0, "", err
 	}
 	next, changes, err := tandem.MergeDeal(curp, in, &lead, ownerID, tx.Now)
 	if err != nil {
@@ -824,9 +848,6 @@ func (tx *Tx) importDeal(ctx context.Context, st sla.DealStages, row dealRow, op
 	if _, err := tx.settle(ctx, lead, next, evs, opts.Actor); err != nil {
 		return 0, "", err
 	}
-	if adopt && newLeads[[2]string{leadSource, leadExt}] {
-		status = tandem.StatusCreated // the deal its new lead opened is the file's
-	}
 	return next.ID, status, nil
 }
 
@@ -882,12 +903,25 @@ func dealStageEntriesOf(events []tandem.Event) []dealStageEntry {
 // writeDealStageEntries records the deal stage entries that events give,
 // keeping the earlier time of an entry already recorded.
 func (tx *Tx) writeDealStageEntries(ctx context.Context, events []tandem.Event) error {
-	for _, e := range dealStageEntriesOf(events) {
-		_, err := tx.ExecContext(ctx, `INSERT INTO deal_stage_entries (deal_id, stage, entered_at) VALUES ($1, $2, $3)
+	if tx.deferred != nil {
+		return nil // written from the deferred events, with them
+	}
+	entries := dealStageEntriesOf(events)
+	for len(entries) > 0 {
+		// One statement per chunk: a batch of deals enters thousands.
+		chunk := entries[:min(len(entries), 300)]
+		entries = entries[len(chunk):]
+		values := make([]string, len(chunk))
+		args := make([]any, 0, 3*len(chunk))
+		for i, e := range chunk {
+			values[i] = fmt.Sprintf("($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+			args = append(args, e.dealID, e.stage, tx.t(e.at))
+		}
+		_, err := tx.Tx.ExecContext(ctx, `INSERT INTO deal_stage_entries (deal_id, stage, entered_at) VALUES `+strings.Join(values, ", ")+`
 			ON CONFLICT (deal_id, stage) DO UPDATE SET entered_at = excluded.entered_at
-			WHERE excluded.entered_at < deal_stage_entries.entered_at`, e.dealID, e.stage, tx.t(e.at))
+			WHERE excluded.entered_at < deal_stage_entries.entered_at`, args...)
 		if err != nil {
-			return fmt.Errorf("write stage entry %s of deal %d: %w", e.stage, e.dealID, err)
+			return fmt.Errorf("write deal stage entries: %w", err)
 		}
 	}
 	return nil

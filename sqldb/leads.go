@@ -478,6 +478,10 @@ func (tx *Tx) appendEvents(ctx context.Context, events []tandem.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
+	if tx.deferred != nil {
+		*tx.deferred = append(*tx.deferred, events...)
+		return nil
+	}
 	ids, err := tx.db.d.reserveIDs(ctx, tx, "events", len(events))
 	if err != nil {
 		return err
