@@ -8,7 +8,7 @@
 -- move forward, so there is no Down.
 ALTER TABLE users ALTER COLUMN email DROP NOT NULL;
 -- Names of the people a users file brings without emails are matched by name.
-CREATE INDEX users_name ON users (lower(name));
+CREATE INDEX users_name ON users (name);
 
 CREATE TABLE accounts (
     id               BIGSERIAL PRIMARY KEY,

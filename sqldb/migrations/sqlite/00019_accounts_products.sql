@@ -30,7 +30,7 @@ ALTER TABLE users_new RENAME TO users;
 CREATE INDEX users_manager_id ON users (manager_id);
 CREATE INDEX users_team ON users (team);
 -- Names of the people a users file brings without emails are matched by name.
-CREATE INDEX users_name ON users (lower(name));
+CREATE INDEX users_name ON users (name);
 
 CREATE TABLE accounts (
     id               INTEGER PRIMARY KEY,
