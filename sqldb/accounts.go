@@ -305,3 +305,94 @@ func (in *Introduced) merge(batch Introduced) {
 		in.add(&in.Products, n)
 	}
 }
+
+// Deal dimensions of accounts and products, for [DB.DealsBy].
+const (
+	ByAccount = "account"
+	BySector  = "account_sector"
+	ByProduct = "product"
+	BySeries  = "product_series"
+)
+
+// DealGroup is what the deals of one account, sector, product or series
+// came to (docs/accounts.md defines each figure).
+type DealGroup struct {
+	// Key is the account's or product's name, the sector or the series; ""
+	// for the deals that have none.
+	Key string `json:"key"`
+	// Deals counts the group's deals, open and closed.
+	Deals int `json:"deals"`
+	Open  int `json:"open"`
+	Won   int `json:"won"`
+	Lost  int `json:"lost"`
+	// WonCents sums the amounts of the won deals.
+	WonCents int64 `json:"won_cents"`
+	// Leads counts the leads that belong to the account (by account only).
+	Leads int `json:"leads,omitempty"`
+}
+
+// DealsBy groups every deal by its account, its account's sector, its
+// product or its product's series (by: ByAccount, BySector, ByProduct,
+// BySeries), in key order: the dimensions a report of deals cuts by.
+// EINVALID for another by.
+func (db *DB) DealsBy(ctx context.Context, by string) (gs []DealGroup, err error) {
+	defer wrap(&err, "deals by %s", by)
+	var key, join string
+	switch by {
+	case ByAccount:
+		key, join = "a.name", "LEFT JOIN accounts a ON a.id = d.account_id"
+	case BySector:
+		key, join = "a.sector", "LEFT JOIN accounts a ON a.id = d.account_id"
+	case ByProduct:
+		key, join = "p.name", "LEFT JOIN products p ON p.id = d.product_id"
+	case BySeries:
+		key, join = "p.series", "LEFT JOIN products p ON p.id = d.product_id"
+	default:
+		return nil, tandem.Invalid(tandem.FieldError{Field: "by", Message: fmt.Sprintf("%q is not a dimension of accounts or products (want %s, %s, %s or %s)",
+			by, ByAccount, BySector, ByProduct, BySeries)})
+	}
+	err = db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT coalesce(`+key+`, '') AS k, count(*),
+			sum(CASE WHEN d.stage = 'won' THEN 1 ELSE 0 END), sum(CASE WHEN d.stage = 'lost' THEN 1 ELSE 0 END),
+			coalesce(sum(CASE WHEN d.stage = 'won' THEN d.amount_cents ELSE 0 END), 0)
+			FROM deals d `+join+` GROUP BY coalesce(`+key+`, '')`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		gs = []DealGroup{}
+		for rows.Next() {
+			var g DealGroup
+			if err := rows.Scan(&g.Key, &g.Deals, &g.Won, &g.Lost, &g.WonCents); err != nil {
+				return err
+			}
+			g.Open = g.Deals - g.Won - g.Lost
+			gs = append(gs, g)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if by == ByAccount {
+			leads := map[string]int{}
+			rows, err := tx.QueryContext(ctx, `SELECT a.name, count(*) FROM leads l JOIN accounts a ON a.id = l.account_id GROUP BY a.name`)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var name string
+				var n int
+				if err := rows.Scan(&name, &n); err != nil {
+					return err
+				}
+				leads[name] = n
+			}
+			for i := range gs {
+				gs[i].Leads = leads[gs[i].Key]
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(gs, func(a, b DealGroup) int { return strings.Compare(a.Key, b.Key) })
+	return gs, err
+}
