@@ -201,6 +201,10 @@ type UserUpdate struct {
 	Absent  *bool
 	Role    *Role
 	Weight  *int
+	// By is the email of the user who makes the change, "" for the
+	// operator at the command line: nobody takes away their own admin
+	// role (another admin must).
+	By string
 }
 
 // IsZero reports whether the update changes nothing.

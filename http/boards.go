@@ -19,25 +19,6 @@ import (
 // the same services the API and the command line read, for a period the
 // viewer picks.
 
-// heads sign the agreement.
-var heads = tandem.SignerRoles
-
-// managementPages are the routes of the management pages; their GET routes
-// take the roles of their section (pages.go).
-func (s *Server) managementPages() []route {
-	return []route{
-		{"GET /sla", s.slaBoard, sectionRoles("/sla")},
-		{"GET /pacing", s.pacingPage, sectionRoles("/pacing")},
-		{"GET /funnel", s.funnelPage, sectionRoles("/funnel")},
-		{"GET /scorecard", s.scorecardPage, sectionRoles("/scorecard")},
-		{"GET /scorecard/print", s.scorecardPrint, sectionRoles("/scorecard")},
-		{"GET /scorecard/export", s.scorecardExport, sectionRoles("/scorecard")},
-		{"GET /agreement", s.agreementPage, sectionRoles("/agreement")},
-		{"POST /agreement/sign", s.agreementSign, heads},
-		{"POST /agreement/propose", s.agreementPropose, admins},
-	}
-}
-
 // sectionRoles returns the roles of the section at path.
 func sectionRoles(path string) []tandem.Role {
 	for _, sec := range sections {

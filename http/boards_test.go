@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/access"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
@@ -78,8 +79,8 @@ func TestManagementPages(t *testing.T) {
 
 		// Every page for every role the section lets in, and refused to
 		// the others.
-		pages := map[string][]tandem.Role{"/sla": boarders, "/pacing": pacers, "/funnel": readers, "/scorecard": readers,
-			"/agreement": readers, "/scorecard/print": readers, "/scorecard/export?format=csv": readers}
+		pages := map[string][]tandem.Role{"/sla": roles(access.SeeBoards), "/pacing": roles(access.SeePacing), "/funnel": roles(access.Read), "/scorecard": roles(access.Read),
+			"/agreement": roles(access.Read), "/scorecard/print": roles(access.Read), "/scorecard/export?format=csv": roles(access.Read)}
 		for email, u := range bs.users {
 			wc := bs.browser(email)
 			for path, roles := range pages {

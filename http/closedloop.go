@@ -14,9 +14,6 @@ import (
 	"github.com/tandemhq/tandem/sqldb"
 )
 
-// checkers may run the jeopardy check on demand: the people it tells.
-var checkers = []tandem.Role{tandem.RoleAdmin, tandem.RoleMarketingHead, tandem.RoleSalesHead, tandem.RoleExecutive}
-
 // planRequest reads a plan's query: period, goal, share (0.6 or 60%) and
 // any number of set=NAME=VALUE what-ifs. Each bad value is a field error
 // naming its parameter.
@@ -132,7 +129,7 @@ func (s *Server) getAlerts(w http.ResponseWriter, r *http.Request) error {
 // postCheck runs the jeopardy check on demand. Email and chat messages of
 // new alerts wait in the outbox for the serve that has the channels.
 func (s *Server) postCheck(w http.ResponseWriter, r *http.Request) error {
-	c, err := report.Check(r.Context(), s.DB, s.DB.Now(), report.Request{Period: r.URL.Query().Get("period")}, s.Channels)
+	c, err := report.Check(r.Context(), s.DB, s.DB.Now(), report.Request{Period: r.URL.Query().Get("period")})
 	if err != nil {
 		return err
 	}

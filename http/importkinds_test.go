@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/access"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
 )
@@ -116,11 +117,11 @@ func TestImportPageKindRoles(t *testing.T) {
 			tandem.RoleSalesManager:  {"deals"},
 		}
 		for _, role := range tandem.Roles {
-			if _, ok := may[role]; ok != slices.Contains(importerRoles(), role) {
-				t.Errorf("importerRoles() = %v; want the roles of %v", importerRoles(), may)
+			if _, ok := may[role]; ok != slices.Contains(roles(access.ImportAny), role) {
+				t.Errorf("roles(access.ImportAny) = %v; want the roles of %v", roles(access.ImportAny), may)
 			}
 		}
-		for _, role := range importerRoles() {
+		for _, role := range roles(access.ImportAny) {
 			for _, k := range importKinds {
 				wc := wcs[role]
 				before := len(s.uploads().byID)

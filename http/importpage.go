@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/access"
 	"github.com/tandemhq/tandem/csvimport"
 	"github.com/tandemhq/tandem/sqldb"
 )
@@ -65,25 +66,10 @@ type importKind struct {
 // Leads and spend are marketing's; deals come from sales; users change
 // who may do what, so only an admin imports them.
 var importKinds = []importKind{
-	{"leads", "lead", []tandem.Role{tandem.RoleAdmin, tandem.RoleMarketing, tandem.RoleMarketingHead}},
-	{"deals", "deal", []tandem.Role{tandem.RoleAdmin, tandem.RoleSalesHead, tandem.RoleSalesManager}},
-	{"users", "user", []tandem.Role{tandem.RoleAdmin}},
-	{"spend", "month of spend", []tandem.Role{tandem.RoleAdmin, tandem.RoleMarketing, tandem.RoleMarketingHead}},
-}
-
-// importerRoles are the roles that may import some kind: those who may
-// open the page.
-func importerRoles() []tandem.Role {
-	var roles []tandem.Role
-	for _, role := range tandem.Roles {
-		for _, k := range importKinds {
-			if allowed(k.roles, role) {
-				roles = append(roles, role)
-				break
-			}
-		}
-	}
-	return roles
+	{"leads", "lead", access.Roles[access.ImportLeads]},
+	{"deals", "deal", access.Roles[access.ImportDeals]},
+	{"users", "user", access.Roles[access.ImportUsers]},
+	{"spend", "month of spend", access.Roles[access.ImportSpend]},
 }
 
 // mayImport returns the kind named, or EINVALID for a kind the page does
@@ -106,16 +92,6 @@ func mayImport(r *http.Request, name string) (importKind, error) {
 		return k, nil
 	}
 	return importKind{}, tandem.Errorf(tandem.EINVALID, "%q is not a kind of import: choose %s", name, strings.Join(names, ", "))
-}
-
-// importPages are the import page's routes, for [Server.routes].
-func (s *Server) importPages() []route {
-	roles := sectionRoles("/import")
-	return []route{
-		{"GET /import", s.getImport, roles},
-		{"POST /import", s.postImport, roles},
-		{"POST /import/run", s.postImportRun, roles},
-	}
 }
 
 // uploads returns the server's uploads.
@@ -529,7 +505,8 @@ func (s *Server) preview(ctx context.Context, d *importData, u *upload, m *csvim
 		at = append(at, len(d.Preview))
 		d.Preview = append(d.Preview, pr)
 	}
-	results, err := s.DB.Import(ctx, m.Kind, rows, sqldb.ImportOptions{File: u.Name, DryRun: true})
+	tok, _ := ctx.Value(ctxKey{}).(tandem.Token) // the viewer's: the preview shows what the lead rule refuses
+	results, err := s.DB.Import(ctx, m.Kind, rows, sqldb.ImportOptions{File: u.Name, DryRun: true, As: &tok})
 	if err != nil {
 		return err
 	}
@@ -853,8 +830,8 @@ func (s *Server) postImportRun(w http.ResponseWriter, r *http.Request) error {
 		u.mu.Lock()
 		if u.run == nil {
 			u.run = &importRun{importStatus: importStatus{Total: u.Rows}}
-			actor := actor(r)
-			if !s.uploads().start(func(ctx context.Context) { s.runImport(ctx, u, m, actor) }) {
+			tok := caller(r)
+			if !s.uploads().start(func(ctx context.Context) { s.runImport(ctx, u, m, tok) }) {
 				u.run = nil
 				u.mu.Unlock()
 				return tandem.Errorf(tandem.ECONFLICT, "the server is shutting down: import the file again in a moment")
@@ -870,7 +847,7 @@ func (s *Server) postImportRun(w http.ResponseWriter, r *http.Request) error {
 // does: the same driver (csvimport.Import) and store (sqldb.DB.Import),
 // each reject with its line and reason. It stops at the next batch when
 // ctx ends (the server closes), and removes the uploaded file at the end.
-func (s *Server) runImport(ctx context.Context, u *upload, m *csvimport.Mapping, actor string) {
+func (s *Server) runImport(ctx context.Context, u *upload, m *csvimport.Mapping, tok tandem.Token) {
 	ctx, cancel := context.WithTimeout(ctx, uploadTTL)
 	defer cancel()
 	defer os.Remove(u.path)
@@ -889,7 +866,7 @@ func (s *Server) runImport(ctx context.Context, u *upload, m *csvimport.Mapping,
 		update(func(run *importRun) { run.rejectWriter(rd.Header()) })
 		im := csvimport.Import{
 			Store: func(ctx context.Context, rows []csvimport.Row) ([]csvimport.Result, error) {
-				return s.DB.Import(ctx, m.Kind, rows, sqldb.ImportOptions{File: u.Name, Actor: actor})
+				return s.DB.Import(ctx, m.Kind, rows, sqldb.ImportOptions{File: u.Name, Actor: tok.Actor(), As: &tok})
 			},
 			Batch: importBatch,
 			Reject: func(e *csvimport.RowError) error {

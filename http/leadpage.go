@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/access"
 )
 
 // fieldView is one field's value on the lead page: Name is the stored
@@ -49,38 +50,16 @@ type leadView struct {
 	Decision string
 }
 
-// mayView returns nil if the viewer may open the lead's page. Sales reps
-// and sales managers see the leads they or the reps below them own;
-// everyone else (admins, the sales head, executives, marketing) reads every
-// lead, as the API lets them.
-func (s *Server) mayView(r *http.Request, l tandem.Lead) error {
-	me := viewer(r)
-	if me.Role != tandem.RoleSalesRep && me.Role != tandem.RoleSalesManager {
-		return nil
-	}
-	if l.OwnerID == me.ID {
-		return nil
-	}
-	if l.OwnerID != 0 {
-		above, err := s.DB.IsAbove(r.Context(), me.ID, l.OwnerID)
-		if err != nil || above {
-			return err
-		}
-	}
-	return tandem.Errorf(tandem.EFORBIDDEN, "Lead %d is not yours: only its owner, a manager above the owner, or someone outside the sales team may open it.", l.ID)
-}
-
 func (s *Server) getLeadPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	l, err := s.DB.Lead(ctx, id)
+	// Who may open the page is the lead rule's (package access), as for
+	// GET /api/v1/leads/{id}.
+	l, err := s.DB.LeadFor(ctx, id, caller(r))
 	if err != nil {
-		return err
-	}
-	if err := s.mayView(r, l); err != nil {
 		return err
 	}
 	_, loc, err := s.queueForms(r, "")
@@ -138,7 +117,7 @@ func (s *Server) getLeadPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v.Cadence = lines
-		if h.EndedAt.IsZero() && s.mayWorkLead(r, h.OwnerID) {
+		if h.EndedAt.IsZero() && s.mayWorkLead(r, id, h.OwnerID) == nil {
 			v.MayWork = true
 		}
 	}
@@ -194,18 +173,15 @@ func (s *Server) getLeadPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, http.StatusOK, "lead", p)
 }
 
-// mayWorkLead reports whether the viewer may work a lead the owner owns
-// (the store checks again on every change).
-func (s *Server) mayWorkLead(r *http.Request, owner int64) bool {
-	me := viewer(r)
-	if !allowed(sellers, me.Role) {
-		return false
+// mayWorkLead returns nil if the viewer may work lead id, which owner owns
+// (the store checks again on every change): [access.CanWork], behind the
+// route's roles.
+func (s *Server) mayWorkLead(r *http.Request, id, owner int64) error {
+	tok := caller(r)
+	if !access.May(tok.Role, access.WorkLeads) {
+		return tandem.Errorf(tandem.EFORBIDDEN, "the %s role works no leads", tok.Role)
 	}
-	if me.Role == tandem.RoleAdmin || owner == me.ID {
-		return true
-	}
-	above, err := s.DB.IsAbove(r.Context(), me.ID, owner)
-	return err == nil && above
+	return s.DB.MayWork(r.Context(), tok, id, owner)
 }
 
 // workableLead returns the request's lead, which the viewer may work:
@@ -219,10 +195,7 @@ func (s *Server) workableLead(r *http.Request) (tandem.Lead, error) {
 	if err != nil {
 		return l, err
 	}
-	if !s.mayWorkLead(r, l.OwnerID) {
-		return l, tandem.Errorf(tandem.EFORBIDDEN, "only lead %d's owner, a manager above the owner, or an admin may work it", id)
-	}
-	return l, nil
+	return l, s.mayWorkLead(r, id, l.OwnerID)
 }
 
 // getLeadRow answers the lead's row of forms, for the lead page (htmx).

@@ -90,7 +90,7 @@ func (s *Server) postLeads(w http.ResponseWriter, r *http.Request) error {
 			return tandem.Invalid(tandem.FieldError{Field: name, Message: fmt.Sprintf("%q is not true or false", vs[len(vs)-1])})
 		}
 	}
-	rs, err := s.DB.IntakeLeads(r.Context(), good, sqldb.IntakeOptions{DefaultSource: "api", Actor: actor(r), DryRun: dryRun})
+	rs, err := s.DB.IntakeLeads(r.Context(), good, sqldb.IntakeOptions{DefaultSource: "api", Actor: actor(r), DryRun: dryRun, As: ptr(caller(r))})
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,9 @@ func (s *Server) postLeads(w http.ResponseWriter, r *http.Request) error {
 	res.DryRun = dryRun
 	switch res.Status {
 	case tandem.StatusRejected:
-		return writeJSON(w, http.StatusUnprocessableEntity, errorBody{*res.Error})
+		// 422 for a lead that breaks a rule, 403 for one the caller may
+		// not change: the item's code says which.
+		return writeJSON(w, statusOf[res.Error.Code], errorBody{*res.Error})
 	case tandem.StatusCreated:
 		return writeJSON(w, http.StatusCreated, res)
 	}
@@ -246,7 +248,7 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, err := s.DB.Leads(r.Context(), f)
+	page, err := s.DB.LeadsFor(r.Context(), f, caller(r))
 	if err != nil {
 		return err
 	}
@@ -362,7 +364,7 @@ func (s *Server) getLead(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.DB.Lead(r.Context(), id)
+	l, err := s.DB.LeadFor(r.Context(), id, caller(r))
 	if err != nil {
 		return err
 	}
@@ -372,6 +374,9 @@ func (s *Server) getLead(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) getLeadEvents(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
+		return err
+	}
+	if _, err := s.DB.LeadFor(r.Context(), id, caller(r)); err != nil {
 		return err
 	}
 	events, err := s.DB.LeadEvents(r.Context(), id)

@@ -358,8 +358,16 @@ func seedLeads(t *testing.T, ts *testServer) map[string]int64 {
 		{"external_id": "f5", "origin": "social", "score": -5, "country": "DE", "attributes": {"landing_page_id": "lp-2"}},
 		{"external_id": "f6", "source": "hubspot", "origin": "social", "score": 60, "created_at": "2025-12-31T23:59:59Z"}
 	]`
+	// f4's owner is user 7, a rep: an owner_id must be a user in sales,
+	// and only an admin or sales sets one (package access).
+	for i := 1; i <= 7; i++ {
+		u := tandem.User{Email: fmt.Sprintf("owner%d@example.com", i), Role: tandem.RoleSalesRep}
+		if err := ts.db.CreateUser(context.Background(), &u); err != nil || i == 7 && u.ID != 7 {
+			t.Fatalf("CreateUser(%s) = id %d, %v; want user 7 to be the seventh", u.Email, u.ID, err)
+		}
+	}
 	var got batchJSON
-	ts.call("POST", "/api/v1/leads", tandem.RoleMarketing, batch, 200, &got)
+	ts.call("POST", "/api/v1/leads", tandem.RoleAdmin, batch, 200, &got)
 	ids := map[string]int64{}
 	for i, r := range got.Results {
 		if r.Status != "created" {
@@ -672,7 +680,8 @@ func TestMoveLead(t *testing.T) {
 			{"customer to mql", `{"stage": "mql", "reason": "oops"}`, 409, tandem.ECONFLICT, nil, "customer is final", "customer"},
 			{"customer to disqualified", `{"stage": "disqualified", "reason": "oops"}`, 409, tandem.ECONFLICT, nil, "customer is final", "customer"},
 		} {
-			r := ts.do("POST", path, tandem.RoleSalesManager, tc.body)
+			// Only a won deal or an admin makes a lead a customer (package access).
+			r := ts.do("POST", path, tandem.RoleAdmin, tc.body)
 			what := fmt.Sprintf("%s: POST %s %s", tc.name, path, tc.body)
 			if tc.wantCode == "" {
 				var l tandem.Lead

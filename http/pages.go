@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/access"
 )
 
 // section is one of the web app's pages as the home page and the
@@ -17,23 +18,16 @@ type section struct {
 	roles []tandem.Role
 }
 
-var (
-	readers   = everyone
-	pacers    = []tandem.Role{tandem.RoleAdmin, tandem.RoleMarketing, tandem.RoleMarketingHead, tandem.RoleSalesHead, tandem.RoleExecutive}
-	boarders  = []tandem.Role{tandem.RoleAdmin, tandem.RoleSalesManager, tandem.RoleSalesHead, tandem.RoleExecutive}
-	importers = importerRoles() // who may import some kind (http/importpage.go)
-)
-
 // sections are the web app's pages, in the order of the navigation.
 var sections = []section{
-	{"/queue", "Queue", "The leads and tasks you owe, most urgent first, with the time left on every clock.", sellers},
-	{"/sla", "SLA board", "Breaches and leads about to breach, compliance per rep, routing delay against rep delay.", boarders},
-	{"/pacing", "Pacing", "Qualified leads against marketing's commitment, quality by campaign, campaign ROI.", pacers},
-	{"/funnel", "Funnel", "Revenue against the goal, the probability of reaching it, the conversion waterfall, open alerts.", readers},
-	{"/agreement", "Agreement", "The agreement in force in plain words, its versions and their sign-offs.", readers},
-	{"/scorecard", "Scorecard", "The monthly report both teams and the executives read, for any period.", readers},
-	{"/import", "Import", "Upload a CSV of leads, deals, users or campaign spend, map its columns, preview and run it.", importers},
-	{"/settings", "Settings", "Users, teams, API tokens and notification channels.", admins},
+	{"/queue", "Queue", "The leads and tasks you owe, most urgent first, with the time left on every clock.", roles(access.WorkLeads)},
+	{"/sla", "SLA board", "Breaches and leads about to breach, compliance per rep, routing delay against rep delay.", roles(access.SeeBoards)},
+	{"/pacing", "Pacing", "Qualified leads against marketing's commitment, quality by campaign, campaign ROI.", roles(access.SeePacing)},
+	{"/funnel", "Funnel", "Revenue against the goal, the probability of reaching it, the conversion waterfall, open alerts.", roles(access.Read)},
+	{"/agreement", "Agreement", "The agreement in force in plain words, its versions and their sign-offs.", roles(access.Read)},
+	{"/scorecard", "Scorecard", "The monthly report both teams and the executives read, for any period.", roles(access.Read)},
+	{"/import", "Import", "Upload a CSV of leads, deals, users or campaign spend, map its columns, preview and run it.", roles(access.ImportAny)},
+	{"/settings", "Settings", "Users, teams, API tokens and notification channels.", roles(access.Administer)},
 }
 
 // navItem is a link in the header.

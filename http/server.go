@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/access"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/web"
 )
@@ -40,10 +41,6 @@ type Server struct {
 	Logger *slog.Logger
 	// Version is reported by /healthz.
 	Version string
-	// Channels says which channels the notifications a request raises
-	// (jeopardy alerts checked on demand) are written for: those this
-	// process's outbox sends.
-	Channels sqldb.Channels
 	// Notify is what the settings page shows of those channels.
 	Notify NotifyInfo
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
@@ -158,15 +155,21 @@ type route struct {
 	roles   []tandem.Role
 }
 
-var (
-	everyone = tandem.Roles
-	writers  = []tandem.Role{tandem.RoleAdmin, tandem.RoleMarketing, tandem.RoleMarketingHead,
-		tandem.RoleSalesRep, tandem.RoleSalesManager, tandem.RoleSalesHead}
-	admins = []tandem.Role{tandem.RoleAdmin}
-)
+// roles returns the roles that may do the action: the one table of who may
+// do what is [access.Roles].
+func roles(a access.Action) []tandem.Role { return access.Roles[a] }
 
 // routes is the one table of Tandem's routes and who may use them.
 func (s *Server) routes() []route {
+	var (
+		everyone = roles(access.Read)
+		writers  = roles(access.WriteLeads)
+		sellers  = roles(access.WorkLeads)
+		managers = roles(access.AssignLeads)
+		senders  = roles(access.SendLeads)
+		admins   = roles(access.Administer)
+		importer = roles(access.ImportAny)
+	)
 	rts := []route{
 		{"GET /healthz", s.health, nil},
 		{"GET /api/v1/openapi.yaml", s.openAPI, nil},
@@ -210,7 +213,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/pace", s.getPace, everyone},
 		{"GET /api/v1/scorecard", s.getScorecard, everyone},
 		{"GET /api/v1/alerts", s.getAlerts, everyone},
-		{"POST /api/v1/alerts/check", s.postCheck, checkers},
+		{"POST /api/v1/alerts/check", s.postCheck, roles(access.CheckAlerts)},
 
 		// The web app (web.go, login.go, pages.go).
 		{"GET /static/", s.static(), nil},
@@ -219,9 +222,10 @@ func (s *Server) routes() []route {
 		{"POST /logout", s.postLogout, nil},
 		{"GET /setup", s.getSetup, nil},
 		{"POST /setup", s.postSetup, nil},
-		{"GET /{$}", s.home, everyone},
-		{"GET /account/password", s.getPassword, everyone},
-		{"POST /account/password", s.postPassword, everyone},
+		{"GET /{$}", s.home, roles(access.SignInPages)},
+		{"GET /account/password", s.getPassword, roles(access.SignInPages)},
+		{"POST /account/password", s.postPassword, roles(access.SignInPages)},
+		// Leads and the queue (leadpage.go, workpages.go).
 		{"GET /leads/{id}", s.getLeadPage, everyone},
 		{"GET /leads/{id}/row", s.getLeadRow, sellers},
 		{"GET /leads/{id}/forms", s.getLeadForms, sellers},
@@ -229,10 +233,31 @@ func (s *Server) routes() []route {
 		{"POST /leads/{id}/decide", s.workForm(s.postDecideForm), sellers},
 		{"POST /leads/{id}/review", s.workForm(s.postReviewForm), sellers},
 		{"GET /queue", s.getQueue, sectionRoles("/queue")},
+		// The management pages (boards.go and the files it names); their
+		// GET routes take the roles of their section (pages.go).
+		{"GET /sla", s.slaBoard, sectionRoles("/sla")},
+		{"GET /pacing", s.pacingPage, sectionRoles("/pacing")},
+		{"GET /funnel", s.funnelPage, sectionRoles("/funnel")},
+		{"GET /scorecard", s.scorecardPage, sectionRoles("/scorecard")},
+		{"GET /scorecard/print", s.scorecardPrint, sectionRoles("/scorecard")},
+		{"GET /scorecard/export", s.scorecardExport, sectionRoles("/scorecard")},
+		{"GET /agreement", s.agreementPage, sectionRoles("/agreement")},
+		{"POST /agreement/sign", s.agreementSign, roles(access.Sign)},
+		{"POST /agreement/propose", s.agreementPropose, admins},
+		// The import page (importpage.go): which kinds a role may import
+		// is checked per kind.
+		{"GET /import", s.getImport, importer},
+		{"POST /import", s.postImport, importer},
+		{"POST /import/run", s.postImportRun, importer},
+		// The settings page (settings.go), admins only.
+		{"GET /settings", s.getSettings, admins},
+		{"POST /settings/users", s.postAddUser, admins},
+		{"POST /settings/users/edit", s.postEditUser, admins},
+		{"POST /settings/users/password", s.postResetPassword, admins},
+		{"POST /settings/users/signout", s.postSignOutUser, admins},
+		{"POST /settings/tokens", s.postCreateToken, admins},
+		{"POST /settings/tokens/revoke", s.postRevokeToken, admins},
 	}
-	rts = append(rts, s.managementPages()...)
-	rts = append(rts, s.importPages()...)
-	rts = append(rts, s.settingsRoutes()...)
 	// A section without a page of its own yet answers "coming soon".
 	built := map[string]bool{}
 	for _, rt := range rts {

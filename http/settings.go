@@ -46,9 +46,6 @@ func NotifyFrom(smtpURL, chatURL string) NotifyInfo {
 	return n
 }
 
-// managerRoles are the roles that manage someone, offered as managers.
-var managerRoles = []tandem.Role{tandem.RoleSalesManager, tandem.RoleSalesHead, tandem.RoleMarketingHead}
-
 // userRow is one user in the table, with the edit form's state.
 type userRow struct {
 	tandem.User
@@ -97,18 +94,6 @@ type settingsView struct {
 	Notify   NotifyInfo
 }
 
-func (s *Server) settingsRoutes() []route {
-	return []route{
-		{"GET /settings", s.getSettings, admins},
-		{"POST /settings/users", s.postAddUser, admins},
-		{"POST /settings/users/edit", s.postEditUser, admins},
-		{"POST /settings/users/password", s.postResetPassword, admins},
-		{"POST /settings/users/signout", s.postSignOutUser, admins},
-		{"POST /settings/tokens", s.postCreateToken, admins},
-		{"POST /settings/tokens/revoke", s.postRevokeToken, admins},
-	}
-}
-
 // settingsData gathers the page.
 func (s *Server) settingsData(r *http.Request) (settingsView, error) {
 	ctx := r.Context()
@@ -125,7 +110,7 @@ func (s *Server) settingsData(r *http.Request) (settingsView, error) {
 	byID := map[int64]tandem.User{}
 	for _, u := range users {
 		byID[u.ID] = u
-		if slices.Contains(managerRoles, u.Role) {
+		if slices.ContainsFunc(tandem.Roles, u.Role.CanManage) { // offered as a manager
 			v.Managers = append(v.Managers, u)
 		}
 	}
@@ -305,12 +290,10 @@ func (s *Server) postEditUser(w http.ResponseWriter, r *http.Request) error {
 	team := r.PostFormValue("team")
 	manager := r.PostFormValue("manager")
 	absent := r.PostFormValue("absent") != ""
-	up := tandem.UserUpdate{Role: &role, Team: &team, Manager: &manager, Absent: &absent}
+	// The store refuses to take away the viewer's own admin role.
+	up := tandem.UserUpdate{Role: &role, Team: &team, Manager: &manager, Absent: &absent, By: viewer(r).Email}
 	var fieldErr error
-	if strings.EqualFold(strings.TrimSpace(email), viewer(r).Email) && role != tandem.RoleAdmin {
-		// Else the page could lock out its last admin.
-		fieldErr = tandem.Invalid(tandem.FieldError{Field: "role", Message: "you cannot take away your own admin role: ask another admin"})
-	} else if n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("weight"))); err != nil {
+	if n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("weight"))); err != nil {
 		fieldErr = tandem.Invalid(tandem.FieldError{Field: "weight", Message: "give a whole number from 1 to " + strconv.Itoa(tandem.MaxWeight)})
 	} else {
 		up.Weight = &n

@@ -9,13 +9,6 @@ import (
 	"github.com/tandemhq/tandem/sqldb"
 )
 
-// The roles that work leads, and the roles that manage the people who do.
-var (
-	sellers  = []tandem.Role{tandem.RoleAdmin, tandem.RoleSalesRep, tandem.RoleSalesManager, tandem.RoleSalesHead}
-	managers = []tandem.Role{tandem.RoleAdmin, tandem.RoleSalesManager, tandem.RoleSalesHead}
-	senders  = []tandem.Role{tandem.RoleAdmin, tandem.RoleMarketing, tandem.RoleMarketingHead}
-)
-
 // getTasks answers the caller's queue, or a rep's or a team's for a
 // manager above them (any of them, for an admin).
 func (s *Server) getTasks(w http.ResponseWriter, r *http.Request) error {
@@ -42,17 +35,12 @@ func (s *Server) getTasks(w http.ResponseWriter, r *http.Request) error {
 		}
 		owners = []int64{u.ID}
 	case team != "":
-		us, err := s.DB.Team(ctx, team)
+		us, err := s.teamAsked(r, team)
 		if err != nil {
 			return err
 		}
 		for _, u := range us {
-			if err := s.mayManage(r, u); err == nil {
-				owners = append(owners, u.ID)
-			}
-		}
-		if len(owners) == 0 {
-			return tandem.Errorf(tandem.EFORBIDDEN, "you manage nobody in team %s", team)
+			owners = append(owners, u.ID)
 		}
 	case tok.UserID == 0:
 		return tandem.Invalid(tandem.FieldError{Field: "rep", Message: "token " + tok.Name + " acts for no user: ask for ?rep=EMAIL or ?team=TEAM"})
@@ -197,7 +185,7 @@ func (s *Server) getLeadHandoffs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.DB.Lead(r.Context(), id); err != nil {
+	if _, err := s.DB.LeadFor(r.Context(), id, caller(r)); err != nil {
 		return err
 	}
 	hs, err := s.DB.Handoffs(r.Context(), id)
@@ -250,7 +238,7 @@ func (s *Server) getLeadCadence(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.DB.Lead(r.Context(), id); err != nil {
+	if _, err := s.DB.LeadFor(r.Context(), id, caller(r)); err != nil {
 		return err
 	}
 	lines, err := s.DB.LeadCadence(r.Context(), id)

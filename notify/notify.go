@@ -1,8 +1,9 @@
-// Package notify delivers Tandem's escalation notifications outside the app:
-// email through an SMTP server ([SMTP]) and chat messages through a
-// Slack-compatible incoming webhook ([Webhook]). The outbox table that holds
-// the messages and the worker that claims them live elsewhere; this package
-// only sends.
+// Package notify holds Tandem's channels, the ways its events go out
+// besides the in-app inbox ([Channels]): email through an SMTP server
+// ([SMTP]) and chat messages through a Slack-compatible incoming webhook
+// ([Webhook]). Each [Channel] says what it delivers for an event and opens
+// its [Sender]. The outbox that holds the events and their messages, and the
+// worker that claims them, live elsewhere; this package renders and sends.
 //
 // # Idempotency
 //
@@ -25,15 +26,23 @@
 // would produce new notifications that receivers drop as duplicates.
 package notify
 
-import "context"
+import (
+	"context"
+
+	"github.com/tandemhq/tandem/outbox"
+)
 
 // Message is one notification to deliver.
 type Message struct {
 	ID      int64  // the outbox row id: the idempotency key
-	Channel string // ChannelEmail or ChannelChat
-	To      string // the recipient's email address (email); "" for chat
+	Channel string // ChannelEmail, ChannelChat or another channel's name
+	To      string // the recipient's address on the channel (email); "" for chat
 	Subject string
 	Body    string // plain text, may have several lines
+	// Event is the outbox event the message delivers, for a channel that
+	// sends the event itself (docs/events.md); zero for a message written
+	// before events were.
+	Event outbox.Event
 }
 
 // Channels a message can be delivered on.

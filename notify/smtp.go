@@ -13,8 +13,27 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tandemhq/tandem/outbox"
+
 	gomail "github.com/wneessen/go-mail"
 )
+
+// EmailChannel sends one email to each person an event tells
+// (escalations and jeopardy alerts), through an SMTP server ([SMTP]).
+func EmailChannel() Channel {
+	return Channel{
+		Channel: outbox.Channel{Name: ChannelEmail, Route: func(_ outbox.Event, n outbox.Notice) []outbox.Delivery {
+			ds := make([]outbox.Delivery, 0, len(n.To))
+			for _, r := range n.To {
+				ds = append(ds, outbox.Delivery{UserID: r.UserID, Address: r.Email, Subject: n.Subject, Body: n.Body})
+			}
+			return ds
+		}},
+		Flag: "smtp", Env: "TANDEM_SMTP_URL",
+		Usage: "SMTP server for escalation and alert email: smtp://[user:pass@]host:port?from=ADDR[&tls=none|starttls|tls]",
+		Open:  func(config string) (Sender, error) { return NewSMTP(config) },
+	}
+}
 
 // smtpTimeout bounds one Send, from dialling to QUIT, when ctx allows longer.
 // It is generous because some servers delay their greeting on purpose.

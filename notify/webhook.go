@@ -12,7 +12,25 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tandemhq/tandem/outbox"
 )
+
+// ChatChannel posts one message for each event that tells people, whoever
+// holds the role, to a Slack-compatible incoming webhook ([Webhook]).
+func ChatChannel() Channel {
+	return Channel{
+		Channel: outbox.Channel{Name: ChannelChat, Route: func(_ outbox.Event, n outbox.Notice) []outbox.Delivery {
+			if n.Subject == "" {
+				return nil
+			}
+			return []outbox.Delivery{{Subject: n.Subject, Body: n.Body}}
+		}},
+		Flag: "chat-webhook", Env: "TANDEM_CHAT_WEBHOOK",
+		Usage: "Slack-compatible incoming-webhook URL for escalations and alerts",
+		Open:  func(config string) (Sender, error) { return NewWebhook(config) },
+	}
+}
 
 // webhookTimeout bounds one Send when ctx allows longer.
 const webhookTimeout = 10 * time.Second

@@ -35,7 +35,7 @@ const CheckSeed = 1
 // the close rate (deals won of those closed in the period) against the
 // funnel's, and the average won deal against the funnel's average deal
 // size, each judged with the agreement's tolerance.
-func Check(ctx context.Context, db *sqldb.DB, now time.Time, r Request, ch sqldb.Channels) (Checked, error) {
+func Check(ctx context.Context, db *sqldb.DB, now time.Time, r Request) (Checked, error) {
 	r.Known = true
 	paced, err := Pace(ctx, db, now, r, CheckSeed)
 	if err != nil {
@@ -53,7 +53,7 @@ func Check(ctx context.Context, db *sqldb.DB, now time.Time, r Request, ch sqldb
 		out.Found = []jeopardy.Alert{}
 	}
 	if len(out.Found) > 0 {
-		if out.Raised, err = db.RaiseAlerts(ctx, out.Found, ch); err != nil {
+		if out.Raised, err = db.RaiseAlerts(ctx, out.Found); err != nil {
 			return out, err
 		}
 	}
@@ -133,7 +133,7 @@ func earlier(a, b time.Time) time.Time {
 // scorecards of the month before now's and of the quarter and the year it
 // falls in, once they have ended, if they are not frozen yet (see
 // [Scorecard]). It returns the check.
-func Daily(ctx context.Context, db *sqldb.DB, now time.Time, ch sqldb.Channels) (Checked, error) {
+func Daily(ctx context.Context, db *sqldb.DB, now time.Time) (Checked, error) {
 	a, version, err := Agreement(ctx, db, now)
 	if err != nil || version == nil {
 		return Checked{}, err
@@ -146,5 +146,5 @@ func Daily(ctx context.Context, db *sqldb.DB, now time.Time, ch sqldb.Channels) 
 			return Checked{}, err
 		}
 	}
-	return Check(ctx, db, now, Request{}, ch)
+	return Check(ctx, db, now, Request{})
 }

@@ -62,7 +62,7 @@ func TestReadsWriteNothing(t *testing.T) {
 		}
 
 		// The worker's round freezes October, which holds data.
-		if _, err := report.Daily(ctx, w.db, w.clk.Now(), sqldb.Channels{}); err != nil {
+		if _, err := report.Daily(ctx, w.db, w.clk.Now()); err != nil {
 			t.Fatal(err)
 		}
 		frozen, ok, err := w.db.FrozenScorecard(ctx, "2026-10")
@@ -78,7 +78,7 @@ func TestReadsWriteNothing(t *testing.T) {
 		// year, which hold October's data, and not December, which is
 		// empty.
 		w.clk.Set(time.Date(2027, 1, 2, 8, 0, 0, 0, newYork))
-		if _, err := report.Daily(ctx, w.db, w.clk.Now(), sqldb.Channels{}); err != nil {
+		if _, err := report.Daily(ctx, w.db, w.clk.Now()); err != nil {
 			t.Fatal(err)
 		}
 		for p, want := range map[string]bool{"2026-12": false, "2026-Q4": true, "2026": true, "2026-09": false} {

@@ -13,11 +13,13 @@ import (
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/clock"
 	"github.com/tandemhq/tandem/jeopardy"
+	"github.com/tandemhq/tandem/notify"
 	"github.com/tandemhq/tandem/pace"
 	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/scorecard"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
+	"github.com/tandemhq/tandem/tandemtest"
 )
 
 var newYork, _ = time.LoadLocation("America/New_York")
@@ -34,39 +36,18 @@ func newWorld(t *testing.T, be sqldbtest.Backend, at time.Time) *world {
 	t.Helper()
 	ctx := context.Background()
 	clk := clock.NewFake(at)
-	db, err := sqldb.Open(ctx, sqldbtest.Fresh(t, be), sqldb.Options{Clock: clk})
+	// Alerts go out by email besides the inbox.
+	db, err := sqldb.Open(ctx, sqldbtest.Fresh(t, be), sqldb.Options{Clock: clk, Channels: notify.Routes([]notify.Channel{notify.EmailChannel()})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	w := &world{db: db, clk: clk}
-	add := func(email string, role tandem.Role, manager int64) tandem.User {
-		u := tandem.User{Email: email, Role: role, ManagerID: manager}
-		if err := db.CreateUser(ctx, &u); err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
-	w.mia = add("mia@example.com", tandem.RoleMarketingHead, 0)
-	w.sam = add("sam@example.com", tandem.RoleSalesHead, 0)
-	w.eve = add("eve@example.com", tandem.RoleExecutive, 0)
-	w.manu = add("manu@example.com", tandem.RoleSalesManager, w.sam.ID)
-	w.rex = add("rex@example.com", tandem.RoleSalesRep, w.manu.ID)
-	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, who := range []string{w.mia.Email, w.sam.Email} {
-		if _, err := db.SignAgreement(ctx, v.Version, who); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return w
+	c := tandemtest.People(t, db, tandemtest.Mia, tandemtest.Sam, tandemtest.Eve, tandemtest.Manu, tandemtest.Rex)
+	c.Sign(t, db, string(agreement.Default()))
+	return &world{db: db, clk: clk, mia: c.Mia, sam: c.Sam, eve: c.Eve, manu: c.Manu, rex: c.Rex}
 }
 
-func (w *world) rexToken() tandem.Token {
-	return tandem.Token{UserID: w.rex.ID, UserEmail: w.rex.Email, Role: w.rex.Role}
-}
+func (w *world) rexToken() tandem.Token { return tandemtest.Token(w.rex) }
 
 // mqls takes in n leads that meet the default mql rule; each is handed
 // off to rex, the only rep.
@@ -258,9 +239,8 @@ func TestCheckRaisesEachAlertOnce(t *testing.T) {
 		w := newWorld(t, be, time.Date(2026, 10, 5, 10, 0, 0, 0, newYork))
 		w.october(t)
 		w.clk.Set(time.Date(2026, 11, 12, 10, 0, 0, 0, newYork))
-		ch := sqldb.Channels{Email: true}
 
-		first, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{}, ch)
+		first, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -280,7 +260,7 @@ func TestCheckRaisesEachAlertOnce(t *testing.T) {
 		if rev.Expected != 1_200_000 || rev.Actual != 20000 || rev.Projected != 42790.7 {
 			t.Errorf("revenue figure = %+v; want expected 1200000, actual 20000, projected 42790.70", rev)
 		}
-		second, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{}, ch)
+		second, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,7 +304,7 @@ func TestCheckRaisesEachAlertOnce(t *testing.T) {
 			t.Errorf("November's scorecard: %d alerts, complete %v, frozen %v; want the quarter's 2, running, not frozen", len(sc.Alerts), sc.Complete, sc.FrozenAt)
 		}
 		// A bad period names the field.
-		if _, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{Period: "Q4"}, ch); tandem.ErrorCode(err) != tandem.EINVALID || tandem.ErrorFields(err)[0].Field != "period" {
+		if _, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{Period: "Q4"}); tandem.ErrorCode(err) != tandem.EINVALID || tandem.ErrorFields(err)[0].Field != "period" {
 			t.Errorf("Check(period Q4) = %v; want EINVALID naming period", err)
 		}
 	})

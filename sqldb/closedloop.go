@@ -5,11 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/jeopardy"
+	"github.com/tandemhq/tandem/outbox"
 	"github.com/tandemhq/tandem/scorecard"
 )
 
@@ -18,11 +18,11 @@ var AlertRoles = []tandem.Role{tandem.RoleSalesHead, tandem.RoleMarketingHead, t
 
 // RaiseAlerts records the alerts that were not raised before for their
 // period and cause, and tells everyone who holds one of [AlertRoles]
-// through the notification outbox (in-app, and email and chat as ch says),
+// through the outbox (an alert.raised event, told in-app and on each channel),
 // in the same transaction. It returns the alerts it raised, with their id
 // and time; an alert already raised for its period and cause is left as it
 // was, so a check may run daily, on demand and on every replica.
-func (db *DB) RaiseAlerts(ctx context.Context, alerts []jeopardy.Alert, ch Channels) (raised []jeopardy.Alert, err error) {
+func (db *DB) RaiseAlerts(ctx context.Context, alerts []jeopardy.Alert) (raised []jeopardy.Alert, err error) {
 	defer wrap(&err, "raise alerts")
 	err = db.transact(ctx, func(tx *Tx) error {
 		raised = raised[:0]
@@ -42,55 +42,42 @@ func (db *DB) RaiseAlerts(ctx context.Context, alerts []jeopardy.Alert, ch Chann
 			a.ID, a.RaisedAt = id, tx.Now
 			raised = append(raised, a)
 		}
-		return tx.notifyAlerts(ctx, raised, ch)
+		return tx.notifyAlerts(ctx, raised)
 	})
 	return raised, err
 }
 
-// notifyAlerts writes the notifications of newly raised alerts.
-func (tx *Tx) notifyAlerts(ctx context.Context, alerts []jeopardy.Alert, ch Channels) error {
+// notifyAlerts publishes newly raised alerts: an alert.raised event each,
+// naming everyone who holds one of [AlertRoles], whom the outbox then
+// tells in-app and on each channel.
+func (tx *Tx) notifyAlerts(ctx context.Context, alerts []jeopardy.Alert) error {
 	if len(alerts) == 0 {
 		return nil
 	}
-	var to []tandem.User
+	to := []outbox.Recipient{}
 	for _, r := range AlertRoles {
 		us, err := tx.cachedRole(ctx, r)
 		if err != nil {
 			return err
 		}
-		to = append(to, us...)
+		for _, u := range us {
+			to = append(to, outbox.Recipient{UserID: u.ID, Email: u.Email})
+		}
 	}
-	var ns []Notification
+	evs := make([]outbox.Event, 0, len(alerts))
 	for _, a := range alerts {
-		subject := fmt.Sprintf("Jeopardy %s: %s", a.Period, strings.ReplaceAll(string(a.Cause), "_", " "))
-		var b strings.Builder
-		b.WriteString(upperFirst(a.Summary) + ".\n")
+		d := outbox.Alert{Alert: a.ID, Period: a.Period, Cause: string(a.Cause), Summary: a.Summary, Figures: []outbox.AlertFigure{}, To: to}
 		for _, f := range a.Figures {
-			fmt.Fprintf(&b, "\n%s: expected %g, actual %g", f.Name, f.Expected, f.Actual)
-			if f.Projected != 0 {
-				fmt.Fprintf(&b, ", projected %g", f.Projected)
-			}
-			fmt.Fprintf(&b, " (drift %+.1f%%)", f.Drift*100)
-			if f.Samples > 0 {
-				fmt.Fprintf(&b, ", over %d", f.Samples)
-			}
+			d.Figures = append(d.Figures, outbox.AlertFigure{Name: f.Name, Expected: f.Expected, Actual: f.Actual, Projected: f.Projected,
+				Drift: f.Drift, Samples: f.Samples})
 		}
-		body := b.String()
-		add := func(n Notification) {
-			n.Subject, n.Body = subject, body
-			ns = append(ns, n)
+		e, err := outbox.New(outbox.AlertRaised, 0, a.RaisedAt, d)
+		if err != nil {
+			return err
 		}
-		for _, u := range to {
-			add(Notification{UserID: u.ID, Channel: channelInbox})
-			if ch.Email {
-				add(Notification{UserID: u.ID, Channel: channelEmail, Address: u.Email})
-			}
-		}
-		if ch.Chat {
-			add(Notification{Channel: channelChat})
-		}
+		evs = append(evs, e)
 	}
-	return tx.addNotifications(ctx, ns)
+	return tx.publish(ctx, evs)
 }
 
 // AlertFilter selects alerts; the zero filter selects all.

@@ -4,15 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
+	"github.com/tandemhq/tandem/tandemtest"
 )
 
 // BenchmarkClosedLoop measures the plan, the pace and the scorecard of a
@@ -46,33 +45,9 @@ func BenchmarkClosedLoop(b *testing.B) {
 			db, clk := openB(b, sqldbtest.Backend{Name: be.Name, DSN: dsn})
 			clk.Set(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 			// One person of each role; sales in a chain sam > manu > rex.
-			var rex tandem.User
-			var boss int64
-			for _, u := range []tandem.User{{Email: "ada@example.com", Role: tandem.RoleAdmin}, {Email: "mia@example.com", Role: tandem.RoleMarketingHead},
-				{Email: "mark@example.com", Role: tandem.RoleMarketing}, {Email: "eve@example.com", Role: tandem.RoleExecutive},
-				{Email: "sam@example.com", Role: tandem.RoleSalesHead}, {Email: "manu@example.com", Role: tandem.RoleSalesManager},
-				{Email: "rex@example.com", Role: tandem.RoleSalesRep}} {
-				sales := strings.HasPrefix(string(u.Role), "sales_")
-				if sales {
-					u.ManagerID = boss
-				}
-				if err := db.CreateUser(ctx, &u); err != nil {
-					b.Fatal(err)
-				}
-				if sales {
-					boss = u.ID
-				}
-				rex = u
-			}
-			v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
-			if err != nil {
-				b.Fatal(err)
-			}
-			for _, who := range []string{"mia@example.com", "sam@example.com"} {
-				if _, err := db.SignAgreement(ctx, v.Version, who); err != nil {
-					b.Fatal(err)
-				}
-			}
+			c := tandemtest.People(b, db, tandemtest.Admin, tandemtest.Mia, tandemtest.Mark, tandemtest.Sam, tandemtest.Eve, tandemtest.Manu, tandemtest.Rex)
+			c.Sign(b, db, string(agreement.Default()))
+			rex := c.Rex
 			start := time.Now()
 			for _, q := range append(historyBenchData(be.Name, n), juneBenchData(be.Name, rex.ID)...) {
 				if err := db.ExecForTest(ctx, q); err != nil {

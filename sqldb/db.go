@@ -1,8 +1,3 @@
-// Package sqldb stores Tandem's data in SQLite (the embedded default) or
-// PostgreSQL, with one set of hand-written SQL. What the two databases do
-// differently (reserving ids, bulk inserts, locking rows, reading times and
-// JSON) sits behind the small dialect interface; everything else is shared
-// and tested on both by one suite.
 package sqldb
 
 import (
@@ -19,6 +14,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/outbox"
 )
 
 //go:embed migrations
@@ -35,6 +31,9 @@ type DB struct {
 
 	clock tandem.Clock
 	log   *slog.Logger
+	// channels are the ways out the outbox's notifications take besides
+	// the in-app inbox (see [Tx.publish]).
+	channels []outbox.Channel
 
 	mu       sync.Mutex
 	versions map[int]*compiled // signed agreement versions, compiled once
@@ -48,6 +47,10 @@ type DB struct {
 type Options struct {
 	Clock  tandem.Clock // required
 	Logger *slog.Logger // nil discards logs
+	// Channels are the channels the outbox writes notifications for,
+	// besides the in-app inbox, which is always written: tandem serve
+	// gives those it can send on (package notify), nil writes none.
+	Channels []outbox.Channel
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a
@@ -61,6 +64,14 @@ func IsPostgres(dsn string) bool {
 // to the program (see DB.backfill).
 func Open(ctx context.Context, dsn string, opts Options) (_ *DB, err error) {
 	db := &DB{clock: opts.Clock, log: opts.Logger, versions: map[int]*compiled{}}
+	seen := map[string]bool{ChannelInbox: true}
+	for _, ch := range opts.Channels {
+		if ch.Name == "" || seen[ch.Name] || ch.Route == nil {
+			return nil, fmt.Errorf("open database: channel %q: want a name of its own (not inbox) and a Route", ch.Name)
+		}
+		seen[ch.Name] = true
+		db.channels = append(db.channels, ch)
+	}
 	if db.log == nil {
 		db.log = slog.New(slog.DiscardHandler)
 	}
@@ -135,11 +146,12 @@ type Tx struct {
 	// driver itself can do (PostgreSQL's COPY).
 	conn *sql.Conn
 	Now  time.Time
-	ctx  context.Context
 
 	// Read-through caches for one transaction (see cachedUser).
 	userCache map[int64]tandem.User
 	roleCache map[tandem.Role][]tandem.User
+	// belowCache holds each manager's direct reports (see Tx.below).
+	belowCache map[int64][]int64
 	// inForceNow is the agreement version in force at Now, once asked.
 	inForceNow *versionAnswer
 	// stmts holds the statements prepared in this transaction, by text
@@ -219,9 +231,6 @@ func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.R
 	return tx.Tx.QueryRowContext(ctx, q, args...)
 }
 
-// Context returns the context the transaction runs under.
-func (tx *Tx) Context() context.Context { return tx.ctx }
-
 // errRollback ends a transaction without committing it and without error
 // (a dry run).
 var errRollback = errors.New("roll back")
@@ -264,7 +273,7 @@ func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOption
 		conn.Close()
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, db: db, conn: conn, Now: db.clock.Now().UTC().Truncate(time.Microsecond), ctx: ctx}
+	tx := &Tx{Tx: sqlTx, db: db, conn: conn, Now: db.clock.Now().UTC().Truncate(time.Microsecond)}
 	if pool == db.write {
 		tx.cache = db.writeStmts
 	} else {

@@ -20,6 +20,9 @@ type dialect interface {
 	timeArg(t time.Time) any
 	// reserveLeadIDs reserves n consecutive lead ids and returns the first.
 	reserveLeadIDs(ctx context.Context, tx *Tx, n int) (int64, error)
+	// reserveIDs reserves n ids of table's id column, unique but not
+	// always consecutive.
+	reserveIDs(ctx context.Context, tx *Tx, table string, n int) ([]int64, error)
 	// bulkInsert inserts rows (values in cols order) into table.
 	bulkInsert(ctx context.Context, tx *Tx, table string, cols []string, rows [][]any) error
 	// upsertStageEntries writes stage entries (see stage_entries),

@@ -168,8 +168,11 @@ var dumpTables = []dumpTable{
 	{name: "reviews", key: []string{"id"}, seq: serial("reviews"), cols: []column{
 		{"id", kInt}, {"lead_id", kInt}, {"user_id", kInt}, {"rating", kInt}, {"tags", kText}, {"text", kText},
 		{"created_at", kTime}}},
+	{name: "outbox_events", key: []string{"id"}, seq: serial("outbox_events"), cols: []column{
+		{"id", kInt}, {"type", kText}, {"version", kInt}, {"lead_id", kNullInt}, {"ledger_id", kNullInt}, {"data", kText},
+		{"occurred_at", kTime}, {"created_at", kTime}}},
 	{name: "notifications", key: []string{"id"}, seq: serial("notifications"), cols: []column{
-		{"id", kInt}, {"user_id", kNullInt}, {"lead_id", kNullInt}, {"channel", kText}, {"address", kText},
+		{"id", kInt}, {"user_id", kNullInt}, {"lead_id", kNullInt}, {"event_id", kNullInt}, {"channel", kText}, {"address", kText},
 		{"subject", kText}, {"body", kText}, {"state", kText}, {"attempts", kInt}, {"next_at", kTime},
 		{"claimed_by", kText}, {"last_error", kText}, {"created_at", kTime}, {"sent_at", kNullTime},
 		{"read_at", kNullTime}}},
@@ -178,6 +181,8 @@ var dumpTables = []dumpTable{
 		{"raised_at", kTime}}},
 	{name: "scorecards", key: []string{"period"}, cols: []column{
 		{"period", kText}, {"frozen_at", kTime}, {"body", kText}}},
+	{name: "audit", key: []string{"id"}, seq: serial("audit"), cols: []column{
+		{"id", kInt}, {"at", kTime}, {"actor", kText}, {"action", kText}, {"subject", kText}, {"changes", kText}}},
 }
 
 // dumpDerived are the tables Load rebuilds from the loaded rows, as the

@@ -151,7 +151,7 @@ func simulate(t *testing.T, b sqldbtest.Backend, leads int) *sqldb.DB {
 	}
 	alert := jeopardy.Alert{Period: "2026-10", Cause: jeopardy.Cause("volume"), Summary: "fewer leads <than> planned & more",
 		Figures: []jeopardy.Figure{{}}}
-	if _, err := db.RaiseAlerts(ctx, []jeopardy.Alert{alert}, sqldb.Channels{}); err != nil {
+	if _, err := db.RaiseAlerts(ctx, []jeopardy.Alert{alert}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.FreezeScorecard(ctx, scorecard.Scorecard{Period: "2026-10", Complete: true}); err != nil {

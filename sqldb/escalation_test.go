@@ -26,7 +26,7 @@ func TestEscalationCountsFromTheMissedClock(t *testing.T) {
 		w.clk.Set(ny(23, 16, 45))
 		l := w.mql(t, "late")
 		w.clk.Set(ny(23, 18, 30))
-		if n := w.fire(t, sqldb.Channels{}); n == 0 {
+		if n := w.fire(t); n == 0 {
 			t.Fatalf("firing at 18:30 fired nothing; want the first-touch breach")
 		}
 		ts, err := w.db.Timers(ctx, l.ID)

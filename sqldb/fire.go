@@ -10,34 +10,28 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/outbox"
 	"github.com/tandemhq/tandem/sla"
 )
-
-// Channels says which channels escalations go out on besides the in-app
-// inbox, which is always written.
-type Channels struct {
-	Email bool // to each recipient's email address
-	Chat  bool // one message per escalation step to the team's chat
-}
 
 // FireSLA returns the function that fires the SLA engine's timers, for
 // [DB.FireDue] and package worker: a clock that falls due unmet is
 // breached (a ledger event) and escalated by the agreement's steps; an
 // escalation step that comes due while the clock is still unmet notifies
-// its role; an unrouted hand-off is routed again. A timer whose clock was
-// met or whose hand-off ended in the meantime does nothing.
-func (db *DB) FireSLA(ch Channels) func(tx *Tx, t Timer) error {
-	return func(tx *Tx, t Timer) error {
-		ctx := tx.Context()
+// its role (an escalation.sent event in the outbox, see [Tx.publish]); an
+// unrouted hand-off is routed again. A timer whose clock was met or whose
+// hand-off ended in the meantime does nothing.
+func (db *DB) FireSLA() func(ctx context.Context, tx *Tx, t Timer) error {
+	return func(ctx context.Context, tx *Tx, t Timer) error {
 		var pl timerPayload
 		if err := json.Unmarshal(t.Payload, &pl); err != nil {
 			return fmt.Errorf("timer %d payload: %w", t.ID, err)
 		}
 		switch t.Kind {
 		case TimerFirstTouch, TimerAccept, TimerStep:
-			return tx.breach(ctx, ch, t, pl)
+			return tx.breach(ctx, t, pl)
 		case TimerEscalate:
-			return tx.escalate(ctx, ch, pl)
+			return tx.escalate(ctx, pl)
 		case TimerRoute:
 			return tx.retryRoute(ctx, t, pl)
 		}
@@ -68,7 +62,7 @@ func (tx *Tx) unmet(ctx context.Context, clock string, pl timerPayload) (handoff
 }
 
 // breach records a clock that fell due unmet and starts its escalation.
-func (tx *Tx) breach(ctx context.Context, ch Channels, t Timer, pl timerPayload) error {
+func (tx *Tx) breach(ctx context.Context, t Timer, pl timerPayload) error {
 	l, err := tx.lead(ctx, t.LeadID, true) // the lead first, as every use case locks it
 	if err != nil {
 		return err
@@ -106,7 +100,7 @@ func (tx *Tx) breach(ctx context.Context, ch Channels, t Timer, pl timerPayload)
 	for i, step := range p.Agreement.Escalation {
 		epl := timerPayload{Handoff: h.ID, Task: pl.Task, Clock: t.Kind, Level: i}
 		if step.After.IsZero() {
-			if err := tx.notifyEscalation(ctx, ch, p, h, task, &l, epl, t.DueAt); err != nil {
+			if err := tx.notifyEscalation(ctx, p, h, task, &l, epl, t.DueAt); err != nil {
 				return err
 			}
 			continue
@@ -117,7 +111,7 @@ func (tx *Tx) breach(ctx context.Context, ch Channels, t Timer, pl timerPayload)
 }
 
 // escalate notifies an escalation step's role if the clock is still unmet.
-func (tx *Tx) escalate(ctx context.Context, ch Channels, pl timerPayload) error {
+func (tx *Tx) escalate(ctx context.Context, pl timerPayload) error {
 	h, task, unmet, err := tx.unmet(ctx, pl.Clock, pl)
 	if err != nil || !unmet {
 		return err
@@ -133,25 +127,13 @@ func (tx *Tx) escalate(ctx context.Context, ch Channels, pl timerPayload) error 
 	case TimerStep:
 		due = task.DueAt
 	}
-	return tx.notifyEscalation(ctx, ch, p, h, task, nil, pl, due)
+	return tx.notifyEscalation(ctx, p, h, task, nil, pl, due)
 }
 
-// clockName says in words which clock a breach is about.
-func clockName(clock string, task tandem.Task) string {
-	switch clock {
-	case TimerFirstTouch:
-		return "the first touch"
-	case TimerAccept:
-		return "accepting or rejecting the lead"
-	}
-	return fmt.Sprintf("cadence step %d (%s, template %s)", task.Step, task.Channel, task.Template)
-}
-
-// notifyEscalation writes the notifications of escalation step pl.Level
-// for a clock due at due: an inbox row for each person who holds the
-// step's role for this lead, an email to each when email is on, and one
-// chat message when chat is on.
-func (tx *Tx) notifyEscalation(ctx context.Context, ch Channels, p *sla.Policy, h handoffRow, task tandem.Task, l *tandem.Lead, pl timerPayload, due time.Time) error {
+// notifyEscalation publishes escalation step pl.Level of a clock due at
+// due: an escalation.sent event naming the people who hold the step's role
+// for this lead, whom the outbox then tells in-app and on each channel.
+func (tx *Tx) notifyEscalation(ctx context.Context, p *sla.Policy, h handoffRow, task tandem.Task, l *tandem.Lead, pl timerPayload, due time.Time) error {
 	steps := p.Agreement.Escalation
 	if pl.Level < 0 || pl.Level >= len(steps) {
 		return nil
@@ -168,55 +150,41 @@ func (tx *Tx) notifyEscalation(ctx context.Context, ch Channels, p *sla.Policy, 
 		}
 		l = &cur
 	}
-	owner := "nobody (the lead is not routed)"
+	d := outbox.Escalation{Handoff: h.ID, Clock: pl.Clock, DueAt: due, HandedOffAt: h.StartedAt, TimeZone: p.Calendar.Location().String(),
+		Level: pl.Level + 1, Levels: len(steps), Role: string(role), Lead: leadName(*l), To: []outbox.Recipient{}}
+	if pl.Clock == TimerStep {
+		d.Step, d.Channel, d.Template = task.Step, task.Channel, task.Template
+	}
 	if h.OwnerID != 0 {
 		if u, err := tx.cachedUser(ctx, h.OwnerID); err == nil {
-			owner = u.Email
+			d.Owner = u.Email
 		}
 	}
-	who := strings.TrimSpace(l.FirstName + " " + l.LastName)
-	if l.Company != "" {
-		who = strings.TrimSpace(who + ", " + l.Company)
-	}
-	if who == "" {
-		who = l.Email
-	}
-	local := due.In(p.Calendar.Location()).Format("Mon 2 Jan 15:04 MST")
-	subject := fmt.Sprintf("SLA breach on lead %d: %s was due %s", l.ID, clockName(pl.Clock, task), local)
-	if len(subject) > 200 {
-		subject = subject[:200]
-	}
-	var names []string
 	for _, u := range to {
-		names = append(names, u.Email)
+		d.To = append(d.To, outbox.Recipient{UserID: u.ID, Email: u.Email})
 	}
-	body := fmt.Sprintf("Lead %d (%s) was handed off at %s and is owned by %s.\n%s was due %s and has not been done.\nEscalation step %d of %d tells the %s: %s.",
-		l.ID, who, h.StartedAt.In(p.Calendar.Location()).Format("Mon 2 Jan 15:04 MST"), owner,
-		upperFirst(clockName(pl.Clock, task)), local, pl.Level+1, len(steps), role, strings.Join(names, ", "))
-	if len(to) == 0 {
-		body += "nobody holds this role"
+	e, err := outbox.New(outbox.EscalationSent, l.ID, tx.Now, d)
+	if err != nil {
+		return err
 	}
-	var ns []Notification
-	for _, u := range to {
-		ns = append(ns, Notification{UserID: u.ID, Channel: channelInbox})
-		if ch.Email {
-			ns = append(ns, Notification{UserID: u.ID, Channel: channelEmail, Address: u.Email})
-		}
-	}
-	if ch.Chat {
-		ns = append(ns, Notification{Channel: channelChat})
-	}
-	for i := range ns {
-		ns[i].LeadID, ns[i].Subject, ns[i].Body = l.ID, subject, body
-	}
-	return tx.addNotifications(ctx, ns)
+	return tx.publish(ctx, []outbox.Event{e})
 }
 
-func upperFirst(s string) string {
-	if s == "" {
-		return s
+// leadName names a lead for people: "First Last, Company", or as much of
+// it as the lead has, else its email.
+func leadName(l tandem.Lead) string {
+	name := strings.TrimSpace(l.FirstName + " " + l.LastName)
+	switch {
+	case l.Company == "":
+	case name == "":
+		name = l.Company
+	default:
+		name += ", " + l.Company
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	if name == "" {
+		return l.Email
+	}
+	return name
 }
 
 // recipients returns the people who hold an escalation role for a lead

@@ -23,6 +23,9 @@ type ImportOptions struct {
 	// rows created by name: a deal's account or product, an account's
 	// parent, a manager named only in a users file's manager column.
 	Introduced *Introduced
+	// As is the caller who imports, whom every lead is checked against
+	// ([IntakeOptions.As]); nil for the operator at the command line.
+	As *tandem.Token
 }
 
 // catalogInput is a row of accounts or products: its values, its own over the mapping's initial ones.
@@ -126,7 +129,7 @@ func (db *DB) Import(ctx context.Context, kind string, rows []csvimport.Row, o I
 		for i, row := range rows {
 			in[i] = tandem.LeadInput{Fields: row.Fields, Initial: row.Initial, Reason: "import of " + o.File}
 		}
-		results, err = db.IntakeLeads(ctx, in, IntakeOptions{DefaultSource: csvimport.DefaultSource, Actor: o.Actor, DryRun: o.DryRun})
+		results, err = db.IntakeLeads(ctx, in, IntakeOptions{DefaultSource: csvimport.DefaultSource, Actor: o.Actor, DryRun: o.DryRun, As: o.As})
 	case "deals":
 		in := make([]tandem.DealInput, len(rows))
 		for i, row := range rows {

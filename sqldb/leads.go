@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/access"
 )
 
 // leadColumns are the columns of the leads table, in the order leadRow and
@@ -67,13 +68,18 @@ type IntakeOptions struct {
 	Actor string
 	// DryRun computes every outcome and writes nothing.
 	DryRun bool
+	// As is the token of the caller who sends the batch, whom the lead
+	// rule ([access.CanChange]) checks every input against; nil for the
+	// operator at the command line (and the simulator), who may do what
+	// an admin may ([access.Operator]).
+	As *tandem.Token
 }
 
 // IntakeResult is the outcome for one input of a batch, in input order.
 type IntakeResult struct {
 	ID     int64  // 0 for a rejected input or a lead a dry run would create
 	Status string // tandem.StatusCreated, StatusUpdated, StatusUnchanged or StatusRejected
-	Err    error  // why the input was rejected: an EINVALID *tandem.Error
+	Err    error  // why the input was rejected: an EINVALID or EFORBIDDEN *tandem.Error
 }
 
 // IntakeLeads creates or updates one lead per input, in one transaction.
@@ -81,7 +87,10 @@ type IntakeResult struct {
 // creates nothing new and reports each lead unchanged. A bad input is
 // rejected with its reasons and does not stop the others. The entry rules of
 // the agreement in force run on every created or changed lead; each change
-// is written to the ledger with the lead's new row.
+// is written to the ledger with the lead's new row. An input the caller may
+// not make (see [access.CanChange]) is rejected with EFORBIDDEN naming the
+// lead and its owner, and an owner_id that is no user in sales with
+// EINVALID; either changes nothing.
 func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts IntakeOptions) (_ []IntakeResult, err error) {
 	defer wrap(&err, "intake leads")
 	if opts.DefaultSource == "" {
@@ -90,6 +99,17 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 	var results []IntakeResult
 	err = db.transact(ctx, func(tx *Tx) error {
 		results = make([]IntakeResult, len(inputs))
+		c := access.Operator(opts.Actor)
+		if opts.As != nil {
+			var err error
+			if c, err = tx.caller(ctx, *opts.As); err != nil {
+				return err
+			}
+		}
+		won, err := tx.wonStage(ctx, c)
+		if err != nil {
+			return err
+		}
 		lc, err := tx.lifecycle(ctx)
 		if err != nil {
 			return err
@@ -116,6 +136,14 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 				cur = existing[[2]string{source, ext}]
 			}
 			ch, err := tandem.Intake(cur, in, lc, opts.DefaultSource, opts.Actor, tx.Now)
+			if err == nil {
+				// The one lead rule: who may create this lead, or change
+				// these fields, its owner or its stage.
+				err = tx.mayChange(ctx, c, cur, access.EditOf(ch, opts.Actor), won)
+				if err != nil && tandem.ErrorCode(err) == tandem.EINTERNAL {
+					return err
+				}
+			}
 			if err == nil && cur != nil {
 				// Sending a handed-off lead back to marketing needs the
 				// agreement's touches, however it is asked for.
@@ -468,6 +496,16 @@ func (tx *Tx) lead(ctx context.Context, id int64, lock bool) (tandem.Lead, error
 // Leads returns one page of the leads that match the filter, in id order,
 // with the total count of matches.
 func (db *DB) Leads(ctx context.Context, f tandem.LeadFilter) (page tandem.LeadPage, err error) {
+	return db.leads(ctx, f, nil)
+}
+
+// LeadsFor is [DB.Leads] for a caller: only the leads they may read
+// ([access.Caller.ReadScope]) match, and the total counts only those.
+func (db *DB) LeadsFor(ctx context.Context, f tandem.LeadFilter, tok tandem.Token) (page tandem.LeadPage, err error) {
+	return db.leads(ctx, f, &tok)
+}
+
+func (db *DB) leads(ctx context.Context, f tandem.LeadFilter, tok *tandem.Token) (page tandem.LeadPage, err error) {
 	defer wrap(&err, "list leads")
 	if err := f.Validate(); err != nil {
 		return page, err
@@ -520,6 +558,17 @@ func (db *DB) Leads(ctx context.Context, f tandem.LeadFilter) (page tandem.LeadP
 		cond = strings.Join(where, " AND ")
 	}
 	err = db.view(ctx, func(tx *Tx) error {
+		cond, args := cond, args
+		if tok != nil {
+			c, err := tx.caller(ctx, *tok)
+			if err != nil {
+				return err
+			}
+			if sc := c.ReadScope(); !sc.All {
+				scope, sargs := scopeCond(sc, len(args)+1)
+				cond, args = cond+" AND "+scope, append(slices.Clone(args), sargs...)
+			}
+		}
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM leads WHERE `+cond, args...).Scan(&page.Total); err != nil {
 			return err
 		}
@@ -592,13 +641,17 @@ func (db *DB) MoveLead(ctx context.Context, id int64, stage, reason, actor strin
 	return db.moveLead(ctx, id, stage, reason, actor, nil)
 }
 
-// MoveLeadAs is [DB.MoveLead] for a caller of the API: a lead handed off to
-// sales is moved only by its owner, a manager above the owner, or an admin
-// (EFORBIDDEN otherwise), like every other change to a lead sales works.
+// MoveLeadAs is [DB.MoveLead] for a caller of the API or the web app, who
+// must be allowed the move by the lead rule ([access.CanChange]): a lead
+// someone owns is moved by its owner, a manager above the owner, or an
+// admin; an unassigned one by marketing too; only a won deal (or an admin)
+// makes a lead a customer. EFORBIDDEN otherwise, naming the lead and its
+// owner.
 func (db *DB) MoveLeadAs(ctx context.Context, id int64, stage, reason string, tok tandem.Token) (tandem.Lead, error) {
 	return db.moveLead(ctx, id, stage, reason, tok.Actor(), &tok)
 }
 
+// moveLead moves the lead for tok, or for the operator when tok is nil.
 func (db *DB) moveLead(ctx context.Context, id int64, stage, reason, actor string, tok *tandem.Token) (l tandem.Lead, err error) {
 	defer wrap(&err, "move lead %d", id)
 	err = db.transact(ctx, func(tx *Tx) error {
@@ -606,13 +659,10 @@ func (db *DB) moveLead(ctx context.Context, id int64, stage, reason, actor strin
 		if err != nil {
 			return err
 		}
+		c := access.Operator(actor)
 		if tok != nil {
-			if h, ok, err := tx.openHandoff(ctx, id); err != nil {
+			if c, err = tx.caller(ctx, *tok); err != nil {
 				return err
-			} else if ok {
-				if err := tx.mayWork(ctx, *tok, id, h.OwnerID); err != nil {
-					return err
-				}
 			}
 		}
 		lc, err := tx.lifecycle(ctx)
@@ -626,6 +676,13 @@ func (db *DB) moveLead(ctx context.Context, id int64, stage, reason, actor strin
 		l = ch.Lead
 		if ch.Status == tandem.StatusUnchanged {
 			return nil
+		}
+		won, err := tx.wonStage(ctx, c)
+		if err != nil {
+			return err
+		}
+		if err := tx.mayChange(ctx, c, &cur, access.EditOf(ch, actor), won); err != nil {
+			return err
 		}
 		l, err = tx.applyMove(ctx, cur, ch, transition{})
 		return err

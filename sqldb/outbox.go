@@ -6,64 +6,135 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tandemhq/tandem/outbox"
 )
 
-// Notification channels.
-const (
-	channelInbox = "inbox"
-	channelEmail = "email"
-	channelChat  = "chat"
-)
+// ChannelInbox is the in-app channel: its notifications are written for
+// every event that tells people ([outbox.NoticeOf]) and delivered as they
+// are written. The other channels are those [Options] names.
+const ChannelInbox = "inbox"
 
-// Notification is one message of the outbox: in-app (inbox), email or chat.
+// Notification is one message of the outbox: in-app (inbox), or one that
+// a channel (email, chat...) sends.
 type Notification struct {
-	ID        int64     `json:"id"`
-	UserID    int64     `json:"user_id,omitempty"` // 0 for a chat message
-	LeadID    int64     `json:"lead_id,omitempty"`
-	Channel   string    `json:"channel"`
-	Address   string    `json:"address,omitempty"`
-	Subject   string    `json:"subject"`
-	Body      string    `json:"body"`
-	State     string    `json:"state"` // pending or sent
-	Attempts  int       `json:"attempts"`
-	LastError string    `json:"last_error,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	SentAt    time.Time `json:"sent_at,omitzero"`
-	ReadAt    time.Time `json:"read_at,omitzero"`
+	ID      int64 `json:"id"`
+	UserID  int64 `json:"user_id,omitempty"` // 0 for a chat message
+	LeadID  int64 `json:"lead_id,omitempty"`
+	EventID int64 `json:"event_id,omitempty"` // the outbox event it delivers; 0 for one written before events were
+	// Event is that event, as ClaimNotifications returns it to the sender.
+	Event     outbox.Event `json:"-"`
+	Channel   string       `json:"channel"`
+	Address   string       `json:"address,omitempty"`
+	Subject   string       `json:"subject"`
+	Body      string       `json:"body"`
+	State     string       `json:"state"` // pending or sent
+	Attempts  int          `json:"attempts"`
+	LastError string       `json:"last_error,omitempty"`
+	CreatedAt time.Time    `json:"created_at"`
+	SentAt    time.Time    `json:"sent_at,omitzero"`
+	ReadAt    time.Time    `json:"read_at,omitzero"`
 }
 
-const notificationColumns = `id, user_id, lead_id, channel, address, subject, body, state, attempts, last_error, created_at, sent_at, read_at`
+const notificationColumns = `id, user_id, lead_id, event_id, channel, address, subject, body, state, attempts, last_error, created_at, sent_at, read_at`
 
 func scanNotification(s scanner) (Notification, error) {
 	var n Notification
-	var user, lead sql.NullInt64
-	err := s.Scan(&n.ID, &user, &lead, &n.Channel, &n.Address, &n.Subject, &n.Body, &n.State, &n.Attempts, &n.LastError,
+	var user, lead, event sql.NullInt64
+	err := s.Scan(&n.ID, &user, &lead, &event, &n.Channel, &n.Address, &n.Subject, &n.Body, &n.State, &n.Attempts, &n.LastError,
 		scanTime{&n.CreatedAt}, scanTime{&n.SentAt}, scanTime{&n.ReadAt})
-	n.UserID, n.LeadID = user.Int64, lead.Int64
+	n.UserID, n.LeadID, n.EventID = user.Int64, lead.Int64, event.Int64
 	return n, err
 }
 
-// addNotifications writes notifications (user, lead, channel, address,
-// subject, body) in the transaction of the event that causes them, in one
-// statement. In-app (inbox) ones are delivered as they are written.
+// outboxEventColumns are the columns of outbox_events, id first.
+var outboxEventColumns = []string{"id", "type", "version", "lead_id", "ledger_id", "data", "occurred_at", "created_at"}
+
+// publish writes events to the outbox, with their notifications: an
+// in-app one to each person an event tells, and each channel's deliveries
+// ([outbox.Channel.Route]). It is the one way into the outbox, called in
+// the transaction of the change the events report. It sets the events' ids
+// when a notification needs them.
+func (tx *Tx) publish(ctx context.Context, evs []outbox.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	type routed struct {
+		event int // index in evs
+		n     Notification
+	}
+	var ns []routed
+	for i := range evs {
+		e := &evs[i]
+		if e.Version == 0 {
+			e.Version = outbox.Version
+		}
+		e.CreatedAt = tx.Now
+		notice, ok := outbox.NoticeOf(*e)
+		if ok {
+			for _, r := range notice.To {
+				ns = append(ns, routed{i, Notification{UserID: r.UserID, Channel: ChannelInbox, Subject: notice.Subject, Body: notice.Body}})
+			}
+		}
+		for _, ch := range tx.db.channels {
+			for _, d := range ch.Route(*e, notice) {
+				ns = append(ns, routed{i, Notification{UserID: d.UserID, Channel: ch.Name, Address: d.Address, Subject: d.Subject, Body: d.Body}})
+			}
+		}
+	}
+	cols := outboxEventColumns
+	if len(ns) > 0 { // the notifications name their events
+		ids, err := tx.db.d.reserveIDs(ctx, tx, "outbox_events", len(evs))
+		if err != nil {
+			return err
+		}
+		for i := range evs {
+			evs[i].ID = ids[i]
+		}
+	} else {
+		cols = cols[1:]
+	}
+	rows := make([][]any, len(evs))
+	for i, e := range evs {
+		rows[i] = []any{e.ID, e.Type, e.Version, nullID(e.LeadID), nullID(e.LedgerID), string(e.Data), e.OccurredAt, tx.Now}
+		if len(ns) == 0 {
+			rows[i] = rows[i][1:]
+		}
+	}
+	if err := tx.db.d.bulkInsert(ctx, tx, "outbox_events", cols, rows); err != nil {
+		return err
+	}
+	notes := make([]Notification, len(ns))
+	for i, r := range ns {
+		e := evs[r.event]
+		notes[i] = r.n
+		notes[i].EventID, notes[i].LeadID = e.ID, e.LeadID
+	}
+	return tx.addNotifications(ctx, notes)
+}
+
+// addNotifications writes notifications (user, lead, event, channel,
+// address, subject, body) in the transaction of the event that causes
+// them, in one statement. In-app (inbox) ones are delivered as they are
+// written.
 func (tx *Tx) addNotifications(ctx context.Context, ns []Notification) error {
 	if len(ns) == 0 {
 		return nil
 	}
 	var b strings.Builder
-	b.WriteString(`INSERT INTO notifications (user_id, lead_id, channel, address, subject, body, state, next_at, created_at, sent_at) VALUES `)
-	args := make([]any, 0, 10*len(ns))
+	b.WriteString(`INSERT INTO notifications (user_id, lead_id, event_id, channel, address, subject, body, state, next_at, created_at, sent_at) VALUES `)
+	args := make([]any, 0, 11*len(ns))
 	for i, n := range ns {
 		state, sent := "pending", any(nil)
-		if n.Channel == channelInbox {
+		if n.Channel == ChannelInbox {
 			state, sent = "sent", tx.t(tx.Now)
 		}
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		k := len(args)
-		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8, k+9, k+10)
-		args = append(args, nullID(n.UserID), nullID(n.LeadID), n.Channel, n.Address, n.Subject, n.Body, state, tx.t(tx.Now), tx.t(tx.Now), sent)
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8, k+9, k+10, k+11)
+		args = append(args, nullID(n.UserID), nullID(n.LeadID), nullID(n.EventID), n.Channel, n.Address, n.Subject, n.Body, state, tx.t(tx.Now), tx.t(tx.Now), sent)
 	}
 	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
 		return fmt.Errorf("add notifications: %w", err)
@@ -71,7 +142,7 @@ func (tx *Tx) addNotifications(ctx context.Context, ns []Notification) error {
 	return nil
 }
 
-// ClaimNotifications claims up to limit email and chat notifications that
+// ClaimNotifications claims up to limit channel notifications (email, chat...) that
 // are due to be sent, for worker, by moving their next try lease into the
 // future: a sender that dies mid-send leaves them to be claimed again once
 // the lease ends. On PostgreSQL replicas skip each other's locked rows.
@@ -101,9 +172,111 @@ func (db *DB) ClaimNotifications(ctx context.Context, worker string, limit int, 
 				return err
 			}
 		}
-		return nil
+		return tx.attachEvents(ctx, ns)
 	})
 	return ns, err
+}
+
+// attachEvents reads the outbox events notifications deliver into them.
+func (tx *Tx) attachEvents(ctx context.Context, ns []Notification) error {
+	var ids []int64
+	for _, n := range ns {
+		if n.EventID != 0 {
+			ids = append(ids, n.EventID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	evs, err := tx.outboxEvents(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range ns {
+		ns[i].Event = evs[ns[i].EventID]
+	}
+	return nil
+}
+
+const outboxEventSelect = `SELECT id, type, version, lead_id, ledger_id, data, occurred_at, created_at FROM outbox_events`
+
+func scanOutboxEvent(s scanner) (outbox.Event, error) {
+	var e outbox.Event
+	var lead, ledger sql.NullInt64
+	var data string
+	err := s.Scan(&e.ID, &e.Type, &e.Version, &lead, &ledger, &data, scanTime{&e.OccurredAt}, scanTime{&e.CreatedAt})
+	e.LeadID, e.LedgerID, e.Data = lead.Int64, ledger.Int64, []byte(data)
+	return e, err
+}
+
+// outboxEvents reads the outbox events with the ids.
+func (tx *Tx) outboxEvents(ctx context.Context, ids []int64) (map[int64]outbox.Event, error) {
+	var b strings.Builder
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", i+1)
+		args[i] = id
+	}
+	rows, err := tx.QueryContext(ctx, outboxEventSelect+` WHERE id IN (`+b.String()+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("outbox events: %w", err)
+	}
+	defer rows.Close()
+	evs := map[int64]outbox.Event{}
+	for rows.Next() {
+		e, err := scanOutboxEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("outbox events: %w", err)
+		}
+		evs[e.ID] = e
+	}
+	return evs, rows.Err()
+}
+
+// OutboxFilter selects outbox events.
+type OutboxFilter struct {
+	LeadID  int64  // 0: any lead
+	Type    string // "": any type
+	AfterID int64  // only events with a greater id
+	Limit   int    // 0: 100
+}
+
+// OutboxEvents returns outbox events in id order (see docs/events.md).
+func (db *DB) OutboxEvents(ctx context.Context, f OutboxFilter) (evs []outbox.Event, err error) {
+	defer wrap(&err, "outbox events")
+	q, args := outboxEventSelect+` WHERE id > $1`, []any{f.AfterID}
+	if f.LeadID != 0 {
+		args = append(args, f.LeadID)
+		q += fmt.Sprintf(" AND lead_id = $%d", len(args))
+	}
+	if f.Type != "" {
+		args = append(args, f.Type)
+		q += fmt.Sprintf(" AND type = $%d", len(args))
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	args = append(args, f.Limit)
+	q += fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args))
+	err = db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scanOutboxEvent(rows)
+			if err != nil {
+				return err
+			}
+			evs = append(evs, e)
+		}
+		return rows.Err()
+	})
+	return evs, err
 }
 
 // NotificationSent records that a claimed notification went out.

@@ -64,6 +64,24 @@ func (postgres) reserveLeadIDs(ctx context.Context, tx *Tx, n int) (int64, error
 	return last - int64(n) + 1, nil
 }
 
+func (postgres) reserveIDs(ctx context.Context, tx *Tx, table string, n int) ([]int64, error) {
+	// nextval per row: concurrent writers interleave, but never share an id.
+	rows, err := tx.QueryContext(ctx, `SELECT nextval($1::regclass) FROM generate_series(1, $2)`, table+"_id_seq", n)
+	if err != nil {
+		return nil, fmt.Errorf("reserve %s ids: %w", table, err)
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, n)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("reserve %s ids: %w", table, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // bulkInsert uses COPY, PostgreSQL's fastest way in, on the transaction's
 // own connection, so the rows commit or roll back with the transaction.
 func (postgres) bulkInsert(ctx context.Context, tx *Tx, table string, cols []string, rows [][]any) error {

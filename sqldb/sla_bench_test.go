@@ -13,6 +13,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/notify"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
 )
@@ -61,7 +62,7 @@ func BenchmarkBreachStorm(b *testing.B) {
 	for _, be := range sqldbtest.Backends(b) {
 		b.Run(fmt.Sprintf("%s/workers=%d", be.Name, workers), func(b *testing.B) {
 			ctx := context.Background()
-			db, clk := openB(b, sqldbtest.Backend{Name: be.Name, DSN: sqldbtest.Fresh(b, be)})
+			db, clk := openChannels(b, sqldbtest.Backend{Name: be.Name, DSN: sqldbtest.Fresh(b, be)}, notify.Channels())
 			var fired int
 			var elapsed time.Duration
 			for b.Loop() {
@@ -76,7 +77,7 @@ func BenchmarkBreachStorm(b *testing.B) {
 				for w := range workers {
 					g.Go(func() error {
 						for {
-							k, err := db.FireDue(ctx, fmt.Sprint("bench-", w), 1000, db.FireSLA(sqldb.Channels{Email: true, Chat: true}))
+							k, err := db.FireDue(ctx, fmt.Sprint("bench-", w), 1000, db.FireSLA())
 							if err != nil {
 								return err
 							}

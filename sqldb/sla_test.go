@@ -9,8 +9,10 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/notify"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
+	"github.com/tandemhq/tandem/tandemtest"
 )
 
 var newYork, _ = time.LoadLocation("America/New_York")
@@ -36,28 +38,15 @@ func newSLAWorld(t *testing.T, b sqldbtest.Backend) *slaWorld {
 // newSLAWorldAt builds the world with the agreement signed at the instant.
 func newSLAWorldAt(t *testing.T, b sqldbtest.Backend, at time.Time) *slaWorld {
 	t.Helper()
-	ctx := context.Background()
-	db, clk := open(t, b)
+	// Escalations go out by email and chat besides the inbox.
+	db, clk := openChannels(t, b, notify.Channels())
 	clk.Set(at)
-	w := &slaWorld{db: db, clk: clk}
-	add := func(email string, role tandem.Role, manager int64) tandem.User {
-		u := tandem.User{Email: email, Role: role, ManagerID: manager}
-		if err := db.CreateUser(ctx, &u); err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
-	w.sam = add("sam@example.com", tandem.RoleSalesHead, 0)
-	w.manu = add("manu@example.com", tandem.RoleSalesManager, w.sam.ID)
-	w.rex = add("rex@example.com", tandem.RoleSalesRep, w.manu.ID)
-	w.ria = add("ria@example.com", tandem.RoleSalesRep, w.manu.ID)
-	signDefault(t, db, string(agreement.Default()))
-	return w
+	c := tandemtest.People(t, db, tandemtest.Mia, tandemtest.Sam, tandemtest.Manu, tandemtest.Rex, tandemtest.Ria)
+	c.Sign(t, db, string(agreement.Default()))
+	return &slaWorld{db: db, clk: clk, sam: c.Sam, manu: c.Manu, rex: c.Rex, ria: c.Ria}
 }
 
-func tokenOf(u tandem.User) tandem.Token {
-	return tandem.Token{UserID: u.ID, UserEmail: u.Email, Role: u.Role}
-}
+func tokenOf(u tandem.User) tandem.Token { return tandemtest.Token(u) }
 
 // mql takes in a lead that meets the default mql rule and returns it.
 func (w *slaWorld) mql(t *testing.T, ext string) tandem.Lead {
@@ -77,9 +66,9 @@ func (w *slaWorld) mql(t *testing.T, ext string) tandem.Lead {
 	return l
 }
 
-func (w *slaWorld) fire(t *testing.T, ch sqldb.Channels) int {
+func (w *slaWorld) fire(t *testing.T) int {
 	t.Helper()
-	n, err := w.db.FireDue(context.Background(), "test", 10000, w.db.FireSLA(ch))
+	n, err := w.db.FireDue(context.Background(), "test", 10000, w.db.FireSLA())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,8 +135,7 @@ func TestHandoffRoutesAndRunsTheCadence(t *testing.T) {
 		// Ria's lead is left alone: at 10:10 its first-touch and first-step
 		// clocks breach; ria hears at once, manu at 10:40, sam at 12:10.
 		w.clk.Set(ny(23, 10, 11))
-		ch := sqldb.Channels{Email: true, Chat: true}
-		w.fire(t, ch)
+		w.fire(t)
 		events, _ := w.db.LeadEvents(ctx, c.ID)
 		breaches := 0
 		for _, e := range events {
@@ -169,7 +157,7 @@ func TestHandoffRoutesAndRunsTheCadence(t *testing.T) {
 			t.Errorf("after the breach: ria %d, manu %d notifications; want 2, 0", inbox(w.ria), inbox(w.manu))
 		}
 		w.clk.Set(ny(23, 10, 41))
-		w.fire(t, ch)
+		w.fire(t)
 		if inbox(w.manu) != 2 || inbox(w.sam) != 0 {
 			t.Errorf("30 minutes on: manu %d, sam %d; want 2, 0", inbox(w.manu), inbox(w.sam))
 		}
@@ -179,7 +167,7 @@ func TestHandoffRoutesAndRunsTheCadence(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.clk.Set(ny(23, 12, 11))
-		w.fire(t, ch)
+		w.fire(t)
 		sams, _ := w.db.Notifications(ctx, sqldb.NotificationFilter{UserID: w.sam.ID, LeadID: c.ID})
 		for _, n := range sams {
 			if strings.Contains(n.Subject, "first touch") || strings.Contains(n.Subject, "step 1 ") {
@@ -225,7 +213,7 @@ func TestHandoffClocksCountBusinessHours(t *testing.T) {
 			t.Errorf("accept due %s; want %s", hs[0].AcceptDue, want)
 		}
 		w.clk.Set(ny(30, 9, 4))
-		if n := w.fire(t, sqldb.Channels{}); n != 0 {
+		if n := w.fire(t); n != 0 {
 			t.Errorf("%d timers fired before Monday 09:05; want 0", n)
 		}
 	})
@@ -276,7 +264,7 @@ func TestRoutingSkipsAbsentAndFullReps(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.clk.Advance(2 * time.Minute)
-		w.fire(t, sqldb.Channels{})
+		w.fire(t)
 		l, _ = w.db.Lead(ctx, l.ID)
 		hs, _ := w.db.Handoffs(ctx, l.ID)
 		if l.OwnerID != w.ria.ID || len(hs) != 1 || hs[0].RoutedAt.IsZero() || !hs[0].RoutedAt.After(hs[0].StartedAt) {
@@ -370,12 +358,12 @@ func TestCadenceRunsWeeksAcrossDaylightSaving(t *testing.T) {
 			// Nothing fires a minute before the due time; the step's clock
 			// fires at it. Steps with the same start share their due time.
 			w.clk.Set(task.DueAt.Add(-time.Minute))
-			w.fire(t, sqldb.Channels{})
+			w.fire(t)
 			if tasks, _ := w.db.LeadTasks(ctx, l.ID); tasks[len(tasks)-1].Breached {
 				t.Fatalf("step %d breached before its due time", i+1)
 			}
 			w.clk.Set(task.DueAt.Add(time.Second))
-			w.fire(t, sqldb.Channels{})
+			w.fire(t)
 			if tasks, _ := w.db.LeadTasks(ctx, l.ID); !tasks[len(tasks)-1].Breached {
 				t.Fatalf("step %d not breached one second after its due time", i+1)
 			}

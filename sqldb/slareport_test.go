@@ -20,6 +20,7 @@ import (
 	"github.com/tandemhq/tandem/clock"
 	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
+	"github.com/tandemhq/tandem/tandemtest"
 )
 
 var reportNY, _ = time.LoadLocation("America/New_York")
@@ -48,38 +49,21 @@ func newReportWorld(t testing.TB, b sqldbtest.Backend, reps int) *reportWorld {
 		t.Fatalf("Open(%s): %v", b.Name, err)
 	}
 	t.Cleanup(func() { db.Close() })
-	w := &reportWorld{db: db, clk: clk}
-	add := func(email string, role tandem.Role, team string, manager int64) tandem.User {
-		u := tandem.User{Email: email, Role: role, Team: team, ManagerID: manager}
-		if err := db.CreateUser(ctx, &u); err != nil {
-			t.Fatalf("CreateUser(%s) = %v", email, err)
-		}
-		return u
-	}
-	w.sam = add("sam@example.com", tandem.RoleSalesHead, "", 0)
-	w.manu = add("manu@example.com", tandem.RoleSalesManager, "", w.sam.ID)
-	w.rex = add("rex@example.com", tandem.RoleSalesRep, "East", w.manu.ID)
-	w.ria = add("ria@example.com", tandem.RoleSalesRep, "West", w.manu.ID)
+	c := tandemtest.People(t, db, tandemtest.Mia, tandemtest.Sam, tandemtest.Manu, tandemtest.Rex, tandemtest.Ria)
+	w := &reportWorld{db: db, clk: clk, sam: c.Sam, manu: c.Manu, rex: c.Rex, ria: c.Ria, mia: c.Mia}
 	for i := 2; i < reps; i++ {
-		add(fmt.Sprintf("rep%d@example.com", i), tandem.RoleSalesRep, "North", w.manu.ID)
+		u := tandem.User{Email: fmt.Sprintf("rep%d@example.com", i), Role: tandem.RoleSalesRep, Team: "North", ManagerID: w.manu.ID}
+		if err := db.CreateUser(ctx, &u); err != nil {
+			t.Fatalf("CreateUser(%s) = %v", u.Email, err)
+		}
 	}
-	w.mia = add("mia@example.com", tandem.RoleMarketingHead, "", 0)
 	w.sign(t, string(agreement.Default()))
 	return w
 }
 
 func (w *reportWorld) sign(t testing.TB, body string) {
 	t.Helper()
-	ctx := context.Background()
-	v, _, err := w.db.ProposeAgreement(ctx, "agreement.yaml", body, "admin@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, who := range []string{w.mia.Email, w.sam.Email} {
-		if _, err := w.db.SignAgreement(ctx, v.Version, who); err != nil {
-			t.Fatalf("SignAgreement(%d, %s) = %v", v.Version, who, err)
-		}
-	}
+	tandemtest.Sign(t, w.db, body, w.mia.Email, w.sam.Email)
 }
 
 // intake takes in leads that meet the default mql rule, each given as
@@ -113,9 +97,7 @@ func (w *reportWorld) intake(t testing.TB, leads ...[3]string) []tandem.Lead {
 	return out
 }
 
-func reportToken(u tandem.User) tandem.Token {
-	return tandem.Token{UserID: u.ID, UserEmail: u.Email, Role: u.Role}
-}
+func reportToken(u tandem.User) tandem.Token { return tandemtest.Token(u) }
 
 // at sets the clock to a time on Monday 2 November.
 func (w *reportWorld) at(hour, min int) { w.clk.Set(reportAt(time.November, 2, hour, min)) }
@@ -136,7 +118,7 @@ func (w *reportWorld) decide(t testing.TB, l tandem.Lead, by tandem.User, d Deci
 
 func (w *reportWorld) fire(t testing.TB) {
 	t.Helper()
-	if _, err := w.db.FireDue(context.Background(), "w", 1000, w.db.FireSLA(Channels{})); err != nil {
+	if _, err := w.db.FireDue(context.Background(), "w", 1000, w.db.FireSLA()); err != nil {
 		t.Fatal(err)
 	}
 }

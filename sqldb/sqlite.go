@@ -66,6 +66,19 @@ func (sqlite) reserveLeadIDs(ctx context.Context, tx *Tx, n int) (int64, error) 
 	return last + 1, nil
 }
 
+func (sqlite) reserveIDs(ctx context.Context, tx *Tx, table string, n int) ([]int64, error) {
+	// As for leads: the transaction holds the write lock.
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM `+table).Scan(&last); err != nil {
+		return nil, fmt.Errorf("reserve %s ids: %w", table, err)
+	}
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = last + 1 + int64(i)
+	}
+	return ids, nil
+}
+
 // questionMarks returns "(?, ?, ...)" for k values.
 func questionMarks(k int) string {
 	return "(" + strings.Repeat("?, ", k-1) + "?)"

@@ -12,8 +12,10 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/notify"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
+	"github.com/tandemhq/tandem/tandemtest"
 )
 
 var epoch = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
@@ -24,8 +26,15 @@ func open(t *testing.T, b sqldbtest.Backend) (*sqldb.DB, *clock.Fake) {
 
 func openB(t testing.TB, b sqldbtest.Backend) (*sqldb.DB, *clock.Fake) {
 	t.Helper()
+	return openChannels(t, b, nil)
+}
+
+// openChannels opens the database with the outbox writing notifications
+// for the channels chs besides the in-app inbox.
+func openChannels(t testing.TB, b sqldbtest.Backend, chs []notify.Channel) (*sqldb.DB, *clock.Fake) {
+	t.Helper()
 	clk := clock.NewFake(epoch)
-	db, err := sqldb.Open(context.Background(), b.DSN, sqldb.Options{Clock: clk})
+	db, err := sqldb.Open(context.Background(), b.DSN, sqldb.Options{Clock: clk, Channels: notify.Routes(chs)})
 	if err != nil {
 		t.Fatalf("Open(%s): %v", b.Name, err)
 	}
@@ -318,18 +327,7 @@ func signDefault(t testing.TB, db *sqldb.DB, body string) tandem.AgreementVersio
 		}
 		boss = u.ID
 	}
-	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", body, "admin@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SignAgreement(ctx, v.Version, "mia@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	v, err = db.SignAgreement(ctx, v.Version, "sam@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return tandemtest.Sign(t, db, body, "mia@example.com", "sam@example.com")
 }
 
 func TestAgreementSigningPutsRulesInForce(t *testing.T) {

@@ -175,7 +175,7 @@ func (tx *Tx) StopTimers(ctx context.Context, leadID int64, kinds ...string) (n 
 // fire, and a failure does not count toward limit. When ctx is cancelled the
 // transaction in flight is abandoned and FireDue returns the context's
 // error. worker names the caller in the timer's claimed_by column.
-func (db *DB) FireDue(ctx context.Context, worker string, limit int, fire func(tx *Tx, t Timer) error) (fired int, err error) {
+func (db *DB) FireDue(ctx context.Context, worker string, limit int, fire func(ctx context.Context, tx *Tx, t Timer) error) (fired int, err error) {
 	defer wrap(&err, "fire due timers")
 	for fired < limit {
 		want := min(limit-fired, fireBatch)
@@ -197,7 +197,7 @@ func (db *DB) FireDue(ctx context.Context, worker string, limit int, fire func(t
 				if _, err := tx.ExecContext(ctx, `SAVEPOINT fire`); err != nil {
 					return err
 				}
-				if ferr := fire(tx, t); ferr != nil {
+				if ferr := fire(ctx, tx, t); ferr != nil {
 					if ctx.Err() != nil {
 						return ctx.Err()
 					}

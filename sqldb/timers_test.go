@@ -38,9 +38,9 @@ func openTimers(t testing.TB, b sqldbtest.Backend) (*DB, *clock.Fake) {
 }
 
 // logFire is a fire function that records the timer in fired_log.
-func logFire(worker string) func(tx *Tx, t Timer) error {
-	return func(tx *Tx, t Timer) error {
-		_, err := tx.Exec(`INSERT INTO fired_log (timer_id, worker) VALUES ($1, $2)`, t.ID, worker)
+func logFire(worker string) func(ctx context.Context, tx *Tx, t Timer) error {
+	return func(ctx context.Context, tx *Tx, t Timer) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO fired_log (timer_id, worker) VALUES ($1, $2)`, t.ID, worker)
 		return err
 	}
 }
@@ -188,7 +188,7 @@ func TestAddTimerRefusesBadInput(t *testing.T) {
 
 // fireAll runs workers concurrent FireDue loops until none finds anything
 // due, and returns how many each fired.
-func fireAll(ctx context.Context, db *DB, workers, limit int, fire func(worker string) func(*Tx, Timer) error) ([]int, error) {
+func fireAll(ctx context.Context, db *DB, workers, limit int, fire func(worker string) func(context.Context, *Tx, Timer) error) ([]int, error) {
 	counts := make([]int, workers)
 	var g errgroup.Group
 	for w := range workers {
@@ -216,13 +216,13 @@ func TestFireDueExactlyOnce(t *testing.T) {
 		ids := addTimers(t, db, n, timerEpoch.Add(-time.Hour))
 		var mu sync.Mutex
 		seen := map[int64]int{}
-		counts, err := fireAll(ctx, db, 4, 50, func(w string) func(*Tx, Timer) error {
+		counts, err := fireAll(ctx, db, 4, 50, func(w string) func(context.Context, *Tx, Timer) error {
 			log := logFire(w)
-			return func(tx *Tx, tm Timer) error {
+			return func(ctx context.Context, tx *Tx, tm Timer) error {
 				mu.Lock()
 				seen[tm.ID]++
 				mu.Unlock()
-				return log(tx, tm)
+				return log(ctx, tx, tm)
 			}
 		})
 		if err != nil {
@@ -261,7 +261,7 @@ func TestTimersNeverFireBeforeDue(t *testing.T) {
 		const step = time.Hour
 		fired := map[int64]time.Time{}
 		for clk.Now().Before(timerEpoch.Add(4 * 7 * 24 * time.Hour)) {
-			_, err := db.FireDue(ctx, "w", 10, func(tx *Tx, tm Timer) error {
+			_, err := db.FireDue(ctx, "w", 10, func(ctx context.Context, tx *Tx, tm Timer) error {
 				fired[tm.ID] = tx.Now
 				return nil
 			})
@@ -290,8 +290,8 @@ func TestFailingTimerBacksOff(t *testing.T) {
 		ids := addTimers(t, db, 3, timerEpoch.Add(-time.Minute))
 		bad := ids[1]
 		failing := true
-		fire := func(tx *Tx, tm Timer) error {
-			if err := logFire("w")(tx, tm); err != nil {
+		fire := func(ctx context.Context, tx *Tx, tm Timer) error {
+			if err := logFire("w")(ctx, tx, tm); err != nil {
 				return err
 			}
 			if tm.ID == bad && failing {
@@ -403,8 +403,8 @@ func TestAbandonedFireFiresLater(t *testing.T) {
 		db, _ := openTimers(t, b)
 		ids := addTimers(t, db, 1, timerEpoch.Add(-time.Minute))
 		ctx, cancel := context.WithCancel(context.Background())
-		n, err := db.FireDue(ctx, "dying", 10, func(tx *Tx, tm Timer) error {
-			if err := logFire("dying")(tx, tm); err != nil {
+		n, err := db.FireDue(ctx, "dying", 10, func(ctx context.Context, tx *Tx, tm Timer) error {
+			if err := logFire("dying")(ctx, tx, tm); err != nil {
 				return err
 			}
 			cancel() // the process is killed before it commits
@@ -457,7 +457,7 @@ func TestReplicaSkipsClaimedTimer(t *testing.T) {
 		claimed := make(chan int64)
 		done := make(chan error, 1)
 		go func() {
-			_, err := db.FireDue(ctx, "stuck", 1, func(tx *Tx, tm Timer) error {
+			_, err := db.FireDue(ctx, "stuck", 1, func(ctx context.Context, tx *Tx, tm Timer) error {
 				claimed <- tm.ID
 				<-ctx.Done() // hangs until killed
 				return ctx.Err()

@@ -145,6 +145,9 @@ func (tx *Tx) updateUser(ctx context.Context, before tandem.User, up tandem.User
 	}
 	if up.Role != nil {
 		u.Role = *up.Role
+		if err := tx.checkAdminKept(ctx, before, u.Role, up.By); err != nil {
+			return u, err
+		}
 	}
 	if up.Weight != nil {
 		if *up.Weight < 1 || *up.Weight > tandem.MaxWeight {
@@ -433,4 +436,25 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (t tandem.Token, 
 		})
 	}
 	return t, err
+}
+
+// checkAdminKept refuses, as EINVALID naming role, to take the admin role
+// from an admin who asks it for themselves (by is their email) or who is
+// the last admin: either would lock the admins out. The settings page, the
+// command line and the users import all update users here, so all obey it.
+func (tx *Tx) checkAdminKept(ctx context.Context, before tandem.User, role tandem.Role, by string) error {
+	if before.Role != tandem.RoleAdmin || role == tandem.RoleAdmin {
+		return nil
+	}
+	if by != "" && normalEmail(by) == before.Email {
+		return tandem.Invalid(tandem.FieldError{Field: "role", Message: "you cannot take away your own admin role: ask another admin"})
+	}
+	var others int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = $1 AND id <> $2`, string(tandem.RoleAdmin), before.ID).Scan(&others); err != nil {
+		return fmt.Errorf("count the admins: %w", err)
+	}
+	if others == 0 {
+		return tandem.Invalid(tandem.FieldError{Field: "role", Message: fmt.Sprintf("%s is the last admin: make another admin first", before.Email)})
+	}
+	return nil
 }

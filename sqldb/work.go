@@ -12,35 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/access"
 	"github.com/tandemhq/tandem/sla"
 )
-
-// mayWork returns nil if the caller may work a lead that ownerID owns: the
-// owner, a manager above the owner, or an admin; EFORBIDDEN otherwise.
-func (tx *Tx) mayWork(ctx context.Context, tok tandem.Token, leadID, ownerID int64) error {
-	if tok.Role == tandem.RoleAdmin {
-		return nil
-	}
-	if tok.UserID == 0 {
-		return tandem.Errorf(tandem.EFORBIDDEN, "token %s acts for no user: only lead %d's owner, a manager above the owner, or an admin may work it", tok.Name, leadID)
-	}
-	if ownerID == tok.UserID {
-		return nil
-	}
-	if ownerID != 0 {
-		above, err := tx.isAbove(ctx, tok.UserID, ownerID)
-		if err != nil || above {
-			return err
-		}
-	}
-	who := "nobody yet"
-	if ownerID != 0 {
-		if u, err := tx.userByID(ctx, ownerID, false); err == nil {
-			who = u.Email
-		}
-	}
-	return tandem.Errorf(tandem.EFORBIDDEN, "lead %d belongs to %s: only its owner, a manager above the owner, or an admin may work it", leadID, who)
-}
 
 // checkRecycle refuses to send a lead with an open hand-off back to
 // marketing before the agreement's minimum number of touches (see
@@ -328,8 +302,8 @@ func checkNote(field, s string) error {
 }
 
 // Assign gives a lead to another owner by hand, with a reason. The caller
-// must be an admin or a manager above the lead's current owner; the new
-// owner must work in sales. The lead's open hand-off and its open task move
+// must be an admin or a sales manager above both the lead's current owner
+// and the new one ([access.CanAssign]); the new owner must work in sales. The lead's open hand-off and its open task move
 // with it; an unrouted hand-off is routed.
 func (db *DB) Assign(ctx context.Context, leadID int64, ownerEmail, reason string, tok tandem.Token) (l tandem.Lead, err error) {
 	defer wrap(&err, "assign lead %d", leadID)
@@ -353,11 +327,15 @@ func (db *DB) Assign(ctx context.Context, leadID int64, ownerEmail, reason strin
 		if !slices.Contains([]tandem.Role{tandem.RoleSalesRep, tandem.RoleSalesManager, tandem.RoleSalesHead}, owner.Role) {
 			return tandem.Invalid(tandem.FieldError{Field: "owner", Message: fmt.Sprintf("%s is %s: leads go to people in sales", owner.Email, owner.Role)})
 		}
-		if tok.Role != tandem.RoleAdmin && (cur.OwnerID == 0 || cur.OwnerID == tok.UserID) {
-			if tok.Role != tandem.RoleSalesManager && tok.Role != tandem.RoleSalesHead {
-				return tandem.Errorf(tandem.EFORBIDDEN, "only a sales manager, a sales head or an admin may reassign lead %d", leadID)
-			}
-		} else if err := tx.mayWork(ctx, tok, leadID, cur.OwnerID); err != nil {
+		c, err := tx.caller(ctx, tok)
+		if err != nil {
+			return err
+		}
+		f, err := tx.leadFacts(ctx, cur)
+		if err != nil {
+			return err
+		}
+		if err := access.CanAssign(c, f, owner.ID); err != nil {
 			return err
 		}
 		l = cur

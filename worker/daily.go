@@ -20,15 +20,14 @@ const DailyHour = 6
 // start, then every day at DailyHour in the agreement's time zone. Every replica may run
 // it: an alert is raised once per cause and period, a scorecard frozen once.
 type Daily struct {
-	DB       *sqldb.DB
-	Clock    tandem.Clock
-	Channels sqldb.Channels
-	Logger   *slog.Logger // nil discards logs
+	DB     *sqldb.DB
+	Clock  tandem.Clock
+	Logger *slog.Logger // nil discards logs
 }
 
 // RunOnce runs the round now.
 func (d *Daily) RunOnce(ctx context.Context) (report.Checked, error) {
-	return report.Daily(ctx, d.DB, d.Clock.Now(), d.Channels)
+	return report.Daily(ctx, d.DB, d.Clock.Now())
 }
 
 // Run runs the round at start and then daily, and refreshes the reports

@@ -66,7 +66,7 @@ func BenchmarkFireLatency(b *testing.B) {
 			for b.Loop() {
 				run, stop := context.WithCancel(ctx)
 				w := &worker.Worker{DB: db, Clock: clock.Real{}, Name: "bench", Poll: worker.ServePoll,
-					Fire: func(tx *sqldb.Tx, t sqldb.Timer) error { return nil }}
+					Fire: func(ctx context.Context, tx *sqldb.Tx, t sqldb.Timer) error { return nil }}
 				done := make(chan struct{})
 				go func() { w.Run(run); close(done) }()
 

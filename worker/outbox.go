@@ -10,8 +10,8 @@ import (
 	"github.com/tandemhq/tandem/sqldb"
 )
 
-// Outbox sends the email and chat notifications that the store's outbox
-// holds. Each is claimed with a lease, sent, then marked sent; a failed
+// Outbox sends the notifications of every channel (email, chat...) that
+// the store's outbox holds, each through its channel's sender. Each is claimed with a lease, sent, then marked sent; a failed
 // send is put off with backoff. A sender that dies between sending and
 // marking leaves the notification to be sent again when the lease ends, so
 // delivery is at least once, with the notification's id as the message's
@@ -20,8 +20,8 @@ type Outbox struct {
 	DB    *sqldb.DB
 	Clock tandem.Clock
 	Name  string
-	// Senders by channel (notify.ChannelEmail, notify.ChannelChat); a
-	// notification for a channel without a sender waits.
+	// Senders by channel name (see notify.Channels); a notification for a
+	// channel without a sender waits.
 	Senders map[string]notify.Sender
 	Poll    time.Duration // longest sleep between looks; 1s when zero
 	Lease   time.Duration // how long a claim holds; 2 min when zero
@@ -48,7 +48,7 @@ func (o *Outbox) RunOnce(ctx context.Context) (int, error) {
 			if s == nil {
 				continue // no sender configured here; the lease ends and it waits
 			}
-			m := notify.Message{ID: n.ID, Channel: n.Channel, To: n.Address, Subject: n.Subject, Body: n.Body}
+			m := notify.Message{ID: n.ID, Channel: n.Channel, To: n.Address, Subject: n.Subject, Body: n.Body, Event: n.Event}
 			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			err := s.Send(sctx, m)
 			cancel()

@@ -35,7 +35,7 @@ type Worker struct {
 	Name  string       // recorded on the timers it fires; one per replica
 	// Fire does what a timer means, in the transaction that marks it fired.
 	// An error rolls back what it wrote and retries the timer later.
-	Fire   func(tx *sqldb.Tx, t sqldb.Timer) error
+	Fire   func(ctx context.Context, tx *sqldb.Tx, t sqldb.Timer) error
 	Poll   time.Duration // longest sleep between looks; 1s when zero
 	Logger *slog.Logger  // nil discards logs
 }
@@ -53,8 +53,8 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	}
 }
 
-func (w *Worker) fire(tx *sqldb.Tx, t sqldb.Timer) error {
-	err := w.Fire(tx, t)
+func (w *Worker) fire(ctx context.Context, tx *sqldb.Tx, t sqldb.Timer) error {
+	err := w.Fire(ctx, tx, t)
 	if err != nil {
 		w.logger().Warn("timer failed", "worker", w.Name, "timer", t.ID, "kind", t.Kind, "lead", t.LeadID,
 			"attempt", t.Attempts+1, "retry_in", sqldb.TimerBackoff(t.Attempts+1), "err", err)

@@ -31,7 +31,7 @@ type recorder struct {
 	fired map[int64]int
 }
 
-func (r *recorder) fire(tx *sqldb.Tx, t sqldb.Timer) error {
+func (r *recorder) fire(_ context.Context, tx *sqldb.Tx, t sqldb.Timer) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.fired == nil {

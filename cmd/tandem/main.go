@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/notify"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -64,6 +65,9 @@ type Main struct {
 
 	// Config, read once from flags and the environment.
 	DBPath string
+	// Channels are the channels serve may turn on, each by its flag; nil
+	// means all of Tandem's (notify.Channels).
+	Channels []notify.Channel
 
 	db *sqldb.DB
 }
@@ -171,6 +175,32 @@ func (m *Main) open(ctx context.Context) (*sqldb.DB, error) {
 	}
 	m.db = db
 	return db, nil
+}
+
+// openWith is [Main.open] with the outbox writing notifications for the
+// channels chs (the in-app inbox's are always written). A database open
+// already, as the demo leaves it, is opened again.
+func (m *Main) openWith(ctx context.Context, chs []notify.Channel) (*sqldb.DB, error) {
+	if m.db != nil {
+		if err := m.db.Close(); err != nil {
+			return nil, err
+		}
+		m.db = nil
+	}
+	db, err := sqldb.Open(ctx, m.DBPath, sqldb.Options{Clock: m.Clock, Logger: m.logger(), Channels: notify.Routes(chs)})
+	if err != nil {
+		return nil, err
+	}
+	m.db = db
+	return db, nil
+}
+
+// channels returns the channels serve may turn on.
+func (m *Main) channels() []notify.Channel {
+	if m.Channels == nil {
+		return notify.Channels()
+	}
+	return m.Channels
 }
 
 // openExisting is [Main.open] for commands that only read: it returns nil

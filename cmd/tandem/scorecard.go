@@ -87,14 +87,14 @@ sends its email and chat messages.`,
 			if err := checkFormat(format, "table", "json"); err != nil {
 				return err
 			}
-			db, err := m.open(c.Context())
+			// The alert's messages on every channel wait in the outbox
+			// until a tandem serve with --smtp, --chat-webhook... sends
+			// them; in-app ones are delivered at once.
+			db, err := m.openWith(c.Context(), m.channels())
 			if err != nil {
 				return err
 			}
-			// The alert's email and chat messages wait in the outbox
-			// until a tandem serve with --smtp or --chat-webhook sends
-			// them; in-app ones are delivered at once.
-			out, err := report.Check(c.Context(), db, m.Clock.Now(), report.Request{Period: r.period}, sqldb.Channels{Email: true, Chat: true})
+			out, err := report.Check(c.Context(), db, m.Clock.Now(), report.Request{Period: r.period})
 			if err != nil {
 				return planFlagError(err)
 			}

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 	tandemhttp "github.com/tandemhq/tandem/http"
 	"github.com/tandemhq/tandem/notify"
-	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/worker"
 )
 
@@ -45,8 +44,9 @@ request cut short is rolled back), and exits within 5 s.`,
 		},
 	}
 	c.Flags().StringVar(&o.addr, "addr", o.addr, "address to listen on (env TANDEM_ADDR)")
-	c.Flags().StringVar(&o.smtp, "smtp", o.smtp, "SMTP server for escalation email: smtp://[user:pass@]host:port?from=ADDR[&tls=none|starttls|tls] (env TANDEM_SMTP_URL)")
-	c.Flags().StringVar(&o.chat, "chat-webhook", o.chat, "Slack-compatible incoming-webhook URL for escalations (env TANDEM_CHAT_WEBHOOK)")
+	for _, ch := range m.channels() {
+		c.Flags().StringVar(o.config[ch.Name], ch.Flag, *o.config[ch.Name], ch.Usage+" (env "+ch.Env+")")
+	}
 	c.Flags().StringVar(&o.name, "worker-name", o.name, "this process's name on the clocks it fires (env TANDEM_WORKER_NAME; default HOST-PID)")
 	c.Flags().StringArrayVar(&o.proxies, "trusted-proxy", o.proxies, "a reverse proxy (CIDR or address) whose X-Forwarded-For and X-Forwarded-Proto are believed; repeat for more (env TANDEM_TRUSTED_PROXIES, comma-separated)")
 	c.Flags().StringVar(&o.tlsCert, "tls-cert", o.tlsCert, "serve HTTPS with this PEM certificate chain (with --tls-key; env TANDEM_TLS_CERT)")
@@ -55,15 +55,22 @@ request cut short is rolled back), and exits within 5 s.`,
 }
 
 type serveOptions struct {
-	addr, smtp, chat, name string
-	proxies                []string // --trusted-proxy
-	tlsCert, tlsKey        string
+	addr, name      string
+	proxies         []string // --trusted-proxy
+	tlsCert, tlsKey string
+	// config holds each channel's flag, by the channel's name: "" leaves
+	// the channel off.
+	config map[string]*string
 }
 
 // serveEnv returns the serve options the environment gives, on addr.
 func (m *Main) serveEnv(addr string) serveOptions {
-	o := serveOptions{addr: addr, smtp: m.Getenv("TANDEM_SMTP_URL"), chat: m.Getenv("TANDEM_CHAT_WEBHOOK"), name: m.Getenv("TANDEM_WORKER_NAME"),
-		tlsCert: m.Getenv("TANDEM_TLS_CERT"), tlsKey: m.Getenv("TANDEM_TLS_KEY")}
+	o := serveOptions{addr: addr, name: m.Getenv("TANDEM_WORKER_NAME"),
+		tlsCert: m.Getenv("TANDEM_TLS_CERT"), tlsKey: m.Getenv("TANDEM_TLS_KEY"), config: map[string]*string{}}
+	for _, ch := range m.channels() {
+		v := m.Getenv(ch.Env)
+		o.config[ch.Name] = &v
+	}
 	if p := m.Getenv("TANDEM_TRUSTED_PROXIES"); p != "" {
 		o.proxies = strings.Split(p, ",")
 	}
@@ -92,27 +99,28 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	// The channels given a configuration are on: the outbox writes their
+	// notifications and this process sends them.
 	senders := map[string]notify.Sender{}
-	if o.smtp != "" {
-		s, err := notify.NewSMTP(o.smtp)
-		if err != nil {
-			return fmt.Errorf("--smtp: %w", err)
+	var on []notify.Channel
+	for _, ch := range m.channels() {
+		config := *o.config[ch.Name]
+		if config == "" {
+			continue
 		}
-		senders[notify.ChannelEmail] = s
-	}
-	if o.chat != "" {
-		w, err := notify.NewWebhook(o.chat)
+		s, err := ch.Open(config)
 		if err != nil {
-			return fmt.Errorf("--chat-webhook: %w", err)
+			return fmt.Errorf("--%s: %w", ch.Flag, err)
 		}
-		senders[notify.ChannelChat] = w
+		senders[ch.Name] = s
+		on = append(on, ch)
 	}
 	if o.name == "" {
 		host, _ := os.Hostname()
 		o.name = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
 	addr := o.addr
-	db, err := m.open(ctx)
+	db, err := m.openWith(ctx, on)
 	if err != nil {
 		return err
 	}
@@ -123,8 +131,7 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 		stopWork()
 		wg.Wait()
 	}()
-	channels := sqldb.Channels{Email: senders[notify.ChannelEmail] != nil, Chat: senders[notify.ChannelChat] != nil}
-	clocks := &worker.Worker{DB: db, Clock: m.Clock, Name: o.name, Logger: log, Poll: worker.ServePoll, Fire: db.FireSLA(channels)}
+	clocks := &worker.Worker{DB: db, Clock: m.Clock, Name: o.name, Logger: log, Poll: worker.ServePoll, Fire: db.FireSLA()}
 	outbox := &worker.Outbox{DB: db, Clock: m.Clock, Name: o.name, Senders: senders, Logger: log}
 	// PostgreSQL fires side by side (FOR UPDATE SKIP LOCKED): a second
 	// worker fires a burst of due clocks 1.6 times as fast on two cores.
@@ -137,12 +144,11 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 		wg.Go(func() { clocks.Run(work) })
 	}
 	wg.Go(func() { outbox.Run(work) })
-	daily := &worker.Daily{DB: db, Clock: m.Clock, Channels: channels, Logger: log}
+	daily := &worker.Daily{DB: db, Clock: m.Clock, Logger: log}
 	wg.Go(func() { daily.Run(work) })
 	s := tandemhttp.NewServer(db, log)
 	s.Version = version
-	s.Channels = channels
-	s.Notify = tandemhttp.NotifyFrom(o.smtp, o.chat)
+	s.Notify = tandemhttp.NotifyFrom(*o.config[notify.ChannelEmail], *o.config[notify.ChannelChat])
 	s.TrustedProxies = proxies
 	if o.tlsCert != "" {
 		err = s.OpenTLS(addr, o.tlsCert, o.tlsKey)

@@ -170,7 +170,7 @@ type run struct {
 	clk    *clock.Fake
 	r      *rand.Rand
 	p      *sla.Policy
-	fire   func(tx *sqldb.Tx, t sqldb.Timer) error
+	fire   func(ctx context.Context, tx *sqldb.Tx, t sqldb.Timer) error
 	q      agenda
 	seq    int
 	fired  time.Time
@@ -190,7 +190,7 @@ func (c Sim) Run(ctx context.Context, db *sqldb.DB, clk *clock.Fake) (Summary, e
 	now := c.Now.UTC()
 	start := now.AddDate(-1, 0, 0)
 	s := &run{c: c, db: db, clk: clk, r: rand.New(rand.NewPCG(c.Seed, 0xc0)), tokens: map[int64]tandem.Token{},
-		fire: db.FireSLA(sqldb.Channels{}), mr: rand.New(rand.NewPCG(c.Seed, 0x6d6b))}
+		fire: db.FireSLA(), mr: rand.New(rand.NewPCG(c.Seed, 0x6d6b))}
 	s.sum.Start = start
 	clk.Set(start)
 	if err := s.setup(ctx); err != nil {

@@ -1,0 +1,125 @@
+package outbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Notice is how an event reads to the people it tells: the in-app inbox,
+// email and chat all show this text.
+type Notice struct {
+	Subject string
+	Body    string
+	To      []Recipient // none when nobody holds the role told
+}
+
+// MaxSubject is the most bytes a subject has; a longer one is cut at a
+// character boundary.
+const MaxSubject = 200
+
+// NoticeOf returns the notice of an event that tells people
+// (escalation.sent, alert.raised), and false for any other event or one
+// whose data does not decode.
+func NoticeOf(e Event) (Notice, bool) {
+	switch e.Type {
+	case EscalationSent:
+		var d Escalation
+		if json.Unmarshal(e.Data, &d) != nil {
+			return Notice{}, false
+		}
+		return EscalationNotice(e.LeadID, d), true
+	case AlertRaised:
+		var d Alert
+		if json.Unmarshal(e.Data, &d) != nil {
+			return Notice{}, false
+		}
+		return AlertNotice(d), true
+	}
+	return Notice{}, false
+}
+
+// localFormat is how a notice shows a time, in the agreement's zone.
+const localFormat = "Mon 2 Jan 15:04 MST"
+
+// EscalationNotice is the text of an escalation of lead's clock.
+func EscalationNotice(lead int64, d Escalation) Notice {
+	loc, err := time.LoadLocation(d.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	clock := clockName(d)
+	due := d.DueAt.In(loc).Format(localFormat)
+	owner := d.Owner
+	if owner == "" {
+		owner = "nobody (the lead is not routed)"
+	}
+	told := "nobody holds this role"
+	if len(d.To) > 0 {
+		names := make([]string, len(d.To))
+		for i, r := range d.To {
+			names[i] = r.Email
+		}
+		told = strings.Join(names, ", ")
+	}
+	return Notice{
+		Subject: Cut(fmt.Sprintf("SLA breach on lead %d: %s was due %s", lead, clock, due), MaxSubject),
+		Body: fmt.Sprintf("Lead %d (%s) was handed off at %s and is owned by %s.\n%s was due %s and has not been done.\nEscalation step %d of %d tells the %s: %s.",
+			lead, d.Lead, d.HandedOffAt.In(loc).Format(localFormat), owner, upperFirst(clock), due, d.Level, d.Levels, d.Role, told),
+		To: d.To,
+	}
+}
+
+// clockName says in words which clock an escalation is about.
+func clockName(d Escalation) string {
+	switch d.Clock {
+	case "first_touch":
+		return "the first touch"
+	case "accept":
+		return "accepting or rejecting the lead"
+	}
+	return fmt.Sprintf("cadence step %d (%s, template %s)", d.Step, d.Channel, d.Template)
+}
+
+// AlertNotice is the text of a jeopardy alert.
+func AlertNotice(d Alert) Notice {
+	var b strings.Builder
+	b.WriteString(upperFirst(d.Summary) + ".\n")
+	for _, f := range d.Figures {
+		fmt.Fprintf(&b, "\n%s: expected %g, actual %g", f.Name, f.Expected, f.Actual)
+		if f.Projected != 0 {
+			fmt.Fprintf(&b, ", projected %g", f.Projected)
+		}
+		fmt.Fprintf(&b, " (drift %+.1f%%)", f.Drift*100)
+		if f.Samples > 0 {
+			fmt.Fprintf(&b, ", over %d", f.Samples)
+		}
+	}
+	return Notice{
+		Subject: Cut(fmt.Sprintf("Jeopardy %s: %s", d.Period, strings.ReplaceAll(d.Cause, "_", " ")), MaxSubject),
+		Body:    b.String(),
+		To:      d.To,
+	}
+}
+
+// Cut returns the longest prefix of s of at most n bytes that does not
+// end inside a UTF-8 character.
+func Cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func upperFirst(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 {
+		return s
+	}
+	return strings.ToUpper(string(r)) + s[size:]
+}
