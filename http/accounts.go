@@ -7,10 +7,6 @@ import (
 	"github.com/tandemhq/tandem"
 )
 
-// catalogWriters may add and change accounts and products: admins and the
-// heads, who run revenue operations (docs/accounts.md).
-var catalogWriters = []tandem.Role{tandem.RoleAdmin, tandem.RoleMarketingHead, tandem.RoleSalesHead}
-
 type accountList struct {
 	Items []tandem.Account `json:"items"`
 }
