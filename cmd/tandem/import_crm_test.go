@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -360,6 +361,115 @@ fields:
 					t.Errorf("%v again = %q; want nothing created by name", again.args, r.stdout)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkImportCRM imports a generated CRM export of
+// TANDEM_BENCH_OPPS opportunities (default 10,000) with its teams (35
+// agents under 6 managers), accounts (85, some subsidiaries) and products
+// (7), each file in one command; it reports the seconds of the
+// opportunities' import (the deals, which resolve their agent, account and
+// product by name), after their leads.
+func BenchmarkImportCRM(b *testing.B) {
+	n := 10000
+	if v := os.Getenv("TANDEM_BENCH_OPPS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatalf("TANDEM_BENCH_OPPS=%q: %v", v, err)
+		}
+	}
+	dir := b.TempDir()
+	write := func(name string, fill func(w *strings.Builder)) string {
+		var sb strings.Builder
+		fill(&sb)
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		return path
+	}
+	offices := []string{"Central", "East", "West"}
+	teams := write("teams.csv", func(w *strings.Builder) {
+		w.WriteString("sales_agent,manager,regional_office\n")
+		for i := range 35 {
+			fmt.Fprintf(w, "Agent %d,Manager %d,%s\n", i, i%6, offices[(i%6)/2])
+		}
+	})
+	accounts := write("accounts.csv", func(w *strings.Builder) {
+		w.WriteString("account,sector,year_established,revenue,employees,office_location,subsidiary_of\n")
+		for i := range 85 {
+			parent := ""
+			if i%10 == 9 {
+				parent = fmt.Sprintf("Account %d", i-9)
+			}
+			fmt.Fprintf(w, "Account %d,sector%d,%d,%d.50,%d,United States,%s\n", i, i%10, 1980+i%40, 100+i, 50+i, parent)
+		}
+	})
+	products := write("products.csv", func(w *strings.Builder) {
+		w.WriteString("product,series,sales_price\n")
+		for i := range 7 {
+			fmt.Fprintf(w, "Product %d,Series %d,%d\n", i, i%3, 55+i*1000)
+		}
+	})
+	stages := []string{"Prospecting", "Engaging", "Won", "Lost"}
+	opps := write("opportunities.csv", func(w *strings.Builder) {
+		w.WriteString("opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value,lost_reason\n")
+		for i := range n {
+			st := stages[i%4]
+			engage, closeDate, value, reason, account := "", "", "", "", fmt.Sprintf("Account %d", i%85)
+			switch st {
+			case "Prospecting":
+				account = ""
+			case "Engaging":
+				engage = "2017-01-05"
+			case "Won":
+				engage, closeDate, value = "2017-01-05", "2017-03-01", strconv.Itoa(500+i%5000)
+			case "Lost":
+				engage, closeDate, value, reason = "2017-01-05", "2017-03-02", "0", "price"
+			}
+			fmt.Fprintf(w, "O%06d,Agent %d,Product %d,%s,%s,%s,%s,%s,%s\n", i, i%35, i%7, account, st, engage, closeDate, value, reason)
+		}
+	})
+	leadsMapping := write("leads.yaml", func(w *strings.Builder) {
+		w.WriteString("kind: leads\nsource: crm\nfields:\n  external_id: opportunity_id\n  company: {column: account, optional: true}\n")
+	})
+	dealsMapping := write("deals.yaml", func(w *strings.Builder) {
+		w.WriteString("kind: deals\nsource: crm\nfields:\n  external_id: opportunity_id\n  lead_external_id: opportunity_id\n  owner: sales_agent\n" +
+			"  product: product\n  account: {column: account, optional: true}\n" +
+			"  stage: {column: deal_stage, values: {Prospecting: open, Engaging: open, Won: won, Lost: lost}}\n" +
+			"  engaged_at: {column: engage_date, optional: true}\n  closed_at: {column: close_date, optional: true}\n" +
+			"  amount: {column: close_value, optional: true}\n  lost_reason: {column: lost_reason, optional: true}\n")
+	})
+	for _, be := range sqldbtest.Backends(b) {
+		b.Run(be.Name, func(b *testing.B) {
+			clk := clock.NewFake(epoch)
+			var dealsTime float64
+			runs := 0
+			for b.Loop() {
+				b.StopTimer()
+				dsn := filepath.Join(b.TempDir(), "tandem.db")
+				if be.Name == "postgres" {
+					dsn = sqldbtest.NewSchema(b, os.Getenv(sqldbtest.EnvPostgres))
+				}
+				run := func(args ...string) {
+					r := tandemCmd(b, clk, dsn, append(args, "--rejects", filepath.Join(b.TempDir(), "rejects.csv"))...)
+					if r.code != 0 || strings.Contains(r.stdout, "rejected rows") {
+						b.Fatalf("tandem %v: exit status %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
+					}
+				}
+				b.StartTimer()
+				run("import", "users", teams, "--preset", "crm")
+				run("import", "accounts", accounts, "--preset", "crm")
+				run("import", "products", products, "--preset", "crm")
+				run("import", "leads", opps, "--mapping", leadsMapping)
+				start := time.Now()
+				run("import", "deals", opps, "--mapping", dealsMapping)
+				dealsTime += time.Since(start).Seconds()
+				runs++
+			}
+			b.ReportMetric(dealsTime/float64(runs), "s/deals-import")
+			b.ReportMetric(float64(n*runs)/dealsTime, "deals/s")
 		})
 	}
 }
