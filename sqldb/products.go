@@ -70,9 +70,9 @@ func (tx *Tx) productID(ctx context.Context, name, field string) (id int64, crea
 	if err := tandem.CheckName(name); err != nil {
 		return 0, false, tandem.Invalid(tandem.FieldError{Field: field, Message: err.Error()})
 	}
-	p, ok, err := tx.productByName(ctx, name)
-	if err != nil || ok {
-		return p.ID, false, err
+	err = tx.QueryRowContext(ctx, `SELECT id FROM products WHERE name_key = $1`, tandem.NameKey(name)).Scan(&id)
+	if err != sql.ErrNoRows {
+		return id, false, err
 	}
 	name = strings.Join(strings.Fields(name), " ")
 	err = tx.QueryRowContext(ctx, `INSERT INTO products (name, name_key, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id`,
