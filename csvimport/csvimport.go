@@ -174,10 +174,6 @@ const (
 // of characters other than letters and digits turned into one underscore.
 const NormalizeSnakeCase = "snake_case"
 
-// defaultTimeFormats are the layouts tried on a time field whose mapping
-// names none, and on time constants.
-var defaultTimeFormats = []string{time.RFC3339, "2006-01-02", "2006-01-02 15:04:05"}
-
 // Mapping says how the columns of one CSV file become the fields of one kind
 // of record. [ParseMapping] and [Preset] make one; a command may change
 // its fields (say, Location from a flag) before calling [NewReader], which
@@ -192,7 +188,9 @@ type Mapping struct {
 	Source string
 	// Delimiter separates the columns; 0 means a comma.
 	Delimiter rune
-	// Location is the time zone of times written without one; nil means UTC.
+	// Location is the time zone of dates and times written without an
+	// offset (the mapping's time_zone); nil leaves them to the zone of the
+	// agreement in force when the store imports the rows.
 	Location *time.Location
 	// Unmapped is UnmappedIgnore (or "") or UnmappedAttributes.
 	Unmapped string
@@ -216,7 +214,8 @@ type Field struct {
 	// Optional lets every candidate column be missing from the header.
 	Optional bool
 	// Formats are the Go time layouts tried, in order, on a time field.
-	// Empty means RFC 3339, "2006-01-02" and "2006-01-02 15:04:05".
+	// Empty means calendar.Layouts: RFC 3339, a date (2006-01-02), and a
+	// date with a time of day (2006-01-02 15:04:05).
 	Formats []string
 	// Values maps cell values, matched case-insensitively, to field values.
 	// A cell value not in the map is a row error unless Passthrough is set.

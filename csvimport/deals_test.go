@@ -38,16 +38,16 @@ func TestOlistDealsPreset(t *testing.T) {
 	}
 	want := []item{
 		{Line: 2, Fields: deal("lead_external_id", "3f2b9c0e8d7a41f6b5e4c3d2a1908f7e", "account", "2c43fb513632d29b3b58df74816f1b06",
-			"closed_at", "2018-02-26T19:58:54Z", "amount", "0.0", "attributes.sdr_id", "a8387c01a09e99ce014107505b92388c",
+			"closed_at", "2018-02-26T19:58:54", "amount", "0.0", "attributes.sdr_id", "a8387c01a09e99ce014107505b92388c",
 			"attributes.sr_id", "4ef15afb4b2723d8f3d81e51ec7afefe", "attributes.business_segment", "pet", "attributes.lead_type", "online_medium",
 			"attributes.lead_behaviour_profile", "cat", "attributes.business_type", "reseller")},
 		{Line: 3, Fields: deal("lead_external_id", "a90d1c3e5f7b9d2e4f6a8c0e1b3d5f7a", "account", "bbb7d7893a450660432ea6652310ebb7",
-			"closed_at", "2018-05-08T20:17:59Z", "amount", "30000.0", "attributes.sdr_id", "09285259593c61296eef10c734121d5b",
+			"closed_at", "2018-05-08T20:17:59", "amount", "30000.0", "attributes.sdr_id", "09285259593c61296eef10c734121d5b",
 			"attributes.sr_id", "d3d1e91a157ea7f90548eef82f1955e3", "attributes.lead_behaviour_profile", "cat, wolf",
 			"attributes.has_company", "True", "attributes.has_gtin", "False", "attributes.average_stock", "5-20",
 			"attributes.business_type", "manufacturer", "attributes.declared_product_catalog_size", "100.0")},
 		{Line: 4, Fields: deal("lead_external_id", "5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b", "account", "612170e34b97004b3ba37eae81836b4c",
-			"closed_at", "2018-06-05T00:00:00Z", "amount", "0.0", "attributes.sdr_id", "b90f87164b5f8c2cfa5c8572834dbe3f",
+			"closed_at", "2018-06-05", "amount", "0.0", "attributes.sdr_id", "b90f87164b5f8c2cfa5c8572834dbe3f",
 			"attributes.sr_id", "6565aa9ce3178a5caf6171827af3a9ba", "attributes.business_segment", "home_appliances",
 			"attributes.lead_type", "online_big", "attributes.business_type", "reseller")},
 		{Line: 5, Column: "won_date", Reason: `"05/06/2018" is not a time in any of the formats "2006-01-02 15:04:05", "2006-01-02"`},
@@ -101,7 +101,9 @@ func TestOlistDealsFile(t *testing.T) {
 			t.Fatalf("row %d: %v", i, err)
 		}
 		rec := records[i]
-		wantClosed := strings.Replace(rec[4], " ", "T", 1) + "Z"
+		// The wall clock, read later in the agreement's zone; a midnight
+		// is the date alone.
+		wantClosed := strings.TrimSuffix(strings.Replace(rec[4], " ", "T", 1), "T00:00:00")
 		if row.Fields["lead_external_id"] != rec[0] || row.Fields["closed_at"] != wantClosed || row.Fields["account"] != rec[1] ||
 			row.Fields["amount"] != rec[13] {
 			t.Errorf("line %d: %v; want mql_id %s, won_date %s, seller %s, revenue %s", row.Line, row.Fields, rec[0], wantClosed, rec[1], rec[13])

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/calendar"
 )
 
 // ParseMapping reads a mapping file. file names it in errors, which are
@@ -401,9 +402,6 @@ func (m *Mapping) compile() (*plan, []problem) {
 	if !validDelim(pl.delim) {
 		errorf(m.lines["delimiter"], "delimiter: %q cannot separate columns", pl.delim)
 	}
-	if pl.loc == nil {
-		pl.loc = time.UTC
-	}
 	switch m.Unmapped {
 	case "", UnmappedIgnore:
 	case UnmappedAttributes:
@@ -455,9 +453,6 @@ func (m *Mapping) compile() (*plan, []problem) {
 				errorf(f.Line, "%s.formats: %v", where, err)
 			}
 		}
-		if fp.time && len(f.Formats) == 0 {
-			fp.Formats = defaultTimeFormats
-		}
 		if f.Passthrough && len(f.Values) == 0 {
 			errorf(f.Line, "%s.passthrough: only matters with values", where)
 		}
@@ -481,11 +476,10 @@ func (m *Mapping) compile() (*plan, []problem) {
 		if d := strings.TrimSpace(f.Default); d != "" {
 			fp.deflt = d
 			if fp.time {
-				t, err := parseTime(d, fp.Formats, pl.loc)
-				if err != nil {
+				var err error
+				if fp.deflt, err = parseTime(d, fp.Formats, pl.loc); err != nil {
 					errorf(f.Line, "%s.default: %v", where, err)
 				}
-				fp.deflt = tandem.FormatTime(t)
 			}
 		}
 		pl.fields = append(pl.fields, fp)
@@ -517,11 +511,10 @@ func (m *Mapping) compile() (*plan, []problem) {
 			continue
 		}
 		if fk == tandem.KindTime {
-			t, err := parseTime(v, defaultTimeFormats, pl.loc)
-			if err != nil {
+			var err error
+			if v, err = parseTime(v, nil, pl.loc); err != nil {
 				errorf(c.Line, "%s: %v", where, err)
 			}
-			v = tandem.FormatTime(t)
 		}
 		consts[i].Value = v
 	}
@@ -561,13 +554,21 @@ func checkLayout(layout string) error {
 	return nil
 }
 
-func parseTime(s string, layouts []string, loc *time.Location) (time.Time, error) {
-	for _, layout := range layouts {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, nil
-		}
+// parseTime reads a time cell through calendar.ParseTime, the one reader of
+// written dates, and returns the value the row gives its field. In a
+// mapping without a time zone it is calendar.Wall's form: a date or a
+// wall-clock time stays without a zone until the store reads it in the
+// zone of the agreement in force (sqldb.DB.Import); a value with an offset
+// is its instant. In a mapping with a time zone, it is the instant.
+func parseTime(s string, layouts []string, loc *time.Location) (string, error) {
+	if loc == nil {
+		return calendar.Wall(s, layouts...)
 	}
-	return time.Time{}, fmt.Errorf("%q is not a time in any of the formats %s", s, quoteList(layouts))
+	t, err := calendar.ParseTime(s, loc, layouts...)
+	if err != nil {
+		return "", err
+	}
+	return tandem.FormatTime(t), nil
 }
 
 func quoteList(ss []string) string {
@@ -632,7 +633,7 @@ func (f *fieldPlan) convert(cell string, loc *time.Location) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		v = tandem.FormatTime(t)
+		v = t
 	}
 	return v, nil
 }

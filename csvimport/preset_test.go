@@ -32,15 +32,15 @@ func TestPresetSamples(t *testing.T) {
 		want: []item{
 			{Line: 2, Fields: hubspot("external_id", "51", "first_name", "Maria", "last_name", "Souza", "email", "maria.souza@lojabela.example",
 				"phone", "+55 11 91234-5678", "company", "Loja Bela, Ltda", "title", "Head of Marketing", "country", "Brazil", "stage", "mql",
-				"origin", "organic_search", "created_at", "2024-03-14T09:21:00Z", "score", "45", "attributes.owner", "Ana Lima", "attributes.industry", "RETAIL")},
+				"origin", "organic_search", "created_at", "2024-03-14T09:21:00", "score", "45", "attributes.owner", "Ana Lima", "attributes.industry", "RETAIL")},
 			{Line: 3, Fields: hubspot("external_id", "52", "first_name", `John "Jack"`, "last_name", "O'Neil", "email", "jack@oneil.example",
 				"company", "O'Neil & Sons", "title", "CEO", "country", "United States", "stage", "customer",
-				"origin", "paid_social", "created_at", "2023-11-02T17:05:00Z", "score", "80", "attributes.owner", "Ben Carter", "attributes.industry", "CONSTRUCTION")},
+				"origin", "paid_social", "created_at", "2023-11-02T17:05:00", "score", "80", "attributes.owner", "Ben Carter", "attributes.industry", "CONSTRUCTION")},
 			{Line: 4, Fields: hubspot("external_id", "53", "first_name", "Priya", "last_name", "Raman", "email", "PRIYA.RAMAN@Example.COM",
 				"company", "Northwind Traders", "title", "VP Sales\nEMEA", "country", "India", "stage", "sql",
-				"origin", "ai_referrals", "created_at", "2024-01-05T08:00:07Z")},
+				"origin", "ai_referrals", "created_at", "2024-01-05T08:00:07")},
 			{Line: 6, Fields: hubspot("external_id", "54", "first_name", "Lukas", "last_name", "Becker", "phone", "+49 30 1234567",
-				"country", "Germany", "stage", "lead", "origin", "direct_traffic", "created_at", "2024-02-29T00:00:00Z", "attributes.owner", "Ana Lima")},
+				"country", "Germany", "stage", "lead", "origin", "direct_traffic", "created_at", "2024-02-29", "attributes.owner", "Ana Lima")},
 			{Line: 7, Column: "Lifecycle Stage", Reason: `"1009324" is not one of the values the mapping knows: "Marketing Qualified Lead", ` +
 				`"Sales Qualified Lead", "customer", "evangelist", "lead", "marketingqualifiedlead", "opportunity", "other", "salesqualifiedlead", "subscriber"`},
 		},
@@ -49,15 +49,15 @@ func TestPresetSamples(t *testing.T) {
 		want: []item{
 			{Line: 2, Fields: salesforce("external_id", "00Q5e00000AbCdE", "first_name", "Andy", "last_name", "Young", "title", "SVP, Operations",
 				"company", "Dickenson plc", "email", "a_young@dickenson.example", "phone", "(620) 241-6200", "country", "USA", "origin", "purchased_list",
-				"stage", "mql", "created_at", "2024-03-14T10:23:00Z", "attributes.rating", "Hot", "attributes.industry", "Consulting", "attributes.owner", "Dana Whitfield")},
+				"stage", "mql", "created_at", "2024-03-14T10:23:00", "attributes.rating", "Hot", "attributes.industry", "Consulting", "attributes.owner", "Dana Whitfield")},
 			{Line: 3, Fields: salesforce("external_id", "00Q5e00000AbCdF", "first_name", "Tom", "last_name", "James", "company", "Delphi Chemicals",
-				"phone", "(952) 346-3500", "origin", "phone_inquiry", "stage", "sal", "created_at", "2023-11-02T16:05:00Z")},
+				"phone", "(952) 346-3500", "origin", "phone_inquiry", "stage", "sal", "created_at", "2023-11-02T16:05:00")},
 			{Line: 4, Fields: salesforce("external_id", "00Q5e00000AbCdG", "first_name", "Sandra", "last_name", `O'Brien "Sandy"`, "title", "Director of IT",
 				"company", `Big "Data" Ltd.`, "email", "sandy@bigdata.example", "country", "Ireland", "origin", "partner_referral",
-				"stage", "sql", "created_at", "2024-01-05T00:00:00Z", "attributes.rating", "Warm", "attributes.industry", "Technology", "attributes.owner", "Dana Whitfield")},
+				"stage", "sql", "created_at", "2024-01-05", "attributes.rating", "Warm", "attributes.industry", "Technology", "attributes.owner", "Dana Whitfield")},
 			{Line: 5, Fields: salesforce("external_id", "00Q5e00000AbCdH", "first_name", "Bertha", "last_name", "Boxer", "title", "Director of Vendor Relations",
 				"company", "Farmers Coop. of Florida", "email", "bertha@fcof.example", "phone", "(850) 644-4200", "origin", "web",
-				"stage", "recycled", "created_at", "2024-02-29T09:00:00Z", "attributes.rating", "Cold", "attributes.industry", "Agriculture", "attributes.owner", "Ravi Patel")},
+				"stage", "recycled", "created_at", "2024-02-29T09:00:00", "attributes.rating", "Cold", "attributes.industry", "Agriculture", "attributes.owner", "Ravi Patel")},
 			{Line: 6, Column: "Lead Status", Reason: `"Nurturing" is not one of the values the mapping knows: "Closed - Converted", "Closed - Not Converted", "Open - Not Contacted", "Working - Contacted"`},
 		},
 	}, {
@@ -77,11 +77,11 @@ func TestPresetSamples(t *testing.T) {
 	}, {
 		preset: "olist", file: "olist.csv",
 		want: []item{
-			{Line: 2, Fields: olist("external_id", "3f2b9c0e8d7a41f6b5e4c3d2a1908f7e", "created_at", "2018-02-01T00:00:00Z", "attributes.landing_page_id", "6c1e8f0a2b3d4e5f60718293a4b5c6d7", "origin", "social")},
-			{Line: 3, Fields: olist("external_id", "a90d1c3e5f7b9d2e4f6a8c0e1b3d5f7a", "created_at", "2017-10-20T00:00:00Z", "attributes.landing_page_id", "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e", "origin", "paid_search")},
-			{Line: 4, Fields: olist("external_id", "5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b", "created_at", "2018-03-22T00:00:00Z", "attributes.landing_page_id", "6c1e8f0a2b3d4e5f60718293a4b5c6d7")},
-			{Line: 5, Fields: olist("external_id", "c0ffee00c0ffee00c0ffee00c0ffee00", "created_at", "2018-05-31T00:00:00Z", "attributes.landing_page_id", "fedcba9876543210fedcba9876543210", "origin", "unknown")},
-			{Line: 6, Fields: olist("external_id", "d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6", "created_at", "2017-06-14T00:00:00Z", "attributes.landing_page_id", "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e", "origin", "other_publicities")},
+			{Line: 2, Fields: olist("external_id", "3f2b9c0e8d7a41f6b5e4c3d2a1908f7e", "created_at", "2018-02-01", "attributes.landing_page_id", "6c1e8f0a2b3d4e5f60718293a4b5c6d7", "origin", "social")},
+			{Line: 3, Fields: olist("external_id", "a90d1c3e5f7b9d2e4f6a8c0e1b3d5f7a", "created_at", "2017-10-20", "attributes.landing_page_id", "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e", "origin", "paid_search")},
+			{Line: 4, Fields: olist("external_id", "5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b", "created_at", "2018-03-22", "attributes.landing_page_id", "6c1e8f0a2b3d4e5f60718293a4b5c6d7")},
+			{Line: 5, Fields: olist("external_id", "c0ffee00c0ffee00c0ffee00c0ffee00", "created_at", "2018-05-31", "attributes.landing_page_id", "fedcba9876543210fedcba9876543210", "origin", "unknown")},
+			{Line: 6, Fields: olist("external_id", "d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6", "created_at", "2017-06-14", "attributes.landing_page_id", "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e", "origin", "other_publicities")},
 		},
 	}}
 	for _, tt := range tests {
@@ -176,7 +176,7 @@ func TestOlistFile(t *testing.T) {
 			t.Errorf("line %d: external_id %q is not a new 32-hex id", row.Line, f["external_id"])
 		}
 		ids[f["external_id"]] = true
-		if f["source"] != "olist" || row.Initial["stage"] != "mql" || len(f["created_at"]) != len("2018-02-01T00:00:00Z") || f["attributes.landing_page_id"] == "" {
+		if f["source"] != "olist" || row.Initial["stage"] != "mql" || len(f["created_at"]) != len("2018-02-01") || f["attributes.landing_page_id"] == "" {
 			t.Errorf("line %d: fields %v", row.Line, f)
 		}
 		if row.Line != rows+1 {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/report"
 )
 
@@ -90,7 +91,11 @@ func (s *Server) postMarketingTouch(w http.ResponseWriter, r *http.Request) erro
 	}
 	var at time.Time
 	if req.OccurredAt != "" {
-		if at, err = tandem.ParseTime(req.OccurredAt); err != nil {
+		loc, err := s.DB.Zone(r.Context())
+		if err != nil {
+			return err
+		}
+		if at, err = calendar.ParseTime(req.OccurredAt, loc); err != nil {
 			return tandem.Invalid(tandem.FieldError{Field: "occurred_at", Message: err.Error()})
 		}
 	}

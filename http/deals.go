@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/calendar"
 )
 
 // dealJSON is a deal as the API answers it: with whether it closed before
@@ -29,7 +30,11 @@ type dealList struct {
 
 // listDeals answers GET /api/v1/deals?stage=&lead_id=&closed_from=&closed_to=&limit=&cursor=.
 func (s *Server) listDeals(w http.ResponseWriter, r *http.Request) error {
-	f, err := dealFilter(r)
+	loc, err := s.DB.Zone(r.Context())
+	if err != nil {
+		return err
+	}
+	f, err := dealFilter(r, loc)
 	if err != nil {
 		return err
 	}
@@ -47,7 +52,9 @@ func (s *Server) listDeals(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
-func dealFilter(r *http.Request) (tandem.DealFilter, error) {
+// dealFilter reads the filters of a list of deals; a date or a time
+// without an offset is read in loc, the agreement's zone.
+func dealFilter(r *http.Request, loc *time.Location) (tandem.DealFilter, error) {
 	var f tandem.DealFilter
 	err := eachParam(r, func(name, v string, bad func(string)) {
 		switch name {
@@ -60,7 +67,7 @@ func dealFilter(r *http.Request) (tandem.DealFilter, error) {
 			}
 			f.LeadID = id
 		case "closed_from", "closed_to":
-			t, err := tandem.ParseTime(v)
+			t, err := calendar.ParseTime(v, loc)
 			if err != nil {
 				bad(err.Error())
 			} else if name == "closed_from" {
@@ -121,7 +128,11 @@ func (s *Server) winDeal(w http.ResponseWriter, r *http.Request) error {
 	}
 	var closedAt time.Time
 	if req.ClosedAt != "" {
-		if closedAt, err = tandem.ParseTime(req.ClosedAt); err != nil {
+		loc, err := s.DB.Zone(r.Context())
+		if err != nil {
+			return err
+		}
+		if closedAt, err = calendar.ParseTime(req.ClosedAt, loc); err != nil {
 			errs = append(errs, tandem.FieldError{Field: "closed_at", Message: err.Error()})
 		}
 	}

@@ -65,7 +65,7 @@ func TestDeals(t *testing.T) {
 		}
 		var one dealResponseJSON
 		ts.call("GET", fmt.Sprintf("/api/v1/deals/%d", ids[0]), tandem.RoleMarketing, "", 200, &one)
-		if one.ID != ids[0] || one.LeadID != batch.Results[0].ID || !one.EngagedAt.Equal(time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)) {
+		if one.ID != ids[0] || one.LeadID != batch.Results[0].ID || !one.EngagedAt.Equal(time.Date(2026, 10, 1, 4, 0, 0, 0, time.UTC)) { // the day in New York
 			t.Errorf("GET /api/v1/deals/%d = %+v; want lead %d's deal, engaged 2026-10-01", ids[0], one, batch.Results[0].ID)
 		}
 		checkError(t, "GET a missing deal", ts.do("GET", "/api/v1/deals/999999", tandem.RoleAdmin, ""), 404, tandem.ENOTFOUND)
@@ -107,7 +107,7 @@ func TestDeals(t *testing.T) {
 		}
 		var got dealResponseJSON
 		ts.call("POST", won, tandem.RoleSalesRep, `{"amount_cents": 1250000, "closed_at": "2026-11-01"}`, 200, &got)
-		if got.Stage != tandem.DealWon || got.AmountCents != 1250000 || !got.ClosedAt.Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)) {
+		if got.Stage != tandem.DealWon || got.AmountCents != 1250000 || !got.ClosedAt.Equal(time.Date(2026, 11, 1, 4, 0, 0, 0, time.UTC)) { // the day in New York
 			t.Errorf("POST %s = %+v; want won for 1250000 on 2026-11-01", won, got)
 		}
 		var lead tandem.Lead

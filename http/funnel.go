@@ -13,12 +13,21 @@ import (
 	"github.com/tandemhq/tandem/sqldb"
 )
 
-// funnelView is what the executive funnel shows.
+// funnelView is what the executive funnel shows. Every projection and
+// the probability are of one target, the period's (pace.Target, the
+// pace's, which is the scorecard's KPI target): the page says what it is.
 type funnelView struct {
 	Picker picker
 	KPI    scorecard.KPI
-	// Revenue is won revenue against the goal (the scorecard's); the
-	// pace gives the run rate and the probability.
+	// Target is what the projection and the probability are of, with its
+	// measure so far, the target's pace by now and the run rate's
+	// projection.
+	Target          pace.Target
+	TargetActual    float64
+	TargetByNow     float64 // the target × days elapsed ÷ days
+	TargetProjected float64
+	// Revenue is won revenue against the goal the target comes from (the
+	// scorecard's); Projected the run rate's revenue.
 	Revenue       scorecard.Revenue
 	ExpectedByNow float64 // the goal × days elapsed ÷ days
 	Projected     float64 // won so far carried at its run rate to the period's end
@@ -32,12 +41,14 @@ type funnelView struct {
 	Chart         chartData
 	Notes         []string
 	AsOf          time.Time // when the pace was computed
+	Status        string    // the scorecard's
 }
 
-// funnelPage answers /funnel: the unified KPI, revenue against the goal
-// with its pace and the probability of reaching it, the conversion
-// waterfall and the period's jeopardy alerts. It shows the goal period
-// (the agreement's goal.period containing now) unless asked for another.
+// funnelPage answers /funnel: the period's target (the unified KPI of
+// the whole goal) with its pace, projection and the probability of
+// reaching it, revenue against the goal, the conversion waterfall and the
+// period's jeopardy alerts. It shows the goal period (the agreement's
+// goal.period containing now) unless asked for another.
 func (s *Server) funnelPage(w http.ResponseWriter, r *http.Request) error {
 	per, pk, _, pc, sc, err := s.pacedPeriod(r, goalPeriod)
 	if err != nil {
@@ -47,16 +58,30 @@ func (s *Server) funnelPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := funnelView{Picker: pk, KPI: sc.KPI, Revenue: sc.Revenue, Probability: pc.Probability, Trials: pc.Trials,
+	p := newPage(r, "Funnel")
+	p.Data = newFunnelView(pk, pc, sc, alerts)
+	return s.render(w, http.StatusOK, "funnel", p)
+}
+
+// newFunnelView lays the pace and the scorecard of one period out for the
+// page. The target, its projection and the probability all come from the
+// pace; the KPI and the revenue from the scorecard, whose target is the
+// same (both are pace.NewTarget of the company's plan).
+func newFunnelView(pk picker, pc pace.Pace, sc scorecard.Scorecard, alerts []jeopardy.Alert) funnelView {
+	v := funnelView{Picker: pk, KPI: sc.KPI, Target: pc.Target, TargetActual: pc.TargetActual, TargetProjected: pc.TargetProjected,
+		Revenue: sc.Revenue, Probability: pc.Probability, Trials: pc.Trials,
 		DaysElapsed: pc.DaysElapsed, DaysTotal: pc.DaysTotal, Funnel: sc.Funnel, Stages: pc.Stages, Alerts: alerts, Notes: sc.Notes,
-		Projected: float64(pc.RevenueProjectedCents) / 100, AsOf: pc.AsOf}
+		Projected: float64(pc.RevenueProjectedCents) / 100, AsOf: pc.AsOf, Status: sc.Status}
+	if sc.Status == scorecard.StatusNoAgreement {
+		// Described, not judged: no target to pace against.
+		v.Target, v.Revenue.Goal = pace.Target{}, 0
+	}
 	if pc.DaysTotal > 0 {
-		v.ExpectedByNow = sc.Revenue.Goal * float64(pc.DaysElapsed) / float64(pc.DaysTotal)
+		v.ExpectedByNow = v.Revenue.Goal * float64(pc.DaysElapsed) / float64(pc.DaysTotal)
+		v.TargetByNow = v.Target.Value * float64(pc.DaysElapsed) / float64(pc.DaysTotal)
 	}
 	v.Chart = waterfallChart(sc.Funnel)
-	p := newPage(r, "Funnel")
-	p.Data = v
-	return s.render(w, http.StatusOK, "funnel", p)
+	return v
 }
 
 // pacedPeriod opens the pacing and funnel pages: the period asked for (def

@@ -11,8 +11,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -244,7 +246,11 @@ type leadList struct {
 
 // listLeads answers GET /api/v1/leads?FIELD=VALUE&...&limit=N&cursor=C.
 func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
-	f, err := leadFilter(r)
+	loc, err := s.DB.Zone(r.Context())
+	if err != nil {
+		return err
+	}
+	f, err := leadFilter(r, loc)
 	if err != nil {
 		return err
 	}
@@ -262,7 +268,9 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
-func leadFilter(r *http.Request) (tandem.LeadFilter, error) {
+// leadFilter reads the filters of a list of leads; a date or a time
+// without an offset is read in loc, the agreement's zone.
+func leadFilter(r *http.Request, loc *time.Location) (tandem.LeadFilter, error) {
 	f := tandem.LeadFilter{Equal: map[string]string{}}
 	err := eachParam(r, func(name, v string, bad func(string)) {
 		intParam := func() *int {
@@ -292,7 +300,7 @@ func leadFilter(r *http.Request) (tandem.LeadFilter, error) {
 		case "score_max":
 			f.ScoreMax = intParam()
 		case "created_from", "created_to":
-			t, err := tandem.ParseTime(v)
+			t, err := calendar.ParseTime(v, loc)
 			if err != nil {
 				bad(err.Error())
 			} else if name == "created_from" {
@@ -301,9 +309,18 @@ func leadFilter(r *http.Request) (tandem.LeadFilter, error) {
 				f.CreatedTo = t
 			}
 		default:
-			if _, ok := tandem.LookupLeadField(name); !ok {
+			field, ok := tandem.LookupLeadField(name)
+			if !ok {
 				bad("not a lead field or a list parameter (limit, cursor, score_min, score_max, created_from, created_to)")
 				return
+			}
+			if field.Kind == tandem.KindTime && v != "" {
+				t, err := calendar.ParseTime(v, loc)
+				if err != nil {
+					bad(err.Error())
+					return
+				}
+				v = tandem.FormatTime(t)
 			}
 			f.Equal[name] = v
 		}

@@ -144,8 +144,9 @@ func TestPostLeadsBatch(t *testing.T) {
 			0: {Source: "api", ExternalID: "b1", Email: "ana@example.com", Origin: "social", Score: 40, Stage: "lead",
 				Attributes: map[string]string{"landing_page_id": "lp-7"}, CreatedAt: epoch, UpdatedAt: epoch, StageChangedAt: epoch, Version: 1},
 			4: {Source: "api", ExternalID: "b5", FirstName: "Bo", Score: 55, Stage: "lead",
-				CreatedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
-				StageChangedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Version: 1},
+				// A date: its midnight in New York, the default agreement's zone.
+				CreatedAt: time.Date(2026, 3, 1, 5, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 3, 1, 5, 0, 0, 0, time.UTC),
+				StageChangedAt: time.Date(2026, 3, 1, 5, 0, 0, 0, time.UTC), Version: 1},
 			// Its campaign is a marketing touch: a second event.
 			10: {Source: "api", ExternalID: "b11", Email: "cy@example.com", Score: 100, Stage: "mql", Campaign: "true",
 				CreatedAt: epoch, UpdatedAt: epoch, StageChangedAt: epoch, Version: 2},
@@ -350,11 +351,13 @@ func TestPostLeadsMalformed(t *testing.T) {
 // external id.
 func seedLeads(t *testing.T, ts *testServer) map[string]int64 {
 	t.Helper()
+	// A date is its day in the default agreement's zone, New York: f3 is
+	// created at its midnight (04:00 UTC in June), f4 a microsecond later.
 	batch := `[
 		{"external_id": "f1", "origin": "social", "score": 10, "created_at": "2026-01-15", "attributes": {"landing_page_id": "lp-1"}},
 		{"external_id": "f2", "origin": "social", "score": 70, "stage": "mql", "created_at": "2026-03-01T12:00:00Z"},
 		{"external_id": "f3", "origin": "email", "score": 50, "created_at": "2026-06-01", "attributes": {"landing_page_id": "lp-1", "tier": "gold"}},
-		{"external_id": "f4", "origin": "paid_search", "score": 90, "stage": "mql", "owner_id": 7, "created_at": "2026-06-01T00:00:00.000001Z"},
+		{"external_id": "f4", "origin": "paid_search", "score": 90, "stage": "mql", "owner_id": 7, "created_at": "2026-06-01T04:00:00.000001Z"},
 		{"external_id": "f5", "origin": "social", "score": -5, "country": "DE", "attributes": {"landing_page_id": "lp-2"}},
 		{"external_id": "f6", "source": "hubspot", "origin": "social", "score": 60, "created_at": "2025-12-31T23:59:59Z"}
 	]`
@@ -415,7 +418,7 @@ func TestListLeadsFilters(t *testing.T) {
 			{"score_max=10", []string{"f1", "f5"}},
 			{"score_min=50&score_max=70", []string{"f2", "f3", "f6"}},
 			{"created_from=2026-06-01", []string{"f3", "f4", "f5"}},
-			{"created_from=2026-06-01T00:00:00.000001Z", []string{"f4", "f5"}},
+			{"created_from=2026-06-01T04:00:00.000001Z", []string{"f4", "f5"}},
 			{"created_to=2026-01-01", []string{"f6"}},
 			{"created_from=2026-01-01&created_to=2026-06-01", []string{"f1", "f2"}},
 			{"created_at=2026-03-01T12:00:00Z", []string{"f2"}},

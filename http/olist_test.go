@@ -124,9 +124,9 @@ func TestOlistImport(t *testing.T) {
 			t.Fatalf("the first lead of the file: %+v; want one", page)
 		}
 		l := page.Items[0]
-		if l.Origin != "social" || l.Stage != "mql" || tandem.FormatTime(l.CreatedAt) != "2018-02-01T00:00:00Z" ||
+		if l.Origin != "social" || l.Stage != "mql" || tandem.FormatTime(l.CreatedAt) != "2018-02-01T05:00:00Z" || // the day in New York, the default agreement's zone
 			l.Attributes["landing_page_id"] != "88740e65d5d6b056e0cda098e1ea6313" || l.Version != 1 {
-			t.Errorf("the first lead of the file = %+v; want origin social, stage mql, created 2018-02-01, landing page 88740e65…", l)
+			t.Errorf("the first lead of the file = %+v; want origin social, stage mql, created 2018-02-01 in New York, landing page 88740e65…", l)
 		}
 	})
 }

@@ -47,6 +47,11 @@ type pacingView struct {
 	Rejections  []scorecard.Reason
 	Notes       []string
 	AsOf        time.Time // when the pace was computed
+	// Target is the period's one target, as on the funnel page (the
+	// pace's), with the probability of reaching it.
+	Target      pace.Target
+	Probability float64
+	Status      string // the scorecard's
 }
 
 // pacingPage answers /pacing: qualified leads against the commitment day
@@ -57,8 +62,11 @@ func (s *Server) pacingPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := pacingView{Picker: pk, DaysElapsed: pc.DaysElapsed, DaysTotal: pc.DaysTotal, Stages: pc.Stages,
-		Rejections: sc.Rejections, Notes: sc.Notes, AsOf: pc.AsOf,
+		Rejections: sc.Rejections, Notes: sc.Notes, AsOf: pc.AsOf, Target: pc.Target, Probability: pc.Probability, Status: sc.Status,
 		Commitment: a.Marketing.QualifiedLeadsPerMonth * per.Months}
+	if sc.Status == scorecard.StatusNoAgreement {
+		v.Target, v.Commitment = pace.Target{}, 0 // described, not judged
+	}
 	hs := handoffStage(a)
 	for _, st := range pc.Stages {
 		if st.Stage == hs {

@@ -192,6 +192,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/sla", s.getSLA, everyone},
 		{"GET /api/v1/leads/{id}/cadence", s.getLeadCadence, everyone},
 		{"GET /api/v1/deals", s.listDeals, everyone},
+		{"GET /api/v1/deals/report", s.getDealReport, everyone},
 		{"GET /api/v1/deals/{id}", s.getDeal, everyone},
 		{"POST /api/v1/deals/{id}/won", s.winDeal, sellers},
 		{"POST /api/v1/deals/{id}/lost", s.loseDeal, sellers},

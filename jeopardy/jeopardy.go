@@ -9,8 +9,10 @@ package jeopardy
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"time"
+
+	"github.com/tandemhq/tandem/figure"
+	"github.com/tandemhq/tandem/pace"
 )
 
 // Cause is what put the goal in jeopardy; a period raises at most one alert
@@ -91,9 +93,11 @@ type Input struct {
 	MinSamples int
 
 	// Revenue is won revenue (in the currency's major unit) against the
-	// period's revenue goal; Probability the pace's chance of reaching the
-	// plan, said in the alert.
+	// period's revenue goal (Target.Goal); Probability the pace's chance
+	// of reaching Target, the period's one target (pace.Target), both said
+	// in the alert.
 	Revenue     Projection
+	Target      pace.Target
 	Probability float64
 	// QualifiedLeads is the period's qualified leads against marketing's
 	// commitment for it (Goal 0: no commitment).
@@ -122,8 +126,12 @@ func Check(in Input) []Alert {
 
 	if r := in.Revenue; judged && r.Goal > 0 && r.Projected < r.Goal {
 		f := Figure{Name: "won_revenue", Expected: r.Goal, Actual: r.Actual, Projected: r.Projected, Drift: drift(r.Projected, r.Goal)}
-		add(Revenue, fmt.Sprintf("won revenue is projected at %s against a goal of %s (%s) by the end of %s: %s won in %d of %d days; the chance of reaching the plan's customer count is %s",
-			money(r.Projected), money(r.Goal), pct(f.Drift), in.Period, money(r.Actual), in.DaysElapsed, in.DaysTotal, pct(in.Probability)), f)
+		summary := fmt.Sprintf("won revenue is projected at %s against the goal of %s (%s) by the end of %s: %s won in %d of %d days",
+			money(r.Projected), money(r.Goal), pct(f.Drift), in.Period, money(r.Actual), in.DaysElapsed, in.DaysTotal)
+		if in.Target.Label != "" {
+			summary += fmt.Sprintf("; the probability of reaching the target (%s) is %s", in.Target.Label, pct(in.Probability))
+		}
+		add(Revenue, summary, f)
 	}
 	if q := in.QualifiedLeads; judged && q.Goal > 0 {
 		if d := drift(q.Projected, q.Goal); d < -in.Tolerance {
@@ -142,8 +150,8 @@ func Check(in Input) []Alert {
 				Figure{Name: string(c), Expected: o.Expected, Actual: o.Actual, Drift: d, Samples: o.Samples})
 		}
 	}
-	rate(AcceptanceRate, "the acceptance rate", "decided hand-offs", in.AcceptanceRate, pct)
-	rate(CloseRate, "the close rate", "closed deals", in.CloseRate, pct)
+	rate(AcceptanceRate, "the acceptance rate (accepted ÷ decided hand-offs)", "decided hand-offs", in.AcceptanceRate, pct)
+	rate(CloseRate, "the close rate (won ÷ (won + lost) deals closed in the period)", "closed deals", in.CloseRate, pct)
 	rate(DealSize, "the average won deal", "won deals", in.DealSize, money)
 	return out
 }
@@ -157,8 +165,9 @@ func drift(actual, expected float64) float64 {
 	return math.Round((actual-expected)/expected*10000) / 10000
 }
 
-func pct(x float64) string { return strconv.FormatFloat(math.Round(x*1000)/10, 'f', -1, 64) + "%" }
-
-func money(x float64) string { return strconv.FormatFloat(math.Round(x*100)/100, 'f', -1, 64) }
-
-func count(x float64) string { return strconv.FormatFloat(math.Round(x), 'f', -1, 64) }
+// An alert's figures are written as the pages write them (package figure).
+var (
+	pct   = figure.Percent
+	money = figure.Money
+	count = figure.Count
+)

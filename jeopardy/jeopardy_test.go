@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tandemhq/tandem/pace"
 )
 
 func causes(as []Alert) []Cause {
@@ -71,6 +73,7 @@ func TestCheckSaysTheNumbers(t *testing.T) {
 	in := healthy()
 	in.Revenue = Projection{Goal: 1_200_000, Actual: 300_000, Projected: 900_000}
 	in.Probability = 0.125
+	in.Target = pace.Target{Label: "new customers: 100"}
 	got := Check(in)
 	if len(got) != 1 {
 		t.Fatalf("Check = %v; want the revenue alert", causes(got))
@@ -79,13 +82,15 @@ func TestCheckSaysTheNumbers(t *testing.T) {
 	if f.Name != "won_revenue" || f.Expected != 1_200_000 || f.Actual != 300_000 || f.Projected != 900_000 || f.Drift != -0.25 {
 		t.Errorf("figure = %+v; want won_revenue 1200000 expected, 300000 actual, 900000 projected, drift -0.25", f)
 	}
-	want := "won revenue is projected at 900000 against a goal of 1200000 (-25%) by the end of 2027-Q1: 300000 won in 30 of 90 days; the chance of reaching the plan's customer count is 12.5%"
+	// Figures are written as the pages write them, and the probability
+	// names the target it is of.
+	want := "won revenue is projected at 900,000 against the goal of 1,200,000 (-25%) by the end of 2027-Q1: 300,000 won in 30 of 90 days; the probability of reaching the target (new customers: 100) is 12.5%"
 	if got[0].Summary != want {
 		t.Errorf("summary = %q\nwant      %q", got[0].Summary, want)
 	}
 	in = healthy()
 	in.DealSize.Actual = 9000
-	if s := Check(in)[0].Summary; !strings.Contains(s, "9000 against the 12000") || !strings.Contains(s, "-25%") || !strings.Contains(s, "over 30 won deals") {
+	if s := Check(in)[0].Summary; !strings.Contains(s, "9,000 against the 12,000") || !strings.Contains(s, "-25%") || !strings.Contains(s, "over 30 won deals") {
 		t.Errorf("deal size summary = %q", s)
 	}
 }

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/calendar"
+	"github.com/tandemhq/tandem/figure"
 	"github.com/tandemhq/tandem/plan"
 )
 
@@ -37,7 +39,13 @@ type Actuals struct {
 
 // Input is what a pace is computed from.
 type Input struct {
+	// Plan is marketing's plan (its share of the goal): the stages' lines.
 	Plan plan.Plan
+	// Company is the plan of the whole goal (share 1) and KPI the
+	// agreement's unified KPI: they give the Target the projection and
+	// the probability are of. Without Company, the target is Plan's.
+	Company plan.Plan
+	KPI     agreement.KPI
 	// Stages are the path stages in order (lead first).
 	Stages  []string
 	Actuals Actuals
@@ -76,12 +84,19 @@ type Pace struct {
 	DaysTotal   int             `json:"days_total"`
 	// Stages run along the path, lead first.
 	Stages []Stage `json:"stages"`
-	// Revenue is won revenue against the marketing revenue goal, in cents.
+	// Revenue is won revenue against the target's revenue goal (the
+	// whole goal of the period, as the scorecard's), in cents.
 	RevenuePlannedCents   int64 `json:"revenue_planned_cents"`
 	RevenueActualCents    int64 `json:"revenue_actual_cents"`
 	RevenueProjectedCents int64 `json:"revenue_projected_cents"`
-	// Probability is the share of simulated futures in which the last path
-	// stage reaches its planned count by the period's end.
+	// Target is what the projection and the probability are of (see
+	// [NewTarget]); TargetActual its measure so far (the target stage's
+	// entries, or won revenue), TargetProjected that at the run rate.
+	Target          Target  `json:"target"`
+	TargetActual    float64 `json:"target_actual"`
+	TargetProjected float64 `json:"target_projected"`
+	// Probability is the share of simulated futures in which the target
+	// is reached by the period's end.
 	Probability float64 `json:"probability"`
 	Trials      int     `json:"trials"`
 	Seed        uint64  `json:"seed"`
@@ -134,12 +149,31 @@ func Compute(in Input) (Pace, error) {
 		st.OnTrack = st.Projected >= st.Planned
 		out.Stages = append(out.Stages, st)
 	}
-	out.RevenuePlannedCents = int64(math.Round(in.Plan.MarketingRevenue * 100))
+	company := in.Company
+	if len(company.Stages) == 0 {
+		company = in.Plan
+	}
+	out.Target = NewTarget(in.KPI, company)
+	out.RevenuePlannedCents = int64(math.Round(out.Target.Goal * 100))
 	for d := 0; d < elapsed && d < len(in.Actuals.WonCents); d++ {
 		out.RevenueActualCents += in.Actuals.WonCents[d]
 	}
 	out.RevenueProjectedCents = project(out.RevenueActualCents, elapsed, total)
-	out.Probability = probability(in, out, trials)
+	// The target's stage so far; for revenue, the deals are its wins.
+	var counted int64
+	for _, st := range out.Stages {
+		if st.Stage == out.Target.Stage {
+			counted = st.Actual
+		}
+	}
+	toReach := int64(math.Ceil(out.Target.Value - 1e-9))
+	out.TargetActual = float64(counted)
+	if out.Target.Unit == UnitMoney {
+		out.TargetActual = float64(out.RevenueActualCents) / 100
+		toReach = out.Target.need(0)
+	}
+	out.TargetProjected = float64(project(int64(math.Round(out.TargetActual*100)), elapsed, total)) / 100
+	out.Probability = probability(in.Seed, trials, counted, toReach, out.Target.need(out.TargetActual), elapsed, total)
 	return out, nil
 }
 
@@ -162,7 +196,7 @@ func Days(a, b time.Time, loc *time.Location) int {
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
-// probability draws futures of the last path stage (customers): the rate
+// probability draws futures of the target's stage (customers): the rate
 // at which it is reached is uncertain, so each future first draws that rate
 // from what was seen so far (a Gamma over the count and the days elapsed,
 // with the plan's own rate weighted as PriorDays days), then draws the days
@@ -171,24 +205,25 @@ func round2(x float64) float64 { return math.Round(x*100) / 100 }
 // is for jeopardy alerts; the projection rests on what the last stage
 // itself does, since a period's customers come mostly from leads of earlier
 // periods (docs/pace.md).
-func probability(in Input, out Pace, trials int) float64 {
-	n := len(out.Stages)
-	if n == 0 {
-		return 0
-	}
-	last := out.Stages[n-1]
-	if last.Actual >= last.Planned {
+//
+// seen is the target stage's entries so far, planned its count for the
+// whole period (the target, or the wins the revenue goal takes at the
+// average deal size), and need how many more reach the target.
+func probability(seed uint64, trials int, seen, planned, need int64, elapsed, total int) float64 {
+	if need <= 0 {
 		return 1
 	}
-	remaining := float64(out.DaysTotal - out.DaysElapsed)
+	if planned <= 0 || total <= 0 {
+		return 0 // no target to reach
+	}
+	remaining := float64(total - elapsed)
 	if remaining <= 0 {
 		return 0
 	}
-	planRate := float64(last.Planned) / float64(out.DaysTotal)
-	shape := float64(last.Actual) + planRate*PriorDays + 1
-	scale := 1 / (float64(out.DaysElapsed) + PriorDays)
-	need := last.Planned - last.Actual
-	rng := rand.New(rand.NewPCG(in.Seed, 0x7061636521))
+	planRate := float64(planned) / float64(total)
+	shape := float64(seen) + planRate*PriorDays + 1
+	scale := 1 / (float64(elapsed) + PriorDays)
+	rng := rand.New(rand.NewPCG(seed, 0x7061636521))
 	wins := 0
 	for range trials {
 		if poisson(rng, gamma(rng, shape)*scale*remaining) >= need {
@@ -239,5 +274,5 @@ func gamma(rng *rand.Rand, k float64) float64 {
 
 // String says the pace in one line, for logs.
 func (p Pace) String() string {
-	return fmt.Sprintf("%s day %d of %d: probability %.1f%%", p.Period.Name, p.DaysElapsed, p.DaysTotal, p.Probability*100)
+	return fmt.Sprintf("%s day %d of %d: probability of reaching %s %s", p.Period.Name, p.DaysElapsed, p.DaysTotal, p.Target.Label, figure.Percent(p.Probability))
 }

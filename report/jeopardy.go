@@ -65,11 +65,11 @@ func jeopardyInput(ctx context.Context, db *sqldb.DB, now time.Time, paced Paced
 	a, p, pc := paced.Agreement, paced.Plan, paced.Pace
 	per := p.Goal.Period
 	in := jeopardy.Input{Period: per.Name, DaysElapsed: pc.DaysElapsed, DaysTotal: pc.DaysTotal,
-		Tolerance: a.Funnel.Tolerance, MinSamples: plan.MinSamples, Probability: pc.Probability}
+		Tolerance: a.Funnel.Tolerance, MinSamples: plan.MinSamples, Probability: pc.Probability, Target: pc.Target}
 	if in.Tolerance == 0 {
 		in.Tolerance = agreement.DefaultTolerance
 	}
-	in.Revenue = jeopardy.Projection{Goal: p.Goal.Revenue, Actual: float64(pc.RevenueActualCents) / 100,
+	in.Revenue = jeopardy.Projection{Goal: pc.Target.Goal, Actual: float64(pc.RevenueActualCents) / 100,
 		Projected: float64(pc.RevenueProjectedCents) / 100}
 	pol, err := sla.New(a, 0)
 	if err != nil {

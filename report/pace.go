@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/pace"
 	"github.com/tandemhq/tandem/plan"
 	"github.com/tandemhq/tandem/sqldb"
@@ -19,18 +20,28 @@ type Paced struct {
 // Pace measures the requested period against its plan (see [Plan] and
 // package pace): the leads that entered each path stage day by day and the
 // deals won, with the Monte Carlo drawn from seed. db may be nil (no
-// database: nothing happened yet).
+// database: nothing happened yet). A period that has ended is measured
+// against the agreement in force at its end, as its scorecard is, when one
+// was, so that both state the same target.
 func Pace(ctx context.Context, db *sqldb.DB, now time.Time, r Request, seed uint64) (Paced, error) {
 	a, version, err := Agreement(ctx, db, now)
 	if err != nil {
 		return Paced{}, err
 	}
-	p, err := planFor(ctx, db, a, now, r)
+	if per, perr := Period(a, r.Period, now); perr == nil && db != nil && !now.Before(per.To) {
+		if ea, ev, err := Agreement(ctx, db, per.To.Add(-time.Microsecond)); err != nil {
+			return Paced{}, err
+		} else if ev != nil {
+			a, version = ea, ev
+		}
+	}
+	p, company, err := plans(ctx, db, a, now, r)
 	pl := Planned{Plan: p, Agreement: a, Version: version}
 	if err != nil {
 		return Paced{Planned: pl}, err
 	}
-	in := pace.Input{Plan: pl.Plan, Stages: pl.Agreement.PathStages(), Now: now, Loc: pl.Agreement.BusinessHours.Location, Seed: seed}
+	in := pace.Input{Plan: pl.Plan, Company: company, KPI: a.Goal.UnifiedKPI, Stages: pl.Agreement.PathStages(), Now: now,
+		Loc: pl.Agreement.BusinessHours.Location, Seed: seed}
 	if db != nil {
 		if in.Actuals, err = actuals(ctx, db, pl.Plan, in.Stages, in.Loc); err != nil {
 			return Paced{Planned: pl}, err
@@ -38,6 +49,23 @@ func Pace(ctx context.Context, db *sqldb.DB, now time.Time, r Request, seed uint
 	}
 	out, err := pace.Compute(in)
 	return Paced{Planned: pl, Pace: out}, err
+}
+
+// plans plans r's period under the agreement twice: marketing's plan (its
+// share of the goal) and the company's (the whole goal, share 1), which
+// gives the period's target (pace.NewTarget). The pace and the scorecard
+// both plan with it, so their targets are the same.
+func plans(ctx context.Context, db *sqldb.DB, a *agreement.Agreement, now time.Time, r Request) (marketing, company plan.Plan, err error) {
+	g, rates, err := goalAndRates(ctx, db, a, now, r)
+	if err != nil {
+		return marketing, company, err
+	}
+	if marketing, err = compute(a, g, rates, r.Known); err != nil {
+		return marketing, company, err
+	}
+	g.MarketingShare, g.ShareSource = 1, plan.SourceOverride
+	company, err = compute(a, g, rates, r.Known)
+	return marketing, company, err
 }
 
 // actuals counts, day by day of the plan's period in loc, the leads that

@@ -8,7 +8,6 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/attribution"
 	"github.com/tandemhq/tandem/calendar"
-	"github.com/tandemhq/tandem/plan"
 	"github.com/tandemhq/tandem/scorecard"
 	"github.com/tandemhq/tandem/sqldb"
 )
@@ -110,26 +109,26 @@ func computeScorecard(ctx context.Context, db *sqldb.DB, now time.Time, per cale
 		at = per.To.Add(-time.Microsecond)
 	}
 	a, version, err := Agreement(ctx, db, at)
-	if err == nil && version == nil && at != now {
-		// A period before any signed agreement is read against the one
-		// in force now, as the SLA report reads it.
-		a, version, err = Agreement(ctx, db, now)
+	// A period with no signed agreement in force at its end (before the
+	// first, or with none at all) is described, not judged; its figures
+	// are read with the stages and the time zone of the one in force now,
+	// as the SLA report reads it.
+	noAgreement := err == nil && version == nil
+	if noAgreement && at != now {
+		a, _, err = Agreement(ctx, db, now)
 	}
 	if err != nil {
 		return scorecard.Scorecard{}, err
 	}
-	in := scorecard.Input{Period: per, Now: now, Agreement: a, AgreementVersion: version}
-	g, rates, err := goalAndRates(ctx, db, a, now, Request{Period: per.Name})
-	if err != nil {
-		return scorecard.Scorecard{}, err
+	in := scorecard.Input{Period: per, Now: now, Agreement: a, AgreementVersion: version, NoAgreement: noAgreement}
+	if noAgreement {
+		if in.FirstAgreement, err = firstInForce(ctx, db); err != nil {
+			return scorecard.Scorecard{}, err
+		}
 	}
-	if in.Plan, err = compute(a, g, rates, true); err != nil {
-		return scorecard.Scorecard{}, err
-	}
-	// The KPI's target is the whole goal's: the same plan with all of it
-	// from marketing.
-	g.MarketingShare, g.ShareSource = 1, plan.SourceOverride
-	if in.Company, err = compute(a, g, rates, true); err != nil {
+	// The KPI's target is the whole goal's (the company's plan), as the
+	// pace's: see [plans].
+	if in.Plan, in.Company, err = plans(ctx, db, a, now, Request{Period: per.Name, Known: true}); err != nil {
 		return scorecard.Scorecard{}, err
 	}
 	stages := a.PathStages()
@@ -142,6 +141,14 @@ func computeScorecard(ctx context.Context, db *sqldb.DB, now time.Time, per cale
 		in.Funnel = cohorts[0]
 	}
 	if in.BySource, err = db.History(ctx, sqldb.HistoryQuery{From: per.From, To: per.To, Stages: stages, By: "origin"}); err != nil {
+		return scorecard.Scorecard{}, err
+	}
+	all, err := db.MovedOn(ctx, sqldb.HistoryQuery{From: per.From, To: per.To, Stages: stages})
+	if err != nil {
+		return scorecard.Scorecard{}, err
+	}
+	in.MovedOn = all[""]
+	if in.MovedOnBySource, err = db.MovedOn(ctx, sqldb.HistoryQuery{From: per.From, To: per.To, Stages: stages, By: "origin"}); err != nil {
 		return scorecard.Scorecard{}, err
 	}
 	sr, err := SLA(ctx, db, sqldb.SLAQuery{Period: per.Name, By: "team"})
@@ -170,6 +177,22 @@ func computeScorecard(ctx context.Context, db *sqldb.DB, now time.Time, per cale
 		return scorecard.Scorecard{}, err
 	}
 	return scorecard.Compute(in), nil
+}
+
+// firstInForce returns when the first signed agreement came into force,
+// zero if none has.
+func firstInForce(ctx context.Context, db *sqldb.DB) (time.Time, error) {
+	vs, err := db.AgreementVersions(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var first time.Time
+	for _, v := range vs {
+		if !v.InForceFrom.IsZero() && (first.IsZero() || v.InForceFrom.Before(first)) {
+			first = v.InForceFrom
+		}
+	}
+	return first, nil
 }
 
 // Related names the periods whose alerts concern p: p itself, the months

@@ -44,7 +44,13 @@ import (
 //   - note: words: met, short or not judged for a commitment and a
 //     segment; the attribution model for a campaign's revenue; the
 //     description of a reason; the text of an agenda item; the summary of an
-//     alert.
+//     alert. The KPI row's note says how to read the whole scorecard:
+//     "no agreement in force: described, not judged" for a period with no
+//     agreement in force, "running: day 5 of 31" for a running one.
+//
+// A stage's conversion is the period's: the leads that went on from the
+// stage to the next in the period ÷ the leads that entered it in the
+// period (see [Stage]).
 //
 // Text cells that start with =, +, -, @, a tab or a carriage return (a
 // campaign code, say) get a single quote before them, so that a
@@ -128,8 +134,15 @@ func (sc Scorecard) csvRows() []csvRow {
 
 func (sc Scorecard) kpiRows() []csvRow {
 	k := sc.KPI
+	note := ""
+	switch sc.Status {
+	case StatusNoAgreement:
+		note = "no agreement in force: described, not judged"
+	case StatusRunning:
+		note = fmt.Sprintf("running: day %d of %d", sc.DaysElapsed, sc.DaysTotal)
+	}
 	return []csvRow{{section: "kpi", owner: Both, name: string(k.Name), key: k.Unit,
-		target: num(k.Target), actual: num(k.Actual), deviation: deviation(k.Actual, k.Target)}}
+		target: num(k.Target), actual: num(k.Actual), deviation: deviation(k.Actual, k.Target), note: note}}
 }
 
 func (sc Scorecard) revenueRows() []csvRow {

@@ -82,6 +82,12 @@ func newView(sc Scorecard) view {
 		if !sc.FrozenAt.IsZero() {
 			v.Status += ", frozen at " + instant(sc.FrozenAt)
 		}
+	} else if sc.DaysTotal > 0 {
+		v.Status = fmt.Sprintf("running: day %d of %d; the figures are so far, and volumes are judged when it ends", sc.DaysElapsed, sc.DaysTotal)
+	}
+	if sc.Status == StatusNoAgreement {
+		v.Status = "no agreement was in force: the figures are described, not judged (" + v.Status + ")"
+		v.Agreement = "none in force in the period"
 	}
 	if sc.AgreementVersion != nil {
 		v.Agreement = fmt.Sprintf("version %d", *sc.AgreementVersion)

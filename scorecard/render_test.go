@@ -31,12 +31,13 @@ func sample(t *testing.T) scorecard.Scorecard {
 	sc := scorecard.Compute(scorecard.Input{
 		Period: p, Now: p.To.Add(6 * time.Hour), Agreement: defaultAgreement(t), AgreementVersion: &version,
 		Plan: marketingPlan(), Company: companyPlan(), SLA: slaReport(),
-		Funnel: cohort("", []int{3000, 540, 400, 250, 110, 20}, wonDeals()...),
+		Funnel: cohort("", []int{3000, 540, 400, 250, 110, 20}, wonDeals()...), MovedOn: []int{540, 400, 250, 110, 20},
 		BySource: []plan.Cohort{
 			cohort("webinar", []int{2000, 400, 300, 190, 80, 15}),
 			cohort(hostile, []int{1000, 140, 100, 60, 30, 5}),
 		},
-		LostDeals: 70, MarketingWon: &marketingWon,
+		MovedOnBySource: map[string][]int{"webinar": {400, 300, 190, 80, 15}, hostile: {140, 100, 60, 30, 5}},
+		LostDeals:       70, MarketingWon: &marketingWon,
 		Rejections: map[string]int{"not_a_fit": 12, "no_budget": 5, hostile: 1},
 		Ratings: []scorecard.Rating{{Campaign: "Spring webinar", Ratings: 30, Average: 3.6},
 			{Campaign: hostile, Ratings: 8, Average: 2.25}, {Campaign: "", Ratings: 2, Average: 4}},
@@ -107,7 +108,7 @@ func TestWriteHTMLContent(t *testing.T) {
 		"<h3>Marketing&#39;s commitments</h3>", "<h3>Sales&#39;", "<h3>Qualified leads by segment</h3>",
 		`<td>qualified leads handed to sales</td><td class="n">400</td><td class="n">312</td><td class="n">-22%</td><td class="n">312</td><td class="status status-short"><span aria-hidden="true">✗</span> short</td>`,
 		`<span aria-hidden="true">✓</span> met`,
-		`<td>mql</td><td class="n">540</td><td class="n">500</td><td class="n">&#43;8%</td><td class="n">400</td><td class="n">74.1%</td><td class="n">80%</td>`,
+		`<td>mql</td><td class="n">540</td><td class="n">500</td><td class="n">&#43;8%</td><td class="n">400</td><td class="n">74.1%</td><td class="n">400 (74.1%)</td><td class="n">80%</td>`,
 		`<svg class="chart" id="funnel-chart"`, `role="img" aria-labelledby="funnel-chart-title"`,
 		"<title>mql: 540 entered against 500 planned</title>",
 		`<td class="n">2,000 <small>(20%)</small></td>`,
@@ -133,7 +134,7 @@ func TestWriteHTMLContent(t *testing.T) {
 func TestWriteHTMLEmpty(t *testing.T) {
 	page := render(t, empty(t))
 	for _, want := range []string{
-		"in progress: the figures are so far", "default agreement",
+		"running: day 1 of 30; the figures are so far", "default agreement",
 		"nothing fell short", "the commitments were not measured", "no stage to show", "no lead came from any source",
 		"no campaign had spend or leads in the period", "sales rejected no hand-off in the period",
 		"sales wrote no review in the period", "no jeopardy alert was raised in the period",
@@ -297,7 +298,9 @@ func TestWriteCSVEmpty(t *testing.T) {
 	if len(rows) != 1+1+4 {
 		t.Errorf("WriteCSV(empty) = %d rows; want 6: %q", len(rows), rows)
 	}
-	if want := []string{"kpi", "both", "new_customers", "count", "0", "0", "", "", ""}; !cmp.Equal(rows[1], want) {
+	// The empty scorecard's period is running (its first hour): the KPI
+	// row's note says so.
+	if want := []string{"kpi", "both", "new_customers", "count", "0", "0", "", "", "running: day 1 of 30"}; !cmp.Equal(rows[1], want) {
 		t.Errorf("WriteCSV(empty) KPI row = %q; want %q", rows[1], want)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/tandemhq/tandem/attribution"
 	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/jeopardy"
+	"github.com/tandemhq/tandem/pace"
 	"github.com/tandemhq/tandem/plan"
 	"github.com/tandemhq/tandem/sla"
 )
@@ -29,6 +30,13 @@ const (
 	Marketing = "marketing"
 	Sales     = "sales"
 	Both      = "both"
+)
+
+// Statuses of a scorecard.
+const (
+	StatusNoAgreement = "no_agreement"
+	StatusRunning     = "running"
+	StatusComplete    = "complete"
 )
 
 // Units of a figure, for formatting.
@@ -52,11 +60,24 @@ type Scorecard struct {
 	AsOf     time.Time `json:"as_of"`
 	Complete bool      `json:"complete"`
 	FrozenAt time.Time `json:"frozen_at,omitzero"`
+	// Status says how to read the figures: StatusNoAgreement (no signed
+	// agreement was in force: the figures are described, nothing is
+	// judged), StatusRunning (the period has not ended: volumes are not
+	// judged yet) or StatusComplete.
+	Status string `json:"status"`
+	// DaysElapsed and DaysTotal are the period's calendar days so far and
+	// in all, in the agreement's time zone (today counts as elapsed).
+	DaysElapsed int `json:"days_elapsed"`
+	DaysTotal   int `json:"days_total"`
 	// AgreementVersion is the version whose commitments are measured, nil
 	// for the default agreement.
 	AgreementVersion *int              `json:"agreement_version"`
 	Mission          agreement.Mission `json:"mission"`
 
+	// Target is the period's one target (pace.NewTarget over the
+	// company's plan): the unified KPI's target is its value, and the
+	// funnel page, tandem pace and the alerts measure against the same.
+	Target      pace.Target  `json:"target"`
 	KPI         KPI          `json:"kpi"`
 	Revenue     Revenue      `json:"revenue"`
 	Commitments []Commitment `json:"commitments"`
@@ -125,14 +146,27 @@ type Commitment struct {
 type Segment = sla.SegmentRow
 
 // Stage is one path stage of the funnel in the period: the leads that
-// entered it against the plan, and how many of them went on to the next
-// stage (so far) against the rate the plan assumes.
+// entered it against the plan, the leads that went on from it to the next
+// stage in the period, and the period's conversion against the rate the
+// plan assumes.
 type Stage struct {
-	Stage       string  `json:"stage"`
-	Entered     int     `json:"entered"`
-	Planned     int64   `json:"planned"`
-	ReachedNext int     `json:"reached_next"`
-	Conversion  float64 `json:"conversion"`
+	Stage   string `json:"stage"`
+	Entered int    `json:"entered"`
+	Planned int64  `json:"planned"`
+	// MovedOn is the leads that went on from this stage to the next in
+	// the period (having entered this one at any time: sqldb.DB.MovedOn).
+	MovedOn int `json:"moved_on"`
+	// Conversion is the period's: MovedOn ÷ Entered. With a steady flow
+	// it is the stage's rate; it is not 0 when leads went on in the period,
+	// and it may pass 100% when more leads of earlier periods went on than
+	// entered in this one.
+	Conversion float64 `json:"conversion"`
+	// ReachedNext is the cohort's count: of the leads that entered this
+	// stage in the period, those that have reached the next one so far;
+	// CohortConversion is ReachedNext ÷ Entered. A young cohort's is low
+	// until its leads have had time to go on.
+	ReachedNext      int     `json:"reached_next"`
+	CohortConversion float64 `json:"cohort_conversion"`
 	// PlannedRate is the plan's rate from this stage to the next (0 for
 	// the last stage).
 	PlannedRate float64 `json:"planned_rate"`
@@ -199,6 +233,17 @@ type Input struct {
 	// Funnel is the period's cohort of all leads; BySource one per origin.
 	Funnel   plan.Cohort
 	BySource []plan.Cohort
+	// MovedOn counts the leads that went on from each path stage but the
+	// last in the period (sqldb.DB.MovedOn); MovedOnBySource the same per
+	// origin, as BySource.
+	MovedOn         []int
+	MovedOnBySource map[string][]int
+	// NoAgreement says that no signed agreement was in force at the
+	// period's end (or now, while it runs): the figures are described and
+	// nothing is judged, for there was nothing agreed to judge them by.
+	// FirstAgreement is when the first one came into force, if one has.
+	NoAgreement    bool
+	FirstAgreement time.Time
 	// LostDeals counts the deals lost in the period.
 	LostDeals int
 	// MarketingWon is the won revenue of marketing-sourced leads in cents,
@@ -239,10 +284,29 @@ func Compute(in Input) Scorecard {
 		v := cents(*in.MarketingWon)
 		sc.Revenue.MarketingWon = &v
 	}
-	sc.KPI = kpi(a.Goal.UnifiedKPI, in, sc.Revenue.Won)
-	sc.Funnel = funnel(in.Funnel, in.Plan)
+	loc := in.Agreement.BusinessHours.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	sc.DaysTotal = pace.Days(in.Period.From, in.Period.To, loc)
+	switch {
+	case sc.Complete:
+		sc.DaysElapsed = sc.DaysTotal
+	case in.Now.After(in.Period.From):
+		sc.DaysElapsed = pace.Days(in.Period.From, in.Now, loc) + 1
+	}
+	sc.Status = StatusComplete
+	if !sc.Complete {
+		sc.Status = StatusRunning
+	}
+	if in.NoAgreement {
+		sc.Status = StatusNoAgreement
+	}
+	sc.Target = pace.NewTarget(a.Goal.UnifiedKPI, in.Company)
+	sc.KPI = kpi(sc.Target, in.Funnel, sc.Revenue.Won)
+	sc.Funnel = funnel(in.Funnel, in.MovedOn, in.Plan)
 	for _, c := range in.BySource {
-		stages := funnel(c, in.Plan)
+		stages := funnel(c, in.MovedOnBySource[c.Group], in.Plan)
 		for i := range stages {
 			stages[i].Planned = 0 // the plan is for all leads, not for one source
 		}
@@ -250,53 +314,73 @@ func Compute(in Input) Scorecard {
 	}
 	sc.Commitments, sc.Segments = commitments(in.SLA, sc.Complete)
 	sc.Rejections = reasons(in.Rejections, a)
-	sc.Agenda = agenda(sc)
-	if in.SLA == nil {
-		sc.Notes = append(sc.Notes, "no signed agreement starts hand-offs: the commitments of both teams are not measured")
+	if in.NoAgreement {
+		describeOnly(&sc)
+		when := "no agreement had been signed"
+		if !in.FirstAgreement.IsZero() {
+			when = "the first agreement came into force on " + in.FirstAgreement.In(loc).Format(time.DateOnly)
+		}
+		sc.Notes = append(sc.Notes, fmt.Sprintf("%s had no agreement in force (%s): its figures are described, and nothing is judged against targets nobody had agreed", sc.Period, when))
+	} else {
+		sc.Agenda = agenda(sc)
+		if in.SLA == nil {
+			sc.Notes = append(sc.Notes, "no signed agreement starts hand-offs: the commitments of both teams are not measured")
+		}
+		sc.Notes = append(sc.Notes, in.Plan.Warnings...)
 	}
 	if !sc.Complete {
-		sc.Notes = append(sc.Notes, "the period has not ended: the figures are so far, and volumes are not judged until it ends")
+		sc.Notes = append(sc.Notes, fmt.Sprintf("%s is running (day %d of %d): the figures are so far, and volumes (the unified KPI, revenue, qualified leads, leads entering each stage) are judged when it ends", sc.Period, sc.DaysElapsed, sc.DaysTotal))
 	}
-	sc.Notes = append(sc.Notes, in.Plan.Warnings...)
 	return sc
 }
 
-// kpi measures the unified KPI against the company plan's target.
-func kpi(name agreement.KPI, in Input, won float64) KPI {
-	k := KPI{Name: name, Unit: UnitCount}
-	stages := in.Funnel.Stages
-	needed := func(stage int) float64 {
-		if stage < 0 || stage >= len(stages) {
-			return 0
+// describeOnly takes the judgement out of a scorecard of a period with no
+// agreement in force: no target, no commitment judged, no agenda. The
+// figures stay.
+func describeOnly(sc *Scorecard) {
+	sc.Target = pace.Target{}
+	sc.KPI.Target, sc.KPI.Attainment = 0, 0
+	sc.Revenue.Goal, sc.Revenue.MarketingGoal, sc.Revenue.Attainment = 0, 0, 0
+	for i := range sc.Commitments {
+		c := &sc.Commitments[i]
+		c.Target, c.Judged, c.Met, c.Deviation = 0, false, false, 0
+	}
+	for i := range sc.Funnel {
+		sc.Funnel[i].Planned, sc.Funnel[i].PlannedRate = 0, 0
+	}
+	for i := range sc.BySource {
+		for j := range sc.BySource[i].Stages {
+			sc.BySource[i].Stages[j].PlannedRate = 0
 		}
-		for _, s := range in.Company.Stages {
-			if s.Stage == stages[stage].Stage {
-				return float64(s.Needed)
+	}
+	if sc.Sourcing != nil {
+		so := *sc.Sourcing
+		so.MarketingShareGoal = 0
+		sc.Sourcing = &so
+	}
+	sc.Agenda = []Item{}
+}
+
+// kpi measures the unified KPI against the period's target: the entries
+// into the target's stage, or won revenue.
+func kpi(t pace.Target, c plan.Cohort, won float64) KPI {
+	k := KPI{Name: t.KPI, Unit: UnitCount, Target: t.Value}
+	if t.Unit == pace.UnitMoney {
+		k.Unit, k.Actual = UnitMoney, won
+	} else {
+		for _, s := range c.Stages {
+			if s.Stage == t.Stage {
+				k.Actual = float64(s.Entered)
 			}
 		}
-		return 0
-	}
-	entered := func(stage int) float64 {
-		if stage < 0 || stage >= len(stages) {
-			return 0
-		}
-		return float64(stages[stage].Entered)
-	}
-	last := len(stages) - 1
-	switch name {
-	case agreement.KPIRevenue:
-		k.Unit, k.Actual, k.Target = UnitMoney, won, in.Plan.Goal.Revenue
-	case agreement.KPIOpportunities:
-		k.Actual, k.Target = entered(last-1), needed(last-1)
-	default:
-		k.Actual, k.Target = entered(last), needed(last)
 	}
 	k.Attainment = ratio(k.Actual, k.Target)
 	return k
 }
 
-// funnel lays a cohort's stages against the plan.
-func funnel(c plan.Cohort, p plan.Plan) []Stage {
+// funnel lays a cohort's stages against the plan, with the leads that
+// went on from each stage in the period (movedOn[i] for stage i).
+func funnel(c plan.Cohort, movedOn []int, p plan.Plan) []Stage {
 	planned := map[string]plan.Stage{}
 	for _, s := range p.Stages {
 		planned[s.Stage] = s
@@ -304,13 +388,17 @@ func funnel(c plan.Cohort, p plan.Plan) []Stage {
 	out := make([]Stage, len(c.Stages))
 	for i, s := range c.Stages {
 		out[i] = Stage{Stage: s.Stage, Entered: s.Entered, Planned: planned[s.Stage].Needed, ReachedNext: s.ReachedNext,
-			Conversion: ratio(float64(s.ReachedNext), float64(s.Entered))}
+			CohortConversion: ratio(float64(s.ReachedNext), float64(s.Entered))}
+		if i < len(movedOn) {
+			out[i].MovedOn = movedOn[i]
+		}
+		out[i].Conversion = ratio(float64(out[i].MovedOn), float64(s.Entered))
 		if i+1 < len(c.Stages) {
 			if ps, ok := planned[s.Stage]; ok && ps.RateName != plan.AverageDealSize {
 				out[i].PlannedRate = ps.Rate.Value
 			}
 		} else {
-			out[i].Conversion, out[i].ReachedNext = 0, 0
+			out[i].Conversion, out[i].ReachedNext, out[i].CohortConversion, out[i].MovedOn = 0, 0, 0, 0
 		}
 	}
 	return out
@@ -393,12 +481,14 @@ func agenda(sc Scorecard) []Item {
 				Text: fmt.Sprintf("%s: %s against %s (%s)", c.Label, format(c.Unit, c.Actual), format(c.Unit, c.Target), signedPct(c.Deviation))})
 		}
 	}
-	if k := sc.KPI; k.Target > 0 && k.Actual < k.Target {
+	// Volumes are judged when the period ends: a running month is not
+	// short of a target it still has days to reach.
+	if k := sc.KPI; sc.Complete && k.Target > 0 && k.Actual < k.Target {
 		d := round4((k.Actual - k.Target) / k.Target)
 		items = append(items, Item{Owner: Both, Topic: "kpi", Deviation: d,
 			Text: fmt.Sprintf("the unified KPI, %s: %s against %s (%s)", strings.ReplaceAll(string(k.Name), "_", " "), format(k.Unit, k.Actual), format(k.Unit, k.Target), signedPct(d))})
 	}
-	if r := sc.Revenue; r.Goal > 0 && r.Won < r.Goal && sc.KPI.Name != agreement.KPIRevenue {
+	if r := sc.Revenue; sc.Complete && r.Goal > 0 && r.Won < r.Goal && sc.KPI.Name != agreement.KPIRevenue {
 		d := round4((r.Won - r.Goal) / r.Goal)
 		items = append(items, Item{Owner: Both, Topic: "revenue", Deviation: d,
 			Text: fmt.Sprintf("won revenue: %s against the goal of %s (%s)", format(UnitMoney, r.Won), format(UnitMoney, r.Goal), signedPct(d))})
@@ -417,9 +507,9 @@ func agenda(sc Scorecard) []Item {
 					format(UnitCount, float64(s.Planned)), signedPct(d))})
 		}
 		if s.PlannedRate > 0 && s.Entered >= plan.MinSamples && s.Conversion < s.PlannedRate {
-			d := round4((float64(s.ReachedNext)/float64(s.Entered) - s.PlannedRate) / s.PlannedRate)
+			d := round4((float64(s.MovedOn)/float64(s.Entered) - s.PlannedRate) / s.PlannedRate)
 			items = append(items, Item{Owner: stageOwner(sc, s.Stage), Topic: "conversion:" + s.Stage, Deviation: d,
-				Text: fmt.Sprintf("conversion from %s: %s so far against the plan's %s (%s)", s.Stage, format(UnitShare, s.Conversion),
+				Text: fmt.Sprintf("conversion from %s (went on in the period ÷ entered in the period): %s against the plan's %s (%s)", s.Stage, format(UnitShare, s.Conversion),
 					format(UnitShare, s.PlannedRate), signedPct(d))})
 		}
 	}

@@ -129,7 +129,7 @@ func TestComputeKPI(t *testing.T) {
 		b := *a
 		b.Goal.UnifiedKPI = tc.kpi
 		sc := scorecard.Compute(scorecard.Input{Period: november(t), Now: november(t).To, Agreement: &b,
-			Plan: marketingPlan(), Company: companyPlan(), Funnel: cohort("", []int{3000, 540, 400, 250, 110, 20}, wonDeals()...)})
+			Plan: marketingPlan(), Company: companyPlan(), Funnel: cohort("", []int{3000, 540, 400, 250, 110, 20}, wonDeals()...), MovedOn: []int{540, 400, 250, 110, 20}})
 		if diff := cmp.Diff(tc.want, sc.KPI); diff != "" {
 			t.Errorf("Compute(%s).KPI: -want +got\n%s", tc.kpi, diff)
 		}
@@ -139,7 +139,7 @@ func TestComputeKPI(t *testing.T) {
 func TestComputeRevenueAndFunnel(t *testing.T) {
 	marketingWon := int64(30_000_000)
 	sc := scorecard.Compute(scorecard.Input{Period: november(t), Now: november(t).To, Agreement: defaultAgreement(t),
-		Plan: marketingPlan(), Company: companyPlan(), Funnel: cohort("", []int{3000, 540, 400, 250, 110, 20}, wonDeals()...),
+		Plan: marketingPlan(), Company: companyPlan(), Funnel: cohort("", []int{3000, 540, 400, 250, 110, 20}, wonDeals()...), MovedOn: []int{540, 400, 250, 110, 20},
 		LostDeals: 70, MarketingWon: &marketingWon})
 	won := 300_000.0
 	wantRevenue := scorecard.Revenue{Goal: 1_200_000, MarketingGoal: 720_000, Won: 450_000, WonDeals: 20, LostDeals: 70,
@@ -152,11 +152,11 @@ func TestComputeRevenueAndFunnel(t *testing.T) {
 	// were accepted (0.7407 against 0.8), and so on; the last stage has
 	// neither.
 	wantFunnel := []scorecard.Stage{
-		{Stage: "lead", Entered: 3000, Planned: 2500, ReachedNext: 540, Conversion: 0.18, PlannedRate: 0.2},
-		{Stage: "mql", Entered: 540, Planned: 500, ReachedNext: 400, Conversion: 0.7407, PlannedRate: 0.8},
-		{Stage: "sal", Entered: 400, Planned: 400, ReachedNext: 250, Conversion: 0.625, PlannedRate: 0.6},
-		{Stage: "sql", Entered: 250, Planned: 240, ReachedNext: 110, Conversion: 0.44, PlannedRate: 0.5},
-		{Stage: "opportunity", Entered: 110, Planned: 120, ReachedNext: 20, Conversion: 0.1818, PlannedRate: 0.25},
+		{Stage: "lead", Entered: 3000, Planned: 2500, MovedOn: 540, Conversion: 0.18, ReachedNext: 540, CohortConversion: 0.18, PlannedRate: 0.2},
+		{Stage: "mql", Entered: 540, Planned: 500, MovedOn: 400, Conversion: 0.7407, ReachedNext: 400, CohortConversion: 0.7407, PlannedRate: 0.8},
+		{Stage: "sal", Entered: 400, Planned: 400, MovedOn: 250, Conversion: 0.625, ReachedNext: 250, CohortConversion: 0.625, PlannedRate: 0.6},
+		{Stage: "sql", Entered: 250, Planned: 240, MovedOn: 110, Conversion: 0.44, ReachedNext: 110, CohortConversion: 0.44, PlannedRate: 0.5},
+		{Stage: "opportunity", Entered: 110, Planned: 120, MovedOn: 20, Conversion: 0.1818, ReachedNext: 20, CohortConversion: 0.1818, PlannedRate: 0.25},
 		{Stage: "customer", Entered: 20, Planned: 30},
 	}
 	if diff := cmp.Diff(wantFunnel, sc.Funnel); diff != "" {
@@ -265,7 +265,7 @@ func TestComputeAgendaFunnel(t *testing.T) {
 	// against 0.2 (-10%), 110 opportunities of the 120 planned (-8.3%),
 	// and conversion from mql 0.7407 against 0.8 (-7.4%).
 	sc := scorecard.Compute(scorecard.Input{Period: p, Now: p.To, Agreement: defaultAgreement(t),
-		Plan: marketingPlan(), Company: companyPlan(), Funnel: cohort("", []int{3000, 540, 400, 250, 110, 20}, wonDeals()...)})
+		Plan: marketingPlan(), Company: companyPlan(), Funnel: cohort("", []int{3000, 540, 400, 250, 110, 20}, wonDeals()...), MovedOn: []int{540, 400, 250, 110, 20}})
 	var got []string
 	for _, it := range sc.Agenda {
 		got = append(got, it.Owner+" "+it.Topic)

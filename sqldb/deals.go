@@ -398,7 +398,13 @@ func (db *DB) ImportDeals(ctx context.Context, inputs []tandem.DealInput, opts D
 	var results []IntakeResult
 	err = db.transact(ctx, func(tx *Tx) error {
 		results = make([]IntakeResult, len(inputs))
+		loc, err := tx.zone(ctx)
+		if err != nil {
+			return err
+		}
 		for i, in := range inputs {
+			// A date without an offset is its day in the agreement's zone.
+			in := dealInZone(in, loc)
 			// Each row is undone on its own when it turns out to be bad
 			// half-way (its lead cannot follow the deal, say).
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT deal_row`); err != nil {

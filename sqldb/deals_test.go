@@ -259,7 +259,7 @@ func TestIntakeIntoOpportunity(t *testing.T) {
 			t.Fatalf("IntakeLeads = %v, %v", statuses(rs), err)
 		}
 		d := onlyDeal(t, db, rs[0].ID)
-		created := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+		created := time.Date(2026, 10, 1, 4, 0, 0, 0, time.UTC) // the day in the default agreement's zone, New York
 		if d.Stage != tandem.DealOpen || !d.CreatedAt.Equal(created) || !d.EngagedAt.Equal(created) {
 			t.Errorf("deal of a lead created in opportunity = %+v; want open, opened and engaged %v", d, created)
 		}
@@ -284,7 +284,7 @@ func TestImportDeals(t *testing.T) {
 		clk.Advance(time.Hour)
 		var leads []tandem.LeadInput
 		for _, ext := range []string{"l1", "l2", "l3", "l4", "l5", "l6"} {
-			in := input("external_id", ext, "email", ext+"@example.com", "score", "80", "created_at", "2018-03-08")
+			in := input("external_id", ext, "email", ext+"@example.com", "score", "80", "created_at", "2018-03-08T00:00:00Z")
 			in.Initial = map[string]string{"stage": "mql"}
 			leads = append(leads, in)
 		}

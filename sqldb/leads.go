@@ -114,6 +114,10 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 		if err != nil {
 			return err
 		}
+		loc, err := tx.zone(ctx)
+		if err != nil {
+			return err
+		}
 		existing, err := tx.leadsByKey(ctx, inputs, opts.DefaultSource)
 		if err != nil {
 			return err
@@ -135,7 +139,8 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 			if ext != "" {
 				cur = existing[[2]string{source, ext}]
 			}
-			ch, err := tandem.Intake(cur, in, lc, opts.DefaultSource, opts.Actor, tx.Now)
+			// A date without an offset is its day in the agreement's zone.
+			ch, err := tandem.Intake(cur, leadInZone(in, loc), lc, opts.DefaultSource, opts.Actor, tx.Now)
 			if err == nil {
 				// The one lead rule: who may create this lead, or change
 				// these fields, its owner or its stage.

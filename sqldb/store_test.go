@@ -192,11 +192,13 @@ func TestIntakeUpdatesAndRecordsChanges(t *testing.T) {
 				t.Errorf("event %d: recorded %v by %q", e.ID, e.RecordedAt, e.Actor)
 			}
 		}
-		hist := time.Date(2017, 6, 14, 0, 0, 0, 0, time.UTC)
+		// The date is its day in the default agreement's zone: midnight
+		// in New York.
+		hist := time.Date(2017, 6, 14, 4, 0, 0, 0, time.UTC)
 		want := []ev{
 			{"created", hist, []tandem.FieldChange{
 				{Field: "source", To: "crm"}, {Field: "external_id", To: "x"}, {Field: "email", To: "old@example.com"},
-				{Field: "stage", To: "lead"}, {Field: "created_at", To: "2017-06-14T00:00:00Z"}}},
+				{Field: "stage", To: "lead"}, {Field: "created_at", To: "2017-06-14T04:00:00Z"}}},
 			{"updated", epoch.Add(time.Hour), []tandem.FieldChange{{Field: "email", From: "old@example.com", To: "new@example.com"}}},
 			{"updated", epoch.Add(time.Hour), []tandem.FieldChange{{Field: "company", To: "Acme"}}},
 		}

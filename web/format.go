@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	fig "github.com/tandemhq/tandem/figure"
 )
 
 // formatFuncs write figures for people in the pages: counts and money with
@@ -44,10 +46,7 @@ func count(v any) string {
 	case int64:
 		n = v
 	case float64:
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return "–"
-		}
-		n = int64(math.Round(v))
+		return fig.Count(v)
 	case *float64:
 		if v == nil {
 			return "–"
@@ -108,14 +107,7 @@ func pct(v any) string {
 	default:
 		return fmt.Sprint(v)
 	}
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return "–"
-	}
-	r := math.Round(x*1000) / 10
-	if r == 0 {
-		r = 0
-	}
-	return strconv.FormatFloat(r, 'f', -1, 64) + "%"
+	return fig.Percent(x)
 }
 
 func rating(x float64) string {

@@ -274,9 +274,11 @@ func TestLeadCommands(t *testing.T) {
 			id := leadID(t, db, "expo", "1")
 
 			clk.Advance(time.Hour)
+			// The file's date is its midnight in New York, the default
+			// agreement's zone (04:00 UTC in March 2024).
 			run("lead", "history", id).want(t, "lead history", 0, ""+
 				"OCCURRED          RECORDED          EVENT    BY                WHAT                                                                                                                                                           WHY\n"+
-				`2024-03-14 00:00  2026-11-02 09:00  created  import:leads.csv  source="expo" external_id="1" email="ana@example.com" origin="organic_search" score="40" stage="lead" created_at="2024-03-14T00:00:00Z" attributes.booth="A1"  `+"\n", "")
+				`2024-03-14 04:00  2026-11-02 09:00  created  import:leads.csv  source="expo" external_id="1" email="ana@example.com" origin="organic_search" score="40" stage="lead" created_at="2024-03-14T04:00:00Z" attributes.booth="A1"  `+"\n", "")
 			run("lead", "move", id, "sal").want(t, "lead move (no reason)", 1,
 				"", "tandem: reason: a manual stage change needs a reason\n")
 			run("lead", "move", id, "won", "--reason", "closed").want(t, "lead move (unknown stage)", 1,

@@ -93,6 +93,11 @@ func TestOlistRates(t *testing.T) {
 		clk := clock.NewFake(epoch)
 		rejects := filepath.Join(t.TempDir(), "rejects.csv")
 		run := func(args ...string) result { return tandemCmd(t, clk, b.DSN, args...) }
+		// An agreement that keeps the files' calendar (UTC), signed before
+		// the import: the files' dates and times, which have no offset, are
+		// read in the zone of the agreement in force when they are imported
+		// (TestOlistNewYork imports them under the default agreement).
+		planSign(t, clk, b.DSN, strings.Replace(string(agreement.Default()), "time_zone: America/New_York", "time_zone: UTC", 1))
 		for _, args := range [][]string{{"leads", olistMQL}, {"deals", olistDeals}} {
 			if r := run("import", args[0], args[1], "--preset", "olist", "--rejects", rejects); r.code != 0 {
 				t.Fatalf("import %s: %+v", args[0], r)
@@ -167,10 +172,9 @@ func TestOlistRates(t *testing.T) {
 		}
 		t.Logf("%s: median %.4f days from first contact to win over %d deals", b.Name, cycle.Value, cycle.Samples)
 
-		// The scorecard of March 2018, under an agreement that keeps the
-		// files' calendar (UTC), signed after the import: the month's MQLs
-		// and won deals are the files'.
-		planSign(t, clk, b.DSN, strings.Replace(string(agreement.Default()), "time_zone: America/New_York", "time_zone: UTC", 1))
+		// The scorecard of March 2018, under the agreement that keeps the
+		// files' calendar (UTC): the month's MQLs and won deals are the
+		// files'.
 		r = run("report", "scorecard", "--period", "2018-03", "--format", "json")
 		var sc scorecard.Scorecard
 		if err := json.Unmarshal([]byte(r.stdout), &sc); r.code != 0 || err != nil {

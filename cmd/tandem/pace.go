@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/tandemhq/tandem/figure"
 	"github.com/tandemhq/tandem/pace"
 	"github.com/tandemhq/tandem/report"
 )
@@ -57,25 +58,41 @@ reaching the last stage's plan from a seeded Monte Carlo (docs/pace.md).`,
 	return c
 }
 
-// actuals reads the period's stage entries and won revenue, by day of the
-// period in loc.
+// writePaceTable writes the pace for people: the period's one target
+// first (what the projection and the probability are of), then each path
+// stage against marketing's plan, then revenue against the goal. Figures
+// are written as the pages write them (package figure).
 func writePaceTable(w io.Writer, p pace.Pace) error {
-	fmt.Fprintf(w, "Pace %s: day %d of %d, as of %s\n\n", p.Period.Name, p.DaysElapsed, p.DaysTotal, p.AsOf.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(w, "Pace %s: day %d of %d, as of %s\n", p.Period.Name, p.DaysElapsed, p.DaysTotal, p.AsOf.Format("2006-01-02 15:04 MST"))
+	t := p.Target
+	if t.Value > 0 {
+		fmt.Fprintf(w, "target: %s (%s)\n", t.Label, t.Source)
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "STAGE\tPLANNED\tEXPECTED BY NOW\tACTUAL\tPROJECTED\tON TRACK\t")
+	fmt.Fprintln(tw, "STAGE\tMARKETING'S PLAN\tEXPECTED BY NOW\tACTUAL\tPROJECTED\tON TRACK\t")
 	for _, s := range p.Stages {
 		on := "yes"
 		if !s.OnTrack {
 			on = "no"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%d\t%s\t\n", s.Stage, s.Planned, s.ExpectedByNow, s.Actual, s.Projected, on)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", s.Stage, figure.Count(float64(s.Planned)), figure.Count(s.ExpectedByNow),
+			figure.Count(float64(s.Actual)), figure.Count(float64(s.Projected)), on)
 	}
-	fmt.Fprintf(tw, "revenue\t%s\t\t%s\t%s\t\t\n", planMoney(float64(p.RevenuePlannedCents)/100), planMoney(float64(p.RevenueActualCents)/100),
-		planMoney(float64(p.RevenueProjectedCents)/100))
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\nprobability of reaching the plan's %s: %.1f%% (%d futures, seed %d)\n",
-		p.Stages[len(p.Stages)-1].Stage, p.Probability*100, p.Trials, p.Seed)
+	fmt.Fprintf(w, "\nwon revenue: %s so far, projected %s, against the goal of %s\n", figure.Money(float64(p.RevenueActualCents)/100),
+		figure.Money(float64(p.RevenueProjectedCents)/100), figure.Money(float64(p.RevenuePlannedCents)/100))
+	if t.Value <= 0 {
+		_, err := fmt.Fprintln(w, "no target: the plan asks for none in the period")
+		return err
+	}
+	verdict := "reaches the target"
+	if p.TargetProjected < t.Value {
+		verdict = "short of the target"
+	}
+	fmt.Fprintf(w, "%s: %s so far, projected %s, %s of %s\n", t.Name(), t.Format(p.TargetActual), t.Format(p.TargetProjected), verdict, t.Format(t.Value))
+	_, err := fmt.Fprintf(w, "probability of reaching the target (%s): %s (%d futures, seed %d)\n", t.Label, figure.Percent(p.Probability), p.Trials, p.Seed)
 	return err
 }

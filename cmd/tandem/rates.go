@@ -187,6 +187,11 @@ func writeRatesTable(w io.Writer, out ratesOutput) error {
 			case f.TooFewSamples:
 				note = fmt.Sprintf("too few samples (n=%d, need %d)", f.Samples, plan.MinSamples)
 			}
+			if f.Name == plan.CloseRate {
+				// A close rate of leads, not the win rate of closed deals:
+				// say what it divides by.
+				note = strings.TrimPrefix(note+"; reached the last stage ÷ entered the one before (not won ÷ (won + lost))", "; ")
+			}
 			row := fmt.Sprintf("%s\t%s\t%s\t%d\t%s\n", f.Name, value, count, f.Samples, note)
 			if out.By != "" {
 				row = name + "\t" + row

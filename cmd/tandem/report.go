@@ -17,8 +17,8 @@ import (
 // reportCommand is the group of the reports read in the monthly meeting;
 // each report is one subcommand.
 func (m *Main) reportCommand() *cobra.Command {
-	c := &cobra.Command{Use: "report", Short: "Print the reports both teams read: the monthly scorecard, campaigns and attribution"}
-	c.AddCommand(m.scorecardCommand(), m.reportCampaignsCommand())
+	c := &cobra.Command{Use: "report", Short: "Print the reports both teams read: the monthly scorecard, campaigns and attribution, deals and win rates"}
+	c.AddCommand(m.scorecardCommand(), m.reportCampaignsCommand(), m.reportDealsCommand())
 	return c
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tandemhq/tandem/jeopardy"
 	"github.com/tandemhq/tandem/report"
+	"github.com/tandemhq/tandem/scorecard"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -41,6 +42,12 @@ page, with charts and a print style sheet.`,
 			sc, err := report.Scorecard(c.Context(), db, m.Clock.Now(), period)
 			if err != nil {
 				return planFlagError(err)
+			}
+			switch sc.Status {
+			case scorecard.StatusNoAgreement:
+				fmt.Fprintf(m.Stderr, "tandem: %s had no agreement in force: its figures are described, not judged\n", sc.Period)
+			case scorecard.StatusRunning:
+				fmt.Fprintf(m.Stderr, "tandem: %s is running (day %d of %d): volumes are judged when it ends\n", sc.Period, sc.DaysElapsed, sc.DaysTotal)
 			}
 			w := m.Stdout
 			if out != "" {

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/pace"
+	"github.com/tandemhq/tandem/password"
+	"github.com/tandemhq/tandem/report"
+	"github.com/tandemhq/tandem/scorecard"
+	"github.com/tandemhq/tandem/sqldb"
+	"github.com/tandemhq/tandem/sqldb/sqldbtest"
+)
+
+// TestFiguresAgree checks that the funnel page (served by tandem serve on
+// loopback), the API's JSON, tandem pace and the revenue alert of tandem
+// jeopardy check state the same target and the same figures for November
+// 2026, worked out by hand:
+//
+// The default agreement with a goal of 180,000 a quarter and lead_to_mql
+// 0.3 (deals of 12,000, unified KPI new_customers) is signed on November
+// 2. Four leads become opportunities on November 3; two are won for 12,000
+// each (November 5 and 9). On November 16 (day 16 of 30): the goal is
+// 60,000, the target ⌈60,000 ÷ 12,000⌉ = 5 new customers; won revenue
+// 24,000, projected 24,000 × 30 ÷ 16 = 45,000 (-25%); customers 2,
+// projected 2 × 30 ÷ 16 = 3.75.
+func TestFiguresAgree(t *testing.T) {
+	for _, b := range sqldbtest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			dsn := sqldbtest.Fresh(t, b)
+			ny, _ := time.LoadLocation("America/New_York")
+			clk := clock.NewFake(time.Date(2026, 11, 2, 10, 0, 0, 0, ny))
+			db, err := sqldb.Open(ctx, dsn, sqldb.Options{Clock: clk})
+			if err != nil {
+				t.Fatalf("sqldb.Open = %v", err)
+			}
+			defer db.Close()
+			const pw = "a long test passphrase 7"
+			hash := password.HashWith(pw, password.Params{Time: 1, Memory: 64, Threads: 1})
+			for _, u := range []tandem.User{{Email: "mia@example.com", Role: tandem.RoleMarketingHead}, {Email: "sam@example.com", Role: tandem.RoleSalesHead},
+				{Email: "manu@example.com", Role: tandem.RoleSalesManager}, {Email: "rex@example.com", Role: tandem.RoleSalesRep},
+				{Email: "eve@example.com", Role: tandem.RoleExecutive}} {
+				if err := db.CreateUser(ctx, &u); err != nil {
+					t.Fatalf("CreateUser(%s) = %v", u.Email, err)
+				}
+				if _, err := db.SetPassword(ctx, u.Email, hash); err != nil {
+					t.Fatalf("SetPassword(%s) = %v", u.Email, err)
+				}
+			}
+			v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", strings.NewReplacer("revenue: 1200000", "revenue: 180000", "lead_to_mql: history", "lead_to_mql: 0.3").Replace(string(agreement.Default())), "admin@example.com")
+			if err != nil {
+				t.Fatalf("ProposeAgreement = %v", err)
+			}
+			for _, who := range []string{"mia@example.com", "sam@example.com"} {
+				if _, err := db.SignAgreement(ctx, v.Version, who); err != nil {
+					t.Fatalf("SignAgreement(%s) = %v", who, err)
+				}
+			}
+			clk.Set(time.Date(2026, 11, 3, 10, 0, 0, 0, ny))
+			var deals []int64
+			for i := range 4 {
+				name := fmt.Sprintf("F%d", i)
+				rs, err := db.IntakeLeads(ctx, []tandem.LeadInput{{Fields: map[string]string{"external_id": name, "email": name + "@example.com", "stage": "lead"}}},
+					sqldb.IntakeOptions{DefaultSource: "web", Actor: "test"})
+				if err != nil || rs[0].Err != nil {
+					t.Fatalf("IntakeLeads(%s) = %v, %+v", name, err, rs)
+				}
+				if _, err := db.MoveLead(ctx, rs[0].ID, "opportunity", "qualified", "test"); err != nil {
+					t.Fatalf("MoveLead(%s) = %v", name, err)
+				}
+				page, err := db.Deals(ctx, tandem.DealFilter{LeadID: rs[0].ID})
+				if err != nil || len(page.Deals) != 1 {
+					t.Fatalf("Deals(%s) = %+v, %v", name, page, err)
+				}
+				deals = append(deals, page.Deals[0].ID)
+			}
+			for i, day := range []int{5, 9} {
+				clk.Set(time.Date(2026, 11, day, 11, 0, 0, 0, ny))
+				if _, err := db.WinDeal(ctx, deals[i], 1_200_000, clk.Now(), "test"); err != nil {
+					t.Fatalf("WinDeal(%d) = %v", deals[i], err)
+				}
+			}
+			clk.Set(time.Date(2026, 11, 16, 12, 0, 0, 0, ny))
+			_, token, err := db.CreateToken(ctx, "figures", tandem.RoleExecutive)
+			if err != nil {
+				t.Fatalf("CreateToken = %v", err)
+			}
+			base := serveOnLoopback(t, ctx, clk, dsn)
+
+			// The API: the pace and the scorecard.
+			var pc pace.Pace
+			apiGet(t, base+"/api/v1/pace?period=2026-11", token, &pc)
+			var sc scorecard.Scorecard
+			apiGet(t, base+"/api/v1/scorecard?period=2026-11", token, &sc)
+			if pc.Target != sc.Target {
+				t.Errorf("the pace's target %+v; the scorecard's %+v; want the same", pc.Target, sc.Target)
+			}
+			if pc.Target.Value != 5 || pc.Target.Goal != 60_000 || pc.Target.Label != "new customers: 5" || sc.KPI.Target != 5 || sc.Revenue.Goal != 60_000 {
+				t.Errorf("target %+v, KPI target %v, revenue goal %v; want 5 new customers of the goal 60,000", pc.Target, sc.KPI.Target, sc.Revenue.Goal)
+			}
+			if pc.RevenueActualCents != 2_400_000 || pc.RevenueProjectedCents != 4_500_000 || pc.RevenuePlannedCents != 6_000_000 ||
+				pc.TargetActual != 2 || pc.TargetProjected != 3.75 || sc.KPI.Actual != 2 || sc.Revenue.Won != 24_000 {
+				t.Errorf("pace: revenue %d, projected %d, goal %d cents; target actual %v, projected %v; scorecard KPI %v, won %v; want 24,000, 45,000, 60,000, 2, 3.75, 2, 24,000",
+					pc.RevenueActualCents, pc.RevenueProjectedCents, pc.RevenuePlannedCents, pc.TargetActual, pc.TargetProjected, sc.KPI.Actual, sc.Revenue.Won)
+			}
+			prob := percent(pc.Probability)
+
+			// The page, signed in as the executive.
+			body := signedInGet(t, base, "eve@example.com", pw, "/funnel?period=2026-11")
+			for id, want := range map[string]string{
+				"probability":      prob + " ",
+				"target-projected": "4 short of the target",
+				"target-actual":    "2",
+				"projected":        "45,000 short of the goal of 60,000",
+				"goal":             "60,000 ",
+				"kpi":              "2 of the target 5 (40%)",
+			} {
+				if got := testID(body, id); !strings.HasPrefix(got, want) {
+					t.Errorf("/funnel %s = %q; want it to start with %q", id, got, want)
+				}
+			}
+			if !strings.Contains(body, "Probability of reaching the target (new customers: 5)") {
+				t.Errorf("/funnel does not say what its probability is of")
+			}
+
+			// The command line.
+			r := tandemCmd(t, clk, dsn, "pace", "--period", "2026-11")
+			for _, want := range []string{
+				"target: new customers: 5 (the revenue goal of 60,000 for 2026-11 ÷ the average deal size 12,000, rounded up)",
+				"won revenue: 24,000 so far, projected 45,000, against the goal of 60,000",
+				"new customers: 2 so far, projected 4, short of the target of 5",
+				"probability of reaching the target (new customers: 5): " + prob + " ",
+			} {
+				if r.code != 0 || !strings.Contains(r.stdout, want) {
+					t.Errorf("tandem pace: exit %d; want %q in:\n%s%s", r.code, want, r.stdout, r.stderr)
+				}
+			}
+
+			// The alert, and the same on the page.
+			r = tandemCmd(t, clk, dsn, "jeopardy", "check", "--period", "2026-11", "--format", "json")
+			var checked report.Checked
+			if err := json.Unmarshal([]byte(r.stdout), &checked); r.code != 0 || err != nil {
+				t.Fatalf("tandem jeopardy check: exit %d, %v:\n%s%s", r.code, err, r.stdout, r.stderr)
+			}
+			summary := ""
+			for _, a := range checked.Found {
+				if a.Cause == "revenue" {
+					summary = a.Summary
+				}
+			}
+			want := "won revenue is projected at 45,000 against the goal of 60,000 (-25%) by the end of 2026-11: 24,000 won in 16 of 30 days; " +
+				"the probability of reaching the target (new customers: 5) is " + prob
+			if summary != want {
+				t.Errorf("the revenue alert says %q;\nwant %q", summary, want)
+			}
+			if body := signedInGet(t, base, "eve@example.com", pw, "/funnel?period=2026-11"); !strings.Contains(body, want) {
+				t.Errorf("/funnel does not list the alert %q", want)
+			}
+		})
+	}
+}
+
+// percent writes a share as the pages do, by its own plain arithmetic: a
+// percentage with one decimal at most.
+func percent(x float64) string {
+	return strconv.FormatFloat(math.Round(x*1000)/10, 'f', -1, 64) + "%"
+}
+
+// serveOnLoopback runs tandem serve on 127.0.0.1:0 until ctx ends and
+// returns its base URL.
+func serveOnLoopback(t *testing.T, ctx context.Context, clk tandem.Clock, dsn string) string {
+	t.Helper()
+	stdout, w := io.Pipe()
+	stderr := &syncBuffer{}
+	m := &Main{Stdin: strings.NewReader(""), Stdout: w, Stderr: stderr, Getenv: noEnv, Clock: clk}
+	done := make(chan struct{})
+	go func() {
+		m.Run(ctx, []string{"--db", dsn, "serve", "--addr", "127.0.0.1:0"})
+		w.Close()
+		close(done)
+	}()
+	t.Cleanup(func() { <-done })
+	lines := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		lines <- line
+		io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case line := <-lines:
+		u, ok := strings.CutPrefix(line, "Tandem is serving on ")
+		u, _, cut := strings.Cut(u, " (stop with Ctrl-C)\n")
+		if !ok || !cut {
+			t.Fatalf("serve printed %q; stderr:\n%s", line, stderr)
+		}
+		return u
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve printed nothing in 30s; stderr:\n%s", stderr)
+	}
+	return ""
+}
+
+// apiGet GETs an API URL with the token and decodes its JSON into v.
+func apiGet(t *testing.T, u, token string, v any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s = %v", u, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s = %d: %s", u, resp.StatusCode, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+}
+
+// signedInGet signs in to the pages as email and GETs path.
+func signedInGet(t *testing.T, base, email, pw, path string) string {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: time.Minute}
+	resp, err := c.PostForm(base+"/login", url.Values{"email": {email}, "password": {pw}})
+	if err != nil {
+		t.Fatalf("POST /login = %v", err)
+	}
+	resp.Body.Close()
+	resp, err = c.Get(base + path)
+	if err != nil {
+		t.Fatalf("GET %s = %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != strings.SplitN(path, "?", 2)[0] {
+		t.Fatalf("GET %s as %s = %d at %s:\n%s", path, email, resp.StatusCode, resp.Request.URL, b)
+	}
+	return string(b)
+}
+
+// testID returns the text of the element with the data-testid, tags
+// removed and spaces squeezed.
+func testID(body, id string) string {
+	m := regexp.MustCompile(`(?s)data-testid="` + regexp.QuoteMeta(id) + `"[^>]*>(.*?)</(dd|p|td|span|ol|ul|table)>`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return strings.Join(strings.Fields(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(m[1], " ")), " ")
+}
