@@ -329,6 +329,27 @@ fields:
 					t.Errorf("DealsBy(%s) (-want +got):\n%s", dim.by, diff)
 				}
 			}
+			// The deals report reads the same links.
+			for _, dim := range []struct {
+				by   string
+				want map[string]group
+			}{{"product_series", bySeries}, {"account_sector", bySector}, {"product", byProduct}} {
+				rows, err := db.DealReportRows(ctx, sqldb.DealReportQuery{From: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC),
+					To: epoch.AddDate(1, 0, 0), By: []string{dim.by}})
+				if err != nil {
+					t.Fatalf("DealReportRows(%s): %v", dim.by, err)
+				}
+				got, want := map[string]int{}, map[string]int{}
+				for _, d := range rows {
+					got[d.Values[0]]++
+				}
+				for k, g := range dim.want {
+					want[k] = g.Deals
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("DealReportRows(by %s): deals per group (-want +got):\n%s", dim.by, diff)
+				}
+			}
 			page, err := db.Deals(ctx, tandem.DealFilter{Limit: 1000})
 			if err != nil {
 				t.Fatal(err)
