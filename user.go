@@ -149,8 +149,9 @@ const MaxWeight = 100
 // exists and may manage the user is for the store to check.
 func (u *User) Validate() error {
 	var errs []FieldError
+	nameOK := utf8.ValidString(u.Name) && len(u.Name) <= MaxTextLen && strings.TrimSpace(u.Name) != ""
 	switch {
-	case u.Email == "" && strings.TrimSpace(u.Name) == "":
+	case u.Email == "" && !nameOK:
 		errs = append(errs, FieldError{"email", "is required, or at least a name: a user without an email is known by name and cannot sign in until one is set"})
 	case u.Email != "" && !plausibleEmail(u.Email):
 		errs = append(errs, FieldError{"email", fmt.Sprintf("%q is not an email address", u.Email)})
