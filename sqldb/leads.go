@@ -714,8 +714,12 @@ func (tx *Tx) applyMove(ctx context.Context, cur tandem.Lead, ch tandem.Change, 
 	if err != nil {
 		return l, err
 	}
-	if err := tx.checkRecycle(ctx, cur, l.Stage); err != nil {
-		return l, err
+	// A decision was checked by sla.Policy.Decide, by its reject reason's
+	// rule; any other move back to marketing needs the touches.
+	if !t.decided {
+		if err := tx.checkRecycle(ctx, cur, l.Stage); err != nil {
+			return l, err
+		}
 	}
 	evs, err := eng.moved(ctx, &l, cur.Stage, l.Stage, t)
 	if err != nil {

@@ -287,7 +287,7 @@ func (db *DB) Decide(ctx context.Context, leadID int64, d Decision, tok tandem.T
 		if err != nil {
 			return err
 		}
-		l, err = tx.applyMove(ctx, cur, ch, transition{rejectReason: v.RejectReason})
+		l, err = tx.applyMove(ctx, cur, ch, transition{rejectReason: v.RejectReason, decided: true})
 		return err
 	})
 	return l, err
