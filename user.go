@@ -118,7 +118,9 @@ const MaxTeamLen = 100
 
 // User is a person who uses Tandem.
 type User struct {
-	ID    int64  `json:"id"`
+	ID int64 `json:"id"`
+	// Email identifies the user at sign-in; "" for a user known only by
+	// name, who cannot sign in until one is set (see [User.Validate]).
 	Email string `json:"email"`
 	Name  string `json:"name,omitempty"`
 	Role  Role   `json:"role"`
@@ -140,11 +142,18 @@ type User struct {
 // MaxWeight bounds a rep's routing weight.
 const MaxWeight = 100
 
-// Validate checks the user's email, role and team. Whether the manager
+// Validate checks the user's email, role and team. A user may have no
+// email, if they have a name: such a user (brought by a users file that
+// names people only) owns leads and deals and leads a team, but cannot sign
+// in until an email is set. Whether the manager
 // exists and may manage the user is for the store to check.
 func (u *User) Validate() error {
 	var errs []FieldError
-	if !plausibleEmail(u.Email) {
+	nameOK := utf8.ValidString(u.Name) && len(u.Name) <= MaxTextLen && strings.TrimSpace(u.Name) != ""
+	switch {
+	case u.Email == "" && !nameOK:
+		errs = append(errs, FieldError{"email", "is required, or at least a name: a user without an email is known by name and cannot sign in until one is set"})
+	case u.Email != "" && !plausibleEmail(u.Email):
 		errs = append(errs, FieldError{"email", fmt.Sprintf("%q is not an email address", u.Email)})
 	}
 	if _, err := ParseRole(string(u.Role)); err != nil {
@@ -185,7 +194,9 @@ func checkTeam(s string) error {
 // UserUpdate is a change to a user: each field that is not nil is set, the
 // others are left as they are.
 type UserUpdate struct {
-	Team *string // "" takes the user out of their team
+	// Email sets the email of a user who has none, or changes it.
+	Email *string
+	Team  *string // "" takes the user out of their team
 	// Manager is the manager's email; "" leaves the user without a manager.
 	Manager *string
 	Absent  *bool
@@ -199,7 +210,7 @@ type UserUpdate struct {
 
 // IsZero reports whether the update changes nothing.
 func (up UserUpdate) IsZero() bool {
-	return up.Team == nil && up.Manager == nil && up.Absent == nil && up.Role == nil && up.Weight == nil
+	return up.Email == nil && up.Team == nil && up.Manager == nil && up.Absent == nil && up.Role == nil && up.Weight == nil
 }
 
 // Token is an API token. Only a hash of its secret is kept; the secret is

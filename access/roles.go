@@ -19,22 +19,23 @@ type Action string
 
 // The actions. A route or a page names one; [Roles] says who may.
 const (
-	Read        Action = "read"          // read leads, deals, reports, the agreement
-	WriteLeads  Action = "write_leads"   // send leads (POST /api/v1/leads), move their stage
-	WorkLeads   Action = "work_leads"    // touch, accept, reject, review; the queue; win and lose deals
-	AssignLeads Action = "assign_leads"  // reassign a lead by hand
-	SendLeads   Action = "send_leads"    // hand off, marketing touches, campaigns and their spend
-	CheckAlerts Action = "check_alerts"  // run the jeopardy check on demand
-	Sign        Action = "sign"          // sign the agreement
-	Administer  Action = "administer"    // users, tokens, settings, propose an agreement
-	SeePacing   Action = "see_pacing"    // marketing pacing
-	SeeBoards   Action = "see_boards"    // the SLA board
-	ImportLeads Action = "import_leads"  // import a CSV of leads
-	ImportDeals Action = "import_deals"  // import a CSV of deals
-	ImportUsers Action = "import_users"  // import a CSV of users
-	ImportSpend Action = "import_spend"  // import a CSV of campaign spend
-	ImportAny   Action = "import"        // open the import page: any of the imports
-	SignInPages Action = "use_web_pages" // the web app's home and account pages
+	Read         Action = "read"          // read leads, deals, reports, the agreement
+	WriteLeads   Action = "write_leads"   // send leads (POST /api/v1/leads), move their stage
+	WorkLeads    Action = "work_leads"    // touch, accept, reject, review; the queue; win and lose deals
+	AssignLeads  Action = "assign_leads"  // reassign a lead by hand
+	SendLeads    Action = "send_leads"    // hand off, marketing touches, campaigns and their spend
+	WriteCatalog Action = "write_catalog" // add and change accounts and products (revenue operations)
+	CheckAlerts  Action = "check_alerts"  // run the jeopardy check on demand
+	Sign         Action = "sign"          // sign the agreement
+	Administer   Action = "administer"    // users, tokens, settings, propose an agreement
+	SeePacing    Action = "see_pacing"    // marketing pacing
+	SeeBoards    Action = "see_boards"    // the SLA board
+	ImportLeads  Action = "import_leads"  // import a CSV of leads
+	ImportDeals  Action = "import_deals"  // import a CSV of deals
+	ImportUsers  Action = "import_users"  // import a CSV of users
+	ImportSpend  Action = "import_spend"  // import a CSV of campaign spend
+	ImportAny    Action = "import"        // open the import page: any of the imports
+	SignInPages  Action = "use_web_pages" // the web app's home and account pages
 )
 
 var (
@@ -58,22 +59,23 @@ var (
 // Roles is the one table of who may do what: each action with the roles
 // that may. What one lead allows on top (whose it is) is the lead rule's.
 var Roles = map[Action][]tandem.Role{
-	Read:        tandem.Roles,
-	SignInPages: tandem.Roles,
-	WriteLeads:  {admin, mkt, mktHead, rep, manager, salHead},
-	WorkLeads:   {admin, rep, manager, salHead},
-	AssignLeads: {admin, manager, salHead},
-	SendLeads:   {admin, mkt, mktHead},
-	CheckAlerts: {admin, mktHead, salHead, exec},
-	Sign:        tandem.SignerRoles,
-	Administer:  {admin},
-	SeePacing:   {admin, mkt, mktHead, salHead, exec},
-	SeeBoards:   {admin, manager, salHead, exec},
-	ImportLeads: importLeads,
-	ImportDeals: importDeals,
-	ImportUsers: importUsers,
-	ImportSpend: importSpend,
-	ImportAny:   union(importLeads, importDeals, importUsers, importSpend),
+	Read:         tandem.Roles,
+	SignInPages:  tandem.Roles,
+	WriteLeads:   {admin, mkt, mktHead, rep, manager, salHead},
+	WorkLeads:    {admin, rep, manager, salHead},
+	AssignLeads:  {admin, manager, salHead},
+	SendLeads:    {admin, mkt, mktHead},
+	WriteCatalog: {admin, mktHead, salHead},
+	CheckAlerts:  {admin, mktHead, salHead, exec},
+	Sign:         tandem.SignerRoles,
+	Administer:   {admin},
+	SeePacing:    {admin, mkt, mktHead, salHead, exec},
+	SeeBoards:    {admin, manager, salHead, exec},
+	ImportLeads:  importLeads,
+	ImportDeals:  importDeals,
+	ImportUsers:  importUsers,
+	ImportSpend:  importSpend,
+	ImportAny:    union(importLeads, importDeals, importUsers, importSpend),
 }
 
 // union returns the roles in any of the lists, in the order of

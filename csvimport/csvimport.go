@@ -9,7 +9,8 @@
 // caller writes to a rejects file (see [RejectWriter]) before going on; any
 // other error stops the import.
 //
-// A mapping names the kind of record it fills: leads, deals, users or spend. Each
+// A mapping names the kind of record it fills: leads, deals, users, spend,
+// accounts or products. Each
 // kind is one entry in this package's table of kinds, with a function that
 // says which target field names are valid (for leads,
 // [tandem.LookupLeadField]; for deals, [tandem.LookupDealField]).
@@ -88,6 +89,20 @@ var kinds = map[string]kind{
 		// whole file is one batch, resolved in two passes.
 		whole: true,
 	},
+	"accounts": {
+		noun: "account",
+		field: func(name string) (tandem.FieldKind, bool) {
+			return tandem.KindText, slices.Contains(tandem.AccountFields, name)
+		},
+		names: func() []string { return slices.Clone(tandem.AccountFields) },
+	},
+	"products": {
+		noun: "product",
+		field: func(name string) (tandem.FieldKind, bool) {
+			return tandem.KindText, slices.Contains(tandem.ProductFields, name)
+		},
+		names: func() []string { return slices.Clone(tandem.ProductFields) },
+	},
 	"spend": {
 		noun: "spend",
 		field: func(name string) (tandem.FieldKind, bool) {
@@ -107,8 +122,9 @@ const DefaultSource = "import"
 var SpendFields = []string{"campaign", "name", "channel", "month", "amount"}
 
 // UserFields are the fields of a users mapping: the user's email (which
-// identifies them), name, role, team, manager (the manager's email) and
-// routing weight.
+// identifies them; a file without emails knows people by name), name,
+// role, team (an office or region), manager (the manager's email or name)
+// and routing weight.
 var UserFields = []string{"email", "name", "role", "team", "manager", "weight"}
 
 // Kinds are the kinds of record a mapping may fill, sorted.

@@ -112,8 +112,8 @@ func TestParseMappingErrors(t *testing.T) {
 		{"two documents", head + "  email: Email\n---\nkind: leads\n", []string{"m.yaml:4: a mapping file holds one YAML document"}},
 		{"unknown key", head + "  email: Email\ncolumns: x\n", []string{`m.yaml:4: unknown key "columns" (want one of kind, source, delimiter, time_zone, unmapped, fields, constants)`}},
 		{"key twice", "kind: leads\nkind: leads\nfields:\n  email: Email\n", []string{`m.yaml:2: "kind" is given twice (first on line 1)`}},
-		{"kind missing", "fields:\n  email: Email\n", []string{"m.yaml:1: kind is missing (want deals, leads, spend, users)"}},
-		{"kind unknown", "kind: teams\nfields:\n  name: Name\n", []string{`m.yaml:1: kind: unknown kind "teams" (want deals, leads, spend, users)`}},
+		{"kind missing", "fields:\n  email: Email\n", []string{"m.yaml:1: kind is missing (want accounts, deals, leads, products, spend, users)"}},
+		{"kind unknown", "kind: teams\nfields:\n  name: Name\n", []string{`m.yaml:1: kind: unknown kind "teams" (want accounts, deals, leads, products, spend, users)`}},
 		{"deal field unknown", "kind: deals\nfields:\n  amount_cents: Amount\n", []string{`m.yaml:3: fields: deal records have no field "amount_cents" (fields: source, external_id, lead_source,`}},
 		{"users have no attributes", "kind: users\nunmapped: attributes\nfields:\n  email: Email\n", []string{`m.yaml:2: unmapped: user records have no attributes; use ignore`}},
 		{"users have no source", "kind: users\nsource: hr\nfields:\n  email: Email\n", []string{`m.yaml:2: source: user records have no source field`}},
@@ -194,7 +194,7 @@ func TestSnakeCase(t *testing.T) {
 }
 
 func TestPresets(t *testing.T) {
-	if diff := cmp.Diff([]string{"crm_deals", "hubspot", "hubspot_deals", "olist", "olist_deals", "salesforce", "salesforce_deals"}, PresetNames()); diff != "" {
+	if diff := cmp.Diff([]string{"crm_accounts", "crm_deals", "crm_products", "crm_users", "hubspot", "hubspot_deals", "olist", "olist_deals", "salesforce", "salesforce_deals"}, PresetNames()); diff != "" {
 		t.Errorf("PresetNames() mismatch (-want +got):\n%s", diff)
 	}
 	for _, tt := range []struct {
@@ -203,7 +203,6 @@ func TestPresets(t *testing.T) {
 	}{
 		{"leads", []string{"hubspot", "olist", "salesforce"}},
 		{"deals", []string{"crm", "hubspot", "olist", "salesforce"}},
-		{"users", nil},
 	} {
 		if diff := cmp.Diff(tt.names, PresetsFor(tt.kind)); diff != "" {
 			t.Errorf("PresetsFor(%q) mismatch (-want +got):\n%s", tt.kind, diff)
@@ -217,6 +216,15 @@ func TestPresets(t *testing.T) {
 			if m.Kind != tt.kind || m.Source != name {
 				t.Errorf("PresetFor(%q, %q) = kind %q, source %q; want %s, %s", tt.kind, name, m.Kind, m.Source, tt.kind, name)
 			}
+		}
+	}
+	// Kinds without a source field: the preset names the kind only.
+	for _, kind := range []string{"users", "accounts", "products"} {
+		if diff := cmp.Diff([]string{"crm"}, PresetsFor(kind)); diff != "" {
+			t.Errorf("PresetsFor(%q) mismatch (-want +got):\n%s", kind, diff)
+		}
+		if m, err := PresetFor(kind, "crm"); err != nil || m.Kind != kind {
+			t.Errorf("PresetFor(%q, crm) = %v, %v; want a mapping of %s", kind, m, err, kind)
 		}
 	}
 	for _, tt := range []struct {
@@ -233,7 +241,7 @@ func TestPresets(t *testing.T) {
 		}
 	}
 	_, err := Preset("pipedrive")
-	if want := `no preset "pipedrive" (presets: crm_deals, hubspot, hubspot_deals, olist, olist_deals, salesforce, salesforce_deals)`; err == nil || err.Error() != want {
+	if want := `no preset "pipedrive" (presets: crm_accounts, crm_deals, crm_products, crm_users, hubspot, hubspot_deals, olist, olist_deals, salesforce, salesforce_deals)`; err == nil || err.Error() != want {
 		t.Errorf("Preset(pipedrive) = %v; want %q", err, want)
 	}
 	if tandem.ErrorCode(err) != tandem.ENOTFOUND {

@@ -152,6 +152,8 @@ var bodyRoutes = map[string]bodyRoute{
 	"POST /api/v1/deals/{id}/stage":              {"/api/v1/deals/1/stage", "stage"},
 	"POST /api/v1/leads/{id}/marketing-touches":  {"/api/v1/leads/1/marketing-touches", "campaign"},
 	"POST /api/v1/campaigns":                     {"/api/v1/campaigns", "name"},
+	"POST /api/v1/accounts":                      {"/api/v1/accounts", "sector"},
+	"POST /api/v1/products":                      {"/api/v1/products", "series"},
 	"PUT /api/v1/campaigns/{code}/spend/{month}": {"/api/v1/campaigns/spring/spend/2026-11", ""},
 	"POST /api/v1/agreements":                    {"/api/v1/agreements", ""}, // YAML: its own case below
 	"POST /api/v1/alerts/check":                  {"/api/v1/alerts/check", ""},

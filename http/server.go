@@ -169,6 +169,7 @@ func (s *Server) routes() []route {
 		senders  = roles(access.SendLeads)
 		admins   = roles(access.Administer)
 		importer = roles(access.ImportAny)
+		catalog  = roles(access.WriteCatalog)
 	)
 	rts := []route{
 		{"GET /healthz", s.health, nil},
@@ -197,6 +198,12 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/deals/{id}/lost", s.loseDeal, sellers},
 		{"POST /api/v1/deals/{id}/stage", s.moveDealStage, sellers},
 		{"POST /api/v1/leads/{id}/marketing-touches", s.postMarketingTouch, senders},
+		{"GET /api/v1/accounts", s.listAccounts, everyone},
+		{"POST /api/v1/accounts", s.postAccount, catalog},
+		{"GET /api/v1/accounts/{id}", s.getAccount, everyone},
+		{"GET /api/v1/products", s.listProducts, everyone},
+		{"POST /api/v1/products", s.postProduct, catalog},
+		{"GET /api/v1/products/{id}", s.getProduct, everyone},
 		{"GET /api/v1/campaigns", s.listCampaigns, everyone},
 		{"POST /api/v1/campaigns", s.saveCampaign, senders},
 		{"PUT /api/v1/campaigns/{code}/spend/{month}", s.putSpend, senders},

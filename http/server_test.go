@@ -349,6 +349,15 @@ func TestRouteRoles(t *testing.T) {
 			"POST /api/v1/leads/{id}/marketing-touches":  `{"campaign":"spring","kind":"webinar"}`,
 			"POST /api/v1/campaigns":                     `{"code":"spring","name":"Spring webinar","channel":"email"}`,
 			"PUT /api/v1/campaigns/{code}/spend/{month}": `{"amount_cents":1200050}`,
+			"POST /api/v1/accounts":                      `{"name":"Acme","sector":"retail"}`,
+			"POST /api/v1/products":                      `{"name":"GTX Pro","series":"GTX"}`,
+		}
+		// An account and a product with the id the routes' {id} takes.
+		if a, _, err := ts.db.UpsertAccount(context.Background(), map[string]string{"name": "Acme"}); err != nil || a.ID != created.ID {
+			t.Fatalf("UpsertAccount = %+v, %v; want account %d, the id of the lead", a, err, created.ID)
+		}
+		if p, _, err := ts.db.UpsertProduct(context.Background(), map[string]string{"name": "GTX Pro"}); err != nil || p.ID != created.ID {
+			t.Fatalf("UpsertProduct = %+v, %v; want product %d, the id of the lead", p, err, created.ID)
 		}
 		if _, _, err := ts.db.SaveCampaign(context.Background(), tandem.Campaign{Code: "spring"}); err != nil {
 			t.Fatal(err)

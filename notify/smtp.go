@@ -25,6 +25,9 @@ func EmailChannel() Channel {
 		Channel: outbox.Channel{Name: ChannelEmail, Types: []string{outbox.EscalationSent, outbox.AlertRaised}, Route: func(_ outbox.Event, n outbox.Notice) []outbox.Delivery {
 			ds := make([]outbox.Delivery, 0, len(n.To))
 			for _, r := range n.To {
+				if r.Email == "" {
+					continue // a user known by name only: the inbox tells them
+				}
 				ds = append(ds, outbox.Delivery{UserID: r.UserID, Address: r.Email, Subject: n.Subject, Body: n.Body})
 			}
 			return ds

@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tandemhq/tandem/notify"
+	"github.com/tandemhq/tandem/outbox"
 )
 
 // mailServer is a real SMTP server on 127.0.0.1 that keeps what it receives.
@@ -466,5 +467,15 @@ func TestSMTPContext(t *testing.T) {
 	cancel()
 	if err := s.Send(ctx, m); !errors.Is(err, context.Canceled) {
 		t.Errorf("Send with a cancelled context = %v; want context.Canceled", err)
+	}
+}
+
+// TestEmailChannelSkipsUsersWithoutEmail routes a notice to a user with an
+// email and one known by name only: only the first gets an email.
+func TestEmailChannelSkipsUsersWithoutEmail(t *testing.T) {
+	n := outbox.Notice{Subject: "s", Body: "b", To: []outbox.Recipient{{UserID: 1, Email: "ana@example.com"}, {UserID: 2}}}
+	ds := notify.EmailChannel().Route(outbox.Event{}, n)
+	if len(ds) != 1 || ds[0].UserID != 1 || ds[0].Address != "ana@example.com" {
+		t.Errorf("notify.EmailChannel().Route(%+v) = %+v; want one email, to ana@example.com", n, ds)
 	}
 }

@@ -21,9 +21,11 @@ type DealReportQuery struct {
 // dealDims says how the deals report reads each dimension that is a
 // deal's attribute: an SQL expression over the deal (d), its lead (l,
 // joined only when needed) and, for the people, a column the users map
-// resolves. Product series and account sector read ” until deals name a
-// catalogue's products and accounts. Month and quarter are the report's
-// to compute from the dates.
+// resolves. Product and account are the catalogue's names of the deal's
+// product and account (docs/accounts.md), else the names the deal was
+// imported with; series and sector are the catalogue's, empty for a deal
+// without a product or account. Month and quarter are the report's to
+// compute from the dates.
 var dealDims = map[string]struct {
 	expr string
 	lead bool // joins the lead
@@ -32,10 +34,10 @@ var dealDims = map[string]struct {
 	dealreport.Owner:         {expr: "d.owner_id", user: true},
 	dealreport.Team:          {expr: "d.owner_id", user: true},
 	dealreport.Manager:       {expr: "d.owner_id", user: true},
-	dealreport.Product:       {expr: "d.product"},
-	dealreport.ProductSeries: {expr: "''"},
-	dealreport.Account:       {expr: "d.account"},
-	dealreport.AccountSector: {expr: "''"},
+	dealreport.Product:       {expr: "coalesce((SELECT p.name FROM products p WHERE p.id = d.product_id), d.product)"},
+	dealreport.ProductSeries: {expr: "coalesce((SELECT p.series FROM products p WHERE p.id = d.product_id), '')"},
+	dealreport.Account:       {expr: "coalesce((SELECT a.name FROM accounts a WHERE a.id = d.account_id), d.account)"},
+	dealreport.AccountSector: {expr: "coalesce((SELECT a.sector FROM accounts a WHERE a.id = d.account_id), '')"},
 	dealreport.Source:        {expr: "l.source", lead: true},
 	dealreport.Origin:        {expr: "l.origin", lead: true},
 	dealreport.Segment:       {expr: "l.segment", lead: true},

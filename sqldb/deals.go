@@ -696,10 +696,10 @@ func (tx *Tx) dealOwner(ctx context.Context, email string) (int64, error) {
 	if email == "" {
 		return 0, nil
 	}
-	u, err := tx.userByEmail(ctx, email)
+	u, err := tx.userByEmailOrName(ctx, email)
 	if tandem.ErrorCode(err) == tandem.ENOTFOUND {
 		return 0, tandem.Invalid(tandem.FieldError{Field: tandem.DealFieldOwner,
-			Message: fmt.Sprintf("no user with email %q: add the user first (tandem user add, or tandem import users)", email)})
+			Message: fmt.Sprintf("no user with %s: add the user first (tandem user add, or tandem import users)", userRef(email))})
 	} else if err != nil {
 		return 0, err
 	}
@@ -848,7 +848,7 @@ func (tx *Tx) importDeal(ctx context.Context, st sla.DealStages, row dealRow, op
 	if _, err := tx.settle(ctx, lead, next, evs, opts.Actor); err != nil {
 		return 0, "", err
 	}
-	return next.ID, status, nil
+	return next.ID, status, tx.linkCatalog(ctx, next)
 }
 
 // dealStageEntry is a row of the deal_stage_entries table: the first time a

@@ -75,6 +75,7 @@ const (
 	kNullTime                // the same, or null
 	kBool                    // INTEGER 0 or 1 / BOOLEAN: true or false
 	kJSON                    // TEXT / JSONB: the JSON value itself, keys sorted
+	kNullText                // TEXT, or null: a JSON string or null
 )
 
 type column struct {
@@ -111,7 +112,7 @@ func serial(table string) string { return "pg_get_serial_sequence('" + table + "
 // dumpLeftOut: TestDumpCoversSchema checks it against both databases.
 var dumpTables = []dumpTable{
 	{name: "users", key: []string{"id"}, seq: serial("users"), cols: []column{
-		{"id", kInt}, {"email", kText}, {"name", kText}, {"role", kText}, {"created_at", kTime},
+		{"id", kInt}, {"email", kNullText}, {"name", kText}, {"role", kText}, {"created_at", kTime},
 		{"team", kText}, {"manager_id", kNullInt}, {"absent", kBool}, {"weight", kInt}}},
 	{name: "agreement_versions", key: []string{"version"}, cols: []column{
 		{"version", kInt}, {"body", kText}, {"sha256", kText}, {"created_at", kTime}, {"created_by", kText},
@@ -122,13 +123,21 @@ var dumpTables = []dumpTable{
 		{"code", kText}, {"name", kText}, {"channel", kText}, {"created_at", kTime}, {"updated_at", kTime}}},
 	{name: "campaign_spend", key: []string{"campaign", "month"}, cols: []column{
 		{"campaign", kText}, {"month", kText}, {"amount_cents", kInt}, {"updated_at", kTime}, {"updated_by", kText}}},
+	{name: "accounts", key: []string{"id"}, seq: serial("accounts"), cols: []column{
+		{"id", kInt}, {"name", kText}, {"name_key", kText}, {"domain", kText}, {"sector", kText},
+		{"employees", kInt}, {"revenue_cents", kInt}, {"location", kText}, {"parent_id", kNullInt},
+		{"year_established", kInt}, {"created_at", kTime}, {"updated_at", kTime}}},
+	{name: "products", key: []string{"id"}, seq: serial("products"), cols: []column{
+		{"id", kInt}, {"name", kText}, {"name_key", kText}, {"series", kText}, {"list_price_cents", kInt},
+		{"created_at", kTime}, {"updated_at", kTime}}},
 	{name: "leads", key: []string{"id"}, seq: "'leads_id_seq'", cols: []column{
 		{"id", kInt}, {"source", kText}, {"external_id", kText}, {"email", kText}, {"first_name", kText},
 		{"last_name", kText}, {"company", kText}, {"title", kText}, {"phone", kText}, {"country", kText},
 		{"segment", kText}, {"territory", kText}, {"origin", kText}, {"campaign", kText}, {"landing_page", kText},
 		{"utm_source", kText}, {"utm_medium", kText}, {"utm_campaign", kText}, {"utm_term", kText},
 		{"utm_content", kText}, {"owner_id", kInt}, {"score", kInt}, {"stage", kText}, {"attributes", kJSON},
-		{"created_at", kTime}, {"updated_at", kTime}, {"stage_changed_at", kTime}, {"version", kInt}}},
+		{"created_at", kTime}, {"updated_at", kTime}, {"stage_changed_at", kTime}, {"version", kInt},
+		{"account_id", kNullInt}}},
 	{name: "events", key: []string{"id"}, seq: serial("events"), cols: []column{
 		{"id", kInt}, {"lead_id", kInt}, {"type", kText}, {"occurred_at", kTime}, {"recorded_at", kTime},
 		{"actor", kText}, {"reason", kText}, {"agreement_version", kInt}, {"data", kText}}},
@@ -136,7 +145,8 @@ var dumpTables = []dumpTable{
 		{"id", kInt}, {"lead_id", kInt}, {"source", kText}, {"external_id", kText}, {"owner_id", kNullInt},
 		{"stage", kText}, {"amount_cents", kInt}, {"created_at", kTime}, {"engaged_at", kTime},
 		{"closed_at", kNullTime}, {"lost_reason", kText}, {"account", kText}, {"product", kText},
-		{"attributes", kJSON}, {"updated_at", kTime}, {"pipeline_stage", kText}, {"stage_changed_at", kNullTime}}},
+		{"attributes", kJSON}, {"updated_at", kTime}, {"pipeline_stage", kText}, {"stage_changed_at", kNullTime},
+		{"account_id", kNullInt}, {"product_id", kNullInt}}},
 	{name: "deal_stage_entries", key: []string{"deal_id", "stage"}, cols: []column{
 		{"deal_id", kInt}, {"stage", kText}, {"entered_at", kTime}}},
 	{name: "marketing_touches", key: []string{"id"}, seq: serial("marketing_touches"), cols: []column{
@@ -364,6 +374,7 @@ type rowValues struct {
 	dest  []any
 	ints  []sql.NullInt64
 	texts []string
+	ntext []sql.NullString
 	times []time.Time
 	bools []bool
 }
@@ -371,13 +382,15 @@ type rowValues struct {
 func newRowValues(t dumpTable) *rowValues {
 	n := len(t.cols)
 	v := &rowValues{t: t, dest: make([]any, n), ints: make([]sql.NullInt64, n), texts: make([]string, n),
-		times: make([]time.Time, n), bools: make([]bool, n)}
+		ntext: make([]sql.NullString, n), times: make([]time.Time, n), bools: make([]bool, n)}
 	for i, c := range t.cols {
 		switch c.kind {
 		case kInt, kNullInt:
 			v.dest[i] = &v.ints[i]
 		case kText:
 			v.dest[i] = &v.texts[i]
+		case kNullText:
+			v.dest[i] = &v.ntext[i]
 		case kJSON:
 			v.dest[i] = scanJSON{&v.texts[i]}
 		case kTime, kNullTime:
@@ -402,6 +415,10 @@ func (v *rowValues) values(into []any) []any {
 			}
 		case kText, kJSON:
 			x = v.texts[i]
+		case kNullText:
+			if v.ntext[i].Valid {
+				x = v.ntext[i].String
+			}
 		case kTime, kNullTime:
 			if !v.times[i].IsZero() {
 				x = v.times[i]
@@ -428,7 +445,7 @@ func appendRow(b []byte, t dumpTable, vals []any) ([]byte, error) {
 		var err error
 		switch x := vals[i].(type) {
 		case nil:
-			if c.kind != kNullInt && c.kind != kNullTime {
+			if c.kind != kNullInt && c.kind != kNullTime && c.kind != kNullText {
 				return nil, fmt.Errorf("%s is null", c.name)
 			}
 			b = append(b, "null"...)

@@ -212,11 +212,13 @@ func TestDumpRoundTrip(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
 		src := simulate(t, origin, 400)
+		addCatalog(t, src)
 		verify(t, "original", src)
 		want := counts(t, origin)
 		for _, table := range []string{"leads", "events", "users", "handoffs", "tasks", "timers", "deals", "reviews",
 			"agreement_versions", "agreement_signatures", "campaigns", "campaign_spend", "marketing_touches",
-			"stage_entries", "stage_counts", "notifications", "routing_credits", "alerts", "scorecards", "tokens", "sessions"} {
+			"stage_entries", "stage_counts", "notifications", "routing_credits", "alerts", "scorecards", "tokens", "sessions",
+			"accounts", "products"} {
 			if want[table] == 0 {
 				t.Errorf("the simulated company has no %s: the round trip would not test them", table)
 			}

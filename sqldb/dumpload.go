@@ -226,7 +226,7 @@ func decodeRow(t dumpTable, line []byte) ([]any, error) {
 
 func decodeValue(k colKind, raw json.RawMessage) (any, error) {
 	if string(raw) == "null" {
-		if k == kNullInt || k == kNullTime {
+		if k == kNullInt || k == kNullTime || k == kNullText {
 			return nil, nil
 		}
 		return nil, errors.New("is null")
@@ -244,7 +244,7 @@ func decodeValue(k colKind, raw json.RawMessage) (any, error) {
 			return nil, fmt.Errorf("want true or false, got %s", raw)
 		}
 		return b, nil
-	case kText:
+	case kText, kNullText:
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, fmt.Errorf("want a string, got %s", raw)

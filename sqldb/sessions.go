@@ -72,6 +72,9 @@ func (db *DB) CreateFirstAdmin(ctx context.Context, u *tandem.User, hash string)
 	u.Email = normalEmail(u.Email)
 	u.Role = tandem.RoleAdmin
 	u.Weight = 1
+	if u.Email == "" {
+		return tandem.Invalid(tandem.FieldError{Field: "email", Message: "is required: the first admin signs in with it"})
+	}
 	if err := u.Validate(); err != nil {
 		return err
 	}

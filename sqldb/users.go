@@ -20,9 +20,19 @@ const userColumns = `id, email, name, role, team, manager_id, absent, weight, cr
 func scanUser(row interface{ Scan(...any) error }) (tandem.User, error) {
 	var u tandem.User
 	var manager sql.NullInt64
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Team, &manager, &u.Absent, &u.Weight, scanTime{&u.CreatedAt})
-	u.ManagerID = manager.Int64
+	var email sql.NullString // NULL for a user known by name only
+	err := row.Scan(&u.ID, &email, &u.Name, &u.Role, &u.Team, &manager, &u.Absent, &u.Weight, scanTime{&u.CreatedAt})
+	u.ManagerID, u.Email = manager.Int64, email.String
 	return u, err
+}
+
+// emailArg is an email as a query argument: NULL for none, so that many
+// users may have none.
+func emailArg(email string) any {
+	if email == "" {
+		return nil
+	}
+	return email
 }
 
 // managerArg is a manager id as a query argument: NULL for none.
@@ -38,6 +48,12 @@ func managerArg(id int64) any {
 // ENOTFOUND when u.ManagerID names no user; ECONFLICT when the email is taken.
 func (db *DB) CreateUser(ctx context.Context, u *tandem.User) (err error) {
 	defer wrap(&err, "create user %q", u.Email)
+	return db.transact(ctx, func(tx *Tx) error { return tx.createUser(ctx, u) })
+}
+
+// createUser is [DB.CreateUser] in tx. A user without an email is known by
+// name (see [tandem.User.Validate]).
+func (tx *Tx) createUser(ctx context.Context, u *tandem.User) error {
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
 	u.Team = strings.TrimSpace(u.Team)
 	if u.Weight == 0 {
@@ -46,30 +62,28 @@ func (db *DB) CreateUser(ctx context.Context, u *tandem.User) (err error) {
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	return db.transact(ctx, func(tx *Tx) error {
-		if _, err := tx.userByEmail(ctx, u.Email); err == nil {
-			return tandem.Errorf(tandem.ECONFLICT, "a user with email %s already exists", u.Email)
-		}
-		if u.ManagerID != 0 {
-			// Locked, so that the manager's role cannot change under us.
-			m, err := tx.userByID(ctx, u.ManagerID, true)
-			if tandem.ErrorCode(err) == tandem.ENOTFOUND {
-				return tandem.Errorf(tandem.ENOTFOUND, "manager: no user with id %d", u.ManagerID)
-			} else if err != nil {
-				return err
-			}
-			if err := u.Role.CheckManager(m); err != nil {
-				return tandem.Invalid(tandem.FieldError{Field: "manager", Message: err.Error()})
-			}
-		}
-		u.CreatedAt = tx.Now
-		if err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role, team, manager_id, absent, weight, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			u.Email, u.Name, string(u.Role), u.Team, managerArg(u.ManagerID), u.Absent, u.Weight, tx.t(u.CreatedAt)).Scan(&u.ID); err != nil {
+	if _, err := tx.userByEmail(ctx, u.Email); err == nil && u.Email != "" {
+		return tandem.Errorf(tandem.ECONFLICT, "a user with email %s already exists", u.Email)
+	}
+	if u.ManagerID != 0 {
+		// Locked, so that the manager's role cannot change under us.
+		m, err := tx.userByID(ctx, u.ManagerID, true)
+		if tandem.ErrorCode(err) == tandem.ENOTFOUND {
+			return tandem.Errorf(tandem.ENOTFOUND, "manager: no user with id %d", u.ManagerID)
+		} else if err != nil {
 			return err
 		}
-		return tx.auditUser(ctx, AuditUserCreate, tandem.User{}, *u)
-	})
+		if err := u.Role.CheckManager(m); err != nil {
+			return tandem.Invalid(tandem.FieldError{Field: "manager", Message: err.Error()})
+		}
+	}
+	u.CreatedAt = tx.Now
+	if err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role, team, manager_id, absent, weight, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		emailArg(u.Email), u.Name, string(u.Role), u.Team, managerArg(u.ManagerID), u.Absent, u.Weight, tx.t(u.CreatedAt)).Scan(&u.ID); err != nil {
+		return err
+	}
+	return tx.auditUser(ctx, AuditUserCreate, tandem.User{}, *u)
 }
 
 // UpdateUser changes the fields of up that are not nil on the user with the
@@ -83,6 +97,30 @@ func (db *DB) CreateUser(ctx context.Context, u *tandem.User) (err error) {
 //     first.
 func (db *DB) UpdateUser(ctx context.Context, email string, up tandem.UserUpdate) (u tandem.User, err error) {
 	defer wrap(&err, "update user %q", email)
+	err = db.transact(ctx, func(tx *Tx) error {
+		before, err := tx.userWhere(ctx, "email = $1", normalEmail(email), true)
+		if err != nil {
+			return err
+		}
+		var m *tandem.User
+		if up.Manager != nil && *up.Manager != "" {
+			mu, err := tx.userWhere(ctx, "email = $1", normalEmail(*up.Manager), true)
+			if tandem.ErrorCode(err) == tandem.ENOTFOUND {
+				return tandem.Errorf(tandem.ENOTFOUND, "manager: no user with email %s", *up.Manager)
+			} else if err != nil {
+				return err
+			}
+			m = &mu
+		}
+		u, err = tx.updateUser(ctx, before, up, m)
+		return err
+	})
+	return u, err
+}
+
+// updateUser is [DB.UpdateUser] in tx, on the user before (locked), with
+// the manager that up.Manager names already found: m, or nil for none.
+func (tx *Tx) updateUser(ctx context.Context, before tandem.User, up tandem.UserUpdate, m *tandem.User) (u tandem.User, err error) {
 	if up.Team != nil {
 		t := strings.TrimSpace(*up.Team)
 		up.Team = &t
@@ -92,72 +130,72 @@ func (db *DB) UpdateUser(ctx context.Context, email string, up tandem.UserUpdate
 			return u, err
 		}
 	}
-	err = db.transact(ctx, func(tx *Tx) error {
-		before, err := tx.userWhere(ctx, "email = $1", normalEmail(email), true)
-		if err != nil {
-			return err
+	u = before
+	if up.Email != nil && normalEmail(*up.Email) != u.Email {
+		e := normalEmail(*up.Email)
+		if e == "" {
+			return u, tandem.Invalid(tandem.FieldError{Field: "email", Message: "cannot be taken away: give another email instead"})
 		}
-		u = before
-		if up.Team != nil {
-			u.Team = *up.Team
+		if _, err := tx.userByEmail(ctx, e); err == nil {
+			return u, tandem.Errorf(tandem.ECONFLICT, "a user with email %s already exists", e)
+		} else if tandem.ErrorCode(err) != tandem.ENOTFOUND {
+			return u, err
 		}
-		if up.Role != nil {
-			u.Role = *up.Role
-			if err := tx.checkAdminKept(ctx, before, u.Role, up.By); err != nil {
-				return err
-			}
+		u.Email = e
+	}
+	if up.Team != nil {
+		u.Team = *up.Team
+	}
+	if up.Role != nil {
+		u.Role = *up.Role
+		if err := tx.checkAdminKept(ctx, before, u.Role, up.By); err != nil {
+			return u, err
 		}
-		if up.Weight != nil {
-			if *up.Weight < 1 || *up.Weight > tandem.MaxWeight {
-				return tandem.Invalid(tandem.FieldError{Field: "weight", Message: fmt.Sprintf("%d is not a weight: give a whole number from 1 to %d", *up.Weight, tandem.MaxWeight)})
-			}
-			u.Weight = *up.Weight
+	}
+	if up.Weight != nil {
+		if *up.Weight < 1 || *up.Weight > tandem.MaxWeight {
+			return u, tandem.Invalid(tandem.FieldError{Field: "weight", Message: fmt.Sprintf("%d is not a weight: give a whole number from 1 to %d", *up.Weight, tandem.MaxWeight)})
 		}
-		if up.Absent != nil {
-			u.Absent = *up.Absent
-		}
-		if err := u.Validate(); err != nil {
-			return err
-		}
-		if up.Manager != nil {
-			u.ManagerID = 0
-			if *up.Manager != "" {
-				m, err := tx.userWhere(ctx, "email = $1", normalEmail(*up.Manager), true)
-				if tandem.ErrorCode(err) == tandem.ENOTFOUND {
-					return tandem.Errorf(tandem.ENOTFOUND, "manager: no user with email %s", *up.Manager)
-				} else if err != nil {
-					return err
-				}
-				if err := tx.checkNoLoop(ctx, u, m); err != nil {
-					return err
-				}
-				if err := u.Role.CheckManager(m); err != nil {
-					return tandem.Invalid(tandem.FieldError{Field: "manager", Message: err.Error()})
-				}
-				u.ManagerID = m.ID
-			}
-		} else if u.Role != before.Role && u.ManagerID != 0 {
-			m, err := tx.userByID(ctx, u.ManagerID, true)
-			if err != nil {
-				return err
+		u.Weight = *up.Weight
+	}
+	if up.Absent != nil {
+		u.Absent = *up.Absent
+	}
+	if err := u.Validate(); err != nil {
+		return u, err
+	}
+	if up.Manager != nil {
+		u.ManagerID = 0
+		if m != nil {
+			m := *m
+			if err := tx.checkNoLoop(ctx, u, m); err != nil {
+				return u, err
 			}
 			if err := u.Role.CheckManager(m); err != nil {
-				return tandem.Invalid(tandem.FieldError{Field: "manager",
-					Message: fmt.Sprintf("%v (%s reports to %s: change the manager with the role)", err, u.Email, m.Email)})
+				return u, tandem.Invalid(tandem.FieldError{Field: "manager", Message: err.Error()})
 			}
+			u.ManagerID = m.ID
 		}
-		if u.Role != before.Role {
-			if err := tx.checkReports(ctx, u); err != nil {
-				return err
-			}
+	} else if u.Role != before.Role && u.ManagerID != 0 {
+		m, err := tx.userByID(ctx, u.ManagerID, true)
+		if err != nil {
+			return u, err
 		}
-		if _, err = tx.ExecContext(ctx, `UPDATE users SET team = $1, manager_id = $2, role = $3, absent = $4, weight = $5 WHERE id = $6`,
-			u.Team, managerArg(u.ManagerID), string(u.Role), u.Absent, u.Weight, u.ID); err != nil {
-			return err
+		if err := u.Role.CheckManager(m); err != nil {
+			return u, tandem.Invalid(tandem.FieldError{Field: "manager",
+				Message: fmt.Sprintf("%v (%s reports to %s: change the manager with the role)", err, u.Email, m.Email)})
 		}
-		return tx.auditUser(ctx, AuditUserUpdate, before, u)
-	})
-	return u, err
+	}
+	if u.Role != before.Role {
+		if err := tx.checkReports(ctx, u); err != nil {
+			return u, err
+		}
+	}
+	if _, err = tx.ExecContext(ctx, `UPDATE users SET team = $1, manager_id = $2, role = $3, absent = $4, weight = $5, email = $6 WHERE id = $7`,
+		u.Team, managerArg(u.ManagerID), string(u.Role), u.Absent, u.Weight, emailArg(u.Email), u.ID); err != nil {
+		return u, err
+	}
+	return u, tx.auditUser(ctx, AuditUserUpdate, before, u)
 }
 
 // maxChain bounds the walk up a chain of managers. The role rules keep
@@ -254,7 +292,7 @@ func (tx *Tx) userWhere(ctx context.Context, cond string, arg any, lock bool) (t
 
 // users returns the users matching cond (on $1, $2... = args), by email.
 func (tx *Tx) users(ctx context.Context, cond string, args ...any) ([]tandem.User, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+cond+` ORDER BY email`, args...)
+	rows, err := tx.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+cond+` ORDER BY email IS NULL, email, name, id`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ import (
 )
 
 func (m *Main) importCommand() *cobra.Command {
-	c := &cobra.Command{Use: "import", Short: "Import leads, deals, users and campaign spend from CSV files"}
+	c := &cobra.Command{Use: "import", Short: "Import leads, deals, users, accounts, products and campaign spend from CSV files"}
 	c.AddCommand(
 		m.importKindCommand(importLeads, "leads FILE (--mapping FILE | --preset NAME)",
 			"Import leads from a CSV file through a column mapping or a preset ("+strings.Join(csvimport.PresetsFor("leads"), ", ")+")",
@@ -39,14 +39,31 @@ rows, such as a deal whose lead was never imported, are written with their
 line numbers and reasons to a CSV file beside the input (or --rejects).
 --preset olist reads the Olist closed-deals file. See docs/import.md and
 docs/deals.md.`),
-		m.importKindCommand(importUsers, "users FILE --mapping FILE",
-			"Import users with their role, team and manager through a column mapping",
+		m.importKindCommand(importUsers, "users FILE (--mapping FILE | --preset NAME)",
+			"Import users with their role, team and manager through a column mapping or a preset ("+strings.Join(csvimport.PresetsFor("users"), ", ")+")",
 			`Import users from a CSV file: email, name, role, team, manager (the
-manager's email) and weight. Rows may come in any order: every user is added
-first, then managers are set, so a manager may come after their reps. A user
-who exists is updated (role, team, manager, weight; a name is kept as it was
-given first); running the same import again changes nothing. See
-docs/import.md.`),
+manager's email or name) and weight, in one transaction. A file without
+emails knows people by name: such a user cannot sign in until an email is
+set. Rows may come in any order: every user is added first, then managers
+are set, so a manager may come after their reps. A manager named only in
+the manager column is added once, as a manager, in their reports' team. A
+user who exists is updated (role, team, manager, weight, and an email for a
+user who has none; a name is kept as it was given first); running the same
+import again changes nothing. --preset crm reads a teams file (sales_agent,
+manager, regional_office). See docs/import.md.`),
+		m.importKindCommand(importAccounts, "accounts FILE (--mapping FILE | --preset NAME)",
+			"Import accounts (the companies leads and deals belong to) through a column mapping or a preset ("+strings.Join(csvimport.PresetsFor("accounts"), ", ")+")",
+			`Import accounts from a CSV file: name, domain, sector, employees, revenue
+(in major units), location, parent (the parent company's name) and
+year_established. An account is known by its name (case and spacing aside):
+a row of an account that exists updates it, and running the same import
+again changes nothing. A parent that has no row of its own is added by name
+and listed once in the summary. See docs/accounts.md.`),
+		m.importKindCommand(importProducts, "products FILE (--mapping FILE | --preset NAME)",
+			"Import the product catalogue through a column mapping or a preset ("+strings.Join(csvimport.PresetsFor("products"), ", ")+")",
+			`Import products from a CSV file: name, series and list_price (in major
+units). A product is known by its name (case and spacing aside); running the
+same import again changes nothing. See docs/accounts.md.`),
 		m.importKindCommand(importSpend, "spend FILE --mapping FILE",
 			"Import campaign spend by month through a column mapping",
 			`Import what campaigns cost, one month per row: campaign (the code leads
@@ -66,10 +83,12 @@ type importKind struct {
 }
 
 var (
-	importLeads = importKind{name: "leads"}
-	importDeals = importKind{name: "deals"}
-	importUsers = importKind{name: "users"}
-	importSpend = importKind{name: "spend"}
+	importLeads    = importKind{name: "leads"}
+	importDeals    = importKind{name: "deals"}
+	importUsers    = importKind{name: "users"}
+	importSpend    = importKind{name: "spend"}
+	importAccounts = importKind{name: "accounts"}
+	importProducts = importKind{name: "products"}
 )
 
 func (m *Main) importKindCommand(k importKind, use, short, long string) *cobra.Command {
@@ -150,10 +169,12 @@ func (m *Main) runImport(ctx context.Context, k importKind, o importOptions) err
 	}
 	rej := &rejectFile{path: o.rejects, header: r.Header()}
 	defer rej.close()
+	var intro sqldb.Introduced
 
 	im := csvimport.Import{
 		Store: func(ctx context.Context, rows []csvimport.Row) ([]csvimport.Result, error) {
-			return db.Import(ctx, k.name, rows, sqldb.ImportOptions{File: filepath.Base(o.file), Actor: o.actor(), DryRun: o.dryRun})
+			return db.Import(ctx, k.name, rows, sqldb.ImportOptions{File: filepath.Base(o.file), Actor: o.actor(), DryRun: o.dryRun,
+				Introduced: &intro})
 		},
 		Batch:  o.batch,
 		Reject: rej.write,
@@ -190,6 +211,9 @@ func (m *Main) runImport(ctx context.Context, k importKind, o importOptions) err
 	}
 	fmt.Fprintf(m.Stdout, "%s: %d rows %s in %.2fs: %d created, %d updated, %d unchanged, %d rejected%s\n",
 		o.file, t.Rows, verb, time.Since(start).Seconds(), t.Created, t.Updated, t.Unchanged, t.Rejected, dups)
+	if s := intro.Summary(); s != "" {
+		fmt.Fprintf(m.Stdout, "%s (named by the file's rows, not brought by rows of their own)\n", s)
+	}
 	if rej.n > 0 {
 		fmt.Fprintf(m.Stdout, "rejected rows, with line numbers and reasons: %s\n", rej.path)
 	}

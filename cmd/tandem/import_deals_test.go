@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -63,6 +64,9 @@ type olistFacts struct {
 	customers     int
 	beforeContact int
 	revenueCents  int64
+	// sellers are the distinct seller_ids, in the file's order: each is a
+	// deal's account, created by name.
+	sellers []string
 }
 
 func olistDealFacts(t testing.TB) olistFacts {
@@ -73,7 +77,12 @@ func olistDealFacts(t testing.TB) olistFacts {
 	}
 	facts := olistFacts{wonPerMonth: map[string]int{}}
 	customers := map[string]bool{}
+	seller := map[string]bool{}
 	for _, row := range readCSV(t, olistDeals) {
+		if !seller[row["seller_id"]] {
+			seller[row["seller_id"]] = true
+			facts.sellers = append(facts.sellers, row["seller_id"])
+		}
 		facts.wonPerMonth[row["won_date"][:7]]++
 		if first, ok := firstContact[row["mql_id"]]; ok {
 			customers[row["mql_id"]] = true
@@ -120,7 +129,9 @@ func TestImportOlistDeals(t *testing.T) {
 			r = run("import", "deals", olistDeals, "--preset", "olist", "--rejects", rejects)
 			t.Logf("%s: 842 deals imported in %v", b.Name, time.Since(start).Round(time.Millisecond))
 			r.stdout = timeless(r.stdout)
-			r.want(t, "import deals --preset olist", 0, olistDeals+": 842 rows imported in Ts: 842 created, 0 updated, 0 unchanged, 0 rejected\n", "")
+			r.want(t, "import deals --preset olist", 0, olistDeals+": 842 rows imported in Ts: 842 created, 0 updated, 0 unchanged, 0 rejected\n"+
+				fmt.Sprintf("created %d accounts: %s and %d more (named by the file's rows, not brought by rows of their own)\n",
+					len(facts.sellers), strings.Join(facts.sellers[:10], ", "), len(facts.sellers)-10), "")
 
 			db := openDB(t, b.DSN)
 			// The file's times have no offset: they are read in the zone of
@@ -217,6 +228,7 @@ func TestImportDealsRejects(t *testing.T) {
 			r = run("import", "deals", deals, "--preset", "olist")
 			r.stdout = timeless(r.stdout)
 			r.want(t, "import deals", 0, timelessWant(deals, "4 rows imported", "2 created, 0 updated, 0 unchanged, 2 rejected")+
+				"created 2 accounts: s1, s9 (named by the file's rows, not brought by rows of their own)\n"+
 				"rejected rows, with line numbers and reasons: "+rejects+"\n", "")
 			got, err := os.ReadFile(rejects)
 			if err != nil {
@@ -347,7 +359,7 @@ func TestImportUsers(t *testing.T) {
 			if diff := cmp.Diff(want, list()); diff != "" {
 				t.Errorf("users after the changes (-want +got):\n%s", diff)
 			}
-			run("import", "users", changed).want(t, "import users (no mapping)", 2, "", "tandem: give --mapping FILE (see docs/import.md)\n")
+			run("import", "users", changed).want(t, "import users (no mapping)", 2, "", "tandem: give --mapping FILE or --preset NAME (crm)\n")
 		})
 	}
 }
