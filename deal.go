@@ -29,7 +29,14 @@ const (
 	EventDealWon     = "deal_won"     // Detail: deal, amount_cents, closed_at
 	EventDealLost    = "deal_lost"    // Detail: deal, reason, closed_at
 	EventDealUpdated = "deal_updated" // Detail: deal, and the new value of each field an import changed
+	// EventDealStageChanged moves an open deal from one open stage of the
+	// agreement's pipeline to another. Detail: deal, from, to.
+	EventDealStageChanged = "deal_stage_changed"
 )
+
+// LostReasonUnspecified is the reason of a lost deal whose source gives
+// none (an import's lost row without a reason): reports show it as such.
+const LostReasonUnspecified = "unspecified"
 
 // MaxAmountCents bounds an amount: ten trillion in the installation's
 // currency, far above any deal, and far below the int64 limit, so that
@@ -53,6 +60,13 @@ type Deal struct {
 	// opened, unless an import names one. 0 for none.
 	OwnerID int64  `json:"owner_id,omitempty"`
 	Stage   string `json:"stage"`
+	// PipelineStage is the open stage of the agreement's pipeline the deal
+	// is in (qualification, proposal...); for a closed deal, the last one
+	// it was in, or "" when it was never in one (a deal imported closed).
+	PipelineStage string `json:"pipeline_stage,omitempty"`
+	// StageChangedAt is when the deal entered its pipeline stage, or
+	// closed: its time in stage counts from there.
+	StageChangedAt time.Time `json:"stage_changed_at,omitzero"`
 	// AmountCents is the deal's value in minor units of the
 	// installation's currency.
 	AmountCents int64 `json:"amount_cents"`
@@ -348,13 +362,19 @@ func (in *DealInput) Key(defaultSource string) (source, externalID string) {
 }
 
 // LeadKey returns the key of the deal's lead: lead_source (defaulting to
-// the deal's source) and lead_external_id.
+// the deal's source) and lead_external_id (defaulting to the deal's own
+// external_id, so that an opportunities file without leads names a lead
+// per opportunity: the import creates it).
 func (in *DealInput) LeadKey(defaultSource string) (source, externalID string) {
 	source = in.value(DealFieldLeadSource, true)
 	if source == "" {
 		source, _ = in.Key(defaultSource)
 	}
-	return source, in.value(DealFieldLeadExternalID, true)
+	externalID = in.value(DealFieldLeadExternalID, true)
+	if externalID == "" {
+		externalID = in.value("external_id", true)
+	}
+	return source, externalID
 }
 
 // Owner returns the email of the owner the input names, or "".
@@ -511,8 +531,18 @@ func MergeDeal(cur *Deal, in DealInput, lead *Lead, ownerID int64, now time.Time
 	return next, changes, nil
 }
 
+// DealStageEntry is when a deal entered one stage of the pipeline (or won,
+// or lost): its time in the stage runs from EnteredAt to its entry into the
+// next.
+type DealStageEntry struct {
+	Stage     string    `json:"stage"`
+	EnteredAt time.Time `json:"entered_at"`
+}
+
 // DealFilter selects deals for a list. Zero values select everything.
 type DealFilter struct {
+	// Stage is open (any open stage), an open stage of the agreement's
+	// pipeline, won or lost.
 	Stage  string
 	LeadID int64
 	// ClosedFrom (inclusive) and ClosedTo (exclusive) bound the close
@@ -528,8 +558,8 @@ type DealFilter struct {
 // Validate checks the filter's values.
 func (f *DealFilter) Validate() error {
 	var errs []FieldError
-	if f.Stage != "" && !slices.Contains(DealStages, f.Stage) {
-		errs = append(errs, FieldError{"stage", fmt.Sprintf("%q is not a deal stage (want one of %s)", f.Stage, strings.Join(DealStages, ", "))})
+	if f.Stage != "" && !slices.Contains(DealStages, f.Stage) && !isIdent(f.Stage) {
+		errs = append(errs, FieldError{"stage", fmt.Sprintf("%q is not a deal stage (want open, won, lost or an open stage of the agreement's pipeline)", f.Stage)})
 	}
 	if f.LeadID < 0 {
 		errs = append(errs, FieldError{"lead_id", "must be a lead id"})

@@ -56,6 +56,10 @@ type Agreement struct {
 	Funnel     Funnel           `json:"funnel"`
 	Goal       Goal             `json:"goal"`
 
+	// Pipeline holds the sales pipeline's deal stages; the default one
+	// when the file gives none.
+	Pipeline Pipeline `json:"pipeline"`
+
 	at staffPositions // where the keys CheckStaff reports on are written, set by Parse
 }
 

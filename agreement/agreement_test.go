@@ -125,7 +125,7 @@ func TestParseBroken(t *testing.T) {
 	}
 	want := []string{
 		`2:9: format: format 2 is not one this Tandem reads: write format: 1`,
-		`4:1: unknown key "colour" (allowed: format, name, description, marketing_mission, stages, reject_reasons, business_hours, sales, marketing, escalation, routing, funnel, goal)`,
+		`4:1: unknown key "colour" (allowed: format, name, description, marketing_mission, stages, reject_reasons, business_hours, sales, marketing, escalation, routing, pipeline, funnel, goal)`,
 		`5:20: marketing_mission: expected one of fill_pipeline, own_revenue, both, got "sell_more"`,
 		`9:21: stages[1].moves_to[2]: no stage nowhere in this agreement`,
 		`12:12: stages[2].entry: the rule does not compile: unknown name scor (did you mean score?)`,

@@ -32,6 +32,7 @@ func Diff(old, new *Agreement) []string {
 	d.marketing(&old.Marketing, &new.Marketing)
 	d.list("escalation step", escalationWords(old.Escalation), escalationWords(new.Escalation))
 	d.routing(&old.Routing, &new.Routing)
+	d.pipeline(&old.Pipeline, &new.Pipeline)
 	d.funnel(old, new)
 	d.goal(&old.Goal, &new.Goal)
 	return d.out

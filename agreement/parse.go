@@ -219,6 +219,10 @@ func (p *parser) file(data []byte) *Agreement {
 	if n := m.get("routing"); n != nil {
 		p.routing(n, m.keys["routing"], &a.Routing)
 	}
+	a.Pipeline = DefaultPipeline()
+	if n := m.get("pipeline"); n != nil {
+		p.pipeline(n, m.keys["pipeline"], &a.Pipeline)
+	}
 	a.Funnel = Funnel{AverageDealSize: FromHistory, CloseRate: FromHistory, SalesCycleDays: FromHistory, Tolerance: DefaultTolerance}
 	if n := m.get("funnel"); n != nil {
 		p.funnel(n, m.keys["funnel"], st, &a.Funnel)
@@ -241,7 +245,7 @@ func invalidUTF8At(data []byte) int {
 }
 
 var topKeys = []string{"format", "name", "description", "marketing_mission", "stages", "reject_reasons",
-	"business_hours", "sales", "marketing", "escalation", "routing", "funnel", "goal"}
+	"business_hours", "sales", "marketing", "escalation", "routing", "pipeline", "funnel", "goal"}
 
 // mapping is a YAML mapping whose keys have been checked.
 type mapping struct {

@@ -194,7 +194,7 @@ func TestSnakeCase(t *testing.T) {
 }
 
 func TestPresets(t *testing.T) {
-	if diff := cmp.Diff([]string{"hubspot", "olist", "olist_deals", "salesforce"}, PresetNames()); diff != "" {
+	if diff := cmp.Diff([]string{"crm_deals", "hubspot", "hubspot_deals", "olist", "olist_deals", "salesforce", "salesforce_deals"}, PresetNames()); diff != "" {
 		t.Errorf("PresetNames() mismatch (-want +got):\n%s", diff)
 	}
 	for _, tt := range []struct {
@@ -202,7 +202,7 @@ func TestPresets(t *testing.T) {
 		names []string
 	}{
 		{"leads", []string{"hubspot", "olist", "salesforce"}},
-		{"deals", []string{"olist"}},
+		{"deals", []string{"crm", "hubspot", "olist", "salesforce"}},
 		{"users", nil},
 	} {
 		if diff := cmp.Diff(tt.names, PresetsFor(tt.kind)); diff != "" {
@@ -223,9 +223,9 @@ func TestPresets(t *testing.T) {
 		kind, name, want, code string
 	}{
 		{"leads", "pipedrive", `no preset "pipedrive" (presets: hubspot, olist, salesforce)`, tandem.ENOTFOUND},
-		{"deals", "hubspot", `preset "hubspot" maps leads, not deals (deal presets: olist)`, tandem.EINVALID},
+		{"leads", "hubspot_deals", `preset "hubspot_deals" maps deals, not leads (lead presets: hubspot, olist, salesforce)`, tandem.EINVALID},
 		{"leads", "olist_deals", `preset "olist_deals" maps deals, not leads (lead presets: hubspot, olist, salesforce)`, tandem.EINVALID},
-		{"deals", "", `no preset "" (presets: olist)`, tandem.ENOTFOUND},
+		{"deals", "", `no preset "" (presets: crm, hubspot, olist, salesforce)`, tandem.ENOTFOUND},
 	} {
 		_, err := PresetFor(tt.kind, tt.name)
 		if err == nil || err.Error() != tt.want || tandem.ErrorCode(err) != tt.code {
@@ -233,7 +233,7 @@ func TestPresets(t *testing.T) {
 		}
 	}
 	_, err := Preset("pipedrive")
-	if want := `no preset "pipedrive" (presets: hubspot, olist, olist_deals, salesforce)`; err == nil || err.Error() != want {
+	if want := `no preset "pipedrive" (presets: crm_deals, hubspot, hubspot_deals, olist, olist_deals, salesforce, salesforce_deals)`; err == nil || err.Error() != want {
 		t.Errorf("Preset(pipedrive) = %v; want %q", err, want)
 	}
 	if tandem.ErrorCode(err) != tandem.ENOTFOUND {

@@ -36,11 +36,12 @@ func TestDealReport(t *testing.T) {
 			`{"reason": "price"}`, 200, &d)
 
 		// The two web deals: opened 1 and 2 October, won after 20 days and
-		// lost after 31 (now, 2 November); the event deal still open.
+		// lost after 31 (now, 2 November); the event deal still open, in
+		// the pipeline's first stage.
 		win, twenty, days, cents := 0.5, 20.0, 31.0, int64(250000)
 		want := []dealreport.Group{
-			{Values: []string{"event"}, Opened: 1, Open: map[string]int{"open": 1}, OpenTotal: 1, TooFewSamples: true},
-			{Values: []string{"web"}, Opened: 2, Open: map[string]int{"open": 0}, Won: 1, Lost: 1, WinRate: &win, Samples: 2,
+			{Values: []string{"event"}, Opened: 1, Open: map[string]int{"qualification": 1, "proposal": 0, "negotiation": 0}, OpenTotal: 1, TooFewSamples: true},
+			{Values: []string{"web"}, Opened: 2, Open: map[string]int{"qualification": 0, "proposal": 0, "negotiation": 0}, Won: 1, Lost: 1, WinRate: &win, Samples: 2,
 				TooFewSamples: true, WonCents: cents, AverageWonCents: &cents, MedianWonCents: &cents,
 				MedianDaysWon: &twenty, DaysWonSamples: 1, MedianDaysLost: &days, DaysLostSamples: 1},
 		}

@@ -16,6 +16,9 @@ import (
 type dealJSON struct {
 	tandem.Deal
 	ClosedBeforeEngaged bool `json:"closed_before_engaged,omitempty"`
+	// StageEntries says when the deal entered each stage, for its time in
+	// stage; only GET /api/v1/deals/{id} gives them.
+	StageEntries []tandem.DealStageEntry `json:"stage_entries,omitempty"`
 }
 
 func toDealJSON(d tandem.Deal) dealJSON {
@@ -103,6 +106,33 @@ func (s *Server) getDeal(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d, err := s.DB.Deal(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := toDealJSON(d)
+	if out.StageEntries, err = s.DB.DealStageEntries(r.Context(), id); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// moveDealStage answers POST /api/v1/deals/{id}/stage {"stage": NAME}: the
+// open deal moves to another open stage of the agreement's pipeline.
+func (s *Server) moveDealStage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Stage string `json:"stage"`
+	}
+	if err := decodeStrict(r.Body, &req); err != nil {
+		return err
+	}
+	if req.Stage == "" {
+		return tandem.Invalid(tandem.FieldError{Field: "stage", Message: "is required: an open stage of the agreement's pipeline, like proposal"})
+	}
+	d, err := s.DB.MoveDealStageAs(r.Context(), id, req.Stage, caller(r))
 	if err != nil {
 		return err
 	}

@@ -183,3 +183,104 @@ func TestDealOfHandedOffLead(t *testing.T) {
 		}
 	})
 }
+
+// TestDealStages moves a deal through the pipeline's open stages through
+// the API, lists deals by stage, and reads its time in stage.
+func TestDealStages(t *testing.T) {
+	t.Parallel()
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ts := newTestServer(t, b)
+		var batch batchJSON
+		ts.call("POST", "/api/v1/leads", tandem.RoleAdmin, `[
+			{"external_id": "s1", "company": "Acme", "stage": "opportunity", "created_at": "2026-10-01"},
+			{"external_id": "s2", "company": "Bolt", "stage": "opportunity", "created_at": "2026-10-02"}]`, 200, &batch)
+		var page dealListJSON
+		ts.call("GET", "/api/v1/deals?stage=qualification", tandem.RoleExecutive, "", 200, &page)
+		if page.Total != 2 {
+			t.Fatalf("GET /api/v1/deals?stage=qualification: total %d; want 2 (a deal opens in the first stage)", page.Total)
+		}
+		d1, d2 := page.Items[0], page.Items[1]
+		if d1.PipelineStage != "qualification" || !d1.StageChangedAt.Equal(time.Date(2026, 10, 1, 0, 0, 0, 0, newYork)) {
+			t.Errorf("deal %d = %+v; want in qualification since 2026-10-01", d1.ID, d1)
+		}
+
+		stage := fmt.Sprintf("/api/v1/deals/%d/stage", d1.ID)
+		for _, tt := range []struct {
+			name, body string
+			role       tandem.Role
+			status     int
+			code       string
+		}{
+			{"no stage", `{}`, tandem.RoleSalesRep, 422, tandem.EINVALID},
+			{"an unknown stage", `{"stage": "closing"}`, tandem.RoleSalesRep, 422, tandem.EINVALID},
+			{"won, which has its own call", `{"stage": "won"}`, tandem.RoleSalesRep, 422, tandem.EINVALID},
+			{"open, which is no one stage", `{"stage": "open"}`, tandem.RoleSalesRep, 422, tandem.EINVALID},
+			{"an unknown key", `{"stage": "proposal", "why": "x"}`, tandem.RoleSalesRep, 422, tandem.EINVALID},
+			{"marketing", `{"stage": "proposal"}`, tandem.RoleMarketing, 403, tandem.EFORBIDDEN},
+		} {
+			e := checkError(t, "POST stage: "+tt.name, ts.do("POST", stage, tt.role, tt.body), tt.status, tt.code)
+			if tt.status == 422 && tt.name != "an unknown key" {
+				if diff := cmp.Diff([]string{"stage"}, fieldNames(e.Error.Fields)); diff != "" {
+					t.Errorf("POST stage: %s: fields (-want +got):\n%s", tt.name, diff)
+				}
+			}
+		}
+		checkError(t, "POST stage of a missing deal", ts.do("POST", "/api/v1/deals/999999/stage", tandem.RoleSalesRep, `{"stage": "proposal"}`), 404, tandem.ENOTFOUND)
+
+		var got dealResponseJSON
+		ts.call("POST", stage, tandem.RoleSalesRep, `{"stage": "proposal"}`, 200, &got)
+		if got.Stage != tandem.DealOpen || got.PipelineStage != "proposal" {
+			t.Errorf("POST %s proposal = %+v; want open, in proposal", stage, got)
+		}
+		moved := got.StageChangedAt
+		ts.call("POST", stage, tandem.RoleSalesRep, `{"stage": "proposal"}`, 200, &got)
+		if !got.StageChangedAt.Equal(moved) {
+			t.Errorf("POST %s proposal again moved the deal at %v; want it left in proposal since %v", stage, got.StageChangedAt, moved)
+		}
+
+		// The list by stage, and open as any open stage.
+		for q, want := range map[string][]int64{"proposal": {d1.ID}, "qualification": {d2.ID}, "negotiation": nil, "open": {d1.ID, d2.ID}} {
+			ts.call("GET", "/api/v1/deals?stage="+q, tandem.RoleExecutive, "", 200, &page)
+			var ids []int64
+			for _, d := range page.Items {
+				ids = append(ids, d.ID)
+			}
+			if !cmp.Equal(ids, want) || page.Total != len(want) {
+				t.Errorf("GET /api/v1/deals?stage=%s = %v (total %d); want %v", q, ids, page.Total, want)
+			}
+		}
+
+		// The entries of the deal, then its close.
+		var one struct {
+			dealResponseJSON
+			StageEntries []tandem.DealStageEntry `json:"stage_entries"`
+		}
+		ts.call("POST", fmt.Sprintf("/api/v1/deals/%d/won", d1.ID), tandem.RoleSalesRep, `{"amount_cents": 500}`, 200, &got)
+		ts.call("GET", fmt.Sprintf("/api/v1/deals/%d", d1.ID), tandem.RoleMarketing, "", 200, &one)
+		var stages []string
+		for _, e := range one.StageEntries {
+			stages = append(stages, e.Stage)
+		}
+		if diff := cmp.Diff([]string{"qualification", "proposal", "won"}, stages); diff != "" {
+			t.Errorf("stage entries of deal %d (-want +got):\n%s", d1.ID, diff)
+		}
+		if len(one.StageEntries) == 3 && (!one.StageEntries[0].EnteredAt.Equal(d1.StageChangedAt) || !one.StageEntries[1].EnteredAt.Equal(moved)) {
+			t.Errorf("stage entries of deal %d = %+v; want qualification at %v, proposal at %v", d1.ID, one.StageEntries, d1.StageChangedAt, moved)
+		}
+		if one.PipelineStage != "proposal" || one.Stage != tandem.DealWon {
+			t.Errorf("won deal = %+v; want won, last in proposal", one.dealResponseJSON)
+		}
+		checkError(t, "POST stage of a won deal", ts.do("POST", stage, tandem.RoleSalesRep, `{"stage": "negotiation"}`), 409, tandem.ECONFLICT)
+
+		var events eventListJSON
+		ts.call("GET", fmt.Sprintf("/api/v1/leads/%d/events", d1.LeadID), tandem.RoleAdmin, "", 200, &events)
+		var types []string
+		for _, e := range events.Items {
+			types = append(types, e.Type)
+		}
+		if diff := cmp.Diff([]string{"created", "deal_opened", "deal_stage_changed", "deal_won", "stage_changed"}, types); diff != "" {
+			t.Errorf("the moved deal's ledger (-want +got):\n%s", diff)
+		}
+	})
+}

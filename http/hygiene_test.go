@@ -149,6 +149,7 @@ var bodyRoutes = map[string]bodyRoute{
 	"POST /api/v1/handoffs":                      {"/api/v1/handoffs", "note"},
 	"POST /api/v1/deals/{id}/won":                {"/api/v1/deals/1/won", "closed_at"},
 	"POST /api/v1/deals/{id}/lost":               {"/api/v1/deals/1/lost", "reason"},
+	"POST /api/v1/deals/{id}/stage":              {"/api/v1/deals/1/stage", "stage"},
 	"POST /api/v1/leads/{id}/marketing-touches":  {"/api/v1/leads/1/marketing-touches", "campaign"},
 	"POST /api/v1/campaigns":                     {"/api/v1/campaigns", "name"},
 	"PUT /api/v1/campaigns/{code}/spend/{month}": {"/api/v1/campaigns/spring/spend/2026-11", ""},

@@ -50,8 +50,9 @@ func importPageServer(t *testing.T, b sqldbtest.Backend) (*sqldb.DB, *Server, ma
 }
 
 // TestImportPageDeals imports deals by hand-mapped columns as a sales
-// head: the row whose lead was never imported is rejected with its line
-// and column, and the good rows are stored.
+// head: the row whose stage is no deal stage is rejected with its line and
+// column, and the good rows are stored. (A row whose lead was never
+// imported creates its lead: issue 12's deals without a lead.)
 func TestImportPageDeals(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
 		t.Parallel()
@@ -64,13 +65,13 @@ func TestImportPageDeals(t *testing.T) {
 
 		file := "source,lead_external_id,stage,amount,closed_at\n" +
 			"crm,L1,won,1200,2026-02-10\n" +
-			"crm,L9,won,500,2026-02-11\n" +
+			"crm,L9,someday,500,2026-02-11\n" +
 			"crm,L2,open,,\n"
 		id := wc.uploadKind("deals", "deals.csv", file)
 		// The columns are named after deal fields: matched, and previewed.
 		want(t, "the mapping step", wc.get("/import?upload="+id), 200, "Import deals",
 			`<option value="lead_external_id" selected>`, `<option value="amount" selected>`,
-			"new deal", `column &#34;lead_external_id&#34;: lead_external_id: no lead with source &#34;crm&#34; and external_id &#34;L9&#34;`)
+			"new deal", `column &#34;stage&#34;: stage: &#34;someday&#34; is not a deal stage of the agreement`)
 		if page, err := db.Deals(context.Background(), tandem.DealFilter{}); err != nil || page.Total != 0 {
 			t.Fatalf("%d deals after the preview, %v; want none", page.Total, err)
 		}
@@ -79,14 +80,14 @@ func TestImportPageDeals(t *testing.T) {
 			"col0": {"source"}, "col1": {"lead_external_id"}, "col2": {"stage"}, "col3": {"amount"}, "col4": {"closed_at"}}
 		want(t, "run", wc.post("/import/run", form), 303, "/import?upload="+id)
 		want(t, "the finished status", wc.waitImport(id), 200, `max="3" value="3"`, "<strong>2</strong> taken in",
-			"<strong>1</strong> rejected", "<td>3</td><td>lead_external_id</td>")
+			"<strong>1</strong> rejected", "<td>3</td><td>stage</td>")
 		r := wc.get("/import?upload=" + id + "&part=rejects")
 		recs, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(recs) != 2 || recs[1][0] != "3" || recs[1][1] != "lead_external_id" || recs[1][4] != "L9" {
-			t.Errorf("rejects = %q; want line 3, column lead_external_id", recs)
+		if len(recs) != 2 || recs[1][0] != "3" || recs[1][1] != "stage" || recs[1][4] != "L9" {
+			t.Errorf("rejects = %q; want line 3, column stage", recs)
 		}
 		page, err := db.Deals(context.Background(), tandem.DealFilter{})
 		if err != nil {

@@ -195,6 +195,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/deals/{id}", s.getDeal, everyone},
 		{"POST /api/v1/deals/{id}/won", s.winDeal, sellers},
 		{"POST /api/v1/deals/{id}/lost", s.loseDeal, sellers},
+		{"POST /api/v1/deals/{id}/stage", s.moveDealStage, sellers},
 		{"POST /api/v1/leads/{id}/marketing-touches", s.postMarketingTouch, senders},
 		{"GET /api/v1/campaigns", s.listCampaigns, everyone},
 		{"POST /api/v1/campaigns", s.saveCampaign, senders},

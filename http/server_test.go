@@ -361,7 +361,7 @@ func TestRouteRoles(t *testing.T) {
 			"POST /api/v1/leads/{id}/disqualify", "POST /api/v1/leads/{id}/reviews", "POST /api/v1/leads/{id}/assign",
 			"POST /api/v1/handoffs", "GET /api/v1/tasks",
 			// and on the deal's state (http/deals.go; tested in deals_test.go)
-			"GET /api/v1/deals/{id}", "POST /api/v1/deals/{id}/won", "POST /api/v1/deals/{id}/lost"} {
+			"GET /api/v1/deals/{id}", "POST /api/v1/deals/{id}/won", "POST /api/v1/deals/{id}/lost", "POST /api/v1/deals/{id}/stage"} {
 			stateful[p] = true
 		}
 

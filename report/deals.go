@@ -38,7 +38,7 @@ func Deals(ctx context.Context, db *sqldb.DB, now time.Time, period string, by [
 		return dealreport.Report{}, tandem.Invalid(fields...)
 	}
 	in := dealreport.Input{Period: per.Name, From: per.From, To: per.To, Location: loc, By: by,
-		OpenStages: []string{tandem.DealOpen}}
+		OpenStages: a.Pipeline.StageNames()}
 	if db != nil {
 		if in.Deals, err = db.DealReportRows(ctx, sqldb.DealReportQuery{From: per.From, To: per.To, By: by}); err != nil {
 			return dealreport.Report{}, err

@@ -7,6 +7,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/calendar"
+	"github.com/tandemhq/tandem/dealreport"
 	"github.com/tandemhq/tandem/jeopardy"
 	"github.com/tandemhq/tandem/plan"
 	"github.com/tandemhq/tandem/sla"
@@ -99,10 +100,9 @@ func jeopardyInput(ctx context.Context, db *sqldb.DB, now time.Time, paced Paced
 	if err != nil {
 		return in, err
 	}
-	in.CloseRate = jeopardy.Observed{Expected: rate(plan.CloseRate), Samples: o.WonDeals + o.LostDeals}
-	if in.CloseRate.Samples > 0 {
-		in.CloseRate.Actual = float64(o.WonDeals) / float64(in.CloseRate.Samples)
-	}
+	// The observed close rate is the win rate of the deals closed so far.
+	won, samples, _, _ := dealreport.WinRate(o.WonDeals, o.LostDeals)
+	in.CloseRate = jeopardy.Observed{Expected: rate(plan.CloseRate), Actual: won, Samples: samples}
 	in.DealSize = jeopardy.Observed{Expected: rate(plan.AverageDealSize), Samples: o.WonDeals}
 	if o.WonDeals > 0 {
 		in.DealSize.Actual = float64(o.WonCents) / 100 / float64(o.WonDeals)

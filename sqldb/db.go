@@ -152,6 +152,11 @@ type Tx struct {
 	roleCache map[tandem.Role][]tandem.User
 	// belowCache holds each manager's direct reports (see Tx.below).
 	belowCache map[int64][]int64
+	// opensIn holds, by lead key (source, external_id), the open deal
+	// stage that the deal a lead's entry into opportunity opens is in: an
+	// import that creates a deal's lead sets it, so that the deal opens in
+	// the stage the file names (see dealMoved).
+	opensIn map[[2]string]string
 	// inForceNow is the agreement version in force at Now, once asked.
 	inForceNow *versionAnswer
 	// stmts holds the statements prepared in this transaction, by text

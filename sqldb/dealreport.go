@@ -49,8 +49,8 @@ var dealDims = map[string]struct {
 }
 
 // DealReportRows returns the deals opened or closed in [q.From, q.To), each
-// once, with what the deals report needs (see dealreport.Deal): stage,
-// amount, dates, and the deal's value of each dimension of q.By. People
+// once, with what the deals report needs (see dealreport.Deal): stage
+// (won, lost, or an open deal's pipeline stage), amount, dates, and the deal's value of each dimension of q.By. People
 // are named by their name, or their email when they have none; the lead
 // stage at hand-off is the hand-off stage of the agreement version under
 // which the lead's first hand-off started, "" for a lead never handed off
@@ -61,7 +61,9 @@ func (db *DB) DealReportRows(ctx context.Context, q DealReportQuery) (deals []de
 	if err := dealreport.CheckDims(q.By); err != nil {
 		return nil, err
 	}
-	cols := []string{"d.stage", "d.amount_cents", "d.created_at", "d.engaged_at", "d.closed_at"}
+	// An open deal's stage is its pipeline stage ('open' for a deal that
+	// has none).
+	cols := []string{"CASE WHEN d.stage = 'open' THEN COALESCE(NULLIF(d.pipeline_stage, ''), 'open') ELSE d.stage END", "d.amount_cents", "d.created_at", "d.engaged_at", "d.closed_at"}
 	from := "deals d"
 	needUsers := false
 	for _, dim := range q.By {

@@ -132,7 +132,7 @@ func loadCRM(t *testing.T, db *sqldb.DB, clk interface{ Set(time.Time) }) {
 	for _, l := range crmFile(t, "leads.csv") {
 		leadSource[l["opportunity_id"]] = l["source"]
 	}
-	stages := map[string]string{"Prospecting": "open", "Engaging": "open", "Won": "won", "Lost": "lost"}
+	stages := map[string]string{"Prospecting": "qualification", "Engaging": "proposal", "Won": "won", "Lost": "lost"}
 	var deals []csvimport.Row
 	for i, o := range opps {
 		id := o["opportunity_id"]
@@ -155,6 +155,7 @@ func loadCRM(t *testing.T, db *sqldb.DB, clk interface{ Set(time.Time) }) {
 type crmFigures struct {
 	Values                           string
 	Opened, Open, Won, Lost, Samples int
+	OpenByStage                      string // qualification/proposal/negotiation
 	TooFew                           bool
 	WinRate                          string
 	WonCents                         int64
@@ -189,6 +190,7 @@ func crmExpected(t *testing.T, from, to time.Time, dims []string) []crmFigures {
 	}
 	type acc struct {
 		opened, open, won, lost int
+		byStage                 [3]int // Prospecting, Engaging, none
 		amounts                 []int64
 		daysWon, daysLost       []int
 	}
@@ -239,6 +241,11 @@ func crmExpected(t *testing.T, from, to time.Time, dims []string) []crmFigures {
 				get(k).opened++
 				if !closed {
 					get(k).open++
+					if o["deal_stage"] == "Prospecting" {
+						get(k).byStage[0]++
+					} else {
+						get(k).byStage[1]++
+					}
 				}
 			}
 		}
@@ -276,7 +283,7 @@ func crmExpected(t *testing.T, from, to time.Time, dims []string) []crmFigures {
 	}
 	var out []crmFigures
 	for k, g := range groups {
-		f := crmFigures{Values: k, Opened: g.opened, Open: g.open, Won: g.won, Lost: g.lost, Samples: g.won + g.lost,
+		f := crmFigures{Values: k, Opened: g.opened, Open: g.open, OpenByStage: fmt.Sprintf("%d/%d/%d", g.byStage[0], g.byStage[1], g.byStage[2]), Won: g.won, Lost: g.lost, Samples: g.won + g.lost,
 			TooFew: g.won+g.lost < 30, WinRate: "-", Average: "-", Median: "-", DaysWon: median(g.daysWon), DaysLost: median(g.daysLost),
 			DaysWonN: len(g.daysWon), DaysLostN: len(g.daysLost)}
 		if f.Samples > 0 {
@@ -331,7 +338,8 @@ func crmGot(r dealreport.Report) []crmFigures {
 		if len(g.Values) == 0 {
 			k = "TOTAL"
 		}
-		out = append(out, crmFigures{Values: k, Opened: g.Opened, Open: g.OpenTotal, Won: g.Won, Lost: g.Lost, Samples: g.Samples,
+		out = append(out, crmFigures{Values: k, Opened: g.Opened, Open: g.OpenTotal,
+			OpenByStage: fmt.Sprintf("%d/%d/%d", g.Open["qualification"], g.Open["proposal"], g.Open["negotiation"]), Won: g.Won, Lost: g.Lost, Samples: g.Samples,
 			TooFew: g.TooFewSamples, WinRate: opt(g.WinRate, "%.6f"), WonCents: g.WonCents, Average: optc(g.AverageWonCents),
 			Median: optc(g.MedianWonCents), DaysWon: opt(g.MedianDaysWon, "%g"),
 			DaysLost: opt(g.MedianDaysLost, "%g"), DaysWonN: g.DaysWonSamples, DaysLostN: g.DaysLostSamples})

@@ -1,10 +1,12 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,14 +18,15 @@ import (
 
 // dealColumns are the columns scanDeal reads, in its order.
 const dealColumns = `id, lead_id, source, external_id, owner_id, stage, amount_cents, created_at, engaged_at, closed_at,
-	lost_reason, account, product, attributes, updated_at`
+	lost_reason, account, product, attributes, updated_at, pipeline_stage, stage_changed_at`
 
 func scanDeal(s scanner) (tandem.Deal, error) {
 	var d tandem.Deal
 	var owner sql.NullInt64
 	var attrs string
 	err := s.Scan(&d.ID, &d.LeadID, &d.Source, &d.ExternalID, &owner, &d.Stage, &d.AmountCents, scanTime{&d.CreatedAt},
-		scanTime{&d.EngagedAt}, scanTime{&d.ClosedAt}, &d.LostReason, &d.Account, &d.Product, scanJSON{&attrs}, scanTime{&d.UpdatedAt})
+		scanTime{&d.EngagedAt}, scanTime{&d.ClosedAt}, &d.LostReason, &d.Account, &d.Product, scanJSON{&attrs}, scanTime{&d.UpdatedAt},
+		&d.PipelineStage, scanTime{&d.StageChangedAt})
 	if err != nil {
 		return d, err
 	}
@@ -46,9 +49,11 @@ func attributesJSON(m map[string]string) string {
 
 func (tx *Tx) insertDeal(ctx context.Context, d *tandem.Deal) error {
 	err := tx.QueryRowContext(ctx, `INSERT INTO deals (lead_id, source, external_id, owner_id, stage, amount_cents, created_at, engaged_at,
-		closed_at, lost_reason, account, product, attributes, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		closed_at, lost_reason, account, product, attributes, updated_at, pipeline_stage, stage_changed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		RETURNING id`, d.LeadID, d.Source, d.ExternalID, nullID(d.OwnerID), d.Stage, d.AmountCents, tx.t(d.CreatedAt), tx.t(d.EngagedAt),
-		tx.t(d.ClosedAt), d.LostReason, d.Account, d.Product, attributesJSON(d.Attributes), tx.t(d.UpdatedAt)).Scan(&d.ID)
+		tx.t(d.ClosedAt), d.LostReason, d.Account, d.Product, attributesJSON(d.Attributes), tx.t(d.UpdatedAt),
+		d.PipelineStage, tx.t(d.StageChangedAt)).Scan(&d.ID)
 	if err != nil {
 		return fmt.Errorf("insert deal of lead %d: %w", d.LeadID, err)
 	}
@@ -58,8 +63,9 @@ func (tx *Tx) insertDeal(ctx context.Context, d *tandem.Deal) error {
 func (tx *Tx) updateDeal(ctx context.Context, d *tandem.Deal) error {
 	_, err := tx.ExecContext(ctx, `UPDATE deals SET source = $2, external_id = $3, owner_id = $4, stage = $5, amount_cents = $6,
 		created_at = $7, engaged_at = $8, closed_at = $9, lost_reason = $10, account = $11, product = $12, attributes = $13,
-		updated_at = $14 WHERE id = $1`, d.ID, d.Source, d.ExternalID, nullID(d.OwnerID), d.Stage, d.AmountCents, tx.t(d.CreatedAt),
-		tx.t(d.EngagedAt), tx.t(d.ClosedAt), d.LostReason, d.Account, d.Product, attributesJSON(d.Attributes), tx.t(d.UpdatedAt))
+		updated_at = $14, pipeline_stage = $15, stage_changed_at = $16 WHERE id = $1`, d.ID, d.Source, d.ExternalID, nullID(d.OwnerID),
+		d.Stage, d.AmountCents, tx.t(d.CreatedAt), tx.t(d.EngagedAt), tx.t(d.ClosedAt), d.LostReason, d.Account, d.Product,
+		attributesJSON(d.Attributes), tx.t(d.UpdatedAt), d.PipelineStage, tx.t(d.StageChangedAt))
 	if err != nil {
 		return fmt.Errorf("update deal %d: %w", d.ID, err)
 	}
@@ -118,7 +124,18 @@ func (db *DB) Deals(ctx context.Context, f tandem.DealFilter) (page tandem.DealP
 		return "$" + strconv.Itoa(len(args))
 	}
 	if f.Stage != "" {
-		where = append(where, "stage = "+arg(f.Stage))
+		var st sla.DealStages
+		if err := db.view(ctx, func(tx *Tx) (err error) { st, err = tx.dealStages(ctx); return err }); err != nil {
+			return page, err
+		}
+		stage, open, err := st.Resolve(f.Stage)
+		if err != nil {
+			return page, err
+		}
+		where = append(where, "stage = "+arg(stage))
+		if open != "" {
+			where = append(where, "pipeline_stage = "+arg(open))
+		}
 	}
 	if f.LeadID != 0 {
 		where = append(where, "lead_id = "+arg(f.LeadID))
@@ -185,14 +202,23 @@ func (tx *Tx) dealMoved(ctx context.Context, l *tandem.Lead, from, to string) ([
 	if err != nil {
 		return nil, err
 	}
+	st, err := tx.dealStages(ctx)
+	if err != nil {
+		return nil, err
+	}
 	d := tandem.Deal{LeadID: l.ID, OwnerID: l.OwnerID, Stage: tandem.DealOpen, CreatedAt: l.StageChangedAt,
-		EngagedAt: l.CreatedAt, UpdatedAt: tx.Now}
+		EngagedAt: l.CreatedAt, UpdatedAt: tx.Now, PipelineStage: st.Opened(tx.opensIn[[2]string{l.Source, l.ExternalID}]),
+		StageChangedAt: l.StageChangedAt}
 	if err := tx.insertDeal(ctx, &d); err != nil {
 		return nil, err
 	}
 	ev := tandem.Event{LeadID: l.ID, Type: tandem.EventDealOpened, OccurredAt: l.StageChangedAt, Actor: "system",
-		Reason: "entered " + to, AgreementVersion: lc.Version(), Detail: map[string]string{"deal": strconv.FormatInt(d.ID, 10)}}
+		Reason: "entered " + to, AgreementVersion: lc.Version(), Detail: map[string]string{"deal": strconv.FormatInt(d.ID, 10),
+			"stage": d.PipelineStage}}
 	if err := l.Apply(&ev); err != nil {
+		return nil, err
+	}
+	if err := tx.writeDealStageEntries(ctx, []tandem.Event{ev}); err != nil {
 		return nil, err
 	}
 	return []tandem.Event{ev}, nil
@@ -237,6 +263,9 @@ func (tx *Tx) settle(ctx context.Context, cur tandem.Lead, d tandem.Deal, evs []
 		if _, other, err = tx.dealWhere(ctx, false, `lead_id = $1 AND stage = 'open' AND id <> $2`, l.ID, d.ID); err != nil {
 			return cur, err
 		}
+	}
+	if err := tx.writeDealStageEntries(ctx, evs); err != nil {
+		return cur, err
 	}
 	to, reason := st.Settle(d, l.Stage, other)
 	if to == "" || to == l.Stage {
@@ -301,6 +330,7 @@ func (db *DB) winDeal(ctx context.Context, id, amountCents int64, closedAt time.
 		if closedAt.IsZero() {
 			d.ClosedAt = tx.Now
 		}
+		d.StageChangedAt = d.ClosedAt
 		return tx.close(ctx, cur, d, actor, tok)
 	})
 	return d, err
@@ -330,7 +360,7 @@ func (db *DB) loseDeal(ctx context.Context, id int64, reason, actor string, tok 
 			return err
 		}
 		d = cur.Clone()
-		d.Stage, d.LostReason, d.ClosedAt, d.UpdatedAt = tandem.DealLost, reason, tx.Now, tx.Now
+		d.Stage, d.LostReason, d.ClosedAt, d.UpdatedAt, d.StageChangedAt = tandem.DealLost, reason, tx.Now, tx.Now, tx.Now
 		return tx.close(ctx, cur, d, actor, tok)
 	})
 	return d, err
@@ -398,19 +428,34 @@ func (db *DB) ImportDeals(ctx context.Context, inputs []tandem.DealInput, opts D
 	var results []IntakeResult
 	err = db.transact(ctx, func(tx *Tx) error {
 		results = make([]IntakeResult, len(inputs))
+		st, err := tx.dealStages(ctx)
+		if err != nil {
+			return err
+		}
 		loc, err := tx.zone(ctx)
 		if err != nil {
 			return err
 		}
+		rows := make([]dealRow, len(inputs))
 		for i, in := range inputs {
 			// A date without an offset is its day in the agreement's zone.
-			in := dealInZone(in, loc)
+			rows[i], results[i].Err = resolveDealRow(st, dealInZone(in, loc))
+		}
+		newLeads, err := tx.createDealLeads(ctx, rows, results, opts)
+		if err != nil {
+			return err
+		}
+		for i, row := range rows {
+			if results[i].Err != nil {
+				results[i].Status = tandem.StatusRejected
+				continue
+			}
 			// Each row is undone on its own when it turns out to be bad
 			// half-way (its lead cannot follow the deal, say).
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT deal_row`); err != nil {
 				return err
 			}
-			id, status, err := tx.importDeal(ctx, in, opts)
+			id, status, err := tx.importDeal(ctx, st, row, opts, newLeads)
 			if code := tandem.ErrorCode(err); code == tandem.EINTERNAL {
 				return err
 			} else if err != nil {
@@ -436,13 +481,208 @@ func (db *DB) ImportDeals(ctx context.Context, inputs []tandem.DealInput, opts D
 	return results, err
 }
 
-func (tx *Tx) importDeal(ctx context.Context, in tandem.DealInput, opts DealImportOptions) (int64, string, error) {
+// ExpectedCloseAttribute is the attribute that keeps the close date an
+// import gives an open deal: the date its source expects it to close.
+const ExpectedCloseAttribute = "expected_close_date"
+
+// dealRow is a deal input whose stage is read: a stage of the pipeline
+// stands as "open" in in, and is open.
+type dealRow struct {
+	in   tandem.DealInput
+	open string // the open stage the input names, "" for none
+	// stage is the deal stage (open, won, lost) the input names, "" for
+	// none.
+	stage string
+}
+
+// resolveDealRow reads the stage an input names, in its fields or its
+// initial values: EINVALID naming "stage" for a name that is not a stage
+// of the pipeline st.
+func resolveDealRow(st sla.DealStages, in tandem.DealInput) (dealRow, error) {
+	row := dealRow{in: in}
+	for _, m := range []*map[string]string{&row.in.Fields, &row.in.Initial} {
+		name := (*m)["stage"]
+		if name == "" {
+			continue
+		}
+		stage, open, err := st.Resolve(name)
+		if err != nil {
+			return row, err
+		}
+		if stage != name {
+			*m = maps.Clone(*m)
+			(*m)["stage"] = stage
+		}
+		if row.stage == "" { // the fields' stage wins over the initial one
+			row.stage, row.open = stage, open
+		}
+	}
+	// The close date of an open deal in a CRM export is the date the CRM
+	// expects it to close: kept, as an attribute, not as a close.
+	if row.stage == tandem.DealOpen {
+		for _, m := range []*map[string]string{&row.in.Fields, &row.in.Initial} {
+			if v := (*m)["closed_at"]; v != "" {
+				*m = maps.Clone(*m)
+				delete(*m, "closed_at")
+				(*m)[tandem.AttributePrefix+ExpectedCloseAttribute] = v
+			}
+		}
+	}
+	if row.stage == tandem.DealLost && row.in.Fields["lost_reason"] == "" && row.in.Initial["lost_reason"] == "" {
+		row.in.Initial = maps.Clone(row.in.Initial)
+		if row.in.Initial == nil {
+			row.in.Initial = map[string]string{}
+		}
+		row.in.Initial["lost_reason"] = tandem.LostReasonUnspecified
+	}
+	return row, nil
+}
+
+// createDealLeads creates the lead of each good row whose lead is not
+// found, once per lead, so that an opportunities file imports without a
+// leads file: the lead is sales-sourced (origin prospecting), takes the
+// deal's account as its company, and is created in the opportunity stage
+// when the deal was engaged (or created, or else now), where it opens its
+// deal in the stage the row names. A row whose deal is bad gets its error
+// in results and creates no lead; a lead the intake refuses rejects every
+// row that names it.
+//
+// It returns the keys of the leads it created.
+func (tx *Tx) createDealLeads(ctx context.Context, rows []dealRow, results []IntakeResult, opts DealImportOptions) (map[[2]string]bool, error) {
+	type want struct {
+		rows []int
+		in   tandem.LeadInput
+	}
+	byKey := map[[2]string]*want{}
+	var keys [][2]string
+	for i, row := range rows {
+		if results[i].Err != nil {
+			continue
+		}
+		source, ext := row.in.LeadKey(opts.DefaultSource)
+		k := [2]string{source, ext}
+		if w := byKey[k]; w != nil {
+			w.rows = append(w.rows, i)
+			continue
+		}
+		if ext == "" || !tandem.ValidKey(source, ext) {
+			continue // importDeal says what is wrong
+		}
+		byKey[k] = &want{rows: []int{i}}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	found := map[[2]string]bool{}
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), 1000)]
+		keys = keys[len(chunk):]
+		cond, args := tx.db.d.keyIn("source", "external_id", chunk, 1)
+		err := tx.scanKeys(ctx, `SELECT source, external_id FROM leads WHERE external_id <> '' AND `+cond, args, func(k [2]string) { found[k] = true })
+		if err != nil {
+			return nil, fmt.Errorf("find the deals' leads: %w", err)
+		}
+	}
+	var inputs []tandem.LeadInput
+	var wants []*want
+	for i, row := range rows {
+		if results[i].Err != nil {
+			continue
+		}
+		source, ext := row.in.LeadKey(opts.DefaultSource)
+		k := [2]string{source, ext}
+		w := byKey[k]
+		if w == nil || found[k] || w.rows[0] != i {
+			continue
+		}
+		// The deal must be good before its lead is made: a row rejected
+		// for its own values leaves nothing behind.
+		probe := tandem.Lead{CreatedAt: tx.Now}
+		if _, _, err := tandem.MergeDeal(nil, row.in, &probe, 0, tx.Now); err != nil && tandem.ErrorCode(err) == tandem.EINVALID {
+			for _, j := range w.rows {
+				results[j].Err = err
+			}
+			continue
+		}
+		created := row.in.Fields["engaged_at"]
+		for _, f := range []string{"engaged_at", "created_at", "closed_at"} {
+			if created == "" {
+				created = row.in.Fields[f]
+			}
+			if created == "" {
+				created = row.in.Initial[f]
+			}
+		}
+		if created == "" {
+			created = tandem.FormatTime(tx.Now)
+		}
+		fields := map[string]string{"source": source, "external_id": ext, "stage": tandem.StageOpportunity,
+			"origin": "prospecting", "created_at": created}
+		if a := row.in.Fields["account"]; a != "" {
+			fields["company"] = a
+		}
+		w.in = tandem.LeadInput{Fields: fields, Reason: "lead of a deal imported without one"}
+		inputs = append(inputs, w.in)
+		wants = append(wants, w)
+		if row.stage == tandem.DealOpen && row.open != "" {
+			if tx.opensIn == nil {
+				tx.opensIn = map[[2]string]string{}
+			}
+			tx.opensIn[k] = row.open
+		}
+	}
+	if len(inputs) == 0 {
+		return nil, nil
+	}
+	res := make([]IntakeResult, len(inputs))
+	err := tx.intakeLeads(ctx, inputs, IntakeOptions{DefaultSource: opts.DefaultSource, Actor: opts.Actor}, res)
+	tx.opensIn = nil
+	if err != nil {
+		return nil, err
+	}
+	created := map[[2]string]bool{}
+	for j, r := range res {
+		if r.Status != tandem.StatusRejected {
+			created[[2]string{inputs[j].Fields["source"], inputs[j].Fields["external_id"]}] = true
+			continue
+		}
+		for _, i := range wants[j].rows {
+			results[i].Err = tandem.Errorf(tandem.ErrorCode(r.Err), "the deal's lead cannot be created: %s", tandem.ErrorMessage(r.Err))
+			if fs := tandem.ErrorFields(r.Err); len(fs) > 0 {
+				results[i].Err = tandem.Invalid(tandem.FieldError{Field: tandem.DealFieldLeadExternalID,
+					Message: fmt.Sprintf("the deal's lead cannot be created: %s: %s", fs[0].Field, fs[0].Message)})
+			}
+		}
+	}
+	return created, nil
+}
+
+// scanKeys runs a query of (source, external_id) pairs and calls fn with each.
+func (tx *Tx) scanKeys(ctx context.Context, q string, args []any, fn func([2]string)) error {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k [2]string
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
+			return err
+		}
+		fn(k)
+	}
+	return rows.Err()
+}
+
+func (tx *Tx) importDeal(ctx context.Context, st sla.DealStages, row dealRow, opts DealImportOptions, newLeads map[[2]string]bool) (int64, string, error) {
+	in := row.in
 	source, ext := in.Key(opts.DefaultSource)
 	leadSource, leadExt := in.LeadKey(opts.DefaultSource)
 	keyField := tandem.DealFieldLeadExternalID
 	switch {
 	case leadExt == "":
-		return 0, "", tandem.Invalid(tandem.FieldError{Field: keyField, Message: "is required: a deal's lead is known by its source and external_id"})
+		return 0, "", tandem.Invalid(tandem.FieldError{Field: keyField, Message: "is required: a deal's lead is known by its source and external_id (or by the deal's own external_id)"})
 	case !tandem.ValidKey(leadSource, leadExt):
 		return 0, "", tandem.Invalid(tandem.FieldError{Field: keyField, Message: fmt.Sprintf("%q is not a lead key: at most %d bytes of UTF-8", leadExt, tandem.MaxKeyBytes)})
 	case !tandem.ValidKey(source, ext):
@@ -477,6 +717,16 @@ func (tx *Tx) importDeal(ctx context.Context, in tandem.DealInput, opts DealImpo
 	if found {
 		curp = &cur
 	}
+	// A lost deal whose source gives no reason is lost for an unspecified
+	// one, rather than refused.
+	// (resolveDealRow gives a new deal its initial reason.)
+	if row.stage == tandem.DealLost && found && !cur.Closed() && in.Fields["lost_reason"] == "" {
+		in.Fields = maps.Clone(in.Fields)
+		if in.Fields == nil {
+			in.Fields = map[string]string{}
+		}
+		in.Fields["lost_reason"] = cmp.Or(in.Initial["lost_reason"], tandem.LostReasonUnspecified)
+	}
 	// The owner a row names; a constant or default owner only fills a new
 	// deal, like every initial value.
 	var ownerID int64
@@ -502,6 +752,23 @@ func (tx *Tx) importDeal(ctx context.Context, in tandem.DealInput, opts DealImpo
 	var evs []tandem.Event
 	status := tandem.StatusUpdated
 	switch {
+	case !found && next.Stage == tandem.DealOpen:
+		next.PipelineStage, next.StageChangedAt = st.Opened(row.open), next.CreatedAt
+	case !found:
+		next.PipelineStage, next.StageChangedAt = row.open, next.ClosedAt
+	case next.Closed() && !cur.Closed():
+		next.StageChangedAt = next.ClosedAt
+	case !next.Closed() && row.open != "":
+		var ev tandem.Event
+		var moved bool
+		if next, ev, moved, err = st.Move(next, row.open, tx.Now); err != nil {
+			return 0, "", err
+		} else if moved {
+			changes = append(changes, tandem.FieldChange{Field: "pipeline_stage", From: cur.PipelineStage, To: row.open})
+			evs = append(evs, ev)
+		}
+	}
+	switch {
 	case !found:
 		if next.Stage == tandem.DealOpen && hasOpen {
 			return 0, "", tandem.Errorf(tandem.ECONFLICT, "lead %d has an open deal already (deal %d, source %q, external_id %q): close it first",
@@ -512,8 +779,12 @@ func (tx *Tx) importDeal(ctx context.Context, in tandem.DealInput, opts DealImpo
 			return 0, "", err
 		}
 		status = tandem.StatusCreated
-		evs = append(evs, tandem.Event{Type: tandem.EventDealOpened, OccurredAt: next.CreatedAt, Detail: map[string]string{
-			"deal": strconv.FormatInt(next.ID, 10), "source": source, "external_id": ext}})
+		opened := tandem.Event{Type: tandem.EventDealOpened, OccurredAt: next.CreatedAt, Detail: map[string]string{
+			"deal": strconv.FormatInt(next.ID, 10), "source": source, "external_id": ext}}
+		if next.PipelineStage != "" {
+			opened.Detail["stage"] = next.PipelineStage
+		}
+		evs = append(evs, opened)
 		if next.Closed() {
 			evs = append(evs, closeEvent(next))
 		}
@@ -532,7 +803,7 @@ func (tx *Tx) importDeal(ctx context.Context, in tandem.DealInput, opts DealImpo
 		detail := map[string]string{}
 		for _, c := range changes {
 			switch c.Field {
-			case "stage":
+			case "stage", "pipeline_stage":
 				continue
 			case tandem.DealFieldAmount, "closed_at", "lost_reason":
 				if closing {
@@ -544,6 +815,7 @@ func (tx *Tx) importDeal(ctx context.Context, in tandem.DealInput, opts DealImpo
 		if closing {
 			evs = append(evs, closeEvent(next))
 		}
+
 		if len(detail) > 0 {
 			detail["deal"] = strconv.FormatInt(next.ID, 10)
 			evs = append(evs, tandem.Event{Type: tandem.EventDealUpdated, OccurredAt: tx.Now, Detail: detail})
@@ -552,5 +824,156 @@ func (tx *Tx) importDeal(ctx context.Context, in tandem.DealInput, opts DealImpo
 	if _, err := tx.settle(ctx, lead, next, evs, opts.Actor); err != nil {
 		return 0, "", err
 	}
+	if adopt && newLeads[[2]string{leadSource, leadExt}] {
+		status = tandem.StatusCreated // the deal its new lead opened is the file's
+	}
 	return next.ID, status, nil
+}
+
+// dealStageEntry is a row of the deal_stage_entries table: the first time a
+// deal entered a stage (an open stage of the pipeline, won or lost).
+type dealStageEntry struct {
+	dealID int64
+	stage  string
+	at     time.Time
+}
+
+// dealStageEntriesOf returns the deal stage entries that events give, the
+// earliest for each deal and stage, ordered by deal and stage: a deal
+// enters the stage its deal_opened event names, the "to" of a
+// deal_stage_changed event, and won or lost with its close.
+func dealStageEntriesOf(events []tandem.Event) []dealStageEntry {
+	type key struct {
+		deal  int64
+		stage string
+	}
+	first := map[key]time.Time{}
+	for _, e := range events {
+		var stage string
+		switch e.Type {
+		case tandem.EventDealOpened:
+			stage = e.Detail["stage"]
+		case tandem.EventDealStageChanged:
+			stage = e.Detail["to"]
+		case tandem.EventDealWon:
+			stage = tandem.DealWon
+		case tandem.EventDealLost:
+			stage = tandem.DealLost
+		}
+		id, err := strconv.ParseInt(e.Detail["deal"], 10, 64)
+		if stage == "" || err != nil {
+			continue
+		}
+		k := key{id, stage}
+		if t, ok := first[k]; !ok || e.OccurredAt.Before(t) {
+			first[k] = e.OccurredAt
+		}
+	}
+	out := make([]dealStageEntry, 0, len(first))
+	for k, t := range first {
+		out = append(out, dealStageEntry{k.deal, k.stage, t})
+	}
+	slices.SortFunc(out, func(a, b dealStageEntry) int {
+		return cmp.Or(cmp.Compare(a.dealID, b.dealID), strings.Compare(a.stage, b.stage))
+	})
+	return out
+}
+
+// writeDealStageEntries records the deal stage entries that events give,
+// keeping the earlier time of an entry already recorded.
+func (tx *Tx) writeDealStageEntries(ctx context.Context, events []tandem.Event) error {
+	for _, e := range dealStageEntriesOf(events) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO deal_stage_entries (deal_id, stage, entered_at) VALUES ($1, $2, $3)
+			ON CONFLICT (deal_id, stage) DO UPDATE SET entered_at = excluded.entered_at
+			WHERE excluded.entered_at < deal_stage_entries.entered_at`, e.dealID, e.stage, tx.t(e.at))
+		if err != nil {
+			return fmt.Errorf("write stage entry %s of deal %d: %w", e.stage, e.dealID, err)
+		}
+	}
+	return nil
+}
+
+// DealStageEntries returns when the deal entered each stage it has been
+// in (an open stage of the pipeline, won, lost), in time order, for its
+// time in stage: ENOTFOUND for no such deal.
+func (db *DB) DealStageEntries(ctx context.Context, id int64) (entries []tandem.DealStageEntry, err error) {
+	defer wrap(&err, "stage entries of deal %d", id)
+	err = db.view(ctx, func(tx *Tx) error {
+		if _, err := tx.deal(ctx, id, false); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT stage, entered_at FROM deal_stage_entries WHERE deal_id = $1`, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e tandem.DealStageEntry
+			if err := rows.Scan(&e.Stage, scanTime{&e.EnteredAt}); err != nil {
+				return err
+			}
+			entries = append(entries, e)
+		}
+		return rows.Err()
+	})
+	slices.SortStableFunc(entries, func(a, b tandem.DealStageEntry) int {
+		return cmp.Or(a.EnteredAt.Compare(b.EnteredAt), strings.Compare(a.Stage, b.Stage))
+	})
+	return entries, err
+}
+
+// MoveDealStage moves an open deal to another open stage of the pipeline
+// of the agreement in force, now, and records the move in its lead's
+// ledger (a deal_stage_changed event): ENOTFOUND for no such deal,
+// EINVALID for a stage that is not an open stage of the pipeline (won and
+// lost have [DB.WinDeal] and [DB.LoseDeal]), ECONFLICT for a closed deal.
+// A move to the stage the deal is in changes nothing.
+func (db *DB) MoveDealStage(ctx context.Context, id int64, stage, actor string) (tandem.Deal, error) {
+	return db.moveDealStage(ctx, id, stage, actor, nil)
+}
+
+// MoveDealStageAs is [DB.MoveDealStage] for a caller of the API, who must
+// be allowed to work the deal's lead as for [DB.WinDealAs].
+func (db *DB) MoveDealStageAs(ctx context.Context, id int64, stage string, tok tandem.Token) (tandem.Deal, error) {
+	return db.moveDealStage(ctx, id, stage, tok.Actor(), &tok)
+}
+
+func (db *DB) moveDealStage(ctx context.Context, id int64, stage, actor string, tok *tandem.Token) (d tandem.Deal, err error) {
+	defer wrap(&err, "move deal %d to %s", id, stage)
+	err = db.transact(ctx, func(tx *Tx) error {
+		cur, err := tx.deal(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		st, err := tx.dealStages(ctx)
+		if err != nil {
+			return err
+		}
+		next, ev, moved, err := st.Move(cur, stage, tx.Now)
+		if err != nil || !moved {
+			d = cur
+			return err
+		}
+		lead, err := tx.lead(ctx, cur.LeadID, true)
+		if err != nil {
+			return err
+		}
+		if tok != nil {
+			if h, ok, err := tx.openHandoff(ctx, lead.ID); err != nil {
+				return err
+			} else if ok {
+				if err := tx.mayWork(ctx, *tok, lead.ID, h.OwnerID); err != nil {
+					return err
+				}
+			}
+		}
+		next.UpdatedAt = tx.Now
+		if err := tx.updateDeal(ctx, &next); err != nil {
+			return err
+		}
+		d = next
+		_, err = tx.settle(ctx, lead, next, []tandem.Event{ev}, actor)
+		return err
+	})
+	return d, err
 }

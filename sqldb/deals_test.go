@@ -93,7 +93,7 @@ func TestDealWon(t *testing.T) {
 
 		d := onlyDeal(t, w.db, a.ID)
 		want := tandem.Deal{ID: d.ID, LeadID: a.ID, OwnerID: w.rex.ID, Stage: tandem.DealOpen, CreatedAt: ny(23, 11, 0),
-			EngagedAt: a.CreatedAt, UpdatedAt: ny(23, 11, 0)}
+			EngagedAt: a.CreatedAt, UpdatedAt: ny(23, 11, 0), PipelineStage: "qualification", StageChangedAt: ny(23, 11, 0)}
 		if diff := cmp.Diff(want, d); diff != "" {
 			t.Errorf("the deal opened at opportunity (-want +got):\n%s", diff)
 		}
@@ -101,7 +101,7 @@ func TestDealWon(t *testing.T) {
 		wantOpened := []eventSummary{
 			{Type: tandem.EventStageChanged, OccurredAt: ny(23, 11, 0), Actor: "user:rex@example.com", Reason: "qualified on a call",
 				Changes: []tandem.FieldChange{{Field: "stage", From: "sql", To: "opportunity"}}},
-			{Type: tandem.EventDealOpened, OccurredAt: ny(23, 11, 0), Actor: "system", Reason: "entered opportunity", Detail: map[string]string{"deal": dealID}},
+			{Type: tandem.EventDealOpened, OccurredAt: ny(23, 11, 0), Actor: "system", Reason: "entered opportunity", Detail: map[string]string{"deal": dealID, "stage": "qualification"}},
 		}
 		if diff := cmp.Diff(wantOpened, summarize(lastEvents(t, w.db, a.ID, 2)), cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("events of entering opportunity (-want +got):\n%s", diff)
@@ -327,18 +327,18 @@ func TestImportDeals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The deal of a lead not found creates its lead (docs/deals.md).
 		wantRejects := []string{
-			`rejected: lead_external_id: no lead with source "crm" and external_id "nope": import the leads first`,
 			`rejected: owner: no user with email "ghost@example.com": add the user first (tandem user add, or tandem import users)`,
 			`rejected: closed_at: a won deal needs the date it was won`,
 		}
-		want := append([]string{"created", "created", "created", "created"}, wantRejects...)
+		want := append([]string{"created", "created", "created", "created", "created"}, wantRejects...)
 		want = append(want, "rejected: deal "+strconv.FormatInt(first[0].ID, 10)+
 			" is won already (closed 2018-03-06T11:41:36Z): a closed deal does not reopen or change outcome", "updated")
 		if diff := cmp.Diff(want, statuses(first)); diff != "" {
 			t.Errorf("first import (-want +got):\n%s", diff)
 		}
-		for i, field := range map[int]string{4: "lead_external_id", 5: "owner", 6: "closed_at"} {
+		for i, field := range map[int]string{5: "owner", 6: "closed_at"} {
 			if fe := tandem.ErrorFields(first[i].Err); len(fe) != 1 || fe[0].Field != field {
 				t.Errorf("row %d: field errors %v; want one on %s", i, fe, field)
 			}
@@ -396,7 +396,7 @@ func TestImportDeals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want = append([]string{"unchanged", "unchanged", "unchanged", "unchanged"}, wantRejects...)
+		want = append([]string{"unchanged", "unchanged", "unchanged", "unchanged", "unchanged"}, wantRejects...)
 		want = append(want, statuses(first)[7], "unchanged")
 		if diff := cmp.Diff(want, statuses(again)); diff != "" {
 			t.Errorf("second import (-want +got):\n%s", diff)

@@ -136,7 +136,9 @@ var dumpTables = []dumpTable{
 		{"id", kInt}, {"lead_id", kInt}, {"source", kText}, {"external_id", kText}, {"owner_id", kNullInt},
 		{"stage", kText}, {"amount_cents", kInt}, {"created_at", kTime}, {"engaged_at", kTime},
 		{"closed_at", kNullTime}, {"lost_reason", kText}, {"account", kText}, {"product", kText},
-		{"attributes", kJSON}, {"updated_at", kTime}}},
+		{"attributes", kJSON}, {"updated_at", kTime}, {"pipeline_stage", kText}, {"stage_changed_at", kNullTime}}},
+	{name: "deal_stage_entries", key: []string{"deal_id", "stage"}, cols: []column{
+		{"deal_id", kInt}, {"stage", kText}, {"entered_at", kTime}}},
 	{name: "marketing_touches", key: []string{"id"}, seq: serial("marketing_touches"), cols: []column{
 		{"id", kInt}, {"lead_id", kInt}, {"campaign", kText}, {"origin", kText}, {"kind", kText},
 		{"occurred_at", kTime}, {"actor", kText}}},

@@ -99,181 +99,8 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 	var results []IntakeResult
 	err = db.transact(ctx, func(tx *Tx) error {
 		results = make([]IntakeResult, len(inputs))
-		c := access.Operator(opts.Actor)
-		if opts.As != nil {
-			var err error
-			if c, err = tx.caller(ctx, *opts.As); err != nil {
-				return err
-			}
-		}
-		won, err := tx.wonStage(ctx, c)
-		if err != nil {
+		if err := tx.intakeLeads(ctx, inputs, opts, results); err != nil {
 			return err
-		}
-		lc, err := tx.lifecycle(ctx)
-		if err != nil {
-			return err
-		}
-		loc, err := tx.zone(ctx)
-		if err != nil {
-			return err
-		}
-		existing, err := tx.leadsByKey(ctx, inputs, opts.DefaultSource)
-		if err != nil {
-			return err
-		}
-		// Each lead the batch creates or changes is one piece of work, in
-		// first-touched order, however many inputs name it.
-		type work struct {
-			lead   *tandem.Lead
-			events []tandem.Event
-			isNew  bool
-			from   string // the stage before the batch, "" for a new lead
-		}
-		var works []*work
-		byLead := map[*tandem.Lead]*work{}
-		refs := make([]*work, len(inputs)) // the work each result's id comes from
-		for i, in := range inputs {
-			source, ext := in.Key(opts.DefaultSource)
-			var cur *tandem.Lead
-			if ext != "" {
-				cur = existing[[2]string{source, ext}]
-			}
-			// A date without an offset is its day in the agreement's zone.
-			ch, err := tandem.Intake(cur, leadInZone(in, loc), lc, opts.DefaultSource, opts.Actor, tx.Now)
-			if err == nil {
-				// The one lead rule: who may create this lead, or change
-				// these fields, its owner or its stage.
-				err = tx.mayChange(ctx, c, cur, access.EditOf(ch, opts.Actor), won)
-				if err != nil && tandem.ErrorCode(err) == tandem.EINTERNAL {
-					return err
-				}
-			}
-			if err == nil && cur != nil {
-				// Sending a handed-off lead back to marketing needs the
-				// agreement's touches, however it is asked for.
-				for _, st := range stageMoves(ch.Events) {
-					if err = tx.checkRecycle(ctx, *cur, st[1]); err != nil {
-						err = tandem.Invalid(tandem.FieldError{Field: "stage", Message: tandem.ErrorMessage(err)})
-						break
-					}
-				}
-			}
-			if err != nil {
-				results[i] = IntakeResult{Status: tandem.StatusRejected, Err: err}
-				continue
-			}
-			results[i] = IntakeResult{ID: ch.Lead.ID, Status: ch.Status}
-			before := cur // the lead before this input, nil for a new one; unchanged until the end of this loop
-			w := byLead[cur]
-			switch {
-			case ch.Status == tandem.StatusUnchanged:
-				refs[i] = w // nil for a lead stored before this batch: its id is known
-				continue
-			case cur == nil:
-				l := ch.Lead
-				cur = &l
-				if ext != "" {
-					existing[[2]string{source, ext}] = cur
-				}
-				w = &work{lead: cur, isNew: true}
-			case w == nil:
-				w = &work{lead: cur, from: cur.Stage}
-			}
-			if byLead[cur] == nil {
-				byLead[cur] = w
-				works = append(works, w)
-			}
-			// A new campaign on the lead is a marketing touch.
-			evs := tandem.WithMarketingTouches(before, ch.Events)
-			for j := range evs {
-				if evs[j].Type == tandem.EventMarketingTouched {
-					if err := ch.Lead.Apply(&evs[j]); err != nil {
-						return err
-					}
-				}
-			}
-			*cur = ch.Lead
-			w.events = append(w.events, evs...)
-			refs[i] = w
-		}
-		created := 0
-		for _, w := range works {
-			if w.isNew {
-				created++
-			}
-		}
-		if created > 0 {
-			first, err := db.d.reserveLeadIDs(ctx, tx, created)
-			if err != nil {
-				return err
-			}
-			for _, w := range works {
-				if w.isNew {
-					w.lead.ID = first
-					first++
-				}
-			}
-		}
-		// Stage changes start and end hand-offs; routing sets owners
-		// before the rows are written.
-		var eng *engine
-		for _, w := range works {
-			for _, st := range stageMoves(w.events) {
-				if eng == nil {
-					if eng, err = tx.engine(ctx); err != nil {
-						return err
-					}
-				}
-				evs, err := eng.moved(ctx, w.lead, st[0], st[1], transition{})
-				if err != nil {
-					return err
-				}
-				w.events = append(w.events, evs...)
-			}
-		}
-		if created > 0 {
-			newRows := make([][]any, 0, created)
-			for _, w := range works {
-				if w.isNew {
-					newRows = append(newRows, leadRow(w.lead))
-				}
-			}
-			if err := db.d.bulkInsert(ctx, tx, "leads", leadInsertColumns, newRows); err != nil {
-				return err
-			}
-		}
-		var events []tandem.Event
-		for _, w := range works {
-			if !w.isNew {
-				if err := tx.updateLead(ctx, w.lead); err != nil {
-					return err
-				}
-			}
-			for _, e := range w.events {
-				e.LeadID = w.lead.ID
-				events = append(events, e)
-			}
-		}
-		if err := tx.appendEvents(ctx, events); err != nil {
-			return err
-		}
-		if _, err := tx.recordTouches(ctx, events); err != nil {
-			return err
-		}
-		if eng != nil {
-			if err := eng.flush(ctx); err != nil {
-				return err
-			}
-		}
-		for i, w := range refs {
-			switch {
-			case w == nil:
-			case w.isNew && opts.DryRun:
-				results[i].ID = 0 // its reserved id goes with the rollback
-			default:
-				results[i].ID = w.lead.ID
-			}
 		}
 		if opts.DryRun {
 			return errRollback
@@ -281,6 +108,189 @@ func (db *DB) IntakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 		return nil
 	})
 	return results, err
+}
+
+// intakeLeads is [DB.IntakeLeads] within a transaction: it writes each
+// input's outcome to results (of the inputs' length), and rolls nothing
+// back for a dry run, which is the caller's to do.
+func (tx *Tx) intakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts IntakeOptions, results []IntakeResult) error {
+	c := access.Operator(opts.Actor)
+	if opts.As != nil {
+		var err error
+		if c, err = tx.caller(ctx, *opts.As); err != nil {
+			return err
+		}
+	}
+	won, err := tx.wonStage(ctx, c)
+	if err != nil {
+		return err
+	}
+	lc, err := tx.lifecycle(ctx)
+	if err != nil {
+		return err
+	}
+	loc, err := tx.zone(ctx)
+	if err != nil {
+		return err
+	}
+	existing, err := tx.leadsByKey(ctx, inputs, opts.DefaultSource)
+	if err != nil {
+		return err
+	}
+	// Each lead the batch creates or changes is one piece of work, in
+	// first-touched order, however many inputs name it.
+	type work struct {
+		lead   *tandem.Lead
+		events []tandem.Event
+		isNew  bool
+		from   string // the stage before the batch, "" for a new lead
+	}
+	var works []*work
+	byLead := map[*tandem.Lead]*work{}
+	refs := make([]*work, len(inputs)) // the work each result's id comes from
+	for i, in := range inputs {
+		source, ext := in.Key(opts.DefaultSource)
+		var cur *tandem.Lead
+		if ext != "" {
+			cur = existing[[2]string{source, ext}]
+		}
+		// A date without an offset is its day in the agreement's zone.
+		ch, err := tandem.Intake(cur, leadInZone(in, loc), lc, opts.DefaultSource, opts.Actor, tx.Now)
+		if err == nil {
+			// The one lead rule: who may create this lead, or change
+			// these fields, its owner or its stage.
+			err = tx.mayChange(ctx, c, cur, access.EditOf(ch, opts.Actor), won)
+			if err != nil && tandem.ErrorCode(err) == tandem.EINTERNAL {
+				return err
+			}
+		}
+		if err == nil && cur != nil {
+			// Sending a handed-off lead back to marketing needs the
+			// agreement's touches, however it is asked for.
+			for _, st := range stageMoves(ch.Events) {
+				if err = tx.checkRecycle(ctx, *cur, st[1]); err != nil {
+					err = tandem.Invalid(tandem.FieldError{Field: "stage", Message: tandem.ErrorMessage(err)})
+					break
+				}
+			}
+		}
+		if err != nil {
+			results[i] = IntakeResult{Status: tandem.StatusRejected, Err: err}
+			continue
+		}
+		results[i] = IntakeResult{ID: ch.Lead.ID, Status: ch.Status}
+		before := cur // the lead before this input, nil for a new one; unchanged until the end of this loop
+		w := byLead[cur]
+		switch {
+		case ch.Status == tandem.StatusUnchanged:
+			refs[i] = w // nil for a lead stored before this batch: its id is known
+			continue
+		case cur == nil:
+			l := ch.Lead
+			cur = &l
+			if ext != "" {
+				existing[[2]string{source, ext}] = cur
+			}
+			w = &work{lead: cur, isNew: true}
+		case w == nil:
+			w = &work{lead: cur, from: cur.Stage}
+		}
+		if byLead[cur] == nil {
+			byLead[cur] = w
+			works = append(works, w)
+		}
+		// A new campaign on the lead is a marketing touch.
+		evs := tandem.WithMarketingTouches(before, ch.Events)
+		for j := range evs {
+			if evs[j].Type == tandem.EventMarketingTouched {
+				if err := ch.Lead.Apply(&evs[j]); err != nil {
+					return err
+				}
+			}
+		}
+		*cur = ch.Lead
+		w.events = append(w.events, evs...)
+		refs[i] = w
+	}
+	created := 0
+	for _, w := range works {
+		if w.isNew {
+			created++
+		}
+	}
+	if created > 0 {
+		first, err := tx.db.d.reserveLeadIDs(ctx, tx, created)
+		if err != nil {
+			return err
+		}
+		for _, w := range works {
+			if w.isNew {
+				w.lead.ID = first
+				first++
+			}
+		}
+	}
+	// Stage changes start and end hand-offs; routing sets owners
+	// before the rows are written.
+	var eng *engine
+	for _, w := range works {
+		for _, st := range stageMoves(w.events) {
+			if eng == nil {
+				if eng, err = tx.engine(ctx); err != nil {
+					return err
+				}
+			}
+			evs, err := eng.moved(ctx, w.lead, st[0], st[1], transition{})
+			if err != nil {
+				return err
+			}
+			w.events = append(w.events, evs...)
+		}
+	}
+	if created > 0 {
+		newRows := make([][]any, 0, created)
+		for _, w := range works {
+			if w.isNew {
+				newRows = append(newRows, leadRow(w.lead))
+			}
+		}
+		if err := tx.db.d.bulkInsert(ctx, tx, "leads", leadInsertColumns, newRows); err != nil {
+			return err
+		}
+	}
+	var events []tandem.Event
+	for _, w := range works {
+		if !w.isNew {
+			if err := tx.updateLead(ctx, w.lead); err != nil {
+				return err
+			}
+		}
+		for _, e := range w.events {
+			e.LeadID = w.lead.ID
+			events = append(events, e)
+		}
+	}
+	if err := tx.appendEvents(ctx, events); err != nil {
+		return err
+	}
+	if _, err := tx.recordTouches(ctx, events); err != nil {
+		return err
+	}
+	if eng != nil {
+		if err := eng.flush(ctx); err != nil {
+			return err
+		}
+	}
+	for i, w := range refs {
+		switch {
+		case w == nil:
+		case w.isNew && opts.DryRun:
+			results[i].ID = 0 // its reserved id goes with the rollback
+		default:
+			results[i].ID = w.lead.ID
+		}
+	}
+	return nil
 }
 
 // leadsByKey loads, and on PostgreSQL locks, the existing leads that the

@@ -197,7 +197,7 @@ func TestAgreementSigning(t *testing.T) {
 }
 
 // brokenProblems is what `agreement check testdata/broken.yaml` prints.
-const brokenProblems = `testdata/broken.yaml:4:1: unknown key "colour" (allowed: format, name, description, marketing_mission, stages, reject_reasons, business_hours, sales, marketing, escalation, routing, funnel, goal)
+const brokenProblems = `testdata/broken.yaml:4:1: unknown key "colour" (allowed: format, name, description, marketing_mission, stages, reject_reasons, business_hours, sales, marketing, escalation, routing, pipeline, funnel, goal)
 testdata/broken.yaml:5:20: marketing_mission: expected one of fill_pipeline, own_revenue, both, got "sell_more"
 testdata/broken.yaml:11:12: stages[2].entry: the rule does not compile: unknown name scor (did you mean score?)
 testdata/broken.yaml:12:11: stages[3].name: stage mql is already defined at line 9
