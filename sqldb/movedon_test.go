@@ -99,3 +99,45 @@ func TestMovedOn(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkMovedOn measures [sqldb.DB.MovedOn] on the data of
+// BenchmarkHistory (1,000,000 leads over 2025, 3,000,000 stage entries):
+// a month and a quarter, for all leads and by origin, what a scorecard
+// reads.
+//
+//	go test ./sqldb -run '^$' -bench MovedOn -benchtime 3x -v
+func BenchmarkMovedOn(b *testing.B) {
+	const n = 1_000_000
+	for _, be := range sqldbtest.Backends(b) {
+		b.Run(be.Name, func(b *testing.B) {
+			ctx := context.Background()
+			db, _ := openB(b, sqldbtest.Backend{Name: be.Name, DSN: sqldbtest.Fresh(b, be)})
+			for _, q := range historyBenchData(be.Name, n) {
+				if err := db.ExecForTest(ctx, q); err != nil {
+					b.Fatalf("%s: %v", q, err)
+				}
+			}
+			month := sqldb.HistoryQuery{From: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC),
+				Stages: []string{"lead", "mql", "sal", "sql", "opportunity", "customer"}}
+			quarter := month
+			quarter.From = month.From.AddDate(0, -2, 0)
+			for _, w := range []struct {
+				name string
+				q    sqldb.HistoryQuery
+			}{{"month", month}, {"quarter", quarter}} {
+				for _, by := range []string{"", "origin"} {
+					q := w.q
+					q.By = by
+					b.Run(w.name+"/by="+by, func(b *testing.B) {
+						for b.Loop() {
+							got, err := db.MovedOn(ctx, q)
+							if err != nil || len(got) == 0 {
+								b.Fatalf("MovedOn(%+v) = %v, %v; want the window's moves", q, got, err)
+							}
+						}
+					})
+				}
+			}
+		})
+	}
+}
