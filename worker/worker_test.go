@@ -135,7 +135,10 @@ func TestRunFollowsTheClock(t *testing.T) {
 	})
 }
 
-// TestRunStopsWhileSleeping cancels a worker that sleeps a long poll.
+// TestRunStopsWhileSleeping cancels a worker that sleeps a poll of an hour:
+// Run returns, which it could not do while sleeping through the hour. The
+// test asserts no duration: the ten seconds are only how long it waits
+// before it calls Run stuck.
 func TestRunStopsWhileSleeping(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
 		t.Parallel()
@@ -146,18 +149,14 @@ func TestRunStopsWhileSleeping(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- w.Run(ctx) }()
 		time.Sleep(50 * time.Millisecond)
-		start := time.Now()
 		cancel()
 		select {
 		case err := <-done:
 			if err != nil {
-				t.Errorf("Run = %v; want nil", err)
+				t.Errorf("Run = %v after cancel; want nil", err)
 			}
-			if d := time.Since(start); d > 500*time.Millisecond {
-				t.Errorf("Run returned %v after cancel; want promptly", d)
-			}
-		case <-time.After(2 * time.Second):
-			t.Fatal("Run did not return within 2s of cancel")
+		case <-time.After(10 * time.Second):
+			t.Fatal("Run did not return after cancel: it sleeps through its hour's poll instead of watching ctx")
 		}
 	})
 }

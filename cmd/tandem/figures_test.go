@@ -121,6 +121,7 @@ func TestFiguresAgree(t *testing.T) {
 					pc.RevenueActualCents, pc.RevenueProjectedCents, pc.RevenuePlannedCents, pc.TargetActual, pc.TargetProjected, sc.KPI.Actual, sc.Revenue.Won)
 			}
 			prob := percent(pc.Probability)
+			t.Logf("the probability of reaching the target: %s", prob)
 
 			// The page, signed in as the executive.
 			body := signedInGet(t, base, "eve@example.com", pw, "/funnel?period=2026-11")
@@ -266,4 +267,57 @@ func testID(body, id string) string {
 		return ""
 	}
 	return strings.Join(strings.Fields(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(m[1], " ")), " ")
+}
+
+// TestDemoHistoryIsDescribed builds a small demo (its agreement signed a
+// year before demoNow) and reads the scorecard of every month from the one
+// before the agreement to the running one: the month before is described,
+// not judged; no stage whose leads went on in a month reads a conversion
+// of 0; and the running month puts no volume on its agenda.
+func TestDemoHistoryIsDescribed(t *testing.T) {
+	dsn := buildDemoDB(t, "1500", "1")
+	clk := clock.NewFake(demoNow)
+	before := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
+	wentOn := 0 // leads that went on from the stage before the last, in all months
+	for m := before; !m.After(demoNow); m = m.AddDate(0, 1, 0) {
+		period := m.Format("2006-01")
+		r := tandemCmd(t, clk, dsn, "report", "scorecard", "--period", period, "--format", "json")
+		var sc scorecard.Scorecard
+		if err := json.Unmarshal([]byte(r.stdout), &sc); r.code != 0 || err != nil {
+			t.Fatalf("tandem report scorecard --period %s: exit %d, %v: %s", period, r.code, err, r.stderr)
+		}
+		switch {
+		case m.Equal(before):
+			if sc.Status != scorecard.StatusNoAgreement || len(sc.Agenda) != 0 || sc.KPI.Target != 0 ||
+				!strings.Contains(r.stderr, "had no agreement in force") {
+				t.Errorf("%s (before the agreement): status %q, agenda %v, KPI target %v, stderr %q; want no_agreement, nothing judged",
+					period, sc.Status, sc.Agenda, sc.KPI.Target, r.stderr)
+			}
+		case period == demoNow.Format("2006-01"):
+			if sc.Status != scorecard.StatusRunning || !strings.Contains(r.stderr, "is running (day 3 of 30)") {
+				t.Errorf("%s: status %q, stderr %q; want running, day 3 of 30", period, sc.Status, r.stderr)
+			}
+			for _, it := range sc.Agenda {
+				if it.Topic == "kpi" || it.Topic == "revenue" || it.Topic == "qualified_leads" || strings.HasPrefix(it.Topic, "stage:") {
+					t.Errorf("%s (running) has %s on its agenda: %s", period, it.Topic, it.Text)
+				}
+			}
+		default:
+			if sc.Status != scorecard.StatusComplete {
+				t.Errorf("%s: status %q; want complete", period, sc.Status)
+			}
+		}
+		wentOn += sc.Funnel[len(sc.Funnel)-2].MovedOn
+		for i, st := range sc.Funnel[:len(sc.Funnel)-1] {
+			if st.MovedOn > 0 && st.Entered > 0 && st.Conversion == 0 {
+				t.Errorf("%s: %s reads a conversion of 0 with %d of %d gone on", period, st.Stage, st.MovedOn, st.Entered)
+			}
+			if st.MovedOn > sc.Funnel[i+1].Entered {
+				t.Errorf("%s: %d went on from %s, but only %d entered %s", period, st.MovedOn, st.Stage, sc.Funnel[i+1].Entered, sc.Funnel[i+1].Stage)
+			}
+		}
+	}
+	if wentOn == 0 {
+		t.Errorf("no lead went on to the last stage in the demo's year; want the demo's customers")
+	}
 }
