@@ -297,7 +297,11 @@ func (f LeadField) Set(l *Lead, value string) error {
 }
 
 // ParseTime reads a time written as RFC 3339 (with or without fractional
-// seconds) or as a plain date (YYYY-MM-DD, taken as midnight UTC).
+// seconds) or as a plain date (YYYY-MM-DD, taken as midnight UTC). It reads
+// the values the ledger and the store write; a date or time that a person or
+// a file wrote is read first by calendar.ParseTime, in the agreement's time
+// zone (the store does it for every lead and deal input), so that a date
+// stays on its day.
 func ParseTime(s string) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {

@@ -3,6 +3,7 @@ package access
 import (
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/tandemhq/tandem"
 )
@@ -53,6 +54,10 @@ func (l Lead) owner() string {
 func (c Caller) isOrAbove(id int64) bool {
 	return id != 0 && (c.UserID != 0 && id == c.UserID || c.Below[id])
 }
+
+// CanOwn reports whether a user with the role may own leads: leads go to
+// people in sales (reps, their managers, the head of sales).
+func CanOwn(r tandem.Role) bool { return inSales(r) }
 
 // inSales reports whether the role sells: reps, their managers, the head
 // of sales.
@@ -145,6 +150,8 @@ type Edit struct {
 	// Owner says the owner changes, from OwnerFrom to OwnerTo (0: nobody).
 	Owner              bool
 	OwnerFrom, OwnerTo int64
+	// OwnerToName is the new owner's email, for messages ("" unknown).
+	OwnerToName string
 	// Stage says the stage changes, from StageFrom ("" for a new lead) to
 	// StageTo.
 	Stage              bool
@@ -170,18 +177,14 @@ func EditOf(ch tandem.Change, actor string) Edit {
 				case "stage":
 					e.Stage, e.StageTo = true, fc.To
 				case "owner_id":
-					var id int64
-					fmt.Sscan(fc.To, &id)
+					id := ownerID(fc.To)
 					e.Owner, e.OwnerTo = id != 0, id
 				}
 			}
 		case tandem.EventUpdated:
 			for _, fc := range ev.Changes {
 				if fc.Field == "owner_id" {
-					var from, to int64
-					fmt.Sscan(fc.From, &from)
-					fmt.Sscan(fc.To, &to)
-					e.Owner, e.OwnerFrom, e.OwnerTo = true, from, to
+					e.Owner, e.OwnerFrom, e.OwnerTo = true, ownerID(fc.From), ownerID(fc.To)
 					continue
 				}
 				e.Fields = append(e.Fields, fc.Field)
@@ -198,6 +201,12 @@ func EditOf(ch tandem.Change, actor string) Edit {
 		}
 	}
 	return e
+}
+
+// ownerID reads an owner_id as events write it ("" for none).
+func ownerID(s string) int64 {
+	id, _ := strconv.ParseInt(s, 10, 64) // written by intake from an int64: "" is 0
+	return id
 }
 
 // CanChange returns nil if the caller may make the edit to the lead (the
@@ -240,10 +249,14 @@ func CanChange(c Caller, l Lead, e Edit, won string) error {
 		case c.isOrAbove(e.OwnerTo):
 			return nil
 		}
-		return tandem.Errorf(tandem.EFORBIDDEN, "%s for user %d: %s may create leads as their own, for the reps below them, or unassigned", lead, e.OwnerTo, c.Name)
+		to := e.OwnerToName
+		if to == "" {
+			to = fmt.Sprintf("user %d", e.OwnerTo)
+		}
+		return tandem.Errorf(tandem.EFORBIDDEN, "%s for %s: %s may create leads as their own, for the reps below them, or unassigned", lead, to, c.Name)
 	}
 	if e.Owner {
-		if err := CanAssign(c, l, e.OwnerTo); err != nil {
+		if err := CanAssign(c, l, e.OwnerTo, e.OwnerToName); err != nil {
 			return err
 		}
 	}
@@ -262,10 +275,10 @@ func CanChange(c Caller, l Lead, e Edit, won string) error {
 }
 
 // CanAssign returns nil if the caller may give the lead to the user to (0:
-// take it from its owner): an admin, or a sales manager or head who is
+// take it from its owner; toName is their email, for the message): an admin, or a sales manager or head who is
 // above the current owner (or the lead is unassigned) and is the new owner
 // or above them. EFORBIDDEN otherwise, naming the lead and its owner.
-func CanAssign(c Caller, l Lead, to int64) error {
+func CanAssign(c Caller, l Lead, to int64, toName string) error {
 	if c.Role == tandem.RoleAdmin {
 		return nil
 	}
@@ -273,6 +286,15 @@ func CanAssign(c Caller, l Lead, to int64) error {
 	if manager && (l.OwnerID == 0 || c.isOrAbove(l.OwnerID)) && (to == 0 || c.isOrAbove(to)) {
 		return nil
 	}
-	return tandem.Errorf(tandem.EFORBIDDEN, "lead %d belongs to %s: only an admin, or a sales manager above both its owner and the new owner (user %d), may reassign it",
-		l.ID, l.owner(), to)
+	if toName == "" {
+		toName = fmt.Sprintf("user %d", to)
+	}
+	return tandem.Errorf(tandem.EFORBIDDEN, "lead %d belongs to %s: only an admin, or a sales manager above both its owner and the new owner (%s), may reassign it",
+		l.ID, l.owner(), toName)
+}
+
+// CanSeeWorkOf reports whether the caller may see the tasks and queue of
+// the user id: the user themselves, a manager above them, or an admin.
+func CanSeeWorkOf(c Caller, id int64) bool {
+	return c.Role == tandem.RoleAdmin || c.isOrAbove(id)
 }

@@ -182,7 +182,7 @@ func TestRefusalNamesLeadAndOwner(t *testing.T) {
 		"read":   access.CanRead(callers["rep"], l),
 		"work":   access.CanWork(callers["rep"], l),
 		"stage":  access.CanChange(callers["rep"], l, access.Edit{Stage: true, StageTo: "disqualified"}, "customer"),
-		"assign": access.CanAssign(callers["manager"], l, repA),
+		"assign": access.CanAssign(callers["manager"], l, repA, "rita@example.com"),
 	} {
 		msg := tandem.ErrorMessage(err)
 		if !strings.Contains(msg, "lead 2") || !strings.Contains(msg, "rob@example.com") {
@@ -232,6 +232,28 @@ func TestRolesTable(t *testing.T) {
 		}
 		if got, want := access.May(r, access.Administer), r == tandem.RoleAdmin; got != want {
 			t.Errorf("May(%s, administer) = %v; want %v", r, got, want)
+		}
+	}
+}
+
+func TestCanSeeWorkOf(t *testing.T) {
+	for _, tc := range []struct {
+		caller string
+		user   int64
+		want   bool
+	}{
+		{"admin", repB, true},
+		{"rep", repA, true},
+		{"rep", repB, false},
+		{"manager", repA, true},
+		{"manager", repB, false},
+		{"manager", mgrA, true},
+		{"sales_head", repB, true},
+		{"marketing", repA, false},
+		{"rep token", repA, false},
+	} {
+		if got := access.CanSeeWorkOf(callers[tc.caller], tc.user); got != tc.want {
+			t.Errorf("CanSeeWorkOf(%s, %d) = %v; want %v", tc.caller, tc.user, got, tc.want)
 		}
 	}
 }

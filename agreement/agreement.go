@@ -123,6 +123,13 @@ func (a *Agreement) Stage(name string) (Stage, bool) {
 type RejectReason struct {
 	Code        string `json:"code"`
 	Description string `json:"description"`
+	// AfterCadence says that a rep may reject for this reason only after
+	// the lead has had [Sales.MinTouchesBeforeRecycle] touches (no_response:
+	// the cadence is what shows it). A reason false here (duplicate,
+	// bad_data) is known at once, and a rep may reject for it within the
+	// accept clock. Left out of the file, it is true: the rule every
+	// rejection followed before reasons said otherwise.
+	AfterCadence bool `json:"after_cadence"`
 }
 
 // BusinessHours is the calendar the clocks count in.

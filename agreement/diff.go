@@ -184,13 +184,13 @@ func movesWords(moves []string) string {
 }
 
 func (d *differ) rejectReasons(old, new []RejectReason) {
-	om := map[string]string{}
+	om := map[string]RejectReason{}
 	for _, r := range old {
-		om[r.Code] = r.Description
+		om[r.Code] = r
 	}
-	nm := map[string]string{}
+	nm := map[string]RejectReason{}
 	for _, r := range new {
-		nm[r.Code] = r.Description
+		nm[r.Code] = r
 	}
 	for _, r := range old {
 		if _, ok := nm[r.Code]; !ok {
@@ -198,10 +198,11 @@ func (d *differ) rejectReasons(old, new []RejectReason) {
 		}
 	}
 	for _, r := range new {
-		if desc, ok := om[r.Code]; !ok {
+		if o, ok := om[r.Code]; !ok {
 			d.add("reject reason %s added: %s", r.Code, r.Description)
 		} else {
-			d.text("reject reason "+r.Code, "description", desc, r.Description)
+			d.text("reject reason "+r.Code, "description", o.Description, r.Description)
+			d.value("reject reason "+r.Code, "after cadence", strconv.FormatBool(o.AfterCadence), strconv.FormatBool(r.AfterCadence))
 		}
 	}
 }

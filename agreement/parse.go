@@ -706,7 +706,7 @@ func (p *parser) entry(n *yaml.Node, path string) (string, *Rule) {
 
 func leadingSpace(s string) int { return len(s) - len(strings.TrimLeft(s, " \t")) }
 
-var rejectKeys = []string{"code", "description"}
+var rejectKeys = []string{"code", "description", "after_cadence"}
 
 func (p *parser) rejectReasons(n *yaml.Node, path string) []RejectReason {
 	items, ok := p.list(n, path, maxListLen)
@@ -737,6 +737,10 @@ func (p *parser) rejectReasons(n *yaml.Node, path string) []RejectReason {
 		}
 		if v := m.require("description"); v != nil {
 			r.Description, _ = p.text(v, join(ip, "description"), maxTextLen)
+		}
+		r.AfterCadence = true
+		if v := m.get("after_cadence"); v != nil {
+			r.AfterCadence, _ = p.boolean(v, join(ip, "after_cadence"))
 		}
 		out = append(out, r)
 	}

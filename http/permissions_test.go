@@ -524,3 +524,42 @@ func TestPermTableShape(t *testing.T) {
 		t.Errorf("permRoles (-want +got):\n%s", diff)
 	}
 }
+
+// TestImportPageLeadRule imports leads through the import page as
+// marketing: the preview and the run refuse the row that moves a rep's
+// lead, naming the lead and its owner, keep that lead as it was, and take
+// the row that moves an unassigned lead.
+func TestImportPageLeadRule(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		db, _, wcs := importPageServer(t, b)
+		ctx := context.Background()
+		rep, err := db.UserByEmail(ctx, "page-sales_rep@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := db.IntakeLeads(ctx, []tandem.LeadInput{{Fields: map[string]string{"source": "crm", "external_id": "L1", "owner_id": fmt.Sprint(rep.ID)}}},
+			sqldb.IntakeOptions{Actor: "test"})
+		if err != nil || rs[0].Status != tandem.StatusUpdated {
+			t.Fatalf("giving L1 to the rep = %+v, %v", rs, err)
+		}
+		before, err := db.Lead(ctx, rs[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wc := wcs[tandem.RoleMarketing]
+		id := wc.uploadKind("leads", "moves.csv", "source,external_id,stage\ncrm,L1,disqualified\ncrm,L2,disqualified\n")
+		refusal := fmt.Sprintf("lead %d belongs to page-sales_rep@example.com", before.ID)
+		want(t, "the preview", wc.get("/import?upload="+id), 200, refusal)
+		form := url.Values{"upload": {id}, "by": {"hand"}, "mapped": {"1"}, "col0": {"source"}, "col1": {"external_id"}, "col2": {"stage"}}
+		want(t, "run", wc.post("/import/run", form), 303, "/import?upload="+id)
+		want(t, "the finished status", wc.waitImport(id), 200, "<strong>1</strong> updated", "<strong>1</strong> rejected", "<td>2</td><td></td><td>"+refusal)
+		if after, err := db.Lead(ctx, before.ID); err != nil || !cmp.Equal(after, before) {
+			t.Errorf("the rep's lead after the import = %+v, %v; want it as it was, %+v", after, err, before)
+		}
+		page, err := db.Leads(ctx, tandem.LeadFilter{Equal: map[string]string{"external_id": "L2"}})
+		if err != nil || len(page.Leads) != 1 || page.Leads[0].Stage != "disqualified" {
+			t.Errorf("L2 after the import = %+v, %v; want it disqualified", page.Leads, err)
+		}
+	})
+}

@@ -295,7 +295,7 @@ func (s *Server) Handler() http.Handler {
 				s.writeError(w, r, err)
 				return
 			}
-			r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, tok))
+			r = r.WithContext(sqldb.WithActor(context.WithValue(r.Context(), ctxKey{}, tok), tok.Actor()))
 		}
 		if pattern != "" {
 			mux.ServeHTTP(w, r)
@@ -399,7 +399,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.writeError(w, r, tandem.Errorf(tandem.EFORBIDDEN, "the %s role may not %s", tok.Role, rt.pattern))
 				return
 			}
-			r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, tok))
+			r = r.WithContext(sqldb.WithActor(context.WithValue(r.Context(), ctxKey{}, tok), tok.Actor()))
 		}
 		if err := checkParams(r.URL.Query(), "parameter"); err != nil {
 			s.writeError(w, r, err)

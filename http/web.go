@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/web"
 )
 
@@ -43,8 +44,9 @@ func viewer(r *http.Request) tandem.User {
 // acts for the user.
 func withViewer(r *http.Request, u tandem.User) *http.Request {
 	ctx := context.WithValue(r.Context(), userKey{}, u)
-	ctx = context.WithValue(ctx, ctxKey{}, tandem.Token{Name: "web", Role: u.Role, UserID: u.ID, UserEmail: u.Email})
-	return r.WithContext(ctx)
+	tok := tandem.Token{Name: "web", Role: u.Role, UserID: u.ID, UserEmail: u.Email}
+	ctx = context.WithValue(ctx, ctxKey{}, tok)
+	return r.WithContext(sqldb.WithActor(ctx, tok.Actor()))
 }
 
 // wrapPage is [Server.wrap] for a page.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/access"
 	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/sqldb"
 )
@@ -59,18 +60,12 @@ func (s *Server) getTasks(w http.ResponseWriter, r *http.Request) error {
 
 // mayManage returns nil if the caller is u, a manager above u, or an admin.
 func (s *Server) mayManage(r *http.Request, u tandem.User) error {
-	tok := caller(r)
-	if tok.Role == tandem.RoleAdmin || tok.UserID == u.ID {
-		return nil
+	c, err := s.DB.Caller(r.Context(), caller(r))
+	if err != nil {
+		return err
 	}
-	if tok.UserID != 0 {
-		above, err := s.DB.IsAbove(r.Context(), tok.UserID, u.ID)
-		if err != nil {
-			return err
-		}
-		if above {
-			return nil
-		}
+	if access.CanSeeWorkOf(c, u.ID) {
+		return nil
 	}
 	return tandem.Errorf(tandem.EFORBIDDEN, "only %s, a manager above them, or an admin may see their tasks", u.Email)
 }

@@ -184,7 +184,11 @@ func (s *Server) queueForms(r *http.Request, back string) (*queueForms, *time.Lo
 	}
 	var rs, ts []string
 	for _, r := range f.Reasons {
-		rs = append(rs, r.Code, r.Code+": "+r.Description)
+		label := r.Code + ": " + r.Description
+		if min := a.Sales.MinTouchesBeforeRecycle; r.AfterCadence && min > 0 {
+			label += fmt.Sprintf(" (after %d touches)", min)
+		}
+		rs = append(rs, r.Code, label)
 	}
 	for _, t := range f.Touches {
 		ts = append(ts, t.Value, t.Label)

@@ -200,7 +200,17 @@ func TestLeadPage(t *testing.T) {
 		want(t, "marketing", ws.signIn("mark@example.com").get(fmt.Sprintf("/leads/%d", l.ID)), 200, "Timeline")
 		want(t, "the row of forms", wc.get(fmt.Sprintf("/leads/%d/row", l.ID)), 200, "Log a call", fmt.Sprintf(`hx-get="/leads/%d/forms"`, l.ID))
 		forms := fmt.Sprintf("/leads/%d/forms", l.ID)
-		want(t, "the other forms (htmx)", wc.do("GET", forms, nil, htmx...), 200, "Reject because", "no_budget: The company cannot afford us now.", "Quality review", "call: no answer")
+		r = wc.do("GET", forms, nil, htmx...)
+		want(t, "the other forms (htmx)", r, 200, "Reject because", "no_budget: The company cannot afford us now. (after 6 touches)",
+			`<option value="duplicate">duplicate: The lead is already being worked by sales.</option>`, "Quality review", "call: no answer",
+			// No reason is chosen for the rep: a placeholder, and the
+			// select is required.
+			fmt.Sprintf(`<select id="reason-%d" name="reason" required>`, l.ID), `<option value="" disabled selected>Choose a reason</option>`)
+		_, sel, _ := strings.Cut(string(r.body), fmt.Sprintf(`<select id="reason-%d"`, l.ID))
+		sel, _, _ = strings.Cut(sel, "</select>")
+		if n := strings.Count(sel, " selected>"); n != 1 {
+			t.Errorf("the reject form: %d options selected; want the placeholder alone", n)
+		}
 		r = wc.get(forms)
 		want(t, "the other forms (a page)", r, 200, "<html", "Reject because")
 		want(t, "marketing asks for the forms", ws.signIn("mark@example.com").get(forms), 403)

@@ -22,7 +22,7 @@ import (
 // (escalations and jeopardy alerts), through an SMTP server ([SMTP]).
 func EmailChannel() Channel {
 	return Channel{
-		Channel: outbox.Channel{Name: ChannelEmail, Route: func(_ outbox.Event, n outbox.Notice) []outbox.Delivery {
+		Channel: outbox.Channel{Name: ChannelEmail, Types: []string{outbox.EscalationSent, outbox.AlertRaised}, Route: func(_ outbox.Event, n outbox.Notice) []outbox.Delivery {
 			ds := make([]outbox.Delivery, 0, len(n.To))
 			for _, r := range n.To {
 				ds = append(ds, outbox.Delivery{UserID: r.UserID, Address: r.Email, Subject: n.Subject, Body: n.Body})

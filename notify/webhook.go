@@ -20,7 +20,7 @@ import (
 // holds the role, to a Slack-compatible incoming webhook ([Webhook]).
 func ChatChannel() Channel {
 	return Channel{
-		Channel: outbox.Channel{Name: ChannelChat, Route: func(_ outbox.Event, n outbox.Notice) []outbox.Delivery {
+		Channel: outbox.Channel{Name: ChannelChat, Types: []string{outbox.EscalationSent, outbox.AlertRaised}, Route: func(_ outbox.Event, n outbox.Notice) []outbox.Delivery {
 			if n.Subject == "" {
 				return nil
 			}

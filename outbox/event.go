@@ -97,6 +97,13 @@ type Ledger struct {
 	Detail           map[string]string    `json:"detail,omitempty"`
 }
 
+// LedgerType returns the outbox type of a ledger type, and false for one
+// the outbox does not know.
+func LedgerType(ledgerType string) (string, bool) {
+	t, ok := ledgerTypes[ledgerType]
+	return t, ok
+}
+
 // FromLedger returns the outbox event that reports the ledger event e, and
 // false for a ledger type the outbox does not know.
 func FromLedger(e tandem.Event) (Event, bool) {

@@ -26,10 +26,13 @@ type Verdict struct {
 // runs on this policy, and says where it moves the lead: accept (on to the
 // accept stage, only from the hand-off stage and only once), reject with
 // one of the agreement's reason codes (back to marketing) or disqualify
-// with a reason. EINVALID names note, reason or decision; ECONFLICT for a
-// lead that cannot be accepted from where it is, or a decision the
-// agreement has no stage for. (The minimum of touches before a lead goes
-// back to marketing is [Policy.CheckRecycle]'s, checked as the lead moves.)
+// with a reason. A reject reason whose after_cadence is true needs the
+// agreement's minimum of touches first ([Policy.CheckRecycle]); one whose
+// after_cadence is false (a duplicate, bad data) may be given at once,
+// within the accept clock, and the caller does not check the touches again.
+// EINVALID names note, reason or decision; ECONFLICT for a lead that cannot
+// be accepted from where it is, a rejection before the touches its reason
+// needs, or a decision the agreement has no stage for.
 func (p *Policy) Decide(l tandem.Lead, h tandem.Handoff, d tandem.Decision) (Verdict, error) {
 	if err := checkNote("note", d.Note); err != nil {
 		return Verdict{}, err
@@ -46,12 +49,27 @@ func (p *Policy) Decide(l tandem.Lead, h tandem.Handoff, d tandem.Decision) (Ver
 		for i, r := range p.Agreement.RejectReasons {
 			codes[i] = r.Code
 		}
-		if !slices.Contains(codes, d.Reason) {
+		i := slices.Index(codes, d.Reason)
+		if i < 0 {
 			msg := fmt.Sprintf("%q is not a reject reason of the agreement (want one of %s)", d.Reason, strings.Join(codes, ", "))
 			if d.Reason == "" {
 				msg = "a rejection needs a reason code from the agreement: one of " + strings.Join(codes, ", ")
 			}
 			return v, tandem.Invalid(tandem.FieldError{Field: "reason", Message: msg})
+		}
+		if min := p.Agreement.Sales.MinTouchesBeforeRecycle; p.Agreement.RejectReasons[i].AfterCadence && h.Touches < min {
+			var now []string
+			for _, r := range p.Agreement.RejectReasons {
+				if !r.AfterCadence {
+					now = append(now, r.Code)
+				}
+			}
+			msg := fmt.Sprintf("lead %d has %d of the %d touches the agreement asks for before rejecting it as %s (reject_reasons: %s has after_cadence: true): log %d more, or disqualify it",
+				l.ID, h.Touches, min, d.Reason, d.Reason, min-h.Touches)
+			if len(now) > 0 {
+				msg += "; the reasons that need no cadence are " + strings.Join(now, ", ")
+			}
+			return v, tandem.Errorf(tandem.ECONFLICT, "%s", msg)
 		}
 		v.To, v.Reason, v.RejectReason = p.RejectStage, "rejected: "+d.Reason, d.Reason
 	case tandem.DecisionDisqualified:

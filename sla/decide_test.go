@@ -14,6 +14,7 @@ func TestDecide(t *testing.T) {
 	noExit.RejectStage, noExit.DisqualifyStage = "", ""
 	inMQL := tandem.Lead{ID: 7, Stage: "mql"}
 	open := tandem.Handoff{ID: 3, LeadID: 7}
+	worked := tandem.Handoff{ID: 3, LeadID: 7, Touches: 6} // the default's min_touches_before_recycle
 	long := strings.Repeat("é", tandem.MaxTextLen)
 	tests := []struct {
 		name string
@@ -33,15 +34,29 @@ func TestDecide(t *testing.T) {
 			code: tandem.ECONFLICT, msg: "lead 7 is in stage mql: only a lead in mql can be accepted"},
 		{name: "accept a lead moved on", p: p, l: tandem.Lead{ID: 7, Stage: "sql"}, h: open, d: tandem.Decision{Decision: "accepted"},
 			code: tandem.ECONFLICT, msg: "lead 7 is in stage sql: only a lead in mql can be accepted"},
-		{name: "reject", p: p, l: inMQL, h: open, d: tandem.Decision{Decision: "rejected", Reason: "no_budget"},
+		{name: "reject", p: p, l: inMQL, h: worked, d: tandem.Decision{Decision: "rejected", Reason: "no_budget"},
 			want: Verdict{To: "recycled", Reason: "rejected: no_budget", RejectReason: "no_budget"}},
+		// A reason with after_cadence false is given at once, within the
+		// accept clock; one with after_cadence true needs the touches.
+		{name: "reject a duplicate at once", p: p, l: inMQL, h: open, d: tandem.Decision{Decision: "rejected", Reason: "duplicate"},
+			want: Verdict{To: "recycled", Reason: "rejected: duplicate", RejectReason: "duplicate"}},
+		{name: "reject bad data at once", p: p, l: inMQL, h: open, d: tandem.Decision{Decision: "rejected", Reason: "bad_data"},
+			want: Verdict{To: "recycled", Reason: "rejected: bad_data", RejectReason: "bad_data"}},
+		{name: "reject a wrong contact at once", p: p, l: inMQL, h: open, d: tandem.Decision{Decision: "rejected", Reason: "wrong_contact"},
+			want: Verdict{To: "recycled", Reason: "rejected: wrong_contact", RejectReason: "wrong_contact"}},
+		{name: "reject no response at once", p: p, l: inMQL, h: open, d: tandem.Decision{Decision: "rejected", Reason: "no_response"},
+			code: tandem.ECONFLICT, msg: "lead 7 has 0 of the 6 touches the agreement asks for before rejecting it as no_response (reject_reasons: no_response has after_cadence: true): log 6 more, or disqualify it; the reasons that need no cadence are wrong_contact, not_a_fit, duplicate, bad_data"},
+		{name: "reject no response a touch short", p: p, l: inMQL, h: tandem.Handoff{ID: 3, LeadID: 7, Touches: 5}, d: tandem.Decision{Decision: "rejected", Reason: "no_response"},
+			code: tandem.ECONFLICT, msg: "lead 7 has 5 of the 6 touches"},
+		{name: "reject no response after the cadence", p: p, l: inMQL, h: worked, d: tandem.Decision{Decision: "rejected", Reason: "no_response"},
+			want: Verdict{To: "recycled", Reason: "rejected: no_response", RejectReason: "no_response"}},
 		{name: "reject from a later stage", p: p, l: tandem.Lead{ID: 7, Stage: "sql"}, h: open, d: tandem.Decision{Decision: "rejected", Reason: "not_a_fit", Note: "too small"},
 			want: Verdict{To: "recycled", Reason: "rejected: not_a_fit (too small)", RejectReason: "not_a_fit"}},
 		{name: "reject without a reason", p: p, l: inMQL, h: open, d: tandem.Decision{Decision: "rejected"},
 			code: tandem.EINVALID, msg: "reason: a rejection needs a reason code from the agreement: one of no_budget, wrong_contact, not_a_fit, duplicate, no_response, bad_data"},
 		{name: "reject with a reason not in the agreement", p: p, l: inMQL, h: open, d: tandem.Decision{Decision: "rejected", Reason: "too_busy"},
 			code: tandem.EINVALID, msg: `reason: "too_busy" is not a reject reason of the agreement`},
-		{name: "reject with no reject stage", p: &noExit, l: inMQL, h: open, d: tandem.Decision{Decision: "rejected", Reason: "no_budget"},
+		{name: "reject with no reject stage", p: &noExit, l: inMQL, h: worked, d: tandem.Decision{Decision: "rejected", Reason: "no_budget"},
 			code: tandem.ECONFLICT, msg: "the agreement has no stage to move a rejected lead to"},
 		{name: "disqualify", p: p, l: inMQL, h: open, d: tandem.Decision{Decision: "disqualified", Reason: "a competitor"},
 			want: Verdict{To: "disqualified", Reason: "disqualified: a competitor"}},

@@ -132,22 +132,22 @@ func (tx *Tx) mayRead(ctx context.Context, tok tandem.Token, l tandem.Lead) erro
 }
 
 // checkOwner refuses, as EINVALID naming owner_id, an owner that is no
-// user or not in sales: leads go to people who sell.
-func (tx *Tx) checkOwner(ctx context.Context, id int64) error {
+// user or not in sales: leads go to people who sell. It returns the
+// owner's email.
+func (tx *Tx) checkOwner(ctx context.Context, id int64) (string, error) {
 	if id == 0 {
-		return nil
+		return "", nil
 	}
 	u, err := tx.cachedUser(ctx, id)
 	if tandem.ErrorCode(err) == tandem.ENOTFOUND {
-		return tandem.Invalid(tandem.FieldError{Field: "owner_id", Message: fmt.Sprintf("%d is no user's id", id)})
+		return "", tandem.Invalid(tandem.FieldError{Field: "owner_id", Message: fmt.Sprintf("%d is no user's id", id)})
 	} else if err != nil {
-		return err
+		return "", err
 	}
-	switch u.Role {
-	case tandem.RoleSalesRep, tandem.RoleSalesManager, tandem.RoleSalesHead:
-		return nil
+	if access.CanOwn(u.Role) {
+		return u.Email, nil
 	}
-	return tandem.Invalid(tandem.FieldError{Field: "owner_id", Message: fmt.Sprintf("%d is %s, who is %s: leads go to people in sales", id, u.Email, u.Role)})
+	return "", tandem.Invalid(tandem.FieldError{Field: "owner_id", Message: fmt.Sprintf("%d is %s, who is %s: leads go to people in sales", id, u.Email, u.Role)})
 }
 
 // wonStage is the stage a won deal moves a lead to (customer), for
@@ -168,7 +168,8 @@ func (tx *Tx) mayChange(ctx context.Context, c access.Caller, cur *tandem.Lead, 
 		return nil
 	}
 	if e.Owner {
-		if err := tx.checkOwner(ctx, e.OwnerTo); err != nil {
+		var err error
+		if e.OwnerToName, err = tx.checkOwner(ctx, e.OwnerTo); err != nil {
 			return err
 		}
 	}

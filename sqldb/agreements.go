@@ -99,6 +99,7 @@ func (db *DB) SignAgreement(ctx context.Context, version int, email string) (v t
 			if _, err := tx.ExecContext(ctx, `UPDATE agreement_versions SET in_force_from = $1 WHERE version = $2`, tx.t(tx.Now), version); err != nil {
 				return err
 			}
+			return tx.publishInForce(ctx, v)
 		}
 		return nil
 	})

@@ -115,6 +115,12 @@ func importCRM(t *testing.T, db *sqldb.DB, path string) (csvimport.Tally, []*csv
 func TestImportCRMOpportunities(t *testing.T) {
 	const path = "testdata/crm_opportunities.csv"
 	rows := readCRM(t, path)
+	// The file's dates are calendar dates: days in the zone of the
+	// agreement in force, here the default's New York.
+	newYork, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
 		t.Parallel()
 		ctx := context.Background()
@@ -188,7 +194,7 @@ func TestImportCRMOpportunities(t *testing.T) {
 				v, _ := strconv.ParseInt(r.value, 10, 64)
 				wantWonCents += v * 100
 				gotWonCents += d.AmountCents
-				if close, _ := time.Parse("2006-01-02", r.close); !d.ClosedAt.Equal(close) {
+				if close, _ := time.ParseInLocation("2006-01-02", r.close, newYork); !d.ClosedAt.Equal(close) {
 					t.Errorf("won deal %s closed %v; want %v", id, d.ClosedAt, close)
 				}
 			}
@@ -203,7 +209,7 @@ func TestImportCRMOpportunities(t *testing.T) {
 			}
 			wantCreated := importedAt
 			if r.engage != "" {
-				wantCreated, _ = time.Parse("2006-01-02", r.engage)
+				wantCreated, _ = time.ParseInLocation("2006-01-02", r.engage, newYork)
 			}
 			if l.Source != "crm" || l.ExternalID != id || l.Origin != "prospecting" || l.Stage != r.wantLeadStep || !l.CreatedAt.Equal(wantCreated) {
 				t.Errorf("lead of deal %s (line %d) = %s/%s origin %q stage %s created %v; want crm/%s prospecting %s %v",

@@ -34,6 +34,9 @@ type DB struct {
 	// channels are the ways out the outbox's notifications take besides
 	// the in-app inbox (see [Tx.publish]).
 	channels []outbox.Channel
+	// ledgerData says whether a channel takes ledger events, which then
+	// have their data encoded as they are written (see appendEvents).
+	ledgerData bool
 
 	mu       sync.Mutex
 	versions map[int]*compiled // signed agreement versions, compiled once
@@ -71,6 +74,13 @@ func Open(ctx context.Context, dsn string, opts Options) (_ *DB, err error) {
 		}
 		seen[ch.Name] = true
 		db.channels = append(db.channels, ch)
+		for _, l := range []string{tandem.EventCreated, tandem.EventUpdated, tandem.EventStageChanged, tandem.EventTouched, tandem.EventReviewed,
+			tandem.EventHandedOff, tandem.EventAssigned, tandem.EventBreached, tandem.EventDealOpened, tandem.EventDealUpdated,
+			tandem.EventDealWon, tandem.EventDealLost} {
+			if t, _ := outbox.LedgerType(l); ch.Takes(t) {
+				db.ledgerData = true
+			}
+		}
 	}
 	if db.log == nil {
 		db.log = slog.New(slog.DiscardHandler)

@@ -155,6 +155,9 @@ type transition struct {
 	hot          bool
 	note         string
 	rejectReason string // the reason code when the owner rejects
+	// decided says that sla.Policy.Decide has checked the move: a
+	// rejection's touches are its reason's rule, not CheckRecycle's.
+	decided bool
 }
 
 // engine is the SLA engine within one transaction: it reacts to stage

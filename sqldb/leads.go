@@ -13,6 +13,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/access"
+	"github.com/tandemhq/tandem/outbox"
 )
 
 // leadColumns are the columns of the leads table, in the order leadRow and
@@ -469,21 +470,42 @@ func (d eventData) changes() []tandem.FieldChange {
 	return tandem.SortChanges(cs)
 }
 
-// appendEvents writes events to the ledger, recorded now, and the stage
-// entries and stage counts they give (see stage_entries and stage_counts):
+// appendEvents writes events to the ledger, recorded now, with their ids,
+// the stage entries and stage counts they give (see stage_entries and
+// stage_counts), and each one's event in the outbox (see [Tx.publish]):
 // every event is written here, after the rows of the leads it changes.
 func (tx *Tx) appendEvents(ctx context.Context, events []tandem.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	rows := make([][]any, len(events))
-	for i, e := range events {
-		rows[i] = []any{e.LeadID, e.Type, e.OccurredAt, tx.Now, e.Actor, e.Reason, e.AgreementVersion, encodeEventData(&e)}
-	}
-	if err := tx.db.d.bulkInsert(ctx, tx, "events", eventColumns, rows); err != nil {
+	ids, err := tx.db.d.reserveIDs(ctx, tx, "events", len(events))
+	if err != nil {
 		return err
 	}
-	return tx.writeStageEntries(ctx, events, true)
+	rows := make([][]any, len(events))
+	out := make([]outbox.Event, 0, len(events))
+	for i := range events {
+		e := &events[i]
+		e.ID, e.RecordedAt = ids[i], tx.Now
+		rows[i] = []any{e.ID, e.LeadID, e.Type, e.OccurredAt, tx.Now, e.Actor, e.Reason, e.AgreementVersion, encodeEventData(e)}
+		if !tx.db.ledgerData {
+			// The data is the ledger's record, read from the ledger when
+			// the event is read (Tx.ledgerData): encoding it again here
+			// would cost intake a quarter of its speed for no reader.
+			if typ, ok := outbox.LedgerType(e.Type); ok {
+				out = append(out, outbox.Event{Type: typ, Version: outbox.Version, LeadID: e.LeadID, LedgerID: e.ID, OccurredAt: e.OccurredAt})
+			}
+		} else if oe, ok := outbox.FromLedger(*e); ok {
+			out = append(out, oe)
+		}
+	}
+	if err := tx.db.d.bulkInsert(ctx, tx, "events", append([]string{"id"}, eventColumns...), rows); err != nil {
+		return err
+	}
+	if err := tx.writeStageEntries(ctx, events, true); err != nil {
+		return err
+	}
+	return tx.publish(ctx, out)
 }
 
 // Lead returns the lead with the id, or ENOTFOUND.
@@ -714,8 +736,12 @@ func (tx *Tx) applyMove(ctx context.Context, cur tandem.Lead, ch tandem.Change, 
 	if err != nil {
 		return l, err
 	}
-	if err := tx.checkRecycle(ctx, cur, l.Stage); err != nil {
-		return l, err
+	// A decision was checked by sla.Policy.Decide, by its reject reason's
+	// rule; any other move back to marketing needs the touches.
+	if !t.decided {
+		if err := tx.checkRecycle(ctx, cur, l.Stage); err != nil {
+			return l, err
+		}
 	}
 	evs, err := eng.moved(ctx, &l, cur.Stage, l.Stage, t)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/outbox"
 )
 
@@ -77,6 +78,9 @@ func (tx *Tx) publish(ctx context.Context, evs []outbox.Event) error {
 			}
 		}
 		for _, ch := range tx.db.channels {
+			if !ch.Takes(e.Type) {
+				continue
+			}
 			for _, d := range ch.Route(*e, notice) {
 				ns = append(ns, routed{i, Notification{UserID: d.UserID, Channel: ch.Name, Address: d.Address, Subject: d.Subject, Body: d.Body}})
 			}
@@ -198,6 +202,42 @@ func (tx *Tx) attachEvents(ctx context.Context, ns []Notification) error {
 	return nil
 }
 
+// ledgerData fills in the data of the events that report ledger events
+// and were written without it (see appendEvents): the ledger's record.
+func (tx *Tx) ledgerData(ctx context.Context, evs []outbox.Event) error {
+	var b strings.Builder
+	var args []any
+	for _, e := range evs {
+		if len(e.Data) == 0 && e.LedgerID != 0 {
+			if len(args) > 0 {
+				b.WriteString(", ")
+			}
+			args = append(args, e.LedgerID)
+			fmt.Fprintf(&b, "$%d", len(args))
+		}
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	ledger, err := tx.events(ctx, `id IN (`+b.String()+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("the ledger events of outbox events: %w", err)
+	}
+	byID := make(map[int64]tandem.Event, len(ledger))
+	for _, le := range ledger {
+		byID[le.ID] = le
+	}
+	for i, e := range evs {
+		if len(e.Data) != 0 || e.LedgerID == 0 {
+			continue
+		}
+		if full, ok := outbox.FromLedger(byID[e.LedgerID]); ok {
+			evs[i].Data = full.Data
+		}
+	}
+	return nil
+}
+
 const outboxEventSelect = `SELECT id, type, version, lead_id, ledger_id, data, occurred_at, created_at FROM outbox_events`
 
 func scanOutboxEvent(s scanner) (outbox.Event, error) {
@@ -225,15 +265,26 @@ func (tx *Tx) outboxEvents(ctx context.Context, ids []int64) (map[int64]outbox.E
 		return nil, fmt.Errorf("outbox events: %w", err)
 	}
 	defer rows.Close()
-	evs := map[int64]outbox.Event{}
+	var list []outbox.Event
 	for rows.Next() {
 		e, err := scanOutboxEvent(rows)
 		if err != nil {
 			return nil, fmt.Errorf("outbox events: %w", err)
 		}
+		list = append(list, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if err := tx.ledgerData(ctx, list); err != nil {
+		return nil, err
+	}
+	evs := make(map[int64]outbox.Event, len(list))
+	for _, e := range list {
 		evs[e.ID] = e
 	}
-	return evs, rows.Err()
+	return evs, nil
 }
 
 // OutboxFilter selects outbox events.
@@ -241,7 +292,7 @@ type OutboxFilter struct {
 	LeadID  int64  // 0: any lead
 	Type    string // "": any type
 	AfterID int64  // only events with a greater id
-	Limit   int    // 0: 100
+	Limit   int    // 0: 100; at most 1000
 }
 
 // OutboxEvents returns outbox events in id order (see docs/events.md).
@@ -259,6 +310,7 @@ func (db *DB) OutboxEvents(ctx context.Context, f OutboxFilter) (evs []outbox.Ev
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
+	f.Limit = min(f.Limit, 1000)
 	args = append(args, f.Limit)
 	q += fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args))
 	err = db.view(ctx, func(tx *Tx) error {
@@ -274,7 +326,11 @@ func (db *DB) OutboxEvents(ctx context.Context, f OutboxFilter) (evs []outbox.Ev
 			}
 			evs = append(evs, e)
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		return tx.ledgerData(ctx, evs)
 	})
 	return evs, err
 }
@@ -364,4 +420,18 @@ func (db *DB) Notifications(ctx context.Context, f NotificationFilter) (ns []Not
 		return rows.Err()
 	})
 	return ns, err
+}
+
+// publishInForce publishes agreement.in_force for a version its last
+// signature put in force.
+func (tx *Tx) publishInForce(ctx context.Context, v tandem.AgreementVersion) error {
+	d := outbox.InForce{Version: v.Version, SignedBy: []string{}, InForceAt: v.InForceFrom}
+	for _, s := range v.Signatures {
+		d.SignedBy = append(d.SignedBy, s.Email)
+	}
+	e, err := outbox.New(outbox.AgreementInForce, 0, v.InForceFrom, d)
+	if err != nil {
+		return err
+	}
+	return tx.publish(ctx, []outbox.Event{e})
 }

@@ -23,6 +23,9 @@ func (db *DB) SetPassword(ctx context.Context, email, hash string) (u tandem.Use
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, u.ID); err != nil {
 			return err
 		}
+		if err := tx.recordAudit(ctx, AuditUserPassword, "user:"+u.Email, nil); err != nil {
+			return err
+		}
 		return tx.revokeSessions(ctx, u.ID)
 	})
 	return u, err
@@ -93,15 +96,20 @@ func (db *DB) CreateFirstAdmin(ctx context.Context, u *tandem.User, hash string)
 			return tandem.Errorf(tandem.ECONFLICT, "%s is a %s, not an admin: choose another email", u.Email, existing.Role)
 		case err == nil:
 			*u = existing
-			_, err = tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, u.ID)
-			return err
+			if _, err = tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, u.ID); err != nil {
+				return err
+			}
+			return tx.recordAudit(setupActor(ctx), AuditUserPassword, "user:"+u.Email, nil)
 		case tandem.ErrorCode(err) != tandem.ENOTFOUND:
 			return err
 		}
 		u.CreatedAt = tx.Now
-		return tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role, team, absent, weight, created_at, password_hash)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role, team, absent, weight, created_at, password_hash)
 			VALUES ($1, $2, $3, '', $4, 1, $5, $6) RETURNING id`,
-			u.Email, u.Name, string(u.Role), false, tx.t(u.CreatedAt), hash).Scan(&u.ID)
+			u.Email, u.Name, string(u.Role), false, tx.t(u.CreatedAt), hash).Scan(&u.ID); err != nil {
+			return err
+		}
+		return tx.auditUser(setupActor(ctx), AuditUserCreate, tandem.User{}, *u)
 	})
 }
 
@@ -189,6 +197,9 @@ func (db *DB) RevokeSessions(ctx context.Context, email string) (n int, err erro
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2`,
 			u.ID, tx.t(tx.Now)).Scan(&n); err != nil {
+			return err
+		}
+		if err := tx.recordAudit(ctx, AuditUserSignOut, "user:"+u.Email, nil); err != nil {
 			return err
 		}
 		return tx.revokeSessions(ctx, u.ID)

@@ -48,8 +48,10 @@ func (db *DB) RevokeToken(ctx context.Context, id int64) (t tandem.Token, err er
 		} else if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM tokens WHERE id = $1`, id)
-		return err
+		if _, err = tx.ExecContext(ctx, `DELETE FROM tokens WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return tx.auditToken(ctx, AuditTokenRevoke, t)
 	})
 	return t, err
 }

@@ -63,9 +63,12 @@ func (db *DB) CreateUser(ctx context.Context, u *tandem.User) (err error) {
 			}
 		}
 		u.CreatedAt = tx.Now
-		return tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role, team, manager_id, absent, weight, created_at)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role, team, manager_id, absent, weight, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			u.Email, u.Name, string(u.Role), u.Team, managerArg(u.ManagerID), u.Absent, u.Weight, tx.t(u.CreatedAt)).Scan(&u.ID)
+			u.Email, u.Name, string(u.Role), u.Team, managerArg(u.ManagerID), u.Absent, u.Weight, tx.t(u.CreatedAt)).Scan(&u.ID); err != nil {
+			return err
+		}
+		return tx.auditUser(ctx, AuditUserCreate, tandem.User{}, *u)
 	})
 }
 
@@ -148,9 +151,11 @@ func (db *DB) UpdateUser(ctx context.Context, email string, up tandem.UserUpdate
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET team = $1, manager_id = $2, role = $3, absent = $4, weight = $5 WHERE id = $6`,
-			u.Team, managerArg(u.ManagerID), string(u.Role), u.Absent, u.Weight, u.ID)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE users SET team = $1, manager_id = $2, role = $3, absent = $4, weight = $5 WHERE id = $6`,
+			u.Team, managerArg(u.ManagerID), string(u.Role), u.Absent, u.Weight, u.ID); err != nil {
+			return err
+		}
+		return tx.auditUser(ctx, AuditUserUpdate, before, u)
 	})
 	return u, err
 }
@@ -366,8 +371,11 @@ func (db *DB) createToken(ctx context.Context, name string, role tandem.Role, em
 			}
 			t.Role, t.UserID, t.UserEmail, userID = u.Role, u.ID, u.Email, u.ID
 		}
-		return tx.QueryRowContext(ctx, `INSERT INTO tokens (name, role, hash, created_at, user_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			name, string(t.Role), hashToken(secret), tx.t(tx.Now), userID).Scan(&t.ID)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO tokens (name, role, hash, created_at, user_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			name, string(t.Role), hashToken(secret), tx.t(tx.Now), userID).Scan(&t.ID); err != nil {
+			return err
+		}
+		return tx.auditToken(ctx, AuditTokenCreate, t)
 	})
 	return t, secret, err
 }

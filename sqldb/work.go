@@ -287,7 +287,7 @@ func (db *DB) Decide(ctx context.Context, leadID int64, d Decision, tok tandem.T
 		if err != nil {
 			return err
 		}
-		l, err = tx.applyMove(ctx, cur, ch, transition{rejectReason: v.RejectReason})
+		l, err = tx.applyMove(ctx, cur, ch, transition{rejectReason: v.RejectReason, decided: true})
 		return err
 	})
 	return l, err
@@ -324,7 +324,7 @@ func (db *DB) Assign(ctx context.Context, leadID int64, ownerEmail, reason strin
 		} else if err != nil {
 			return err
 		}
-		if !slices.Contains([]tandem.Role{tandem.RoleSalesRep, tandem.RoleSalesManager, tandem.RoleSalesHead}, owner.Role) {
+		if !access.CanOwn(owner.Role) {
 			return tandem.Invalid(tandem.FieldError{Field: "owner", Message: fmt.Sprintf("%s is %s: leads go to people in sales", owner.Email, owner.Role)})
 		}
 		c, err := tx.caller(ctx, tok)
@@ -335,7 +335,7 @@ func (db *DB) Assign(ctx context.Context, leadID int64, ownerEmail, reason strin
 		if err != nil {
 			return err
 		}
-		if err := access.CanAssign(c, f, owner.ID); err != nil {
+		if err := access.CanAssign(c, f, owner.ID, owner.Email); err != nil {
 			return err
 		}
 		l = cur

@@ -99,7 +99,13 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	root.SetIn(m.Stdin)
 	root.SetOut(m.Stdout)
 	root.SetErr(m.Stderr)
-	err := root.ExecuteContext(ctx)
+	// What the command changes of users and tokens is recorded as the
+	// command line's, under the name of who runs it (the audit log).
+	actor := "cli"
+	if u := m.Getenv("USER"); u != "" {
+		actor += ":" + u
+	}
+	err := root.ExecuteContext(sqldb.WithActor(ctx, actor))
 	if m.db != nil {
 		m.db.Close()
 		m.db = nil
@@ -150,6 +156,7 @@ func (m *Main) commands() *cobra.Command {
 	root.AddCommand(m.ratesCommand())
 	root.AddCommand(m.campaignCommand(), m.reportCommand(), m.jeopardyCommand())
 	root.AddCommand(m.backupCommand(), m.exportCommand())
+	root.AddCommand(m.auditCommand())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &exitStatus{exitUsage, err} })
 	return root
 }

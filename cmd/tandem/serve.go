@@ -77,6 +77,15 @@ func (m *Main) serveEnv(addr string) serveOptions {
 	return o
 }
 
+// configOf returns the configuration of the channel with the name, "" when
+// it is off or unknown.
+func (o serveOptions) configOf(name string) string {
+	if p := o.config[name]; p != nil {
+		return *p
+	}
+	return ""
+}
+
 // web reads the options of serving the web app: the trusted proxies, and
 // whether to serve HTTPS.
 func (o serveOptions) web() ([]netip.Prefix, error) {
@@ -104,7 +113,7 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 	senders := map[string]notify.Sender{}
 	var on []notify.Channel
 	for _, ch := range m.channels() {
-		config := *o.config[ch.Name]
+		config := o.configOf(ch.Name)
 		if config == "" {
 			continue
 		}
@@ -148,7 +157,7 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 	wg.Go(func() { daily.Run(work) })
 	s := tandemhttp.NewServer(db, log)
 	s.Version = version
-	s.Notify = tandemhttp.NotifyFrom(*o.config[notify.ChannelEmail], *o.config[notify.ChannelChat])
+	s.Notify = tandemhttp.NotifyFrom(o.configOf(notify.ChannelEmail), o.configOf(notify.ChannelChat))
 	s.TrustedProxies = proxies
 	if o.tlsCert != "" {
 		err = s.OpenTLS(addr, o.tlsCert, o.tlsKey)

@@ -104,7 +104,15 @@ func TestQueueTouch(t *testing.T) {
 			t.Errorf("htmx.config.defaultSettleDelay = %d; want 0, so that swapped-in forms are bound at once", d)
 		}
 		e.Do("open the row's forms", chromedp.Click(chromedp.CSS(row+" details summary")))
+		// The reject form chooses no reason for the rep: no_response, which
+		// needs the cadence first, is chosen by hand.
+		e.Do("the reject form loads", chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#reason-%d", id))))
+		if got := Run(e, "the reject form's reason", chromedp.Evaluate[string](
+			fmt.Sprintf(`document.querySelector("#reason-%d").value`, id))); got != "" {
+			t.Errorf("the reject form's reason is %q before the rep chooses one; want none", got)
+		}
 		e.Do("reject too soon",
+			chromedp.SetValue(chromedp.CSS(fmt.Sprintf("#reason-%d", id)), "no_response"),
 			chromedp.Click(chromedp.CSS(row+` button[value="rejected"]`)),
 			chromedp.WaitVisible(chromedp.CSS(row+" .error")))
 		if got := e.Text(row + " .error"); !strings.Contains(got, "more") {
