@@ -31,6 +31,7 @@
 // Reads for reports: rows gathered for package report, which computes.
 //   - slareport.go: SLAInput for the SLA report and board
 //   - rates.go: History (cohorts for the plan's rates), won deals
+//   - dealreport.go: DealReportRows, the deals of the deals report
 //   - atrisk.go, queuepage.go: the pages' lists of leads at risk and queues
 //   - kept.go: kept (cached) reports
 //
