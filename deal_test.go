@@ -176,7 +176,7 @@ func TestMergeDeal(t *testing.T) {
 	got, changes, err := tandem.MergeDeal(nil, dealIn("lead_external_id", "m1", "closed_at", "2018-03-06T11:41:36Z", "amount", "0.0",
 		"account", "s1", "attributes.lead_type", "online_medium", "initial:stage", "won"), lead, 0, dealNow)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("MergeDeal: %v", err)
 	}
 	want := tandem.Deal{LeadID: 7, OwnerID: 3, Stage: tandem.DealWon, CreatedAt: day(8), EngagedAt: day(8),
 		ClosedAt: time.Date(2018, 3, 6, 11, 41, 36, 0, time.UTC), Account: "s1", Attributes: map[string]string{"lead_type": "online_medium"}}

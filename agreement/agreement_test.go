@@ -116,7 +116,7 @@ func TestDefaultIsACopy(t *testing.T) {
 func TestParseBroken(t *testing.T) {
 	data, err := os.ReadFile("testdata/broken.yaml")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.ReadFile: %v", err)
 	}
 	_, err = Parse("broken.yaml", data)
 	var ps *Problems
@@ -417,13 +417,13 @@ func TestJSON(t *testing.T) {
 func TestSalesSourced(t *testing.T) {
 	def, err := Parse("default.yaml", Default())
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Parse: %v", err)
 	}
 	var zero Marketing
 	own, err := Parse("own.yaml", bytes.Replace(Default(), []byte(`sales_sourced: origin == "prospecting"`),
 		[]byte(`sales_sourced: origin in ["prospecting", "outbound"] or source == "sdr"`), 1))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Parse: %v", err)
 	}
 	for _, tt := range []struct {
 		m    *Marketing

@@ -110,7 +110,7 @@ func TestRuleParts(t *testing.T) {
 func TestRuleBudgetSteps(t *testing.T) {
 	r, err := CompileRule(badRule)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("CompileRule: %v", err)
 	}
 	_, spent, err := r.eval(&tandem.Lead{})
 	var be *BudgetError
@@ -257,7 +257,7 @@ func TestIntakeOverBudget(t *testing.T) {
 func BenchmarkRuleOverBudget(b *testing.B) {
 	r, err := CompileRule(badRule)
 	if err != nil {
-		b.Fatal(err)
+		b.Fatalf("CompileRule: %v", err)
 	}
 	l := &tandem.Lead{Score: 70}
 	b.ReportAllocs()

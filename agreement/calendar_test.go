@@ -17,7 +17,7 @@ func TestBusinessHoursCalendar(t *testing.T) {
 	}
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("time.LoadLocation: %v", err)
 	}
 	tests := []struct {
 		start time.Time

@@ -12,7 +12,7 @@ func parseFile(t *testing.T, name string) *Agreement {
 	t.Helper()
 	data, err := os.ReadFile(name)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.ReadFile: %v", err)
 	}
 	a, err := Parse(name, data)
 	if err != nil {
@@ -82,7 +82,7 @@ func TestDiffSpellingDoesNotMatter(t *testing.T) {
 	// 4h and 240m are the same span.
 	b, err := Parse("x", []byte(strings.ReplaceAll(string(data), "accept_within: 4h", "accept_within: 240m")))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Parse: %v", err)
 	}
 	if got := Diff(a, b); len(got) != 0 {
 		t.Errorf("Diff(4h, 240m) = %q; want nothing", got)

@@ -16,7 +16,7 @@ func FuzzParse(f *testing.F) {
 	for _, name := range []string{"testdata/broken.yaml", "testdata/diff_old.yaml", "testdata/diff_new.yaml"} {
 		data, err := os.ReadFile(name)
 		if err != nil {
-			f.Fatal(err)
+			f.Fatalf("os.ReadFile: %v", err)
 		}
 		f.Add(data)
 	}

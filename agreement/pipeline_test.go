@@ -93,11 +93,11 @@ func TestPipelineParse(t *testing.T) {
 func TestPipelineDiff(t *testing.T) {
 	old, err := Parse("old.yaml", []byte(minimal))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Parse: %v", err)
 	}
 	neu, err := Parse("new.yaml", []byte(minimal+"pipeline:\n  stages:\n    - {name: qualification, definition: Q., probability: 0.3}\n"))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Parse: %v", err)
 	}
 	got := strings.Join(Diff(old, neu), "\n")
 	for _, want := range []string{`deal stage 1 changed from qualification ("The rep is confirming`, `to qualification ("Q.", probability 0.3)`,

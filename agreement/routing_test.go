@@ -65,11 +65,11 @@ func TestRoutingTeams(t *testing.T) {
 func TestRoutingTeamsJSON(t *testing.T) {
 	a, err := Parse("m.yaml", []byte(edit(t, "goal:", "routing: {method: by_field, field: segment, teams: {smb: west, enterprise: east}}\ngoal:")))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Parse: %v", err)
 	}
 	b, err := json.Marshal(a.Routing)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("json.Marshal: %v", err)
 	}
 	if want := `{"method":"by_field","field":"segment","teams":{"enterprise":"east","smb":"west"},"capacity":0}`; string(b) != want {
 		t.Errorf("json.Marshal(routing) = %s; want %s", b, want)
@@ -85,7 +85,7 @@ func TestDiffRoutingTeams(t *testing.T) {
 		t.Helper()
 		a, err := Parse("m.yaml", []byte(edit(t, "goal:", routing+"\ngoal:")))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Parse: %v", err)
 		}
 		return a
 	}

@@ -80,7 +80,7 @@ func TestRuleEval(t *testing.T) {
 	// A rule that fails at run time says so.
 	r, err := CompileRule("100 % (score - 72) == 0")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("CompileRule: %v", err)
 	}
 	if got, err := r.Eval(lead); err == nil {
 		t.Errorf("Eval(100 %% 0) = %v, nil; want an error", got)
@@ -148,7 +148,7 @@ func TestEnvCoversLeadFields(t *testing.T) {
 func BenchmarkRuleEval(b *testing.B) {
 	r, err := CompileRule(`score >= 60 and email != "" and country in ["US", "CA", "DE"]`)
 	if err != nil {
-		b.Fatal(err)
+		b.Fatalf("CompileRule: %v", err)
 	}
 	l := &tandem.Lead{Score: 70, Email: "a@example.com", Country: "DE"}
 	b.ReportAllocs()

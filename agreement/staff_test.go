@@ -16,7 +16,7 @@ func TestCheckStaff(t *testing.T) {
 	everyone := map[tandem.Role]int{tandem.RoleSalesRep: 3, tandem.RoleSalesManager: 1, tandem.RoleSalesHead: 1, tandem.RoleMarketingHead: 1}
 	flow, err := Parse("flow.yaml", []byte(edit(t, "goal:", "escalation: [{after: 0m, notify: admin}, {after: 1h, notify: marketing_head}]\ngoal:")))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Parse: %v", err)
 	}
 	tests := []struct {
 		name string

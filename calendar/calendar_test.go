@@ -19,7 +19,7 @@ func load(t testing.TB, name string) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation(name)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("time.LoadLocation: %v", err)
 	}
 	return loc
 }

@@ -13,7 +13,7 @@ func TestParseTime(t *testing.T) {
 		t.Helper()
 		v, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("time.Parse: %v", err)
 		}
 		return v
 	}
@@ -114,11 +114,11 @@ func FuzzParseTime(f *testing.F) {
 	}
 	newYork, err := time.LoadLocation("America/New_York")
 	if err != nil {
-		f.Fatal(err)
+		f.Fatalf("time.LoadLocation: %v", err)
 	}
 	saoPaulo, err := time.LoadLocation("America/Sao_Paulo")
 	if err != nil {
-		f.Fatal(err)
+		f.Fatalf("time.LoadLocation: %v", err)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		ny, err := ParseTime(s, newYork)

@@ -19,15 +19,15 @@ import (
 func TestOlistDealsPreset(t *testing.T) {
 	m, err := PresetFor("deals", "olist")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("PresetFor: %v", err)
 	}
 	data, err := os.ReadFile(filepath.Join("testdata", "olist_deals.csv"))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.ReadFile: %v", err)
 	}
 	r, err := NewReader(bytes.NewReader(data), m)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	got, fatal := readAll(t, r)
 	if fatal != nil {
@@ -80,15 +80,15 @@ func TestOlistDealsFile(t *testing.T) {
 	}
 	records, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ReadAll: %v", err)
 	}
 	m, err := PresetFor("deals", "olist")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("PresetFor: %v", err)
 	}
 	r, err := NewReader(bytes.NewReader(data), m)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	for i := 1; ; i++ {
 		row, err := r.Next()
@@ -119,11 +119,11 @@ func TestOlistDealsFile(t *testing.T) {
 func TestUsersMapping(t *testing.T) {
 	m, err := ParseMapping("users.yaml", []byte("kind: users\nfields:\n  email: Email\n  role: {column: Role, normalize: snake_case}\n  manager: {column: Manager, optional: true}\nconstants:\n  team: Inbound\n"))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ParseMapping: %v", err)
 	}
 	r, err := NewReader(strings.NewReader("Email,Role\nrex@example.com,Sales Rep\n"), m)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	got, fatal := readAll(t, r)
 	want := []item{{Line: 2, Fields: map[string]string{"email": "rex@example.com", "role": "sales_rep", "team": "Inbound"}}}

@@ -33,7 +33,7 @@ func FuzzReader(f *testing.F) {
 	for _, name := range []string{"hubspot.csv", "olist.csv", "salesforce_api.csv"} {
 		data, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
-			f.Fatal(err)
+			f.Fatalf("os.ReadFile: %v", err)
 		}
 		f.Add(data)
 	}
@@ -112,7 +112,7 @@ func FuzzParseMapping(f *testing.F) {
 	for _, name := range PresetNames() {
 		data, err := PresetFile(name)
 		if err != nil {
-			f.Fatal(err)
+			f.Fatalf("PresetFile: %v", err)
 		}
 		f.Add(data)
 	}

@@ -71,7 +71,7 @@ func TestGuess(t *testing.T) {
 	header := []string{"ID", "E-mail", "Email", "Booth", "Created"}
 	m, err := Guess("leads", header, "expo", ';')
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Guess: %v", err)
 	}
 	want := &Mapping{File: "the guessed mapping", Kind: "leads", Source: "expo", Delimiter: ';', Fields: []Field{
 		{Target: "external_id", Columns: []string{"ID"}},

@@ -41,7 +41,7 @@ var cmpMapping = cmp.Options{
 func TestParseMapping(t *testing.T) {
 	paris, err := time.LoadLocation("Europe/Paris")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("time.LoadLocation: %v", err)
 	}
 	tests := []struct {
 		name, yaml string

@@ -88,11 +88,11 @@ func TestPresetSamples(t *testing.T) {
 		t.Run(tt.file, func(t *testing.T) {
 			m, err := Preset(tt.preset)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Preset: %v", err)
 			}
 			data, err := os.ReadFile(filepath.Join("testdata", tt.file))
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("os.ReadFile: %v", err)
 			}
 			r, err := NewReader(bytes.NewReader(data), m)
 			if err != nil {
@@ -139,7 +139,7 @@ func TestOlistFile(t *testing.T) {
 	// Count the origins independently, with encoding/csv alone.
 	records, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ReadAll: %v", err)
 	}
 	want := map[string]int{}
 	for _, rec := range records[1:] {
@@ -148,11 +148,11 @@ func TestOlistFile(t *testing.T) {
 
 	m, err := Preset("olist")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Preset: %v", err)
 	}
 	r, err := NewReader(bytes.NewReader(data), m)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	got := map[string]int{}
 	hex32 := regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -201,14 +201,14 @@ func BenchmarkOlist(b *testing.B) {
 	data := readOlist(b)
 	m, err := Preset("olist")
 	if err != nil {
-		b.Fatal(err)
+		b.Fatalf("Preset: %v", err)
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
 		r, err := NewReader(bytes.NewReader(data), m)
 		if err != nil {
-			b.Fatal(err)
+			b.Fatalf("NewReader: %v", err)
 		}
 		n := 0
 		for {

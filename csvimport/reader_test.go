@@ -261,7 +261,7 @@ func TestReaderOptionalDefault(t *testing.T) {
 	// Stage is optional and absent: its default still applies.
 	r, err := NewReader(strings.NewReader("ID,Email,Created\n1,,\n"), mustMapping(t, testMapping))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	got, fatal := readAll(t, r)
 	want := []item{{Line: 2, Fields: lead("external_id", "1"), Record: []string{"1", "", ""}}}
@@ -301,7 +301,7 @@ func TestReaderAttributes(t *testing.T) {
 	}
 	r, err = NewReader(strings.NewReader("ID,Email,E-mail,Created,Lead Score (%),,Region\n1,a@x.example,other@x.example,, 42 ,x,\n"), m)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	got, fatal := readAll(t, r)
 	// E-mail is named by the mapping, so it is not kept; the unnamed column
@@ -398,7 +398,7 @@ func TestReaderHugeLine(t *testing.T) {
 	)
 	r, err := NewReader(in, mustMapping(t, testMapping))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	got, fatal := readAll(t, r)
 	if len(got) != 1 || got[0].Line != 2 {
@@ -425,7 +425,7 @@ func TestReaderLimits(t *testing.T) {
 	csv := "ID,Email,Created\n1,a@x.example,\n2,0123456789012345678901234567890@x.example,\n"
 	r, err := NewReader(strings.NewReader(csv), m)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	r.MaxLineBytes = 20
 	got, fatal := readAll(t, r)
@@ -436,7 +436,7 @@ func TestReaderLimits(t *testing.T) {
 	// A line exactly at the limit passes, CR LF not counted.
 	r, err = NewReader(strings.NewReader("ID,Email,Created\r\n1,a@x.example,\r\n"), m)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	r.MaxLineBytes = int64(len("1,a@x.example,"))
 	if got, fatal := readAll(t, r); len(got) != 1 || fatal != nil {
@@ -451,7 +451,7 @@ func TestReaderLimits(t *testing.T) {
 		strings.NewReader("3,c@x.example,\n"))
 	r, err = NewReader(in, m)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	r.MaxRecordBytes = 1 << 10
 	if row, err := r.Next(); err != nil || row.Line != 2 {
@@ -477,7 +477,7 @@ func TestReaderIOError(t *testing.T) {
 	in := io.MultiReader(strings.NewReader("ID,Email,Created\n1,a@x.example,\n"), iotest.ErrReader(boom))
 	r, err := NewReader(in, mustMapping(t, testMapping))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	got, fatal := readAll(t, r)
 	if len(got) != 1 || !errors.Is(fatal, boom) {
@@ -489,7 +489,7 @@ func TestReaderIOError(t *testing.T) {
 	// One byte at a time, or data with io.EOF, changes nothing.
 	r, err = NewReader(iotest.OneByteReader(iotest.DataErrReader(strings.NewReader("ID,Email,Created\n1,\"a\n\",\n"))), mustMapping(t, testMapping))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	if got, fatal := readAll(t, r); len(got) != 1 || got[0].Fields["email"] != "a" || fatal != nil {
 		t.Errorf("one byte at a time: rows %+v, error %v", got, fatal)
@@ -511,7 +511,7 @@ func TestRejectWriter(t *testing.T) {
 	in := "ID,Email,Created\n1,a@x.example,yesterday\n2,\"b\"x,\n3,c@x.example\n"
 	r, err := NewReader(strings.NewReader(in), mustMapping(t, testMapping))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	var out bytes.Buffer
 	w := NewRejectWriter(&out, r.Header())
@@ -525,11 +525,11 @@ func TestRejectWriter(t *testing.T) {
 			t.Fatalf("Next: %v", err)
 		}
 		if err := w.Write(re); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Write: %v", err)
 		}
 	}
 	if err := w.Flush(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Flush: %v", err)
 	}
 	want := `line,column,reason,ID,Email,Created
 2,Created,"""yesterday"" is not a time in any of the formats ""2006-01-02 15:04"", ""2006-01-02""",1,a@x.example,yesterday
@@ -574,11 +574,11 @@ constants:
   attributes.batch: "7"
 `))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ParseMapping: %v", err)
 	}
 	r, err := NewReader(strings.NewReader("ID,Stage\n1,\n2,mql\n"), m)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	var got []Row
 	for {
@@ -607,7 +607,7 @@ func TestRejectsImportAgain(t *testing.T) {
 	in := "ID,Email,Created\n=1+1,-a@x.example,yesterday\n"
 	r, err := NewReader(strings.NewReader(in), mustMapping(t, testMapping))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	_, err = r.Next()
 	var re *RowError
@@ -617,7 +617,7 @@ func TestRejectsImportAgain(t *testing.T) {
 	var out bytes.Buffer
 	w := NewRejectWriter(&out, r.Header())
 	if err := w.Write(re); err != nil || w.Flush() != nil {
-		t.Fatal(err)
+		t.Fatalf("Write: %v", err)
 	}
 	want := "line,column,reason,ID,Email,Created\n" +
 		`2,Created,"""yesterday"" is not a time in any of the formats ""2006-01-02 15:04"", ""2006-01-02""",'=1+1,'-a@x.example,yesterday` + "\n"
@@ -636,7 +636,7 @@ func TestRejectsImportAgain(t *testing.T) {
 	}
 	r, err = NewReader(strings.NewReader(fixed.String()), mustMapping(t, testMapping))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	got, fatal := readAll(t, r)
 	wantRows := []item{{Line: 2, Fields: lead("external_id", "=1+1", "email", "-a@x.example", "created_at", "2024-03-13T23:00:00Z"),

@@ -39,11 +39,11 @@ func reader(t *testing.T, mapping, file string) *csvimport.Reader {
 	t.Helper()
 	m, err := csvimport.ParseMapping("mapping.yaml", []byte(mapping))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("csvimport.ParseMapping: %v", err)
 	}
 	r, err := csvimport.NewReader(strings.NewReader(file), m)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("csvimport.NewReader: %v", err)
 	}
 	return r
 }
@@ -58,7 +58,7 @@ func countLeads(t *testing.T, db *sqldb.DB) int {
 	t.Helper()
 	page, err := db.Leads(context.Background(), tandem.LeadFilter{Limit: 1})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Leads: %v", err)
 	}
 	return page.Total
 }
@@ -204,7 +204,7 @@ func TestImportRunWhole(t *testing.T) {
 		im := csvimport.Import{Store: store(db, "users"), Batch: 1, Progress: func(csvimport.Tally, int64) { calls++ }}
 		tally, err := im.Run(context.Background(), reader(t, mapping, file))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Run: %v", err)
 		}
 		if diff := cmp.Diff(csvimport.Tally{Rows: 3, Created: 2, Rejected: 1}, tally); diff != "" {
 			t.Errorf("tally (-want +got):\n%s", diff)
@@ -251,11 +251,11 @@ func importFile(t *testing.T, db *sqldb.DB, mapping, file string) (csvimport.Tal
 		t.Fatalf("Run = %v", err)
 	}
 	if err := rw.Flush(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Flush: %v", err)
 	}
 	page, err := db.Leads(context.Background(), tandem.LeadFilter{})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Leads: %v", err)
 	}
 	var ids []string
 	for _, l := range page.Leads {
@@ -282,7 +282,7 @@ func importFile(t *testing.T, db *sqldb.DB, mapping, file string) (csvimport.Tal
 func TestImportUnclosedQuote(t *testing.T) {
 	mapping, err := os.ReadFile("testdata/unclosed_quote.yaml")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.ReadFile: %v", err)
 	}
 	const notClosed = "a quoted field is not closed on its line (read on %s, it is still not closed properly); the record ends at the end of its line"
 	tests := []struct {
@@ -309,7 +309,7 @@ func TestImportUnclosedQuote(t *testing.T) {
 	for _, tt := range tests {
 		data, err := os.ReadFile(tt.file)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("os.ReadFile: %v", err)
 		}
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {
 			sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
@@ -358,7 +358,7 @@ func TestImportDuplicates(t *testing.T) {
 		}
 		page, err := db.Leads(context.Background(), tandem.LeadFilter{})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Leads: %v", err)
 		}
 		for _, l := range page.Leads {
 			if l.Source == "sheet" && l.ExternalID == "1" && l.Email != "a@example.com" {

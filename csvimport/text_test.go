@@ -20,7 +20,7 @@ func TestTextRefused(t *testing.T) {
 		"6,f@x.example,,,ok\n"
 	r, err := NewReader(strings.NewReader(csv), mustMapping(t, testMapping))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	items, fatal := readAll(t, r)
 	if fatal != nil {

@@ -67,13 +67,13 @@ func TestWriter(t *testing.T) {
 	var b bytes.Buffer
 	w := NewWriter(&b)
 	if err := w.WriteText("campaign", "=cost"); err != nil {
-		t.Fatal(err)
+		t.Fatalf("WriteText: %v", err)
 	}
 	if err := w.Write(Text("=1+1"), Number("-12.5"), Text("a,\"b\"")); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Write: %v", err)
 	}
 	if err := w.Flush(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Flush: %v", err)
 	}
 	want := "campaign,'=cost\n'=1+1,-12.5,\"a,\"\"b\"\"\"\n"
 	if diff := cmp.Diff(want, b.String()); diff != "" {
@@ -97,10 +97,10 @@ func FuzzWriter(f *testing.F) {
 		var b bytes.Buffer
 		w := NewWriter(&b)
 		if err := w.Write(Text(s), Number(s), Text("x")); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Write: %v", err)
 		}
 		if err := w.Flush(); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Flush: %v", err)
 		}
 		rec, err := csv.NewReader(&b).Read()
 		if err != nil {
@@ -160,6 +160,6 @@ func TestOneWriter(t *testing.T) {
 		return nil
 	})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("filepath.WalkDir: %v", err)
 	}
 }

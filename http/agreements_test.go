@@ -34,7 +34,7 @@ func TestAgreements(t *testing.T) {
 	broken = strings.Replace(broken, `entry: score >= 60 and email != ""`, `entry: scor >= 60`, 1)
 	syntax, err := os.ReadFile("testdata/agreement_syntax.yaml")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.ReadFile: %v", err)
 	}
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
 		t.Parallel()

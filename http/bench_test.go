@@ -41,7 +41,7 @@ func jsonBatches(tb testing.TB, inputs []tandem.LeadInput, size int) [][]byte {
 		}
 		b, err := json.Marshal(items)
 		if err != nil {
-			tb.Fatal(err)
+			tb.Fatalf("json.Marshal: %v", err)
 		}
 		bodies = append(bodies, b)
 		inputs = inputs[n:]
@@ -107,7 +107,7 @@ func BenchmarkHTTPIntake(b *testing.B) {
 						})
 					}
 					if err := g.Wait(); err != nil {
-						b.Fatal(err)
+						b.Fatalf("Wait: %v", err)
 					}
 					written += n
 				}

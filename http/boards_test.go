@@ -29,16 +29,16 @@ func newBoardServer(t *testing.T, b sqldbtest.Backend) *boardServer {
 	ctx := context.Background()
 	admin := tandem.User{Email: "ada@example.com", Role: tandem.RoleAdmin}
 	if err := ws.db.CreateUser(ctx, &admin); err != nil {
-		t.Fatal(err)
+		t.Fatalf("CreateUser: %v", err)
 	}
 	exec := tandem.User{Email: "eve@example.com", Role: tandem.RoleExecutive}
 	if err := ws.db.CreateUser(ctx, &exec); err != nil {
-		t.Fatal(err)
+		t.Fatalf("CreateUser: %v", err)
 	}
 	ws.users[admin.Email], ws.users[exec.Email] = admin, exec
 	for email := range ws.users {
 		if _, err := ws.db.SetPassword(ctx, email, cheapHash()); err != nil {
-			t.Fatal(err)
+			t.Fatalf("SetPassword: %v", err)
 		}
 	}
 	return &boardServer{ws}
@@ -103,7 +103,7 @@ func TestManagementPages(t *testing.T) {
 		month := now.In(newYork).Format("2006-01")
 		paced, err := report.Pace(ctx, bs.db, now, report.Request{Period: month, Known: true}, report.DefaultSeed)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Pace: %v", err)
 		}
 		var mql int64 = -1
 		for _, st := range paced.Pace.Stages {
@@ -128,11 +128,11 @@ func TestManagementPages(t *testing.T) {
 		r = exec.get("/funnel?period=" + month)
 		sc, err := report.Scorecard(ctx, bs.db, now, month)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Scorecard: %v", err)
 		}
 		gp, err := report.Pace(ctx, bs.db, now, report.Request{Period: month, Known: true}, report.DefaultSeed)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Pace: %v", err)
 		}
 		f := web.FormatFuncs()
 		pct := f["pct"].(func(any) string)

@@ -143,7 +143,7 @@ func BenchmarkDecodeJSON(b *testing.B) {
 			b.SetBytes(int64(len(bc.body)))
 			for b.Loop() {
 				if err := bc.run(bc.body); err != nil {
-					b.Fatal(err)
+					b.Fatalf("run: %v", err)
 				}
 			}
 		})

@@ -37,7 +37,7 @@ func importPageServer(t *testing.T, b sqldbtest.Backend) (*sqldb.DB, *Server, ma
 		leads = append(leads, tandem.LeadInput{Fields: map[string]string{"source": "crm", "external_id": id, "email": strings.ToLower(id) + "@example.com"}})
 	}
 	if _, err := db.IntakeLeads(ctx, leads, sqldb.IntakeOptions{Actor: "test"}); err != nil {
-		t.Fatal(err)
+		t.Fatalf("IntakeLeads: %v", err)
 	}
 	s := startServer(t, db, nil)
 	clients := map[tandem.Role]*webClient{}
@@ -84,14 +84,14 @@ func TestImportPageDeals(t *testing.T) {
 		r := wc.get("/import?upload=" + id + "&part=rejects")
 		recs, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("ReadAll: %v", err)
 		}
 		if len(recs) != 2 || recs[1][0] != "3" || recs[1][1] != "stage" || recs[1][4] != "L9" {
 			t.Errorf("rejects = %q; want line 3, column stage", recs)
 		}
 		page, err := db.Deals(context.Background(), tandem.DealFilter{})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Deals: %v", err)
 		}
 		var stages []string
 		for _, d := range page.Deals {
@@ -206,7 +206,7 @@ func TestImportPageSpend(t *testing.T) {
 		want(t, "spend imported", wc.waitImport(id), 200, "<strong>2</strong> taken in", "<strong>1</strong> rejected", "<td>4</td><td>Month</td>")
 		cs, err := db.Campaigns(context.Background())
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Campaigns: %v", err)
 		}
 		var got []tandem.CampaignSpend
 		for _, c := range cs {

@@ -22,7 +22,7 @@ func countLeads(t testing.TB, db *sqldb.DB) int {
 	t.Helper()
 	page, err := db.Leads(context.Background(), tandem.LeadFilter{})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Leads: %v", err)
 	}
 	return page.Total
 }
@@ -152,7 +152,7 @@ func TestImportPage(t *testing.T) {
 		want(t, "the rejects", r, 200)
 		recs, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("ReadAll: %v", err)
 		}
 		if len(recs) != 3 || strings.Join(recs[0][:4], ",") != "line,column,reason,Record ID" ||
 			recs[1][0] != "3" || recs[1][1] != "Score" || recs[2][0] != "4" || recs[2][1] != "E-mail" {

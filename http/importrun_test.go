@@ -64,7 +64,7 @@ func TestCloseWaitsForImport(t *testing.T) {
 		signDefault(t, db)
 		s := NewServer(db, nil)
 		if err := s.Open("127.0.0.1:0"); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Open: %v", err)
 		}
 		users := pageUsers(t, db)
 		wc := newWebClient(t, s.URL())

@@ -602,7 +602,7 @@ func TestLeadEvents(t *testing.T) {
 		// The lead is rex's now: rex moves it, with a token of his own.
 		_, rex, err := ts.db.CreateUserToken(context.Background(), "rex", "rex@example.com")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUserToken: %v", err)
 		}
 		if r := ts.doSecret("POST", fmt.Sprintf("/api/v1/leads/%d/stage", created.ID), rex, strings.NewReader(`{"stage": "sal", "reason": "called, wants a demo"}`)); r.status != 200 {
 			t.Fatalf("rex moving his lead = %v; want 200", r)
@@ -643,7 +643,7 @@ func TestLeadEvents(t *testing.T) {
 		ts.call("GET", fmt.Sprintf("/api/v1/leads/%d", created.ID), tandem.RoleExecutive, "", 200, &l)
 		replayed, err := tandem.Replay(got.Items)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Replay: %v", err)
 		}
 		if diff := cmp.Diff(l, replayed); diff != "" {
 			t.Errorf("Replay(events) differs from GET /api/v1/leads/%d (-lead +replayed):\n%s", created.ID, diff)

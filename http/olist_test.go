@@ -31,7 +31,7 @@ func olistBatches(t *testing.T) (batches []string, rows int, byOrigin map[string
 	defer f.Close()
 	records, err := csv.NewReader(f).ReadAll()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ReadAll: %v", err)
 	}
 	header := records[0]
 	if want := []string{"mql_id", "first_contact_date", "landing_page_id", "origin"}; !slices.Equal(header, want) {
@@ -57,7 +57,7 @@ func olistBatches(t *testing.T) (batches []string, rows int, byOrigin map[string
 		n := min(len(items), MaxBatch)
 		b, err := json.Marshal(items[:n])
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("json.Marshal: %v", err)
 		}
 		batches = append(batches, string(b))
 		items = items[n:]

@@ -300,7 +300,7 @@ func TestOpenAPIServed(t *testing.T) {
 	t.Parallel()
 	file, err := os.ReadFile("openapi.yaml")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.ReadFile: %v", err)
 	}
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
 		t.Parallel()

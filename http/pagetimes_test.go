@@ -54,12 +54,12 @@ func TestPageTimes(t *testing.T) {
 	}
 	db, err := sqldb.Open(ctx, dsn, sqldb.Options{Clock: clk})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("sqldb.Open: %v", err)
 	}
 	defer db.Close()
 	users, err := db.Users(ctx)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Users: %v", err)
 	}
 	byRole := map[tandem.Role]tandem.User{}
 	for _, u := range users {
@@ -71,7 +71,7 @@ func TestPageTimes(t *testing.T) {
 	// reports the management pages read, computed and kept.
 	began := time.Now()
 	if err := report.RefreshKept(ctx, db, db.Now()); err != nil {
-		t.Fatal(err)
+		t.Fatalf("RefreshKept: %v", err)
 	}
 	t.Logf("%-44s %v (serve's worker, at start and every %v)", "computing the kept reports", time.Since(began).Round(time.Millisecond), report.RefreshEvery)
 	s := startServer(t, db, nil)
@@ -86,7 +86,7 @@ func TestPageTimes(t *testing.T) {
 		}
 		q, err := db.Queue(ctx, []int64{u.ID}, 1_000_000)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Queue: %v", err)
 		}
 		if len(q) >= len(queue) {
 			rep, queue = u, q
@@ -138,7 +138,7 @@ func TestPageTimes(t *testing.T) {
 		wc := signedIn[u.Email]
 		if wc == nil {
 			if _, err := db.SetPassword(ctx, u.Email, cheapHash()); err != nil {
-				t.Fatal(err)
+				t.Fatalf("SetPassword: %v", err)
 			}
 			wc = newWebClient(t, s.URL())
 			if r := wc.login(u.Email, testPassword); r.status != 303 {

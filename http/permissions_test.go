@@ -182,7 +182,7 @@ func newPermWorld(t *testing.T, b sqldbtest.Backend) *permWorld {
 	}
 	v, _, err := ts.db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "ada@example.com")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ProposeAgreement: %v", err)
 	}
 	for _, head := range []string{"mia@example.com", "sam@example.com"} {
 		if _, err := ts.db.SignAgreement(ctx, v.Version, head); err != nil {
@@ -373,7 +373,7 @@ func TestLeadPermissions(t *testing.T) {
 			want := 0
 			all, err := pw.db.Leads(ctx, tandem.LeadFilter{Equal: map[string]string{"source": "perm"}, Limit: 1000})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Leads: %v", err)
 			}
 			for _, l := range all.Leads {
 				if pw.mayReadByHand(who, l) {
@@ -536,7 +536,7 @@ func TestImportPageLeadRule(t *testing.T) {
 		ctx := context.Background()
 		rep, err := db.UserByEmail(ctx, "page-sales_rep@example.com")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("UserByEmail: %v", err)
 		}
 		rs, err := db.IntakeLeads(ctx, []tandem.LeadInput{{Fields: map[string]string{"source": "crm", "external_id": "L1", "owner_id": fmt.Sprint(rep.ID)}}},
 			sqldb.IntakeOptions{Actor: "test"})
@@ -545,7 +545,7 @@ func TestImportPageLeadRule(t *testing.T) {
 		}
 		before, err := db.Lead(ctx, rs[0].ID)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Lead: %v", err)
 		}
 		wc := wcs[tandem.RoleMarketing]
 		id := wc.uploadKind("leads", "moves.csv", "source,external_id,stage\ncrm,L1,disqualified\ncrm,L2,disqualified\n")

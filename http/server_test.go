@@ -210,18 +210,18 @@ func signDefault(t testing.TB, db *sqldb.DB) tandem.AgreementVersion {
 	for _, u := range []tandem.User{{Email: "mia@example.com", Role: tandem.RoleMarketingHead}, {Email: "sam@example.com", Role: tandem.RoleSalesHead},
 		{Email: "rex@example.com", Role: tandem.RoleSalesRep}, {Email: "max@example.com", Role: tandem.RoleSalesManager}} {
 		if err := db.CreateUser(ctx, &u); err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUser: %v", err)
 		}
 	}
 	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ProposeAgreement: %v", err)
 	}
 	if _, err := db.SignAgreement(ctx, v.Version, "mia@example.com"); err != nil {
-		t.Fatal(err)
+		t.Fatalf("SignAgreement: %v", err)
 	}
 	if v, err = db.SignAgreement(ctx, v.Version, "sam@example.com"); err != nil {
-		t.Fatal(err)
+		t.Fatalf("SignAgreement: %v", err)
 	}
 	return v
 }
@@ -266,14 +266,14 @@ func TestAuth(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				req, err := http.NewRequest(tc.method, ts.s.URL()+tc.path, strings.NewReader(tc.body))
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("http.NewRequest: %v", err)
 				}
 				if tc.auth != "" {
 					req.Header.Set("Authorization", tc.auth)
 				}
 				resp, err := ts.client.Do(req)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("Do: %v", err)
 				}
 				body, err := io.ReadAll(resp.Body)
 				resp.Body.Close()
@@ -360,7 +360,7 @@ func TestRouteRoles(t *testing.T) {
 			t.Fatalf("UpsertProduct = %+v, %v; want product %d, the id of the lead", p, err, created.ID)
 		}
 		if _, _, err := ts.db.SaveCampaign(context.Background(), tandem.Campaign{Code: "spring"}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("SaveCampaign: %v", err)
 		}
 		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03"}
 		// Routes whose answer to an allowed role depends on the lead's
@@ -474,14 +474,14 @@ func TestGracefulShutdown(t *testing.T) {
 			inner.ServeHTTP(w, r)
 		})
 		if err := s.Open("127.0.0.1:0"); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Open: %v", err)
 		}
 		addr := s.ln.Addr().String()
 
 		pr, pw := io.Pipe()
 		req, err := http.NewRequest("POST", s.URL()+"/api/v1/leads", pr)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("http.NewRequest: %v", err)
 		}
 		req.Header.Set("Authorization", "Bearer "+tokens[tandem.RoleMarketing])
 		tr := &http.Transport{}
@@ -504,7 +504,7 @@ func TestGracefulShutdown(t *testing.T) {
 		}()
 		// The first half of the batch; the server is now reading the body.
 		if _, err := io.WriteString(pw, `[{"external_id":"slow-1","email":"slow1@example.com"},`); err != nil {
-			t.Fatal(err)
+			t.Fatalf("io.WriteString: %v", err)
 		}
 		select {
 		case <-active:
@@ -537,7 +537,7 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 		// The rest of the batch, after shutdown began.
 		if _, err := io.WriteString(pw, `{"external_id":"slow-2","email":"slow2@example.com"}]`); err != nil {
-			t.Fatal(err)
+			t.Fatalf("io.WriteString: %v", err)
 		}
 		pw.Close()
 

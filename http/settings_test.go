@@ -124,10 +124,10 @@ func TestSettingsUsers(t *testing.T) {
 		}
 		other := tandem.User{Email: "ada2@example.com", Role: tandem.RoleAdmin}
 		if err := db.CreateUser(ctx, &other); err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUser: %v", err)
 		}
 		if _, err := db.SetPassword(ctx, other.Email, cheapHash()); err != nil {
-			t.Fatal(err)
+			t.Fatalf("SetPassword: %v", err)
 		}
 		admin2 := newWebClient(t, s.URL())
 		want(t, "admin 2 sign-in", admin2.login(other.Email, testPassword), 303, "/")
@@ -179,7 +179,7 @@ func TestSettingsTokens(t *testing.T) {
 			req.Header.Set("Authorization", "Bearer "+secret)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Do: %v", err)
 			}
 			resp.Body.Close()
 			return resp.StatusCode

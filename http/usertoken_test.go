@@ -16,11 +16,11 @@ func TestUserTokenActor(t *testing.T) {
 		ts := newTestServer(t, b)
 		ctx := context.Background()
 		if err := ts.db.CreateUser(ctx, &tandem.User{Email: "mark@example.com", Role: tandem.RoleMarketing}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUser: %v", err)
 		}
 		_, secret, err := ts.db.CreateUserToken(ctx, "mark", "mark@example.com")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUserToken: %v", err)
 		}
 		r := ts.doSecret("POST", "/api/v1/leads", secret, strings.NewReader(`{"external_id":"u1","email":"u1@example.com"}`))
 		if r.status != 201 {
@@ -32,7 +32,7 @@ func TestUserTokenActor(t *testing.T) {
 		}
 		events, err := ts.db.LeadEvents(ctx, page.Leads[0].ID)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("LeadEvents: %v", err)
 		}
 		if events[0].Actor != "user:mark@example.com" {
 			t.Errorf("the created event's actor = %q; want user:mark@example.com", events[0].Actor)

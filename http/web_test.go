@@ -41,10 +41,10 @@ func pageUsers(t testing.TB, db *sqldb.DB) map[tandem.Role]tandem.User {
 	for _, role := range tandem.Roles {
 		u := tandem.User{Email: "page-" + string(role) + "@example.com", Name: "Page " + string(role), Role: role}
 		if err := db.CreateUser(ctx, &u); err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUser: %v", err)
 		}
 		if _, err := db.SetPassword(ctx, u.Email, cheapHash()); err != nil {
-			t.Fatal(err)
+			t.Fatalf("SetPassword: %v", err)
 		}
 		users[role] = u
 	}

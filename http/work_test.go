@@ -87,7 +87,7 @@ func newWorkServer(t *testing.T, b sqldbtest.Backend) *workServer {
 	}
 	v, _, err := ts.db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ProposeAgreement: %v", err)
 	}
 	for _, head := range []string{"mia@example.com", "sam@example.com"} {
 		if _, err := ts.db.SignAgreement(ctx, v.Version, head); err != nil {
@@ -383,7 +383,7 @@ func TestWorkTimesInUTC(t *testing.T) {
 		} {
 			var v any
 			if err := json.Unmarshal(tc.r.body, &v); err != nil {
-				t.Fatal(err)
+				t.Fatalf("json.Unmarshal: %v", err)
 			}
 			if bad := nonUTCTimes("$", v); len(bad) > 0 {
 				slices.Sort(bad)
@@ -821,7 +821,7 @@ func TestWorkInbox(t *testing.T) {
 		// and the owner hears at once.
 		ws.clk.Set(nyTime(2, 10, 11))
 		if _, err := ws.db.FireDue(ctx, "t", 100, ws.db.FireSLA()); err != nil {
-			t.Fatal(err)
+			t.Fatalf("FireDue: %v", err)
 		}
 		ws.callAs(rep, "GET", "/api/v1/inbox", "", 200, &in)
 		var firstTouch *sqldb.Notification
@@ -866,7 +866,7 @@ func TestWorkInbox(t *testing.T) {
 		// Thirty business minutes on, the owner's manager hears.
 		ws.clk.Set(nyTime(2, 10, 41))
 		if _, err := ws.db.FireDue(ctx, "t", 100, ws.db.FireSLA()); err != nil {
-			t.Fatal(err)
+			t.Fatalf("FireDue: %v", err)
 		}
 		ws.callAs(ws.managerOf(rep), "GET", "/api/v1/inbox", "", 200, &in)
 		if len(in.Notifications) == 0 || !strings.Contains(in.Notifications[0].Body, "sales_manager") {
@@ -888,7 +888,7 @@ func TestWorkTasksOfOthers(t *testing.T) {
 		teams := map[string]string{"mo@example.com": "east", "rita@example.com": "east", "nina@example.com": "west", "rob@example.com": "west"}
 		for email, team := range teams {
 			if _, err := ws.db.UpdateUser(ctx, email, tandem.UserUpdate{Team: &team}); err != nil {
-				t.Fatal(err)
+				t.Fatalf("UpdateUser: %v", err)
 			}
 		}
 		l, rep := ws.routedLead("t1")

@@ -38,7 +38,7 @@ func BenchmarkQueuePage(b *testing.B) {
 			rep := queueBenchData(b, db, n)
 			_, secret, err := db.CreateSession(ctx, rep.ID)
 			if err != nil {
-				b.Fatal(err)
+				b.Fatalf("CreateSession: %v", err)
 			}
 			clk.Advance(30 * time.Minute) // some clocks overdue, some not
 			h := NewServer(db, nil).Handler()
@@ -94,17 +94,17 @@ func queueBenchData(b *testing.B, db *sqldb.DB, n int) tandem.User {
 	for _, u := range []*tandem.User{{Email: "mia@example.com", Role: tandem.RoleMarketingHead}, {Email: "sam@example.com", Role: tandem.RoleSalesHead},
 		&rep, {Email: "max@example.com", Role: tandem.RoleSalesManager}} {
 		if err := db.CreateUser(ctx, u); err != nil {
-			b.Fatal(err)
+			b.Fatalf("CreateUser: %v", err)
 		}
 	}
 	body := strings.Replace(string(agreement.Default()), "capacity: 40", "capacity: 0", 1)
 	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", body, "admin@example.com")
 	if err != nil {
-		b.Fatal(err)
+		b.Fatalf("ProposeAgreement: %v", err)
 	}
 	for _, head := range []string{"mia@example.com", "sam@example.com"} {
 		if _, err := db.SignAgreement(ctx, v.Version, head); err != nil {
-			b.Fatal(err)
+			b.Fatalf("SignAgreement: %v", err)
 		}
 	}
 	for i := 0; i < n; i += 1000 {
@@ -115,7 +115,7 @@ func queueBenchData(b *testing.B, db *sqldb.DB, n int) tandem.User {
 				"company": "Company " + strconv.Itoa(j%97), "score": "80"}})
 		}
 		if _, err := db.IntakeLeads(ctx, in, sqldb.IntakeOptions{}); err != nil {
-			b.Fatal(err)
+			b.Fatalf("IntakeLeads: %v", err)
 		}
 	}
 	return rep

@@ -180,7 +180,7 @@ func TestLeadPage(t *testing.T) {
 				"campaign": "spring", "utm_source": "newsletter", "segment": "smb", "score": 70}`, evil), 201, &created)
 		l, err := ws.db.Lead(context.Background(), created.ID)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Lead: %v", err)
 		}
 		owner := ws.byID[l.OwnerID]
 		wc := ws.signIn(owner)
@@ -223,7 +223,7 @@ func TestLeadPage(t *testing.T) {
 		stage := func() string {
 			got, err := ws.db.Lead(context.Background(), l.ID)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Lead: %v", err)
 			}
 			return got.Stage
 		}

@@ -147,7 +147,7 @@ func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("GenerateKey: %v", err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
@@ -161,11 +161,11 @@ func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	}
 	der, err := x509.CreateCertificate(nil, tmpl, tmpl, pub, priv)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("x509.CreateCertificate: %v", err)
 	}
 	leaf, err := x509.ParseCertificate(der)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("x509.ParseCertificate: %v", err)
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(leaf)
@@ -430,7 +430,7 @@ func TestSMTPSendErrors(t *testing.T) {
 func TestSMTPContext(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("net.Listen: %v", err)
 	}
 	var wg sync.WaitGroup
 	t.Cleanup(wg.Wait) // cleanups run last first: close the listener, then wait

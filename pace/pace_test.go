@@ -17,7 +17,7 @@ func november(t testing.TB, rateSamples int, src plan.Source) plan.Plan {
 	t.Helper()
 	p, err := calendar.ParsePeriod("2026-11", time.UTC)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("calendar.ParsePeriod: %v", err)
 	}
 	return plan.Plan{Goal: plan.Goal{Period: p}, MarketingRevenue: 360000, Stages: []plan.Stage{
 		{Stage: "customer", Needed: 30, Rate: plan.Rate{Value: 12000, Source: src, Samples: rateSamples}},
@@ -43,7 +43,7 @@ func TestPaceRunRate(t *testing.T) {
 			WonCents: perDay(10, 1_200_000)}}
 	got, err := pace.Compute(in)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Compute: %v", err)
 	}
 	if got.DaysElapsed != 10 || got.DaysTotal != 30 {
 		t.Fatalf("days %d of %d; want 10 of 30", got.DaysElapsed, got.DaysTotal)
@@ -83,7 +83,7 @@ func TestPaceProbabilityFollowsTheNumbers(t *testing.T) {
 		got, err := pace.Compute(pace.Input{Plan: november(t, 400, plan.SourceHistory), Stages: stages, Now: now, Seed: 7,
 			Actuals: pace.Actuals{Entered: map[string][]int64{"lead": perDay(20, lead), "mql": perDay(20, mql), "customer": perDay(20, customer)}}})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Compute: %v", err)
 		}
 		return got.Probability
 	}
@@ -121,7 +121,7 @@ func BenchmarkPace(b *testing.B) {
 		Actuals: pace.Actuals{Entered: map[string][]int64{"lead": perDay(10, 10), "mql": perDay(10, 4), "customer": perDay(10, 1)}}}
 	for b.Loop() {
 		if _, err := pace.Compute(in); err != nil {
-			b.Fatal(err)
+			b.Fatalf("Compute: %v", err)
 		}
 	}
 }

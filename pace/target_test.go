@@ -16,7 +16,7 @@ func company(t *testing.T) plan.Plan {
 	t.Helper()
 	p, err := calendar.ParsePeriod("2026-11", time.UTC)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("calendar.ParsePeriod: %v", err)
 	}
 	return plan.Plan{Goal: plan.Goal{Revenue: 120_000, MarketingShare: 1, Period: p, RevenueSource: plan.SourceAgreement}, MarketingRevenue: 120_000,
 		Stages: []plan.Stage{

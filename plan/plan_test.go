@@ -22,7 +22,7 @@ func period(t testing.TB, name string) calendar.Period {
 	t.Helper()
 	p, err := calendar.ParsePeriod(name, newYork)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("calendar.ParsePeriod: %v", err)
 	}
 	return p
 }
@@ -37,11 +37,11 @@ func defaultRates(t testing.TB) plan.Rates {
 	t.Helper()
 	a, err := agreement.Parse("default.yaml", agreement.Default())
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("agreement.Parse: %v", err)
 	}
 	rs := plan.NewRates(a.Funnel, a.PathStages(), nil)
 	if err := rs.Set("lead_to_mql", 0.3); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Set: %v", err)
 	}
 	return rs
 }
@@ -455,11 +455,11 @@ func TestPlanJSON(t *testing.T) {
 	p, err := plan.Compute(plan.Goal{Revenue: 1_000_000, MarketingShare: 0.5, Period: period(t, "2027-Q1"), ShareSource: plan.SourceOverride},
 		agreement.MissionBoth, rs, []string{"lead", "customer"})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Compute: %v", err)
 	}
 	got, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("json.MarshalIndent: %v", err)
 	}
 	const want = `{
   "goal": {
@@ -565,7 +565,7 @@ func BenchmarkCompute(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := plan.Compute(g, agreement.MissionBoth, rs, path); err != nil {
-			b.Fatal(err)
+			b.Fatalf("Compute: %v", err)
 		}
 	}
 }

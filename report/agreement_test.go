@@ -14,7 +14,7 @@ import (
 func TestAgreementWithoutADatabase(t *testing.T) {
 	def, err := sqldb.DefaultAgreement()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("sqldb.DefaultAgreement: %v", err)
 	}
 	a, v, err := report.Agreement(context.Background(), nil, time.Now())
 	if err != nil || v != nil || a != def {

@@ -17,7 +17,7 @@ import (
 func TestCampaignInput(t *testing.T) {
 	a, err := sqldb.DefaultAgreement()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("sqldb.DefaultAgreement: %v", err)
 	}
 	from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
 	at := func(d int) time.Time { return time.Date(2026, 3, d, 12, 0, 0, 0, time.UTC) }

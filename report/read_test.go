@@ -63,7 +63,7 @@ func TestReadsWriteNothing(t *testing.T) {
 
 		// The worker's round freezes October, which holds data.
 		if _, err := report.Daily(ctx, w.db, w.clk.Now()); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Daily: %v", err)
 		}
 		frozen, ok, err := w.db.FrozenScorecard(ctx, "2026-10")
 		if err != nil || !ok {
@@ -79,7 +79,7 @@ func TestReadsWriteNothing(t *testing.T) {
 		// empty.
 		w.clk.Set(time.Date(2027, 1, 2, 8, 0, 0, 0, newYork))
 		if _, err := report.Daily(ctx, w.db, w.clk.Now()); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Daily: %v", err)
 		}
 		for p, want := range map[string]bool{"2026-12": false, "2026-Q4": true, "2026": true, "2026-09": false} {
 			if _, ok, err := w.db.FrozenScorecard(ctx, p); ok != want || err != nil {

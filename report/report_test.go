@@ -39,7 +39,7 @@ func newWorld(t *testing.T, be sqldbtest.Backend, at time.Time) *world {
 	// Alerts go out by email besides the inbox.
 	db, err := sqldb.Open(ctx, sqldbtest.Fresh(t, be), sqldb.Options{Clock: clk, Channels: notify.Routes([]notify.Channel{notify.EmailChannel()})})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("sqldb.Open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
 	c := tandemtest.People(t, db, tandemtest.Mia, tandemtest.Sam, tandemtest.Eve, tandemtest.Manu, tandemtest.Rex)
@@ -61,7 +61,7 @@ func (w *world) mqls(t *testing.T, prefix string, n int) []int64 {
 	}
 	rs, err := w.db.IntakeLeads(context.Background(), in, sqldb.IntakeOptions{DefaultSource: "web", Actor: "test"})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("IntakeLeads: %v", err)
 	}
 	ids := make([]int64, len(rs))
 	for i, r := range rs {
@@ -77,7 +77,7 @@ func (w *world) touches(t *testing.T, lead int64, n int) {
 	t.Helper()
 	for range n {
 		if _, err := w.db.LogTouch(context.Background(), lead, tandem.Touch{Channel: "call", Outcome: tandem.OutcomeNoAnswer}, w.rexToken()); err != nil {
-			t.Fatal(err)
+			t.Fatalf("LogTouch: %v", err)
 		}
 	}
 }
@@ -89,7 +89,7 @@ func (w *world) opportunity(t *testing.T, lead int64) tandem.Deal {
 	ctx := context.Background()
 	for _, s := range []string{"sql", "opportunity"} {
 		if _, err := w.db.MoveLead(ctx, lead, s, "qualified", "rex@example.com"); err != nil {
-			t.Fatal(err)
+			t.Fatalf("MoveLead: %v", err)
 		}
 	}
 	page, err := w.db.Deals(ctx, tandem.DealFilter{LeadID: lead})
@@ -108,25 +108,25 @@ func (w *world) october(t *testing.T) (ids []int64, open tandem.Deal) {
 	ids = w.mqls(t, "oct", 10)
 	for _, id := range ids[:4] {
 		if _, err := w.db.Decide(ctx, id, sqldb.Decision{Decision: tandem.DecisionAccepted}, w.rexToken()); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Decide: %v", err)
 		}
 	}
 	w.touches(t, ids[4], 6)
 	if _, err := w.db.Decide(ctx, ids[4], sqldb.Decision{Decision: tandem.DecisionRejected, Reason: "no_budget"}, w.rexToken()); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Decide: %v", err)
 	}
 	if _, err := w.db.Review(ctx, ids[0], tandem.Review{Rating: 4}, w.rexToken()); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Review: %v", err)
 	}
 	won, lost := w.opportunity(t, ids[0]), w.opportunity(t, ids[1])
 	open = w.opportunity(t, ids[2])
 	w.clk.Set(time.Date(2026, 10, 20, 11, 0, 0, 0, newYork))
 	if _, err := w.db.WinDeal(ctx, won.ID, 2_000_000, time.Time{}, "rex@example.com"); err != nil {
-		t.Fatal(err)
+		t.Fatalf("WinDeal: %v", err)
 	}
 	w.touches(t, ids[1], 6)
 	if _, err := w.db.LoseDeal(ctx, lost.ID, "price", "rex@example.com"); err != nil {
-		t.Fatal(err)
+		t.Fatalf("LoseDeal: %v", err)
 	}
 	return ids, open
 }
@@ -146,7 +146,7 @@ func TestScorecardFreezesAClosedPeriod(t *testing.T) {
 
 		sc, err := report.Scorecard(ctx, w.db, w.clk.Now(), "2026-10")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Scorecard: %v", err)
 		}
 		if !sc.Complete || sc.FrozenAt.IsZero() || sc.AgreementVersion == nil || *sc.AgreementVersion != 1 {
 			t.Fatalf("scorecard: complete %v, frozen at %v, version %v; want complete, frozen, version 1", sc.Complete, sc.FrozenAt, sc.AgreementVersion)
@@ -206,7 +206,7 @@ func TestScorecardFreezesAClosedPeriod(t *testing.T) {
 
 		// Late news about October, and November's own leads.
 		if _, err := w.db.WinDeal(ctx, open.ID, 5_000_000, time.Date(2026, 10, 30, 12, 0, 0, 0, newYork), "rex@example.com"); err != nil {
-			t.Fatal(err)
+			t.Fatalf("WinDeal: %v", err)
 		}
 		w.mqls(t, "nov", 5)
 		o, err := w.db.Outcomes(ctx, sc.From, sc.To)
@@ -216,7 +216,7 @@ func TestScorecardFreezesAClosedPeriod(t *testing.T) {
 		w.clk.Set(time.Date(2026, 12, 15, 8, 0, 0, 0, newYork))
 		again, err := report.Scorecard(ctx, w.db, w.clk.Now(), "2026-10")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Scorecard: %v", err)
 		}
 		a, _ := json.Marshal(sc)
 		b, _ := json.Marshal(again)
@@ -242,7 +242,7 @@ func TestCheckRaisesEachAlertOnce(t *testing.T) {
 
 		first, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Check: %v", err)
 		}
 		causes := func(as []jeopardy.Alert) []jeopardy.Cause {
 			var cs []jeopardy.Cause
@@ -262,7 +262,7 @@ func TestCheckRaisesEachAlertOnce(t *testing.T) {
 		}
 		second, err := report.Check(ctx, w.db, w.clk.Now(), report.Request{})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Check: %v", err)
 		}
 		if len(second.Found) != 2 || len(second.Raised) != 0 {
 			t.Errorf("second check: found %v, raised %v; want both found and none raised again", causes(second.Found), causes(second.Raised))
@@ -276,7 +276,7 @@ func TestCheckRaisesEachAlertOnce(t *testing.T) {
 			for _, c := range []string{"inbox", "email"} {
 				ns, err := w.db.Notifications(ctx, sqldb.NotificationFilter{UserID: u.ID, Channel: c})
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("Notifications: %v", err)
 				}
 				for _, n := range ns {
 					if n.LeadID == 0 && len(n.Subject) > 8 && n.Subject[:8] == "Jeopardy" {
@@ -298,7 +298,7 @@ func TestCheckRaisesEachAlertOnce(t *testing.T) {
 		}
 		sc, err := report.Scorecard(ctx, w.db, w.clk.Now(), "2026-11")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Scorecard: %v", err)
 		}
 		if len(sc.Alerts) != 2 || sc.Complete || !sc.FrozenAt.IsZero() {
 			t.Errorf("November's scorecard: %d alerts, complete %v, frozen %v; want the quarter's 2, running, not frozen", len(sc.Alerts), sc.Complete, sc.FrozenAt)
@@ -382,7 +382,7 @@ func TestKeptForPages(t *testing.T) {
 		w.mqls(t, "c", 1)
 		w.clk.Set(at(7))
 		if err := report.RefreshKept(ctx, w.db, w.clk.Now()); err != nil {
-			t.Fatal(err)
+			t.Fatalf("RefreshKept: %v", err)
 		}
 		read(7, 6, 5, 5)
 		q, err := report.KeptPace(ctx, w.db, w.clk.Now(), "2026-Q4")
@@ -398,7 +398,7 @@ func TestKeptForPages(t *testing.T) {
 		// 10:07, is not.
 		w.clk.Set(at(9))
 		if err := report.RefreshKept(ctx, w.db, w.clk.Now()); err != nil {
-			t.Fatal(err)
+			t.Fatalf("RefreshKept: %v", err)
 		}
 		read(9, 9, 6, 6)
 		sc, err := report.Scorecard(ctx, w.db, w.clk.Now(), "2026-11")

@@ -309,10 +309,10 @@ func TestWriteCSVDeterministic(t *testing.T) {
 	sc := sample(t)
 	var a, b bytes.Buffer
 	if err := sc.WriteCSV(&a); err != nil {
-		t.Fatal(err)
+		t.Fatalf("WriteCSV: %v", err)
 	}
 	if err := sc.WriteCSV(&b); err != nil {
-		t.Fatal(err)
+		t.Fatalf("WriteCSV: %v", err)
 	}
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Errorf("WriteCSV: two exports differ")

@@ -31,7 +31,7 @@ func TestOpensDeal(t *testing.T) {
 func TestNewDealStages(t *testing.T) {
 	a, err := agreement.Parse("default.yaml", agreement.Default())
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("agreement.Parse: %v", err)
 	}
 	// The default path ends at customer; recycled is the non-final exit,
 	// customer and disqualified are final.

@@ -15,11 +15,11 @@ import (
 func FuzzTouch(f *testing.F) {
 	a, err := agreement.Parse("default.yaml", agreement.Default())
 	if err != nil {
-		f.Fatal(err)
+		f.Fatalf("agreement.Parse: %v", err)
 	}
 	p, err := sla.New(a, 1)
 	if err != nil {
-		f.Fatal(err)
+		f.Fatalf("New: %v", err)
 	}
 	from := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
 	f.Add("call", "voicemail", 0, int64(5), false, false)

@@ -23,7 +23,7 @@ func defaultPolicy(t *testing.T) *Policy {
 	t.Helper()
 	a, err := agreement.Parse("default.yaml", agreement.Default())
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("agreement.Parse: %v", err)
 	}
 	p, err := New(a, 1)
 	if err != nil || p == nil {

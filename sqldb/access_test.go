@@ -25,7 +25,7 @@ func TestUpdateUserKeepsAnAdmin(t *testing.T) {
 		roleOf := func(email string) tandem.Role {
 			u, err := db.UserByEmail(ctx, email)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("UserByEmail: %v", err)
 			}
 			return u.Role
 		}

@@ -80,7 +80,7 @@ func TestSigningNeedsStaff(t *testing.T) {
 		addUser("max@example.com", tandem.RoleSalesManager)
 		absent := true
 		if _, err := db.UpdateUser(ctx, "max@example.com", tandem.UserUpdate{Absent: &absent}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("UpdateUser: %v", err)
 		}
 		got, err := db.SignAgreement(ctx, v.Version, "sam@example.com")
 		if err != nil || got.InForceFrom.IsZero() || len(got.Signatures) != 2 {
@@ -105,7 +105,7 @@ func TestSigningNeedsStaffEitherOrder(t *testing.T) {
 			{Email: "rex@example.com", Role: tandem.RoleSalesRep},
 		} {
 			if err := db.CreateUser(ctx, &u); err != nil {
-				t.Fatal(err)
+				t.Fatalf("CreateUser: %v", err)
 			}
 		}
 		// The default escalates to a sales manager; this version does not.
@@ -119,7 +119,7 @@ func TestSigningNeedsStaffEitherOrder(t *testing.T) {
 		}
 		v1, _, err := db.ProposeAgreement(ctx, "agreement.yaml", def, "admin")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("ProposeAgreement: %v", err)
 		}
 		if _, err := sign(v1, "sam@example.com"); err != nil {
 			t.Fatalf("first signature by the sales head = %v; want it recorded", err)
@@ -130,10 +130,10 @@ func TestSigningNeedsStaffEitherOrder(t *testing.T) {
 		}
 		v2, _, err := db.ProposeAgreement(ctx, "agreement.yaml", body, "admin")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("ProposeAgreement: %v", err)
 		}
 		if _, err := sign(v2, "mia@example.com"); err != nil {
-			t.Fatal(err)
+			t.Fatalf("sign: %v", err)
 		}
 		if got, err := sign(v2, "sam@example.com"); err != nil || got.InForceFrom.IsZero() {
 			t.Errorf("SignAgreement(2) naming only held roles = %+v, %v; want in force", got, err)

@@ -31,7 +31,7 @@ func TestAtRisk(t *testing.T) {
 			if h.OwnerID != 0 {
 				u, err := w.db.UserByID(ctx, h.OwnerID)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("UserByID: %v", err)
 				}
 				owner = u.Email
 			}
@@ -42,7 +42,7 @@ func TestAtRisk(t *testing.T) {
 			want = append(want, ft, ac)
 			ts, err := w.db.LeadTasks(ctx, l.ID)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("LeadTasks: %v", err)
 			}
 			for _, tk := range ts {
 				if tk.State == tandem.TaskOpen {
@@ -57,7 +57,7 @@ func TestAtRisk(t *testing.T) {
 		far := now.Add(365 * 24 * time.Hour)
 		got, err := w.db.AtRisk(ctx, AtRiskQuery{From: now, To: far})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("AtRisk: %v", err)
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("AtRisk(all) mismatch (-want +got):\n%s", diff)
@@ -66,7 +66,7 @@ func TestAtRisk(t *testing.T) {
 		// One rep's only.
 		got, err = w.db.AtRisk(ctx, AtRiskQuery{From: now, To: far, Owners: []int64{w.rex.ID}})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("AtRisk: %v", err)
 		}
 		rex := slices.DeleteFunc(slices.Clone(want), func(a AtRisk) bool { return a.OwnerID != w.rex.ID })
 		if diff := cmp.Diff(rex, got); diff != "" {
@@ -80,7 +80,7 @@ func TestAtRisk(t *testing.T) {
 		first := want[0].Due
 		got, err = w.db.AtRisk(ctx, AtRiskQuery{From: now, To: first.Add(time.Microsecond)})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("AtRisk: %v", err)
 		}
 		for _, it := range got {
 			if it.Due.After(first) {
@@ -111,7 +111,7 @@ func TestAtRisk(t *testing.T) {
 		w.touch(t, touched, by, "call", "no_answer")
 		got, err = w.db.AtRisk(ctx, AtRiskQuery{From: now, To: far})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("AtRisk: %v", err)
 		}
 		for _, it := range got {
 			if it.LeadID == touched.ID && it.Clock == ClockFirstTouch {

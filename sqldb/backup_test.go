@@ -88,7 +88,7 @@ func TestBackupWhileWriting(t *testing.T) {
 	for after := int64(0); ; {
 		page, err := cp.Leads(ctx, tandem.LeadFilter{After: after, Limit: 1000})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Leads: %v", err)
 		}
 		if len(page.Leads) == 0 {
 			break
@@ -117,7 +117,7 @@ func TestBackupRefuses(t *testing.T) {
 		db, _ := openB(t, b)
 		path := filepath.Join(t.TempDir(), "copy.db")
 		if err := os.WriteFile(path, []byte("keep me"), 0o644); err != nil {
-			t.Fatal(err)
+			t.Fatalf("os.WriteFile: %v", err)
 		}
 		_, err := db.Backup(ctx, path, false)
 		if b.Name == "postgres" {

@@ -50,7 +50,7 @@ func BenchmarkIntake(b *testing.B) {
 						})
 					}
 					if err := g.Wait(); err != nil {
-						b.Fatal(err)
+						b.Fatalf("Wait: %v", err)
 					}
 					written += n
 				}

@@ -22,7 +22,7 @@ func touchesOf(t *testing.T, db *sqldb.DB, id int64) []tandem.MarketingTouch {
 	t.Helper()
 	ts, err := db.MarketingTouches(context.Background(), id)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("MarketingTouches: %v", err)
 	}
 	for i := range ts {
 		ts[i].ID = 0
@@ -78,7 +78,7 @@ func TestMarketingTouchesAtIntake(t *testing.T) {
 		added, err := db.AddMarketingTouch(ctx, tandem.MarketingTouch{LeadID: a.ID, Campaign: "webinar-7", Kind: tandem.TouchWebinar,
 			OccurredAt: epoch.Add(30 * time.Minute)}, "user:mia@example.com")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("AddMarketingTouch: %v", err)
 		}
 		if added.ID == 0 || added.Origin != "social" {
 			t.Errorf("AddMarketingTouch = %+v; want an id and the lead's origin", added)
@@ -137,12 +137,12 @@ func TestCampaignSpend(t *testing.T) {
 			cents int64
 		}{{"2026-03", 1200050}, {"2026-03", 90000}, {"2026-02", 5}} {
 			if err := set(s.month, s.cents); err != nil {
-				t.Fatal(err)
+				t.Fatalf("set: %v", err)
 			}
 		}
 		cs, err := db.Campaigns(ctx)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Campaigns: %v", err)
 		}
 		want := []tandem.Campaign{{Code: "spring", Name: "Spring webinar", Channel: "email", CreatedAt: epoch, Spend: []tandem.CampaignSpend{
 			{Campaign: "spring", Month: "2026-02", AmountCents: 5}, {Campaign: "spring", Month: "2026-03", AmountCents: 90000}}}}
@@ -190,7 +190,7 @@ func TestCampaignReport(t *testing.T) {
 		}
 		rs, err := db.IntakeLeads(ctx, leads, sqldb.IntakeOptions{DefaultSource: "crm"})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		id := map[string]int64{}
 		for i, r := range rs {
@@ -205,7 +205,7 @@ func TestCampaignReport(t *testing.T) {
 			{LeadID: id["l4"], Campaign: "late", Kind: tandem.TouchEmail, OccurredAt: march(30)}, // after the close
 		} {
 			if _, err := db.AddMarketingTouch(ctx, tt, "user:mia@example.com"); err != nil {
-				t.Fatal(err)
+				t.Fatalf("AddMarketingTouch: %v", err)
 			}
 		}
 		deal := func(kv ...string) tandem.DealInput {
@@ -221,7 +221,7 @@ func TestCampaignReport(t *testing.T) {
 			deal("lead_external_id", "l4", "amount", "200", "created_at", "2026-02-20T12:00:00Z", "closed_at", "2026-03-15T12:00:00Z"),
 		}, sqldb.DealImportOptions{DefaultSource: "crm"})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("ImportDeals: %v", err)
 		}
 		for _, r := range drs {
 			if r.Err != nil {
@@ -230,7 +230,7 @@ func TestCampaignReport(t *testing.T) {
 		}
 		for _, c := range []tandem.Campaign{{Code: "webinar", Name: "Webinars", Channel: "email"}, {Code: "ads", Name: "Search ads", Channel: "paid_search"}} {
 			if _, _, err := db.SaveCampaign(ctx, c); err != nil {
-				t.Fatal(err)
+				t.Fatalf("SaveCampaign: %v", err)
 			}
 		}
 		for _, s := range []tandem.CampaignSpend{
@@ -239,13 +239,13 @@ func TestCampaignReport(t *testing.T) {
 			{Campaign: "ads", Month: "2026-03", AmountCents: 20000},
 		} {
 			if _, err := db.SetCampaignSpend(ctx, s, "user:mia@example.com"); err != nil {
-				t.Fatal(err)
+				t.Fatalf("SetCampaignSpend: %v", err)
 			}
 		}
 
 		r, err := report.Campaigns(ctx, db, db.Now(), "2026-03", "u_shaped")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Campaigns: %v", err)
 		}
 		rev := func(first, last, linear, u int64) map[attribution.Model]int64 {
 			return map[attribution.Model]int64{attribution.FirstTouch: first, attribution.LastTouch: last, attribution.Linear: linear, attribution.UShaped: u}

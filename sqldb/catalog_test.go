@@ -17,11 +17,11 @@ func usersRows(t *testing.T, mapping, csv string) []csvimport.Row {
 	t.Helper()
 	m, err := csvimport.ParseMapping("m.yaml", []byte(mapping))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("csvimport.ParseMapping: %v", err)
 	}
 	r, err := csvimport.NewReader(strings.NewReader(csv), m)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("csvimport.NewReader: %v", err)
 	}
 	var rows []csvimport.Row
 	for {
@@ -72,7 +72,7 @@ func TestUsersWithoutEmail(t *testing.T) {
 			var intro sqldb.Introduced
 			res, err := db.Import(ctx, "users", usersRows(t, mapping, csv), sqldb.ImportOptions{File: "people.csv", DryRun: dry, Introduced: &intro})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Import: %v", err)
 			}
 			var got []string
 			for _, r := range res {
@@ -89,7 +89,7 @@ func TestUsersWithoutEmail(t *testing.T) {
 			}
 			us, err := db.Users(ctx)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Users: %v", err)
 			}
 			if want := map[bool]int{true: 2, false: 5}[dry]; len(us) != want {
 				t.Errorf("dry run %t: %d users; want %d", dry, len(us), want)
@@ -97,7 +97,7 @@ func TestUsersWithoutEmail(t *testing.T) {
 		}
 		us, err := db.Users(ctx)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Users: %v", err)
 		}
 		type row struct{ Email, Role, Team, Manager string }
 		byID := map[int64]string{}
@@ -124,7 +124,7 @@ func TestUsersWithoutEmail(t *testing.T) {
 
 		// Two people of one name: a file must tell them apart by email.
 		if err := db.CreateUser(ctx, &tandem.User{Name: "Bo Rep", Role: tandem.RoleSalesRep}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUser: %v", err)
 		}
 		for _, tt := range []struct{ csv, field string }{
 			{"Email,Name,Role,Office,Manager\n,Bo Rep,,North,\n", "name"},
@@ -132,7 +132,7 @@ func TestUsersWithoutEmail(t *testing.T) {
 		} {
 			res, err := db.Import(ctx, "users", usersRows(t, mapping, tt.csv), sqldb.ImportOptions{File: "x.csv"})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Import: %v", err)
 			}
 			if fe := tandem.ErrorFields(res[0].Err); res[0].Status != tandem.StatusRejected || len(fe) != 1 || fe[0].Field != tt.field ||
 				!strings.Contains(fe[0].Message, "2 users are named Bo Rep") {

@@ -61,14 +61,14 @@ func BenchmarkClosedLoop(b *testing.B) {
 			b.Run("plan", func(b *testing.B) {
 				for b.Loop() {
 					if _, err := report.Plan(ctx, db, now, june); err != nil {
-						b.Fatal(err)
+						b.Fatalf("Plan: %v", err)
 					}
 				}
 			})
 			b.Run("pace", func(b *testing.B) {
 				for b.Loop() {
 					if _, err := report.Pace(ctx, db, now, june, 1); err != nil {
-						b.Fatal(err)
+						b.Fatalf("Pace: %v", err)
 					}
 				}
 			})
@@ -78,7 +78,7 @@ func BenchmarkClosedLoop(b *testing.B) {
 				for b.Loop() {
 					sc, err := report.Refresh(ctx, db, now, "2025-06")
 					if err != nil {
-						b.Fatal(err)
+						b.Fatalf("Refresh: %v", err)
 					}
 					if len(sc.Commitments) == 0 || sc.Funnel[1].Entered == 0 {
 						b.Fatalf("scorecard: %+v", sc.Funnel)
@@ -88,7 +88,7 @@ func BenchmarkClosedLoop(b *testing.B) {
 			b.Run("scorecard/kept", func(b *testing.B) {
 				for b.Loop() {
 					if _, err := report.Scorecard(ctx, db, now, "2025-06"); err != nil {
-						b.Fatal(err)
+						b.Fatalf("Scorecard: %v", err)
 					}
 				}
 			})
@@ -109,7 +109,7 @@ func BenchmarkClosedLoop(b *testing.B) {
 				b.Run("scorecard-part/"+part.name, func(b *testing.B) {
 					for b.Loop() {
 						if err := part.fn(); err != nil {
-							b.Fatal(err)
+							b.Fatalf("fn: %v", err)
 						}
 					}
 				})

@@ -68,11 +68,11 @@ func BenchmarkImportOpportunities(b *testing.B) {
 				signDefault(b, db, string(agreement.Default()))
 				m, err := csvimport.PresetFor("deals", "crm")
 				if err != nil {
-					b.Fatal(err)
+					b.Fatalf("csvimport.PresetFor: %v", err)
 				}
 				r, err := csvimport.NewReader(bytes.NewReader(file), m)
 				if err != nil {
-					b.Fatal(err)
+					b.Fatalf("csvimport.NewReader: %v", err)
 				}
 				im := csvimport.Import{Batch: 1000, Store: func(ctx context.Context, rows []csvimport.Row) ([]csvimport.Result, error) {
 					return db.Import(ctx, "deals", rows, sqldb.ImportOptions{File: "opportunities.csv"})
@@ -80,7 +80,7 @@ func BenchmarkImportOpportunities(b *testing.B) {
 				b.StartTimer()
 				t, err := im.Run(ctx, r)
 				if err != nil {
-					b.Fatal(err)
+					b.Fatalf("Run: %v", err)
 				}
 				if t.Created != n {
 					b.Fatalf("tally %+v; want %d created", t, n)

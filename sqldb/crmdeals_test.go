@@ -33,12 +33,12 @@ func readCRM(t *testing.T, path string) []crmRow {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.Open: %v", err)
 	}
 	defer f.Close()
 	recs, err := csv.NewReader(f).ReadAll()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ReadAll: %v", err)
 	}
 	isDate := func(s string) bool {
 		_, err := time.Parse("2006-01-02", s)
@@ -81,16 +81,16 @@ func importCRM(t *testing.T, db *sqldb.DB, path string) (csvimport.Tally, []*csv
 	ctx := context.Background()
 	m, err := csvimport.PresetFor("deals", "crm")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("csvimport.PresetFor: %v", err)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.Open: %v", err)
 	}
 	defer f.Close()
 	r, err := csvimport.NewReader(f, m)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("csvimport.NewReader: %v", err)
 	}
 	var rejects []*csvimport.RowError
 	im := csvimport.Import{
@@ -119,7 +119,7 @@ func TestImportCRMOpportunities(t *testing.T) {
 	// agreement in force, here the default's New York.
 	newYork, err := time.LoadLocation("America/New_York")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("time.LoadLocation: %v", err)
 	}
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
 		t.Parallel()
@@ -156,7 +156,7 @@ func TestImportCRMOpportunities(t *testing.T) {
 		for {
 			page, err := db.Deals(ctx, tandem.DealFilter{After: after, Limit: 1000})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Deals: %v", err)
 			}
 			for _, d := range page.Deals {
 				deals[d.ExternalID] = d

@@ -64,7 +64,7 @@ func BenchmarkDealReport(b *testing.B) {
 						for b.Loop() {
 							r, err := report.Deals(ctx, db, now, period, by)
 							if err != nil {
-								b.Fatal(err)
+								b.Fatalf("Deals: %v", err)
 							}
 							if r.Total.Opened == 0 {
 								b.Fatalf("Deals(%s, by %s): no deal opened", period, dim)
@@ -76,7 +76,7 @@ func BenchmarkDealReport(b *testing.B) {
 			b.Run("2025/owner+quarter", func(b *testing.B) {
 				for b.Loop() {
 					if _, err := report.Deals(ctx, db, now, "2025", []string{"owner", "quarter"}); err != nil {
-						b.Fatal(err)
+						b.Fatalf("Deals: %v", err)
 					}
 				}
 			})

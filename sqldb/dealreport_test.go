@@ -34,7 +34,7 @@ func crmFile(t *testing.T, name string) []map[string]string {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "crm", name))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.Open: %v", err)
 	}
 	defer f.Close()
 	recs, err := csv.NewReader(f).ReadAll()
@@ -393,7 +393,7 @@ func TestDealReportCRM(t *testing.T) {
 		// won before it was engaged.
 		r, err := report.Deals(ctx, db, crmNow, "2017", []string{"owner"})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Deals: %v", err)
 		}
 		var enough, few bool
 		for _, g := range r.Groups {

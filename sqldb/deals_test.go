@@ -137,7 +137,7 @@ func TestDealWon(t *testing.T) {
 		w.clk.Set(ny(24, 15, 0))
 		won, err := w.db.WinDealAs(ctx, d.ID, 1250000, ny(24, 14, 0), tokenOf(w.rex))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("WinDealAs: %v", err)
 		}
 		if won.Stage != tandem.DealWon || won.AmountCents != 1250000 || !won.ClosedAt.Equal(ny(24, 14, 0)) {
 			t.Errorf("WinDeal = %+v; want won for 1250000 at %v", won, ny(24, 14, 0))
@@ -215,13 +215,13 @@ func TestDealLost(t *testing.T) {
 		for i := range 6 {
 			w.clk.Set(ny(23, 11, i))
 			if _, err := w.db.LogTouch(ctx, a.ID, tandem.Touch{Channel: "email", Outcome: "sent"}, tokenOf(w.rex)); err != nil {
-				t.Fatal(err)
+				t.Fatalf("LogTouch: %v", err)
 			}
 		}
 		w.clk.Set(ny(23, 12, 0))
 		lost, err := w.db.LoseDealAs(ctx, d.ID, "price", tokenOf(w.manu))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("LoseDealAs: %v", err)
 		}
 		if lost.Stage != tandem.DealLost || lost.LostReason != "price" || !lost.ClosedAt.Equal(ny(23, 12, 0)) {
 			t.Errorf("LoseDeal = %+v; want lost for price now", lost)
@@ -264,7 +264,7 @@ func TestIntakeIntoOpportunity(t *testing.T) {
 			t.Errorf("deal of a lead created in opportunity = %+v; want open, opened and engaged %v", d, created)
 		}
 		if _, err := db.IntakeLeads(ctx, batch, sqldb.IntakeOptions{}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		onlyDeal(t, db, rs[0].ID)
 		verifyLedger(t, db)
@@ -290,7 +290,7 @@ func TestImportDeals(t *testing.T) {
 		}
 		rs, err := db.IntakeLeads(ctx, leads, sqldb.IntakeOptions{DefaultSource: "crm", Actor: "import:leads.csv"})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		id := map[string]int64{}
 		for i, r := range rs {
@@ -325,7 +325,7 @@ func TestImportDeals(t *testing.T) {
 		opts := sqldb.DealImportOptions{DefaultSource: "crm", Actor: "import:deals.csv"}
 		first, err := db.ImportDeals(ctx, batch, opts)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("ImportDeals: %v", err)
 		}
 		// The deal of a lead not found creates its lead (docs/deals.md).
 		wantRejects := []string{
@@ -394,7 +394,7 @@ func TestImportDeals(t *testing.T) {
 		// Again: nothing changes, the same rows are rejected.
 		again, err := db.ImportDeals(ctx, batch, opts)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("ImportDeals: %v", err)
 		}
 		want = append([]string{"unchanged", "unchanged", "unchanged", "unchanged", "unchanged"}, wantRejects...)
 		want = append(want, statuses(first)[7], "unchanged")
@@ -456,11 +456,11 @@ func TestDealsFilterAndPage(t *testing.T) {
 		}
 		lrs, err := db.IntakeLeads(ctx, leads, sqldb.IntakeOptions{DefaultSource: "crm"})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		rs, err := db.ImportDeals(ctx, deals, sqldb.DealImportOptions{DefaultSource: "crm"})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("ImportDeals: %v", err)
 		}
 		ids := make([]int64, len(rs))
 		for i, r := range rs {

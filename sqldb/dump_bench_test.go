@@ -74,7 +74,7 @@ func BenchmarkDumpLoad(b *testing.B) {
 						"company", "Company "+strconv.Itoa(j%5000), "attributes.landing_page_id", "lp-"+strconv.Itoa(j%40)))
 				}
 				if _, err := db.IntakeLeads(ctx, in, sqldb.IntakeOptions{DefaultSource: "web", Actor: "bench"}); err != nil {
-					b.Fatal(err)
+					b.Fatalf("IntakeLeads: %v", err)
 				}
 			}
 			b.ResetTimer()
@@ -84,7 +84,7 @@ func BenchmarkDumpLoad(b *testing.B) {
 				start, cpu := time.Now(), cpuTime()
 				m, err := db.Dump(ctx, dir)
 				if err != nil {
-					b.Fatal(err)
+					b.Fatalf("Dump: %v", err)
 				}
 				dumpTook, dumpCPU, dumpPeak := time.Since(start), cpuTime()-cpu, stop()
 				var rows int64
@@ -96,7 +96,7 @@ func BenchmarkDumpLoad(b *testing.B) {
 				stop = peakHeap()
 				start, cpu = time.Now(), cpuTime()
 				if _, err := dst.Load(ctx, dir, nil); err != nil {
-					b.Fatal(err)
+					b.Fatalf("Load: %v", err)
 				}
 				loadTook, loadCPU, loadPeak := time.Since(start), cpuTime()-cpu, stop()
 				b.ReportMetric(float64(rows)/dumpTook.Seconds(), "dump-rows/s")

@@ -35,7 +35,7 @@ func rawDB(t testing.TB, b sqldbtest.Backend) *sql.DB {
 	}
 	c, err := sql.Open(driver, b.DSN)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("sql.Open: %v", err)
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -53,14 +53,14 @@ func schema(t testing.TB, b sqldbtest.Backend) map[string][]string {
 	}
 	rows, err := c.Query(q)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Query: %v", err)
 	}
 	defer rows.Close()
 	cols := map[string][]string{}
 	for rows.Next() {
 		var table, col string
 		if err := rows.Scan(&table, &col); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Scan: %v", err)
 		}
 		cols[table] = append(cols[table], col)
 	}
@@ -78,7 +78,7 @@ func counts(t testing.TB, b sqldbtest.Backend) map[string]int64 {
 	for table := range schema(t, b) {
 		var k int64
 		if err := c.QueryRow(`SELECT count(*) FROM ` + table).Scan(&k); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Scan: %v", err)
 		}
 		n[table] = k
 	}
@@ -129,7 +129,7 @@ func simulate(t *testing.T, b sqldbtest.Backend, leads int) *sqldb.DB {
 	clk := clock.NewFake(now)
 	db, err := sqldb.Open(ctx, b.DSN, sqldb.Options{Clock: clk})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("sqldb.Open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
 	sim := company.Sim{Seed: 7, Leads: leads, Now: now, Agreement: agreement.Default(), AdminEmail: "admin@example.com"}
@@ -137,25 +137,25 @@ func simulate(t *testing.T, b sqldbtest.Backend, leads int) *sqldb.DB {
 		t.Fatalf("simulate: %v", err)
 	}
 	if _, _, err := db.CreateToken(ctx, "ci", tandem.RoleAdmin); err != nil {
-		t.Fatal(err)
+		t.Fatalf("CreateToken: %v", err)
 	}
 	admin, err := db.UserByEmail(ctx, "admin@example.com")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("UserByEmail: %v", err)
 	}
 	if _, err := db.SetPassword(ctx, admin.Email, password.Hash("correct horse battery")); err != nil {
-		t.Fatal(err)
+		t.Fatalf("SetPassword: %v", err)
 	}
 	if _, _, err := db.CreateSession(ctx, admin.ID); err != nil {
-		t.Fatal(err)
+		t.Fatalf("CreateSession: %v", err)
 	}
 	alert := jeopardy.Alert{Period: "2026-10", Cause: jeopardy.Cause("volume"), Summary: "fewer leads <than> planned & more",
 		Figures: []jeopardy.Figure{{}}}
 	if _, err := db.RaiseAlerts(ctx, []jeopardy.Alert{alert}); err != nil {
-		t.Fatal(err)
+		t.Fatalf("RaiseAlerts: %v", err)
 	}
 	if _, err := db.FreezeScorecard(ctx, scorecard.Scorecard{Period: "2026-10", Complete: true}); err != nil {
-		t.Fatal(err)
+		t.Fatalf("FreezeScorecard: %v", err)
 	}
 	return db
 }
@@ -179,18 +179,18 @@ func readDump(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.ReadDir: %v", err)
 	}
 	files := map[string]string{}
 	for _, e := range entries {
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("os.ReadFile: %v", err)
 		}
 		if e.Name() == sqldb.ManifestFile {
 			var m sqldb.Manifest
 			if err := json.Unmarshal(b, &m); err != nil {
-				t.Fatal(err)
+				t.Fatalf("json.Unmarshal: %v", err)
 			}
 			m.Dialect, m.ExportedAt = "", time.Time{}
 			b, _ = json.Marshal(m)
@@ -295,7 +295,7 @@ func TestLoadRefusesWhatItCannotTake(t *testing.T) {
 		}
 		good := filepath.Join(t.TempDir(), "good")
 		if _, err := src.Dump(ctx, good); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Dump: %v", err)
 		}
 		if _, err := src.Dump(ctx, good); tandem.ErrorCode(err) != tandem.ECONFLICT {
 			t.Errorf("Dump into a folder that holds a dump = %v; want %s", err, tandem.ECONFLICT)
@@ -351,13 +351,13 @@ func edit(t *testing.T, dir, file, old, new string) {
 	p := filepath.Join(dir, file)
 	b, err := os.ReadFile(p)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.ReadFile: %v", err)
 	}
 	if !bytes.Contains(b, []byte(old)) {
 		t.Fatalf("%s does not hold %q:\n%s", file, old, b)
 	}
 	if err := os.WriteFile(p, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.WriteFile: %v", err)
 	}
 }
 
@@ -366,17 +366,17 @@ func cutLastLine(t *testing.T, dir, file string) {
 	p := filepath.Join(dir, file)
 	b, err := os.ReadFile(p)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.ReadFile: %v", err)
 	}
 	i := bytes.LastIndexByte(bytes.TrimSuffix(b, []byte("\n")), '\n')
 	if err := os.WriteFile(p, b[:i+1], 0o644); err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.WriteFile: %v", err)
 	}
 }
 
 func copyDir(t *testing.T, from, to string) {
 	t.Helper()
 	if err := os.CopyFS(to, os.DirFS(from)); err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.CopyFS: %v", err)
 	}
 }

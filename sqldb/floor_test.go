@@ -23,7 +23,7 @@ func BenchmarkInsertFloor(b *testing.B) {
 	const n = 100_000
 	a, err := agreement.Parse("default", agreement.Default())
 	if err != nil {
-		b.Fatal(err)
+		b.Fatalf("agreement.Parse: %v", err)
 	}
 	now := time.Now()
 	var leads []tandem.Lead
@@ -31,7 +31,7 @@ func BenchmarkInsertFloor(b *testing.B) {
 	for _, in := range sim.Leads(1, n, now) {
 		ch, err := tandem.Intake(nil, in, a.Lifecycle(1), "web", "bench", now)
 		if err != nil {
-			b.Fatal(err)
+			b.Fatalf("Intake: %v", err)
 		}
 		leads = append(leads, ch.Lead)
 		events = append(events, ch.Events)
@@ -43,7 +43,7 @@ func BenchmarkInsertFloor(b *testing.B) {
 				b.StopTimer()
 				db, err := Open(ctx, sqldbtest.Fresh(b, be), Options{Clock: clock.NewFake(now)})
 				if err != nil {
-					b.Fatal(err)
+					b.Fatalf("Open: %v", err)
 				}
 				b.StartTimer()
 				for i := 0; i < n; i += 1000 {
@@ -63,7 +63,7 @@ func BenchmarkInsertFloor(b *testing.B) {
 						return db.d.bulkInsert(ctx, tx, "events", eventColumns, erows)
 					})
 					if err != nil {
-						b.Fatal(err)
+						b.Fatalf("transact: %v", err)
 					}
 				}
 				b.StopTimer()

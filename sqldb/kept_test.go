@@ -18,7 +18,7 @@ func TestKeptReports(t *testing.T) {
 		a, clk := open(t, b)
 		other, err := sqldb.Open(ctx, b.DSN, sqldb.Options{Clock: clk})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("sqldb.Open: %v", err)
 		}
 		defer other.Close()
 		const lease = 2 * time.Minute
@@ -43,7 +43,7 @@ func TestKeptReports(t *testing.T) {
 		kept(false, "") // the lease's placeholder is no report
 
 		if err := a.Keep(ctx, sqldb.Kept{Kind: "pace", Period: "2026-11", ComputedAt: clk.Now(), Body: []byte(`{"n":1}`)}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Keep: %v", err)
 		}
 		kept(true, `{"n":1}`)
 		take(other, "second replica, just kept", false)
@@ -57,10 +57,10 @@ func TestKeptReports(t *testing.T) {
 
 		// An older computation never replaces a later one.
 		if err := a.Keep(ctx, sqldb.Kept{Kind: "pace", Period: "2026-11", ComputedAt: clk.Now(), Body: []byte(`{"n":2}`)}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Keep: %v", err)
 		}
 		if err := other.Keep(ctx, sqldb.Kept{Kind: "pace", Period: "2026-11", ComputedAt: clk.Now().Add(-time.Minute), Body: []byte(`{"n":0}`)}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Keep: %v", err)
 		}
 		kept(true, `{"n":2}`)
 		k, _, _ := a.Kept(ctx, "pace", "2026-11")

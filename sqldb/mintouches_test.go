@@ -57,7 +57,7 @@ func TestRejectDuplicateAtOnce(t *testing.T) {
 		ownerOf := func(l tandem.Lead) tandem.User {
 			got, err := w.db.Lead(ctx, l.ID)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Lead: %v", err)
 			}
 			if got.OwnerID == w.ria.ID {
 				return w.ria

@@ -65,7 +65,7 @@ func TestHistory(t *testing.T) {
 			t.Fatalf("Deals(L2) = %+v, %v; want the deal opened at opportunity", page, err)
 		}
 		if _, err := db.WinDeal(ctx, page.Deals[0].ID, 1_000_000, day(1, 8), "test"); err != nil {
-			t.Fatal(err)
+			t.Fatalf("WinDeal: %v", err)
 		}
 		clk.Set(day(2, 2))
 		move("L4", "mql")
@@ -73,7 +73,7 @@ func TestHistory(t *testing.T) {
 		jan := sqldb.HistoryQuery{From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}
 		got, err := db.History(ctx, jan)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("History: %v", err)
 		}
 		stages := func(counts ...int) []plan.StageCount {
 			names := []string{"lead", "mql", "sal", "sql", "opportunity", "customer"}
@@ -111,7 +111,7 @@ func TestHistory(t *testing.T) {
 		byOrigin.By = "origin"
 		got, err = db.History(ctx, byOrigin)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("History: %v", err)
 		}
 		entered := map[string]string{}
 		for _, c := range got {
@@ -178,7 +178,7 @@ func BenchmarkHistory(b *testing.B) {
 						for b.Loop() {
 							cs, err := db.History(ctx, q)
 							if err != nil {
-								b.Fatal(err)
+								b.Fatalf("History: %v", err)
 							}
 							if len(cs) == 0 || cs[0].Stages[0].Entered == 0 {
 								b.Fatalf("History(%+v) = %+v; want the window's leads", q, cs)
@@ -191,14 +191,14 @@ func BenchmarkHistory(b *testing.B) {
 			for _, loc := range []string{"UTC", "Asia/Kolkata"} {
 				loc, err := time.LoadLocation(loc)
 				if err != nil {
-					b.Fatal(err)
+					b.Fatalf("time.LoadLocation: %v", err)
 				}
 				from := time.Date(2025, 6, 1, 0, 0, 0, 0, loc)
 				b.Run("StageEntriesByDay/month/"+loc.String(), func(b *testing.B) {
 					for b.Loop() {
 						days, err := db.StageEntriesByDay(ctx, from, from.AddDate(0, 1, 0), loc, stages)
 						if err != nil {
-							b.Fatal(err)
+							b.Fatalf("StageEntriesByDay: %v", err)
 						}
 						if len(days["lead"]) != 30 || days["lead"][1] == 0 {
 							b.Fatalf("StageEntriesByDay(June) = %v; want the month's days", days["lead"])
@@ -210,7 +210,7 @@ func BenchmarkHistory(b *testing.B) {
 				for b.Loop() {
 					es, err := db.StageEntries(ctx, month.From, month.To, stages)
 					if err != nil {
-						b.Fatal(err)
+						b.Fatalf("StageEntries: %v", err)
 					}
 					if len(es["lead"]) == 0 {
 						b.Fatalf("StageEntries(June) = %d leads; want the month's", len(es["lead"]))
@@ -323,11 +323,11 @@ func TestStageEntriesBackfill(t *testing.T) {
 			t.Helper()
 			h, err := db.History(ctx, jan)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("History: %v", err)
 			}
 			es, err := db.StageEntries(ctx, jan.From, jan.To, stages)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("StageEntries: %v", err)
 			}
 			return h, es
 		}
@@ -339,7 +339,7 @@ func TestStageEntriesBackfill(t *testing.T) {
 
 		// A lead whose entries were lost is named, with what differs.
 		if err := db.ExecForTest(ctx, fmt.Sprintf(`DELETE FROM stage_entries WHERE lead_id = %d AND stage = 'sal'`, b2)); err != nil {
-			t.Fatal(err)
+			t.Fatalf("ExecForTest: %v", err)
 		}
 		var diffs []string
 		_, differ, err := db.VerifyLedger(ctx, func(id int64, diff string) { diffs = append(diffs, fmt.Sprintf("lead %d: %s", id, diff)) })
@@ -351,7 +351,7 @@ func TestStageEntriesBackfill(t *testing.T) {
 		// A database from before the table: no entries, the backfill due.
 		for _, q := range []string{`DELETE FROM stage_entries`, `INSERT INTO backfills (name) VALUES ('stage_entries')`} {
 			if err := db.ExecForTest(ctx, q); err != nil {
-				t.Fatal(err)
+				t.Fatalf("ExecForTest: %v", err)
 			}
 		}
 		db.Close()

@@ -44,7 +44,7 @@ func TestReimportKeepsStages(t *testing.T) {
 				opts := sqldb.IntakeOptions{DefaultSource: "olist", Actor: "import:olist.csv"}
 				rs, err := db.IntakeLeads(ctx, rows, opts)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("IntakeLeads: %v", err)
 				}
 				if diff := cmp.Diff([]string{"created", "created", "created"}, statuses(rs)); diff != "" {
 					t.Fatalf("first import statuses (-want +got):\n%s", diff)
@@ -62,13 +62,13 @@ func TestReimportKeepsStages(t *testing.T) {
 				before := allLeads(t, db)
 				eventsBefore, err := db.LeadEvents(ctx, won)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("LeadEvents: %v", err)
 				}
 
 				clk.Advance(time.Hour)
 				again, err := db.IntakeLeads(ctx, rows, opts)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("IntakeLeads: %v", err)
 				}
 				if diff := cmp.Diff([]string{"unchanged", "unchanged", "unchanged"}, statuses(again)); diff != "" {
 					t.Errorf("second import statuses (-want +got):\n%s", diff)
@@ -87,7 +87,7 @@ func TestReimportKeepsStages(t *testing.T) {
 				}
 				eventsAfter, err := db.LeadEvents(ctx, won)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("LeadEvents: %v", err)
 				}
 				if diff := cmp.Diff(eventsBefore, eventsAfter); diff != "" {
 					t.Errorf("the second import added events to lead %d (-before +after):\n%s", won, diff)
@@ -101,7 +101,7 @@ func allLeads(t *testing.T, db *sqldb.DB) []tandem.Lead {
 	t.Helper()
 	page, err := db.Leads(context.Background(), tandem.LeadFilter{Limit: 1000})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Leads: %v", err)
 	}
 	return page.Leads
 }

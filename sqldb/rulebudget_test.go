@@ -26,14 +26,14 @@ func signBadRule(t testing.TB, db *sqldb.DB) {
 	body := strings.Replace(string(agreement.Default()), "name: ", "name: Slow ", 1)
 	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", body, "admin@example.com")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ProposeAgreement: %v", err)
 	}
 	if err := db.ExecForTest(ctx, fmt.Sprintf(`UPDATE agreement_versions SET body = replace(body, 'score >= 60 and email != ""', '%s') WHERE version = %d`, badRule, v.Version)); err != nil {
-		t.Fatal(err)
+		t.Fatalf("ExecForTest: %v", err)
 	}
 	for _, head := range []string{"mia@example.com", "sam@example.com"} {
 		if _, err := db.SignAgreement(ctx, v.Version, head); err != nil {
-			t.Fatal(err)
+			t.Fatalf("SignAgreement: %v", err)
 		}
 	}
 }
@@ -49,7 +49,7 @@ func TestIntakeRuleOverBudget(t *testing.T) {
 		signBadRule(t, db)
 		before, err := db.Leads(ctx, tandem.LeadFilter{})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Leads: %v", err)
 		}
 		in := []tandem.LeadInput{
 			input("external_id", "a1", "email", "ada@example.com", "score", "80"),
@@ -76,7 +76,7 @@ func TestIntakeRuleOverBudget(t *testing.T) {
 		}
 		after, err := db.Leads(ctx, tandem.LeadFilter{})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Leads: %v", err)
 		}
 		if got, want := after.Total-before.Total, 2; got != want {
 			t.Errorf("leads written = %d; want %d (the two no rule decides)", got, want)

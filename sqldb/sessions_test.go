@@ -25,7 +25,7 @@ func TestSessions(t *testing.T) {
 		}
 		s, secret, err := db.CreateSession(ctx, rex.ID)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateSession: %v", err)
 		}
 		if s.ExpiresAt != epoch.Add(tandem.MaxSessionAge) {
 			t.Errorf("CreateSession: ExpiresAt = %v; want %v", s.ExpiresAt, epoch.Add(tandem.MaxSessionAge))
@@ -65,7 +65,7 @@ func TestSessions(t *testing.T) {
 		_, a, _ := db.CreateSession(ctx, rex.ID)
 		_, c, _ := db.CreateSession(ctx, rex.ID)
 		if err := db.RevokeSession(ctx, a); err != nil {
-			t.Fatal(err)
+			t.Fatalf("RevokeSession: %v", err)
 		}
 		_, _, err = db.Session(ctx, a)
 		wantErr("Session after sign-out", err, tandem.EUNAUTHORIZED, "signed out")
@@ -73,7 +73,7 @@ func TestSessions(t *testing.T) {
 			t.Fatalf("the other session after one signed out: %v", err)
 		}
 		if _, err := db.SetPassword(ctx, "REX@example.com", "$argon2id$fake"); err != nil {
-			t.Fatal(err)
+			t.Fatalf("SetPassword: %v", err)
 		}
 		_, _, err = db.Session(ctx, c)
 		wantErr("Session after a new password", err, tandem.EUNAUTHORIZED, "signed out")
@@ -166,7 +166,7 @@ func TestDeleteExpiredSessions(t *testing.T) {
 			t.Helper()
 			_, secret, err := db.CreateSession(ctx, rex.ID)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("CreateSession: %v", err)
 			}
 			return secret
 		}
@@ -186,7 +186,7 @@ func TestDeleteExpiredSessions(t *testing.T) {
 		}
 		signedOut, idle := session(), session()
 		if err := db.RevokeSession(ctx, signedOut); err != nil {
-			t.Fatal(err)
+			t.Fatalf("RevokeSession: %v", err)
 		}
 		clk.Advance(tandem.MaxSessionAge / 2)
 		younger := session()

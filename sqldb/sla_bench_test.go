@@ -28,7 +28,7 @@ func benchHandoffs(b *testing.B, db *sqldb.DB, n int) {
 	for i := range 3 {
 		u := tandem.User{Email: fmt.Sprintf("rep%d@example.com", i), Role: tandem.RoleSalesRep}
 		if err := db.CreateUser(ctx, &u); err != nil {
-			b.Fatal(err)
+			b.Fatalf("CreateUser: %v", err)
 		}
 	}
 	for i := 0; i < n; i += 1000 {
@@ -37,7 +37,7 @@ func benchHandoffs(b *testing.B, db *sqldb.DB, n int) {
 			in = append(in, input("external_id", strconv.Itoa(j), "email", fmt.Sprintf("l%d@example.com", j), "score", "80"))
 		}
 		if _, err := db.IntakeLeads(ctx, in, sqldb.IntakeOptions{}); err != nil {
-			b.Fatal(err)
+			b.Fatalf("IntakeLeads: %v", err)
 		}
 	}
 }
@@ -89,7 +89,7 @@ func BenchmarkBreachStorm(b *testing.B) {
 					})
 				}
 				if err := g.Wait(); err != nil {
-					b.Fatal(err)
+					b.Fatalf("Wait: %v", err)
 				}
 				for _, k := range counts {
 					fired += k

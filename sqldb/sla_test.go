@@ -58,7 +58,7 @@ func (w *slaWorld) mql(t *testing.T, ext string) tandem.Lead {
 	}
 	l, err := w.db.Lead(ctx, rs[0].ID)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Lead: %v", err)
 	}
 	if l.Stage != "mql" {
 		t.Fatalf("lead %s is %s; want mql", ext, l.Stage)
@@ -70,7 +70,7 @@ func (w *slaWorld) fire(t *testing.T) int {
 	t.Helper()
 	n, err := w.db.FireDue(context.Background(), "test", 10000, w.db.FireSLA())
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("FireDue: %v", err)
 	}
 	return n
 }
@@ -87,7 +87,7 @@ func TestHandoffRoutesAndRunsTheCadence(t *testing.T) {
 		}
 		q, err := w.db.Queue(ctx, []int64{w.rex.ID}, 0)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Queue: %v", err)
 		}
 		if len(q) != 1 || q[0].LeadID != a.ID || q[0].Step != 1 || q[0].Channel != "call" || q[0].Template != "first-call" ||
 			!q[0].StartsAt.Equal(ny(23, 10, 0)) || !q[0].DueAt.Equal(ny(23, 10, 10)) {
@@ -98,7 +98,7 @@ func TestHandoffRoutesAndRunsTheCadence(t *testing.T) {
 		w.clk.Set(ny(23, 10, 7))
 		res, err := w.db.LogTouch(ctx, a.ID, tandem.Touch{Channel: "call", Outcome: "voicemail"}, tokenOf(w.rex))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("LogTouch: %v", err)
 		}
 		if len(res.Done) != 2 || res.Next == nil || res.Next.Step != 3 || res.Next.Channel != "email" || res.Handoff.Touches != 1 ||
 			!res.Handoff.FirstTouchAt.Equal(ny(23, 10, 7)) {
@@ -120,13 +120,13 @@ func TestHandoffRoutesAndRunsTheCadence(t *testing.T) {
 		// Contact switches to the connected cadence.
 		res, err = w.db.LogTouch(ctx, a.ID, tandem.Touch{Channel: "call", Outcome: "connected"}, tokenOf(w.manu))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("LogTouch: %v", err)
 		}
 		if res.Handoff.Cadence != tandem.CadenceConnected || res.Next == nil || res.Next.Template != "meeting-booking" || len(res.Skipped) != 1 {
 			t.Fatalf("after contact: %+v; want the connected cadence's meeting-booking email next and the open email step passed over", res)
 		}
 		if _, err := w.db.Decide(ctx, a.ID, sqldb.Decision{Decision: tandem.DecisionAccepted}, tokenOf(w.rex)); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Decide: %v", err)
 		}
 		if l, _ := w.db.Lead(ctx, a.ID); l.Stage != "sal" {
 			t.Errorf("accepted lead is %s; want sal", l.Stage)
@@ -149,7 +149,7 @@ func TestHandoffRoutesAndRunsTheCadence(t *testing.T) {
 		inbox := func(u tandem.User) int {
 			ns, err := w.db.Notifications(ctx, sqldb.NotificationFilter{UserID: u.ID, Channel: "inbox"})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Notifications: %v", err)
 			}
 			return len(ns)
 		}
@@ -164,7 +164,7 @@ func TestHandoffRoutesAndRunsTheCadence(t *testing.T) {
 		// Ria calls now: the first touch and step 1 are met late, so the
 		// head, told at 12:10, hears of neither.
 		if _, err := w.db.LogTouch(ctx, c.ID, tandem.Touch{Channel: "call", Outcome: "no_answer"}, tokenOf(w.ria)); err != nil {
-			t.Fatal(err)
+			t.Fatalf("LogTouch: %v", err)
 		}
 		w.clk.Set(ny(23, 12, 11))
 		w.fire(t)
@@ -226,7 +226,7 @@ func TestRoutingSkipsAbsentAndFullReps(t *testing.T) {
 		w := newSLAWorld(t, b)
 		w.clk.Set(ny(23, 10, 0))
 		if _, err := w.db.UpdateUser(ctx, w.rex.Email, tandem.UserUpdate{Absent: ptr(true)}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("UpdateUser: %v", err)
 		}
 		for _, ext := range []string{"x1", "x2"} {
 			if l := w.mql(t, ext); l.OwnerID != w.ria.ID {
@@ -234,7 +234,7 @@ func TestRoutingSkipsAbsentAndFullReps(t *testing.T) {
 			}
 		}
 		if _, err := w.db.UpdateUser(ctx, w.rex.Email, tandem.UserUpdate{Absent: ptr(false)}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("UpdateUser: %v", err)
 		}
 		// Back, rex takes turns again without a catch-up burst.
 		var owners []int64
@@ -253,7 +253,7 @@ func TestRoutingSkipsAbsentAndFullReps(t *testing.T) {
 		// Nobody present: the hand-off waits, and is routed once a rep is back.
 		for _, u := range []tandem.User{w.rex, w.ria} {
 			if _, err := w.db.UpdateUser(ctx, u.Email, tandem.UserUpdate{Absent: ptr(true)}); err != nil {
-				t.Fatal(err)
+				t.Fatalf("UpdateUser: %v", err)
 			}
 		}
 		l := w.mql(t, "z")
@@ -261,7 +261,7 @@ func TestRoutingSkipsAbsentAndFullReps(t *testing.T) {
 			t.Fatalf("with every rep absent the lead went to %d", l.OwnerID)
 		}
 		if _, err := w.db.UpdateUser(ctx, w.ria.Email, tandem.UserUpdate{Absent: ptr(false)}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("UpdateUser: %v", err)
 		}
 		w.clk.Advance(2 * time.Minute)
 		w.fire(t)
@@ -289,23 +289,23 @@ func TestHandoffKeepsFirstDecisionAndEarliestTouch(t *testing.T) {
 		}
 		w.clk.Set(ny(23, 9, 30))
 		if _, err := w.db.LogTouch(ctx, l.ID, tandem.Touch{Channel: "email", Outcome: "sent"}, tokenOf(rep)); err != nil {
-			t.Fatal(err)
+			t.Fatalf("LogTouch: %v", err)
 		}
 		// Logged after, but made before: the first touch was at 09:05.
 		if _, err := w.db.LogTouch(ctx, l.ID, tandem.Touch{Channel: "call", Outcome: "no_answer", At: ny(23, 9, 5)}, tokenOf(rep)); err != nil {
-			t.Fatal(err)
+			t.Fatalf("LogTouch: %v", err)
 		}
 		if _, err := w.db.Decide(ctx, l.ID, sqldb.Decision{Decision: tandem.DecisionAccepted}, tokenOf(rep)); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Decide: %v", err)
 		}
 		for range 4 {
 			if _, err := w.db.LogTouch(ctx, l.ID, tandem.Touch{Channel: "email", Outcome: "sent"}, tokenOf(rep)); err != nil {
-				t.Fatal(err)
+				t.Fatalf("LogTouch: %v", err)
 			}
 		}
 		w.clk.Set(ny(24, 10, 0))
 		if _, err := w.db.Decide(ctx, l.ID, sqldb.Decision{Decision: tandem.DecisionRejected, Reason: "no_budget"}, tokenOf(rep)); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Decide: %v", err)
 		}
 		hs, err := w.db.Handoffs(ctx, l.ID)
 		if err != nil || len(hs) != 1 {

@@ -78,7 +78,7 @@ func (w *reportWorld) intake(t testing.TB, leads ...[3]string) []tandem.Lead {
 	}
 	rs, err := w.db.IntakeLeads(ctx, in, IntakeOptions{})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("IntakeLeads: %v", err)
 	}
 	var out []tandem.Lead
 	for _, r := range rs {
@@ -87,7 +87,7 @@ func (w *reportWorld) intake(t testing.TB, leads ...[3]string) []tandem.Lead {
 		}
 		l, err := w.db.Lead(ctx, r.ID)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Lead: %v", err)
 		}
 		if l.Stage != "mql" {
 			t.Fatalf("lead %s is %s; want mql", l.ExternalID, l.Stage)
@@ -119,7 +119,7 @@ func (w *reportWorld) decide(t testing.TB, l tandem.Lead, by tandem.User, d Deci
 func (w *reportWorld) fire(t testing.TB) {
 	t.Helper()
 	if _, err := w.db.FireDue(context.Background(), "w", 1000, w.db.FireSLA()); err != nil {
-		t.Fatal(err)
+		t.Fatalf("FireDue: %v", err)
 	}
 }
 
@@ -127,7 +127,7 @@ func (w *reportWorld) setAbsent(t testing.TB, absent bool, us ...tandem.User) {
 	t.Helper()
 	for _, u := range us {
 		if _, err := w.db.UpdateUser(context.Background(), u.Email, tandem.UserUpdate{Absent: &absent}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("UpdateUser: %v", err)
 		}
 	}
 }
@@ -173,10 +173,10 @@ func (w *reportWorld) monday(t *testing.T) []tandem.Lead {
 	w.at(11, 0)
 	ctx := context.Background()
 	if _, err := w.db.Review(ctx, a.ID, tandem.Review{Rating: 4}, reportToken(w.rex)); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Review: %v", err)
 	}
 	if _, err := w.db.Review(ctx, b.ID, tandem.Review{Rating: 2}, reportToken(w.ria)); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Review: %v", err)
 	}
 	w.at(13, 50)
 	w.setAbsent(t, true, w.rex, w.ria)
@@ -228,7 +228,7 @@ func TestSLAReport(t *testing.T) {
 
 		r, err := slaReport(ctx, w.db, SLAQuery{Period: "2026-11"})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("slaReport: %v", err)
 		}
 		unrouted := sla.Row{Key: "(unrouted)", Handoffs: 1, TouchPending: 1, DecisionPending: 1,
 			Steps: reportSteps([]sla.StepStat{
@@ -296,7 +296,7 @@ func TestSLAReport(t *testing.T) {
 		} {
 			r, err := slaReport(ctx, w.db, SLAQuery{Period: "2026-11", By: tt.by})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("slaReport: %v", err)
 			}
 			var keys []string
 			var n []int
@@ -311,7 +311,7 @@ func TestSLAReport(t *testing.T) {
 		// The per-lead view of a, and the lead never handed off.
 		lines, err := w.db.LeadCadence(ctx, ls[0].ID)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("LeadCadence: %v", err)
 		}
 		hs, _ := w.db.Handoffs(ctx, ls[0].ID)
 		wantLines := []string{
@@ -346,11 +346,11 @@ func TestSLAReport(t *testing.T) {
 			owner = w.ria
 		}
 		if _, err := w.db.Review(ctx, f.ID, tandem.Review{Rating: 5}, reportToken(owner)); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Review: %v", err)
 		}
 		r, err = slaReport(ctx, w.db, SLAQuery{Period: "2026-11"})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("slaReport: %v", err)
 		}
 		wantBreaches := []string{
 			"qualified leads 5 of 400 (1.3%)",
@@ -371,7 +371,7 @@ func TestSLAReport(t *testing.T) {
 		// The quarter runs on: version 2's 500 a month, three times.
 		r, err = slaReport(ctx, w.db, SLAQuery{Period: "2026-Q4", By: "team"})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("slaReport: %v", err)
 		}
 		if m := r.Marketing; r.AgreementVersion != 2 || r.Complete || m.QualifiedLeads != 6 || m.Commitment != 1500 || m.Ratings != 3 ||
 			!cmp.Equal(m.BySegment, []sla.SegmentRow{reportSegment("(none)", 1, 0), reportSegment("enterprise", 2, 540), reportSegment("mid_market", 1, 360), reportSegment("smb", 2, 600)}) {
@@ -380,7 +380,7 @@ func TestSLAReport(t *testing.T) {
 		}
 		r, err = slaReport(ctx, w.db, SLAQuery{})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("slaReport: %v", err)
 		}
 		if r.Period.Name != "2026-12" || r.Total.Handoffs != 1 || r.Marketing.Commitment != 500 {
 			t.Errorf("SLAReport(current month) = %s, %d hand-offs, commitment %d; want 2026-12, 1, 500", r.Period.Name, r.Total.Handoffs, r.Marketing.Commitment)
@@ -394,7 +394,7 @@ func TestSLAReportRefusesBadQueries(t *testing.T) {
 		ctx := context.Background()
 		db, err := Open(ctx, b.DSN, Options{Clock: clock.NewFake(reportAt(time.November, 2, 9, 0))})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Open: %v", err)
 		}
 		defer db.Close()
 		tests := []struct {
@@ -436,7 +436,7 @@ func BenchmarkSLAReport(b *testing.B) {
 			for b.Loop() {
 				var err error
 				if r, err = slaReport(ctx, w.db, SLAQuery{Period: "2026-11"}); err != nil {
-					b.Fatal(err)
+					b.Fatalf("slaReport: %v", err)
 				}
 			}
 			if r.Total.Handoffs != n {
@@ -463,7 +463,7 @@ func writeMonth(b *testing.B, w *reportWorld, n int) int {
 	for i := 0; i < n; i += 5000 {
 		rs, err := w.db.IntakeLeads(ctx, in[i:min(n, i+5000)], IntakeOptions{})
 		if err != nil {
-			b.Fatal(err)
+			b.Fatalf("IntakeLeads: %v", err)
 		}
 		for _, r := range rs {
 			ids = append(ids, r.ID)
@@ -471,7 +471,7 @@ func writeMonth(b *testing.B, w *reportWorld, n int) int {
 	}
 	reps, err := w.db.Users(ctx)
 	if err != nil {
-		b.Fatal(err)
+		b.Fatalf("Users: %v", err)
 	}
 	var owners []int64
 	for _, u := range reps {
@@ -542,11 +542,11 @@ func writeMonth(b *testing.B, w *reportWorld, n int) int {
 		return d.bulkInsert(ctx, tx, "reviews", []string{"id", "lead_id", "user_id", "rating", "created_at"}, rrows)
 	})
 	if err != nil {
-		b.Fatal(err)
+		b.Fatalf("transact: %v", err)
 	}
 	if w.db.d.name() == "postgres" {
 		if _, err := w.db.write.ExecContext(ctx, `ANALYZE`); err != nil {
-			b.Fatal(err)
+			b.Fatalf("ExecContext: %v", err)
 		}
 	}
 	return tasks

@@ -74,18 +74,18 @@ func exactHistory(t *testing.T, db *sqldb.DB, q sqldb.HistoryQuery) []plan.Cohor
 	ctx := context.Background()
 	var path string
 	if err := db.QueryRowForTest(ctx, `SELECT stages FROM stage_counts_path`, &path); err != nil {
-		t.Fatal(err)
+		t.Fatalf("QueryRowForTest: %v", err)
 	}
 	set := func(stages string) {
 		if err := db.ExecForTest(ctx, fmt.Sprintf(`UPDATE stage_counts_path SET stages = '%s'`, stages)); err != nil {
-			t.Fatal(err)
+			t.Fatalf("ExecForTest: %v", err)
 		}
 	}
 	set("")
 	defer set(path)
 	cs, err := db.History(ctx, q)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("History: %v", err)
 	}
 	return cs
 }
@@ -95,7 +95,7 @@ func exactByDay(t *testing.T, db *sqldb.DB, from, to time.Time, loc *time.Locati
 	t.Helper()
 	es, err := db.StageEntries(context.Background(), from, to, stages)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("StageEntries: %v", err)
 	}
 	n := pace.Days(from, to.Add(-time.Nanosecond), loc) + 1
 	out := map[string][]int64{}
@@ -154,7 +154,7 @@ func TestStageCounts(t *testing.T) {
 
 		kolkata, err := time.LoadLocation("Asia/Kolkata")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("time.LoadLocation: %v", err)
 		}
 		windows := []struct {
 			name     string
@@ -174,7 +174,7 @@ func TestStageCounts(t *testing.T) {
 				q := sqldb.HistoryQuery{From: win.from, To: win.to, By: by}
 				got, err := db.History(ctx, q)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("History: %v", err)
 				}
 				want := exactHistory(t, db, q)
 				if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
@@ -183,7 +183,7 @@ func TestStageCounts(t *testing.T) {
 			}
 			got, err := db.StageEntriesByDay(ctx, win.from, win.to, win.loc, stages)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("StageEntriesByDay: %v", err)
 			}
 			if diff := cmp.Diff(exactByDay(t, db, win.from, win.to, win.loc, stages), got); diff != "" {
 				t.Errorf("StageEntriesByDay(%s) (-stage entries +counts):\n%s", win.name, diff)
@@ -194,7 +194,7 @@ func TestStageCounts(t *testing.T) {
 		jan := sqldb.HistoryQuery{From: at(1, 1, 0, 0), To: at(2, 1, 0, 0), By: "origin"}
 		got, err := db.History(ctx, jan)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("History: %v", err)
 		}
 		counts := map[string][3]int{}
 		for _, c := range got {
@@ -228,7 +228,7 @@ func TestStageCounts(t *testing.T) {
 
 		// A write under another path rebuilds the counts.
 		if err := db.ExecForTest(ctx, `UPDATE stage_counts_path SET stages = 'lead customer'`); err != nil {
-			t.Fatal(err)
+			t.Fatalf("ExecForTest: %v", err)
 		}
 		w.write(updated(A, at(1, 14, 9, 0), "segment", "", "smb"))
 		if got := exactHistory(t, db, jan); !cmp.Equal(got, mustHistory(t, db, jan), cmpopts.EquateEmpty()) {
@@ -241,7 +241,7 @@ func mustHistory(t *testing.T, db *sqldb.DB, q sqldb.HistoryQuery) []plan.Cohort
 	t.Helper()
 	cs, err := db.History(context.Background(), q)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("History: %v", err)
 	}
 	return cs
 }
@@ -262,7 +262,7 @@ func TestStageCountsBackfill(t *testing.T) {
 
 		// A row that differs is named, with what differs.
 		if err := db.ExecForTest(ctx, `UPDATE stage_counts SET entered = entered + 1 WHERE stage = 'sql'`); err != nil {
-			t.Fatal(err)
+			t.Fatalf("ExecForTest: %v", err)
 		}
 		var diffs []string
 		differ, err := db.VerifyStageCounts(ctx, func(diff string) { diffs = append(diffs, diff) })
@@ -275,7 +275,7 @@ func TestStageCountsBackfill(t *testing.T) {
 		// A database from before the table: no counts, the backfill due.
 		for _, q := range []string{`DELETE FROM stage_counts`, `UPDATE stage_counts_path SET stages = ''`, `INSERT INTO backfills (name) VALUES ('stage_counts')`} {
 			if err := db.ExecForTest(ctx, q); err != nil {
-				t.Fatal(err)
+				t.Fatalf("ExecForTest: %v", err)
 			}
 		}
 		db.Close()

@@ -19,7 +19,7 @@ func TestStmtCache(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"), Options{Clock: clock.NewFake(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Open: %v", err)
 	}
 	defer db.Close()
 	const q = `SELECT count(*) + $1 FROM users`
@@ -37,7 +37,7 @@ func TestStmtCache(t *testing.T) {
 			return nil
 		})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("transact: %v", err)
 		}
 		return wanted
 	}

@@ -74,14 +74,14 @@ func TestIntakeIsIdempotent(t *testing.T) {
 		opts := sqldb.IntakeOptions{DefaultSource: "web", Actor: "token:test"}
 		first, err := db.IntakeLeads(ctx, batch, opts)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		if diff := cmp.Diff([]string{"created", "created", "created"}, statuses(first)); diff != "" {
 			t.Errorf("first intake statuses (-want +got):\n%s", diff)
 		}
 		second, err := db.IntakeLeads(ctx, batch[:2], opts)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		if diff := cmp.Diff([]string{"unchanged", "unchanged"}, statuses(second)); diff != "" {
 			t.Errorf("second intake statuses (-want +got):\n%s", diff)
@@ -93,14 +93,14 @@ func TestIntakeIsIdempotent(t *testing.T) {
 		}
 		page, err := db.Leads(ctx, tandem.LeadFilter{})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Leads: %v", err)
 		}
 		if page.Total != 3 {
 			t.Errorf("Leads().Total = %d; want 3", page.Total)
 		}
 		l, err := db.Lead(ctx, first[1].ID)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Lead: %v", err)
 		}
 		want := tandem.Lead{ID: first[1].ID, Source: "web", ExternalID: "a2", Email: "bo@example.com", Origin: "email",
 			Stage: "lead", Attributes: map[string]string{"landing_page_id": "lp-7"},
@@ -127,7 +127,7 @@ func TestIntakeRejectsBadItemsAndKeepsGoodOnes(t *testing.T) {
 			input("external_id", "bad\x00", "email", "nul@example.com"),
 		}, sqldb.IntakeOptions{Actor: "test"})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		want := []string{
 			"created",
@@ -144,7 +144,7 @@ func TestIntakeRejectsBadItemsAndKeepsGoodOnes(t *testing.T) {
 		}
 		page, err := db.Leads(ctx, tandem.LeadFilter{})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Leads: %v", err)
 		}
 		if page.Total != 2 {
 			t.Errorf("Leads().Total = %d; want 2", page.Total)
@@ -171,14 +171,14 @@ func TestIntakeUpdatesAndRecordsChanges(t *testing.T) {
 			input("external_id", "x", "company", "Acme", "email", "new@example.com"),
 		}, opts)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		if diff := cmp.Diff([]string{"updated", "updated"}, statuses(rs)); diff != "" {
 			t.Errorf("statuses (-want +got):\n%s", diff)
 		}
 		events, err := db.LeadEvents(ctx, id)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("LeadEvents: %v", err)
 		}
 		type ev struct {
 			Type       string
@@ -207,11 +207,11 @@ func TestIntakeUpdatesAndRecordsChanges(t *testing.T) {
 		}
 		l, err := db.Lead(ctx, id)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Lead: %v", err)
 		}
 		replayed, err := tandem.Replay(events)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Replay: %v", err)
 		}
 		if diff := cmp.Diff(l, replayed); diff != "" {
 			t.Errorf("Replay(events) differs from the stored lead (-stored +replayed):\n%s", diff)
@@ -229,7 +229,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 		db, _ := open(t, b)
 		rs, err := db.IntakeLeads(ctx, []tandem.LeadInput{input("external_id", "d1")}, sqldb.IntakeOptions{DryRun: true})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		if rs[0].Status != "created" || rs[0].ID != 0 {
 			t.Errorf("dry run result = %+v; want created with no id", rs[0])
@@ -252,7 +252,7 @@ func TestLeadsFilterAndPage(t *testing.T) {
 				"score", fmt.Sprint(i*4), "attributes.lp", fmt.Sprint("lp", i%2), "created_at", epoch.AddDate(0, 0, -i).Format("2006-01-02")))
 		}
 		if _, err := db.IntakeLeads(ctx, batch, sqldb.IntakeOptions{}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		min := 40
 		tests := []struct {
@@ -270,7 +270,7 @@ func TestLeadsFilterAndPage(t *testing.T) {
 		for _, tt := range tests {
 			page, err := db.Leads(ctx, tt.f)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Leads: %v", err)
 			}
 			if page.Total != tt.want || len(page.Leads) != tt.want {
 				t.Errorf("Leads(%+v) = %d leads, total %d; want %d", tt.f, len(page.Leads), page.Total, tt.want)
@@ -282,7 +282,7 @@ func TestLeadsFilterAndPage(t *testing.T) {
 		for {
 			page, err := db.Leads(ctx, f)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Leads: %v", err)
 			}
 			if page.Total != 25 {
 				t.Errorf("page total = %d; want 25", page.Total)
@@ -325,7 +325,7 @@ func signDefault(t testing.TB, db *sqldb.DB, body string) tandem.AgreementVersio
 			u.ManagerID = boss
 		}
 		if err := db.CreateUser(ctx, &u); err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUser: %v", err)
 		}
 		boss = u.ID
 	}
@@ -338,7 +338,7 @@ func TestAgreementSigningPutsRulesInForce(t *testing.T) {
 		ctx := context.Background()
 		db, clk := open(t, b)
 		if err := db.CreateUser(ctx, &tandem.User{Email: "rex@example.com", Role: tandem.RoleSalesRep}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUser: %v", err)
 		}
 		v, created, err := db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin")
 		if err != nil || !created {
@@ -353,7 +353,7 @@ func TestAgreementSigningPutsRulesInForce(t *testing.T) {
 		hot := input("external_id", "h1", "email", "hot@example.com", "score", "95")
 		rs, err := db.IntakeLeads(ctx, []tandem.LeadInput{hot}, sqldb.IntakeOptions{})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		if l, _ := db.Lead(ctx, rs[0].ID); l.Stage != "lead" {
 			t.Errorf("before signing, a high-score lead is %s; want lead (no rules in force)", l.Stage)
@@ -370,7 +370,7 @@ func TestAgreementSigningPutsRulesInForce(t *testing.T) {
 		}
 		l, err := db.Lead(ctx, rs[0].ID)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Lead: %v", err)
 		}
 		if l.Stage != "mql" {
 			t.Errorf("under the signed default a score-95 lead is %s; want mql", l.Stage)
@@ -386,7 +386,7 @@ func TestAgreementSigningPutsRulesInForce(t *testing.T) {
 		}
 		// A change to the earlier lead applies the rules too.
 		if _, err := db.IntakeLeads(ctx, []tandem.LeadInput{input("external_id", "h1", "company", "Hot Co")}, sqldb.IntakeOptions{}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		if l, _ := db.Lead(ctx, rs[0].ID-1); l.Stage != "mql" {
 			t.Errorf("after an update under the agreement, lead h1 is %s; want mql", l.Stage)
@@ -396,7 +396,7 @@ func TestAgreementSigningPutsRulesInForce(t *testing.T) {
 			t.Errorf("move without a reason: %v; want invalid", err)
 		}
 		if _, err := db.MoveLead(ctx, l.ID, "customer", "signed the contract", "user:sam@example.com"); err != nil {
-			t.Fatal(err)
+			t.Fatalf("MoveLead: %v", err)
 		}
 		_, err = db.MoveLead(ctx, l.ID, "mql", "re-qualify", "user:sam@example.com")
 		if tandem.ErrorCode(err) != tandem.ECONFLICT || !strings.Contains(tandem.ErrorMessage(err), "customer") {
@@ -423,7 +423,7 @@ func TestLedgerIsAppendOnly(t *testing.T) {
 		ctx := context.Background()
 		db, _ := open(t, b)
 		if _, err := db.IntakeLeads(ctx, []tandem.LeadInput{input("external_id", "1")}, sqldb.IntakeOptions{}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		for _, q := range []string{`UPDATE events SET actor = 'someone else'`, `DELETE FROM events`} {
 			if err := db.ExecForTest(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
@@ -440,7 +440,7 @@ func TestUsersAndTokens(t *testing.T) {
 		db, _ := open(t, b)
 		u := tandem.User{Email: " Ana@Example.com ", Role: tandem.RoleAdmin}
 		if err := db.CreateUser(ctx, &u); err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUser: %v", err)
 		}
 		if err := db.CreateUser(ctx, &tandem.User{Email: "ana@example.com", Role: tandem.RoleAdmin}); tandem.ErrorCode(err) != tandem.ECONFLICT {
 			t.Errorf("duplicate user: %v; want conflict", err)
@@ -455,7 +455,7 @@ func TestUsersAndTokens(t *testing.T) {
 		}
 		tok, secret, err := db.CreateToken(ctx, "zapier", tandem.RoleMarketing)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateToken: %v", err)
 		}
 		if !strings.HasPrefix(secret, "tdm_") || len(secret) < 30 {
 			t.Errorf("secret %q looks weak", secret)
@@ -509,7 +509,7 @@ func TestReplayGivesStoredState(t *testing.T) {
 					batch = append(batch, in)
 				}
 				if _, err := db.IntakeLeads(ctx, batch, sqldb.IntakeOptions{Actor: "prop"}); err != nil {
-					t.Fatal(err)
+					t.Fatalf("IntakeLeads: %v", err)
 				}
 				if r.IntN(3) == 0 {
 					page, _ := db.Leads(ctx, tandem.LeadFilter{Limit: 1000})
@@ -524,7 +524,7 @@ func TestReplayGivesStoredState(t *testing.T) {
 		}
 		page, err := db.Leads(ctx, tandem.LeadFilter{Limit: 1000})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Leads: %v", err)
 		}
 		if len(page.Leads) < 50 {
 			t.Fatalf("only %d leads: the history is too thin to test", len(page.Leads))
@@ -533,7 +533,7 @@ func TestReplayGivesStoredState(t *testing.T) {
 		for _, l := range page.Leads {
 			events, err := db.LeadEvents(ctx, l.ID)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("LeadEvents: %v", err)
 			}
 			if len(events) > 1 {
 				moved++
@@ -575,7 +575,7 @@ func TestIntakeSameNewLeadTwiceInABatch(t *testing.T) {
 		}
 		dry, err := db.IntakeLeads(ctx, batch, sqldb.IntakeOptions{DryRun: true})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		for i, r := range dry {
 			if r.ID != 0 {
@@ -584,7 +584,7 @@ func TestIntakeSameNewLeadTwiceInABatch(t *testing.T) {
 		}
 		rs, err := db.IntakeLeads(ctx, batch, sqldb.IntakeOptions{})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		if diff := cmp.Diff([]string{"created", "updated", "unchanged", "created"}, statuses(rs)); diff != "" {
 			t.Errorf("statuses (-want +got):\n%s", diff)
@@ -594,7 +594,7 @@ func TestIntakeSameNewLeadTwiceInABatch(t *testing.T) {
 		}
 		events, err := db.LeadEvents(ctx, rs[0].ID)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("LeadEvents: %v", err)
 		}
 		var types []string
 		for _, e := range events {

@@ -32,7 +32,7 @@ func openTimers(t testing.TB, b sqldbtest.Backend) (*DB, *clock.Fake) {
 	// fired_log records, in the firing transaction, every timer fired: what
 	// commits here is what a real fire (a ledger event) would leave behind.
 	if err := db.ExecForTest(context.Background(), `CREATE TABLE fired_log (timer_id BIGINT NOT NULL, worker TEXT NOT NULL)`); err != nil {
-		t.Fatal(err)
+		t.Fatalf("ExecForTest: %v", err)
 	}
 	return db, clk
 }
@@ -50,7 +50,7 @@ func firedLog(t testing.TB, db *DB) map[int64]int {
 	t.Helper()
 	rows, err := db.read.Query(`SELECT timer_id, count(*) FROM fired_log GROUP BY timer_id`)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Query: %v", err)
 	}
 	defer rows.Close()
 	m := map[int64]int{}
@@ -58,12 +58,12 @@ func firedLog(t testing.TB, db *DB) map[int64]int {
 		var id int64
 		var n int
 		if err := rows.Scan(&id, &n); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Scan: %v", err)
 		}
 		m[id] = n
 	}
 	if err := rows.Err(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Err: %v", err)
 	}
 	return m
 }
@@ -84,7 +84,7 @@ func addTimers(t testing.TB, db *DB, n int, due time.Time) []int64 {
 		return nil
 	})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("transact: %v", err)
 	}
 	return ids
 }
@@ -93,7 +93,7 @@ func timerByID(t *testing.T, db *DB, leadID, id int64) Timer {
 	t.Helper()
 	ts, err := db.Timers(context.Background(), leadID)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Timers: %v", err)
 	}
 	for _, tm := range ts {
 		if tm.ID == id {
@@ -111,7 +111,7 @@ func TestTimerCommitsWithItsEvent(t *testing.T) {
 		db, clk := openTimers(t, b)
 		rs, err := db.IntakeLeads(ctx, []tandem.LeadInput{{Fields: map[string]string{"email": "ana@example.com"}}}, IntakeOptions{Actor: "test"})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		lead := rs[0].ID
 		startClock := func(tx *Tx) error {
@@ -138,11 +138,11 @@ func TestTimerCommitsWithItsEvent(t *testing.T) {
 		before := len(evs)
 
 		if err := db.transact(ctx, startClock); err != nil {
-			t.Fatal(err)
+			t.Fatalf("transact: %v", err)
 		}
 		ts, err := db.Timers(ctx, lead)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Timers: %v", err)
 		}
 		want := []Timer{{ID: ts[0].ID, Kind: "first_touch", LeadID: lead, DueAt: timerEpoch.Add(10 * time.Minute), State: TimerPending,
 			Payload: []byte(`{"minutes":10}`), CreatedAt: timerEpoch}}
@@ -226,7 +226,7 @@ func TestFireDueExactlyOnce(t *testing.T) {
 			}
 		})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("fireAll: %v", err)
 		}
 		t.Logf("fired per worker: %v", counts)
 		committed := firedLog(t, db)
@@ -254,7 +254,7 @@ func TestTimersNeverFireBeforeDue(t *testing.T) {
 		for _, d := range offsets {
 			id, err := db.AddTimer(ctx, Timer{Kind: "test", DueAt: timerEpoch.Add(d)})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("AddTimer: %v", err)
 			}
 			due[id] = timerEpoch.Add(d)
 		}
@@ -266,7 +266,7 @@ func TestTimersNeverFireBeforeDue(t *testing.T) {
 				return nil
 			})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("FireDue: %v", err)
 			}
 			clk.Advance(step)
 		}
@@ -358,7 +358,7 @@ func TestStoppedTimersNeverFire(t *testing.T) {
 		add := func(lead int64, kind string) int64 {
 			id, err := db.AddTimer(ctx, Timer{Kind: kind, LeadID: lead, DueAt: timerEpoch.Add(time.Minute)})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("AddTimer: %v", err)
 			}
 			return id
 		}
@@ -369,7 +369,7 @@ func TestStoppedTimersNeverFire(t *testing.T) {
 				n, err = tx.StopTimers(ctx, lead, kinds...)
 				return err
 			}); err != nil {
-				t.Fatal(err)
+				t.Fatalf("transact: %v", err)
 			}
 			return n
 		}
@@ -514,7 +514,7 @@ func BenchmarkFireDue(b *testing.B) {
 					start := time.Now()
 					counts, err := fireAll(ctx, db, workers, 100, logFire)
 					if err != nil {
-						b.Fatal(err)
+						b.Fatalf("fireAll: %v", err)
 					}
 					elapsed += time.Since(start)
 					for _, c := range counts {

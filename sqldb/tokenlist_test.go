@@ -17,19 +17,19 @@ func TestTokenListRevoke(t *testing.T) {
 		db, _ := open(t, b)
 		rep := tandem.User{Email: "rex@example.com", Role: tandem.RoleSalesRep}
 		if err := db.CreateUser(ctx, &rep); err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUser: %v", err)
 		}
 		zap, zsecret, err := db.CreateToken(ctx, "zapier", tandem.RoleMarketing)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateToken: %v", err)
 		}
 		_, rsecret, err := db.CreateUserToken(ctx, "rex laptop", rep.Email)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUserToken: %v", err)
 		}
 		ts, err := db.Tokens(ctx)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Tokens: %v", err)
 		}
 		if len(ts) != 2 || ts[0].Name != "rex laptop" || ts[0].UserEmail != rep.Email || ts[0].Role != tandem.RoleSalesRep ||
 			ts[1].Name != "zapier" || ts[1].Role != tandem.RoleMarketing || ts[1].UserID != 0 || ts[1].CreatedAt.IsZero() {
@@ -56,7 +56,7 @@ func TestTokenListRevoke(t *testing.T) {
 			t.Errorf("UsersWithPassword = %v, %v; want none", ids, err)
 		}
 		if _, err := db.SetPassword(ctx, rep.Email, "x"); err != nil {
-			t.Fatal(err)
+			t.Fatalf("SetPassword: %v", err)
 		}
 		if ids, _ := db.UsersWithPassword(ctx); !ids[rep.ID] || len(ids) != 1 {
 			t.Errorf("UsersWithPassword = %v; want rex", ids)

@@ -20,12 +20,12 @@ func TestUserTokens(t *testing.T) {
 		rep := tandem.User{Email: "rex@example.com", Role: tandem.RoleSalesRep}
 		for _, u := range []*tandem.User{&head, &rep} {
 			if err := db.CreateUser(ctx, u); err != nil {
-				t.Fatal(err)
+				t.Fatalf("CreateUser: %v", err)
 			}
 		}
 		tok, secret, err := db.CreateUserToken(ctx, "rex laptop", "REX@example.com")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUserToken: %v", err)
 		}
 		if tok.UserID != rep.ID || tok.UserEmail != rep.Email || tok.Role != tandem.RoleSalesRep || tok.Actor() != "user:rex@example.com" {
 			t.Errorf("CreateUserToken = %+v (actor %q); want rex's sales_rep token acting as user:rex@example.com", tok, tok.Actor())
@@ -37,7 +37,7 @@ func TestUserTokens(t *testing.T) {
 		// Promoted, rex's token carries the new role at once.
 		role := tandem.RoleSalesManager
 		if _, err := db.UpdateUser(ctx, rep.Email, tandem.UserUpdate{Role: &role}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("UpdateUser: %v", err)
 		}
 		if got, err := db.Authenticate(ctx, secret); err != nil || got.Role != tandem.RoleSalesManager {
 			t.Errorf("Authenticate after a promotion = %+v, %v; want the sales_manager role", got, err)
@@ -48,7 +48,7 @@ func TestUserTokens(t *testing.T) {
 		// An integration's token acts for nobody.
 		_, isecret, err := db.CreateToken(ctx, "zapier", tandem.RoleMarketing)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateToken: %v", err)
 		}
 		if got, err := db.Authenticate(ctx, isecret); err != nil || got.UserID != 0 || got.Actor() != "token:zapier" {
 			t.Errorf("Authenticate(integration token) = %+v, %v; want no user, actor token:zapier", got, err)
@@ -65,7 +65,7 @@ func TestTokenLastUsed(t *testing.T) {
 		db, clk := open(t, b)
 		tok, secret, err := db.CreateToken(ctx, "crm sync", tandem.RoleMarketing)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateToken: %v", err)
 		}
 		stored := func() time.Time {
 			t.Helper()

@@ -229,7 +229,7 @@ func TestUserManagerErrors(t *testing.T) {
 					if c.manager != "" {
 						m, err := db.UserByEmail(ctx, c.manager)
 						if err != nil {
-							t.Fatal(err)
+							t.Fatalf("UserByEmail: %v", err)
 						}
 						u.ManagerID = m.ID
 					}
@@ -237,7 +237,7 @@ func TestUserManagerErrors(t *testing.T) {
 				}
 				before, err := db.Users(ctx)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("Users: %v", err)
 				}
 				var call string
 				if tt.create != nil {
@@ -253,7 +253,7 @@ func TestUserManagerErrors(t *testing.T) {
 				}
 				after, err := db.Users(ctx)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("Users: %v", err)
 				}
 				if diff := cmp.Diff(before, after); diff != "" {
 					t.Errorf("%s changed the users (-before +after):\n%s", call, diff)
@@ -400,12 +400,12 @@ func TestMigrateTeams(t *testing.T) {
 		}
 		raw, err := sql.Open(driver, dsn)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("sql.Open: %v", err)
 		}
 		defer raw.Close()
 		p, err := goose.NewProvider(dialect, raw, os.DirFS("migrations/"+b.Name))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("NewProvider: %v", err)
 		}
 		if _, err := p.UpTo(ctx, 1); err != nil {
 			t.Fatalf("migrate to version 1: %v", err)
@@ -414,7 +414,7 @@ func TestMigrateTeams(t *testing.T) {
 		for _, u := range [][2]string{{"ana@example.com", "admin"}, {"rex@example.com", "sales_rep"}} {
 			if _, err := raw.ExecContext(ctx, `INSERT INTO users (email, name, role, created_at) VALUES ($1, $2, $3, $4)`,
 				u[0], "Name of "+u[0], u[1], created); err != nil {
-				t.Fatal(err)
+				t.Fatalf("ExecContext: %v", err)
 			}
 		}
 		raw.Close()
@@ -422,7 +422,7 @@ func TestMigrateTeams(t *testing.T) {
 		db, _ := open(t, b)
 		raw, err = sql.Open(driver, dsn)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("sql.Open: %v", err)
 		}
 		defer raw.Close()
 		var version int64
@@ -431,7 +431,7 @@ func TestMigrateTeams(t *testing.T) {
 		}
 		got, err := db.Users(ctx)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Users: %v", err)
 		}
 		at, _ := tandem.ParseTime(created)
 		want := []tandem.User{

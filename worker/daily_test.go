@@ -19,16 +19,16 @@ func TestDailyDeletesExpiredSessions(t *testing.T) {
 		db, clk := open(t, b)
 		u := tandem.User{Email: "rex@example.com", Role: tandem.RoleSalesRep}
 		if err := db.CreateUser(ctx, &u); err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUser: %v", err)
 		}
 		_, old, err := db.CreateSession(ctx, u.ID)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateSession: %v", err)
 		}
 		clk.Advance(tandem.MaxSessionAge)
 		_, young, err := db.CreateSession(ctx, u.ID)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateSession: %v", err)
 		}
 		says := func(secret string) string {
 			_, _, err := db.Session(ctx, secret)

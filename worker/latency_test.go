@@ -29,13 +29,13 @@ func storeFarClocks(b *testing.B, be sqldbtest.Backend, n int) {
 	}
 	raw, err := sql.Open(driver, dsn)
 	if err != nil {
-		b.Fatal(err)
+		b.Fatalf("sql.Open: %v", err)
 	}
 	defer raw.Close()
 	q := fmt.Sprintf(`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %d)
 		INSERT INTO timers (kind, due_at, state, payload, created_at) SELECT 'far', '%s', 'pending', '{}', '%s' FROM c`, n, due, due)
 	if _, err := raw.Exec(q); err != nil {
-		b.Fatal(err)
+		b.Fatalf("Exec: %v", err)
 	}
 }
 
@@ -59,7 +59,7 @@ func BenchmarkFireLatency(b *testing.B) {
 			be := sqldbtest.Backend{Name: be.Name, DSN: sqldbtest.Fresh(b, be)}
 			db, err := sqldb.Open(ctx, be.DSN, sqldb.Options{Clock: clock.Real{}})
 			if err != nil {
-				b.Fatal(err)
+				b.Fatalf("sqldb.Open: %v", err)
 			}
 			defer db.Close()
 			storeFarClocks(b, be, n)
@@ -89,7 +89,7 @@ func BenchmarkFireLatency(b *testing.B) {
 					}
 					id, err := db.AddTimer(ctx, sqldb.Timer{Kind: "load", DueAt: time.Now().Add(time.Duration(rand.Int64N(int64(time.Second))))})
 					if err != nil {
-						b.Fatal(err)
+						b.Fatalf("AddTimer: %v", err)
 					}
 					ids = append(ids, id)
 				}
@@ -99,7 +99,7 @@ func BenchmarkFireLatency(b *testing.B) {
 				<-done
 				ts, err := db.Timers(ctx, 0)
 				if err != nil {
-					b.Fatal(err)
+					b.Fatalf("Timers: %v", err)
 				}
 				want := map[int64]bool{}
 				for _, id := range ids {

@@ -51,7 +51,7 @@ func add(t *testing.T, db *sqldb.DB, lead int64, due time.Time) int64 {
 	t.Helper()
 	id, err := db.AddTimer(context.Background(), sqldb.Timer{Kind: "first_touch", LeadID: lead, DueAt: due})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("AddTimer: %v", err)
 	}
 	return id
 }

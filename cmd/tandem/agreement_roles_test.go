@@ -23,7 +23,7 @@ func TestAgreementCheckWithoutDatabase(t *testing.T) {
 	dsn := filepath.Join(dir, "none.db")
 	file := filepath.Join(dir, "agreement.yaml")
 	if err := os.WriteFile(file, agreement.Default(), 0o644); err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.WriteFile: %v", err)
 	}
 	tandemCmd(t, clk, dsn, "agreement", "check", file).want(t, "agreement check (no database)", 0, file+okDefault+"\n", "")
 	if _, err := os.Stat(dsn); !os.IsNotExist(err) {
@@ -42,7 +42,7 @@ func TestAgreementStaff(t *testing.T) {
 			clk := clock.NewFake(epoch)
 			file := filepath.Join(t.TempDir(), "agreement.yaml")
 			if err := os.WriteFile(file, agreement.Default(), 0o644); err != nil {
-				t.Fatal(err)
+				t.Fatalf("os.WriteFile: %v", err)
 			}
 			run := func(args ...string) result { return tandemCmd(t, clk, b.DSN, args...) }
 			add := func(email, role string) {

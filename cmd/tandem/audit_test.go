@@ -35,10 +35,10 @@ func TestAuditCommand(t *testing.T) {
 			mapping := filepath.Join(dir, "users.yaml")
 			users := filepath.Join(dir, "users.csv")
 			if err := os.WriteFile(mapping, []byte("kind: users\nfields:\n  email: Email\n  role: Role\n  team: {column: Team, optional: true}\n"), 0o644); err != nil {
-				t.Fatal(err)
+				t.Fatalf("os.WriteFile: %v", err)
 			}
 			if err := os.WriteFile(users, []byte("Email,Role,Team\nria@example.com,sales_rep,east\nrex@example.com,sales_rep,north\n"), 0o644); err != nil {
-				t.Fatal(err)
+				t.Fatalf("os.WriteFile: %v", err)
 			}
 			run("import", "users", users, "--mapping", mapping)
 

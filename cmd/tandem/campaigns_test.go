@@ -44,7 +44,7 @@ func TestCampaignCommands(t *testing.T) {
 
 		db, err := sqldb.Open(ctx, be.DSN, sqldb.Options{Clock: clk})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("sqldb.Open: %v", err)
 		}
 		rs, err := db.IntakeLeads(ctx, []tandem.LeadInput{{Fields: map[string]string{"external_id": "1", "email": "a@example.com",
 			"campaign": "spring", "origin": "email", "created_at": "2026-03-03T12:00:00Z"}}}, sqldb.IntakeOptions{DefaultSource: "web"})
@@ -53,7 +53,7 @@ func TestCampaignCommands(t *testing.T) {
 		}
 		if _, err := db.ImportDeals(ctx, []tandem.DealInput{{Fields: map[string]string{"lead_external_id": "1", "stage": "won",
 			"amount": "482", "created_at": "2026-03-10T12:00:00Z", "closed_at": "2026-03-20T12:00:00Z"}}}, sqldb.DealImportOptions{DefaultSource: "web"}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("ImportDeals: %v", err)
 		}
 		db.Close()
 
@@ -91,7 +91,7 @@ func TestImportSpend(t *testing.T) {
 		csvPath, mapPath := filepath.Join(dir, "spend.csv"), filepath.Join(dir, "spend.yaml")
 		write := func(path, body string) {
 			if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-				t.Fatal(err)
+				t.Fatalf("os.WriteFile: %v", err)
 			}
 		}
 		write(csvPath, "Campaign,Month,Cost,Channel\nspring,2026-02,100.00,email\nspring,2026-03-01,250.5,email\nads,2026-13,5,paid_search\nads,2026-03,-5,paid_search\nads,2026-03,70,paid_search\n")

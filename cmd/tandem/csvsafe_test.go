@@ -72,7 +72,7 @@ func TestCSVExportsAreSafe(t *testing.T) {
 		run("campaign", "spend", "spring", "--month", "2026-03", "--amount", "99")
 		db, err := sqldb.Open(ctx, be.DSN, sqldb.Options{Clock: clk})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("sqldb.Open: %v", err)
 		}
 		for i, campaign := range []string{"spring", evil, "-2+3", "@SUM(A1)"} {
 			rs, err := db.IntakeLeads(ctx, []tandem.LeadInput{{Fields: map[string]string{"external_id": string(rune('1' + i)),
@@ -91,13 +91,13 @@ func TestCSVExportsAreSafe(t *testing.T) {
 		run("import", "leads", file, "--mapping", mapping, "--rejects", rejects)
 		rejected, err := os.ReadFile(rejects)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("os.ReadFile: %v", err)
 		}
 
 		var slaCSV bytes.Buffer
 		rep := sla.Report{By: "source", Sales: []sla.Row{{Key: "@web", Handoffs: 1}, {Key: "-"}}, Total: sla.Row{Key: "TOTAL", Handoffs: 1}}
 		if err := writeReportCSV(&slaCSV, rep); err != nil {
-			t.Fatal(err)
+			t.Fatalf("writeReportCSV: %v", err)
 		}
 
 		for _, out := range []struct{ what, text, want string }{

@@ -36,7 +36,7 @@ func TestReportDeals(t *testing.T) {
 
 		db, err := sqldb.Open(ctx, be.DSN, sqldb.Options{Clock: clk})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("sqldb.Open: %v", err)
 		}
 		defer db.Close()
 		rs, err := db.IntakeLeads(ctx, []tandem.LeadInput{
@@ -52,16 +52,16 @@ func TestReportDeals(t *testing.T) {
 			{Fields: map[string]string{"lead_external_id": "2", "stage": "lost", "lost_reason": "price", "created_at": "2026-03-11T12:00:00Z",
 				"engaged_at": "2026-03-04T12:00:00Z", "closed_at": "2026-03-25T12:00:00Z"}},
 		}, sqldb.DealImportOptions{DefaultSource: "web"}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("ImportDeals: %v", err)
 		}
 
 		var got dealreport.Report
 		if err := json.Unmarshal([]byte(run(0, "report", "deals", "--period", "2026-03", "--by", "origin", "--format", "json").stdout), &got); err != nil {
-			t.Fatal(err)
+			t.Fatalf("json.Unmarshal: %v", err)
 		}
 		want, err := report.Deals(ctx, db, clk.Now(), "2026-03", []string{"origin"})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Deals: %v", err)
 		}
 		if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
 			t.Errorf("tandem report deals --format json differs from report.Deals (-want +got):\n%s", diff)

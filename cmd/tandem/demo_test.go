@@ -46,7 +46,7 @@ func demoCounts(t *testing.T, dsn string) map[string]int {
 	t.Helper()
 	db, err := sql.Open("sqlite", dsn+"?_pragma=query_only(1)")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("sql.Open: %v", err)
 	}
 	defer db.Close()
 	counts := map[string]int{}
@@ -78,12 +78,12 @@ func demoCounts(t *testing.T, dsn string) map[string]int {
 			var k string
 			var n int
 			if err := rows.Scan(&k, &n); err != nil {
-				t.Fatal(err)
+				t.Fatalf("Scan: %v", err)
 			}
 			counts[k] = n
 		}
 		if err := rows.Close(); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Close: %v", err)
 		}
 	}
 	return counts
@@ -145,7 +145,7 @@ func TestDemoSignsYouIn(t *testing.T) {
 	// of the demo's people.
 	users, err := db.Users(context.Background())
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Users: %v", err)
 	}
 	for _, u := range users {
 		if err := password.Check(m[1], u.Email); err != nil {

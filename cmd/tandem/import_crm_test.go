@@ -179,7 +179,7 @@ func TestImportCRM(t *testing.T) {
 	write := func(name, text string) string {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
+			t.Fatalf("os.WriteFile: %v", err)
 		}
 		return path
 	}
@@ -224,7 +224,7 @@ fields:
 				}
 				data, err := os.ReadFile(strings.TrimSpace(after))
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("os.ReadFile: %v", err)
 				}
 				return string(data)
 			}
@@ -243,7 +243,7 @@ fields:
 			db := openDB(t, b.DSN)
 			us, err := db.Users(ctx)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Users: %v", err)
 			}
 			nameOf := map[int64]string{}
 			for _, u := range us {
@@ -293,7 +293,7 @@ fields:
 
 			as, err := db.Accounts(ctx)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Accounts: %v", err)
 			}
 			gotAccounts := map[string]account{}
 			for _, a := range as {
@@ -304,7 +304,7 @@ fields:
 			}
 			ps, err := db.Products(ctx)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Products: %v", err)
 			}
 			gotProducts := map[string]product{}
 			for _, p := range ps {
@@ -352,7 +352,7 @@ fields:
 			}
 			page, err := db.Deals(ctx, tandem.DealFilter{Limit: 1000})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Deals: %v", err)
 			}
 			gotOwners := map[string]string{}
 			for _, d := range page.Deals {
@@ -406,7 +406,7 @@ func BenchmarkImportCRM(b *testing.B) {
 		fill(&sb)
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
-			b.Fatal(err)
+			b.Fatalf("os.WriteFile: %v", err)
 		}
 		return path
 	}

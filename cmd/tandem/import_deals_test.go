@@ -37,7 +37,7 @@ func readCSV(t testing.TB, path string) []map[string]string {
 	r := csv.NewReader(f)
 	header, err := r.Read()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Read: %v", err)
 	}
 	var rows []map[string]string
 	for {
@@ -139,17 +139,17 @@ func TestImportOlistDeals(t *testing.T) {
 			// its months.
 			newYork, err := time.LoadLocation("America/New_York")
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("time.LoadLocation: %v", err)
 			}
 			got := map[string]int{}
 			for month := range facts.wonPerMonth {
 				from, err := time.ParseInLocation("2006-01", month, newYork)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("time.ParseInLocation: %v", err)
 				}
 				page, err := db.Deals(ctx, tandem.DealFilter{Stage: tandem.DealWon, ClosedFrom: from, ClosedTo: from.AddDate(0, 1, 0), Limit: 1})
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("Deals: %v", err)
 				}
 				got[month] = page.Total
 			}
@@ -166,7 +166,7 @@ func TestImportOlistDeals(t *testing.T) {
 			for {
 				page, err := db.Deals(ctx, f)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("Deals: %v", err)
 				}
 				for _, d := range page.Deals {
 					cents += d.AmountCents
@@ -208,7 +208,7 @@ func TestImportDealsRejects(t *testing.T) {
 			write := func(name, text string) string {
 				path := filepath.Join(dir, name)
 				if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-					t.Fatal(err)
+					t.Fatalf("os.WriteFile: %v", err)
 				}
 				return path
 			}
@@ -232,7 +232,7 @@ func TestImportDealsRejects(t *testing.T) {
 				"rejected rows, with line numbers and reasons: "+rejects+"\n", "")
 			got, err := os.ReadFile(rejects)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("os.ReadFile: %v", err)
 			}
 			lines := strings.Split(strings.TrimSpace(string(got)), "\n")
 			want := []string{
@@ -284,7 +284,7 @@ func TestImportUsers(t *testing.T) {
 			write := func(name, text string) string {
 				path := filepath.Join(dir, name)
 				if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-					t.Fatal(err)
+					t.Fatalf("os.WriteFile: %v", err)
 				}
 				return path
 			}
@@ -306,7 +306,7 @@ func TestImportUsers(t *testing.T) {
 				"rejected rows, with line numbers and reasons: "+rejects+"\n", "")
 			got, err := os.ReadFile(rejects)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("os.ReadFile: %v", err)
 			}
 			wantRejects := "line,column,reason,Email,Name,Role,Office,Manager\n" +
 				`6,Role,"role: ""wizard"" is not a role (want one of admin, marketing, marketing_head, sales_rep, sales_manager, sales_head, executive)",zed@example.com,Zed,wizard,,` + "\n" +
@@ -320,7 +320,7 @@ func TestImportUsers(t *testing.T) {
 			list := func() []row {
 				us, err := db.Users(ctx)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("Users: %v", err)
 				}
 				byID := map[int64]string{}
 				for _, u := range us {

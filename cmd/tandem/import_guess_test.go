@@ -24,7 +24,7 @@ func TestImportGuessAndSniff(t *testing.T) {
 		write := func(name, text string) string {
 			path := filepath.Join(dir, name)
 			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-				t.Fatal(err)
+				t.Fatalf("os.WriteFile: %v", err)
 			}
 			return path
 		}
@@ -40,7 +40,7 @@ func TestImportGuessAndSniff(t *testing.T) {
 			file+`: columns guessed from their names: "ID" → external_id, "E-mail" → email, "First Name" → first_name`+"\n")
 		got, err := os.ReadFile(rejects)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("os.ReadFile: %v", err)
 		}
 		want := "line,column,reason,ID,E-mail,First Name,Booth\n" +
 			`4,ID,"a duplicate: line 2 has the same source and external_id (""expo"", ""1""); the first row of a key is the one imported, and this one is not",1,ana2@example.com,Ana,A3` + "\n"
@@ -50,7 +50,7 @@ func TestImportGuessAndSniff(t *testing.T) {
 		db := openDB(t, b.DSN)
 		page, err := db.Leads(context.Background(), tandem.LeadFilter{})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Leads: %v", err)
 		}
 		type lead struct{ Source, ExternalID, Email, FirstName string }
 		var leads []lead

@@ -40,7 +40,7 @@ func olistOrigins(t testing.TB) (rows int, origins map[string]int) {
 	r := csv.NewReader(f)
 	header, err := r.Read()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Read: %v", err)
 	}
 	col := slices.Index(header, "origin")
 	if col < 0 {
@@ -145,7 +145,7 @@ func TestImportBadRows(t *testing.T) {
 			checkRejects(t, rejects)
 			page, err := db.Leads(ctx, tandem.LeadFilter{})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Leads: %v", err)
 			}
 			type row struct{ ExternalID, Email, Origin, Booth string }
 			var got []row
@@ -165,10 +165,10 @@ func TestImportBadRows(t *testing.T) {
 			copied := filepath.Join(dir, "expo.csv")
 			data, err := os.ReadFile(file)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("os.ReadFile: %v", err)
 			}
 			if err := os.WriteFile(copied, data, 0o644); err != nil {
-				t.Fatal(err)
+				t.Fatalf("os.WriteFile: %v", err)
 			}
 			r = run("import", "leads", copied, "--mapping", mapping)
 			r.stdout = timeless(r.stdout)

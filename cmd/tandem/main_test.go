@@ -84,7 +84,7 @@ func TestAgreementFiles(t *testing.T) {
 		t.Errorf("agreement init wrote %d bytes (%v); want the default agreement, %d bytes", len(got), err, len(agreement.Default()))
 	}
 	if err := os.WriteFile(file, []byte("edited\n"), 0o644); err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.WriteFile: %v", err)
 	}
 	tandemCmd(t, clk, dsn, "agreement", "init", file).want(t, "agreement init (again)", 1,
 		"", "tandem: "+file+" exists; pass --force to overwrite it\n")
@@ -126,7 +126,7 @@ func TestAgreementFiles(t *testing.T) {
 	}
 	nextFile := filepath.Join(dir, "next.yaml")
 	if err := os.WriteFile(nextFile, []byte(next), 0o644); err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.WriteFile: %v", err)
 	}
 	tandemCmd(t, clk, dsn, "agreement", "diff", file, nextFile).want(t, "agreement diff", 0,
 		"- stage mql: entry rule changed from `score >= 60 and email != \"\"` to `score >= 70 and email != \"\"`\n"+
@@ -148,7 +148,7 @@ func TestAgreementSigning(t *testing.T) {
 			clk := clock.NewFake(epoch)
 			file := filepath.Join(t.TempDir(), "agreement.yaml")
 			if err := os.WriteFile(file, agreement.Default(), 0o644); err != nil {
-				t.Fatal(err)
+				t.Fatalf("os.WriteFile: %v", err)
 			}
 			run := func(args ...string) result { return tandemCmd(t, clk, b.DSN, args...) }
 			for _, u := range [][2]string{{"rex@example.com", "sales_rep"}, {"max@example.com", "sales_manager"}, {"mia@example.com", "marketing_head"}, {"sam@example.com", "sales_head"}} {
@@ -311,7 +311,7 @@ func TestLeadCommands(t *testing.T) {
 			}
 			stored, err := db.Lead(context.Background(), l.ID)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Lead: %v", err)
 			}
 			if diff := cmp.Diff(stored, l); diff != "" {
 				t.Errorf("lead show %s (-stored +shown):\n%s", id, diff)
@@ -368,7 +368,7 @@ func TestServe(t *testing.T) {
 			}
 			resp, err := http.Get(url + "/healthz")
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("http.Get: %v", err)
 			}
 			var health map[string]string
 			err = json.NewDecoder(resp.Body).Decode(&health)

@@ -50,7 +50,7 @@ func TestOlistNewYork(t *testing.T) {
 	}
 	newYork, err := time.LoadLocation("America/New_York")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("time.LoadLocation: %v", err)
 	}
 
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {

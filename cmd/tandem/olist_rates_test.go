@@ -137,7 +137,7 @@ func TestOlistRates(t *testing.T) {
 		for m := time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC); m.Before(time.Date(2018, 12, 1, 0, 0, 0, 0, time.UTC)); m = m.AddDate(0, 1, 0) {
 			cs, err := db.History(ctx, sqldb.HistoryQuery{From: m, To: m.AddDate(0, 1, 0)})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("History: %v", err)
 			}
 			for _, c := range cs {
 				if n := c.Stages[1].Entered; n > 0 {

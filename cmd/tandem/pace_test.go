@@ -26,7 +26,7 @@ func TestPace(t *testing.T) {
 		clk := clock.NewFake(time.Date(2026, 11, 3, 10, 0, 0, 0, ny))
 		db, err := sqldb.Open(ctx, be.DSN, sqldb.Options{Clock: clk})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("sqldb.Open: %v", err)
 		}
 		defer db.Close()
 		intake := func(from, n int) []sqldb.IntakeResult {
@@ -36,7 +36,7 @@ func TestPace(t *testing.T) {
 			}
 			rs, err := db.IntakeLeads(ctx, in, sqldb.IntakeOptions{DefaultSource: "web", Actor: "test"})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("IntakeLeads: %v", err)
 			}
 			return rs
 		}
@@ -45,7 +45,7 @@ func TestPace(t *testing.T) {
 		intake(6, 4) // 5 November: four more, and two of the first become MQLs
 		for _, r := range rs[:2] {
 			if _, err := db.MoveLead(ctx, r.ID, "mql", "qualified", "test"); err != nil {
-				t.Fatal(err)
+				t.Fatalf("MoveLead: %v", err)
 			}
 		}
 		r := tandemCmd(t, clk, be.DSN, "pace", "--period", "2026-11", "--set", "lead_to_mql=0.25", "--format", "json")

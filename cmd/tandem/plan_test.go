@@ -25,7 +25,7 @@ func planSign(t *testing.T, clk tandem.Clock, dsn, body string) {
 	ctx := context.Background()
 	db, err := sqldb.Open(ctx, dsn, sqldb.Options{Clock: clk})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("sqldb.Open: %v", err)
 	}
 	defer db.Close()
 	for _, u := range []tandem.User{
@@ -35,16 +35,16 @@ func planSign(t *testing.T, clk tandem.Clock, dsn, body string) {
 		{Email: "rex@example.com", Role: tandem.RoleSalesRep},
 	} {
 		if err := db.CreateUser(ctx, &u); err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUser: %v", err)
 		}
 	}
 	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", body, "ops@example.com")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ProposeAgreement: %v", err)
 	}
 	for _, who := range []string{"mia@example.com", "sam@example.com"} {
 		if _, err := db.SignAgreement(ctx, v.Version, who); err != nil {
-			t.Fatal(err)
+			t.Fatalf("SignAgreement: %v", err)
 		}
 	}
 }
@@ -206,7 +206,7 @@ func TestPlanFromHistory(t *testing.T) {
 		clk := clock.NewFake(epoch)
 		db, err := sqldb.Open(ctx, be.DSN, sqldb.Options{Clock: clk})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("sqldb.Open: %v", err)
 		}
 		defer db.Close()
 		var inputs []tandem.LeadInput
@@ -215,12 +215,12 @@ func TestPlanFromHistory(t *testing.T) {
 		}
 		rs, err := db.IntakeLeads(ctx, inputs, sqldb.IntakeOptions{DefaultSource: "web", Actor: "test"})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		clk.Advance(24 * time.Hour)
 		for _, r := range rs[:10] {
 			if _, err := db.MoveLead(ctx, r.ID, "mql", "qualified", "test"); err != nil {
-				t.Fatal(err)
+				t.Fatalf("MoveLead: %v", err)
 			}
 		}
 		run := func(args ...string) result { return tandemCmd(t, clk, be.DSN, append([]string{"plan"}, args...)...) }

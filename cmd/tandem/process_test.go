@@ -141,7 +141,7 @@ func prepareHandoffs(t *testing.T, dsn string, n int) {
 	body = strings.Replace(body, "capacity: 40", "capacity: 0", 1)
 	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", body, "mia@example.com")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ProposeAgreement: %v", err)
 	}
 	for _, who := range []string{"mia@example.com", "sam@example.com"} {
 		if _, err := db.SignAgreement(ctx, v.Version, who); err != nil {
@@ -175,7 +175,7 @@ func rawDB(t *testing.T, dsn string) *sql.DB {
 	}
 	db, err := sql.Open(driver, src)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("sql.Open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
@@ -272,7 +272,7 @@ func readProgress(t *testing.T, sdb *sql.DB, now time.Time) progress {
 	// One snapshot, so that the counts agree with each other.
 	db, err := sdb.BeginTx(context.Background(), &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("BeginTx: %v", err)
 	}
 	defer db.Rollback()
 	var p progress
@@ -307,7 +307,7 @@ func startReceivers(t *testing.T) *receivers {
 	r := &receivers{email: map[int64]int{}, chat: map[int64]int{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("net.Listen: %v", err)
 	}
 	srv := smtp.NewServer(r)
 	srv.Domain = "localhost"
@@ -408,7 +408,7 @@ func startServe(t *testing.T, bin, dsn, name string, clockStart time.Time, r *re
 		// about twice as fast.
 		u, err := url.Parse(dsn)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("url.Parse: %v", err)
 		}
 		q := u.Query()
 		q.Set("synchronous_commit", "off")
@@ -585,7 +585,7 @@ func checkFired(t *testing.T, db *sql.DB, now time.Time) []timerRow {
 	// The ledger: one breach per clock, none for a clock that did not fire.
 	rows, err := db.Query(`SELECT id, lead_id, data FROM events WHERE type = 'breached'`)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Query: %v", err)
 	}
 	perClock := map[string]int{}  // by hand-off, clock and task: breach events
 	perTimers := map[string]int{} // by hand-off and clock: breach events
@@ -594,7 +594,7 @@ func checkFired(t *testing.T, db *sql.DB, now time.Time) []timerRow {
 		var id, lead int64
 		var data string
 		if err := rows.Scan(&id, &lead, &data); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Scan: %v", err)
 		}
 		var d struct{ Detail map[string]string }
 		if err := json.Unmarshal([]byte(data), &d); err != nil {
@@ -606,7 +606,7 @@ func checkFired(t *testing.T, db *sql.DB, now time.Time) []timerRow {
 		events++
 	}
 	if err := rows.Close(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Close: %v", err)
 	}
 	for k, n := range perClock {
 		if n != 1 {
@@ -657,7 +657,7 @@ func checkDelivered(t *testing.T, db *sql.DB, r *receivers) (dups map[int64]int)
 	}
 	rows, err := db.Query(`SELECT id, channel FROM notifications WHERE channel <> 'inbox'`)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Query: %v", err)
 	}
 	defer rows.Close()
 	known := map[int64]bool{}
@@ -667,7 +667,7 @@ func checkDelivered(t *testing.T, db *sql.DB, r *receivers) (dups map[int64]int)
 		var id int64
 		var ch string
 		if err := rows.Scan(&id, &ch); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Scan: %v", err)
 		}
 		known[id] = true
 		seen := email
@@ -684,7 +684,7 @@ func checkDelivered(t *testing.T, db *sql.DB, r *receivers) (dups map[int64]int)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Err: %v", err)
 	}
 	if missing > 0 {
 		t.Errorf("%d notifications never arrived", missing)
@@ -705,19 +705,19 @@ func claimedNotSent(t *testing.T, db *sql.DB) map[int64]bool {
 	t.Helper()
 	rows, err := db.Query(`SELECT id FROM notifications WHERE channel <> 'inbox' AND state = 'pending' AND claimed_by <> ''`)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Query: %v", err)
 	}
 	defer rows.Close()
 	ids := map[int64]bool{}
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Scan: %v", err)
 		}
 		ids[id] = true
 	}
 	if err := rows.Err(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Err: %v", err)
 	}
 	return ids
 }
@@ -839,13 +839,13 @@ func TestTwoServesShareClocks(t *testing.T) {
 	sentBy := map[string]int{}
 	rows, err := db.Query(`SELECT claimed_by, count(*) FROM notifications WHERE channel <> 'inbox' GROUP BY claimed_by`)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Query: %v", err)
 	}
 	for rows.Next() {
 		var name string
 		var n int
 		if err := rows.Scan(&name, &n); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Scan: %v", err)
 		}
 		sentBy[name] = n
 	}
@@ -893,7 +893,7 @@ func prepareSlowRule(t *testing.T, dsn string) {
 	body := strings.Replace(string(agreement.Default()), "capacity: 40", "capacity: 0", 1)
 	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", body, "mia@example.com")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ProposeAgreement: %v", err)
 	}
 	db.Close()
 	driver := "sqlite"
@@ -902,7 +902,7 @@ func prepareSlowRule(t *testing.T, dsn string) {
 	}
 	raw, err := sql.Open(driver, dsn)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("sql.Open: %v", err)
 	}
 	res, err := raw.Exec(`UPDATE agreement_versions SET body = replace(body, $1, $2) WHERE version = $3`,
 		`score >= 60 and email != ""`, badRule, v.Version)
@@ -955,10 +955,10 @@ func TestImportStopsOnSIGTERM(t *testing.T) {
 			file := filepath.Join(dir, "leads.csv")
 			mapping := filepath.Join(dir, "leads.yaml")
 			if err := os.WriteFile(file, []byte(csv.String()), 0o644); err != nil {
-				t.Fatal(err)
+				t.Fatalf("os.WriteFile: %v", err)
 			}
 			if err := os.WriteFile(mapping, []byte("kind: leads\nsource: expo\nfields:\n  external_id: ID\n  email: Email\n  stage: Stage\n  score: Score\n"), 0o644); err != nil {
-				t.Fatal(err)
+				t.Fatalf("os.WriteFile: %v", err)
 			}
 
 			cmd := exec.Command(bin, "--db", b.DSN, "import", "leads", file, "--mapping", mapping, "--batch", fmt.Sprint(batch))
@@ -966,7 +966,7 @@ func TestImportStopsOnSIGTERM(t *testing.T) {
 			var stdout, stderr syncBuffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
+				t.Fatalf("Start: %v", err)
 			}
 			exited := make(chan error, 1)
 			go func() { exited <- cmd.Wait() }()
@@ -985,7 +985,7 @@ func TestImportStopsOnSIGTERM(t *testing.T) {
 			// Then a little later, while the next batches run their rules.
 			time.Sleep(600 * time.Millisecond)
 			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-				t.Fatal(err)
+				t.Fatalf("Signal: %v", err)
 			}
 			sent := time.Now()
 			var err error

@@ -23,7 +23,7 @@ func TestImportStopsAndResumes(t *testing.T) {
 		dir := t.TempDir()
 		mapping := filepath.Join(dir, "mapping.yaml")
 		if err := os.WriteFile(mapping, []byte("kind: leads\nsource: sheet\nfields:\n  external_id: id\n  email: email\n"), 0o644); err != nil {
-			t.Fatal(err)
+			t.Fatalf("os.WriteFile: %v", err)
 		}
 		var good strings.Builder
 		good.WriteString("id,email\n")
@@ -37,7 +37,7 @@ func TestImportStopsAndResumes(t *testing.T) {
 		file := filepath.Join(dir, "leads.csv")
 		broken := good.String() + "9999," + strings.Repeat("x", 2<<20) + "\n" + rest.String()
 		if err := os.WriteFile(file, []byte(broken), 0o644); err != nil {
-			t.Fatal(err)
+			t.Fatalf("os.WriteFile: %v", err)
 		}
 		r := tandemCmd(t, clk, b.DSN, "import", "leads", file, "--mapping", mapping)
 		if r.code != 1 || !strings.Contains(r.stderr, "import stopped after 2500 rows") || !strings.Contains(r.stderr, "line 2502") {
@@ -49,7 +49,7 @@ func TestImportStopsAndResumes(t *testing.T) {
 			t.Fatalf("after the stopped import: %d leads, %v; want the 2500 rows before the long line", page.Total, err)
 		}
 		if err := os.WriteFile(file, []byte(good.String()+rest.String()), 0o644); err != nil {
-			t.Fatal(err)
+			t.Fatalf("os.WriteFile: %v", err)
 		}
 		r = tandemCmd(t, clk, b.DSN, "import", "leads", file, "--mapping", mapping)
 		if r.code != 0 || !strings.Contains(r.stdout, "2600 rows imported") || !strings.Contains(r.stdout, "100 created, 0 updated, 2500 unchanged, 0 rejected") {

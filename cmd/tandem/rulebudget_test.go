@@ -27,7 +27,7 @@ func badAgreementFile(t *testing.T, dir string) string {
 	}
 	file := filepath.Join(dir, "slow.yaml")
 	if err := os.WriteFile(file, []byte(strings.Replace(body, good, "entry: "+badRule, 1)), 0o644); err != nil {
-		t.Fatal(err)
+		t.Fatalf("os.WriteFile: %v", err)
 	}
 	return file
 }

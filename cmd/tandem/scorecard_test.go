@@ -32,14 +32,14 @@ func TestReportScorecardAndJeopardy(t *testing.T) {
 		planSign(t, clk, be.DSN, string(agreement.Default()))
 		db, err := sqldb.Open(ctx, be.DSN, sqldb.Options{Clock: clk})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("sqldb.Open: %v", err)
 		}
 		var in []tandem.LeadInput
 		for i := range 12 {
 			in = append(in, tandem.LeadInput{Fields: map[string]string{"external_id": strconv.Itoa(i), "email": "x@example.com", "score": "75"}})
 		}
 		if _, err := db.IntakeLeads(ctx, in, sqldb.IntakeOptions{DefaultSource: "web", Actor: "test"}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		db.Close()
 		clk.Set(time.Date(2026, 11, 12, 10, 0, 0, 0, ny))
@@ -50,7 +50,7 @@ func TestReportScorecardAndJeopardy(t *testing.T) {
 		}
 		var sc scorecard.Scorecard
 		if err := json.Unmarshal([]byte(r.stdout), &sc); err != nil {
-			t.Fatal(err)
+			t.Fatalf("json.Unmarshal: %v", err)
 		}
 		if sc.Period != "2026-10" || !sc.Complete || sc.FrozenAt.IsZero() || len(sc.Funnel) != 6 || sc.Funnel[1].Entered != 12 {
 			t.Errorf("scorecard %s: complete %v, frozen %v, funnel %+v; want October complete and frozen, 12 mqls", sc.Period, sc.Complete, sc.FrozenAt, sc.Funnel)

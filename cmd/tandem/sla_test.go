@@ -27,7 +27,7 @@ func slaMonday(t *testing.T, clk *clock.Fake, dsn string) (int64, int64) {
 	at := func(hour, min int) { clk.Set(time.Date(2026, 11, 2, hour, min, 0, 0, ny)) }
 	db, err := sqldb.Open(ctx, dsn, sqldb.Options{Clock: clk})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("sqldb.Open: %v", err)
 	}
 	defer db.Close()
 	at(8, 0)
@@ -40,17 +40,17 @@ func slaMonday(t *testing.T, clk *clock.Fake, dsn string) (int64, int64) {
 		{Email: "mia@example.com", Role: tandem.RoleMarketingHead},
 	} {
 		if err := db.CreateUser(ctx, &u); err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUser: %v", err)
 		}
 		users[u.Email] = u
 	}
 	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ProposeAgreement: %v", err)
 	}
 	for _, who := range []string{"mia@example.com", "sam@example.com"} {
 		if _, err := db.SignAgreement(ctx, v.Version, who); err != nil {
-			t.Fatal(err)
+			t.Fatalf("SignAgreement: %v", err)
 		}
 	}
 	at(9, 0)
@@ -59,21 +59,21 @@ func slaMonday(t *testing.T, clk *clock.Fake, dsn string) (int64, int64) {
 		{Fields: map[string]string{"external_id": "b", "source": "event", "segment": "smb", "email": "b@example.com", "score": "80"}},
 	}, sqldb.IntakeOptions{})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("IntakeLeads: %v", err)
 	}
 	rex := users["rex@example.com"]
 	tok := tandem.Token{UserID: rex.ID, UserEmail: rex.Email, Role: rex.Role}
 	a, b := rs[0].ID, rs[1].ID
 	at(9, 7)
 	if _, err := db.LogTouch(ctx, a, tandem.Touch{Channel: "call", Outcome: tandem.OutcomeNoAnswer}, tok); err != nil {
-		t.Fatal(err)
+		t.Fatalf("LogTouch: %v", err)
 	}
 	at(10, 0)
 	if _, err := db.Decide(ctx, a, sqldb.Decision{Decision: tandem.DecisionAccepted}, tok); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Decide: %v", err)
 	}
 	if _, err := db.Review(ctx, a, tandem.Review{Rating: 4}, tok); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Review: %v", err)
 	}
 	at(14, 0)
 	return a, b

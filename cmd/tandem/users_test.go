@@ -118,7 +118,7 @@ func TestUserPasswords(t *testing.T) {
 				defer db.Close()
 				_, hash, err := db.UserPassword(ctx, email)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("UserPassword: %v", err)
 				}
 				if got, err := password.Verify(hash, pw); got != want || err != nil {
 					t.Errorf("the stored hash of %s matches %q: %v, %v; want %v", email, pw, got, err, want)

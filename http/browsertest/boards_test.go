@@ -32,21 +32,21 @@ func TestManagementPages(t *testing.T) {
 				u.ManagerID = users[tandem.RoleSalesManager].ID
 			}
 			if err := e.DB.CreateUser(ctx, &u); err != nil {
-				t.Fatal(err)
+				t.Fatalf("CreateUser: %v", err)
 			}
 			if _, err := e.DB.SetPassword(ctx, u.Email, hash); err != nil {
-				t.Fatal(err)
+				t.Fatalf("SetPassword: %v", err)
 			}
 			users[role] = u
 		}
 		heads := []string{users[tandem.RoleMarketingHead].Email, users[tandem.RoleSalesHead].Email}
 		v1, _, err := e.DB.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("ProposeAgreement: %v", err)
 		}
 		for _, h := range heads {
 			if _, err := e.DB.SignAgreement(ctx, v1.Version, h); err != nil {
-				t.Fatal(err)
+				t.Fatalf("SignAgreement: %v", err)
 			}
 		}
 		var in []tandem.LeadInput
@@ -55,12 +55,12 @@ func TestManagementPages(t *testing.T) {
 				"first_name": "Lead", "last_name": fmt.Sprint(i), "score": "70", "campaign": []string{"spring", "webinar", ""}[i%3]}})
 		}
 		if _, err := e.DB.IntakeLeads(ctx, in, sqldb.IntakeOptions{}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		v2body := strings.Replace(string(agreement.Default()), "first_touch_within: 10m", "first_touch_within: 15m", 1)
 		v2, _, err := e.DB.ProposeAgreement(ctx, "agreement.yaml", v2body, "admin@example.com")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("ProposeAgreement: %v", err)
 		}
 		e.Clock.Set(epoch.Add(3 * time.Hour))
 

@@ -28,20 +28,20 @@ func TestImport(t *testing.T) {
 		for _, role := range tandem.Roles {
 			u := tandem.User{Email: strings.ReplaceAll(string(role), "_", "-") + "@example.com", Name: "Mia " + string(role), Role: role}
 			if err := e.DB.CreateUser(ctx, &u); err != nil {
-				t.Fatal(err)
+				t.Fatalf("CreateUser: %v", err)
 			}
 			if _, err := e.DB.SetPassword(ctx, u.Email, hash); err != nil {
-				t.Fatal(err)
+				t.Fatalf("SetPassword: %v", err)
 			}
 			users[role] = u
 		}
 		v, _, err := e.DB.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), users[tandem.RoleMarketingHead].Email)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("ProposeAgreement: %v", err)
 		}
 		for _, h := range []tandem.Role{tandem.RoleMarketingHead, tandem.RoleSalesHead} {
 			if _, err := e.DB.SignAgreement(ctx, v.Version, users[h].Email); err != nil {
-				t.Fatal(err)
+				t.Fatalf("SignAgreement: %v", err)
 			}
 		}
 
@@ -51,7 +51,7 @@ func TestImport(t *testing.T) {
 			"w2,bob@example.com,Bob,many\n" +
 			"w3,cy@example.com,Cy,40\n"
 		if err := os.WriteFile(file, []byte(csv), 0o644); err != nil {
-			t.Fatal(err)
+			t.Fatalf("os.WriteFile: %v", err)
 		}
 
 		e.Open("/login")
@@ -91,10 +91,10 @@ func TestImport(t *testing.T) {
 		dir := t.TempDir()
 		spend, mapping := filepath.Join(dir, "spend.csv"), filepath.Join(dir, "spend.yaml")
 		if err := os.WriteFile(spend, []byte("Campaign,Month,Cost\nspring,2026-02,100.00\nspring,2026-13,5\n"), 0o644); err != nil {
-			t.Fatal(err)
+			t.Fatalf("os.WriteFile: %v", err)
 		}
 		if err := os.WriteFile(mapping, []byte("kind: spend\nfields:\n  campaign: Campaign\n  month: Month\n  amount: Cost\n"), 0o644); err != nil {
-			t.Fatal(err)
+			t.Fatalf("os.WriteFile: %v", err)
 		}
 		e.Open("/import")
 		e.Do("choose spend and the file", chromedp.SetValue(chromedp.CSS("#kind"), "spend"), chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{spend}))

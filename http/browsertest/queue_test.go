@@ -28,20 +28,20 @@ func TestQueueTouch(t *testing.T) {
 		for _, u := range []*tandem.User{{Email: "mia@example.com", Role: tandem.RoleMarketingHead},
 			{Email: "sam@example.com", Role: tandem.RoleSalesHead}, &rep, {Email: "max@example.com", Role: tandem.RoleSalesManager}} {
 			if err := e.DB.CreateUser(ctx, u); err != nil {
-				t.Fatal(err)
+				t.Fatalf("CreateUser: %v", err)
 			}
 		}
 		const repPassword = "rex's long password"
 		if _, err := e.DB.SetPassword(ctx, rep.Email, password.HashWith(repPassword, password.Params{Time: 1, Memory: 64, Threads: 1})); err != nil {
-			t.Fatal(err)
+			t.Fatalf("SetPassword: %v", err)
 		}
 		v, _, err := e.DB.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("ProposeAgreement: %v", err)
 		}
 		for _, head := range []string{"mia@example.com", "sam@example.com"} {
 			if _, err := e.DB.SignAgreement(ctx, v.Version, head); err != nil {
-				t.Fatal(err)
+				t.Fatalf("SignAgreement: %v", err)
 			}
 		}
 		res, err := e.DB.IntakeLeads(ctx, []tandem.LeadInput{
@@ -49,7 +49,7 @@ func TestQueueTouch(t *testing.T) {
 			{Fields: map[string]string{"external_id": "b2", "email": "otto@example.com", "first_name": "Otto", "company": "Globex", "score": "80"}},
 		}, sqldb.IntakeOptions{})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("IntakeLeads: %v", err)
 		}
 		id := res[0].ID
 

@@ -25,14 +25,14 @@ func TestSettingsAddUser(t *testing.T) {
 		mkt := tandem.User{Email: "meg@example.com", Name: "Meg Marketing", Role: tandem.RoleMarketingHead}
 		for _, u := range []*tandem.User{&admin, &mgr, &mkt} {
 			if err := e.DB.CreateUser(ctx, u); err != nil {
-				t.Fatal(err)
+				t.Fatalf("CreateUser: %v", err)
 			}
 		}
 		if _, err := e.DB.SetPassword(ctx, admin.Email, hash); err != nil {
-			t.Fatal(err)
+			t.Fatalf("SetPassword: %v", err)
 		}
 		if _, _, err := e.DB.CreateToken(ctx, "zapier", tandem.RoleMarketing); err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateToken: %v", err)
 		}
 
 		e.Open("/login")

@@ -52,11 +52,11 @@ func TestSignIn(t *testing.T) {
 		ctx := context.Background()
 		rep := tandem.User{Email: "rex@example.com", Name: "Rex Rep", Role: tandem.RoleSalesRep}
 		if err := e.DB.CreateUser(ctx, &rep); err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateUser: %v", err)
 		}
 		const repPassword = "rex's long password"
 		if _, err := e.DB.SetPassword(ctx, rep.Email, password.HashWith(repPassword, password.Params{Time: 1, Memory: 64, Threads: 1})); err != nil {
-			t.Fatal(err)
+			t.Fatalf("SetPassword: %v", err)
 		}
 
 		e.Submit("header form button")
