@@ -2,9 +2,18 @@
 // package sqldb. All routes, API and pages alike, are in one table,
 // [Server.routes], with the roles that may use each. An API route takes a
 // bearer token and answers errors in JSON with a stable code and a human
-// message; a page takes a session cookie (see web.go and login.go) and
+// message; a page takes a session cookie (see web.go and page_login.go) and
 // answers with HTML. Every state-changing request passes the standard
 // library's cross-origin protection, which refuses forged cross-site posts.
+//
+// Files are named by what they serve: api_*.go hold the JSON API's handlers
+// (api_leads.go, api_deals.go, …), page_*.go the web app's pages
+// (page_queue.go, page_scorecard.go, …); the rest is shared plumbing:
+// server.go (the route table), respond.go (the one writer of status and
+// body), decode.go (bodies and parameters), web.go (sessions and page
+// rendering), client.go (who is asking, behind trusted proxies),
+// throttle.go (sign-in throttling) and reps.go (which reps a caller may ask
+// about).
 package http
 
 import (
@@ -56,14 +65,14 @@ type Server struct {
 	// (throttle.go).
 	signins *throttle
 	// shown keeps the secrets of settings POSTs for the page that shows
-	// them once (settings.go).
+	// them once (page_settings.go).
 	shown shownOnce
 	// hashing bounds the password hashes computed at once.
 	hashing   chan struct{}
 	dummyOnce sync.Once
 	dummyHash string
 	// imports keeps the import page's uploads and owns the imports it runs
-	// in the background (importpage.go).
+	// in the background (page_import.go).
 	imports *uploadStore
 }
 
@@ -218,7 +227,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/alerts", s.getAlerts, everyone},
 		{"POST /api/v1/alerts/check", s.postCheck, roles(access.CheckAlerts)},
 
-		// The web app (web.go, login.go, pages.go).
+		// The web app (web.go, page_login.go, page_home.go).
 		{"GET /static/", s.static(), nil},
 		{"GET /login", s.getLogin, nil},
 		{"POST /login", s.postLogin, nil},
@@ -228,7 +237,7 @@ func (s *Server) routes() []route {
 		{"GET /{$}", s.home, roles(access.SignInPages)},
 		{"GET /account/password", s.getPassword, roles(access.SignInPages)},
 		{"POST /account/password", s.postPassword, roles(access.SignInPages)},
-		// Leads and the queue (leadpage.go, workpages.go).
+		// Leads and the queue (page_lead.go, page_queue.go).
 		{"GET /leads/{id}", s.getLeadPage, everyone},
 		{"GET /leads/{id}/row", s.getLeadRow, sellers},
 		{"GET /leads/{id}/forms", s.getLeadForms, sellers},
@@ -236,8 +245,8 @@ func (s *Server) routes() []route {
 		{"POST /leads/{id}/decide", s.workForm(s.postDecideForm), sellers},
 		{"POST /leads/{id}/review", s.workForm(s.postReviewForm), sellers},
 		{"GET /queue", s.getQueue, sectionRoles("/queue")},
-		// The management pages (boards.go and the files it names); their
-		// GET routes take the roles of their section (pages.go).
+		// The management pages (page_boards.go and the files it names); their
+		// GET routes take the roles of their section (page_home.go).
 		{"GET /sla", s.slaBoard, sectionRoles("/sla")},
 		{"GET /pacing", s.pacingPage, sectionRoles("/pacing")},
 		{"GET /funnel", s.funnelPage, sectionRoles("/funnel")},
@@ -247,12 +256,12 @@ func (s *Server) routes() []route {
 		{"GET /agreement", s.agreementPage, sectionRoles("/agreement")},
 		{"POST /agreement/sign", s.agreementSign, roles(access.Sign)},
 		{"POST /agreement/propose", s.agreementPropose, admins},
-		// The import page (importpage.go): which kinds a role may import
+		// The import page (page_import.go): which kinds a role may import
 		// is checked per kind.
 		{"GET /import", s.getImport, importer},
 		{"POST /import", s.postImport, importer},
 		{"POST /import/run", s.postImportRun, importer},
-		// The settings page (settings.go), admins only.
+		// The settings page (page_settings.go), admins only.
 		{"GET /settings", s.getSettings, admins},
 		{"POST /settings/users", s.postAddUser, admins},
 		{"POST /settings/users/edit", s.postEditUser, admins},

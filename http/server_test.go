@@ -364,12 +364,12 @@ func TestRouteRoles(t *testing.T) {
 		}
 		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03"}
 		// Routes whose answer to an allowed role depends on the lead's
-		// state and owner (http/work.go).
+		// state and owner (http/api_work.go).
 		stateful := map[string]bool{}
 		for _, p := range []string{"POST /api/v1/leads/{id}/touches", "POST /api/v1/leads/{id}/accept", "POST /api/v1/leads/{id}/reject",
 			"POST /api/v1/leads/{id}/disqualify", "POST /api/v1/leads/{id}/reviews", "POST /api/v1/leads/{id}/assign",
 			"POST /api/v1/handoffs", "GET /api/v1/tasks",
-			// and on the deal's state (http/deals.go; tested in deals_test.go)
+			// and on the deal's state (http/api_deals.go; tested in api_deals_test.go)
 			"GET /api/v1/deals/{id}", "POST /api/v1/deals/{id}/won", "POST /api/v1/deals/{id}/lost",
 			"POST /api/v1/deals/{id}/stage"} {
 			stateful[p] = true

@@ -70,7 +70,7 @@ func checkPageRoles(t *testing.T, ts *testServer, rt route, method, path string,
 				t.Errorf("%s = %v; want a redirect to /login", what, r)
 			}
 		case slices.Contains(rt.roles, role):
-			// A lead's pages answer by who owns the lead (workpages_test.go):
+			// A lead's pages answer by who owns the lead (page_queue_test.go):
 			// the role must get in, whatever the lead says.
 			byLead := strings.HasPrefix(path, "/leads/")
 			if toLogin || r.status == 403 && (!byLead || strings.Contains(string(r.body), "may not open this page")) ||

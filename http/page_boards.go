@@ -14,8 +14,8 @@ import (
 )
 
 // The management pages: the SLA board, marketing pacing, the executive
-// funnel, the scorecard and the agreement (boards.go, slaboard.go,
-// pacing.go, funnel.go, scorecardpage.go, agreementpage.go). Each reads
+// funnel, the scorecard and the agreement (page_boards.go, page_slaboard.go,
+// page_pacing.go, page_funnel.go, page_scorecard.go, page_agreement.go). Each reads
 // the same services the API and the command line read, for a period the
 // viewer picks.
 
