@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/tandemtest"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
@@ -85,15 +87,7 @@ func newWorkServer(t *testing.T, b sqldbtest.Backend) *workServer {
 		}
 		ws.secret[u.Email] = secret
 	}
-	v, _, err := ts.db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
-	if err != nil {
-		t.Fatalf("ProposeAgreement: %v", err)
-	}
-	for _, head := range []string{"mia@example.com", "sam@example.com"} {
-		if _, err := ts.db.SignAgreement(ctx, v.Version, head); err != nil {
-			t.Fatalf("SignAgreement(%d, %s): %v", v.Version, head, err)
-		}
-	}
+	tandemtest.Sign(t, ts.db, string(agreement.Default()), "mia@example.com", "sam@example.com")
 	return ws
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tandemhq/tandem/tandemtest"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
@@ -180,15 +182,7 @@ func newPermWorld(t *testing.T, b sqldbtest.Backend) *permWorld {
 			t.Fatalf("CreateSession(%s): %v", s.email, err)
 		}
 	}
-	v, _, err := ts.db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "ada@example.com")
-	if err != nil {
-		t.Fatalf("ProposeAgreement: %v", err)
-	}
-	for _, head := range []string{"mia@example.com", "sam@example.com"} {
-		if _, err := ts.db.SignAgreement(ctx, v.Version, head); err != nil {
-			t.Fatalf("SignAgreement(%d, %s): %v", v.Version, head, err)
-		}
-	}
+	tandemtest.Sign(t, ts.db, string(agreement.Default()), "mia@example.com", "sam@example.com")
 	return pw
 }
 

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/tandemtest"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
@@ -213,17 +215,7 @@ func signDefault(t testing.TB, db *sqldb.DB) tandem.AgreementVersion {
 			t.Fatalf("CreateUser: %v", err)
 		}
 	}
-	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
-	if err != nil {
-		t.Fatalf("ProposeAgreement: %v", err)
-	}
-	if _, err := db.SignAgreement(ctx, v.Version, "mia@example.com"); err != nil {
-		t.Fatalf("SignAgreement: %v", err)
-	}
-	if v, err = db.SignAgreement(ctx, v.Version, "sam@example.com"); err != nil {
-		t.Fatalf("SignAgreement: %v", err)
-	}
-	return v
+	return tandemtest.Sign(t, db, string(agreement.Default()), "mia@example.com", "sam@example.com")
 }
 
 func TestAuth(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/tandemtest"
+
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/sqldb"
@@ -98,15 +100,7 @@ func queueBenchData(b *testing.B, db *sqldb.DB, n int) tandem.User {
 		}
 	}
 	body := strings.Replace(string(agreement.Default()), "capacity: 40", "capacity: 0", 1)
-	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", body, "admin@example.com")
-	if err != nil {
-		b.Fatalf("ProposeAgreement: %v", err)
-	}
-	for _, head := range []string{"mia@example.com", "sam@example.com"} {
-		if _, err := db.SignAgreement(ctx, v.Version, head); err != nil {
-			b.Fatalf("SignAgreement: %v", err)
-		}
-	}
+	tandemtest.Sign(b, db, body, "mia@example.com", "sam@example.com")
 	for i := 0; i < n; i += 1000 {
 		var in []tandem.LeadInput
 		for j := i; j < min(n, i+1000); j++ {

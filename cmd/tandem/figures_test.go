@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/tandemtest"
+
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/clock"
@@ -64,15 +66,7 @@ func TestFiguresAgree(t *testing.T) {
 					t.Fatalf("SetPassword(%s) = %v", u.Email, err)
 				}
 			}
-			v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", strings.NewReplacer("revenue: 1200000", "revenue: 180000", "lead_to_mql: history", "lead_to_mql: 0.3").Replace(string(agreement.Default())), "admin@example.com")
-			if err != nil {
-				t.Fatalf("ProposeAgreement = %v", err)
-			}
-			for _, who := range []string{"mia@example.com", "sam@example.com"} {
-				if _, err := db.SignAgreement(ctx, v.Version, who); err != nil {
-					t.Fatalf("SignAgreement(%s) = %v", who, err)
-				}
-			}
+			tandemtest.Sign(t, db, strings.NewReplacer("revenue: 1200000", "revenue: 180000", "lead_to_mql: history", "lead_to_mql: 0.3").Replace(string(agreement.Default())), "mia@example.com", "sam@example.com")
 			clk.Set(time.Date(2026, 11, 3, 10, 0, 0, 0, ny))
 			var deals []int64
 			for i := range 4 {

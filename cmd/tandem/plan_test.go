@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/tandemtest"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
@@ -38,15 +40,7 @@ func planSign(t *testing.T, clk tandem.Clock, dsn, body string) {
 			t.Fatalf("CreateUser: %v", err)
 		}
 	}
-	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", body, "ops@example.com")
-	if err != nil {
-		t.Fatalf("ProposeAgreement: %v", err)
-	}
-	for _, who := range []string{"mia@example.com", "sam@example.com"} {
-		if _, err := db.SignAgreement(ctx, v.Version, who); err != nil {
-			t.Fatalf("SignAgreement: %v", err)
-		}
-	}
+	tandemtest.Sign(t, db, body, "mia@example.com", "sam@example.com")
 }
 
 // planDefault is what `tandem plan` says on standard error without an

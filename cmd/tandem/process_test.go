@@ -29,6 +29,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/tandemtest"
+
 	"github.com/emersion/go-smtp"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
@@ -139,15 +141,7 @@ func prepareHandoffs(t *testing.T, dsn string, n int) {
 		t.Fatal("the default agreement no longer says capacity: 40; update prepareHandoffs")
 	}
 	body = strings.Replace(body, "capacity: 40", "capacity: 0", 1)
-	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", body, "mia@example.com")
-	if err != nil {
-		t.Fatalf("ProposeAgreement: %v", err)
-	}
-	for _, who := range []string{"mia@example.com", "sam@example.com"} {
-		if _, err := db.SignAgreement(ctx, v.Version, who); err != nil {
-			t.Fatalf("SignAgreement(%d, %s): %v", v.Version, who, err)
-		}
-	}
+	tandemtest.Sign(t, db, body, "mia@example.com", "sam@example.com")
 	inputs := make([]tandem.LeadInput, n)
 	for i := range inputs {
 		ext := fmt.Sprintf("p%04d", i)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/tandemtest"
+
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/clock"
@@ -44,15 +46,7 @@ func slaMonday(t *testing.T, clk *clock.Fake, dsn string) (int64, int64) {
 		}
 		users[u.Email] = u
 	}
-	v, _, err := db.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
-	if err != nil {
-		t.Fatalf("ProposeAgreement: %v", err)
-	}
-	for _, who := range []string{"mia@example.com", "sam@example.com"} {
-		if _, err := db.SignAgreement(ctx, v.Version, who); err != nil {
-			t.Fatalf("SignAgreement: %v", err)
-		}
-	}
+	tandemtest.Sign(t, db, string(agreement.Default()), "mia@example.com", "sam@example.com")
 	at(9, 0)
 	rs, err := db.IntakeLeads(ctx, []tandem.LeadInput{
 		{Fields: map[string]string{"external_id": "a", "source": "web", "segment": "enterprise", "email": "a@example.com", "score": "80"}},

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/tandemtest"
+
 	"github.com/chromedp/chromedp"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
@@ -40,15 +42,7 @@ func TestManagementPages(t *testing.T) {
 			users[role] = u
 		}
 		heads := []string{users[tandem.RoleMarketingHead].Email, users[tandem.RoleSalesHead].Email}
-		v1, _, err := e.DB.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
-		if err != nil {
-			t.Fatalf("ProposeAgreement: %v", err)
-		}
-		for _, h := range heads {
-			if _, err := e.DB.SignAgreement(ctx, v1.Version, h); err != nil {
-				t.Fatalf("SignAgreement: %v", err)
-			}
-		}
+		v1 := tandemtest.Sign(t, e.DB, string(agreement.Default()), heads...)
 		var in []tandem.LeadInput
 		for i := range 12 {
 			in = append(in, tandem.LeadInput{Fields: map[string]string{"external_id": fmt.Sprint("L", i), "email": fmt.Sprintf("l%d@example.com", i),

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/tandemtest"
+
 	"github.com/chromedp/chromedp"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
@@ -35,15 +37,7 @@ func TestQueueTouch(t *testing.T) {
 		if _, err := e.DB.SetPassword(ctx, rep.Email, password.HashWith(repPassword, password.Params{Time: 1, Memory: 64, Threads: 1})); err != nil {
 			t.Fatalf("SetPassword: %v", err)
 		}
-		v, _, err := e.DB.ProposeAgreement(ctx, "agreement.yaml", string(agreement.Default()), "admin@example.com")
-		if err != nil {
-			t.Fatalf("ProposeAgreement: %v", err)
-		}
-		for _, head := range []string{"mia@example.com", "sam@example.com"} {
-			if _, err := e.DB.SignAgreement(ctx, v.Version, head); err != nil {
-				t.Fatalf("SignAgreement: %v", err)
-			}
-		}
+		tandemtest.Sign(t, e.DB, string(agreement.Default()), "mia@example.com", "sam@example.com")
 		res, err := e.DB.IntakeLeads(ctx, []tandem.LeadInput{
 			{Fields: map[string]string{"external_id": "b1", "email": "lena@example.com", "first_name": "Lena <b>Bold</b>", "company": "Acme", "score": "80"}},
 			{Fields: map[string]string{"external_id": "b2", "email": "otto@example.com", "first_name": "Otto", "company": "Globex", "score": "80"}},
