@@ -10,7 +10,9 @@
 //
 // Ledger and intake: a lead's events and the tables derived from them.
 //   - leads.go: IntakeLeads (match, append events, run the stage rules), Lead
-//   - import.go: CSV imports of every kind, through IntakeLeads and the rest
+//   - import.go: CSV imports of every kind, through IntakeLeads and the rest;
+//     the users import, in one transaction, matching people by email or name
+//   - dates.go: a written date without an offset read in the agreement's zone
 //   - stageentries.go, stagecounts.go: stage entries and hourly stage counts,
 //     derived from the events in the transaction that writes them
 //   - verify.go: VerifyLedger replays every lead from its events
@@ -21,22 +23,30 @@
 //   - timers.go: durable timers as indexed rows; FireDue claims the due ones
 //   - fire.go: what a fired clock does (breach, escalation, next step)
 //   - work.go: touches, decisions (accept, reject, disqualify), assignment
-//   - outbox.go: notifications written in the transaction, delivered later
+//   - outbox.go: structured events and their notifications, written in the
+//     transaction (Tx.publish), delivered later by the channels
 //
 // Deals and campaigns: the closed loop.
-//   - deals.go: opportunities, won and lost, settling the lead
+//   - deals.go: opportunities through the pipeline's stages, won and lost,
+//     settling the lead; the deals import (deals without a lead create it)
+//   - accounts.go, products.go: the accounts and the product catalogue
 //   - campaigns.go: campaigns, spend, marketing touches
 //   - closedloop.go: jeopardy alerts, frozen scorecards, outcomes
 //
 // Reads for reports: rows gathered for package report, which computes.
 //   - slareport.go: SLAInput for the SLA report and board
 //   - rates.go: History (cohorts for the plan's rates), won deals
+//   - movedon.go: leads that went on from each stage in a window
+//   - dealreport.go: one row per deal for the deals report (win rates)
 //   - dealreport.go: DealReportRows, the deals of the deals report
 //   - atrisk.go, queuepage.go: the pages' lists of leads at risk and queues
 //   - kept.go: kept (cached) reports
 //
-// People and access: users, sessions, tokens.
+// People and access: users, sessions, tokens, who may act.
 //   - users.go, sessions.go, tokens.go
+//   - access.go: gathers the facts package access decides on (the caller,
+//     who is below them, a lead's owners) and the list scope for reads
+//   - audit.go: the audit log of users and tokens, written with each change
 //
 // Plumbing.
 //   - db.go: Open, migrations, transactions (transact, Tx.Now)
