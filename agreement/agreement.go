@@ -108,6 +108,21 @@ func (a *Agreement) PathStages() []string {
 	return names
 }
 
+// HandoffStage returns the stage whose entry hands a lead to sales (the
+// first path stage with an entry rule and a stage after it: the qualified
+// leads marketing commits to) and the stage after it, which accepting the
+// hand-off moves the lead to. Both are "" when no stage qualifies: such an
+// agreement hands nothing to sales and starts no clocks.
+func (a *Agreement) HandoffStage() (handoff, accept string) {
+	path := a.PathStages()
+	for i, name := range path {
+		if s, _ := a.Stage(name); s.Entry != "" && i+1 < len(path) {
+			return name, path[i+1]
+		}
+	}
+	return "", ""
+}
+
 // Stage returns the stage called name.
 func (a *Agreement) Stage(name string) (Stage, bool) {
 	for _, s := range a.Stages {

@@ -443,3 +443,24 @@ func TestSalesSourced(t *testing.T) {
 		}
 	}
 }
+
+// TestHandoffStage: the hand-off starts at the first path stage with an
+// entry rule that has a stage after it, and accepting moves to that stage.
+func TestHandoffStage(t *testing.T) {
+	def := string(Default())
+	for _, tt := range []struct {
+		name, body          string
+		handoff, acceptance string
+	}{
+		{"default", def, "mql", "sal"},
+		{"no entry rule", strings.Replace(def, `    entry: score >= 60 and email != ""`+"\n", "", 1), "", ""},
+	} {
+		a, err := Parse("agreement.yaml", []byte(tt.body))
+		if err != nil {
+			t.Fatalf("%s: Parse: %v", tt.name, err)
+		}
+		if h, acc := a.HandoffStage(); h != tt.handoff || acc != tt.acceptance {
+			t.Errorf("%s: HandoffStage() = %q, %q; want %q, %q", tt.name, h, acc, tt.handoff, tt.acceptance)
+		}
+	}
+}

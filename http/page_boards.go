@@ -81,16 +81,14 @@ func goalPeriod(a *agreement.Agreement, now time.Time) string {
 	return p.Name
 }
 
-// handoffStage is the stage whose entry hands a lead to sales: the first
-// path stage with an entry rule (the qualified leads marketing commits to).
+// handoffStage is the stage whose entry hands a lead to sales
+// (agreement.HandoffStage); for an agreement that hands nothing to sales,
+// the pages name its second path stage, the one a hand-off would start at.
 func handoffStage(a *agreement.Agreement) string {
-	stages := a.PathStages()
-	for _, name := range stages {
-		if st, ok := a.Stage(name); ok && st.Entry != "" {
-			return name
-		}
+	if hs, _ := a.HandoffStage(); hs != "" {
+		return hs
 	}
-	if len(stages) > 1 {
+	if stages := a.PathStages(); len(stages) > 1 {
 		return stages[1]
 	}
 	return ""

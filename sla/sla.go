@@ -20,6 +20,7 @@ package sla
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -55,21 +56,15 @@ func New(a *agreement.Agreement, n int) (*Policy, error) {
 	p := &Policy{Version: n, Agreement: a, Calendar: cal, working: map[string]bool{},
 		dayMinutes: a.BusinessHours.DayMinutes(),
 		first:      a.Sales.FirstTouchWithin, hot: a.Sales.HotLeadFirstTouchWithin, accpt: a.Sales.AcceptWithin}
-	path := a.PathStages()
-	for i, name := range path {
-		s, _ := a.Stage(name)
-		if s.Entry != "" && i+1 < len(path) {
-			p.HandoffStage, p.AcceptStage = name, path[i+1]
-			// Sales works the lead from the hand-off until the last stage
-			// of the path (customer), which ends the hand-off.
-			for _, w := range path[i : len(path)-1] {
-				p.working[w] = true
-			}
-			break
-		}
-	}
+	p.HandoffStage, p.AcceptStage = a.HandoffStage()
 	if p.HandoffStage == "" {
 		return nil, nil
+	}
+	// Sales works the lead from the hand-off until the last stage of the
+	// path (customer), which ends the hand-off.
+	path := a.PathStages()
+	for i := slices.Index(path, p.HandoffStage); i < len(path)-1; i++ {
+		p.working[path[i]] = true
 	}
 	for _, s := range a.Stages {
 		switch {
