@@ -221,6 +221,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/agreements", s.listAgreements, everyone},
 		{"GET /api/v1/agreements/{version}", s.getAgreement, everyone},
 		{"POST /api/v1/agreements", s.proposeAgreement, admins},
+		{"GET /api/v1/audit", s.getAudit, admins},
 		{"GET /api/v1/plan", s.getPlan, everyone},
 		{"GET /api/v1/pace", s.getPace, everyone},
 		{"GET /api/v1/scorecard", s.getScorecard, everyone},

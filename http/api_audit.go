@@ -1,0 +1,65 @@
+package http
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/sqldb"
+)
+
+// getAudit answers GET /api/v1/audit?subject=&before=&limit=: the audit log
+// of users and tokens (who changed which user or token, when, and what),
+// newest first, for admins. next_before pages back: give it as before.
+func (s *Server) getAudit(w http.ResponseWriter, r *http.Request) error {
+	var f sqldb.AuditFilter
+	var errs []tandem.FieldError
+	q := r.URL.Query()
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		v := q[name][0]
+		if len(q[name]) > 1 {
+			errs = append(errs, tandem.FieldError{Field: name, Message: "given more than once"})
+			continue
+		}
+		switch name {
+		case "subject":
+			f.Subject = v
+		case "before":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				errs = append(errs, tandem.FieldError{Field: name, Message: fmt.Sprintf("%q is not an entry id: give a whole number from 1 (next_before of the previous page)", v)})
+			}
+			f.BeforeID = n
+		case "limit":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				errs = append(errs, tandem.FieldError{Field: name, Message: fmt.Sprintf("%q is not a limit: give a whole number from 1 to 1000", v)})
+			}
+			f.Limit = n
+		default:
+			errs = append(errs, tandem.FieldError{Field: name, Message: "not a parameter of the audit log (subject, before, limit)"})
+		}
+	}
+	if len(errs) > 0 {
+		return tandem.Invalid(errs...)
+	}
+	es, err := s.DB.Audit(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if es == nil {
+		es = []sqldb.AuditEntry{}
+	}
+	page := struct {
+		Items      []sqldb.AuditEntry `json:"items"`
+		NextBefore int64              `json:"next_before,omitempty"`
+	}{Items: es}
+	if len(es) == cmp.Or(f.Limit, 100) {
+		page.NextBefore = es[len(es)-1].ID
+	}
+	return writeJSON(w, http.StatusOK, page)
+}
