@@ -30,7 +30,7 @@ func openSQLite(path string) (write, read *sql.DB, err error) {
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
-	read, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=mmap_size(1073741824)&_pragma=query_only(1)")
+	read, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=cache_size(-65536)&_pragma=mmap_size(1073741824)&_pragma=query_only(1)")
 	if err != nil {
 		write.Close()
 		return nil, nil, err
