@@ -55,7 +55,13 @@ type Product struct {
 // and runs of spaces made one, case folded. "Acme  Corp " and "acme corp"
 // name the same account.
 func NameKey(name string) string {
-	return strings.ToLower(strings.Join(strings.Fields(name), " "))
+	return strings.ToLower(CleanName(name))
+}
+
+// CleanName is a name as it is kept: spaces trimmed and runs of spaces
+// made one, the case as written.
+func CleanName(name string) string {
+	return strings.Join(strings.Fields(name), " ")
 }
 
 // CheckName says why s cannot be the name of an account or product, or
@@ -106,21 +112,25 @@ func MergeAccount(cur *Account, in map[string]string, now time.Time) (Account, b
 			if err := CheckName(v); err != nil {
 				bad(name, "%v", err)
 			} else if cur == nil {
-				a.Name = strings.Join(strings.Fields(v), " ")
+				a.Name = CleanName(v)
 			}
 		case "parent":
 			if err := CheckName(v); err != nil {
 				bad(name, "%v", err)
 			} else {
-				a.Parent = strings.Join(strings.Fields(v), " ")
+				a.Parent = CleanName(v)
 			}
 		case "domain", "sector", "location":
 			if err := CheckText(v); err != nil {
 				bad(name, "%v", err)
 			} else if n := utf8.RuneCountInString(v); n > MaxNameLen {
 				bad(name, "%d characters is too long: at most %d", n, MaxNameLen)
+			} else if name == "domain" {
+				a.Domain = v
+			} else if name == "sector" {
+				a.Sector = v
 			} else {
-				*map[string]*string{"domain": &a.Domain, "sector": &a.Sector, "location": &a.Location}[name] = v
+				a.Location = v
 			}
 		case "employees":
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -187,7 +197,7 @@ func MergeProduct(cur *Product, in map[string]string) (Product, bool, error) {
 			if err := CheckName(v); err != nil {
 				bad(name, "%v", err)
 			} else if cur == nil {
-				p.Name = strings.Join(strings.Fields(v), " ")
+				p.Name = CleanName(v)
 			}
 		case "series":
 			if err := CheckName(v); err != nil {

@@ -80,7 +80,7 @@ func (tx *Tx) accountID(ctx context.Context, name, field string) (id int64, crea
 	if err != sql.ErrNoRows {
 		return id, false, err
 	}
-	name = strings.Join(strings.Fields(name), " ")
+	name = tandem.CleanName(name)
 	err = tx.QueryRowContext(ctx, `INSERT INTO accounts (name, name_key, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id`,
 		name, tandem.NameKey(name), tx.t(tx.Now)).Scan(&id)
 	if err != nil {

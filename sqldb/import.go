@@ -104,7 +104,7 @@ func (c catalogNames) introduced(in []tandem.DealInput, results []IntakeResult, 
 				name = d.Initial[k.field]
 			}
 			if key := tandem.NameKey(name); key != "" && !k.known[key] {
-				intro.add(k.list, strings.Join(strings.Fields(name), " "))
+				intro.add(k.list, tandem.CleanName(name))
 			}
 		}
 	}
@@ -448,7 +448,7 @@ func (tx *Tx) importUsers(ctx context.Context, rows []csvimport.Row) ([]IntakeRe
 			if !u.hasTeam {
 				team = u.cur.Team
 			}
-			newManagers[key] = &newManager{name: strings.Join(strings.Fields(ref), " "), team: team, role: roles[0]}
+			newManagers[key] = &newManager{name: tandem.CleanName(ref), team: team, role: roles[0]}
 			order = append(order, key)
 		}
 		u.mgrNew = key
