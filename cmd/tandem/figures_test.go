@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -96,7 +95,9 @@ func TestFiguresAgree(t *testing.T) {
 			if err != nil {
 				t.Fatalf("CreateToken = %v", err)
 			}
-			base := serveOnLoopback(t, ctx, clk, dsn)
+			srv := startServing(t, ctx, &Main{Getenv: noEnv, Clock: clk}, "--db", dsn, "serve", "--addr", "127.0.0.1:0")
+			t.Cleanup(func() { <-srv.done })
+			base := srv.url
 
 			// The API: the pace and the scorecard.
 			var pc pace.Pace
@@ -176,40 +177,6 @@ func TestFiguresAgree(t *testing.T) {
 // percentage with one decimal at most.
 func percent(x float64) string {
 	return strconv.FormatFloat(math.Round(x*1000)/10, 'f', -1, 64) + "%"
-}
-
-// serveOnLoopback runs tandem serve on 127.0.0.1:0 until ctx ends and
-// returns its base URL.
-func serveOnLoopback(t *testing.T, ctx context.Context, clk tandem.Clock, dsn string) string {
-	t.Helper()
-	stdout, w := io.Pipe()
-	stderr := &syncBuffer{}
-	m := &Main{Stdin: strings.NewReader(""), Stdout: w, Stderr: stderr, Getenv: noEnv, Clock: clk}
-	done := make(chan struct{})
-	go func() {
-		m.Run(ctx, []string{"--db", dsn, "serve", "--addr", "127.0.0.1:0"})
-		w.Close()
-		close(done)
-	}()
-	t.Cleanup(func() { <-done })
-	lines := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		lines <- line
-		io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case line := <-lines:
-		u, ok := strings.CutPrefix(line, "Tandem is serving on ")
-		u, _, cut := strings.Cut(u, " (stop with Ctrl-C)\n")
-		if !ok || !cut {
-			t.Fatalf("serve printed %q; stderr:\n%s", line, stderr)
-		}
-		return u
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve printed nothing in 30s; stderr:\n%s", stderr)
-	}
-	return ""
 }
 
 // apiGet GETs an API URL with the token and decodes its JSON into v.

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -340,31 +338,10 @@ func TestServe(t *testing.T) {
 			t.Parallel()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			stdout, w := io.Pipe()
-			stderr := &syncBuffer{}
-			m := &Main{Stdin: strings.NewReader(""), Stdout: w, Stderr: stderr, Getenv: noEnv, Clock: clock.NewFake(epoch)}
-			done := make(chan int, 1)
-			go func() {
-				code := m.Run(ctx, []string{"--db", b.DSN, "serve", "--addr", "127.0.0.1:0"})
-				w.Close()
-				done <- code
-			}()
-			lines := make(chan string, 1)
-			go func() {
-				line, _ := bufio.NewReader(stdout).ReadString('\n')
-				lines <- line
-				io.Copy(io.Discard, stdout)
-			}()
-			var line string
-			select {
-			case line = <-lines:
-			case <-time.After(30 * time.Second):
-				t.Fatalf("serve printed nothing in 30s; stderr:\n%s", stderr)
-			}
-			url, ok := strings.CutPrefix(line, "Tandem is serving on ")
-			url, _, cut := strings.Cut(url, " (stop with Ctrl-C)\n")
-			if !ok || !cut || !strings.HasPrefix(url, "http://127.0.0.1:") {
-				t.Fatalf("serve printed %q; want \"Tandem is serving on URL (stop with Ctrl-C)\"; stderr:\n%s", line, stderr)
+			srv := startServing(t, ctx, &Main{Getenv: noEnv, Clock: clock.NewFake(epoch)}, "--db", b.DSN, "serve", "--addr", "127.0.0.1:0")
+			url, stderr, done := srv.url, srv.stderr, srv.done
+			if !strings.HasPrefix(url, "http://127.0.0.1:") {
+				t.Fatalf("serve is on %q; want http://127.0.0.1:PORT; stderr:\n%s", url, stderr)
 			}
 			resp, err := http.Get(url + "/healthz")
 			if err != nil {

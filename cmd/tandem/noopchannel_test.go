@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -55,34 +53,10 @@ func TestNoopChannelReceivesEvents(t *testing.T) {
 	sent := make(chan notify.Message, 100)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stdout, w := io.Pipe()
-	stderr := &syncBuffer{}
-	m := &Main{Stdin: strings.NewReader(""), Stdout: w, Stderr: stderr, Getenv: noEnv, Clock: clk,
+	m := &Main{Getenv: noEnv, Clock: clk,
 		Channels: append(notify.Channels(), noopChannel(sent))} // the one line that registers a channel
-	done := make(chan int, 1)
-	go func() {
-		code := m.Run(ctx, []string{"--db", dsn, "serve", "--addr", "127.0.0.1:0", "--noop", "on"})
-		w.Close()
-		done <- code
-	}()
-	lines := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		lines <- line
-		io.Copy(io.Discard, stdout)
-	}()
-	var line string
-	select {
-	case line = <-lines:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve printed nothing in 30s; stderr:\n%s", stderr)
-	}
-	url, ok := strings.CutPrefix(line, "Tandem is serving on ")
-	url, _, _ = strings.Cut(url, " ")
-	url = strings.TrimSpace(url)
-	if !ok {
-		t.Fatalf("serve printed %q; want its URL; stderr:\n%s", line, stderr)
-	}
+	srv := startServing(t, ctx, m, "--db", dsn, "serve", "--addr", "127.0.0.1:0", "--noop", "on")
+	url, stderr, done := srv.url, srv.stderr, srv.done
 	req, _ := http.NewRequest("POST", url+"/api/v1/leads", strings.NewReader(`{"email": "ada@example.com", "company": "Analytical"}`))
 	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(tok.stdout))
 	req.Header.Set("Content-Type", "application/json")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -10,7 +9,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -61,32 +59,11 @@ func TestServeTLSFlags(t *testing.T) {
 	certFile, keyFile, pool := testCert(t, dir)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stdout, w := io.Pipe()
-	stderr := &syncBuffer{}
-	m := &Main{Stdin: strings.NewReader(""), Stdout: w, Stderr: stderr, Getenv: noEnv, Clock: clock.NewFake(epoch)}
-	done := make(chan int, 1)
-	go func() {
-		code := m.Run(ctx, []string{"--db", filepath.Join(dir, "t.db"), "serve", "--addr", "127.0.0.1:0",
-			"--tls-cert", certFile, "--tls-key", keyFile, "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "127.0.0.1"})
-		w.Close()
-		done <- code
-	}()
-	lines := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		lines <- line
-		io.Copy(io.Discard, stdout)
-	}()
-	var line string
-	select {
-	case line = <-lines:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve printed nothing in 30s; stderr:\n%s", stderr)
-	}
-	url, ok := strings.CutPrefix(line, "Tandem is serving on ")
-	url, _, _ = strings.Cut(url, " ")
-	if !ok || !strings.HasPrefix(url, "https://127.0.0.1:") {
-		t.Fatalf("serve printed %q; want an https:// URL; stderr:\n%s", line, stderr)
+	srv := startServing(t, ctx, &Main{Getenv: noEnv, Clock: clock.NewFake(epoch)}, "--db", filepath.Join(dir, "t.db"), "serve", "--addr", "127.0.0.1:0",
+		"--tls-cert", certFile, "--tls-key", keyFile, "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "127.0.0.1")
+	url, stderr, done := srv.url, srv.stderr, srv.done
+	if !strings.HasPrefix(url, "https://127.0.0.1:") {
+		t.Fatalf("serve is on %q; want an https:// URL; stderr:\n%s", url, stderr)
 	}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	req, _ := http.NewRequest("GET", url+"/healthz", nil)
