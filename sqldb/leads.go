@@ -534,8 +534,9 @@ func (tx *Tx) lead(ctx context.Context, id int64, lock bool) (tandem.Lead, error
 	return l, err
 }
 
-// Leads returns one page of the leads that match the filter, in id order,
-// with the total count of matches.
+// Leads returns one page of the leads that match the filter, in the
+// filter's order (id order by default), with the total count of matches.
+// A search (f.Q) is answered by the search index (see search.go).
 func (db *DB) Leads(ctx context.Context, f tandem.LeadFilter) (page tandem.LeadPage, err error) {
 	return db.leads(ctx, f, nil)
 }
@@ -588,6 +589,20 @@ func (db *DB) leads(ctx context.Context, f tandem.LeadFilter, tok *tandem.Token)
 	if !f.CreatedTo.IsZero() {
 		where = append(where, "created_at < "+arg(db.d.timeArg(f.CreatedTo)))
 	}
+	if !f.StageChangedFrom.IsZero() {
+		where = append(where, "stage_changed_at >= "+arg(db.d.timeArg(f.StageChangedFrom)))
+	}
+	if !f.StageChangedTo.IsZero() {
+		where = append(where, "stage_changed_at < "+arg(db.d.timeArg(f.StageChangedTo)))
+	}
+	if f.Team != "" {
+		where = append(where, "owner_id IN (SELECT id FROM users WHERE team = "+arg(f.Team)+")")
+	}
+	if terms, _ := tandem.SearchTerms(f.Q); len(terms) > 0 {
+		cond, a := db.searchCond(terms, len(args)+1)
+		args = append(args, a...)
+		where = append(where, cond)
+	}
 	if f.ScoreMin != nil {
 		where = append(where, "score >= "+arg(*f.ScoreMin))
 	}
@@ -613,10 +628,10 @@ func (db *DB) leads(ctx context.Context, f tandem.LeadFilter, tok *tandem.Token)
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM leads WHERE `+cond, args...).Scan(&page.Total); err != nil {
 			return err
 		}
-		pageArgs := append(slices.Clone(args), f.After, limit+1)
-		n := len(args)
-		rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM leads WHERE %s AND id > $%d ORDER BY id LIMIT $%d`,
-			leadColumns, cond, n+1, n+2), pageArgs...)
+		after, order, aargs := db.sortCond(f, len(args)+1)
+		pageArgs := append(append(slices.Clone(args), aargs...), limit+1)
+		rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM leads WHERE %s AND %s ORDER BY %s LIMIT $%d`,
+			leadColumns, cond, after, order, len(pageArgs)), pageArgs...)
 		if err != nil {
 			return err
 		}
@@ -633,6 +648,9 @@ func (db *DB) leads(ctx context.Context, f tandem.LeadFilter, tok *tandem.Token)
 	if len(page.Leads) > limit {
 		page.Leads = page.Leads[:limit]
 		page.Next = page.Leads[limit-1].ID
+		if field, _, _ := tandem.SortField(f.Sort); field != "id" {
+			page.NextValue = tandem.SortValue(&page.Leads[limit-1], field)
+		}
 	}
 	return page, err
 }
