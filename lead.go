@@ -390,10 +390,10 @@ var SortFields = []string{"id", "first_name", "last_name", "email", "company", "
 // SortField returns the field and direction of a Sort value ("-score" is
 // score, descending), or false for a field lists cannot be sorted by.
 func SortField(sort string) (field string, desc, ok bool) {
-	field, desc = strings.CutPrefix(sort, "-")
-	if field == "" {
-		field = "id"
+	if sort == "" {
+		return "id", false, true
 	}
+	field, desc = strings.CutPrefix(sort, "-")
 	return field, desc, slices.Contains(SortFields, field)
 }
 

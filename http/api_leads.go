@@ -244,7 +244,7 @@ type leadList struct {
 	NextCursor string        `json:"next_cursor,omitempty"`
 }
 
-// listLeads answers GET /api/v1/leads?FIELD=VALUE&...&limit=N&cursor=C.
+// listLeads answers GET /api/v1/leads?FIELD=VALUE&...&q=SEARCH&sort=FIELD&limit=N&cursor=C.
 func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
 	loc, err := s.DB.Zone(r.Context())
 	if err != nil {
@@ -263,7 +263,7 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
 		out.Items = []tandem.Lead{}
 	}
 	if page.Next != 0 {
-		out.NextCursor = encodeCursor("lead", page.Next)
+		out.NextCursor = encodeLeadCursor(page.Next, page.NextValue)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -290,11 +290,26 @@ func leadFilter(r *http.Request, loc *time.Location) (tandem.LeadFilter, error) 
 				f.Limit = *n
 			}
 		case "cursor":
-			id, ok := decodeCursor("lead", v)
+			id, value, ok := decodeLeadCursor(v)
 			if !ok {
 				bad("not a cursor this API gave out")
 			}
-			f.After = id
+			f.After, f.AfterValue = id, value
+		case "q":
+			f.Q = v
+		case "sort":
+			f.Sort = v
+		case "team":
+			f.Team = v
+		case "stage_changed_from", "stage_changed_to":
+			t, err := calendar.ParseTime(v, loc)
+			if err != nil {
+				bad(err.Error())
+			} else if name == "stage_changed_from" {
+				f.StageChangedFrom = t
+			} else {
+				f.StageChangedTo = t
+			}
 		case "score_min":
 			f.ScoreMin = intParam()
 		case "score_max":
@@ -311,7 +326,7 @@ func leadFilter(r *http.Request, loc *time.Location) (tandem.LeadFilter, error) 
 		default:
 			field, ok := tandem.LookupLeadField(name)
 			if !ok {
-				bad("not a lead field or a list parameter (limit, cursor, score_min, score_max, created_from, created_to)")
+				bad("not a lead field or a list parameter (" + strings.Join(leadListParams, ", ") + ")")
 				return
 			}
 			if field.Kind == tandem.KindTime && v != "" {
@@ -326,6 +341,36 @@ func leadFilter(r *http.Request, loc *time.Location) (tandem.LeadFilter, error) 
 		}
 	})
 	return f, err
+}
+
+// leadListParams are the parameters of a list of leads besides the fields.
+var leadListParams = []string{"q", "sort", "team", "limit", "cursor", "score_min", "score_max", "created_from", "created_to",
+	"stage_changed_from", "stage_changed_to"}
+
+// encodeLeadCursor makes the cursor of a list of leads that goes on after
+// the lead id, whose value of the list's sort field is value ("" for a
+// list by id).
+func encodeLeadCursor(id int64, value string) string {
+	s := "lead:" + strconv.FormatInt(id, 10)
+	if value != "" {
+		s += ":" + value
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
+}
+
+// decodeLeadCursor reads a cursor of encodeLeadCursor, or reports false.
+func decodeLeadCursor(s string) (id int64, value string, ok bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, "", false
+	}
+	rest, ok := strings.CutPrefix(string(b), "lead:")
+	if !ok {
+		return 0, "", false
+	}
+	num, value, _ := strings.Cut(rest, ":")
+	id, err = strconv.ParseInt(num, 10, 64)
+	return id, value, err == nil && id > 0
 }
 
 // eachParam calls fn with each query parameter and its value, and returns
