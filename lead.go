@@ -526,3 +526,43 @@ type LeadPage struct {
 	Next      int64
 	NextValue string
 }
+
+// LeadView is a saved view of the leads list: a name and the list's query
+// string (its filters, search and sort), kept for its user and, when
+// shared, listed for everyone.
+type LeadView struct {
+	ID        int64     `json:"id"`
+	UserID    int64     `json:"user_id"`
+	UserEmail string    `json:"user_email,omitempty"` // whose it is, as read
+	Name      string    `json:"name"`
+	Query     string    `json:"query"`
+	Shared    bool      `json:"shared"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Limits of a saved view.
+const (
+	MaxViewName  = 80   // characters
+	MaxViewQuery = 4000 // bytes
+)
+
+// Validate checks a view's name and query: EINVALID naming each bad one.
+func (v *LeadView) Validate() error {
+	var errs []FieldError
+	switch n := utf8.RuneCountInString(v.Name); {
+	case !utf8.ValidString(v.Name):
+		errs = append(errs, FieldError{"name", "is not valid UTF-8 text"})
+	case strings.TrimSpace(v.Name) == "":
+		errs = append(errs, FieldError{"name", "name the view"})
+	case n > MaxViewName:
+		errs = append(errs, FieldError{"name", fmt.Sprintf("is %d characters long; a view's name is at most %d", n, MaxViewName)})
+	}
+	if !utf8.ValidString(v.Query) || len(v.Query) > MaxViewQuery {
+		errs = append(errs, FieldError{"query", fmt.Sprintf("must be UTF-8 text of at most %d bytes", MaxViewQuery)})
+	}
+	if len(errs) > 0 {
+		return Invalid(errs...)
+	}
+	return nil
+}

@@ -152,7 +152,20 @@ func (tx *Tx) intakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 	for i, in := range inputs {
 		source, ext := in.Key(opts.DefaultSource)
 		var cur *tandem.Lead
-		if ext != "" {
+		if in.ID != 0 {
+			// An edit of a lead named by its id, which keeps its key.
+			l, err := tx.leadByID(ctx, in.ID, existing)
+			if err == nil {
+				err = keepsKey(l, in)
+			}
+			if err != nil && tandem.ErrorCode(err) == tandem.EINTERNAL {
+				return err
+			} else if err != nil {
+				results[i] = IntakeResult{Status: tandem.StatusRejected, Err: err}
+				continue
+			}
+			cur = l
+		} else if ext != "" {
 			cur = existing[[2]string{source, ext}]
 		}
 		// A date without an offset is its day in the agreement's zone.
@@ -290,6 +303,40 @@ func (tx *Tx) intakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 		default:
 			results[i].ID = w.lead.ID
 		}
+	}
+	return nil
+}
+
+// leadByID loads and locks the lead with the id for an input that names
+// it, as the batch knows it: the lead of existing if it has the same key.
+func (tx *Tx) leadByID(ctx context.Context, id int64, existing map[[2]string]*tandem.Lead) (*tandem.Lead, error) {
+	for _, l := range existing {
+		if l.ID == id {
+			return l, nil
+		}
+	}
+	l, err := tx.lead(ctx, id, true)
+	if err != nil {
+		return nil, err
+	}
+	if l.ExternalID != "" {
+		existing[[2]string{l.Source, l.ExternalID}] = &l
+	}
+	return &l, nil
+}
+
+// keepsKey refuses an input naming a lead by id that would change the
+// lead's (source, external_id): its key is how its source finds it again.
+func keepsKey(l *tandem.Lead, in tandem.LeadInput) error {
+	var errs []tandem.FieldError
+	if v, ok := in.Fields["source"]; ok && v != "" && v != l.Source {
+		errs = append(errs, tandem.FieldError{Field: "source", Message: "a lead's source is how its source finds it again: it does not change"})
+	}
+	if v, ok := in.Fields["external_id"]; ok && v != "" && v != l.ExternalID {
+		errs = append(errs, tandem.FieldError{Field: "external_id", Message: "a lead's external id is how its source finds it again: it does not change"})
+	}
+	if len(errs) > 0 {
+		return tandem.Invalid(errs...)
 	}
 	return nil
 }
@@ -797,4 +844,46 @@ func stageMoves(events []tandem.Event) [][2]string {
 		}
 	}
 	return moves
+}
+
+// AddNote writes a note on a lead to its ledger (a noted event), for a
+// caller who may read the lead ([access.CanRead]): ENOTFOUND, EFORBIDDEN,
+// or EINVALID for an empty note or one that is not text.
+func (db *DB) AddNote(ctx context.Context, id int64, note string, tok tandem.Token) (e tandem.Event, err error) {
+	defer wrap(&err, "note on lead %d", id)
+	note = strings.TrimSpace(note)
+	if note == "" {
+		return e, tandem.Invalid(tandem.FieldError{Field: "note", Message: "write the note"})
+	}
+	if err := checkNote("note", note); err != nil {
+		return e, err
+	}
+	err = db.transact(ctx, func(tx *Tx) error {
+		l, err := tx.lead(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		if err := tx.mayRead(ctx, tok, l); err != nil {
+			return err
+		}
+		lc, err := tx.lifecycle(ctx)
+		if err != nil {
+			return err
+		}
+		e = tandem.Event{LeadID: id, Type: tandem.EventNoted, OccurredAt: tx.Now, Actor: tok.Actor(),
+			AgreementVersion: lc.Version(), Detail: map[string]string{"note": note}}
+		if err := l.Apply(&e); err != nil {
+			return err
+		}
+		if err := tx.updateLead(ctx, &l); err != nil {
+			return err
+		}
+		evs := []tandem.Event{e}
+		if err := tx.appendEvents(ctx, evs); err != nil {
+			return err
+		}
+		e = evs[0]
+		return nil
+	})
+	return e, err
 }
