@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -271,8 +272,15 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
 // leadFilter reads the filters of a list of leads; a date or a time
 // without an offset is read in loc, the agreement's zone.
 func leadFilter(r *http.Request, loc *time.Location) (tandem.LeadFilter, error) {
+	return parseLeadFilter(r.URL.Query(), loc)
+}
+
+// parseLeadFilter reads a list of leads' filters from a query: the one
+// parser of GET /api/v1/leads, the /leads page, its export and its saved
+// views.
+func parseLeadFilter(q url.Values, loc *time.Location) (tandem.LeadFilter, error) {
 	f := tandem.LeadFilter{Equal: map[string]string{}}
-	err := eachParam(r, func(name, v string, bad func(string)) {
+	err := eachValue(q, func(name, v string, bad func(string)) {
 		intParam := func() *int {
 			n, err := strconv.Atoi(v)
 			if err != nil {
@@ -377,8 +385,13 @@ func decodeLeadCursor(s string) (id int64, value string, ok bool) {
 // the problems fn reports through bad, and any parameter given twice, as
 // one EINVALID error with the fields sorted.
 func eachParam(r *http.Request, fn func(name, v string, bad func(msg string))) error {
+	return eachValue(r.URL.Query(), fn)
+}
+
+// eachValue is [eachParam] over the values q.
+func eachValue(q url.Values, fn func(name, v string, bad func(msg string))) error {
 	var errs []tandem.FieldError
-	for name, vs := range r.URL.Query() {
+	for name, vs := range q {
 		if len(vs) > 1 {
 			errs = append(errs, tandem.FieldError{Field: name, Message: "given more than once: a filter takes one value"})
 			continue
