@@ -3,8 +3,8 @@ package http
 import (
 	"context"
 	"fmt"
-	"os"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
