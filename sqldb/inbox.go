@@ -26,6 +26,8 @@ type InboxItem struct {
 	// AlertID is the jeopardy alert of an alert.raised notification; 0
 	// otherwise.
 	AlertID int64 `json:"alert_id,omitempty"`
+	// AlertPeriod is that alert's period (2026-11, 2026-Q4).
+	AlertPeriod string `json:"alert_period,omitempty"`
 }
 
 // InboxFilter pages through an inbox, newest first.
@@ -97,7 +99,7 @@ func (db *DB) Inbox(ctx context.Context, userID int64, f InboxFilter) (p InboxPa
 			if it.Type == outbox.AlertRaised {
 				var a outbox.Alert
 				if json.Unmarshal([]byte(data), &a) == nil {
-					it.AlertID = a.Alert
+					it.AlertID, it.AlertPeriod = a.Alert, a.Period
 				}
 			}
 			p.Items = append(p.Items, it)
