@@ -190,4 +190,3 @@ func TestDealsPages(t *testing.T) {
 		}
 	})
 }
-
