@@ -45,7 +45,8 @@ type columnView struct {
 // cardView is one card, with what the page writes of it.
 type cardView struct {
 	sqldb.BoardDeal
-	InStage string // time in stage, in words
+	InStage string // time in stage (for a closed deal, since it closed), in words
+	Closed  bool
 	Moves   []string
 }
 
@@ -179,7 +180,7 @@ func (s *Server) dealsBoard(w http.ResponseWriter, r *http.Request) error {
 	for _, c := range b.Columns {
 		cv := columnView{BoardColumn: c, More: c.Deals - len(c.Cards)}
 		for _, d := range c.Cards {
-			card := cardView{BoardDeal: d, InStage: span(now.Sub(d.StageChangedAt))}
+			card := cardView{BoardDeal: d, InStage: span(now.Sub(d.StageChangedAt)), Closed: !c.Open}
 			if c.Open {
 				for _, o := range v.Open {
 					if o != c.Stage {
