@@ -157,6 +157,8 @@ var bodyRoutes = map[string]bodyRoute{
 	"PUT /api/v1/campaigns/{code}/spend/{month}": {"/api/v1/campaigns/spring/spend/2026-11", ""},
 	"POST /api/v1/agreements":                    {"/api/v1/agreements", ""}, // YAML: its own case below
 	"POST /api/v1/alerts/check":                  {"/api/v1/alerts/check", ""},
+	"POST /api/v1/inbox/read":                    {"/api/v1/inbox/read", ""},
+	"POST /api/v1/inbox/{id}/read":               {"/api/v1/inbox/1/read", ""},
 }
 
 // TestBadBodiesEveryRoute sends every API route that reads a body each

@@ -343,6 +343,7 @@ func TestRouteRoles(t *testing.T) {
 			"PUT /api/v1/campaigns/{code}/spend/{month}": `{"amount_cents":1200050}`,
 			"POST /api/v1/accounts":                      `{"name":"Acme","sector":"retail"}`,
 			"POST /api/v1/products":                      `{"name":"GTX Pro","series":"GTX"}`,
+			"POST /api/v1/inbox/read":                    `{}`,
 		}
 		// An account and a product with the id the routes' {id} takes.
 		if a, _, err := ts.db.UpsertAccount(context.Background(), map[string]string{"name": "Acme"}); err != nil || a.ID != created.ID {
@@ -363,7 +364,9 @@ func TestRouteRoles(t *testing.T) {
 			"POST /api/v1/handoffs", "GET /api/v1/tasks",
 			// and on the deal's state (http/api_deals.go; tested in api_deals_test.go)
 			"GET /api/v1/deals/{id}", "POST /api/v1/deals/{id}/won", "POST /api/v1/deals/{id}/lost",
-			"POST /api/v1/deals/{id}/stage"} {
+			"POST /api/v1/deals/{id}/stage",
+			// and on whose the notification is (an inbox is a person's; tested in page_inbox_test.go)
+			"POST /api/v1/inbox/{id}/read"} {
 			stateful[p] = true
 		}
 
