@@ -277,3 +277,34 @@ func FuzzParseSecret(f *testing.F) {
 		}
 	})
 }
+
+func TestRetry(t *testing.T) {
+	// The schedule, written out: nominal waits after attempts 1 to 9.
+	want := []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour,
+		10 * time.Hour, 14 * time.Hour, 20 * time.Hour, 24 * time.Hour}
+	var total time.Duration
+	for i, w := range want {
+		n := i + 1
+		if got, ok := Retry(n, 0.5); !ok || got != w {
+			t.Errorf("Retry(%d, 0.5) = %v, %v; want %v, true", n, got, ok, w)
+		}
+		lo, _ := Retry(n, 0)
+		hi, _ := Retry(n, 0.999999)
+		if lo != w*8/10 || hi < w*119/100 || hi > w*12/10 {
+			t.Errorf("Retry(%d) ranges %v to %v; want %v to %v", n, lo, hi, w*8/10, w*12/10)
+		}
+		total += w
+	}
+	if total < 72*time.Hour || total > 80*time.Hour {
+		t.Errorf("the schedule adds up to %v; want about three days", total)
+	}
+	if Attempts != 10 {
+		t.Errorf("Attempts = %d; want 10", Attempts)
+	}
+	if got, ok := Retry(10, 0.5); ok {
+		t.Errorf("Retry(10, 0.5) = %v, true; want dead (false) after the tenth attempt", got)
+	}
+	if _, ok := Retry(0, 0.5); !ok {
+		t.Errorf("Retry(0, 0.5) says dead; want a delivery never tried to be live")
+	}
+}
