@@ -94,6 +94,7 @@ type rowView struct {
 	Notice   string
 	Error    string
 	Forms    *queueForms
+	Owner    string // whose task it is, on a team's queue
 }
 
 // queueView is the queue page's data.
@@ -107,7 +108,11 @@ type queueView struct {
 	More   string // link to show more, "" when all are shown
 	Zone   string
 	Forms  *queueForms
-	Picked string
+	Picked string // the picker's value: "team", "me", a rep's email, or "" (a rep's own)
+	// Team is set when the queue is the viewer's team's: Owners names the
+	// owner of each row by user id.
+	Team   bool
+	Owners map[int64]string
 }
 
 // timeText formats t in loc for readers without script.
@@ -219,25 +224,39 @@ func queueRow(q sqldb.QueueRow, f *queueForms, now time.Time, loc *time.Location
 	return row
 }
 
-// getQueue draws the viewer's queue, or a rep's for a manager above them
-// (any rep's for an admin): ?rep=EMAIL.
+// getQueue draws a queue: a rep's own; for a manager or an admin, their
+// team's by default (every rep they manage, and their own tasks), or one
+// rep's with ?rep=EMAIL (any rep's for an admin), or their own with ?rep=me.
 func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	me := viewer(r)
 	v := queueView{Rep: me, Own: true}
-	if rep := r.URL.Query().Get("rep"); rep != "" && rep != me.Email {
-		u, err := s.repAsked(r, rep)
-		if err != nil {
-			return err
-		}
-		v.Rep, v.Own, v.Picked = u, false, u.Email
-	}
 	if me.Role != tandem.RoleSalesRep {
 		reps, err := s.managedReps(r)
 		if err != nil {
 			return err
 		}
 		v.Reps = reps
+	}
+	ids := []int64{me.ID}
+	switch rep := r.URL.Query().Get("rep"); {
+	case rep == "me" || rep == me.Email:
+		v.Picked = "me"
+	case rep != "" && rep != "team":
+		u, err := s.repAsked(r, rep)
+		if err != nil {
+			return err
+		}
+		v.Rep, v.Own, v.Picked = u, false, u.Email
+		ids = []int64{u.ID}
+	case len(v.Reps) > 0:
+		// The team: the people whose work the viewer answers for.
+		v.Team, v.Own, v.Picked = true, false, "team"
+		v.Owners = map[int64]string{me.ID: "you"}
+		for _, u := range v.Reps {
+			ids = append(ids, u.ID)
+			v.Owners[u.ID] = u.Label()
+		}
 	}
 	show := queueShow
 	if n, err := strconv.Atoi(r.URL.Query().Get("show")); err == nil && n > 0 {
@@ -252,7 +271,7 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Forms, v.Zone = f, loc.String()
-	items, total, err := s.DB.QueuePage(ctx, []int64{v.Rep.ID}, show)
+	items, total, err := s.DB.QueuePage(ctx, ids, show)
 	if err != nil {
 		return err
 	}
@@ -260,6 +279,9 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) error {
 	v.Rows = make([]rowView, len(items))
 	for i, it := range items {
 		v.Rows[i] = queueRow(it, f, now, loc)
+		if v.Team {
+			v.Rows[i].Owner = v.Owners[it.Task.OwnerID]
+		}
 	}
 	v.Total, v.Shown = total, len(items)
 	if total > len(items) && show < queueShowMax {
@@ -270,8 +292,11 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) error {
 		v.More = "/queue?" + q.Encode()
 	}
 	title := "Your queue"
-	if !v.Own {
-		title = "Queue of " + v.Rep.Email
+	switch {
+	case v.Team:
+		title = "Your team's queue"
+	case !v.Own:
+		title = "Queue of " + v.Rep.Label()
 	}
 	p := newPage(r, title)
 	p.Data = v
