@@ -280,6 +280,11 @@ func (s *Server) routes() []route {
 		{"POST /settings/users/signout", s.postSignOutUser, admins},
 		{"POST /settings/tokens", s.postCreateToken, admins},
 		{"POST /settings/tokens/revoke", s.postRevokeToken, admins},
+		{"POST /settings/webhooks", s.postAddWebhook, admins},
+		{"POST /settings/webhooks/state", s.postWebhookState, admins},
+		{"POST /settings/webhooks/test", s.postWebhookTestForm, admins},
+		{"POST /settings/webhooks/redeliver", s.postRedeliverForm, admins},
+		{"POST /settings/webhooks/delete", s.postDeleteWebhook, admins},
 	}
 	// A section without a page of its own yet answers "coming soon".
 	built := map[string]bool{}
