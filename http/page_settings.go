@@ -2,6 +2,7 @@ package http
 
 import (
 	"crypto/rand"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -92,6 +93,7 @@ type settingsView struct {
 	NewToken tokenForm
 	Secret   *secretView
 	Notify   NotifyInfo
+	Hooks    webhooksView // outgoing webhooks and dead letters (page_webhooks.go)
 }
 
 // settingsData gathers the page.
@@ -144,6 +146,9 @@ func (s *Server) settingsData(r *http.Request) (settingsView, error) {
 	if v.Tokens, err = s.DB.Tokens(ctx); err != nil {
 		return v, err
 	}
+	if v.Hooks, err = s.webhooksData(r); err != nil {
+		return v, err
+	}
 	return v, nil
 }
 
@@ -161,6 +166,7 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
 	}
 	notices := map[string]string{"edited": "the user is changed.", "signedout": "the user is signed out everywhere.",
 		"revoked": "the token is revoked: it no longer works."}
+	maps.Copy(notices, webhookNotices)
 	notice, errMsg := notices[r.URL.Query().Get("done")], ""
 	if id := r.URL.Query().Get("shown"); id != "" {
 		if sec, ok := s.shown.take(id, viewer(r).ID, s.DB.Now()); ok {

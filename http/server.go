@@ -226,6 +226,14 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/agreements/{version}", s.getAgreement, everyone},
 		{"POST /api/v1/agreements", s.proposeAgreement, admins},
 		{"GET /api/v1/audit", s.getAudit, admins},
+		{"GET /api/v1/webhooks", s.listWebhooks, admins},
+		{"POST /api/v1/webhooks", s.postWebhook, admins},
+		{"GET /api/v1/webhooks/{id}", s.getWebhook, admins},
+		{"PATCH /api/v1/webhooks/{id}", s.patchWebhook, admins},
+		{"DELETE /api/v1/webhooks/{id}", s.deleteWebhook, admins},
+		{"GET /api/v1/webhooks/{id}/deliveries", s.getWebhookDeliveries, admins},
+		{"POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", s.postRedeliver, admins},
+		{"POST /api/v1/webhooks/{id}/test", s.postWebhookTest, admins},
 		{"GET /api/v1/plan", s.getPlan, everyone},
 		{"GET /api/v1/pace", s.getPace, everyone},
 		{"GET /api/v1/scorecard", s.getScorecard, everyone},
@@ -300,6 +308,11 @@ func (s *Server) routes() []route {
 		{"POST /settings/users/signout", s.postSignOutUser, admins},
 		{"POST /settings/tokens", s.postCreateToken, admins},
 		{"POST /settings/tokens/revoke", s.postRevokeToken, admins},
+		{"POST /settings/webhooks", s.postAddWebhook, admins},
+		{"POST /settings/webhooks/state", s.postWebhookState, admins},
+		{"POST /settings/webhooks/test", s.postWebhookTestForm, admins},
+		{"POST /settings/webhooks/redeliver", s.postRedeliverForm, admins},
+		{"POST /settings/webhooks/delete", s.postDeleteWebhook, admins},
 	}
 	// A section without a page of its own yet answers "coming soon".
 	built := map[string]bool{}

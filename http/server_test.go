@@ -344,6 +344,8 @@ func TestRouteRoles(t *testing.T) {
 			"POST /api/v1/accounts":                      `{"name":"Acme","sector":"retail"}`,
 			"POST /api/v1/products":                      `{"name":"GTX Pro","series":"GTX"}`,
 			"POST /api/v1/inbox/read":                    `{}`,
+			"POST /api/v1/webhooks":                      `{"url":"https://hooks.example.com/","event_types":["deal.won"]}`,
+			"PATCH /api/v1/webhooks/{id}":                `{"state":"paused"}`,
 		}
 		// An account and a product with the id the routes' {id} takes.
 		if a, _, err := ts.db.UpsertAccount(context.Background(), map[string]string{"name": "Acme"}); err != nil || a.ID != created.ID {
@@ -355,7 +357,7 @@ func TestRouteRoles(t *testing.T) {
 		if _, _, err := ts.db.SaveCampaign(context.Background(), tandem.Campaign{Code: "spring"}); err != nil {
 			t.Fatalf("SaveCampaign: %v", err)
 		}
-		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03"}
+		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03", "delivery": "1"}
 		// Routes whose answer to an allowed role depends on the lead's
 		// state and owner (http/api_work.go).
 		stateful := map[string]bool{}
@@ -366,7 +368,12 @@ func TestRouteRoles(t *testing.T) {
 			"GET /api/v1/deals/{id}", "POST /api/v1/deals/{id}/won", "POST /api/v1/deals/{id}/lost",
 			"POST /api/v1/deals/{id}/stage",
 			// and on whose the notification is (an inbox is a person's; tested in page_inbox_test.go)
-			"POST /api/v1/inbox/{id}/read"} {
+			"POST /api/v1/inbox/{id}/read",
+			// and on the webhook subscription, which DELETE removes
+			// (http/api_webhooks.go; tested in api_webhooks_test.go)
+			"GET /api/v1/webhooks/{id}", "PATCH /api/v1/webhooks/{id}", "DELETE /api/v1/webhooks/{id}",
+			"GET /api/v1/webhooks/{id}/deliveries", "POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver",
+			"POST /api/v1/webhooks/{id}/test"} {
 			stateful[p] = true
 		}
 
