@@ -235,3 +235,28 @@ func label(name string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// ParseRecord reads a form posted as JSON: one object of names to
+// strings, numbers, booleans or null (no value). Anything else is an
+// EMALFORMED error naming the name.
+func ParseRecord(body []byte) (Record, error) {
+	var obj map[string]any
+	if err := decode(body, &obj); err != nil {
+		return nil, err
+	}
+	if obj == nil {
+		return nil, tandem.Errorf(tandem.EMALFORMED, "the body is not a JSON object of names to values")
+	}
+	if len(obj) > maxRecordFields {
+		return nil, tandem.Errorf(tandem.ETOOLARGE, "the form has %d names; at most %d are taken", len(obj), maxRecordFields)
+	}
+	rec := make(Record, len(obj))
+	for k, v := range obj {
+		s, err := scalar(v)
+		if err != nil {
+			return nil, tandem.Errorf(tandem.EMALFORMED, "%s: %v", k, err)
+		}
+		rec[k] = s
+	}
+	return rec, nil
+}
