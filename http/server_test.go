@@ -442,11 +442,14 @@ func TestRouteRoles(t *testing.T) {
 				}
 			}
 		}
-		// Only the health check, the API's description, the static files
-		// and the pages that sign people in (or out) are open to anyone;
-		// everything else needs a token or a session.
+		// Only the health check, the API's description (as YAML, JSON and
+		// the page that renders it), the static files and the pages that
+		// sign people in (or out) are open to anyone; everything else needs
+		// a token or a session.
 		if diff := cmp.Diff([]string{"GET /healthz", "GET /api/v1/openapi.yaml",
-			"POST /api/v1/hooks/{source}", "POST /f/{form}", "OPTIONS /f/{form}", "GET /static/", "GET /login", "POST /login", "POST /logout", "GET /setup", "POST /setup"}, public); diff != "" {
+			"GET /api/v1/openapi.json", "GET /api/docs",
+			"POST /api/v1/hooks/{source}", "POST /f/{form}", "OPTIONS /f/{form}",
+			"GET /static/", "GET /login", "POST /login", "POST /logout", "GET /setup", "POST /setup"}, public); diff != "" {
 			t.Errorf("routes without roles (-want +got):\n%s", diff)
 		}
 	})
