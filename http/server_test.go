@@ -19,6 +19,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/inbound"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
 )
@@ -357,7 +358,13 @@ func TestRouteRoles(t *testing.T) {
 		if _, _, err := ts.db.SaveCampaign(context.Background(), tandem.Campaign{Code: "spring"}); err != nil {
 			t.Fatalf("SaveCampaign: %v", err)
 		}
-		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03", "delivery": "1"}
+		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03", "delivery": "1",
+			"form": "routes", "source": "routes"}
+		// A website form and an inbound source for {form} and {source}.
+		saveForm(t, ts.db, inbound.Form{Name: "routes"})
+		if _, err := ts.db.SaveSource(context.Background(), inbound.Source{Name: "routes", Kind: inbound.KindHubSpot, Secrets: []string{"0123456789abcdef"}}); err != nil {
+			t.Fatalf("SaveSource: %v", err)
+		}
 		// Routes whose answer to an allowed role depends on the lead's
 		// state and owner (http/api_work.go).
 		stateful := map[string]bool{}
@@ -419,6 +426,8 @@ func TestRouteRoles(t *testing.T) {
 				r := ts.do(method, path, role, bodies[rt.pattern])
 				what := fmt.Sprintf("%s %s with a %q token", method, path, role)
 				switch {
+				case rt.roles == nil && signedRoutes[rt.pattern]:
+					checkError(t, what+" unsigned", r, 401, tandem.EUNAUTHORIZED)
 				case rt.roles == nil:
 					if r.status/100 != 2 {
 						t.Errorf("%s = %v; want a success (the route is public)", what, r)
@@ -450,6 +459,7 @@ func TestRouteRoles(t *testing.T) {
 		// a token or a session.
 		if diff := cmp.Diff([]string{"GET /healthz", "GET /api/v1/openapi.yaml",
 			"GET /api/v1/openapi.json", "GET /api/docs",
+			"POST /api/v1/hooks/{source}", "POST /f/{form}", "OPTIONS /f/{form}",
 			"GET /static/", "GET /login", "POST /login", "POST /logout", "GET /setup", "POST /setup"}, public); diff != "" {
 			t.Errorf("routes without roles (-want +got):\n%s", diff)
 		}
