@@ -33,6 +33,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/access"
+	"github.com/tandemhq/tandem/metrics"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/web"
 )
@@ -55,6 +56,11 @@ type Server struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed (client.go). Set before Open.
 	TrustedProxies []netip.Prefix
+	// Metrics counts requests and leads taken (package metrics); nil
+	// counts nothing. MetricsToken, when set, serves them on GET /metrics
+	// to a scraper that sends it as a bearer token (metrics.go).
+	Metrics      *metrics.Metrics
+	MetricsToken string
 
 	ln        net.Listener
 	https     bool // serving TLS itself (OpenTLS)
@@ -182,6 +188,7 @@ func (s *Server) routes() []route {
 	)
 	rts := []route{
 		{"GET /healthz", s.health, nil},
+		{"GET /metrics", s.getMetrics, nil},
 		{"GET /api/v1/openapi.yaml", s.openAPI, nil},
 		{"GET /api/v1/leads", s.listLeads, everyone},
 		{"POST /api/v1/leads", s.postLeads, writers},
@@ -327,6 +334,13 @@ func (s *Server) Handler() http.Handler {
 			apiHeaders(sw)
 		}
 		routed.ServeHTTP(sw, r)
+		if s.Metrics != nil {
+			_, pattern := mux.Handler(r)
+			if pattern == "" {
+				pattern = "none" // a 404: one label, not one per path asked for
+			}
+			s.Metrics.ObserveRequest(pattern, sw.status, time.Since(start))
+		}
 		s.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "addr", s.client(r).Addr,
 			"duration", time.Since(start).Round(time.Microsecond))
 	})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/metrics"
 	"github.com/tandemhq/tandem/notify"
 	"github.com/tandemhq/tandem/sqldb"
 )
@@ -26,6 +27,8 @@ type Outbox struct {
 	Poll    time.Duration // longest sleep between looks; 1s when zero
 	Lease   time.Duration // how long a claim holds; 2 min when zero
 	Logger  *slog.Logger
+	// Metrics counts deliveries and failed attempts; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // outboxBatch is how many notifications one claim takes.
@@ -52,6 +55,9 @@ func (o *Outbox) RunOnce(ctx context.Context) (int, error) {
 			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			err := s.Send(sctx, m)
 			cancel()
+			if ctx.Err() == nil {
+				o.Metrics.Delivered(n.Channel, err)
+			}
 			if err != nil {
 				if ctx.Err() != nil {
 					return sent, nil
