@@ -186,6 +186,13 @@ var dumpTables = []dumpTable{
 		{"period", kText}, {"frozen_at", kTime}, {"body", kText}}},
 	{name: "audit", key: []string{"id"}, seq: serial("audit"), cols: []column{
 		{"id", kInt}, {"at", kTime}, {"actor", kText}, {"action", kText}, {"subject", kText}, {"changes", kText}}},
+	{name: "schedules", key: []string{"id"}, seq: serial("schedules"), cols: []column{
+		{"id", kInt}, {"kind", kText}, {"roles", kText}, {"addresses", kText}, {"created_by", kText},
+		{"created_at", kTime}, {"removed_at", kNullTime}}},
+	{name: "schedule_sends", key: []string{"id"}, seq: serial("schedule_sends"), cols: []column{
+		{"id", kInt}, {"schedule_id", kInt}, {"occurrence", kText}, {"period", kText}, {"due_at", kTime}, {"state", kText},
+		{"attempts", kInt}, {"next_at", kTime}, {"claimed_by", kText}, {"last_error", kText}, {"recipients", kInt},
+		{"created_at", kTime}, {"sent_at", kNullTime}}},
 }
 
 // dumpDerived are the tables Load rebuilds from the loaded rows, as the
@@ -200,6 +207,7 @@ var dumpLeftOut = map[string]string{
 	"users.password_hash": "credentials: set a password again with tandem user set EMAIL --reset",
 	"tokens":              "API token hashes are credentials: create the tokens again",
 	"sessions":            "sign-ins: users sign in again",
+	"calendar_feeds":      "calendar feed token hashes are credentials: people create their feeds again",
 	"kept_reports":        "computed reports, recomputed when asked or by tandem serve's worker",
 	"backfills":           "the store's own bookkeeping",
 	"goose_db_version":    "the migrations' bookkeeping: the manifest records the schema",

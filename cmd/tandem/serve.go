@@ -166,6 +166,11 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 	wg.Go(func() { outbox.Run(work) })
 	daily := &worker.Daily{DB: db, Clock: m.Clock, Logger: log}
 	wg.Go(func() { daily.Run(work) })
+	// Scheduled reports go by email: without --smtp they wait for a
+	// replica that has it.
+	reports, _ := senders[notify.ChannelEmail].(notify.ReportSender)
+	scheduled := &worker.Schedules{DB: db, Clock: m.Clock, Name: o.name, Sender: reports, Logger: log, Metrics: mx}
+	wg.Go(func() { scheduled.Run(work) })
 	s := tandemhttp.NewServer(db, log)
 	s.Version = version
 	s.Notify = tandemhttp.NotifyFrom(o.configOf(notify.ChannelEmail), o.configOf(notify.ChannelChat))
