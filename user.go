@@ -139,6 +139,18 @@ type User struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// Label is how a page names the user: their name, else their email, else
+// their number. Pages put the email in a title beside it.
+func (u User) Label() string {
+	if n := strings.TrimSpace(u.Name); n != "" {
+		return n
+	}
+	if u.Email != "" {
+		return u.Email
+	}
+	return fmt.Sprintf("user %d", u.ID)
+}
+
 // MaxWeight bounds a rep's routing weight.
 const MaxWeight = 100
 

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -314,6 +315,38 @@ func TestOpenAPIServed(t *testing.T) {
 		}
 		if string(r.body) != string(file) {
 			t.Errorf("GET /api/v1/openapi.yaml served %d bytes; want openapi.yaml, %d bytes", len(r.body), len(file))
+		}
+
+		// The JSON is the same document: decoded here from the file with
+		// the YAML library and written as JSON, it must equal what is served.
+		var fromYAML any
+		if err := yaml.Unmarshal(file, &fromYAML); err != nil {
+			t.Fatalf("openapi.yaml: %v", err)
+		}
+		asJSON, err := json.Marshal(fromYAML)
+		if err != nil {
+			t.Fatalf("openapi.yaml as JSON: %v", err)
+		}
+		var want, got any
+		if err := json.Unmarshal(asJSON, &want); err != nil {
+			t.Fatalf("openapi.yaml as JSON: %v", err)
+		}
+		j := ts.do("GET", "/api/v1/openapi.json", "", "")
+		if j.status != 200 {
+			t.Fatalf("GET /api/v1/openapi.json = %v; want 200", j)
+		}
+		if ct := j.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("GET /api/v1/openapi.json: Content-Type = %q; want application/json", ct)
+		}
+		if err := json.Unmarshal(j.body, &got); err != nil {
+			t.Fatalf("GET /api/v1/openapi.json: %v", err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("GET /api/v1/openapi.json differs from openapi.yaml (-yaml +json):\n%s", diff)
+		}
+		page := ts.do("GET", "/api/docs", "", "")
+		if page.status != 200 || !strings.Contains(string(page.body), "/static/swagger/swagger-ui-bundle.js") {
+			t.Errorf("GET /api/docs = %v; want 200 and the Swagger UI page", page)
 		}
 	})
 }

@@ -190,6 +190,8 @@ func (s *Server) routes() []route {
 		{"GET /healthz", s.health, nil},
 		{"GET /metrics", s.getMetrics, nil},
 		{"GET /api/v1/openapi.yaml", s.openAPI, nil},
+		{"GET /api/v1/openapi.json", s.openAPIJSON, nil},
+		{"GET /api/docs", s.apiDocs, nil},
 		{"GET /api/v1/leads", s.listLeads, everyone},
 		{"POST /api/v1/leads", s.postLeads, writers},
 		{"GET /api/v1/leads/{id}", s.getLead, everyone},

@@ -434,11 +434,13 @@ func TestRouteRoles(t *testing.T) {
 				}
 			}
 		}
-		// Only the health check, the API's description, the static files
-		// and the pages that sign people in (or out) are open to anyone,
-		// with the metrics, which check a token of their own (metrics.go);
-		// everything else needs a token or a session.
+		// Only the health check, the API's description (as YAML, JSON and
+		// the page that renders it), the static files and the pages that
+		// sign people in (or out) are open to anyone, with the metrics,
+		// which check a token of their own (metrics.go); everything else
+		// needs a token or a session.
 		if diff := cmp.Diff([]string{"GET /healthz", "GET /metrics", "GET /api/v1/openapi.yaml",
+			"GET /api/v1/openapi.json", "GET /api/docs",
 			"GET /static/", "GET /login", "POST /login", "POST /logout", "GET /setup", "POST /setup"}, public); diff != "" {
 			t.Errorf("routes without roles (-want +got):\n%s", diff)
 		}
