@@ -12,6 +12,8 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/password"
+	"github.com/tandemhq/tandem/report"
+	"github.com/tandemhq/tandem/schedule"
 	"github.com/tandemhq/tandem/web"
 )
 
@@ -92,6 +94,10 @@ type settingsView struct {
 	NewToken tokenForm
 	Secret   *secretView
 	Notify   NotifyInfo
+	// Schedules are the scheduled reports (page_schedules.go).
+	Schedules   []report.ScheduleRow
+	Kinds       []string
+	NewSchedule scheduleForm
 }
 
 // settingsData gathers the page.
@@ -144,6 +150,10 @@ func (s *Server) settingsData(r *http.Request) (settingsView, error) {
 	if v.Tokens, err = s.DB.Tokens(ctx); err != nil {
 		return v, err
 	}
+	v.Kinds, v.NewSchedule = schedule.Kinds, scheduleForm{Kind: schedule.Scorecard}
+	if v.Schedules, err = report.Schedules(ctx, s.DB, s.DB.Now()); err != nil {
+		return v, err
+	}
 	return v, nil
 }
 
@@ -160,7 +170,8 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	notices := map[string]string{"edited": "the user is changed.", "signedout": "the user is signed out everywhere.",
-		"revoked": "the token is revoked: it no longer works."}
+		"revoked": "the token is revoked: it no longer works.",
+		"scheduled": "the schedule is added.", "unscheduled": "the schedule is removed; what it sent stays on record."}
 	notice, errMsg := notices[r.URL.Query().Get("done")], ""
 	if id := r.URL.Query().Get("shown"); id != "" {
 		if sec, ok := s.shown.take(id, viewer(r).ID, s.DB.Now()); ok {

@@ -247,6 +247,12 @@ func (s *Server) routes() []route {
 		{"GET /{$}", s.home, roles(access.SignInPages)},
 		{"GET /account/password", s.getPassword, roles(access.SignInPages)},
 		{"POST /account/password", s.postPassword, roles(access.SignInPages)},
+		// The account page and the calendar feed (page_account.go): the
+		// feed's token is its key.
+		{"GET /account", s.getAccountPage, roles(access.SignInPages)},
+		{"POST /account/calendar", s.postCalendarFeed, roles(access.SignInPages)},
+		{"POST /account/calendar/revoke", s.postRevokeCalendarFeed, roles(access.SignInPages)},
+		{"GET /cal/{file}", s.getCalendarFeed, nil},
 		// Leads and the queue (page_lead.go, page_queue.go).
 		{"GET /leads/{id}", s.getLeadPage, everyone},
 		{"GET /leads/{id}/row", s.getLeadRow, sellers},
@@ -279,6 +285,8 @@ func (s *Server) routes() []route {
 		{"POST /settings/users/signout", s.postSignOutUser, admins},
 		{"POST /settings/tokens", s.postCreateToken, admins},
 		{"POST /settings/tokens/revoke", s.postRevokeToken, admins},
+		{"POST /settings/schedules", s.postAddSchedule, admins},
+		{"POST /settings/schedules/remove", s.postRemoveSchedule, admins},
 	}
 	// A section without a page of its own yet answers "coming soon".
 	built := map[string]bool{}

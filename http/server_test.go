@@ -354,7 +354,7 @@ func TestRouteRoles(t *testing.T) {
 		if _, _, err := ts.db.SaveCampaign(context.Background(), tandem.Campaign{Code: "spring"}); err != nil {
 			t.Fatalf("SaveCampaign: %v", err)
 		}
-		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03"}
+		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03", "file": "tdmcal_none.ics"}
 		// Routes whose answer to an allowed role depends on the lead's
 		// state and owner (http/api_work.go).
 		stateful := map[string]bool{}
@@ -437,11 +437,12 @@ func TestRouteRoles(t *testing.T) {
 		// Only the health check, the API's description (as YAML, JSON and
 		// the page that renders it), the static files and the pages that
 		// sign people in (or out) are open to anyone, with the metrics,
-		// which check a token of their own (metrics.go); everything else
-		// needs a token or a session.
+		// which check a token of their own (metrics.go), and the calendar
+		// feeds, whose token is in their path (page_account.go);
+		// everything else needs a token or a session.
 		if diff := cmp.Diff([]string{"GET /healthz", "GET /metrics", "GET /api/v1/openapi.yaml",
 			"GET /api/v1/openapi.json", "GET /api/docs",
-			"GET /static/", "GET /login", "POST /login", "POST /logout", "GET /setup", "POST /setup"}, public); diff != "" {
+			"GET /static/", "GET /login", "POST /login", "POST /logout", "GET /setup", "POST /setup", "GET /cal/{file}"}, public); diff != "" {
 			t.Errorf("routes without roles (-want +got):\n%s", diff)
 		}
 	})

@@ -1,18 +1,15 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/schedule"
-	"github.com/tandemhq/tandem/sqldb"
 )
 
 func (m *Main) scheduleCommand() *cobra.Command {
@@ -29,54 +26,6 @@ to the users of its roles and to its addresses (docs/integrations.md,
 	return c
 }
 
-// scheduleRow is a schedule as list shows it.
-type scheduleRow struct {
-	schedule.Schedule
-	Next     time.Time `json:"next"`
-	LastSent *lastSent `json:"last_sent,omitempty"`
-}
-
-type lastSent struct {
-	Occurrence string    `json:"occurrence"`
-	State      string    `json:"state"`
-	SentAt     time.Time `json:"sent_at,omitzero"`
-	Recipients int       `json:"recipients"`
-	LastError  string    `json:"last_error,omitempty"`
-}
-
-// scheduleRows lists the schedules in force with their next occurrence
-// and their latest send; the settings page shows the same.
-func scheduleRows(ctx context.Context, db *sqldb.DB, now time.Time) ([]scheduleRow, error) {
-	ss, err := db.Schedules(ctx)
-	if err != nil {
-		return nil, err
-	}
-	last, err := db.LastSends(ctx)
-	if err != nil {
-		return nil, err
-	}
-	a, _, err := report.Agreement(ctx, db, now)
-	if err != nil {
-		return nil, err
-	}
-	cal, err := a.BusinessHours.Calendar()
-	if err != nil {
-		return nil, err
-	}
-	rows := make([]scheduleRow, len(ss))
-	for i, s := range ss {
-		next, err := schedule.Next(s.Kind, cal, now)
-		if err != nil {
-			return nil, err
-		}
-		rows[i] = scheduleRow{Schedule: s, Next: next.Due.UTC()}
-		if l, ok := last[s.ID]; ok {
-			rows[i].LastSent = &lastSent{Occurrence: l.Occurrence, State: l.State, SentAt: l.SentAt, Recipients: l.Recipients, LastError: l.LastError}
-		}
-	}
-	return rows, nil
-}
-
 func (m *Main) scheduleListCommand() *cobra.Command {
 	var format string
 	c := &cobra.Command{
@@ -91,7 +40,7 @@ func (m *Main) scheduleListCommand() *cobra.Command {
 			if err != nil || db == nil {
 				return err
 			}
-			rows, err := scheduleRows(c.Context(), db, m.Clock.Now())
+			rows, err := report.Schedules(c.Context(), db, m.Clock.Now())
 			if err != nil {
 				return err
 			}
