@@ -170,7 +170,7 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	notices := map[string]string{"edited": "the user is changed.", "signedout": "the user is signed out everywhere.",
-		"revoked": "the token is revoked: it no longer works.",
+		"revoked":   "the token is revoked: it no longer works.",
 		"scheduled": "the schedule is added.", "unscheduled": "the schedule is removed; what it sent stays on record."}
 	notice, errMsg := notices[r.URL.Query().Get("done")], ""
 	if id := r.URL.Query().Get("shown"); id != "" {

@@ -13,7 +13,7 @@ import (
 // the settings page show it.
 type ScheduleRow struct {
 	schedule.Schedule
-	Next     time.Time  `json:"next"`
+	Next     time.Time `json:"next"`
 	LastSent *LastSend `json:"last_sent,omitempty"`
 }
 
