@@ -23,9 +23,9 @@ type eventView struct {
 	// Actor is who made the change, in words ("Rita Rep", "the integration
 	// crm-sync", "Tandem"); ActorTitle the actor as the ledger stores it.
 	Actor, ActorTitle string
-	Changes   []tandem.FieldChange
-	Detail    []fieldView
-	Reason    string
+	Changes           []tandem.FieldChange
+	Detail            []fieldView
+	Reason            string
 }
 
 // dealView is one of the lead's deals.
