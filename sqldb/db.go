@@ -44,6 +44,11 @@ type DB struct {
 	// writeStmts and readStmts keep statements prepared on each pool
 	// (SQLite only: see stmtCache).
 	writeStmts, readStmts *stmtCache
+
+	// dealRowsAlone makes every row of a deals import run on its own,
+	// statement by statement, as a row the batch cannot hold does: for
+	// tests that compare the two ways (see dealBatch).
+	dealRowsAlone bool
 }
 
 // Options configure [Open].
