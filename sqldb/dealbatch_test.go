@@ -183,10 +183,10 @@ func batchDumpQueries(backend string) map[string]string {
 			"l.updated_at", "l.stage_changed_at", "l.version", "a.name"), "leads l LEFT JOIN accounts a ON a.id = l.account_id"),
 		"events": agg(txt("l.external_id", "e.type", "e.occurred_at", "e.recorded_at", "e.actor", "e.reason", "e.agreement_version"),
 			"events e JOIN leads l ON l.id = e.lead_id"),
-		"stage entries": agg(txt("l.external_id", "s.stage", "s.entered_at"), "stage_entries s JOIN leads l ON l.id = s.lead_id"),
+		"stage entries":      agg(txt("l.external_id", "s.stage", "s.entered_at"), "stage_entries s JOIN leads l ON l.id = s.lead_id"),
 		"deal stage entries": agg(txt("d.external_id", "s.stage", "s.entered_at"), "deal_stage_entries s JOIN deals d ON d.id = s.deal_id"),
-		"hand-offs": agg(txt("l.external_id", "h.started_at", "h.ended_at", "h.end_reason"), "handoffs h JOIN leads l ON l.id = h.lead_id"),
-		"outbox":    agg(txt("l.external_id", "o.type", "o.occurred_at"), "outbox_events o JOIN leads l ON l.id = o.lead_id"),
-		"catalogue": agg(txt("name"), "(SELECT name FROM accounts UNION ALL SELECT name FROM products) c"),
+		"hand-offs":          agg(txt("l.external_id", "h.started_at", "h.ended_at", "h.end_reason"), "handoffs h JOIN leads l ON l.id = h.lead_id"),
+		"outbox":             agg(txt("l.external_id", "o.type", "o.occurred_at"), "outbox_events o JOIN leads l ON l.id = o.lead_id"),
+		"catalogue":          agg(txt("name"), "(SELECT name FROM accounts UNION ALL SELECT name FROM products) c"),
 	}
 }
