@@ -257,7 +257,9 @@ func (b *Builder) group(d *Deal, at time.Time) *acc {
 	return g
 }
 
-func (b *Builder) in2(t time.Time) bool { return !t.IsZero() && !t.Before(b.in.From) && t.Before(b.in.To) }
+func (b *Builder) in2(t time.Time) bool {
+	return !t.IsZero() && !t.Before(b.in.From) && t.Before(b.in.To)
+}
 
 // Add counts a deal; a deal neither opened nor closed in the period is
 // ignored.

@@ -3,8 +3,8 @@ package sqldb_test
 import (
 	"context"
 	"database/sql"
-	"net/url"
 	"fmt"
+	"net/url"
 	"os"
 	"testing"
 	"time"
