@@ -85,6 +85,17 @@ func BenchmarkDealReport(b *testing.B) {
 					})
 				}
 			}
+			// The floor, measured in the same run: the database alone
+			// counting the deals of 2025 and summing their amounts.
+			b.Run("2025/floor", func(b *testing.B) {
+				for b.Loop() {
+					var n, sum int64
+					if err := db.QueryRowForTest(ctx, `SELECT count(*), coalesce(sum(amount_cents), 0) FROM deals
+						WHERE created_at >= `+floorTime(be.Name, "2025-01-01")+` AND created_at < `+floorTime(be.Name, "2026-01-01"), &n, &sum); err != nil || n == 0 {
+						b.Fatalf("count 2025's deals = %d, %v; want some", n, err)
+					}
+				}
+			})
 			b.Run("2025/owner+quarter", func(b *testing.B) {
 				for b.Loop() {
 					if _, err := report.Deals(ctx, db, now, "2025", []string{"owner", "quarter"}); err != nil {
@@ -94,6 +105,14 @@ func BenchmarkDealReport(b *testing.B) {
 			})
 		})
 	}
+}
+
+// floorTime is a literal of the day's midnight UTC in the backend's form.
+func floorTime(backend, day string) string {
+	if backend == "postgres" {
+		return "'" + day + "T00:00:00Z'"
+	}
+	return "'" + day + "T00:00:00.000000Z'"
 }
 
 // keptSchema returns the DSN of PostgreSQL schema name, created if need be
