@@ -672,8 +672,15 @@ func (db *DB) leads(ctx context.Context, f tandem.LeadFilter, tok *tandem.Token)
 				cond, args = cond+" AND "+scope, append(slices.Clone(args), sargs...)
 			}
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM leads WHERE `+cond, args...).Scan(&page.Total); err != nil {
+		count := `SELECT count(*) FROM leads WHERE ` + cond
+		if f.CountUpTo > 0 {
+			count = fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM leads WHERE %s LIMIT %d) t`, cond, f.CountUpTo+1)
+		}
+		if err := tx.QueryRowContext(ctx, count, args...).Scan(&page.Total); err != nil {
 			return err
+		}
+		if f.CountUpTo > 0 && page.Total > f.CountUpTo {
+			page.Total, page.More = f.CountUpTo, true
 		}
 		after, order, aargs := db.sortCond(f, len(args)+1)
 		pageArgs := append(append(slices.Clone(args), aargs...), limit+1)

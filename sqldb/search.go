@@ -16,16 +16,9 @@ import (
 //   - SQLite: the FTS5 table lead_search, trigram tokenizer with
 //     remove_diacritics, kept by triggers on leads; each word is a phrase
 //     of its trigrams (a substring match).
-//   - PostgreSQL: a pg_trgm GIN index on search_norm(text) (lower case,
-//     unaccent); each word is a LIKE '%word%' the index answers.
-
-// pgSearchText is the indexed expression of PostgreSQL's leads_search
-// index, written exactly as the migration writes it: a query uses the
-// index only when its text is the same expression.
-const pgSearchText = `search_norm(first_name || ' ' || last_name || ' ' ||
-        email || ' ' || company || ' ' || phone || ' ' ||
-        replace(replace(replace(replace(replace(replace(replace(phone, ' ', ''), '-', ''), '(', ''), ')', ''), '.', ''), '+', ''), '/', '')
-        || ' ' || external_id)`
+//   - PostgreSQL: the generated column leads.search, search_norm(text)
+//     (lower case, unaccent), with a pg_trgm GIN index; each word is a
+//     LIKE '%word%' the index answers.
 
 // searchCond returns the condition on leads that a search's terms make,
 // with its arguments numbered from n.
@@ -40,7 +33,7 @@ func (db *DB) searchCond(terms []string, n int) (string, []any) {
 	conds := make([]string, len(terms))
 	args := make([]any, len(terms))
 	for i, t := range terms {
-		conds[i] = fmt.Sprintf("%s LIKE '%%' || search_norm($%d) || '%%'", pgSearchText, n+i)
+		conds[i] = fmt.Sprintf("search LIKE '%%' || search_norm($%d) || '%%'", n+i)
 		args[i] = likeEscaper.Replace(t)
 	}
 	return strings.Join(conds, " AND "), args
