@@ -139,6 +139,18 @@ type User struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// Label is how a page names the user: their name, else their email, else
+// their number. Pages put the email in a title beside it.
+func (u User) Label() string {
+	if n := strings.TrimSpace(u.Name); n != "" {
+		return n
+	}
+	if u.Email != "" {
+		return u.Email
+	}
+	return fmt.Sprintf("user %d", u.ID)
+}
+
 // MaxWeight bounds a rep's routing weight.
 const MaxWeight = 100
 
@@ -227,6 +239,12 @@ type Token struct {
 	// then has the user's current role, and its changes are the user's.
 	UserID    int64  `json:"user_id,omitempty"`
 	UserEmail string `json:"user_email,omitempty"`
+	// Scopes are what the token may be used for on top of its role
+	// (access.Scopes); none means every scope, as for a token made
+	// before scopes existed.
+	Scopes []string `json:"scopes,omitempty"`
+	// ExpiresAt is when the token stops working (zero: never).
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // Actor names who acts with the token, for the ledger: "user:EMAIL" for a

@@ -236,6 +236,25 @@ func TestRolesTable(t *testing.T) {
 	}
 }
 
+// TestWhoSeesTheBoards pins who reads the SLA board and marketing's
+// pacing: both heads signed the agreement, so both read the board it is
+// measured on; sales managers read the pacing of the leads they will get;
+// reps and marketers read neither board, and marketers read their pacing.
+func TestWhoSeesTheBoards(t *testing.T) {
+	board := map[tandem.Role]bool{tandem.RoleAdmin: true, tandem.RoleExecutive: true, tandem.RoleSalesHead: true,
+		tandem.RoleMarketingHead: true, tandem.RoleSalesManager: true}
+	pacing := map[tandem.Role]bool{tandem.RoleAdmin: true, tandem.RoleExecutive: true, tandem.RoleSalesHead: true,
+		tandem.RoleMarketingHead: true, tandem.RoleSalesManager: true, tandem.RoleMarketing: true}
+	for _, r := range tandem.Roles {
+		if got := access.May(r, access.SeeBoards); got != board[r] {
+			t.Errorf("May(%s, see_boards) = %v; want %v", r, got, board[r])
+		}
+		if got := access.May(r, access.SeePacing); got != pacing[r] {
+			t.Errorf("May(%s, see_pacing) = %v; want %v", r, got, pacing[r])
+		}
+	}
+}
+
 func TestCanSeeWorkOf(t *testing.T) {
 	for _, tc := range []struct {
 		caller string

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -204,12 +205,13 @@ func TestOpenAPI(t *testing.T) {
 		// Who may call it decides two of the answers.
 		_, has401 := responses["401"]
 		_, has403 := responses["403"]
-		if want := rt.roles != nil; has401 != want {
+		if want := rt.roles != nil || signedRoutes[rt.pattern]; has401 != want {
 			t.Errorf("%s: describes a 401 = %t; want %t", rt.pattern, has401, want)
 		}
-		// A route that reads one lead answers 403 for a lead the caller
-		// may not read (package access), whatever their role.
-		readsOneLead := strings.HasPrefix(rt.pattern, "GET /api/v1/leads/{id}")
+		// A route that reads one lead, or one deal (through its lead),
+		// answers 403 for one the caller may not read (package access),
+		// whatever their role.
+		readsOneLead := strings.HasPrefix(rt.pattern, "GET /api/v1/leads/{id}") || rt.pattern == "GET /api/v1/deals/{id}"
 		if want := rt.roles != nil && (len(rt.roles) < len(tandem.Roles) || readsOneLead); has403 != want {
 			t.Errorf("%s: describes a 403 = %t; want %t (roles %v)", rt.pattern, has403, want, rt.roles)
 		}
@@ -314,6 +316,38 @@ func TestOpenAPIServed(t *testing.T) {
 		}
 		if string(r.body) != string(file) {
 			t.Errorf("GET /api/v1/openapi.yaml served %d bytes; want openapi.yaml, %d bytes", len(r.body), len(file))
+		}
+
+		// The JSON is the same document: decoded here from the file with
+		// the YAML library and written as JSON, it must equal what is served.
+		var fromYAML any
+		if err := yaml.Unmarshal(file, &fromYAML); err != nil {
+			t.Fatalf("openapi.yaml: %v", err)
+		}
+		asJSON, err := json.Marshal(fromYAML)
+		if err != nil {
+			t.Fatalf("openapi.yaml as JSON: %v", err)
+		}
+		var want, got any
+		if err := json.Unmarshal(asJSON, &want); err != nil {
+			t.Fatalf("openapi.yaml as JSON: %v", err)
+		}
+		j := ts.do("GET", "/api/v1/openapi.json", "", "")
+		if j.status != 200 {
+			t.Fatalf("GET /api/v1/openapi.json = %v; want 200", j)
+		}
+		if ct := j.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("GET /api/v1/openapi.json: Content-Type = %q; want application/json", ct)
+		}
+		if err := json.Unmarshal(j.body, &got); err != nil {
+			t.Fatalf("GET /api/v1/openapi.json: %v", err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("GET /api/v1/openapi.json differs from openapi.yaml (-yaml +json):\n%s", diff)
+		}
+		page := ts.do("GET", "/api/docs", "", "")
+		if page.status != 200 || !strings.Contains(string(page.body), "/static/swagger/swagger-ui-bundle.js") {
+			t.Errorf("GET /api/docs = %v; want 200 and the Swagger UI page", page)
 		}
 	})
 }

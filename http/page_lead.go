@@ -108,8 +108,8 @@ func (s *Server) getLeadPage(w http.ResponseWriter, r *http.Request) error {
 	if len(hs) > 0 {
 		h := hs[len(hs)-1]
 		v.Handoff = &h
-		v.Clocks = []clockView{newClock("First touch", h.FirstTouchDue, h.FirstTouchAt, now, loc),
-			newClock("Accept", h.AcceptDue, h.DecidedAt, now, loc)}
+		v.Clocks = []clockView{newClock("First touch", h.FirstTouchDue, h.FirstTouchAt, h.EndedAt, now, loc),
+			newClock("Accept", h.AcceptDue, h.DecidedAt, h.EndedAt, now, loc)}
 		if h.Decision != "" {
 			v.Decision = h.Decision
 			if h.RejectReason != "" {

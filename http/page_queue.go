@@ -11,6 +11,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -33,7 +34,8 @@ type clockView struct {
 	Name    string
 	DueISO  string // RFC 3339, UTC: the countdown script counts to it
 	DueText string // in the agreement's time zone, for readers without script
-	// State is "met", "pending" or "overdue".
+	// State is an [sla.ClockState]: "pending", "met", "late", "overdue"
+	// or "stopped".
 	State   string
 	Left    string // "in 1h 5m", "overdue by 3m"
 	MetISO  string
@@ -94,6 +96,7 @@ type rowView struct {
 	Notice   string
 	Error    string
 	Forms    *queueForms
+	Owner    string // whose task it is, on a team's queue
 }
 
 // queueView is the queue page's data.
@@ -107,7 +110,11 @@ type queueView struct {
 	More   string // link to show more, "" when all are shown
 	Zone   string
 	Forms  *queueForms
-	Picked string
+	Picked string // the picker's value: "team", "me", a rep's email, or "" (a rep's own)
+	// Team is set when the queue is the viewer's team's: Owners names the
+	// owner of each row by user id.
+	Team   bool
+	Owners map[int64]string
 }
 
 // timeText formats t in loc for readers without script.
@@ -133,21 +140,30 @@ func span(d time.Duration) string {
 	return fmt.Sprintf("%ds", s)
 }
 
-// newClock describes a clock due at due and met at met (zero: not yet).
-func newClock(name string, due, met, now time.Time, loc *time.Location) clockView {
+// newClock describes a clock due at due and met at met (zero: not yet) on
+// a hand-off that ended at ended (zero: running), in the words of its
+// state ([sla.StateOf]): one state, one figure.
+func newClock(name string, due, met, ended, now time.Time, loc *time.Location) clockView {
 	c := clockView{Name: name, DueISO: due.UTC().Format(time.RFC3339), DueText: timeText(due, loc)}
-	switch {
-	case !met.IsZero():
-		c.State, c.MetISO, c.MetText = "met", met.UTC().Format(time.RFC3339), timeText(met, loc)
-		if met.After(due) {
-			c.Left = "met late, " + span(met.Sub(due)) + " after the due time"
-		} else {
-			c.Left = "met"
+	state, d := sla.StateOf(due, met, ended, now)
+	c.State = string(state)
+	switch state {
+	case sla.ClockMet:
+		c.Left = "met on time"
+	case sla.ClockLate:
+		c.Left = "met late, " + span(d) + " after the due time"
+	case sla.ClockOverdue:
+		c.Left = "overdue by " + span(d)
+	case sla.ClockStopped:
+		c.Left = "stopped unmet: the hand-off ended before it was due"
+		if d > 0 {
+			c.Left = "stopped unmet: the hand-off ended " + span(d) + " after the due time"
 		}
-	case now.After(due):
-		c.State, c.Left = "overdue", "overdue by "+span(now.Sub(due))
 	default:
-		c.State, c.Left = "pending", "in "+span(due.Sub(now))
+		c.Left = "in " + span(d)
+	}
+	if !met.IsZero() {
+		c.MetISO, c.MetText = met.UTC().Format(time.RFC3339), timeText(met, loc)
 	}
 	return c
 }
@@ -208,36 +224,50 @@ func queueRow(q sqldb.QueueRow, f *queueForms, now time.Time, loc *time.Location
 		HasTask: true, Step: q.Step, Cadence: q.Cadence, Channel: q.Channel, Template: q.Template,
 		Outcomes: outcomesOf(q.Channel), Forms: f}
 	if q.StartsAt.After(now) {
-		c := newClock("Starts", q.StartsAt, time.Time{}, now, loc)
+		c := newClock("Starts", q.StartsAt, time.Time{}, time.Time{}, now, loc)
 		row.Starts = &c
 	}
 	row.Clocks = []clockView{
-		newClock("First touch", q.FirstTouchDue, q.FirstTouchAt, now, loc),
-		newClock("Accept", q.AcceptDue, q.DecidedAt, now, loc),
-		newClock("This step", q.DueAt, time.Time{}, now, loc),
+		newClock("First touch", q.FirstTouchDue, q.FirstTouchAt, time.Time{}, now, loc),
+		newClock("Accept", q.AcceptDue, q.DecidedAt, time.Time{}, now, loc),
+		newClock("This step", q.DueAt, time.Time{}, time.Time{}, now, loc),
 	}
 	return row
 }
 
-// getQueue draws the viewer's queue, or a rep's for a manager above them
-// (any rep's for an admin): ?rep=EMAIL.
+// getQueue draws a queue: a rep's own; for a manager or an admin, their
+// team's by default (every rep they manage, and their own tasks), or one
+// rep's with ?rep=EMAIL (any rep's for an admin), or their own with ?rep=me.
 func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	me := viewer(r)
 	v := queueView{Rep: me, Own: true}
-	if rep := r.URL.Query().Get("rep"); rep != "" && rep != me.Email {
-		u, err := s.repAsked(r, rep)
-		if err != nil {
-			return err
-		}
-		v.Rep, v.Own, v.Picked = u, false, u.Email
-	}
 	if me.Role != tandem.RoleSalesRep {
 		reps, err := s.managedReps(r)
 		if err != nil {
 			return err
 		}
 		v.Reps = reps
+	}
+	ids := []int64{me.ID}
+	switch rep := r.URL.Query().Get("rep"); {
+	case rep == "me" || rep == me.Email:
+		v.Picked = "me"
+	case rep != "" && rep != "team":
+		u, err := s.repAsked(r, rep)
+		if err != nil {
+			return err
+		}
+		v.Rep, v.Own, v.Picked = u, false, u.Email
+		ids = []int64{u.ID}
+	case len(v.Reps) > 0:
+		// The team: the people whose work the viewer answers for.
+		v.Team, v.Own, v.Picked = true, false, "team"
+		v.Owners = map[int64]string{me.ID: "you"}
+		for _, u := range v.Reps {
+			ids = append(ids, u.ID)
+			v.Owners[u.ID] = u.Label()
+		}
 	}
 	show := queueShow
 	if n, err := strconv.Atoi(r.URL.Query().Get("show")); err == nil && n > 0 {
@@ -252,7 +282,7 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Forms, v.Zone = f, loc.String()
-	items, total, err := s.DB.QueuePage(ctx, []int64{v.Rep.ID}, show)
+	items, total, err := s.DB.QueuePage(ctx, ids, show)
 	if err != nil {
 		return err
 	}
@@ -260,6 +290,9 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) error {
 	v.Rows = make([]rowView, len(items))
 	for i, it := range items {
 		v.Rows[i] = queueRow(it, f, now, loc)
+		if v.Team {
+			v.Rows[i].Owner = v.Owners[it.Task.OwnerID]
+		}
 	}
 	v.Total, v.Shown = total, len(items)
 	if total > len(items) && show < queueShowMax {
@@ -270,8 +303,11 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) error {
 		v.More = "/queue?" + q.Encode()
 	}
 	title := "Your queue"
-	if !v.Own {
-		title = "Queue of " + v.Rep.Email
+	switch {
+	case v.Team:
+		title = "Your team's queue"
+	case !v.Own:
+		title = "Queue of " + v.Rep.Label()
 	}
 	p := newPage(r, title)
 	p.Data = v
@@ -318,17 +354,17 @@ func (s *Server) leadRow(r *http.Request, id int64, f *queueForms, loc *time.Loc
 	}
 	now := s.DB.Now()
 	row.Hot, row.Note, row.Touches = h.Hot, h.Note, h.Touches
-	row.Clocks = []clockView{newClock("First touch", h.FirstTouchDue, h.FirstTouchAt, now, loc),
-		newClock("Accept", h.AcceptDue, h.DecidedAt, now, loc)}
+	row.Clocks = []clockView{newClock("First touch", h.FirstTouchDue, h.FirstTouchAt, h.EndedAt, now, loc),
+		newClock("Accept", h.AcceptDue, h.DecidedAt, h.EndedAt, now, loc)}
 	for _, t := range ts {
 		if t.HandoffID == h.ID && t.State == tandem.TaskOpen {
 			row.HasTask, row.Step, row.Cadence, row.Channel, row.Template = true, t.Step, t.Cadence, t.Channel, t.Template
 			row.Outcomes = outcomesOf(t.Channel)
 			if t.StartsAt.After(now) {
-				c := newClock("Starts", t.StartsAt, time.Time{}, now, loc)
+				c := newClock("Starts", t.StartsAt, time.Time{}, time.Time{}, now, loc)
 				row.Starts = &c
 			}
-			row.Clocks = append(row.Clocks, newClock("This step", t.DueAt, time.Time{}, now, loc))
+			row.Clocks = append(row.Clocks, newClock("This step", t.DueAt, time.Time{}, time.Time{}, now, loc))
 		}
 	}
 	return row, nil

@@ -74,11 +74,12 @@ func TestQueuePage(t *testing.T) {
 		ws.clk.Advance(time.Hour)
 		want(t, "rita's queue an hour later", rita.get("/queue"), 200, "overdue by")
 
-		// One click logs a touch: the row comes back with the clock met.
+		// One click logs a touch: the row comes back with the clock met, late
+		// (an hour after the hand-off, 55 minutes past due): not green.
 		l := leads[0]
 		path := fmt.Sprintf("/leads/%d/touch", l.ID)
 		r = rita.post(path, url.Values{"touch": {"call:no_answer"}, "back": {"/queue"}}, htmx...)
-		want(t, "a touch from the queue", r, 200, "Logged a call touch: no answer.", "Step 1 done.", `data-state="met"`, "1 touch<")
+		want(t, "a touch from the queue", r, 200, "Logged a call touch: no answer.", "Step 1 done.", `data-state="late"`, "met late, 55m 0s after the due time", "1 touch<")
 		if strings.Contains(string(r.body), "<html") {
 			t.Errorf("an htmx post answered a whole page; want the row alone")
 		}
@@ -160,6 +161,23 @@ func TestQueuePageOthers(t *testing.T) {
 		r = mo.get("/queue?rep=rita@example.com")
 		want(t, "mo opens rita's queue", r, 200, "Queue of rita@example.com", fmt.Sprintf(`id="lead-%d"`, ritas[0].ID))
 		want(t, "mo's queue lists his reps", mo.get("/queue"), 200, `<option value="rita@example.com"`)
+		// A manager's queue opens on their team: rita's task, marked as
+		// hers; not rob's, who is nina's. ?rep=me is mo's own, empty.
+		r = mo.get("/queue")
+		want(t, "mo's queue, opened", r, 200, "Your team&#39;s queue", fmt.Sprintf(`id="lead-%d"`, ritas[0].ID),
+			"owner: rita@example.com", `<option value="team" selected>`)
+		if strings.Contains(string(r.body), fmt.Sprintf(`id="lead-%d"`, robs[0].ID)) {
+			t.Errorf("mo's team queue shows rob's lead; rob is nina's")
+		}
+		r = mo.get("/queue?rep=me")
+		want(t, "mo's own queue", r, 200, "Your queue", "No open tasks", `<option value="me" selected>`)
+		// An admin's queue opens on every rep's tasks.
+		if err := ws.db.CreateUser(context.Background(), &tandem.User{Email: "ada@example.com", Role: tandem.RoleAdmin}); err != nil {
+			t.Fatalf("CreateUser(ada): %v", err)
+		}
+		ada := ws.signIn("ada@example.com")
+		want(t, "the admin's queue", ada.get("/queue"), 200, "Your team&#39;s queue",
+			fmt.Sprintf(`id="lead-%d"`, ritas[0].ID), fmt.Sprintf(`id="lead-%d"`, robs[0].ID))
 		want(t, "mo opens rob's queue", mo.get("/queue?rep=rob@example.com"), 403)
 		want(t, "mo opens rita's lead", mo.get(lead), 200, ritas[0].Email)
 		want(t, "mo opens rob's lead", mo.get(fmt.Sprintf("/leads/%d", robs[0].ID)), 403)

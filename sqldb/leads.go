@@ -382,6 +382,10 @@ func (tx *Tx) leadsByKey(ctx context.Context, inputs []tandem.LeadInput, default
 }
 
 func (tx *Tx) updateLead(ctx context.Context, l *tandem.Lead) error {
+	if tx.buffering() {
+		tx.batch.row.lead(l.ID).lead = l.Clone()
+		return nil
+	}
 	row := leadRow(l)
 	set := make([]string, 0, len(leadInsertColumns)-1)
 	args := []any{l.ID}
