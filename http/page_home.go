@@ -20,6 +20,7 @@ type section struct {
 
 // sections are the web app's pages, in the order of the navigation.
 var sections = []section{
+	{"/leads", "Leads", "Find any lead by name, email, company or phone; filter, sort, save views, export, act on many.", roles(access.Read)},
 	{"/queue", "Queue", "The leads and tasks you owe, most urgent first, with the time left on every clock.", roles(access.WorkLeads)},
 	{"/sla", "SLA board", "Breaches and leads about to breach, compliance per rep, routing delay against rep delay.", roles(access.SeeBoards)},
 	{"/deals", "Deals", "The pipeline board: open deals by stage with the weighted pipeline, won and lost; accounts and products.", roles(access.Read)},
