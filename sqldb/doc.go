@@ -25,11 +25,15 @@
 //   - work.go: touches, decisions (accept, reject, disqualify), assignment
 //   - outbox.go: structured events and their notifications, written in the
 //     transaction (Tx.publish), delivered later by the channels
+//   - inbox.go: a person's in-app notifications, the unread count, mark read
 //
 // Deals and campaigns: the closed loop.
 //   - deals.go: opportunities through the pipeline's stages, won and lost,
 //     settling the lead; the deals import (deals without a lead create it)
 //   - accounts.go, products.go: the accounts and the product catalogue
+//   - dealboard.go: the deals board (sums, weighted pipeline, cards) and
+//     the deals' read rule (a deal is read through its lead)
+//   - accountpage.go: the account page, the accounts list and the catalogue
 //   - campaigns.go: campaigns, spend, marketing touches
 //   - closedloop.go: jeopardy alerts, frozen scorecards, outcomes
 //
