@@ -48,6 +48,10 @@ type leadView struct {
 	Zone     string
 	MayWork  bool // the page loads the queue's row of forms
 	Decision string
+	// The lead forms (page_leads_edit.go) the viewer's role may use; the
+	// store checks each lead again.
+	MayEdit, MaySend, MayAssign bool
+	Owners                      []userOption
 }
 
 func (s *Server) getLeadPage(w http.ResponseWriter, r *http.Request) error {
@@ -104,8 +108,8 @@ func (s *Server) getLeadPage(w http.ResponseWriter, r *http.Request) error {
 	if len(hs) > 0 {
 		h := hs[len(hs)-1]
 		v.Handoff = &h
-		v.Clocks = []clockView{newClock("First touch", h.FirstTouchDue, h.FirstTouchAt, now, loc),
-			newClock("Accept", h.AcceptDue, h.DecidedAt, now, loc)}
+		v.Clocks = []clockView{newClock("First touch", h.FirstTouchDue, h.FirstTouchAt, h.EndedAt, now, loc),
+			newClock("Accept", h.AcceptDue, h.DecidedAt, h.EndedAt, now, loc)}
 		if h.Decision != "" {
 			v.Decision = h.Decision
 			if h.RejectReason != "" {
@@ -168,7 +172,21 @@ func (s *Server) getLeadPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Deals = append(v.Deals, dv)
 	}
+	tok := caller(r)
+	v.MayEdit, v.MaySend, v.MayAssign = access.May(tok.Role, access.WriteLeads), access.May(tok.Role, access.SendLeads), access.May(tok.Role, access.AssignLeads)
+	if v.MayAssign {
+		us, err := s.DB.Users(ctx)
+		if err != nil {
+			return err
+		}
+		for _, u := range us {
+			if access.CanOwn(u.Role) && u.ID != l.OwnerID {
+				v.Owners = append(v.Owners, userOption{u.ID, u.Email})
+			}
+		}
+	}
 	p := newPage(r, v.Name)
+	p.Notice = leadDone(r.URL.Query().Get("done"))
 	p.Data = v
 	return s.render(w, http.StatusOK, "lead", p)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -33,7 +34,8 @@ type clockView struct {
 	Name    string
 	DueISO  string // RFC 3339, UTC: the countdown script counts to it
 	DueText string // in the agreement's time zone, for readers without script
-	// State is "met", "pending" or "overdue".
+	// State is an [sla.ClockState]: "pending", "met", "late", "overdue"
+	// or "stopped".
 	State   string
 	Left    string // "in 1h 5m", "overdue by 3m"
 	MetISO  string
@@ -138,21 +140,30 @@ func span(d time.Duration) string {
 	return fmt.Sprintf("%ds", s)
 }
 
-// newClock describes a clock due at due and met at met (zero: not yet).
-func newClock(name string, due, met, now time.Time, loc *time.Location) clockView {
+// newClock describes a clock due at due and met at met (zero: not yet) on
+// a hand-off that ended at ended (zero: running), in the words of its
+// state ([sla.StateOf]): one state, one figure.
+func newClock(name string, due, met, ended, now time.Time, loc *time.Location) clockView {
 	c := clockView{Name: name, DueISO: due.UTC().Format(time.RFC3339), DueText: timeText(due, loc)}
-	switch {
-	case !met.IsZero():
-		c.State, c.MetISO, c.MetText = "met", met.UTC().Format(time.RFC3339), timeText(met, loc)
-		if met.After(due) {
-			c.Left = "met late, " + span(met.Sub(due)) + " after the due time"
-		} else {
-			c.Left = "met"
+	state, d := sla.StateOf(due, met, ended, now)
+	c.State = string(state)
+	switch state {
+	case sla.ClockMet:
+		c.Left = "met on time"
+	case sla.ClockLate:
+		c.Left = "met late, " + span(d) + " after the due time"
+	case sla.ClockOverdue:
+		c.Left = "overdue by " + span(d)
+	case sla.ClockStopped:
+		c.Left = "stopped unmet: the hand-off ended before it was due"
+		if d > 0 {
+			c.Left = "stopped unmet: the hand-off ended " + span(d) + " after the due time"
 		}
-	case now.After(due):
-		c.State, c.Left = "overdue", "overdue by "+span(now.Sub(due))
 	default:
-		c.State, c.Left = "pending", "in "+span(due.Sub(now))
+		c.Left = "in " + span(d)
+	}
+	if !met.IsZero() {
+		c.MetISO, c.MetText = met.UTC().Format(time.RFC3339), timeText(met, loc)
 	}
 	return c
 }
@@ -213,13 +224,13 @@ func queueRow(q sqldb.QueueRow, f *queueForms, now time.Time, loc *time.Location
 		HasTask: true, Step: q.Step, Cadence: q.Cadence, Channel: q.Channel, Template: q.Template,
 		Outcomes: outcomesOf(q.Channel), Forms: f}
 	if q.StartsAt.After(now) {
-		c := newClock("Starts", q.StartsAt, time.Time{}, now, loc)
+		c := newClock("Starts", q.StartsAt, time.Time{}, time.Time{}, now, loc)
 		row.Starts = &c
 	}
 	row.Clocks = []clockView{
-		newClock("First touch", q.FirstTouchDue, q.FirstTouchAt, now, loc),
-		newClock("Accept", q.AcceptDue, q.DecidedAt, now, loc),
-		newClock("This step", q.DueAt, time.Time{}, now, loc),
+		newClock("First touch", q.FirstTouchDue, q.FirstTouchAt, time.Time{}, now, loc),
+		newClock("Accept", q.AcceptDue, q.DecidedAt, time.Time{}, now, loc),
+		newClock("This step", q.DueAt, time.Time{}, time.Time{}, now, loc),
 	}
 	return row
 }
@@ -343,17 +354,17 @@ func (s *Server) leadRow(r *http.Request, id int64, f *queueForms, loc *time.Loc
 	}
 	now := s.DB.Now()
 	row.Hot, row.Note, row.Touches = h.Hot, h.Note, h.Touches
-	row.Clocks = []clockView{newClock("First touch", h.FirstTouchDue, h.FirstTouchAt, now, loc),
-		newClock("Accept", h.AcceptDue, h.DecidedAt, now, loc)}
+	row.Clocks = []clockView{newClock("First touch", h.FirstTouchDue, h.FirstTouchAt, h.EndedAt, now, loc),
+		newClock("Accept", h.AcceptDue, h.DecidedAt, h.EndedAt, now, loc)}
 	for _, t := range ts {
 		if t.HandoffID == h.ID && t.State == tandem.TaskOpen {
 			row.HasTask, row.Step, row.Cadence, row.Channel, row.Template = true, t.Step, t.Cadence, t.Channel, t.Template
 			row.Outcomes = outcomesOf(t.Channel)
 			if t.StartsAt.After(now) {
-				c := newClock("Starts", t.StartsAt, time.Time{}, now, loc)
+				c := newClock("Starts", t.StartsAt, time.Time{}, time.Time{}, now, loc)
 				row.Starts = &c
 			}
-			row.Clocks = append(row.Clocks, newClock("This step", t.DueAt, time.Time{}, now, loc))
+			row.Clocks = append(row.Clocks, newClock("This step", t.DueAt, time.Time{}, time.Time{}, now, loc))
 		}
 	}
 	return row, nil

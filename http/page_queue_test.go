@@ -74,11 +74,12 @@ func TestQueuePage(t *testing.T) {
 		ws.clk.Advance(time.Hour)
 		want(t, "rita's queue an hour later", rita.get("/queue"), 200, "overdue by")
 
-		// One click logs a touch: the row comes back with the clock met.
+		// One click logs a touch: the row comes back with the clock met, late
+		// (an hour after the hand-off, 55 minutes past due): not green.
 		l := leads[0]
 		path := fmt.Sprintf("/leads/%d/touch", l.ID)
 		r = rita.post(path, url.Values{"touch": {"call:no_answer"}, "back": {"/queue"}}, htmx...)
-		want(t, "a touch from the queue", r, 200, "Logged a call touch: no answer.", "Step 1 done.", `data-state="met"`, "1 touch<")
+		want(t, "a touch from the queue", r, 200, "Logged a call touch: no answer.", "Step 1 done.", `data-state="late"`, "met late, 55m 0s after the due time", "1 touch<")
 		if strings.Contains(string(r.body), "<html") {
 			t.Errorf("an htmx post answered a whole page; want the row alone")
 		}

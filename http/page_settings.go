@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/access"
 	"github.com/tandemhq/tandem/password"
 	"github.com/tandemhq/tandem/web"
 )
@@ -94,6 +95,14 @@ type settingsView struct {
 	Secret   *secretView
 	Notify   NotifyInfo
 	Hooks    webhooksView // outgoing webhooks and dead letters (page_webhooks.go)
+	// Website forms, inbound sources and token scopes
+	// (page_formsettings.go).
+	Forms     []formRow
+	Sources   []sourceRow
+	NewForm   formForm
+	NewSource sourceForm
+	Scopes    []access.TokenScope
+	Kinds     []string
 }
 
 // settingsData gathers the page.
@@ -149,6 +158,9 @@ func (s *Server) settingsData(r *http.Request) (settingsView, error) {
 	if v.Hooks, err = s.webhooksData(r); err != nil {
 		return v, err
 	}
+	if err := s.integrationsData(r, &v); err != nil {
+		return v, err
+	}
 	return v, nil
 }
 
@@ -165,7 +177,9 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	notices := map[string]string{"edited": "the user is changed.", "signedout": "the user is signed out everywhere.",
-		"revoked": "the token is revoked: it no longer works."}
+		"revoked": "the token is revoked: it no longer works.",
+		"form":    "the form is saved: paste its snippet in your site.", "formdeleted": "the form is deleted.",
+		"retired": "the older secrets are retired: only the newest verifies.", "sourcedeleted": "the source is deleted."}
 	maps.Copy(notices, webhookNotices)
 	notice, errMsg := notices[r.URL.Query().Get("done")], ""
 	if id := r.URL.Query().Get("shown"); id != "" {
@@ -434,13 +448,12 @@ func (s *Server) postCreateToken(w http.ResponseWriter, r *http.Request) error {
 		secret string
 		err    error
 	)
-	if f.User != "" {
-		tok, secret, err = s.DB.CreateUserToken(r.Context(), f.Name, f.User)
-		if tandem.ErrorCode(err) == tandem.ENOTFOUND {
-			err = tandem.Invalid(tandem.FieldError{Field: "user", Message: "no user has the email " + f.User})
-		}
-	} else {
-		tok, secret, err = s.DB.CreateToken(r.Context(), f.Name, tandem.Role(f.Role))
+	spec, err := tokenSpec(r, f)
+	if err == nil {
+		tok, secret, err = s.DB.CreateScopedToken(r.Context(), spec)
+	}
+	if f.User != "" && tandem.ErrorCode(err) == tandem.ENOTFOUND {
+		err = tandem.Invalid(tandem.FieldError{Field: "user", Message: "no user has the email " + f.User})
 	}
 	if err != nil {
 		if !isFormError(err) {
@@ -451,7 +464,7 @@ func (s *Server) postCreateToken(w http.ResponseWriter, r *http.Request) error {
 			return verr
 		}
 		var top string
-		f.Errors, top = formErrors(err, "name", "role", "user")
+		f.Errors, top = formErrors(err, "name", "role", "user", "scopes", "expires_at")
 		if tandem.ErrorCode(err) == tandem.ECONFLICT {
 			f.Errors = map[string]string{"name": tandem.ErrorMessage(err)}
 			top = "Nothing was changed: see the fields marked below."
