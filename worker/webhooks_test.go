@@ -175,3 +175,74 @@ func BenchmarkWebhookLatency(b *testing.B) {
 		})
 	}
 }
+
+// refusingSender is a Sender that fails every message with err.
+type refusingSender struct {
+	err  error
+	sent atomic.Int32
+}
+
+func (s *refusingSender) Send(context.Context, notify.Message) error {
+	s.sent.Add(1)
+	return s.err
+}
+
+// TestOutboxDeadLetters: a send refused for good (notify.ErrPermanent) is
+// dead after one attempt; any other failure is retried. The email to tell
+// is a paused webhook's notice to its owner.
+func TestOutboxDeadLetters(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		for _, tc := range []struct {
+			name  string
+			err   error
+			state string
+		}{
+			{"permanent", fmt.Errorf("send email: 550 5.1.1 no such mailbox (%w)", notify.ErrPermanent), "dead"},
+			{"temporary", fmt.Errorf("send email: 450 mailbox busy"), "pending"},
+		} {
+			clk := clock.NewFake(epoch)
+			db, err := sqldb.Open(ctx, sqldbtest.Fresh(t, b), sqldb.Options{Clock: clk, Channels: notify.Routes(notify.Channels())})
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			defer db.Close()
+			owner := tandem.User{Email: "owner@example.com", Role: tandem.RoleAdmin}
+			if err := db.CreateUser(ctx, &owner); err != nil {
+				t.Fatalf("CreateUser: %v", err)
+			}
+			url := "http://127.0.0.1:1/"
+			if _, err := db.CreateWebhook(ctx, sqldb.WebhookInput{URL: &url, EventTypes: &[]string{"lead.created"}}, owner.ID); err != nil {
+				t.Fatalf("CreateWebhook: %v", err)
+			}
+			for i := range 3 {
+				intake(t, db, fmt.Sprintf("l%d@example.com", i))
+			}
+			for failures := 0; failures < sqldb.WebhookPauseFailures; clk.Advance(30 * time.Hour) {
+				ds, err := db.ClaimWebhookDeliveries(ctx, "t", 10, time.Minute)
+				if err != nil || len(ds) == 0 {
+					t.Fatalf("ClaimWebhookDeliveries after %d failures = %d, %v", failures, len(ds), err)
+				}
+				for _, d := range ds[:min(len(ds), sqldb.WebhookPauseFailures-failures)] {
+					if err := db.WebhookAttempted(ctx, d.ID, sqldb.Attempt{Err: fmt.Errorf("connection refused")}); err != nil {
+						t.Fatalf("WebhookAttempted: %v", err)
+					}
+					failures++
+				}
+			}
+			s := &refusingSender{err: tc.err}
+			o := &worker.Outbox{DB: db, Clock: clk, Name: "o", Senders: map[string]notify.Sender{"email": s}}
+			if _, err := o.RunOnce(ctx); err != nil {
+				t.Fatalf("RunOnce: %v", err)
+			}
+			ns, err := db.Notifications(ctx, sqldb.NotificationFilter{Channel: "email"})
+			if err != nil || len(ns) != 1 || s.sent.Load() != 1 {
+				t.Fatalf("%s: email notifications %+v, %v, %d sends; want one, sent once", tc.name, ns, err, s.sent.Load())
+			}
+			if ns[0].State != tc.state || ns[0].Attempts != 1 || ns[0].LastError != tc.err.Error() {
+				t.Errorf("%s: notification %+v; want %s after 1 attempt with the error", tc.name, ns[0], tc.state)
+			}
+		}
+	})
+}
