@@ -24,8 +24,10 @@
 //   - fire.go: what a fired clock does (breach, escalation, next step)
 //   - work.go: touches, decisions (accept, reject, disqualify), assignment
 //   - outbox.go: structured events and their notifications, written in the
-//     transaction (Tx.publish), delivered later by the channels
+//     transaction (Tx.publish), delivered later by the channels; dead letters
 //   - inbox.go: a person's in-app notifications, the unread count, mark read
+//   - webhooks.go: outgoing webhook subscriptions and their deliveries,
+//     written with the event, claimed with a lease; the installation id
 //
 // Deals and campaigns: the closed loop.
 //   - deals.go: opportunities through the pipeline's stages, won and lost,
