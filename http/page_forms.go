@@ -215,7 +215,7 @@ func (s *Server) postForm(w http.ResponseWriter, r *http.Request) error {
 		return err // saved forms are checked: a bug
 	}
 	ins, errs := inbound.Leads(m, []inbound.Record{rec})
-	sub, err := s.DB.SubmitForm(ctx, f, post, ins[0], errs[0])
+	sub, err := s.formPosts.submit(ctx, sqldb.FormPost{Form: f, Post: post, In: ins[0], MapErr: errs[0]})
 	if err != nil {
 		return err
 	}

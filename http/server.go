@@ -77,6 +77,9 @@ type Server struct {
 	// formLimits holds the website forms' posts per address and their
 	// compiled mappings (page_forms.go).
 	formLimits *formLimiter
+	// formPosts writes the forms' posts that arrive together in one
+	// transaction (formbatch.go).
+	formPosts *formBatcher
 }
 
 // NewServer returns a server over db; call [Server.Open] to start it.
@@ -91,6 +94,7 @@ func NewServer(db *sqldb.DB, logger *slog.Logger) *Server {
 	s := &Server{DB: db, Logger: logger, Version: "dev", templates: templates,
 		signins: newThrottle(),
 		hashing: make(chan struct{}, 4), imports: newUploadStore(), formLimits: newFormLimiter()}
+	s.formPosts = newFormBatcher(db)
 	s.server = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -155,6 +159,7 @@ func (s *Server) URL() string {
 func (s *Server) Close(ctx context.Context) error {
 	err := s.server.Shutdown(ctx)
 	s.imports.close()
+	s.formPosts.close()
 	return err
 }
 
