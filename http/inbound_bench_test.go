@@ -24,11 +24,12 @@ import (
 //
 //   - form: 5,000 website form posts (urlencoded, one lead each, from an
 //     allowed origin, each with its submission id), from 16 clients at once;
+//
 //   - hubspot: 100 HubSpot webhook requests of 50 new contacts each (two
 //     events a contact: creation and email, as HubSpot batches them), each
 //     signed with X-HubSpot-Signature-v3 and checked, from 4 clients.
 //
-//	go test ./http -run '^$' -bench Inbound -benchtime 1x
+//     go test ./http -run '^$' -bench Inbound -benchtime 1x
 func BenchmarkInbound(b *testing.B) {
 	be := sqldbtest.Backends(b)[0] // SQLite: the figure the issue asks for
 	b.Run("form", func(b *testing.B) {
