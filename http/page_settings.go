@@ -2,6 +2,7 @@ package http
 
 import (
 	"crypto/rand"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -93,6 +94,7 @@ type settingsView struct {
 	NewToken tokenForm
 	Secret   *secretView
 	Notify   NotifyInfo
+	Hooks    webhooksView // outgoing webhooks and dead letters (page_webhooks.go)
 	// Website forms, inbound sources and token scopes
 	// (page_formsettings.go).
 	Forms     []formRow
@@ -153,6 +155,9 @@ func (s *Server) settingsData(r *http.Request) (settingsView, error) {
 	if v.Tokens, err = s.DB.Tokens(ctx); err != nil {
 		return v, err
 	}
+	if v.Hooks, err = s.webhooksData(r); err != nil {
+		return v, err
+	}
 	if err := s.integrationsData(r, &v); err != nil {
 		return v, err
 	}
@@ -175,6 +180,7 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
 		"revoked": "the token is revoked: it no longer works.",
 		"form":    "the form is saved: paste its snippet in your site.", "formdeleted": "the form is deleted.",
 		"retired": "the older secrets are retired: only the newest verifies.", "sourcedeleted": "the source is deleted."}
+	maps.Copy(notices, webhookNotices)
 	notice, errMsg := notices[r.URL.Query().Get("done")], ""
 	if id := r.URL.Query().Get("shown"); id != "" {
 		if sec, ok := s.shown.take(id, viewer(r).ID, s.DB.Now()); ok {

@@ -344,6 +344,9 @@ func TestRouteRoles(t *testing.T) {
 			"PUT /api/v1/campaigns/{code}/spend/{month}": `{"amount_cents":1200050}`,
 			"POST /api/v1/accounts":                      `{"name":"Acme","sector":"retail"}`,
 			"POST /api/v1/products":                      `{"name":"GTX Pro","series":"GTX"}`,
+			"POST /api/v1/inbox/read":                    `{}`,
+			"POST /api/v1/webhooks":                      `{"url":"https://hooks.example.com/","event_types":["deal.won"]}`,
+			"PATCH /api/v1/webhooks/{id}":                `{"state":"paused"}`,
 		}
 		// An account and a product with the id the routes' {id} takes.
 		if a, _, err := ts.db.UpsertAccount(context.Background(), map[string]string{"name": "Acme"}); err != nil || a.ID != created.ID {
@@ -355,7 +358,8 @@ func TestRouteRoles(t *testing.T) {
 		if _, _, err := ts.db.SaveCampaign(context.Background(), tandem.Campaign{Code: "spring"}); err != nil {
 			t.Fatalf("SaveCampaign: %v", err)
 		}
-		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03", "form": "routes", "source": "routes"}
+		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03", "delivery": "1",
+			"form": "routes", "source": "routes"}
 		// A website form and an inbound source for {form} and {source}.
 		saveForm(t, ts.db, inbound.Form{Name: "routes"})
 		if _, err := ts.db.SaveSource(context.Background(), inbound.Source{Name: "routes", Kind: inbound.KindHubSpot, Secrets: []string{"0123456789abcdef"}}); err != nil {
@@ -369,7 +373,14 @@ func TestRouteRoles(t *testing.T) {
 			"POST /api/v1/handoffs", "GET /api/v1/tasks",
 			// and on the deal's state (http/api_deals.go; tested in api_deals_test.go)
 			"GET /api/v1/deals/{id}", "POST /api/v1/deals/{id}/won", "POST /api/v1/deals/{id}/lost",
-			"POST /api/v1/deals/{id}/stage"} {
+			"POST /api/v1/deals/{id}/stage",
+			// and on whose the notification is (an inbox is a person's; tested in page_inbox_test.go)
+			"POST /api/v1/inbox/{id}/read",
+			// and on the webhook subscription, which DELETE removes
+			// (http/api_webhooks.go; tested in api_webhooks_test.go)
+			"GET /api/v1/webhooks/{id}", "PATCH /api/v1/webhooks/{id}", "DELETE /api/v1/webhooks/{id}",
+			"GET /api/v1/webhooks/{id}/deliveries", "POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver",
+			"POST /api/v1/webhooks/{id}/test"} {
 			stateful[p] = true
 		}
 

@@ -186,6 +186,9 @@ var dumpTables = []dumpTable{
 		{"period", kText}, {"frozen_at", kTime}, {"body", kText}}},
 	{name: "audit", key: []string{"id"}, seq: serial("audit"), cols: []column{
 		{"id", kInt}, {"at", kTime}, {"actor", kText}, {"action", kText}, {"subject", kText}, {"changes", kText}}},
+	{name: "lead_views", key: []string{"id"}, seq: serial("lead_views"), cols: []column{
+		{"id", kInt}, {"user_id", kInt}, {"name", kText}, {"query", kText}, {"shared", kBool},
+		{"created_at", kTime}, {"updated_at", kTime}}},
 }
 
 // dumpDerived are the tables Load rebuilds from the loaded rows, as the
@@ -207,6 +210,7 @@ var dumpLeftOut = map[string]string{
 	"kept_reports":        "computed reports, recomputed when asked or by tandem serve's worker",
 	"backfills":           "the store's own bookkeeping",
 	"goose_db_version":    "the migrations' bookkeeping: the manifest records the schema",
+	"lead_search":         "SQLite's search index (FTS5, with its lead_search_* tables): its triggers fill it as the leads load",
 }
 
 // leftOutNames lists dumpLeftOut's names, sorted.
