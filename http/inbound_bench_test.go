@@ -16,6 +16,7 @@ import (
 
 	"github.com/tandemhq/tandem/inbound"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
+	"github.com/tandemhq/tandem/webhook"
 )
 
 // BenchmarkInbound sends leads through the two inbound doors on a real
@@ -27,7 +28,10 @@ import (
 //
 //   - hubspot: 100 HubSpot webhook requests of 50 new contacts each (two
 //     events a contact: creation and email, as HubSpot batches them), each
-//     signed with X-HubSpot-Signature-v3 and checked, from 4 clients.
+//     signed with X-HubSpot-Signature-v3 and checked, from 4 clients;
+//
+//   - standard: 100 Standard Webhooks requests of 50 leads each, signed with
+//     package webhook and checked, from 4 clients.
 //
 //     go test ./http -run '^$' -bench Inbound -benchtime 1x
 func BenchmarkInbound(b *testing.B) {
@@ -47,7 +51,7 @@ func BenchmarkInbound(b *testing.B) {
 		client := &http.Client{Transport: tr}
 		for range b.N {
 			var next atomic.Int64
-			start := time.Now()
+			start, cpu0 := time.Now(), cpuTime()
 			var g errgroup.Group
 			for range clients {
 				g.Go(func() error {
@@ -76,6 +80,7 @@ func BenchmarkInbound(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(n)/time.Since(start).Seconds(), "leads/s")
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(n), "cpu-µs/lead")
 		}
 	})
 	b.Run("hubspot", func(b *testing.B) {
@@ -103,7 +108,7 @@ func BenchmarkInbound(b *testing.B) {
 		}
 		for range b.N {
 			var next atomic.Int64
-			start := time.Now()
+			start, cpu0 := time.Now(), cpuTime()
 			var g errgroup.Group
 			for range clients {
 				g.Go(func() error {
@@ -126,8 +131,62 @@ func BenchmarkInbound(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(requests*perRequest)/time.Since(start).Seconds(), "leads/s")
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(requests*perRequest), "cpu-µs/lead")
 		}
 	})
+	b.Run("standard", func(b *testing.B) { benchStandard(b, be) })
+}
+
+func benchStandard(b *testing.B, be sqldbtest.Backend) {
+	const requests, perRequest, clients = 100, 50, 4
+	db, clk := openDB(b, sqldbtest.Backend{Name: be.Name, DSN: sqldbtest.Fresh(b, be)})
+	signDefault(b, db)
+	key := webhook.NewSecret()
+	if _, err := db.SaveSource(context.Background(), inbound.Source{Name: "crm", Kind: inbound.KindStandard, Secrets: []string{key.String()}}); err != nil {
+		b.Fatalf("SaveSource: %v", err)
+	}
+	s := startServer(b, db, nil)
+	tr := &http.Transport{MaxIdleConnsPerHost: clients}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	bodies := make([]string, requests)
+	for r := range bodies {
+		var recs []string
+		for c := range perRequest {
+			id := r*perRequest + c + 1
+			recs = append(recs, fmt.Sprintf(`{"external_id":"s%d","email":"s%d@example.com","first_name":"Bench"}`, id, id))
+		}
+		bodies[r] = `{"type":"lead.created","timestamp":"2026-11-02T09:00:00Z","data":[` + strings.Join(recs, ",") + `]}`
+	}
+	for range b.N {
+		var next atomic.Int64
+		start, cpu0 := time.Now(), cpuTime()
+		var g errgroup.Group
+		for range clients {
+			g.Go(func() error {
+				for i := next.Add(1); i <= requests; i = next.Add(1) {
+					req, _ := http.NewRequest(http.MethodPost, s.URL()+"/api/v1/hooks/crm", strings.NewReader(bodies[i-1]))
+					req.Header.Set("Content-Type", "application/json")
+					webhook.SetHeaders(req.Header, key, "msg_"+strconv.FormatInt(i, 10), clk.Now(), []byte(bodies[i-1]))
+					resp, err := client.Do(req)
+					if err != nil {
+						return err
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						return fmt.Errorf("request %d: %s", i, resp.Status)
+					}
+				}
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(requests*perRequest)/time.Since(start).Seconds(), "leads/s")
+		b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(requests*perRequest), "cpu-µs/lead")
+	}
 }
 
 // hubspotSigned is a request signed as HubSpot signs (v3), through the
