@@ -33,6 +33,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/access"
+	"github.com/tandemhq/tandem/metrics"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/web"
 )
@@ -55,6 +56,11 @@ type Server struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed (client.go). Set before Open.
 	TrustedProxies []netip.Prefix
+	// Metrics counts requests and leads taken (package metrics); nil
+	// counts nothing. MetricsToken, when set, serves them on GET /metrics
+	// to a scraper that sends it as a bearer token (metrics.go).
+	Metrics      *metrics.Metrics
+	MetricsToken string
 
 	ln        net.Listener
 	https     bool // serving TLS itself (OpenTLS)
@@ -190,6 +196,7 @@ func (s *Server) routes() []route {
 	)
 	rts := []route{
 		{"GET /healthz", s.health, nil},
+		{"GET /metrics", s.getMetrics, nil},
 		{"GET /api/v1/openapi.yaml", s.openAPI, nil},
 		{"GET /api/v1/openapi.json", s.openAPIJSON, nil},
 		{"GET /api/docs", s.apiDocs, nil},
@@ -265,6 +272,12 @@ func (s *Server) routes() []route {
 		{"GET /{$}", s.home, roles(access.SignInPages)},
 		{"GET /account/password", s.getPassword, roles(access.SignInPages)},
 		{"POST /account/password", s.postPassword, roles(access.SignInPages)},
+		// The account page and the calendar feed (page_account.go): the
+		// feed's token is its key.
+		{"GET /account", s.getAccountPage, roles(access.SignInPages)},
+		{"POST /account/calendar", s.postCalendarFeed, roles(access.SignInPages)},
+		{"POST /account/calendar/revoke", s.postRevokeCalendarFeed, roles(access.SignInPages)},
+		{"GET /cal/{file}", s.getCalendarFeed, nil},
 		// Leads and the queue (page_lead.go, page_queue.go).
 		{"GET /leads", s.getLeadsPage, sectionRoles("/leads")},
 		{"GET /leads/export", s.getLeadsExport, sectionRoles("/leads")},
@@ -335,6 +348,8 @@ func (s *Server) routes() []route {
 		{"POST /settings/sources/rotate", s.postRotateSource, admins},
 		{"POST /settings/sources/retire", s.postRetireSecrets, admins},
 		{"POST /settings/sources/delete", s.postDeleteSource, admins},
+		{"POST /settings/schedules", s.postAddSchedule, admins},
+		{"POST /settings/schedules/remove", s.postRemoveSchedule, admins},
 	}
 	// A section without a page of its own yet answers "coming soon".
 	built := map[string]bool{}
@@ -395,6 +410,13 @@ func (s *Server) Handler() http.Handler {
 			apiHeaders(sw)
 		}
 		routed.ServeHTTP(sw, r)
+		if s.Metrics != nil {
+			_, pattern := mux.Handler(r)
+			if pattern == "" {
+				pattern = "none" // a 404: one label, not one per path asked for
+			}
+			s.Metrics.ObserveRequest(pattern, sw.status, time.Since(start))
+		}
 		s.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "addr", s.client(r).Addr,
 			"duration", time.Since(start).Round(time.Microsecond))
 	})
