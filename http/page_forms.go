@@ -255,8 +255,8 @@ func (s *Server) postForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err // saved forms are checked: a bug
 	}
-	ins, errs := inbound.Leads(m, []inbound.Record{rec})
-	sub, err := s.formPosts.submit(ctx, sqldb.FormPost{Form: f, Post: post, In: ins[0], MapErr: errs[0]})
+	in, mapErr := inbound.FormLead(m, rec)
+	sub, err := s.formPosts.submit(ctx, sqldb.FormPost{Form: f, Post: post, In: in, MapErr: mapErr})
 	if err != nil {
 		return err
 	}
