@@ -181,3 +181,40 @@ func TestStandardHook(t *testing.T) {
 		}
 	})
 }
+
+// TestHubSpotDealHook sends a HubSpot deal's events: the deal goes through
+// the deals import, which creates its lead (docs/deals.md), and a second
+// delivery of the same deal's stage changes it.
+func TestHubSpotDealHook(t *testing.T) {
+	b := sqldbtest.Backends(t)[0]
+	ts := newTestServer(t, b)
+	signDefault(t, ts.db)
+	ctx := context.Background()
+	secret := "hubspot-client-secret-0001"
+	if _, err := ts.db.SaveSource(ctx, inbound.Source{Name: "hubspot", Kind: inbound.KindHubSpot, Secrets: []string{secret}}); err != nil {
+		t.Fatalf("SaveSource: %v", err)
+	}
+	path := "/api/v1/hooks/hubspot"
+	deal := func(stage string) string {
+		return `[{"eventId":1,"occurredAt":` + strconv.FormatInt(ts.clk.Now().UnixMilli(), 10) + `,"subscriptionType":"deal.creation","objectId":77},
+		  {"eventId":2,"occurredAt":1,"subscriptionType":"deal.propertyChange","objectId":77,"propertyName":"dealstage","propertyValue":"` + stage + `"},
+		  {"eventId":3,"occurredAt":1,"subscriptionType":"deal.propertyChange","objectId":77,"propertyName":"amount","propertyValue":"1200.50"}]`
+	}
+	var ans hookAnswer
+	r := ts.send(hubspotRequest(t, ts.s.URL(), path, secret, deal("appointmentscheduled"), ts.clk.Now()))
+	if r.status != http.StatusOK || json.Unmarshal(r.body, &ans) != nil || len(ans.Deals) != 1 || ans.Deals[0].Status != tandem.StatusCreated {
+		t.Fatalf("a signed HubSpot deal webhook = %v; want 200 with one created deal", r)
+	}
+	d, err := ts.db.Deal(ctx, ans.Deals[0].ID)
+	if err != nil || d.ExternalID != "77" || d.AmountCents != 120050 || d.PipelineStage != "qualification" {
+		t.Errorf("the webhook's deal = %+v, %v; want hubspot 77, 1,200.50, in qualification", d, err)
+	}
+	ts.clk.Advance(time.Minute)
+	r = ts.send(hubspotRequest(t, ts.s.URL(), path, secret, deal("contractsent"), ts.clk.Now()))
+	if r.status != http.StatusOK || json.Unmarshal(r.body, &ans) != nil || len(ans.Deals) != 1 || ans.Deals[0].Status != tandem.StatusUpdated {
+		t.Fatalf("the deal's next stage = %v; want 200 with the deal updated", r)
+	}
+	if d, err := ts.db.Deal(ctx, ans.Deals[0].ID); err != nil || d.PipelineStage != "negotiation" {
+		t.Errorf("after contractsent the deal = %+v, %v; want in negotiation", d, err)
+	}
+}
