@@ -27,7 +27,8 @@ const (
 	WriteCatalog Action = "write_catalog" // add and change accounts and products (revenue operations)
 	CheckAlerts  Action = "check_alerts"  // run the jeopardy check on demand
 	Sign         Action = "sign"          // sign the agreement
-	Administer   Action = "administer"    // users, tokens, settings, propose an agreement
+	Propose      Action = "propose"       // propose a version of the agreement (either head, or an admin)
+	Administer   Action = "administer"    // users, tokens, settings
 	SeePacing    Action = "see_pacing"    // marketing pacing
 	SeeBoards    Action = "see_boards"    // the SLA board
 	ImportLeads  Action = "import_leads"  // import a CSV of leads
@@ -68,6 +69,7 @@ var Roles = map[Action][]tandem.Role{
 	WriteCatalog: {admin, mktHead, salHead},
 	CheckAlerts:  {admin, mktHead, salHead, exec},
 	Sign:         tandem.SignerRoles,
+	Propose:      union([]tandem.Role{admin}, tandem.SignerRoles),
 	Administer:   {admin},
 	SeePacing:    {admin, mkt, mktHead, salHead, manager, exec},
 	SeeBoards:    {admin, manager, salHead, mktHead, exec},

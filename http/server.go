@@ -239,7 +239,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/agreement", s.getAgreementInForce, everyone},
 		{"GET /api/v1/agreements", s.listAgreements, everyone},
 		{"GET /api/v1/agreements/{version}", s.getAgreement, everyone},
-		{"POST /api/v1/agreements", s.proposeAgreement, admins},
+		{"POST /api/v1/agreements", s.proposeAgreement, roles(access.Propose)},
 		{"GET /api/v1/audit", s.getAudit, admins},
 		{"GET /api/v1/webhooks", s.listWebhooks, admins},
 		{"POST /api/v1/webhooks", s.postWebhook, admins},
@@ -322,7 +322,7 @@ func (s *Server) routes() []route {
 		{"GET /scorecard/export", s.scorecardExport, sectionRoles("/scorecard")},
 		{"GET /agreement", s.agreementPage, sectionRoles("/agreement")},
 		{"POST /agreement/sign", s.agreementSign, roles(access.Sign)},
-		{"POST /agreement/propose", s.agreementPropose, admins},
+		{"POST /agreement/propose", s.agreementPropose, roles(access.Propose)},
 		// The import page (page_import.go): which kinds a role may import
 		// is checked per kind.
 		{"GET /import", s.getImport, importer},
