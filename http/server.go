@@ -12,8 +12,8 @@
 // server.go (the route table), respond.go (the one writer of status and
 // body), decode.go (bodies and parameters), web.go (sessions and page
 // rendering), client.go (who is asking, behind trusted proxies),
-// throttle.go (sign-in throttling) and reps.go (which reps a caller may ask
-// about).
+// throttle.go (sign-in throttling), reps.go (which reps a caller may ask
+// about) and scopes.go (the scope each API route needs of a token).
 package http
 
 import (
