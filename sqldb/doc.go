@@ -54,6 +54,12 @@
 //     who is below them, a lead's owners) and the list scope for reads
 //   - audit.go: the audit log of users and tokens, written with each change
 //
+// Integrations: what other systems send.
+//   - forms.go: website forms and their posts (SubmitForms: a batch of
+//     posts in one transaction, idempotent by submission id)
+//   - hooks.go: inbound webhook sources, their secrets, and the delivered
+//     message ids kept against replays
+//
 // Plumbing.
 //   - db.go: Open, migrations, transactions (transact, Tx.Now)
 //   - dialect.go, sqlite.go, postgres.go: what differs between the engines
