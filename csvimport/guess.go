@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/tandemhq/tandem"
 )
@@ -101,4 +102,38 @@ func ReadHeader(r io.Reader, delim rune) ([]string, error) {
 		return nil, tandem.Errorf(tandem.EMALFORMED, "the file has no header row")
 	}
 	return rd.Header(), nil
+}
+
+// MatchPreset returns the name of the built-in mapping of kind (as
+// [PresetFor] takes it) that fits a file with this header, or "" when none
+// does. A preset fits when every field it requires has one of its columns
+// in the header; of the presets that fit, the one that finds the most of
+// its columns wins (the first by name on a tie). Names match as a mapping
+// matches them: case-insensitively, after trimming spaces.
+func MatchPreset(kind string, header []string) string {
+	have := map[string]bool{}
+	for _, h := range header {
+		have[strings.ToLower(strings.TrimSpace(h))] = true
+	}
+	best, bestFound := "", 0
+	for _, name := range PresetsFor(kind) {
+		m, err := PresetFor(kind, name)
+		if err != nil {
+			continue
+		}
+		found, fits := 0, true
+		for _, f := range m.Fields {
+			in := slices.ContainsFunc(f.Columns, func(c string) bool { return have[strings.ToLower(strings.TrimSpace(c))] })
+			switch {
+			case in:
+				found++
+			case !f.Optional && f.Default == "":
+				fits = false
+			}
+		}
+		if fits && found > bestFound {
+			best, bestFound = name, found
+		}
+	}
+	return best
 }

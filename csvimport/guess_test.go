@@ -112,3 +112,27 @@ func TestReadHeader(t *testing.T) {
 		t.Errorf("ReadHeader of a ZIP file = %v; want EMALFORMED", err)
 	}
 }
+
+// TestMatchPreset checks which preset the import page preselects for the
+// headers of real exports, written here as the exports write them.
+func TestMatchPreset(t *testing.T) {
+	for _, tc := range []struct {
+		kind   string
+		header []string
+		want   string
+	}{
+		// Olist's marketing-qualified-leads file.
+		{"leads", []string{"mql_id", "first_contact_date", "landing_page_id", "origin"}, "olist"},
+		// A HubSpot contacts export, with a column of its own and odd spaces.
+		{"leads", []string{"Record ID", " First Name", "Last Name ", "Email", "Create Date", "Lifecycle Stage", "Favourite colour"}, "hubspot"},
+		// HubSpot's columns with one required column missing: no preset.
+		{"leads", []string{"Record ID", "First Name", "Last Name", "Create Date"}, ""},
+		// A file of the company's own.
+		{"leads", []string{"email", "name", "signed up"}, ""},
+		{"leads", nil, ""},
+	} {
+		if got := MatchPreset(tc.kind, tc.header); got != tc.want {
+			t.Errorf("MatchPreset(%s, %q) = %q; want %q", tc.kind, tc.header, got, tc.want)
+		}
+	}
+}

@@ -160,7 +160,12 @@ func TestManagementPages(t *testing.T) {
 		// The scorecard page, and its print and export.
 		r = exec.get("/scorecard?period=" + month)
 		want(t, "GET /scorecard", r, 200, "The unified KPI", "/scorecard/print?period="+month)
+		pageBody := string(r.body)
 		r = exec.get("/scorecard/print?period=" + month)
+		// The page shows the print view's funnel chart, the same drawing.
+		if svg := svgOf(string(r.body), "funnel-chart"); svg == "" || svgOf(pageBody, "funnel-chart") != svg {
+			t.Errorf("/scorecard's funnel chart differs from the print view's:\npage:  %q\nprint: %q", svgOf(pageBody, "funnel-chart"), svg)
+		}
 		if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
 			t.Errorf("/scorecard/print CSP = %q; want no script at all", csp)
 		}
@@ -231,4 +236,18 @@ func TestAgreementPage(t *testing.T) {
 		}
 		want(t, "GET /agreement after signing", mia.get("/agreement?signed=2"), 200, "it is in force", "Version <strong>2</strong> is in force")
 	})
+}
+
+// svgOf returns the <svg> element with the id in an HTML page, as written,
+// or "".
+func svgOf(page, id string) string {
+	start := strings.Index(page, `<svg class="chart" id="`+id+`"`)
+	if start < 0 {
+		return ""
+	}
+	end := strings.Index(page[start:], "</svg>")
+	if end < 0 {
+		return ""
+	}
+	return page[start : start+end+len("</svg>")]
 }

@@ -218,14 +218,17 @@ type importData struct {
 	Presets []string
 	Upload  *upload
 	// The mapping step.
-	Preset    string
-	Source    string
-	HasSource bool // the kind has a source field
-	Columns   []importColumn
-	Fields    []string // the fields a column may fill
-	Problem   string   // what is wrong with the mapping
-	Preview   []previewRow
-	Mapped    []string // the targets in the preview's columns
+	Preset string
+	// PresetMatched says Preset was chosen because the file's header fits
+	// it ([csvimport.MatchPreset]), not by the person importing.
+	PresetMatched bool
+	Source        string
+	HasSource     bool // the kind has a source field
+	Columns       []importColumn
+	Fields        []string // the fields a column may fill
+	Problem       string   // what is wrong with the mapping
+	Preview       []previewRow
+	Mapped        []string // the targets in the preview's columns
 	// An uploaded YAML mapping: its name when it is in use, what it maps,
 	// and why one just uploaded was refused, a line per problem.
 	Mapping       string
@@ -361,6 +364,11 @@ func (s *Server) mapStep(r *http.Request, d *importData, u *upload) (*csvimport.
 		return uploaded, http.StatusOK
 	}
 	d.Preset = q.Get("preset")
+	if !q.Has("preset") && q.Get("mapped") != "1" {
+		// The first view of an upload: the preset the header fits, if any.
+		d.Preset = csvimport.MatchPreset(u.Kind, u.Header)
+		d.PresetMatched = d.Preset != ""
+	}
 	d.Source = strings.TrimSpace(q.Get("source"))
 	preset, err := presetOrNil(u.Kind, d.Preset)
 	if err != nil {

@@ -117,6 +117,23 @@ func TestImportPage(t *testing.T) {
 			// The preview: every row, with the store's verdict.
 			"new lead", `column &#34;Score&#34;`, `column &#34;E-mail&#34;`)
 
+		// A file of the company's own fits no preset: none is preselected.
+		if strings.Contains(string(r.body), `data-testid="preset-matched"`) {
+			t.Errorf("the mapping step preselects a preset for a file that fits none")
+		}
+		// A file in HubSpot's shape gets HubSpot's preset, and says why.
+		hub := wc.upload("contacts.csv", []byte("Record ID,First Name,Last Name,Email,Create Date,Lifecycle Stage\n"+
+			"901,Ann,Lee,ann@example.com,2026-10-01 09:30,Lead\n"))
+		want(t, "upload a HubSpot export", hub, 303, "/import?upload=")
+		want(t, "the HubSpot export's mapping step", wc.get(hub.header.Get("Location")), 200,
+			`<option value="hubspot" selected>`, `data-testid="preset-matched"`, "The hubspot preset is chosen because")
+		// Choosing none keeps none.
+		r = wc.get(hub.header.Get("Location") + "&by=hand&preset=")
+		want(t, "none chosen", r, 200, `<option value="">none`)
+		if strings.Contains(string(r.body), `<option value="hubspot" selected>`) {
+			t.Errorf("after choosing no preset, hubspot is still selected")
+		}
+
 		// A preset fills the columns it knows, and gives its source.
 		want(t, "the hubspot preset", wc.get(loc+"&preset=hubspot"), 200, `<option value="hubspot" selected>`,
 			`value="hubspot"`, `<option value="external_id" selected>`, `<option value="first_name" selected>`)

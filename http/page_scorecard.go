@@ -2,6 +2,7 @@ package http
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 
 	"github.com/tandemhq/tandem"
@@ -13,6 +14,8 @@ import (
 type scorecardView struct {
 	Picker picker
 	SC     scorecard.Scorecard
+	// The print view's charts, drawn by the same code.
+	FunnelChart, RejectionChart template.HTML
 }
 
 // scorecardPage answers /scorecard?period=: the scorecard in the app's
@@ -27,8 +30,15 @@ func (s *Server) scorecardPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	v := scorecardView{Picker: pk, SC: sc}
+	if v.FunnelChart, err = sc.FunnelChart(); err != nil {
+		return err
+	}
+	if v.RejectionChart, err = sc.RejectionChart(); err != nil {
+		return err
+	}
 	p := newPage(r, "Scorecard "+sc.Period)
-	p.Data = scorecardView{Picker: pk, SC: sc}
+	p.Data = v
 	return s.render(w, http.StatusOK, "scorecard", p)
 }
 

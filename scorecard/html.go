@@ -50,6 +50,31 @@ func (sc Scorecard) WriteHTML(w io.Writer) error {
 	return nil
 }
 
+// FunnelChart and RejectionChart return the print view's charts, drawn
+// the same way (inline SVG, no script, no inline style), for a page that
+// shows the scorecard in its own layout. The page styles the classes the
+// drawing uses: entered, planned and count bars, and text.
+func (sc Scorecard) FunnelChart() (template.HTML, error) {
+	return chartHTML(funnelChart(sc.Funnel))
+}
+
+// RejectionChart: see [Scorecard.FunnelChart]. It is empty when sales
+// rejected nothing in the period.
+func (sc Scorecard) RejectionChart() (template.HTML, error) {
+	if len(sc.Rejections) == 0 {
+		return "", nil
+	}
+	return chartHTML(rejectionChart(sc.Rejections))
+}
+
+func chartHTML(c chart) (template.HTML, error) {
+	var b bytes.Buffer
+	if err := page.ExecuteTemplate(&b, "chart", c); err != nil {
+		return "", fmt.Errorf("draw the chart %s: %w", c.ID, err)
+	}
+	return template.HTML(b.String()), nil // html/template escaped it
+}
+
 // view is what the template reads: the scorecard and what is worked out
 // from it for people (dates, words, chart geometry).
 type view struct {

@@ -168,6 +168,9 @@ type Tx struct {
 	// of writing them: a batch of deals writes its events, their stage
 	// entries and counts once, at its end (see ImportDeals).
 	deferred *[]tandem.Event
+	// batch, when set, is the batch of deals ImportDeals is importing:
+	// what it read for the batch, and the writes it keeps (dealbatch.go).
+	batch *dealBatch
 	// belowCache holds each manager's direct reports (see Tx.below).
 	belowCache map[int64][]int64
 	// fired counts what the timers fired in this transaction did (see
@@ -230,6 +233,9 @@ func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
 
 // ExecContext runs a statement in the transaction.
 func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if tx.buffering() {
+		return nil, errSlowRow // a write the batch of deals does not hold
+	}
 	if s := tx.stmt(ctx, q); s != nil {
 		return s.ExecContext(ctx, args...)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -48,6 +49,16 @@ func attributesJSON(m map[string]string) string {
 }
 
 func (tx *Tx) insertDeal(ctx context.Context, d *tandem.Deal) error {
+	if tx.buffering() {
+		id, err := tx.nextDealID(ctx, tx.batch.want)
+		if err != nil {
+			return err
+		}
+		d.ID = id
+		bd := tx.batch.row.deal(id)
+		bd.d, bd.insert = d.Clone(), true
+		return nil
+	}
 	err := tx.QueryRowContext(ctx, `INSERT INTO deals (lead_id, source, external_id, owner_id, stage, amount_cents, created_at, engaged_at,
 		closed_at, lost_reason, account, product, attributes, updated_at, pipeline_stage, stage_changed_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
@@ -61,6 +72,10 @@ func (tx *Tx) insertDeal(ctx context.Context, d *tandem.Deal) error {
 }
 
 func (tx *Tx) updateDeal(ctx context.Context, d *tandem.Deal) error {
+	if tx.buffering() {
+		tx.batch.row.deal(d.ID).d = d.Clone()
+		return nil
+	}
 	_, err := tx.ExecContext(ctx, `UPDATE deals SET source = $2, external_id = $3, owner_id = $4, stage = $5, amount_cents = $6,
 		created_at = $7, engaged_at = $8, closed_at = $9, lost_reason = $10, account = $11, product = $12, attributes = $13,
 		updated_at = $14, pipeline_stage = $15, stage_changed_at = $16 WHERE id = $1`, d.ID, d.Source, d.ExternalID, nullID(d.OwnerID),
@@ -109,6 +124,11 @@ func (db *DB) Deal(ctx context.Context, id int64) (d tandem.Deal, err error) {
 // Deals returns one page of the deals that match the filter, in id order,
 // with the total count of matches. EINVALID for a bad filter.
 func (db *DB) Deals(ctx context.Context, f tandem.DealFilter) (page tandem.DealPage, err error) {
+	return db.deals(ctx, f, nil)
+}
+
+// deals is [DB.Deals], for a caller when tok is set ([DB.DealsFor]).
+func (db *DB) deals(ctx context.Context, f tandem.DealFilter, tok *tandem.Token) (page tandem.DealPage, err error) {
 	defer wrap(&err, "list deals")
 	if err := f.Validate(); err != nil {
 		return page, err
@@ -146,8 +166,18 @@ func (db *DB) Deals(ctx context.Context, f tandem.DealFilter) (page tandem.DealP
 	if !f.ClosedTo.IsZero() {
 		where = append(where, "closed_at < "+arg(db.d.timeArg(f.ClosedTo)))
 	}
-	cond := strings.Join(where, " AND ")
 	err = db.view(ctx, func(tx *Tx) error {
+		where, args := slices.Clone(where), slices.Clone(args)
+		if tok != nil {
+			c, err := tx.caller(ctx, *tok)
+			if err != nil {
+				return err
+			}
+			scope, sargs := dealScopeCond(c.ReadScope(), len(args)+1, "deals")
+			where = append(where, scope)
+			args = append(args, sargs...)
+		}
+		cond := strings.Join(where, " AND ")
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deals WHERE `+cond, args...).Scan(&page.Total); err != nil {
 			return err
 		}
@@ -194,6 +224,9 @@ func (tx *Tx) dealStages(ctx context.Context) (sla.DealStages, error) {
 func (tx *Tx) dealMoved(ctx context.Context, l *tandem.Lead, from, to string) ([]tandem.Event, error) {
 	if !sla.OpensDeal(from, to) || tx.importsDeal[[2]string{l.Source, l.ExternalID}] {
 		return nil, nil
+	}
+	if tx.buffering() {
+		return nil, errSlowRow // a deal the batch did not read may exist
 	}
 	if _, ok, err := tx.dealWhere(ctx, true, `lead_id = $1 AND stage = 'open'`, l.ID); err != nil || ok {
 		return nil, err
@@ -259,7 +292,10 @@ func (tx *Tx) settle(ctx context.Context, cur tandem.Lead, d tandem.Deal, evs []
 		}
 	}
 	var other bool // another open deal keeps a lead whose deal is lost where it is
-	if d.Stage == tandem.DealLost {
+	if d.Stage == tandem.DealLost && tx.buffering() {
+		o, ok := tx.batch.open[l.ID]
+		other = ok && o.ID != d.ID
+	} else if d.Stage == tandem.DealLost {
 		if _, other, err = tx.dealWhere(ctx, false, `lead_id = $1 AND stage = 'open' AND id <> $2`, l.ID, d.ID); err != nil {
 			return cur, err
 		}
@@ -447,38 +483,48 @@ func (db *DB) ImportDeals(ctx context.Context, inputs []tandem.DealInput, opts D
 		var pending []tandem.Event
 		tx.deferred = &pending
 		defer func() { tx.deferred = nil }()
+		// The batch's leads, deals and catalogue are read once, and its
+		// rows written together (see dealBatch).
+		tx.batch = &dealBatch{}
+		defer func() { tx.batch = nil }()
 		if err := tx.createDealLeads(ctx, rows, results, opts); err != nil {
 			return err
 		}
+		if err := tx.loadDealBatch(ctx, rows, results, opts); err != nil {
+			return err
+		}
+		b := tx.batch
 		for i, row := range rows {
 			if results[i].Err != nil {
 				results[i].Status = tandem.StatusRejected
 				continue
 			}
 			mark := len(pending)
-			// Each row is undone on its own when it turns out to be bad
-			// half-way (its lead cannot follow the deal, say).
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT deal_row`); err != nil {
-				return err
-			}
+			b.want, b.buffering = len(rows)-i, true
 			id, status, err := tx.importDeal(ctx, st, row, opts)
+			b.buffering = false
+			if errors.Is(err, errSlowRow) {
+				b.row.reset()
+				pending = pending[:mark]
+				id, status, err = tx.importDealAlone(ctx, st, row, opts)
+			}
 			if code := tandem.ErrorCode(err); code == tandem.EINTERNAL {
 				return err
 			} else if err != nil {
-				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT deal_row`); err != nil {
-					return err
-				}
+				b.row.reset()
 				pending = pending[:mark]
 				results[i] = IntakeResult{Status: tandem.StatusRejected, Err: err}
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT deal_row`); err != nil {
-				return err
-			}
+			b.pending.merge(&b.row)
+			b.row.reset()
 			results[i] = IntakeResult{ID: id, Status: status}
 			if opts.DryRun && status == tandem.StatusCreated {
 				results[i].ID = 0 // its id goes with the rollback
 			}
+		}
+		if err := tx.flushDealBatch(ctx); err != nil {
+			return err
 		}
 		tx.deferred = nil
 		if err := tx.appendEvents(ctx, pending); err != nil {
@@ -493,6 +539,37 @@ func (db *DB) ImportDeals(ctx context.Context, inputs []tandem.DealInput, opts D
 		return nil
 	})
 	return results, err
+}
+
+// importDealAlone imports a row that needs more than the batch holds, on
+// its own: the batch's writes so far are written first, the row runs
+// statement by statement in a savepoint (undone on its own when it turns
+// out to be bad half-way: its lead cannot follow the deal, say), and the
+// batch reads again what the row changed.
+func (tx *Tx) importDealAlone(ctx context.Context, st sla.DealStages, row dealRow, opts DealImportOptions) (int64, string, error) {
+	if err := tx.flushDealBatch(ctx); err != nil {
+		return 0, "", err
+	}
+	// On SQLite ids are reserved from the largest: the row may take them.
+	tx.batch.ids = nil
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT deal_row`); err != nil {
+		return 0, "", err
+	}
+	id, status, err := tx.importDeal(ctx, st, row, opts)
+	if code := tandem.ErrorCode(err); code == tandem.EINTERNAL {
+		return 0, "", err
+	} else if err != nil {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT deal_row`); err != nil {
+			return 0, "", err
+		}
+		return 0, "", err
+	}
+	if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT deal_row`); err != nil {
+		return 0, "", err
+	}
+	ls, le := row.in.LeadKey(opts.DefaultSource)
+	ds, de := row.in.Key(opts.DefaultSource)
+	return id, status, tx.refreshDealBatch(ctx, [2]string{ls, le}, [2]string{ds, de})
 }
 
 // ExpectedCloseAttribute is the attribute that keeps the close date an
@@ -696,6 +773,25 @@ func (tx *Tx) dealOwner(ctx context.Context, email string) (int64, error) {
 	if email == "" {
 		return 0, nil
 	}
+	if b := tx.batch; b != nil {
+		// Users do not change in an import of deals.
+		a, ok := b.owners[email]
+		if !ok {
+			a.id, a.err = tx.findDealOwner(ctx, email)
+			if code := tandem.ErrorCode(a.err); code == tandem.EINTERNAL {
+				return 0, a.err
+			}
+			if b.owners == nil {
+				b.owners = map[string]ownerAnswer{}
+			}
+			b.owners[email] = a
+		}
+		return a.id, a.err
+	}
+	return tx.findDealOwner(ctx, email)
+}
+
+func (tx *Tx) findDealOwner(ctx context.Context, email string) (int64, error) {
 	u, err := tx.userByEmailOrName(ctx, email)
 	if tandem.ErrorCode(err) == tandem.ENOTFOUND {
 		return 0, tandem.Invalid(tandem.FieldError{Field: tandem.DealFieldOwner,
@@ -719,26 +815,46 @@ func (tx *Tx) importDeal(ctx context.Context, st sla.DealStages, row dealRow, op
 	case !tandem.ValidKey(source, ext):
 		return 0, "", tandem.Invalid(tandem.FieldError{Field: "external_id", Message: fmt.Sprintf("%q is not a deal key: at most %d bytes of UTF-8", ext, tandem.MaxKeyBytes)})
 	}
-	// external_id <> '' lets SQLite use the partial index on the key.
-	lead, err := scanLead(tx.QueryRowContext(ctx, `SELECT `+leadColumns+` FROM leads WHERE external_id <> '' AND source = $1 AND external_id = $2`+
-		tx.db.d.forUpdate(), leadSource, leadExt))
+	b := tx.batch
+	batched := tx.buffering()
+	var lead tandem.Lead
+	var leadAccount int64 // the lead's account, when batched
+	var err error
+	if batched {
+		bl := b.leads[[2]string{leadSource, leadExt}]
+		if bl == nil {
+			err = sql.ErrNoRows
+		} else {
+			lead, leadAccount = bl.lead.Clone(), bl.accountID
+		}
+	} else {
+		// external_id <> '' lets SQLite use the partial index on the key.
+		lead, err = scanLead(tx.QueryRowContext(ctx, `SELECT `+leadColumns+` FROM leads WHERE external_id <> '' AND source = $1 AND external_id = $2`+
+			tx.db.d.forUpdate(), leadSource, leadExt))
+	}
 	if err == sql.ErrNoRows {
 		return 0, "", tandem.Invalid(tandem.FieldError{Field: keyField,
 			Message: fmt.Sprintf("no lead with source %q and external_id %q: import the leads first", leadSource, leadExt)})
 	} else if err != nil {
 		return 0, "", fmt.Errorf("find lead %s/%s: %w", leadSource, leadExt, err)
 	}
-	cur, found, err := tx.dealWhere(ctx, true, `source = $1 AND external_id = $2 AND external_id <> ''`, source, ext)
-	if err != nil {
+	var cur, open tandem.Deal
+	var found, hasOpen bool
+	if batched {
+		cur, found = b.deals[[2]string{source, ext}]
+		open, hasOpen = b.open[lead.ID]
+		cur, open = cur.Clone(), open.Clone()
+	} else if cur, found, err = tx.dealWhere(ctx, true, `source = $1 AND external_id = $2 AND external_id <> ''`, source, ext); err != nil {
 		return 0, "", err
 	}
 	if found && cur.LeadID != lead.ID {
 		return 0, "", tandem.Invalid(tandem.FieldError{Field: keyField,
 			Message: fmt.Sprintf("deal %d (source %q, external_id %q) belongs to lead %d, not to lead %d", cur.ID, source, ext, cur.LeadID, lead.ID)})
 	}
-	open, hasOpen, err := tx.dealWhere(ctx, true, `lead_id = $1 AND stage = 'open'`, lead.ID)
-	if err != nil {
-		return 0, "", err
+	if !batched {
+		if open, hasOpen, err = tx.dealWhere(ctx, true, `lead_id = $1 AND stage = 'open'`, lead.ID); err != nil {
+			return 0, "", err
+		}
 	}
 	adopt := !found && hasOpen && open.ExternalID == ""
 	if adopt {
@@ -845,10 +961,35 @@ func (tx *Tx) importDeal(ctx context.Context, st sla.DealStages, row dealRow, op
 			evs = append(evs, tandem.Event{Type: tandem.EventDealUpdated, OccurredAt: tx.Now, Detail: detail})
 		}
 	}
-	if _, err := tx.settle(ctx, lead, next, evs, opts.Actor); err != nil {
+	settled, err := tx.settle(ctx, lead, next, evs, opts.Actor)
+	if err != nil {
 		return 0, "", err
 	}
-	return next.ID, status, tx.linkCatalog(ctx, next)
+	if !batched {
+		return next.ID, status, tx.linkCatalog(ctx, next)
+	}
+	account, product, err := tx.batchCatalog(ctx, next)
+	if err != nil {
+		return 0, "", err
+	}
+	bd := b.row.deal(next.ID)
+	bd.accountID, bd.productID = account, product
+	bl := b.row.lead(lead.ID)
+	bl.lead = settled.Clone()
+	if leadAccount == 0 && account != 0 {
+		bl.accountID, leadAccount = account, account
+	}
+	// What the next rows of the batch read.
+	b.leads[[2]string{leadSource, leadExt}] = &batchLead{lead: settled, accountID: leadAccount}
+	if next.ExternalID != "" {
+		b.deals[[2]string{next.Source, next.ExternalID}] = next
+	}
+	if next.Stage == tandem.DealOpen {
+		b.open[lead.ID] = next
+	} else if o, ok := b.open[lead.ID]; ok && o.ID == next.ID {
+		delete(b.open, lead.ID)
+	}
+	return next.ID, status, nil
 }
 
 // dealStageEntry is a row of the deal_stage_entries table: the first time a

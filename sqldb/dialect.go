@@ -25,6 +25,10 @@ type dialect interface {
 	reserveIDs(ctx context.Context, tx *Tx, table string, n int) ([]int64, error)
 	// bulkInsert inserts rows (values in cols order) into table.
 	bulkInsert(ctx context.Context, tx *Tx, table string, cols []string, rows [][]any) error
+	// updateLeads writes leads whose rows exist (every column of
+	// leadColumns), setting the account of each that has none to the
+	// one it names (0 for none).
+	updateLeads(ctx context.Context, tx *Tx, leads []batchLeadWrite) error
 	// upsertStageEntries writes stage entries (see stage_entries),
 	// keeping the earlier time of an entry already recorded. The entries
 	// name each (lead, stage) once.

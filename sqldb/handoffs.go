@@ -100,6 +100,12 @@ func scanHandoff(s scanner) (handoffRow, error) {
 // openHandoff returns the lead's open hand-off, locked on PostgreSQL, or
 // false when it has none.
 func (tx *Tx) openHandoff(ctx context.Context, leadID int64) (handoffRow, bool, error) {
+	if tx.buffering() {
+		if tx.batch.calm[leadID] {
+			return handoffRow{}, false, nil
+		}
+		return handoffRow{}, false, errSlowRow // the batch does not hold hand-offs
+	}
 	h, err := scanHandoff(tx.QueryRowContext(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE lead_id = $1 AND ended_at IS NULL`+tx.db.d.forUpdate(), leadID))
 	if err == sql.ErrNoRows {
 		return h, false, nil
@@ -223,6 +229,9 @@ func (e *engine) moved(ctx context.Context, l *tandem.Lead, from, to string, t t
 	p := e.p
 	if p == nil || to != p.HandoffStage || from == to || l.StageChangedAt.Before(e.from) {
 		return opened, nil
+	}
+	if tx.buffering() {
+		return nil, errSlowRow // the batch does not hold hand-offs
 	}
 	// The clocks start when Tandem records the hand-off: a lead imported
 	// into mql a week late is owed its first touch from now.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,6 +118,42 @@ func (postgres) bulkInsert(ctx context.Context, tx *Tx, table string, cols []str
 	})
 	if err != nil {
 		return fmt.Errorf("copy into %s: %w", table, err)
+	}
+	return nil
+}
+
+// updateLeads copies the leads into a temporary table and updates them
+// from it in one statement: an UPDATE per lead is a round trip each.
+func (d postgres) updateLeads(ctx context.Context, tx *Tx, leads []batchLeadWrite) error {
+	if len(leads) <= smallInsert {
+		return updateLeadsEach(ctx, tx, leads)
+	}
+	cols := append(slices.Clone(leadInsertColumns), "account_id")
+	if _, err := tx.ExecContext(ctx, `CREATE TEMPORARY TABLE lead_updates ON COMMIT DROP AS SELECT `+strings.Join(cols, ", ")+
+		` FROM leads WITH NO DATA`); err != nil {
+		return fmt.Errorf("update leads: %w", err)
+	}
+	rows := make([][]any, len(leads))
+	for i := range leads {
+		row := leadRow(&leads[i].lead)
+		for j := range row {
+			row[j] = tx.arg(row[j])
+		}
+		rows[i] = append(row, nullID(leads[i].accountID))
+	}
+	if err := d.bulkInsert(ctx, tx, "lead_updates", cols, rows); err != nil {
+		return fmt.Errorf("update leads: %w", err)
+	}
+	set := make([]string, 0, len(cols))
+	for _, c := range leadInsertColumns[1:] {
+		set = append(set, c+" = u."+c)
+	}
+	set = append(set, "account_id = coalesce(leads.account_id, u.account_id)")
+	if _, err := tx.ExecContext(ctx, `UPDATE leads SET `+strings.Join(set, ", ")+` FROM lead_updates u WHERE leads.id = u.id`); err != nil {
+		return fmt.Errorf("update leads: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DROP TABLE lead_updates`); err != nil {
+		return fmt.Errorf("update leads: %w", err)
 	}
 	return nil
 }

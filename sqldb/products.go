@@ -123,6 +123,32 @@ func (tx *Tx) upsertProduct(ctx context.Context, in map[string]string) (p tandem
 	return p, tandem.StatusUpdated, err
 }
 
+// batchCatalog returns the ids of an imported deal's account and product
+// (0 for none) for a batch of deals to link, adding those that do not
+// exist, as linkCatalog does: both names are checked before either is
+// added, so that a row rejected for one adds nothing.
+func (tx *Tx) batchCatalog(ctx context.Context, d tandem.Deal) (account, product int64, err error) {
+	for _, n := range []struct{ name, field string }{{d.Account, "account"}, {d.Product, "product"}} {
+		if n.name == "" {
+			continue
+		}
+		if err := tandem.CheckName(n.name); err != nil {
+			return 0, 0, tandem.Invalid(tandem.FieldError{Field: n.field, Message: err.Error()})
+		}
+	}
+	if d.Account != "" {
+		if account, err = tx.batchCatalogID(ctx, "accounts", d.Account); err != nil {
+			return 0, 0, err
+		}
+	}
+	if d.Product != "" {
+		if product, err = tx.batchCatalogID(ctx, "products", d.Product); err != nil {
+			return 0, 0, err
+		}
+	}
+	return account, product, nil
+}
+
 // linkCatalog links an imported deal to its account and product by name,
 // adding those that do not exist, and gives the deal's lead the deal's
 // account when the lead has none. A name too long is an EINVALID error

@@ -105,6 +105,12 @@ func (d sqlite) bulkInsert(ctx context.Context, tx *Tx, table string, cols []str
 	return nil
 }
 
+// updateLeads runs one prepared UPDATE per lead: in process, that is as
+// fast as anything bulkier.
+func (sqlite) updateLeads(ctx context.Context, tx *Tx, leads []batchLeadWrite) error {
+	return updateLeadsEach(ctx, tx, leads)
+}
+
 // upsertStageEntries runs one prepared single-row upsert per entry, as
 // bulkInsert does: here that is faster than multi-row statements, whose
 // text SQLite parses again for each transaction.

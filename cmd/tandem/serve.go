@@ -37,7 +37,8 @@ func (m *Main) serveCommand() *cobra.Command {
 		Short: "Serve the API and run the SLA clocks until interrupted",
 		Long: `Serve Tandem's API and /healthz on --addr, fire the SLA clocks as they
 fall due, and send escalations by email (--smtp) and chat (--chat-webhook);
-the in-app inbox always gets them. Several serve processes may share one
+the in-app inbox always gets them. Post the outgoing webhooks subscribed on
+the settings page or at /api/v1/webhooks, signed (docs/integrations.md). Several serve processes may share one
 PostgreSQL database: no clock fires twice. On SIGINT or SIGTERM it stops
 accepting connections and finishes the requests in flight (up to 3 s; a
 request cut short is rolled back), and exits within 5 s.`,
@@ -152,7 +153,12 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 	mx := metrics.New(db, m.Clock)
 	wg.Go(func() { mx.Run(work, log) })
 	clocks := &worker.Worker{DB: db, Clock: m.Clock, Name: o.name, Logger: log, Poll: worker.ServePoll, Fire: db.FireSLA(), Metrics: mx}
-	outbox := &worker.Outbox{DB: db, Clock: m.Clock, Name: o.name, Senders: senders, Logger: log, Metrics: mx}
+	installation, err := db.Installation(ctx)
+	if err != nil {
+		return err
+	}
+	outbox := &worker.Outbox{DB: db, Clock: m.Clock, Name: o.name, Senders: senders, Logger: log, Installation: installation, Metrics: mx}
+	hooks := &worker.Webhooks{DB: db, Clock: m.Clock, Name: o.name, Poster: notify.NewHooks(), Logger: log}
 	// PostgreSQL fires side by side (FOR UPDATE SKIP LOCKED): a second
 	// worker fires a burst of due clocks 1.6 times as fast on two cores.
 	// SQLite has one writer, so one worker is all it can use.
@@ -164,12 +170,13 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 		wg.Go(func() { clocks.Run(work) })
 	}
 	wg.Go(func() { outbox.Run(work) })
+	wg.Go(func() { hooks.Run(work) })
 	daily := &worker.Daily{DB: db, Clock: m.Clock, Logger: log}
 	wg.Go(func() { daily.Run(work) })
 	// Scheduled reports go by email: without --smtp they wait for a
 	// replica that has it.
 	reports, _ := senders[notify.ChannelEmail].(notify.ReportSender)
-	scheduled := &worker.Schedules{DB: db, Clock: m.Clock, Name: o.name, Sender: reports, Logger: log, Metrics: mx}
+	scheduled := &worker.Schedules{DB: db, Clock: m.Clock, Name: o.name, Sender: reports, Installation: installation, Logger: log, Metrics: mx}
 	wg.Go(func() { scheduled.Run(work) })
 	s := tandemhttp.NewServer(db, log)
 	s.Version = version

@@ -19,8 +19,9 @@ const phoneWidth = 390
 // TestEveryPageAtPhoneWidth signs in as one person of each role in a
 // simulated company and opens every page their navigation lists, and a
 // lead's page, in a 390 px wide viewport: no page may be wider than the
-// screen (a table too wide scrolls inside its own box, not the page). It
-// takes a screenshot of each.
+// screen (a table too wide scrolls inside its own box, not the page), and
+// every time on it is shown in the viewer's zone in one format (work.js).
+// It takes a screenshot of each.
 func TestEveryPageAtPhoneWidth(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
 		e := Start(t, b, epoch)
@@ -54,6 +55,11 @@ func TestEveryPageAtPhoneWidth(t *testing.T) {
 				w := Run(e, "the page's width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
 				if w > phoneWidth {
 					t.Errorf("%s as %s is %d px wide in a %d px screen", p, email, w, phoneWidth)
+				}
+				// Every time is shown in the viewer's zone, in one format.
+				if n := Run(e, "times left as the server wrote them", chromedp.Evaluate[int](
+					`document.querySelectorAll("time[datetime]:not([data-local])").length`)); n > 0 {
+					t.Errorf("%s as %s: %d times not shown in the viewer's zone", p, email, n)
 				}
 				if !checked[p] {
 					checked[p] = true

@@ -1,4 +1,4 @@
-// Tandem's queue, lead and settings pages: live countdowns and times in
+// Every page of Tandem (layout.html loads it): live countdowns and times in
 // the viewer's own time zone. Without this script the server's text stays:
 // times in the agreement's zone and the time left when the page was drawn.
 (function () {
