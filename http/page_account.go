@@ -56,7 +56,7 @@ func (s *Server) getAccountPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	p.Data = v
-	return s.render(w, http.StatusOK, "youraccount", p)
+	return s.render(w, http.StatusOK, "me", p)
 }
 
 // postCalendarFeed makes the viewer a new calendar feed, which replaces

@@ -104,7 +104,7 @@ type settingsView struct {
 	NewForm   formForm
 	NewSource sourceForm
 	Scopes    []access.TokenScope
-	Kinds     []string
+	Kinds     []string // the kinds of inbound source
 	// Schedules are the scheduled reports (page_schedules.go).
 	Schedules     []report.ScheduleRow
 	ScheduleKinds []string
