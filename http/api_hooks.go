@@ -96,6 +96,7 @@ func (s *Server) postHook(w http.ResponseWriter, r *http.Request) error {
 		}
 		recorded = true
 		ans.Leads = hookResults(rs)
+		s.countLeads("hook", rs)
 	}
 	if len(p.Deals) > 0 && ms.Deals != nil {
 		ins, errs := inbound.Deals(ms.Deals, p.Deals)

@@ -260,6 +260,11 @@ func (s *Server) postForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if sub.Status == sqldb.SubmissionAccepted {
+		s.countLeads("form", []sqldb.IntakeResult{{ID: sub.LeadID, Status: sub.LeadStatus}})
+	} else {
+		s.countLeads("form", []sqldb.IntakeResult{{Status: tandem.StatusRejected}})
+	}
 	if sub.Status != sqldb.SubmissionAccepted {
 		return s.formRefused(w, r, tandem.Errorf(tandem.EINVALID, "%s", sub.Reason))
 	}
