@@ -31,15 +31,15 @@ type QualityCount struct {
 // (Decision and Reason set) or a low review (Rating set), with the lead's
 // campaign and source as they are now.
 type ReviewedLead struct {
-	LeadID                        int64
-	FirstName, LastName, Company  string
-	Campaign, Source              string
-	Rep                           string // the hand-off's owner or the reviewer, by email
-	At                            time.Time
-	Reason                        string // the reject reason's code
-	Rating                        int    // 0 for a rejection
-	Tags                          string // the review's, comma-separated
-	Text                          string // the review's free text
+	LeadID                       int64
+	FirstName, LastName, Company string
+	Campaign, Source             string
+	Rep                          string // the hand-off's owner or the reviewer, by email
+	At                           time.Time
+	Reason                       string // the reject reason's code
+	Rating                       int    // 0 for a rejection
+	Tags                         string // the review's, comma-separated
+	Text                         string // the review's free text
 }
 
 // CampaignQuality is what the campaigns page reads about the quality
