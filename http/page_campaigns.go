@@ -136,7 +136,7 @@ func (s *Server) postSpend(w http.ResponseWriter, r *http.Request) error {
 	if f.Amount == "" {
 		fields = append(fields, tandem.FieldError{Field: "amount", Message: "is required: the month's spend, such as 12000.50"})
 	} else if n, err := tandem.ParseAmount(f.Amount); err != nil {
-		fields = append(fields, tandem.FieldError{Field: "amount", Message: tandem.ErrorMessage(err)})
+		fields = append(fields, tandem.FieldError{Field: "amount", Message: err.Error()})
 	} else {
 		sp.AmountCents = n
 	}
