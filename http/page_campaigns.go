@@ -194,9 +194,13 @@ func leadsLink(filter url.Values, from, to time.Time) string {
 	return "/leads?" + q.Encode()
 }
 
-// wonDealsLink is the list of deals won in [from, to): the parameters of
-// GET /api/v1/deals (dealFilter), which the /deals page reads too.
-func wonDealsLink(from, to time.Time) string {
-	q := url.Values{"stage": {"won"}, "closed_from": {from.UTC().Format(time.RFC3339)}, "closed_to": {to.UTC().Format(time.RFC3339)}}
+// wonDealsLink is the list of deals won in [from, to): see [dealsLink].
+func wonDealsLink(from, to time.Time) string { return dealsLink("won", from, to) }
+
+// dealsLink is the list of deals closed in [from, to) at stage (won or
+// lost): the parameters of GET /api/v1/deals (dealFilter), which the
+// /deals page reads too.
+func dealsLink(stage string, from, to time.Time) string {
+	q := url.Values{"stage": {stage}, "closed_from": {from.UTC().Format(time.RFC3339)}, "closed_to": {to.UTC().Format(time.RFC3339)}}
 	return "/deals?" + q.Encode()
 }

@@ -147,8 +147,9 @@ func slaOf(ctx context.Context, db *sqldb.DB, q sqldb.SLAQuery) func() (sla.Repo
 // periods (the month and the goal period containing now): the scorecard,
 // the pace and the SLA report by rep; and last month's pace and SLA report
 // by rep, which the pages also offer (its scorecard is frozen by the daily
-// round). A current period's report is refreshed only when it is older
-// than half of RefreshEvery, last month's when older than half of
+// round); and the SLA report by rep of each of the SLA board's weeks. A
+// current period's report is refreshed only when it is older than half of
+// RefreshEvery, last month's when older than half of
 // ClosedMaxAge, and only by the replica that takes its lease, so replicas
 // that all call it every RefreshEvery compute each report once. It goes on
 // past a report that fails and returns the errors joined.
@@ -188,5 +189,17 @@ func RefreshKept(ctx context.Context, db *sqldb.DB, now time.Time) error {
 	slaByRep(month, RefreshEvery)
 	pace(last, ClosedMaxAge)
 	slaByRep(last, ClosedMaxAge)
+	// The SLA board's weeks: the running one as often as the month, the
+	// closed ones as last month's.
+	for _, w := range Weeks(now, a.BusinessHours.Location, TrendWeeks) {
+		every := ClosedMaxAge
+		if now.Before(w.To) {
+			every = RefreshEvery
+		}
+		do(keptSLAWeek, w.Name, every, func() error {
+			_, err := refresh(ctx, db, now, keptSLAWeek, w.Name, slaWeekOf(ctx, db, w, a.BusinessHours.Location))
+			return err
+		})
+	}
 	return errors.Join(errs...)
 }
