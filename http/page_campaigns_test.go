@@ -21,7 +21,7 @@ import (
 // hrefs returns the links of a page that start with prefix, unescaped.
 func hrefs(body []byte, prefix string) []string {
 	var out []string
-	for _, m := range regexp.MustCompile(`href="(` + regexp.QuoteMeta(prefix) + `[^"]*)"`).FindAllSubmatch(body, -1) {
+	for _, m := range regexp.MustCompile(`href="(`+regexp.QuoteMeta(prefix)+`[^"]*)"`).FindAllSubmatch(body, -1) {
 		out = append(out, html.UnescapeString(string(m[1])))
 	}
 	return out
