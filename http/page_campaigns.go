@@ -53,12 +53,19 @@ type spendForm struct {
 
 // campaignsPage answers GET /campaigns?period=&model=.
 func (s *Server) campaignsPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderCampaigns(w, r, http.StatusOK, campaignsView{}, "", "")
+	return s.renderCampaigns(w, r, http.StatusOK, campaignsView{}, "", "", false)
+}
+
+// renderChanged answers a change with the page, its campaign report
+// computed afresh (and kept), so that the change shows at once.
+func (s *Server) renderChanged(w http.ResponseWriter, r *http.Request, notice string) error {
+	return s.renderCampaigns(w, r, http.StatusOK, campaignsView{}, notice, "", true)
 }
 
 // renderCampaigns renders the campaigns page for the request's period and
-// model, with the forms v carries (refilled after a mistake).
-func (s *Server) renderCampaigns(w http.ResponseWriter, r *http.Request, status int, v campaignsView, notice, errMsg string) error {
+// model, with the forms v carries (refilled after a mistake), from the kept
+// campaign report unless fresh.
+func (s *Server) renderCampaigns(w http.ResponseWriter, r *http.Request, status int, v campaignsView, notice, errMsg string, fresh bool) error {
 	ctx := r.Context()
 	// The forms post to their path with the page's period and model in the
 	// query, so that the page they answer shows the same.
@@ -67,7 +74,7 @@ func (s *Server) renderCampaigns(w http.ResponseWriter, r *http.Request, status 
 		return err
 	}
 	pk.Action = "/campaigns"
-	pg, err := report.ReadCampaignPage(ctx, s.DB, s.DB.Now(), per.Name, r.URL.Query().Get("model"))
+	pg, err := report.ReadCampaignPage(ctx, s.DB, s.DB.Now(), per.Name, r.URL.Query().Get("model"), fresh)
 	if err != nil {
 		return err
 	}
@@ -108,13 +115,13 @@ func (s *Server) postCampaign(w http.ResponseWriter, r *http.Request) error {
 		}
 		var top string
 		f.Errors, top = formErrors(err, "code", "name", "channel")
-		return s.renderCampaigns(w, r, http.StatusUnprocessableEntity, campaignsView{Save: f}, "", top)
+		return s.renderCampaigns(w, r, http.StatusUnprocessableEntity, campaignsView{Save: f}, "", top, false)
 	}
 	notice := "campaign " + c.Code + " renamed."
 	if created {
 		notice = "campaign " + c.Code + " registered; enter its spend by month below."
 	}
-	return s.renderCampaigns(w, r, http.StatusOK, campaignsView{}, notice, "")
+	return s.renderChanged(w, r, notice)
 }
 
 // postSpend answers POST /campaigns/spend (campaign, month, amount in the
@@ -129,7 +136,7 @@ func (s *Server) postSpend(w http.ResponseWriter, r *http.Request) error {
 		}
 		var top string
 		f.Errors, top = formErrors(err, "campaign", "month", "amount")
-		return s.renderCampaigns(w, r, http.StatusUnprocessableEntity, campaignsView{Spend: f}, "", top)
+		return s.renderCampaigns(w, r, http.StatusUnprocessableEntity, campaignsView{Spend: f}, "", top, false)
 	}
 	sp := tandem.CampaignSpend{Campaign: f.Campaign, Month: f.Month}
 	var fields []tandem.FieldError
@@ -157,8 +164,7 @@ func (s *Server) postSpend(w http.ResponseWriter, r *http.Request) error {
 		}
 		return fail(err)
 	}
-	return s.renderCampaigns(w, r, http.StatusOK, campaignsView{},
-		"spend of "+out.Campaign+" for "+out.Month+" set to "+tandem.FormatAmount(out.AmountCents)+".", "")
+	return s.renderChanged(w, r, "spend of "+out.Campaign+" for "+out.Month+" set to "+tandem.FormatAmount(out.AmountCents)+".")
 }
 
 // campaignChart sets each campaign's spend beside its revenue under the

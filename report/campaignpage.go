@@ -80,10 +80,29 @@ type LowReview struct {
 	At     time.Time
 }
 
-// ReadCampaignPage reads the campaigns page of a named period ("" for the current
-// month) with ROI under model: see [Campaigns] for the errors.
-func ReadCampaignPage(ctx context.Context, db *sqldb.DB, now time.Time, period, model string) (CampaignPage, error) {
-	rep, err := Campaigns(ctx, db, now, period, model)
+// keptCampaigns is the kind of a kept campaign report, + its model.
+const keptCampaigns = "campaigns:"
+
+// ReadCampaignPage reads the campaigns page of a named period ("" for the
+// current month) with ROI under model: see [Campaigns] for the errors. The
+// campaign report is read as kept (the worker keeps this month's and last
+// month's under u_shaped: see [RefreshKept]), else computed; fresh
+// computes it and keeps it, for the page that answers a change of spend.
+func ReadCampaignPage(ctx context.Context, db *sqldb.DB, now time.Time, period, model string, fresh bool) (CampaignPage, error) {
+	per, perr := scorecardPeriod(ctx, db, now, period)
+	m, merr := attribution.ParseModel(model)
+	if perr != nil || merr != nil {
+		_, err := Campaigns(ctx, db, now, period, model) // names every bad parameter
+		return CampaignPage{}, cmp.Or(err, perr, merr)
+	}
+	compute := func() (attribution.Report, error) { return Campaigns(ctx, db, now, per.Name, string(m)) }
+	var rep attribution.Report
+	var err error
+	if fresh {
+		rep, err = refresh(ctx, db, now, keptCampaigns+string(m), per.Name, compute)
+	} else {
+		rep, err = keptOr(ctx, db, now, keptCampaigns+string(m), per.Name, maxAge(per, now), false, compute)
+	}
 	if err != nil {
 		return CampaignPage{}, err
 	}
