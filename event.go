@@ -10,6 +10,7 @@ const (
 	EventCreated      = "created"       // the lead came into being; Changes holds every field
 	EventUpdated      = "updated"       // fields other than the stage changed
 	EventStageChanged = "stage_changed" // the stage changed, by a rule (Rule) or by hand (Reason)
+	EventNoted        = "noted"         // someone wrote a note on the lead; Detail holds note
 )
 
 // Event is one entry of the ledger: an append-only record of a change to a

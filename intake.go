@@ -33,6 +33,9 @@ type Lifecycle interface {
 // strings, exactly as [LeadField.Set] reads them. Fields left out, or empty,
 // are left as they are on an existing lead.
 type LeadInput struct {
+	// ID names the existing lead the input changes (the web app's edit
+	// form), instead of its (source, external_id); 0 for the key.
+	ID     int64 `json:"-"`
 	Fields map[string]string
 	// Initial holds values for a lead the input creates, under its Fields:
 	// an import's constants and defaults, which must never change a lead

@@ -358,12 +358,124 @@ type LeadFilter struct {
 	Equal       map[string]string
 	CreatedFrom time.Time // inclusive; zero means no bound
 	CreatedTo   time.Time // exclusive; zero means no bound
-	ScoreMin    *int
-	ScoreMax    *int
-	// After is the cursor: only leads with an ID greater than After.
-	After int64
+	// StageChangedFrom and StageChangedTo bound when the lead last
+	// changed stage, like CreatedFrom and CreatedTo.
+	StageChangedFrom time.Time
+	StageChangedTo   time.Time
+	ScoreMin         *int
+	ScoreMax         *int
+	// Team keeps the leads whose owner is in the team.
+	Team string
+	// Q is a search: every word of it (see [SearchTerms]) must be found,
+	// ignoring case and accents, in the lead's name, email, company, phone
+	// or external id.
+	Q string
+	// Sort is the field the list is in order of (one of [SortFields]),
+	// with a "-" before it for descending order; "" is by id. Leads with
+	// the same value are in id order (descending with "-").
+	Sort string
+	// After is the cursor: only leads after the lead with this ID in the
+	// list's order. AfterValue is that lead's value of the Sort field, as
+	// [LeadField.Get] writes it (unused when sorting by id).
+	After      int64
+	AfterValue string
 	// Limit caps the number of leads returned; 0 means the default (100).
 	Limit int
+}
+
+// SortFields are the fields a list of leads may be sorted by.
+var SortFields = []string{"id", "first_name", "last_name", "email", "company", "stage", "score", "owner_id",
+	"source", "campaign", "country", "segment", "created_at", "updated_at", "stage_changed_at"}
+
+// SortField returns the field and direction of a Sort value ("-score" is
+// score, descending), or false for a field lists cannot be sorted by.
+func SortField(sort string) (field string, desc, ok bool) {
+	if sort == "" {
+		return "id", false, true
+	}
+	field, desc = strings.CutPrefix(sort, "-")
+	return field, desc, slices.Contains(SortFields, field)
+}
+
+// SortKind is the kind of a sort field's values.
+func SortKind(field string) FieldKind {
+	switch field {
+	case "id", "owner_id", "score":
+		return KindInt
+	case "created_at", "updated_at", "stage_changed_at":
+		return KindTime
+	}
+	return KindText
+}
+
+// SortValue returns the lead's value of a sort field, as a cursor keeps it.
+func SortValue(l *Lead, field string) string {
+	switch field {
+	case "id":
+		return strconv.FormatInt(l.ID, 10)
+	case "updated_at":
+		return FormatTime(l.UpdatedAt)
+	case "stage_changed_at":
+		return FormatTime(l.StageChangedAt)
+	}
+	f, _ := LookupLeadField(field)
+	return f.Get(l)
+}
+
+// ParseSortValue reads a cursor's value of a sort field: an int64 for
+// whole numbers, a time.Time for times, the string otherwise.
+func ParseSortValue(field, v string) (any, error) {
+	switch SortKind(field) {
+	case KindInt:
+		if v == "" {
+			return int64(0), nil
+		}
+		return strconv.ParseInt(v, 10, 64)
+	case KindTime:
+		return ParseTime(v)
+	}
+	if !utf8.ValidString(v) {
+		return nil, fmt.Errorf("not valid UTF-8 text")
+	}
+	return v, nil
+}
+
+// Search limits: a search is at most MaxSearchRunes characters and
+// MaxSearchTerms words, and every word at least MinSearchRunes characters
+// (the search indexes find runs of three characters).
+const (
+	MaxSearchRunes = 200
+	MaxSearchTerms = 8
+	MinSearchRunes = 3
+)
+
+// SearchTerms splits a search into its words (separated by spaces), each
+// of which a lead must contain. It returns an EINVALID error naming q for
+// text that is not UTF-8, too long, of too many words, or with a word
+// shorter than [MinSearchRunes].
+func SearchTerms(q string) ([]string, error) {
+	bad := func(format string, a ...any) ([]string, error) {
+		return nil, Invalid(FieldError{"q", fmt.Sprintf(format, a...)})
+	}
+	if !utf8.ValidString(q) {
+		return bad("is not valid UTF-8 text")
+	}
+	if n := utf8.RuneCountInString(q); n > MaxSearchRunes {
+		return bad("is %d characters long; a search is at most %d", n, MaxSearchRunes)
+	}
+	terms := strings.Fields(q)
+	if len(terms) > MaxSearchTerms {
+		return bad("has %d words; a search has at most %d", len(terms), MaxSearchTerms)
+	}
+	for _, t := range terms {
+		if strings.ContainsRune(t, 0) {
+			return bad("holds a NUL character")
+		}
+		if n := utf8.RuneCountInString(t); n < MinSearchRunes {
+			return bad("%q is too short: every word of a search needs at least %d characters", t, MinSearchRunes)
+		}
+	}
+	return terms, nil
 }
 
 // Validate checks the filter's field names and values.
@@ -383,6 +495,20 @@ func (f *LeadFilter) Validate() error {
 	if f.Limit < 0 || f.Limit > 1000 {
 		errs = append(errs, FieldError{"limit", "must be between 1 and 1000"})
 	}
+	if _, err := SearchTerms(f.Q); err != nil {
+		errs = append(errs, ErrorFields(err)...)
+	}
+	field, _, ok := SortField(f.Sort)
+	if !ok {
+		errs = append(errs, FieldError{"sort", fmt.Sprintf("%q is not a field lists sort by (%s, with - before it for descending)", f.Sort, strings.Join(SortFields, ", "))})
+	} else if f.After != 0 && field != "id" {
+		if _, err := ParseSortValue(field, f.AfterValue); err != nil {
+			errs = append(errs, FieldError{"cursor", "does not fit the sort: " + err.Error()})
+		}
+	}
+	if !utf8.ValidString(f.Team) {
+		errs = append(errs, FieldError{"team", "is not valid UTF-8 text"})
+	}
 	if len(errs) > 0 {
 		slices.SortFunc(errs, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
 		return Invalid(errs...)
@@ -395,6 +521,48 @@ type LeadPage struct {
 	Leads []Lead
 	// Total counts all leads that match the filter, on every page.
 	Total int
-	// Next is the cursor for the next page, 0 on the last page.
-	Next int64
+	// Next is the cursor for the next page, 0 on the last page, and
+	// NextValue the last lead's value of the Sort field.
+	Next      int64
+	NextValue string
+}
+
+// LeadView is a saved view of the leads list: a name and the list's query
+// string (its filters, search and sort), kept for its user and, when
+// shared, listed for everyone.
+type LeadView struct {
+	ID        int64     `json:"id"`
+	UserID    int64     `json:"user_id"`
+	UserEmail string    `json:"user_email,omitempty"` // whose it is, as read
+	Name      string    `json:"name"`
+	Query     string    `json:"query"`
+	Shared    bool      `json:"shared"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Limits of a saved view.
+const (
+	MaxViewName  = 80   // characters
+	MaxViewQuery = 4000 // bytes
+)
+
+// Validate checks a view's name and query: EINVALID naming each bad one.
+func (v *LeadView) Validate() error {
+	var errs []FieldError
+	switch n := utf8.RuneCountInString(v.Name); {
+	case !utf8.ValidString(v.Name):
+		errs = append(errs, FieldError{"name", "is not valid UTF-8 text"})
+	case strings.TrimSpace(v.Name) == "":
+		errs = append(errs, FieldError{"name", "name the view"})
+	case n > MaxViewName:
+		errs = append(errs, FieldError{"name", fmt.Sprintf("is %d characters long; a view's name is at most %d", n, MaxViewName)})
+	}
+	if !utf8.ValidString(v.Query) || len(v.Query) > MaxViewQuery {
+		errs = append(errs, FieldError{"query", fmt.Sprintf("must be UTF-8 text of at most %d bytes", MaxViewQuery)})
+	}
+	if len(errs) > 0 {
+		return Invalid(errs...)
+	}
+	return nil
 }

@@ -239,6 +239,12 @@ type Token struct {
 	// then has the user's current role, and its changes are the user's.
 	UserID    int64  `json:"user_id,omitempty"`
 	UserEmail string `json:"user_email,omitempty"`
+	// Scopes are what the token may be used for on top of its role
+	// (access.Scopes); none means every scope, as for a token made
+	// before scopes existed.
+	Scopes []string `json:"scopes,omitempty"`
+	// ExpiresAt is when the token stops working (zero: never).
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // Actor names who acts with the token, for the ledger: "user:EMAIL" for a

@@ -41,7 +41,7 @@ func (s *Server) listDeals(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, err := s.DB.Deals(r.Context(), f)
+	page, err := s.DB.DealsFor(r.Context(), f, caller(r))
 	if err != nil {
 		return err
 	}
@@ -105,11 +105,11 @@ func (s *Server) getDeal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.DB.Deal(r.Context(), id)
+	d, err := s.DB.DealFor(r.Context(), id, caller(r))
 	if err != nil {
 		return err
 	}
-	out := toDealJSON(d)
+	out := toDealJSON(d.Deal)
 	if out.StageEntries, err = s.DB.DealStageEntries(r.Context(), id); err != nil {
 		return err
 	}

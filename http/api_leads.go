@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -97,6 +98,14 @@ func (s *Server) postLeads(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	resp := batchResponse{Results: make([]leadResult, len(raws)), DryRun: dryRun}
+	if !dryRun {
+		defer func() {
+			for status, n := range map[string]int{tandem.StatusCreated: resp.Created, tandem.StatusUpdated: resp.Updated,
+				tandem.StatusUnchanged: resp.Unchanged, tandem.StatusRejected: resp.Rejected} {
+				s.Metrics.LeadsTaken("api", status, n)
+			}
+		}()
+	}
 	for i := range raws {
 		res := leadResult{Index: i}
 		if parseErrs[i] != nil {
@@ -244,7 +253,7 @@ type leadList struct {
 	NextCursor string        `json:"next_cursor,omitempty"`
 }
 
-// listLeads answers GET /api/v1/leads?FIELD=VALUE&...&limit=N&cursor=C.
+// listLeads answers GET /api/v1/leads?FIELD=VALUE&...&q=SEARCH&sort=FIELD&limit=N&cursor=C.
 func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
 	loc, err := s.DB.Zone(r.Context())
 	if err != nil {
@@ -263,7 +272,7 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
 		out.Items = []tandem.Lead{}
 	}
 	if page.Next != 0 {
-		out.NextCursor = encodeCursor("lead", page.Next)
+		out.NextCursor = encodeLeadCursor(page.Next, page.NextValue)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -271,8 +280,15 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
 // leadFilter reads the filters of a list of leads; a date or a time
 // without an offset is read in loc, the agreement's zone.
 func leadFilter(r *http.Request, loc *time.Location) (tandem.LeadFilter, error) {
+	return parseLeadFilter(r.URL.Query(), loc)
+}
+
+// parseLeadFilter reads a list of leads' filters from a query: the one
+// parser of GET /api/v1/leads, the /leads page, its export and its saved
+// views.
+func parseLeadFilter(q url.Values, loc *time.Location) (tandem.LeadFilter, error) {
 	f := tandem.LeadFilter{Equal: map[string]string{}}
-	err := eachParam(r, func(name, v string, bad func(string)) {
+	err := eachValue(q, func(name, v string, bad func(string)) {
 		intParam := func() *int {
 			n, err := strconv.Atoi(v)
 			if err != nil {
@@ -290,11 +306,26 @@ func leadFilter(r *http.Request, loc *time.Location) (tandem.LeadFilter, error) 
 				f.Limit = *n
 			}
 		case "cursor":
-			id, ok := decodeCursor("lead", v)
+			id, value, ok := decodeLeadCursor(v)
 			if !ok {
 				bad("not a cursor this API gave out")
 			}
-			f.After = id
+			f.After, f.AfterValue = id, value
+		case "q":
+			f.Q = v
+		case "sort":
+			f.Sort = v
+		case "team":
+			f.Team = v
+		case "stage_changed_from", "stage_changed_to":
+			t, err := calendar.ParseTime(v, loc)
+			if err != nil {
+				bad(err.Error())
+			} else if name == "stage_changed_from" {
+				f.StageChangedFrom = t
+			} else {
+				f.StageChangedTo = t
+			}
 		case "score_min":
 			f.ScoreMin = intParam()
 		case "score_max":
@@ -311,7 +342,7 @@ func leadFilter(r *http.Request, loc *time.Location) (tandem.LeadFilter, error) 
 		default:
 			field, ok := tandem.LookupLeadField(name)
 			if !ok {
-				bad("not a lead field or a list parameter (limit, cursor, score_min, score_max, created_from, created_to)")
+				bad("not a lead field or a list parameter (" + strings.Join(leadListParams, ", ") + ")")
 				return
 			}
 			if field.Kind == tandem.KindTime && v != "" {
@@ -328,12 +359,47 @@ func leadFilter(r *http.Request, loc *time.Location) (tandem.LeadFilter, error) 
 	return f, err
 }
 
+// leadListParams are the parameters of a list of leads besides the fields.
+var leadListParams = []string{"q", "sort", "team", "limit", "cursor", "score_min", "score_max", "created_from", "created_to",
+	"stage_changed_from", "stage_changed_to"}
+
+// encodeLeadCursor makes the cursor of a list of leads that goes on after
+// the lead id, whose value of the list's sort field is value ("" for a
+// list by id).
+func encodeLeadCursor(id int64, value string) string {
+	s := "lead:" + strconv.FormatInt(id, 10)
+	if value != "" {
+		s += ":" + value
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
+}
+
+// decodeLeadCursor reads a cursor of encodeLeadCursor, or reports false.
+func decodeLeadCursor(s string) (id int64, value string, ok bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, "", false
+	}
+	rest, ok := strings.CutPrefix(string(b), "lead:")
+	if !ok {
+		return 0, "", false
+	}
+	num, value, _ := strings.Cut(rest, ":")
+	id, err = strconv.ParseInt(num, 10, 64)
+	return id, value, err == nil && id > 0
+}
+
 // eachParam calls fn with each query parameter and its value, and returns
 // the problems fn reports through bad, and any parameter given twice, as
 // one EINVALID error with the fields sorted.
 func eachParam(r *http.Request, fn func(name, v string, bad func(msg string))) error {
+	return eachValue(r.URL.Query(), fn)
+}
+
+// eachValue is [eachParam] over the values q.
+func eachValue(q url.Values, fn func(name, v string, bad func(msg string))) error {
 	var errs []tandem.FieldError
-	for name, vs := range r.URL.Query() {
+	for name, vs := range q {
 		if len(vs) > 1 {
 			errs = append(errs, tandem.FieldError{Field: name, Message: "given more than once: a filter takes one value"})
 			continue

@@ -437,6 +437,62 @@ func TestListLeadsFilters(t *testing.T) {
 	})
 }
 
+// TestListLeadsSearchAndSort checks q= and sort= on the API: a search by
+// part of a name, email or company, with the filters, and a sorted list
+// walked page by page with the cursors the API gives out.
+func TestListLeadsSearchAndSort(t *testing.T) {
+	t.Parallel()
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ts := newTestServer(t, b)
+		batch := `[
+			{"external_id": "a1", "first_name": "Ines", "last_name": "Müller", "company": "Acme", "score": 30, "origin": "social"},
+			{"external_id": "a2", "first_name": "Jonas", "last_name": "Muller", "company": "Zeta", "score": 10, "origin": "email"},
+			{"external_id": "a3", "first_name": "Zoë", "last_name": "Adams", "email": "zoe@acme.example", "score": 20, "origin": "social"},
+			{"external_id": "a4", "first_name": "Lee", "last_name": "Park", "company": "Beta", "score": 20, "origin": "social"}
+		]`
+		ts.call("POST", "/api/v1/leads", tandem.RoleMarketing, batch, 200, nil)
+		for _, tc := range []struct {
+			query string
+			want  []string
+		}{
+			{"q=muller", []string{"a1", "a2"}},
+			{"q=" + url.QueryEscape("MÜL"), []string{"a1", "a2"}},
+			{"q=acme", []string{"a1", "a3"}},
+			{"q=acme&origin=social&score_min=25", []string{"a1"}},
+			{"q=" + url.QueryEscape("ines mül"), []string{"a1"}},
+			{"q=zoe", []string{"a3"}},
+			{"q=nobody", []string{}},
+			{"sort=score", []string{"a2", "a3", "a4", "a1"}},
+			{"sort=-score", []string{"a1", "a4", "a3", "a2"}},
+			{"sort=last_name&q=muller", []string{"a2", "a1"}}, // "Muller" < "Müller" byte by byte
+			{"sort=company", []string{"a3", "a1", "a4", "a2"}},
+		} {
+			// Pages of one, to walk the cursors.
+			var got []string
+			q := tc.query + "&limit=1"
+			for range 10 {
+				var page leadListJSON
+				ts.call("GET", "/api/v1/leads?"+q, tandem.RoleExecutive, "", 200, &page)
+				if page.Total != len(tc.want) {
+					t.Errorf("Leads(%s): total %d; want %d", q, page.Total, len(tc.want))
+				}
+				got = append(got, externalIDs(page.Items)...)
+				if page.NextCursor == "" {
+					break
+				}
+				q = tc.query + "&limit=1&cursor=" + page.NextCursor
+			}
+			if got == nil {
+				got = []string{}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Leads(%s) by pages of one (-want +got):\n%s", tc.query, diff)
+			}
+		}
+	})
+}
+
 func TestListLeadsPaging(t *testing.T) {
 	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
@@ -541,6 +597,13 @@ func TestListLeadsBadParameters(t *testing.T) {
 			{"cursor=" + cursor("lead:-1"), []string{"cursor"}},
 			{"cursor=" + cursor("user:5"), []string{"cursor"}},
 			{"cursor=" + page.NextCursor + "x", []string{"cursor"}},
+			{"q=ab", []string{"q"}},
+			{"q=" + strings.Repeat("x", 201), []string{"q"}},
+			{"sort=colour", []string{"sort"}},
+			{"sort=-", []string{"sort"}},
+			{"sort=score&cursor=" + cursor("lead:3:high"), []string{"cursor"}},
+			{"stage_changed_from=soon", []string{"stage_changed_from"}},
+			{"stage_changed_to=2026-02-30", []string{"stage_changed_to"}},
 		} {
 			r := ts.do("GET", "/api/v1/leads?"+tc.query, tandem.RoleAdmin, "")
 			e := checkError(t, "GET /api/v1/leads?"+tc.query, r, 422, tandem.EINVALID)

@@ -205,12 +205,13 @@ func TestOpenAPI(t *testing.T) {
 		// Who may call it decides two of the answers.
 		_, has401 := responses["401"]
 		_, has403 := responses["403"]
-		if want := rt.roles != nil; has401 != want {
+		if want := rt.roles != nil || signedRoutes[rt.pattern]; has401 != want {
 			t.Errorf("%s: describes a 401 = %t; want %t", rt.pattern, has401, want)
 		}
-		// A route that reads one lead answers 403 for a lead the caller
-		// may not read (package access), whatever their role.
-		readsOneLead := strings.HasPrefix(rt.pattern, "GET /api/v1/leads/{id}")
+		// A route that reads one lead, or one deal (through its lead),
+		// answers 403 for one the caller may not read (package access),
+		// whatever their role.
+		readsOneLead := strings.HasPrefix(rt.pattern, "GET /api/v1/leads/{id}") || rt.pattern == "GET /api/v1/deals/{id}"
 		if want := rt.roles != nil && (len(rt.roles) < len(tandem.Roles) || readsOneLead); has403 != want {
 			t.Errorf("%s: describes a 403 = %t; want %t (roles %v)", rt.pattern, has403, want, rt.roles)
 		}
@@ -278,7 +279,7 @@ func TestOpenAPI(t *testing.T) {
 			query = append(query, name)
 		}
 	}
-	wantQuery := slices.Concat(fields, []string{"limit", "cursor", "score_min", "score_max", "created_from", "created_to"})
+	wantQuery := slices.Concat(fields, leadListParams)
 	if diff := cmp.Diff(sorted(wantQuery), sorted(query)); diff != "" {
 		t.Errorf("GET /api/v1/leads: query parameters (-lead fields and list parameters +described):\n%s", diff)
 	}

@@ -20,8 +20,11 @@ type section struct {
 
 // sections are the web app's pages, in the order of the navigation.
 var sections = []section{
+	{"/leads", "Leads", "Find any lead by name, email, company or phone; filter, sort, save views, export, act on many.", roles(access.Read)},
 	{"/queue", "Queue", "The leads and tasks you owe, most urgent first, with the time left on every clock.", roles(access.WorkLeads)},
 	{"/sla", "SLA board", "Breaches and leads about to breach, compliance per rep, routing delay against rep delay.", roles(access.SeeBoards)},
+	{"/deals", "Deals", "The pipeline board: open deals by stage with the weighted pipeline, won and lost; accounts and products.", roles(access.Read)},
+	{"/inbox", "Inbox", "Every notification you get (breaches, escalations, alerts), with a link to its lead or alert.", roles(access.SignInPages)},
 	{"/pacing", "Pacing", "Qualified leads against marketing's commitment, quality by campaign, campaign ROI.", roles(access.SeePacing)},
 	{"/funnel", "Funnel", "Revenue against the goal, the probability of reaching it, the conversion waterfall, open alerts.", roles(access.Read)},
 	{"/campaigns", "Campaigns", "Spend by month, leads, customers, revenue and ROI by campaign, the quality sales gave their leads, the lead review.", roles(access.Read)},

@@ -48,6 +48,10 @@ type leadView struct {
 	Zone     string
 	MayWork  bool // the page loads the queue's row of forms
 	Decision string
+	// The lead forms (page_leads_edit.go) the viewer's role may use; the
+	// store checks each lead again.
+	MayEdit, MaySend, MayAssign bool
+	Owners                      []userOption
 }
 
 func (s *Server) getLeadPage(w http.ResponseWriter, r *http.Request) error {
@@ -168,7 +172,21 @@ func (s *Server) getLeadPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Deals = append(v.Deals, dv)
 	}
+	tok := caller(r)
+	v.MayEdit, v.MaySend, v.MayAssign = access.May(tok.Role, access.WriteLeads), access.May(tok.Role, access.SendLeads), access.May(tok.Role, access.AssignLeads)
+	if v.MayAssign {
+		us, err := s.DB.Users(ctx)
+		if err != nil {
+			return err
+		}
+		for _, u := range us {
+			if access.CanOwn(u.Role) && u.ID != l.OwnerID {
+				v.Owners = append(v.Owners, userOption{u.ID, u.Email})
+			}
+		}
+	}
 	p := newPage(r, v.Name)
+	p.Notice = leadDone(r.URL.Query().Get("done"))
 	p.Data = v
 	return s.render(w, http.StatusOK, "lead", p)
 }

@@ -2,6 +2,7 @@ package http
 
 import (
 	"crypto/rand"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,7 +12,10 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/access"
 	"github.com/tandemhq/tandem/password"
+	"github.com/tandemhq/tandem/report"
+	"github.com/tandemhq/tandem/schedule"
 	"github.com/tandemhq/tandem/web"
 )
 
@@ -92,6 +96,19 @@ type settingsView struct {
 	NewToken tokenForm
 	Secret   *secretView
 	Notify   NotifyInfo
+	Hooks    webhooksView // outgoing webhooks and dead letters (page_webhooks.go)
+	// Website forms, inbound sources and token scopes
+	// (page_formsettings.go).
+	Forms     []formRow
+	Sources   []sourceRow
+	NewForm   formForm
+	NewSource sourceForm
+	Scopes    []access.TokenScope
+	Kinds     []string // the kinds of inbound source
+	// Schedules are the scheduled reports (page_schedules.go).
+	Schedules     []report.ScheduleRow
+	ScheduleKinds []string
+	NewSchedule   scheduleForm
 }
 
 // settingsData gathers the page.
@@ -144,6 +161,16 @@ func (s *Server) settingsData(r *http.Request) (settingsView, error) {
 	if v.Tokens, err = s.DB.Tokens(ctx); err != nil {
 		return v, err
 	}
+	if v.Hooks, err = s.webhooksData(r); err != nil {
+		return v, err
+	}
+	if err := s.integrationsData(r, &v); err != nil {
+		return v, err
+	}
+	v.ScheduleKinds, v.NewSchedule = schedule.Kinds, scheduleForm{Kind: schedule.Scorecard}
+	if v.Schedules, err = report.Schedules(ctx, s.DB, s.DB.Now()); err != nil {
+		return v, err
+	}
 	return v, nil
 }
 
@@ -160,7 +187,11 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	notices := map[string]string{"edited": "the user is changed.", "signedout": "the user is signed out everywhere.",
-		"revoked": "the token is revoked: it no longer works."}
+		"revoked": "the token is revoked: it no longer works.",
+		"form":    "the form is saved: paste its snippet in your site.", "formdeleted": "the form is deleted.",
+		"retired": "the older secrets are retired: only the newest verifies.", "sourcedeleted": "the source is deleted.",
+		"scheduled": "the schedule is added.", "unscheduled": "the schedule is removed; what it sent stays on record."}
+	maps.Copy(notices, webhookNotices)
 	notice, errMsg := notices[r.URL.Query().Get("done")], ""
 	if id := r.URL.Query().Get("shown"); id != "" {
 		if sec, ok := s.shown.take(id, viewer(r).ID, s.DB.Now()); ok {
@@ -428,13 +459,12 @@ func (s *Server) postCreateToken(w http.ResponseWriter, r *http.Request) error {
 		secret string
 		err    error
 	)
-	if f.User != "" {
-		tok, secret, err = s.DB.CreateUserToken(r.Context(), f.Name, f.User)
-		if tandem.ErrorCode(err) == tandem.ENOTFOUND {
-			err = tandem.Invalid(tandem.FieldError{Field: "user", Message: "no user has the email " + f.User})
-		}
-	} else {
-		tok, secret, err = s.DB.CreateToken(r.Context(), f.Name, tandem.Role(f.Role))
+	spec, err := tokenSpec(r, f)
+	if err == nil {
+		tok, secret, err = s.DB.CreateScopedToken(r.Context(), spec)
+	}
+	if f.User != "" && tandem.ErrorCode(err) == tandem.ENOTFOUND {
+		err = tandem.Invalid(tandem.FieldError{Field: "user", Message: "no user has the email " + f.User})
 	}
 	if err != nil {
 		if !isFormError(err) {
@@ -445,7 +475,7 @@ func (s *Server) postCreateToken(w http.ResponseWriter, r *http.Request) error {
 			return verr
 		}
 		var top string
-		f.Errors, top = formErrors(err, "name", "role", "user")
+		f.Errors, top = formErrors(err, "name", "role", "user", "scopes", "expires_at")
 		if tandem.ErrorCode(err) == tandem.ECONFLICT {
 			f.Errors = map[string]string{"name": tandem.ErrorMessage(err)}
 			top = "Nothing was changed: see the fields marked below."

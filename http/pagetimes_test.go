@@ -3,8 +3,10 @@ package http
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,6 +111,16 @@ func TestPageTimes(t *testing.T) {
 			pages = append(pages, page{fmt.Sprintf("/leads/%d", queue[0].Lead.ID), rep})
 		}
 	}
+	// A search for part of a lead's name, as a person types it.
+	search := "mül"
+	if len(queue) > 0 {
+		if n := []rune(queue[0].Lead.LastName); len(n) >= 4 {
+			search = strings.ToLower(string(n[:4]))
+		}
+		if rep.ID != 0 {
+			pages = append(pages, page{"/leads?q=" + url.QueryEscape(search), rep})
+		}
+	}
 	for _, pg := range []struct {
 		path string
 		role tandem.Role
@@ -128,6 +140,16 @@ func TestPageTimes(t *testing.T) {
 		{"/agreement", tandem.RoleAdmin},
 		{"/import", tandem.RoleAdmin},
 		{"/settings", tandem.RoleAdmin},
+		// The leads list (page_leads.go): a search, a filtered list, both,
+		// and a sort over every lead.
+		{"/leads", tandem.RoleMarketingHead},
+		{"/leads?q=" + url.QueryEscape(search), tandem.RoleMarketing},
+		{"/leads?q=son", tandem.RoleMarketing},
+		{"/leads?stage=mql&origin=paid_search", tandem.RoleMarketingHead},
+		{"/leads?stage=sal&created_from=" + month + "-01", tandem.RoleSalesHead},
+		{"/leads?q=" + url.QueryEscape(search) + "&stage=mql", tandem.RoleMarketing},
+		{"/leads?sort=-score", tandem.RoleExecutive},
+		{"/leads?sort=-stage_changed_at&stage=mql", tandem.RoleSalesManager},
 	} {
 		if u, ok := byRole[pg.role]; ok {
 			pages = append(pages, page{pg.path, u})

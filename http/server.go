@@ -33,6 +33,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/access"
+	"github.com/tandemhq/tandem/metrics"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/web"
 )
@@ -55,6 +56,11 @@ type Server struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed (client.go). Set before Open.
 	TrustedProxies []netip.Prefix
+	// Metrics counts requests and leads taken (package metrics); nil
+	// counts nothing. MetricsToken, when set, serves them on GET /metrics
+	// to a scraper that sends it as a bearer token (metrics.go).
+	Metrics      *metrics.Metrics
+	MetricsToken string
 
 	ln        net.Listener
 	https     bool // serving TLS itself (OpenTLS)
@@ -74,6 +80,9 @@ type Server struct {
 	// imports keeps the import page's uploads and owns the imports it runs
 	// in the background (page_import.go).
 	imports *uploadStore
+	// formLimits holds the website forms' posts per address and their
+	// compiled mappings (page_forms.go).
+	formLimits *formLimiter
 }
 
 // NewServer returns a server over db; call [Server.Open] to start it.
@@ -87,7 +96,7 @@ func NewServer(db *sqldb.DB, logger *slog.Logger) *Server {
 	}
 	s := &Server{DB: db, Logger: logger, Version: "dev", templates: templates,
 		signins: newThrottle(),
-		hashing: make(chan struct{}, 4), imports: newUploadStore()}
+		hashing: make(chan struct{}, 4), imports: newUploadStore(), formLimits: newFormLimiter()}
 	s.server = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -182,6 +191,7 @@ func (s *Server) routes() []route {
 	)
 	rts := []route{
 		{"GET /healthz", s.health, nil},
+		{"GET /metrics", s.getMetrics, nil},
 		{"GET /api/v1/openapi.yaml", s.openAPI, nil},
 		{"GET /api/v1/openapi.json", s.openAPIJSON, nil},
 		{"GET /api/docs", s.apiDocs, nil},
@@ -200,6 +210,8 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/handoffs", s.postHandoff, senders},
 		{"GET /api/v1/tasks", s.getTasks, sellers},
 		{"GET /api/v1/inbox", s.getInbox, everyone},
+		{"POST /api/v1/inbox/read", s.postAPIInboxReadAll, everyone},
+		{"POST /api/v1/inbox/{id}/read", s.postAPIInboxRead, everyone},
 		{"GET /api/v1/sla", s.getSLA, everyone},
 		{"GET /api/v1/leads/{id}/cadence", s.getLeadCadence, everyone},
 		{"GET /api/v1/deals", s.listDeals, everyone},
@@ -224,11 +236,26 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/agreements/{version}", s.getAgreement, everyone},
 		{"POST /api/v1/agreements", s.proposeAgreement, admins},
 		{"GET /api/v1/audit", s.getAudit, admins},
+		{"GET /api/v1/webhooks", s.listWebhooks, admins},
+		{"POST /api/v1/webhooks", s.postWebhook, admins},
+		{"GET /api/v1/webhooks/{id}", s.getWebhook, admins},
+		{"PATCH /api/v1/webhooks/{id}", s.patchWebhook, admins},
+		{"DELETE /api/v1/webhooks/{id}", s.deleteWebhook, admins},
+		{"GET /api/v1/webhooks/{id}/deliveries", s.getWebhookDeliveries, admins},
+		{"POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", s.postRedeliver, admins},
+		{"POST /api/v1/webhooks/{id}/test", s.postWebhookTest, admins},
 		{"GET /api/v1/plan", s.getPlan, everyone},
 		{"GET /api/v1/pace", s.getPace, everyone},
 		{"GET /api/v1/scorecard", s.getScorecard, everyone},
 		{"GET /api/v1/alerts", s.getAlerts, everyone},
 		{"POST /api/v1/alerts/check", s.postCheck, roles(access.CheckAlerts)},
+		// Website forms and inbound webhooks (page_forms.go, api_hooks.go):
+		// public routes, guarded by origins and signatures.
+		{"POST /api/v1/hooks/{source}", s.postHook, nil},
+		{"GET /api/v1/forms", s.listForms, admins},
+		{"GET /api/v1/forms/{form}/submissions", s.getFormSubmissions, admins},
+		{"POST /f/{form}", s.postForm, nil},
+		{"OPTIONS /f/{form}", s.optionsForm, nil},
 
 		// The web app (web.go, page_login.go, page_home.go).
 		{"GET /static/", s.static(), nil},
@@ -240,7 +267,25 @@ func (s *Server) routes() []route {
 		{"GET /{$}", s.home, roles(access.SignInPages)},
 		{"GET /account/password", s.getPassword, roles(access.SignInPages)},
 		{"POST /account/password", s.postPassword, roles(access.SignInPages)},
+		// The account page and the calendar feed (page_account.go): the
+		// feed's token is its key.
+		{"GET /account", s.getAccountPage, roles(access.SignInPages)},
+		{"POST /account/calendar", s.postCalendarFeed, roles(access.SignInPages)},
+		{"POST /account/calendar/revoke", s.postRevokeCalendarFeed, roles(access.SignInPages)},
+		{"GET /cal/{file}", s.getCalendarFeed, nil},
 		// Leads and the queue (page_lead.go, page_queue.go).
+		{"GET /leads", s.getLeadsPage, sectionRoles("/leads")},
+		{"GET /leads/export", s.getLeadsExport, sectionRoles("/leads")},
+		{"POST /leads/views", s.postLeadsView, everyone},
+		{"POST /leads/views/{id}/delete", s.postLeadsViewDelete, everyone},
+		{"POST /leads/bulk", s.postLeadsBulk, writers},
+		{"GET /leads/new", s.getLeadNew, writers},
+		{"POST /leads/new", s.postLeadNew, writers},
+		{"GET /leads/{id}/edit", s.getLeadEdit, writers},
+		{"POST /leads/{id}/edit", s.postLeadEdit, writers},
+		{"POST /leads/{id}/note", s.postLeadNote, writers},
+		{"POST /leads/{id}/handoff", s.postLeadHandoff, senders},
+		{"POST /leads/{id}/assign", s.postLeadAssign, managers},
 		{"GET /leads/{id}", s.getLeadPage, everyone},
 		{"GET /leads/{id}/row", s.getLeadRow, sellers},
 		{"GET /leads/{id}/forms", s.getLeadForms, sellers},
@@ -248,6 +293,20 @@ func (s *Server) routes() []route {
 		{"POST /leads/{id}/decide", s.workForm(s.postDecideForm), sellers},
 		{"POST /leads/{id}/review", s.workForm(s.postReviewForm), sellers},
 		{"GET /queue", s.getQueue, sectionRoles("/queue")},
+		// Deals, accounts, products and the inbox (page_deals.go, page_deal.go,
+		// page_accounts.go, page_products.go, page_inbox.go).
+		{"GET /deals", s.dealsBoard, sectionRoles("/deals")},
+		{"GET /deals/{id}", s.getDealPage, everyone},
+		{"POST /deals/{id}/stage", s.postDealStage, sellers},
+		{"POST /deals/{id}/won", s.postDealWon, sellers},
+		{"POST /deals/{id}/lost", s.postDealLost, sellers},
+		{"GET /accounts", s.accountsPage, everyone},
+		{"GET /accounts/{id}", s.accountPage, everyone},
+		{"GET /products", s.productsPage, everyone},
+		{"GET /inbox", s.inboxPage, sectionRoles("/inbox")},
+		{"POST /inbox/{id}/open", s.postInboxOpen, sectionRoles("/inbox")},
+		{"POST /inbox/{id}/read", s.postInboxRead, sectionRoles("/inbox")},
+		{"POST /inbox/read", s.postInboxReadAll, sectionRoles("/inbox")},
 		// The management pages (page_boards.go and the files it names); their
 		// GET routes take the roles of their section (page_home.go).
 		{"GET /sla", s.slaBoard, sectionRoles("/sla")},
@@ -275,6 +334,20 @@ func (s *Server) routes() []route {
 		{"POST /settings/users/signout", s.postSignOutUser, admins},
 		{"POST /settings/tokens", s.postCreateToken, admins},
 		{"POST /settings/tokens/revoke", s.postRevokeToken, admins},
+		{"POST /settings/webhooks", s.postAddWebhook, admins},
+		{"POST /settings/webhooks/state", s.postWebhookState, admins},
+		{"POST /settings/webhooks/test", s.postWebhookTestForm, admins},
+		{"POST /settings/webhooks/redeliver", s.postRedeliverForm, admins},
+		{"POST /settings/webhooks/delete", s.postDeleteWebhook, admins},
+		{"GET /settings/forms/{form}", s.getFormPage, admins},
+		{"POST /settings/forms", s.postSaveForm, admins},
+		{"POST /settings/forms/delete", s.postDeleteForm, admins},
+		{"POST /settings/sources", s.postSaveSource, admins},
+		{"POST /settings/sources/rotate", s.postRotateSource, admins},
+		{"POST /settings/sources/retire", s.postRetireSecrets, admins},
+		{"POST /settings/sources/delete", s.postDeleteSource, admins},
+		{"POST /settings/schedules", s.postAddSchedule, admins},
+		{"POST /settings/schedules/remove", s.postRemoveSchedule, admins},
 	}
 	// A section without a page of its own yet answers "coming soon".
 	built := map[string]bool{}
@@ -303,6 +376,9 @@ func (s *Server) Handler() http.Handler {
 	// as curl send neither header, and pass.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
+	// A website form checks the origin itself, trusting the form's own
+	// origins as well (page_forms.go formOrigin).
+	cop.AddInsecureBypassPattern("POST /f/{form}")
 	routed := cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// mux.Handler only finds the route; ServeHTTP routes again because
 		// it alone sets the request's path values ({id}).
@@ -332,6 +408,13 @@ func (s *Server) Handler() http.Handler {
 			apiHeaders(sw)
 		}
 		routed.ServeHTTP(sw, r)
+		if s.Metrics != nil {
+			_, pattern := mux.Handler(r)
+			if pattern == "" {
+				pattern = "none" // a 404: one label, not one per path asked for
+			}
+			s.Metrics.ObserveRequest(pattern, sw.status, time.Since(start))
+		}
 		s.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "addr", s.client(r).Addr,
 			"duration", time.Since(start).Round(time.Microsecond))
 	})
@@ -419,6 +502,10 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 			if !allowed(rt.roles, tok.Role) {
 				s.writeError(w, r, tandem.Errorf(tandem.EFORBIDDEN, "the %s role may not %s", tok.Role, rt.pattern))
+				return
+			}
+			if err := checkScope(tok, rt.pattern); err != nil {
+				s.writeError(w, r, err)
 				return
 			}
 			r = r.WithContext(sqldb.WithActor(context.WithValue(r.Context(), ctxKey{}, tok), tok.Actor()))

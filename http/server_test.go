@@ -19,6 +19,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/inbound"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
 )
@@ -343,6 +344,9 @@ func TestRouteRoles(t *testing.T) {
 			"PUT /api/v1/campaigns/{code}/spend/{month}": `{"amount_cents":1200050}`,
 			"POST /api/v1/accounts":                      `{"name":"Acme","sector":"retail"}`,
 			"POST /api/v1/products":                      `{"name":"GTX Pro","series":"GTX"}`,
+			"POST /api/v1/inbox/read":                    `{}`,
+			"POST /api/v1/webhooks":                      `{"url":"https://hooks.example.com/","event_types":["deal.won"]}`,
+			"PATCH /api/v1/webhooks/{id}":                `{"state":"paused"}`,
 		}
 		// An account and a product with the id the routes' {id} takes.
 		if a, _, err := ts.db.UpsertAccount(context.Background(), map[string]string{"name": "Acme"}); err != nil || a.ID != created.ID {
@@ -354,7 +358,13 @@ func TestRouteRoles(t *testing.T) {
 		if _, _, err := ts.db.SaveCampaign(context.Background(), tandem.Campaign{Code: "spring"}); err != nil {
 			t.Fatalf("SaveCampaign: %v", err)
 		}
-		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03"}
+		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03", "delivery": "1",
+			"form": "routes", "source": "routes", "file": "tdmcal_none.ics"}
+		// A website form and an inbound source for {form} and {source}.
+		saveForm(t, ts.db, inbound.Form{Name: "routes"})
+		if _, err := ts.db.SaveSource(context.Background(), inbound.Source{Name: "routes", Kind: inbound.KindHubSpot, Secrets: []string{"0123456789abcdef"}}); err != nil {
+			t.Fatalf("SaveSource: %v", err)
+		}
 		// Routes whose answer to an allowed role depends on the lead's
 		// state and owner (http/api_work.go).
 		stateful := map[string]bool{}
@@ -363,7 +373,14 @@ func TestRouteRoles(t *testing.T) {
 			"POST /api/v1/handoffs", "GET /api/v1/tasks",
 			// and on the deal's state (http/api_deals.go; tested in api_deals_test.go)
 			"GET /api/v1/deals/{id}", "POST /api/v1/deals/{id}/won", "POST /api/v1/deals/{id}/lost",
-			"POST /api/v1/deals/{id}/stage"} {
+			"POST /api/v1/deals/{id}/stage",
+			// and on whose the notification is (an inbox is a person's; tested in page_inbox_test.go)
+			"POST /api/v1/inbox/{id}/read",
+			// and on the webhook subscription, which DELETE removes
+			// (http/api_webhooks.go; tested in api_webhooks_test.go)
+			"GET /api/v1/webhooks/{id}", "PATCH /api/v1/webhooks/{id}", "DELETE /api/v1/webhooks/{id}",
+			"GET /api/v1/webhooks/{id}/deliveries", "POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver",
+			"POST /api/v1/webhooks/{id}/test"} {
 			stateful[p] = true
 		}
 
@@ -409,6 +426,8 @@ func TestRouteRoles(t *testing.T) {
 				r := ts.do(method, path, role, bodies[rt.pattern])
 				what := fmt.Sprintf("%s %s with a %q token", method, path, role)
 				switch {
+				case rt.roles == nil && signedRoutes[rt.pattern]:
+					checkError(t, what+" unsigned", r, 401, tandem.EUNAUTHORIZED)
 				case rt.roles == nil:
 					if r.status/100 != 2 {
 						t.Errorf("%s = %v; want a success (the route is public)", what, r)
@@ -436,11 +455,14 @@ func TestRouteRoles(t *testing.T) {
 		}
 		// Only the health check, the API's description (as YAML, JSON and
 		// the page that renders it), the static files and the pages that
-		// sign people in (or out) are open to anyone; everything else needs
-		// a token or a session.
-		if diff := cmp.Diff([]string{"GET /healthz", "GET /api/v1/openapi.yaml",
+		// sign people in (or out) are open to anyone, with the metrics,
+		// which check a token of their own (metrics.go), and the calendar
+		// feeds, whose token is in their path (page_account.go);
+		// everything else needs a token or a session.
+		if diff := cmp.Diff([]string{"GET /healthz", "GET /metrics", "GET /api/v1/openapi.yaml",
 			"GET /api/v1/openapi.json", "GET /api/docs",
-			"GET /static/", "GET /login", "POST /login", "POST /logout", "GET /setup", "POST /setup"}, public); diff != "" {
+			"POST /api/v1/hooks/{source}", "POST /f/{form}", "OPTIONS /f/{form}",
+			"GET /static/", "GET /login", "POST /login", "POST /logout", "GET /setup", "POST /setup", "GET /cal/{file}"}, public); diff != "" {
 			t.Errorf("routes without roles (-want +got):\n%s", diff)
 		}
 	})

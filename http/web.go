@@ -66,7 +66,7 @@ func (s *Server) wrapPage(rt route) http.Handler {
 				s.toLogin(w, r, err)
 				return
 			}
-			r = withViewer(r, u)
+			r = s.withUnread(withViewer(r, u), u)
 			if !allowed(rt.roles, u.Role) {
 				s.errorPage(w, r, http.StatusForbidden, "Not for your role",
 					"Your role ("+strings.ReplaceAll(string(u.Role), "_", " ")+") may not open this page.")
@@ -209,6 +209,8 @@ type page struct {
 	Email string
 	Next  string
 	Data  any // the page's own
+	// unread counts the viewer's unread notifications ([page.Unread]).
+	unread func() int
 }
 
 // newPage starts a page for the request's viewer, if any.
@@ -217,6 +219,7 @@ func newPage(r *http.Request, title string) page {
 	if u := viewer(r); u.ID != 0 {
 		p.User = &u
 		p.Nav = nav(u.Role, r.URL.Path)
+		p.unread, _ = r.Context().Value(unreadKey{}).(func() int)
 	}
 	return p
 }
@@ -280,7 +283,7 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, t
 // that still shows who is signed in.
 func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request) {
 	if u, err := s.signedIn(r); err == nil {
-		r = withViewer(r, u)
+		r = s.withUnread(withViewer(r, u), u)
 	}
 	s.errorPage(w, r, http.StatusNotFound, "Not found", "There is no page at "+r.URL.Path+".")
 }

@@ -13,21 +13,25 @@
 // reply or a timeout between the receiver accepting a message and the outbox
 // recording it makes the worker send it again. To let receivers recognise the
 // second copy, everything that identifies a message is derived from the row id
-// alone, never from the time or a random number: an email's Message-ID is
-// <tandem-notification-ID@DOMAIN>, where DOMAIN is the domain of the from
-// address, and both email and webhook requests carry the header
-// X-Tandem-Notification: ID. A receiver that remembers the ids it has seen can
-// drop the duplicate; many mail stores do so by Message-ID on their own. A
-// plain Slack webhook does not, so a chat message may, rarely, arrive twice.
+// alone and what is stored with it, never from the time of sending or a
+// random number: an email's Message-ID is
+// <tandem-notification-ID.CREATED.INSTALLATION@DOMAIN>, where CREATED is
+// when the row was written (Unix microseconds), INSTALLATION the database's
+// random installation id and DOMAIN the domain of the from address; both
+// email and chat requests carry the header X-Tandem-Notification: ID. A
+// receiver that remembers the ids it has seen can drop the duplicate; many
+// mail stores do so by Message-ID on their own. A plain Slack webhook does
+// not, so a chat message may, rarely, arrive twice.
 //
-// The other side of this is that ids must never be reused for a different
-// message under the same from domain: two installations sharing a from
-// address, or a database restored to before messages it had already sent,
-// would produce new notifications that receivers drop as duplicates.
+// The installation id keeps two installations sharing a from address apart,
+// and the creation time keeps apart the messages of a database restored to
+// before messages it had already sent, whose new rows reuse row ids.
 package notify
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/tandemhq/tandem/outbox"
 )
@@ -43,7 +47,18 @@ type Message struct {
 	// sends the event itself (docs/events.md); zero for a message written
 	// before events were.
 	Event outbox.Event
+	// CreatedAt is when the notification was written, and Installation
+	// the database's installation id: with ID they make an email's
+	// Message-ID, which no other installation, nor this one after a
+	// restore, gives another message.
+	CreatedAt    time.Time
+	Installation string
 }
+
+// ErrPermanent marks a send refused for good (an SMTP 5xx answer to the
+// sender, a recipient or the message): it is not retried but
+// dead-lettered. Test for it with errors.Is.
+var ErrPermanent = errors.New("refused for good, not retried")
 
 // Channels a message can be delivered on.
 const (

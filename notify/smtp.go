@@ -196,7 +196,7 @@ func (s *SMTP) send(ctx context.Context, m Message) error {
 	// go-mail encodes header values (RFC 2047), so a CR or LF in the
 	// subject cannot start a header of its own.
 	msg.Subject(m.Subject)
-	msg.SetMessageIDWithValue(fmt.Sprintf("tandem-notification-%d@%s", m.ID, s.domain))
+	msg.SetMessageIDWithValue(messageID(m, s.domain))
 	msg.SetGenHeader(headerNotification, strconv.FormatInt(m.ID, 10))
 	// Asks mail systems not to answer with out-of-office replies (RFC 3834).
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
@@ -215,7 +215,22 @@ func (s *SMTP) send(ctx context.Context, m Message) error {
 	case ctx.Err() != nil:
 		return fmt.Errorf("%w (%v)", ctx.Err(), err)
 	}
+	// A 5xx to MAIL FROM, RCPT TO or the message is the server's final
+	// answer; a 4xx, a dropped connection or a failed login may pass.
+	var se *gomail.SendError
+	if errors.As(err, &se) && se.ErrorCode() >= 500 && se.ErrorCode() <= 599 {
+		return fmt.Errorf("%w (%w)", err, ErrPermanent)
+	}
 	return err
+}
+
+// messageID returns the Message-ID of m: the same on every attempt, and
+// never another message's (see the package documentation).
+func messageID(m Message, domain string) string {
+	if m.Installation == "" { // a caller that has no database
+		return fmt.Sprintf("tandem-notification-%d@%s", m.ID, domain)
+	}
+	return fmt.Sprintf("tandem-notification-%d.%d.%s@%s", m.ID, m.CreatedAt.UnixMicro(), m.Installation, domain)
 }
 
 // options returns the go-mail options for one Send bounded by ctx.

@@ -24,6 +24,7 @@ const (
 	LeadStageChanged = "lead.stage_changed"
 	LeadTouched      = "lead.touched"
 	LeadReviewed     = "lead.reviewed"
+	LeadNoted        = "lead.noted"
 	HandoffStarted   = "handoff.started"
 	HandoffAssigned  = "handoff.assigned"
 	ClockBreached    = "clock.breached"
@@ -47,6 +48,7 @@ var ledgerTypes = map[string]string{
 	tandem.EventStageChanged:     LeadStageChanged,
 	tandem.EventTouched:          LeadTouched,
 	tandem.EventReviewed:         LeadReviewed,
+	tandem.EventNoted:            LeadNoted,
 	tandem.EventHandedOff:        HandoffStarted,
 	tandem.EventAssigned:         HandoffAssigned,
 	tandem.EventBreached:         ClockBreached,
@@ -59,7 +61,7 @@ var ledgerTypes = map[string]string{
 
 // Types lists every event type, in the order docs/events.md lists them.
 func Types() []string {
-	return []string{LeadCreated, LeadUpdated, LeadStageChanged, LeadTouched, LeadReviewed, HandoffStarted, HandoffAssigned,
+	return []string{LeadCreated, LeadUpdated, LeadStageChanged, LeadTouched, LeadReviewed, LeadNoted, HandoffStarted, HandoffAssigned,
 		ClockBreached, DealOpened, DealUpdated, DealStageChanged, DealWon, DealLost, EscalationSent, AlertRaised, AgreementInForce}
 }
 

@@ -98,7 +98,7 @@ func TestNoticeOf(t *testing.T) {
 func TestFromLedger(t *testing.T) {
 	want := map[string]string{
 		"created": "lead.created", "updated": "lead.updated", "stage_changed": "lead.stage_changed", "touched": "lead.touched",
-		"reviewed": "lead.reviewed", "handed_off": "handoff.started", "assigned": "handoff.assigned", "breached": "clock.breached",
+		"reviewed": "lead.reviewed", "noted": "lead.noted", "handed_off": "handoff.started", "assigned": "handoff.assigned", "breached": "clock.breached",
 		"deal_opened": "deal.opened", "deal_updated": "deal.updated", "deal_stage_changed": "deal.stage_changed", "deal_won": "deal.won", "deal_lost": "deal.lost",
 	}
 	for ledger, typ := range want {

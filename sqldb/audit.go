@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -133,6 +134,12 @@ func (tx *Tx) auditToken(ctx context.Context, action string, t tandem.Token) err
 		cs = []tandem.FieldChange{{Field: "role", To: string(t.Role)}, {Field: "user", To: t.UserEmail}}
 		if t.UserEmail != "" {
 			cs[0].To = "" // a user's token has the user's role, whatever it becomes
+		}
+		if len(t.Scopes) > 0 {
+			cs = append(cs, tandem.FieldChange{Field: "scopes", To: strings.Join(t.Scopes, " ")})
+		}
+		if !t.ExpiresAt.IsZero() {
+			cs = append(cs, tandem.FieldChange{Field: "expires_at", To: t.ExpiresAt.Format(time.RFC3339)})
 		}
 	}
 	return tx.recordAudit(ctx, action, "token:"+t.Name, cs)

@@ -173,6 +173,9 @@ type Tx struct {
 	batch *dealBatch
 	// belowCache holds each manager's direct reports (see Tx.below).
 	belowCache map[int64][]int64
+	// fired counts what the timers fired in this transaction did (see
+	// Tx.Fired).
+	fired Fired
 	// inForceNow is the agreement version in force at Now, once asked.
 	inForceNow *versionAnswer
 	// stmts holds the statements prepared in this transaction, by text

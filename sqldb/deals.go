@@ -124,6 +124,11 @@ func (db *DB) Deal(ctx context.Context, id int64) (d tandem.Deal, err error) {
 // Deals returns one page of the deals that match the filter, in id order,
 // with the total count of matches. EINVALID for a bad filter.
 func (db *DB) Deals(ctx context.Context, f tandem.DealFilter) (page tandem.DealPage, err error) {
+	return db.deals(ctx, f, nil)
+}
+
+// deals is [DB.Deals], for a caller when tok is set ([DB.DealsFor]).
+func (db *DB) deals(ctx context.Context, f tandem.DealFilter, tok *tandem.Token) (page tandem.DealPage, err error) {
 	defer wrap(&err, "list deals")
 	if err := f.Validate(); err != nil {
 		return page, err
@@ -161,8 +166,18 @@ func (db *DB) Deals(ctx context.Context, f tandem.DealFilter) (page tandem.DealP
 	if !f.ClosedTo.IsZero() {
 		where = append(where, "closed_at < "+arg(db.d.timeArg(f.ClosedTo)))
 	}
-	cond := strings.Join(where, " AND ")
 	err = db.view(ctx, func(tx *Tx) error {
+		where, args := slices.Clone(where), slices.Clone(args)
+		if tok != nil {
+			c, err := tx.caller(ctx, *tok)
+			if err != nil {
+				return err
+			}
+			scope, sargs := dealScopeCond(c.ReadScope(), len(args)+1, "deals")
+			where = append(where, scope)
+			args = append(args, sargs...)
+		}
+		cond := strings.Join(where, " AND ")
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deals WHERE `+cond, args...).Scan(&page.Total); err != nil {
 			return err
 		}

@@ -186,6 +186,16 @@ var dumpTables = []dumpTable{
 		{"period", kText}, {"frozen_at", kTime}, {"body", kText}}},
 	{name: "audit", key: []string{"id"}, seq: serial("audit"), cols: []column{
 		{"id", kInt}, {"at", kTime}, {"actor", kText}, {"action", kText}, {"subject", kText}, {"changes", kText}}},
+	{name: "lead_views", key: []string{"id"}, seq: serial("lead_views"), cols: []column{
+		{"id", kInt}, {"user_id", kInt}, {"name", kText}, {"query", kText}, {"shared", kBool},
+		{"created_at", kTime}, {"updated_at", kTime}}},
+	{name: "schedules", key: []string{"id"}, seq: serial("schedules"), cols: []column{
+		{"id", kInt}, {"kind", kText}, {"roles", kText}, {"addresses", kText}, {"created_by", kText},
+		{"created_at", kTime}, {"removed_at", kNullTime}}},
+	{name: "schedule_sends", key: []string{"id"}, seq: serial("schedule_sends"), cols: []column{
+		{"id", kInt}, {"schedule_id", kInt}, {"occurrence", kText}, {"period", kText}, {"due_at", kTime}, {"state", kText},
+		{"attempts", kInt}, {"next_at", kTime}, {"claimed_by", kText}, {"last_error", kText}, {"recipients", kInt},
+		{"created_at", kTime}, {"sent_at", kNullTime}}},
 }
 
 // dumpDerived are the tables Load rebuilds from the loaded rows, as the
@@ -200,9 +210,15 @@ var dumpLeftOut = map[string]string{
 	"users.password_hash": "credentials: set a password again with tandem user set EMAIL --reset",
 	"tokens":              "API token hashes are credentials: create the tokens again",
 	"sessions":            "sign-ins: users sign in again",
+	"forms":               "website forms: save them again on the settings page (docs/integrations.md)",
+	"form_submissions":    "the log of website forms' posts, kept with the forms",
+	"hook_sources":        "inbound webhook sources hold their secrets: add them again",
+	"hook_deliveries":     "delivered message ids, kept ten minutes against replays",
+	"calendar_feeds":      "calendar feed token hashes are credentials: people create their feeds again",
 	"kept_reports":        "computed reports, recomputed when asked or by tandem serve's worker",
 	"backfills":           "the store's own bookkeeping",
 	"goose_db_version":    "the migrations' bookkeeping: the manifest records the schema",
+	"lead_search":         "SQLite's search index (FTS5, with its lead_search_* tables): its triggers fill it as the leads load",
 }
 
 // leftOutNames lists dumpLeftOut's names, sorted.

@@ -152,7 +152,20 @@ func (tx *Tx) intakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 	for i, in := range inputs {
 		source, ext := in.Key(opts.DefaultSource)
 		var cur *tandem.Lead
-		if ext != "" {
+		if in.ID != 0 {
+			// An edit of a lead named by its id, which keeps its key.
+			l, err := tx.leadByID(ctx, in.ID, existing)
+			if err == nil {
+				err = keepsKey(l, in)
+			}
+			if err != nil && tandem.ErrorCode(err) == tandem.EINTERNAL {
+				return err
+			} else if err != nil {
+				results[i] = IntakeResult{Status: tandem.StatusRejected, Err: err}
+				continue
+			}
+			cur = l
+		} else if ext != "" {
 			cur = existing[[2]string{source, ext}]
 		}
 		// A date without an offset is its day in the agreement's zone.
@@ -290,6 +303,40 @@ func (tx *Tx) intakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 		default:
 			results[i].ID = w.lead.ID
 		}
+	}
+	return nil
+}
+
+// leadByID loads and locks the lead with the id for an input that names
+// it, as the batch knows it: the lead of existing if it has the same key.
+func (tx *Tx) leadByID(ctx context.Context, id int64, existing map[[2]string]*tandem.Lead) (*tandem.Lead, error) {
+	for _, l := range existing {
+		if l.ID == id {
+			return l, nil
+		}
+	}
+	l, err := tx.lead(ctx, id, true)
+	if err != nil {
+		return nil, err
+	}
+	if l.ExternalID != "" {
+		existing[[2]string{l.Source, l.ExternalID}] = &l
+	}
+	return &l, nil
+}
+
+// keepsKey refuses an input naming a lead by id that would change the
+// lead's (source, external_id): its key is how its source finds it again.
+func keepsKey(l *tandem.Lead, in tandem.LeadInput) error {
+	var errs []tandem.FieldError
+	if v, ok := in.Fields["source"]; ok && v != "" && v != l.Source {
+		errs = append(errs, tandem.FieldError{Field: "source", Message: "a lead's source is how its source finds it again: it does not change"})
+	}
+	if v, ok := in.Fields["external_id"]; ok && v != "" && v != l.ExternalID {
+		errs = append(errs, tandem.FieldError{Field: "external_id", Message: "a lead's external id is how its source finds it again: it does not change"})
+	}
+	if len(errs) > 0 {
+		return tandem.Invalid(errs...)
 	}
 	return nil
 }
@@ -538,8 +585,9 @@ func (tx *Tx) lead(ctx context.Context, id int64, lock bool) (tandem.Lead, error
 	return l, err
 }
 
-// Leads returns one page of the leads that match the filter, in id order,
-// with the total count of matches.
+// Leads returns one page of the leads that match the filter, in the
+// filter's order (id order by default), with the total count of matches.
+// A search (f.Q) is answered by the search index (see search.go).
 func (db *DB) Leads(ctx context.Context, f tandem.LeadFilter) (page tandem.LeadPage, err error) {
 	return db.leads(ctx, f, nil)
 }
@@ -592,6 +640,20 @@ func (db *DB) leads(ctx context.Context, f tandem.LeadFilter, tok *tandem.Token)
 	if !f.CreatedTo.IsZero() {
 		where = append(where, "created_at < "+arg(db.d.timeArg(f.CreatedTo)))
 	}
+	if !f.StageChangedFrom.IsZero() {
+		where = append(where, "stage_changed_at >= "+arg(db.d.timeArg(f.StageChangedFrom)))
+	}
+	if !f.StageChangedTo.IsZero() {
+		where = append(where, "stage_changed_at < "+arg(db.d.timeArg(f.StageChangedTo)))
+	}
+	if f.Team != "" {
+		where = append(where, "owner_id IN (SELECT id FROM users WHERE team = "+arg(f.Team)+")")
+	}
+	if terms, _ := tandem.SearchTerms(f.Q); len(terms) > 0 {
+		cond, a := db.searchCond(terms, len(args)+1)
+		args = append(args, a...)
+		where = append(where, cond)
+	}
 	if f.ScoreMin != nil {
 		where = append(where, "score >= "+arg(*f.ScoreMin))
 	}
@@ -617,10 +679,10 @@ func (db *DB) leads(ctx context.Context, f tandem.LeadFilter, tok *tandem.Token)
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM leads WHERE `+cond, args...).Scan(&page.Total); err != nil {
 			return err
 		}
-		pageArgs := append(slices.Clone(args), f.After, limit+1)
-		n := len(args)
-		rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM leads WHERE %s AND id > $%d ORDER BY id LIMIT $%d`,
-			leadColumns, cond, n+1, n+2), pageArgs...)
+		after, order, aargs := db.sortCond(f, len(args)+1)
+		pageArgs := append(append(slices.Clone(args), aargs...), limit+1)
+		rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM leads WHERE %s AND %s ORDER BY %s LIMIT $%d`,
+			leadColumns, cond, after, order, len(pageArgs)), pageArgs...)
 		if err != nil {
 			return err
 		}
@@ -637,6 +699,9 @@ func (db *DB) leads(ctx context.Context, f tandem.LeadFilter, tok *tandem.Token)
 	if len(page.Leads) > limit {
 		page.Leads = page.Leads[:limit]
 		page.Next = page.Leads[limit-1].ID
+		if field, _, _ := tandem.SortField(f.Sort); field != "id" {
+			page.NextValue = tandem.SortValue(&page.Leads[limit-1], field)
+		}
 	}
 	return page, err
 }
@@ -783,4 +848,46 @@ func stageMoves(events []tandem.Event) [][2]string {
 		}
 	}
 	return moves
+}
+
+// AddNote writes a note on a lead to its ledger (a noted event), for a
+// caller who may read the lead ([access.CanRead]): ENOTFOUND, EFORBIDDEN,
+// or EINVALID for an empty note or one that is not text.
+func (db *DB) AddNote(ctx context.Context, id int64, note string, tok tandem.Token) (e tandem.Event, err error) {
+	defer wrap(&err, "note on lead %d", id)
+	note = strings.TrimSpace(note)
+	if note == "" {
+		return e, tandem.Invalid(tandem.FieldError{Field: "note", Message: "write the note"})
+	}
+	if err := checkNote("note", note); err != nil {
+		return e, err
+	}
+	err = db.transact(ctx, func(tx *Tx) error {
+		l, err := tx.lead(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		if err := tx.mayRead(ctx, tok, l); err != nil {
+			return err
+		}
+		lc, err := tx.lifecycle(ctx)
+		if err != nil {
+			return err
+		}
+		e = tandem.Event{LeadID: id, Type: tandem.EventNoted, OccurredAt: tx.Now, Actor: tok.Actor(),
+			AgreementVersion: lc.Version(), Detail: map[string]string{"note": note}}
+		if err := l.Apply(&e); err != nil {
+			return err
+		}
+		if err := tx.updateLead(ctx, &l); err != nil {
+			return err
+		}
+		evs := []tandem.Event{e}
+		if err := tx.appendEvents(ctx, evs); err != nil {
+			return err
+		}
+		e = evs[0]
+		return nil
+	})
+	return e, err
 }

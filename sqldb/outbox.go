@@ -29,7 +29,7 @@ type Notification struct {
 	Address   string       `json:"address,omitempty"`
 	Subject   string       `json:"subject"`
 	Body      string       `json:"body"`
-	State     string       `json:"state"` // pending or sent
+	State     string       `json:"state"` // pending, sent or dead
 	Attempts  int          `json:"attempts"`
 	LastError string       `json:"last_error,omitempty"`
 	CreatedAt time.Time    `json:"created_at"`
@@ -53,7 +53,8 @@ var outboxEventColumns = []string{"id", "type", "version", "lead_id", "ledger_id
 
 // publish writes events to the outbox, with their notifications: an
 // in-app one to each person an event tells, and each channel's deliveries
-// ([outbox.Channel.Route]). It is the one way into the outbox, called in
+// ([outbox.Channel.Route]); and a delivery to each webhook subscription
+// that takes the event's type (webhooks.go). It is the one way into the outbox, called in
 // the transaction of the change the events report. It sets the events' ids
 // when a notification needs them.
 func (tx *Tx) publish(ctx context.Context, evs []outbox.Event) error {
@@ -86,8 +87,12 @@ func (tx *Tx) publish(ctx context.Context, evs []outbox.Event) error {
 			}
 		}
 	}
+	hooks, err := tx.webhookTargets(ctx, evs)
+	if err != nil {
+		return err
+	}
 	cols := outboxEventColumns
-	if len(ns) > 0 { // the notifications name their events
+	if len(ns) > 0 || len(hooks) > 0 { // the notifications and webhook deliveries name their events
 		ids, err := tx.db.d.reserveIDs(ctx, tx, "outbox_events", len(evs))
 		if err != nil {
 			return err
@@ -101,7 +106,7 @@ func (tx *Tx) publish(ctx context.Context, evs []outbox.Event) error {
 	rows := make([][]any, len(evs))
 	for i, e := range evs {
 		rows[i] = []any{e.ID, e.Type, e.Version, nullID(e.LeadID), nullID(e.LedgerID), string(e.Data), e.OccurredAt, tx.Now}
-		if len(ns) == 0 {
+		if len(ns) == 0 && len(hooks) == 0 {
 			rows[i] = rows[i][1:]
 		}
 	}
@@ -113,6 +118,9 @@ func (tx *Tx) publish(ctx context.Context, evs []outbox.Event) error {
 		e := evs[r.event]
 		notes[i] = r.n
 		notes[i].EventID, notes[i].LeadID = e.ID, e.LeadID
+	}
+	if err := tx.routeWebhooks(ctx, evs, hooks); err != nil {
+		return err
 	}
 	return tx.addNotifications(ctx, notes)
 }
@@ -344,10 +352,27 @@ func (db *DB) NotificationSent(ctx context.Context, id int64) (err error) {
 	})
 }
 
+// MaxNotificationAttempts is how many times an email or chat notification
+// is tried before it is dead-lettered: with [TimerBackoff] between tries,
+// about ten hours.
+const MaxNotificationAttempts = 20
+
 // NotificationFailed records a failed send and puts the notification off by
-// [TimerBackoff] of its attempts.
+// [TimerBackoff] of its attempts; after [MaxNotificationAttempts] it is
+// dead (dead-lettered): kept, shown on the settings page, never tried again.
 func (db *DB) NotificationFailed(ctx context.Context, id int64, cause error) (err error) {
 	defer wrap(&err, "notification %d failed", id)
+	return db.notificationFailed(ctx, id, cause, false)
+}
+
+// NotificationDead records a send refused for good (an SMTP 5xx): the
+// notification is dead at once, with the refusal as its last error.
+func (db *DB) NotificationDead(ctx context.Context, id int64, cause error) (err error) {
+	defer wrap(&err, "notification %d dead", id)
+	return db.notificationFailed(ctx, id, cause, true)
+}
+
+func (db *DB) notificationFailed(ctx context.Context, id int64, cause error, permanent bool) error {
 	msg := cause.Error()
 	if len(msg) > 1000 {
 		msg = msg[:1000]
@@ -358,10 +383,39 @@ func (db *DB) NotificationFailed(ctx context.Context, id int64, cause error) (er
 			return err
 		}
 		attempts++
-		_, err := tx.ExecContext(ctx, `UPDATE notifications SET attempts = $1, last_error = $2, next_at = $3 WHERE id = $4 AND state = 'pending'`,
-			attempts, msg, tx.t(tx.Now.Add(TimerBackoff(attempts))), id)
+		state := "pending"
+		if permanent || attempts >= MaxNotificationAttempts {
+			state = "dead"
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE notifications SET attempts = $1, last_error = $2, next_at = $3, state = $4 WHERE id = $5 AND state = 'pending'`,
+			attempts, msg, tx.t(tx.Now.Add(TimerBackoff(attempts))), state, id)
 		return err
 	})
+}
+
+// DeadNotifications returns the dead-lettered notifications, newest first,
+// at most limit (0: 100).
+func (db *DB) DeadNotifications(ctx context.Context, limit int) (ns []Notification, err error) {
+	defer wrap(&err, "dead notifications")
+	if limit <= 0 {
+		limit = 100
+	}
+	err = db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE state = 'dead' ORDER BY id DESC LIMIT $1`, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			n, err := scanNotification(rows)
+			if err != nil {
+				return err
+			}
+			ns = append(ns, n)
+		}
+		return rows.Err()
+	})
+	return ns, err
 }
 
 // NextNotification returns when the earliest pending email or chat

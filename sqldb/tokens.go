@@ -3,18 +3,43 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"strings"
+	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/access"
 )
 
 // tokenSelect reads tokens for [scanToken], each with its user's current
 // role; a WHERE or ORDER BY clause may follow.
-const tokenSelect = `SELECT t.id, t.name, coalesce(u.role, t.role), t.created_at, t.last_used_at, coalesce(u.id, 0), coalesce(u.email, '')
+const tokenSelect = `SELECT t.id, t.name, coalesce(u.role, t.role), t.created_at, t.last_used_at, coalesce(u.id, 0), coalesce(u.email, ''),
+	t.scopes, t.expires_at
 	FROM tokens t LEFT JOIN users u ON u.id = t.user_id`
 
 // scanToken reads a row of tokenSelect into t.
 func scanToken(row interface{ Scan(...any) error }, t *tandem.Token) error {
-	return row.Scan(&t.ID, &t.Name, &t.Role, scanTime{&t.CreatedAt}, scanTime{&t.LastUsedAt}, &t.UserID, &t.UserEmail)
+	var scopes string
+	err := row.Scan(&t.ID, &t.Name, &t.Role, scanTime{&t.CreatedAt}, scanTime{&t.LastUsedAt}, &t.UserID, &t.UserEmail, &scopes, scanTime{&t.ExpiresAt})
+	t.Scopes = strings.Fields(scopes)
+	return err
+}
+
+// TokenSpec says what token to make: an integration's (Role) or a user's
+// (Email), with scopes (none: every scope) and an expiry (zero: never).
+type TokenSpec struct {
+	Name      string
+	Role      tandem.Role
+	Email     string
+	Scopes    []access.TokenScope
+	ExpiresAt time.Time
+}
+
+// CreateScopedToken makes the API token the spec says and returns it with
+// its secret, shown this once. A bad name, role, scope or an expiry not in
+// the future is EINVALID naming the field; a name taken is ECONFLICT.
+func (db *DB) CreateScopedToken(ctx context.Context, spec TokenSpec) (t tandem.Token, secret string, err error) {
+	defer wrap(&err, "create token %q", spec.Name)
+	return db.createToken(ctx, spec)
 }
 
 // Tokens returns every API token, by name, without secrets (only their

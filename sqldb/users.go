@@ -8,9 +8,12 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/access"
 )
 
 // userColumns are the columns [scanUser] reads, in its order.
@@ -364,7 +367,7 @@ func hashToken(secret string) string {
 // ECONFLICT when the name is taken.
 func (db *DB) CreateToken(ctx context.Context, name string, role tandem.Role) (t tandem.Token, secret string, err error) {
 	defer wrap(&err, "create token %q", name)
-	return db.createToken(ctx, name, role, "")
+	return db.createToken(ctx, TokenSpec{Name: name, Role: role})
 }
 
 // CreateUserToken makes an API token that acts for the user with the email
@@ -372,12 +375,26 @@ func (db *DB) CreateToken(ctx context.Context, name string, role tandem.Role) (t
 // the token is used, and what it changes is recorded as the user's.
 func (db *DB) CreateUserToken(ctx context.Context, name, email string) (t tandem.Token, secret string, err error) {
 	defer wrap(&err, "create token %q for %q", name, email)
-	return db.createToken(ctx, name, "", email)
+	return db.createToken(ctx, TokenSpec{Name: name, Email: email})
 }
 
-func (db *DB) createToken(ctx context.Context, name string, role tandem.Role, email string) (t tandem.Token, secret string, err error) {
-	name = strings.TrimSpace(name)
+func (db *DB) createToken(ctx context.Context, spec TokenSpec) (t tandem.Token, secret string, err error) {
+	name, role, email := strings.TrimSpace(spec.Name), spec.Role, spec.Email
 	var errs []tandem.FieldError
+	var scopes []string
+	for _, sc := range spec.Scopes {
+		if !slices.Contains(access.Scopes, sc) {
+			errs = append(errs, tandem.FieldError{Field: "scopes", Message: fmt.Sprintf("%q is not a scope", sc)})
+		}
+		scopes = append(scopes, string(sc))
+	}
+	var expires any // NULL: never
+	if !spec.ExpiresAt.IsZero() {
+		if !spec.ExpiresAt.After(db.Now()) {
+			errs = append(errs, tandem.FieldError{Field: "expires_at", Message: "must be in the future"})
+		}
+		expires = db.d.timeArg(spec.ExpiresAt.UTC())
+	}
 	if name == "" || len(name) > 100 {
 		errs = append(errs, tandem.FieldError{Field: "name", Message: "a token needs a name of 1 to 100 characters"})
 	}
@@ -400,7 +417,10 @@ func (db *DB) createToken(ctx context.Context, name string, role tandem.Role, em
 		if n > 0 {
 			return tandem.Errorf(tandem.ECONFLICT, "a token named %q already exists", name)
 		}
-		t = tandem.Token{Name: name, Role: role, CreatedAt: tx.Now}
+		t = tandem.Token{Name: name, Role: role, CreatedAt: tx.Now, Scopes: scopes}
+		if !spec.ExpiresAt.IsZero() {
+			t.ExpiresAt = spec.ExpiresAt.UTC()
+		}
 		var userID any // NULL for an integration's token
 		if email != "" {
 			u, err := tx.userByEmail(ctx, email)
@@ -409,8 +429,8 @@ func (db *DB) createToken(ctx context.Context, name string, role tandem.Role, em
 			}
 			t.Role, t.UserID, t.UserEmail, userID = u.Role, u.ID, u.Email, u.ID
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO tokens (name, role, hash, created_at, user_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			name, string(t.Role), hashToken(secret), tx.t(tx.Now), userID).Scan(&t.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO tokens (name, role, hash, created_at, user_id, scopes, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			name, string(t.Role), hashToken(secret), tx.t(tx.Now), userID, strings.Join(scopes, " "), expires).Scan(&t.ID); err != nil {
 			return err
 		}
 		return tx.auditToken(ctx, AuditTokenCreate, t)
@@ -432,6 +452,9 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (t tandem.Token, 
 		return t, tandem.Errorf(tandem.EUNAUTHORIZED, "unknown or revoked API token")
 	} else if err != nil {
 		return t, err
+	}
+	if !t.ExpiresAt.IsZero() && !db.Now().Before(t.ExpiresAt) {
+		return tandem.Token{}, tandem.Errorf(tandem.EUNAUTHORIZED, "the API token %s expired at %s", t.Name, t.ExpiresAt.Format(time.RFC3339))
 	}
 	if now := db.Now(); now.Sub(t.LastUsedAt) >= touchEvery {
 		err = db.transact(ctx, func(tx *Tx) error {

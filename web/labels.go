@@ -82,6 +82,7 @@ var eventLabels = map[string]string{
 	"touched":           "Touch logged",
 	"breached":          "Clock breached",
 	"reviewed":          "Quality reviewed",
+	"noted":             "Note",
 	"marketing_touched": "Marketing touch",
 	"deal_opened":       "Deal opened",
 	"deal_won":          "Deal won",

@@ -29,7 +29,7 @@ func TestFieldLabel(t *testing.T) {
 
 func TestEventLabel(t *testing.T) {
 	for _, typ := range []string{tandem.EventCreated, tandem.EventUpdated, tandem.EventStageChanged, tandem.EventHandedOff,
-		tandem.EventAssigned, tandem.EventTouched, tandem.EventBreached, tandem.EventReviewed, tandem.EventMarketingTouched,
+		tandem.EventAssigned, tandem.EventTouched, tandem.EventBreached, tandem.EventReviewed, tandem.EventNoted, tandem.EventMarketingTouched,
 		tandem.EventDealOpened, tandem.EventDealWon, tandem.EventDealLost, tandem.EventDealUpdated} {
 		if _, ok := eventLabels[typ]; !ok {
 			t.Errorf("event type %q has no label in eventLabels", typ)

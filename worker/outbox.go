@@ -2,17 +2,20 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/metrics"
 	"github.com/tandemhq/tandem/notify"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
 // Outbox sends the notifications of every channel (email, chat...) that
 // the store's outbox holds, each through its channel's sender. Each is claimed with a lease, sent, then marked sent; a failed
-// send is put off with backoff. A sender that dies between sending and
+// send is put off with backoff, and one refused for good ([notify.ErrPermanent]) or
+// out of attempts is dead-lettered. A sender that dies between sending and
 // marking leaves the notification to be sent again when the lease ends, so
 // delivery is at least once, with the notification's id as the message's
 // idempotency key (see package notify).
@@ -26,6 +29,11 @@ type Outbox struct {
 	Poll    time.Duration // longest sleep between looks; 1s when zero
 	Lease   time.Duration // how long a claim holds; 2 min when zero
 	Logger  *slog.Logger
+	// Installation is the database's installation id, which email
+	// Message-IDs carry ([sqldb.DB.Installation]).
+	Installation string
+	// Metrics counts deliveries and failed attempts; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // outboxBatch is how many notifications one claim takes.
@@ -48,16 +56,25 @@ func (o *Outbox) RunOnce(ctx context.Context) (int, error) {
 			if s == nil {
 				continue // no sender configured here; the lease ends and it waits
 			}
-			m := notify.Message{ID: n.ID, Channel: n.Channel, To: n.Address, Subject: n.Subject, Body: n.Body, Event: n.Event}
+			m := notify.Message{ID: n.ID, Channel: n.Channel, To: n.Address, Subject: n.Subject, Body: n.Body, Event: n.Event,
+				CreatedAt: n.CreatedAt, Installation: o.Installation}
 			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			err := s.Send(sctx, m)
 			cancel()
+			if ctx.Err() == nil {
+				o.Metrics.Delivered(n.Channel, err)
+			}
 			if err != nil {
 				if ctx.Err() != nil {
 					return sent, nil
 				}
-				o.logger().Warn("notification failed", "worker", o.Name, "notification", n.ID, "channel", n.Channel, "attempt", n.Attempts+1, "err", err)
-				if err := o.DB.NotificationFailed(ctx, n.ID, err); err != nil {
+				record := o.DB.NotificationFailed
+				if errors.Is(err, notify.ErrPermanent) {
+					record = o.DB.NotificationDead // refused for good: no retry
+				}
+				o.logger().Warn("notification failed", "worker", o.Name, "notification", n.ID, "channel", n.Channel, "attempt", n.Attempts+1,
+					"permanent", errors.Is(err, notify.ErrPermanent), "err", err)
+				if err := record(ctx, n.ID, err); err != nil {
 					return sent, err
 				}
 				continue
