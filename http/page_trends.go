@@ -27,6 +27,9 @@ type monthPoint struct {
 	// WonLink lists the deals won in the month.
 	WonLink string
 	Status  string
+	// Pending says the month has ended and its scorecard is not frozen
+	// yet: its figures are not shown.
+	Pending bool
 }
 
 // monthTrend is the last report.TrendMonths months up to the shown
@@ -43,14 +46,18 @@ func (s *Server) trendMonths(ctx context.Context, per calendar.Period, a *agreem
 	if now.Before(end) {
 		end = now
 	}
-	scs, err := report.ReadScorecards(ctx, s.DB, now, report.Months(end, a.BusinessHours.Location, report.TrendMonths))
+	scs, ok, err := report.ReadScorecards(ctx, s.DB, now, report.Months(end, a.BusinessHours.Location, report.TrendMonths))
 	if err != nil {
 		return nil, err
 	}
 	hs := handoffStage(a)
 	var out []monthPoint
-	for _, sc := range scs {
-		p := monthPoint{Period: sc.Period, Revenue: sc.Revenue, KPI: sc.KPI, Status: sc.Status, WonLink: wonDealsLink(sc.From, sc.To)}
+	for i, sc := range scs {
+		p := monthPoint{Period: sc.Period, Revenue: sc.Revenue, KPI: sc.KPI, Status: sc.Status, WonLink: wonDealsLink(sc.From, sc.To), Pending: !ok[i]}
+		if p.Pending {
+			out = append(out, p)
+			continue
+		}
 		for _, st := range sc.Funnel {
 			if st.Stage == hs {
 				p.Qualified = st.Entered
@@ -79,6 +86,10 @@ func pacingTrend(ms []monthPoint) monthTrend {
 	committed := chartSeries{Name: "Commitment", Dashed: true}
 	for _, m := range ms {
 		t.Chart.Labels = append(t.Chart.Labels, m.Period)
+		if m.Pending {
+			actual.Values, committed.Values = append(actual.Values, nil), append(committed.Values, nil)
+			continue
+		}
 		q, c := float64(m.Qualified), m.Commitment
 		actual.Values = append(actual.Values, &q)
 		committed.Values = append(committed.Values, &c)
@@ -94,6 +105,10 @@ func funnelTrend(ms []monthPoint) monthTrend {
 	goal := chartSeries{Name: "Goal", Dashed: true}
 	for _, m := range ms {
 		t.Chart.Labels = append(t.Chart.Labels, m.Period)
+		if m.Pending {
+			won.Values, goal.Values = append(won.Values, nil), append(goal.Values, nil)
+			continue
+		}
 		w, g := m.Revenue.Won, m.Revenue.Goal
 		won.Values = append(won.Values, &w)
 		goal.Values = append(goal.Values, &g)

@@ -148,8 +148,9 @@ func slaOf(ctx context.Context, db *sqldb.DB, q sqldb.SLAQuery) func() (sla.Repo
 // periods (the month and the goal period containing now): the scorecard,
 // the pace and the SLA report by rep; and last month's pace and SLA report
 // by rep, which the pages also offer (its scorecard is frozen by the daily
-// round); the campaign report (u_shaped) of this month and last; and the
-// SLA report by rep of each of the SLA board's weeks. A
+// round); the campaign report (u_shaped) of this month and last; the
+// scorecards of the trends' ended months, frozen; and the SLA report by rep
+// of each of the SLA board's weeks. A
 // current period's report is refreshed only when it is older than half of
 // RefreshEvery, last month's when older than half of
 // ClosedMaxAge, and only by the replica that takes its lease, so replicas
@@ -202,6 +203,12 @@ func RefreshKept(ctx context.Context, db *sqldb.DB, now time.Time) error {
 	}
 	campaigns(month, RefreshEvery)
 	campaigns(last, ClosedMaxAge)
+	// The trends' ended months, frozen once (an empty one is computed
+	// again each day, cheaply, until it holds data).
+	trend := Months(now, a.BusinessHours.Location, TrendMonths)
+	for _, p := range trend[:len(trend)-1] {
+		do(keptScorecard, p, ClosedMaxAge, func() error { _, err := Scorecard(ctx, db, now, p); return err })
+	}
 	// The SLA board's weeks: the running one as often as the month, the
 	// closed ones as last month's.
 	for _, w := range Weeks(now, a.BusinessHours.Location, TrendWeeks) {

@@ -81,17 +81,33 @@ func Months(at time.Time, loc *time.Location, n int) []string {
 	return out
 }
 
-// ReadScorecards returns the scorecards of the named periods as
-// [ReadScorecard] does (a closed month's frozen, the running month's
-// kept), in order: the pacing and funnel pages' trends.
-func ReadScorecards(ctx context.Context, db *sqldb.DB, now time.Time, periods []string) ([]scorecard.Scorecard, error) {
-	var out []scorecard.Scorecard
+// ReadScorecards returns the scorecards of the named periods for the
+// pacing and funnel pages' trends, in order: a running period's as
+// [ReadScorecard] reads it (kept), an ended one's only if frozen; an ended
+// period not frozen yet (the worker freezes the trend's months: see
+// [RefreshKept]; a period without data is never frozen) is left out, its
+// ok false, for computing it would take seconds per month at a million
+// leads.
+func ReadScorecards(ctx context.Context, db *sqldb.DB, now time.Time, periods []string) (scs []scorecard.Scorecard, ok []bool, err error) {
 	for _, p := range periods {
-		sc, err := ReadScorecard(ctx, db, now, p)
+		per, err := scorecardPeriod(ctx, db, now, p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, sc)
+		var sc scorecard.Scorecard
+		found := true
+		if now.Before(per.To) {
+			sc, err = ReadScorecard(ctx, db, now, per.Name)
+		} else {
+			sc, found, err = db.FrozenScorecard(ctx, per.Name)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if !found {
+			sc = scorecard.Scorecard{Period: per.Name, From: per.From, To: per.To}
+		}
+		scs, ok = append(scs, sc), append(ok, found)
 	}
-	return out, nil
+	return scs, ok, nil
 }
