@@ -26,7 +26,6 @@ type campaignsView struct {
 	Chart     chartData
 	Campaigns []tandem.Campaign // registered, with spend by month
 	CanEdit   bool
-	Query     string // period and model, for the forms' actions
 	// Save and Spend refill the forms after a mistake, with the messages
 	// by field.
 	Save  campaignForm
@@ -82,7 +81,6 @@ func (s *Server) renderCampaigns(w http.ResponseWriter, r *http.Request, status 
 		return err
 	}
 	v.Picker, v.Page, v.Model, v.Models = pk, pg, pg.Report.Model, attribution.Models
-	v.Query = url.Values{"period": {pk.Period}, "model": {string(pg.Report.Model)}}.Encode()
 	v.CanEdit = access.May(viewer(r).Role, access.SendLeads)
 	if v.Spend.Month == "" && per.Months == 1 {
 		v.Spend.Month = per.Name // the month shown is the one to enter

@@ -174,6 +174,16 @@ func TestCampaignsPage(t *testing.T) {
 		}
 		want(t, "GET /funnel", mia.get("/funnel?period=2026-11"), 200, `id="chart-funnel-months"`, `data-testid="funnel-months"`)
 
+		// The forms answer with the period and model they were posted from.
+		oct := mia.get("/campaigns?period=2026-10&model=linear")
+		action := regexp.MustCompile(`action="(/campaigns/spend\?[^"]*)"`).FindSubmatch(oct.body)
+		if action == nil {
+			t.Fatalf("no spend form on /campaigns?period=2026-10&model=linear")
+		}
+		want(t, "spend posted from October under linear", mia.post(html.UnescapeString(string(action[1])),
+			url.Values{"campaign": {"spring"}, "month": {"2026-10"}, "amount": {"10"}}),
+			200, "Spend and return, 2026-10", `<option value="linear" selected>`)
+
 		rita := ws.signIn("rita@example.com")
 		r = rita.get("/campaigns?period=2026-11")
 		want(t, "GET /campaigns as a rep", r, 200, "Bea")
