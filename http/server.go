@@ -321,6 +321,9 @@ func (s *Server) routes() []route {
 		{"GET /scorecard/print", s.scorecardPrint, sectionRoles("/scorecard")},
 		{"GET /scorecard/export", s.scorecardExport, sectionRoles("/scorecard")},
 		{"GET /agreement", s.agreementPage, sectionRoles("/agreement")},
+		{"GET /campaigns", s.campaignsPage, sectionRoles("/campaigns")},
+		{"POST /campaigns", s.postCampaign, senders},
+		{"POST /campaigns/spend", s.postSpend, senders},
 		{"POST /agreement/sign", s.agreementSign, roles(access.Sign)},
 		{"POST /agreement/propose", s.agreementPropose, roles(access.Propose)},
 		// The import page (page_import.go): which kinds a role may import

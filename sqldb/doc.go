@@ -46,6 +46,8 @@
 //   - dealreport.go: one row per deal for the deals report (win rates)
 //   - dealreport.go: DealReportRows, the deals of the deals report
 //   - atrisk.go, queuepage.go: the pages' lists of leads at risk and queues
+//   - campaignpage.go: the campaigns page's quality by campaign and the
+//     lead-review list (CampaignQuality)
 //   - kept.go: kept (cached) reports
 //
 // People and access: users, sessions, tokens, who may act.
