@@ -18,8 +18,10 @@ type slaBoard struct {
 	Scope   string // "your team" or "everyone"
 	NoSLA   string // why there is no report (no signed agreement)
 	Running bool   // the period has not ended
-	Rows    []report.Compliance
-	Total   report.Compliance
+	Rows    []repRow
+	Total   repRow
+	// Names are the people's names by email, for the clocks' reps.
+	Names map[string]string
 	// Soon are the open clocks due within the next business hour;
 	// Overdue those already breached and still open.
 	Soon, Overdue []sqldb.AtRisk
@@ -39,9 +41,17 @@ type slaTrend struct {
 	Chart chartData
 }
 
+// repRow is one rep's compliance as the board shows it: Name is the rep's
+// name (Key, their email, when they have none).
+type repRow struct {
+	report.Compliance
+	Name string
+}
+
 // trendRow is one rep's compliance in each week; nil where the rep had no
 // hand-off that week.
 type trendRow struct {
+	Name  string // the rep's name (as repRow's), set by the page
 	Key   string
 	Weeks []*report.Compliance
 }
@@ -77,7 +87,11 @@ func (s *Server) slaBoard(w http.ResponseWriter, r *http.Request) error {
 		if team != nil {
 			keep = func(email string) bool { _, ok := team[email]; return ok }
 		}
-		b.Rows, b.Total = report.Board(rep, keep)
+		rows, total := report.Board(rep, keep)
+		for _, r := range rows {
+			b.Rows = append(b.Rows, repRow{Compliance: r, Name: r.Key})
+		}
+		b.Total = repRow{Compliance: total, Name: total.Key}
 		weeks, err := report.ReadSLAWeeks(ctx, s.DB, now)
 		if err != nil {
 			return err
@@ -101,6 +115,27 @@ func (s *Server) slaBoard(w http.ResponseWriter, r *http.Request) error {
 	from := per.From
 	if b.Overdue, err = s.DB.AtRisk(ctx, sqldb.AtRiskQuery{From: from, To: sooner(now, per.To), Owners: owners, Limit: 100}); err != nil {
 		return err
+	}
+	// People by name, their email in a title.
+	users, err := s.DB.Users(ctx)
+	if err != nil {
+		return err
+	}
+	b.Names = map[string]string{}
+	for _, u := range users {
+		if u.Email != "" {
+			b.Names[u.Email] = u.Label()
+		}
+	}
+	for i := range b.Rows {
+		if n, ok := b.Names[b.Rows[i].Key]; ok {
+			b.Rows[i].Name = n
+		}
+	}
+	for i := range b.Trend.Rows {
+		if n, ok := b.Names[b.Trend.Rows[i].Key]; ok {
+			b.Trend.Rows[i].Name = n
+		}
 	}
 	p := newPage(r, "SLA board")
 	p.Data = b
