@@ -55,6 +55,8 @@ var (
 	importDeals = []tandem.Role{admin, salHead, manager}
 	importUsers = []tandem.Role{admin}
 	importSpend = []tandem.Role{admin, mkt, mktHead}
+	// writeCatalog may change accounts and products, by hand or by import.
+	writeCatalog = []tandem.Role{admin, mktHead, salHead}
 )
 
 // Roles is the one table of who may do what: each action with the roles
@@ -66,7 +68,7 @@ var Roles = map[Action][]tandem.Role{
 	WorkLeads:    {admin, rep, manager, salHead},
 	AssignLeads:  {admin, manager, salHead},
 	SendLeads:    {admin, mkt, mktHead},
-	WriteCatalog: {admin, mktHead, salHead},
+	WriteCatalog: writeCatalog,
 	CheckAlerts:  {admin, mktHead, salHead, exec},
 	Sign:         tandem.SignerRoles,
 	Propose:      union([]tandem.Role{admin}, tandem.SignerRoles),
@@ -77,7 +79,7 @@ var Roles = map[Action][]tandem.Role{
 	ImportDeals:  importDeals,
 	ImportUsers:  importUsers,
 	ImportSpend:  importSpend,
-	ImportAny:    union(importLeads, importDeals, importUsers, importSpend),
+	ImportAny:    union(importLeads, importDeals, importUsers, importSpend, writeCatalog),
 }
 
 // union returns the roles in any of the lists, in the order of
