@@ -98,6 +98,14 @@ func (s *Server) postLeads(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	resp := batchResponse{Results: make([]leadResult, len(raws)), DryRun: dryRun}
+	if !dryRun {
+		defer func() {
+			for status, n := range map[string]int{tandem.StatusCreated: resp.Created, tandem.StatusUpdated: resp.Updated,
+				tandem.StatusUnchanged: resp.Unchanged, tandem.StatusRejected: resp.Rejected} {
+				s.Metrics.LeadsTaken("api", status, n)
+			}
+		}()
+	}
 	for i := range raws {
 		res := leadResult{Index: i}
 		if parseErrs[i] != nil {

@@ -14,6 +14,8 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/access"
 	"github.com/tandemhq/tandem/password"
+	"github.com/tandemhq/tandem/report"
+	"github.com/tandemhq/tandem/schedule"
 	"github.com/tandemhq/tandem/web"
 )
 
@@ -102,7 +104,11 @@ type settingsView struct {
 	NewForm   formForm
 	NewSource sourceForm
 	Scopes    []access.TokenScope
-	Kinds     []string
+	Kinds     []string // the kinds of inbound source
+	// Schedules are the scheduled reports (page_schedules.go).
+	Schedules     []report.ScheduleRow
+	ScheduleKinds []string
+	NewSchedule   scheduleForm
 }
 
 // settingsData gathers the page.
@@ -161,6 +167,10 @@ func (s *Server) settingsData(r *http.Request) (settingsView, error) {
 	if err := s.integrationsData(r, &v); err != nil {
 		return v, err
 	}
+	v.ScheduleKinds, v.NewSchedule = schedule.Kinds, scheduleForm{Kind: schedule.Scorecard}
+	if v.Schedules, err = report.Schedules(ctx, s.DB, s.DB.Now()); err != nil {
+		return v, err
+	}
 	return v, nil
 }
 
@@ -179,7 +189,8 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
 	notices := map[string]string{"edited": "the user is changed.", "signedout": "the user is signed out everywhere.",
 		"revoked": "the token is revoked: it no longer works.",
 		"form":    "the form is saved: paste its snippet in your site.", "formdeleted": "the form is deleted.",
-		"retired": "the older secrets are retired: only the newest verifies.", "sourcedeleted": "the source is deleted."}
+		"retired": "the older secrets are retired: only the newest verifies.", "sourcedeleted": "the source is deleted.",
+		"scheduled": "the schedule is added.", "unscheduled": "the schedule is removed; what it sent stays on record."}
 	maps.Copy(notices, webhookNotices)
 	notice, errMsg := notices[r.URL.Query().Get("done")], ""
 	if id := r.URL.Query().Get("shown"); id != "" {

@@ -12,8 +12,8 @@
 // server.go (the route table), respond.go (the one writer of status and
 // body), decode.go (bodies and parameters), web.go (sessions and page
 // rendering), client.go (who is asking, behind trusted proxies),
-// throttle.go (sign-in throttling) and reps.go (which reps a caller may ask
-// about).
+// throttle.go (sign-in throttling), reps.go (which reps a caller may ask
+// about) and scopes.go (the scope each API route needs of a token).
 package http
 
 import (
@@ -33,6 +33,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/access"
+	"github.com/tandemhq/tandem/metrics"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/web"
 )
@@ -55,6 +56,11 @@ type Server struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed (client.go). Set before Open.
 	TrustedProxies []netip.Prefix
+	// Metrics counts requests and leads taken (package metrics); nil
+	// counts nothing. MetricsToken, when set, serves them on GET /metrics
+	// to a scraper that sends it as a bearer token (metrics.go).
+	Metrics      *metrics.Metrics
+	MetricsToken string
 
 	ln        net.Listener
 	https     bool // serving TLS itself (OpenTLS)
@@ -77,6 +83,9 @@ type Server struct {
 	// formLimits holds the website forms' posts per address and their
 	// compiled mappings (page_forms.go).
 	formLimits *formLimiter
+	// formPosts writes the forms' posts that arrive together in one
+	// transaction (formbatch.go).
+	formPosts *formBatcher
 }
 
 // NewServer returns a server over db; call [Server.Open] to start it.
@@ -91,6 +100,7 @@ func NewServer(db *sqldb.DB, logger *slog.Logger) *Server {
 	s := &Server{DB: db, Logger: logger, Version: "dev", templates: templates,
 		signins: newThrottle(),
 		hashing: make(chan struct{}, 4), imports: newUploadStore(), formLimits: newFormLimiter()}
+	s.formPosts = newFormBatcher(db)
 	s.server = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -155,6 +165,7 @@ func (s *Server) URL() string {
 func (s *Server) Close(ctx context.Context) error {
 	err := s.server.Shutdown(ctx)
 	s.imports.close()
+	s.formPosts.close()
 	return err
 }
 
@@ -185,6 +196,7 @@ func (s *Server) routes() []route {
 	)
 	rts := []route{
 		{"GET /healthz", s.health, nil},
+		{"GET /metrics", s.getMetrics, nil},
 		{"GET /api/v1/openapi.yaml", s.openAPI, nil},
 		{"GET /api/v1/openapi.json", s.openAPIJSON, nil},
 		{"GET /api/docs", s.apiDocs, nil},
@@ -227,7 +239,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/agreement", s.getAgreementInForce, everyone},
 		{"GET /api/v1/agreements", s.listAgreements, everyone},
 		{"GET /api/v1/agreements/{version}", s.getAgreement, everyone},
-		{"POST /api/v1/agreements", s.proposeAgreement, admins},
+		{"POST /api/v1/agreements", s.proposeAgreement, roles(access.Propose)},
 		{"GET /api/v1/audit", s.getAudit, admins},
 		{"GET /api/v1/webhooks", s.listWebhooks, admins},
 		{"POST /api/v1/webhooks", s.postWebhook, admins},
@@ -260,6 +272,12 @@ func (s *Server) routes() []route {
 		{"GET /{$}", s.home, roles(access.SignInPages)},
 		{"GET /account/password", s.getPassword, roles(access.SignInPages)},
 		{"POST /account/password", s.postPassword, roles(access.SignInPages)},
+		// The account page and the calendar feed (page_account.go): the
+		// feed's token is its key.
+		{"GET /account", s.getAccountPage, roles(access.SignInPages)},
+		{"POST /account/calendar", s.postCalendarFeed, roles(access.SignInPages)},
+		{"POST /account/calendar/revoke", s.postRevokeCalendarFeed, roles(access.SignInPages)},
+		{"GET /cal/{file}", s.getCalendarFeed, nil},
 		// Leads and the queue (page_lead.go, page_queue.go).
 		{"GET /leads", s.getLeadsPage, sectionRoles("/leads")},
 		{"GET /leads/export", s.getLeadsExport, sectionRoles("/leads")},
@@ -303,8 +321,11 @@ func (s *Server) routes() []route {
 		{"GET /scorecard/print", s.scorecardPrint, sectionRoles("/scorecard")},
 		{"GET /scorecard/export", s.scorecardExport, sectionRoles("/scorecard")},
 		{"GET /agreement", s.agreementPage, sectionRoles("/agreement")},
+		{"GET /campaigns", s.campaignsPage, sectionRoles("/campaigns")},
+		{"POST /campaigns", s.postCampaign, senders},
+		{"POST /campaigns/spend", s.postSpend, senders},
 		{"POST /agreement/sign", s.agreementSign, roles(access.Sign)},
-		{"POST /agreement/propose", s.agreementPropose, admins},
+		{"POST /agreement/propose", s.agreementPropose, roles(access.Propose)},
 		// The import page (page_import.go): which kinds a role may import
 		// is checked per kind.
 		{"GET /import", s.getImport, importer},
@@ -330,6 +351,8 @@ func (s *Server) routes() []route {
 		{"POST /settings/sources/rotate", s.postRotateSource, admins},
 		{"POST /settings/sources/retire", s.postRetireSecrets, admins},
 		{"POST /settings/sources/delete", s.postDeleteSource, admins},
+		{"POST /settings/schedules", s.postAddSchedule, admins},
+		{"POST /settings/schedules/remove", s.postRemoveSchedule, admins},
 	}
 	// A section without a page of its own yet answers "coming soon".
 	built := map[string]bool{}
@@ -390,6 +413,13 @@ func (s *Server) Handler() http.Handler {
 			apiHeaders(sw)
 		}
 		routed.ServeHTTP(sw, r)
+		if s.Metrics != nil {
+			_, pattern := mux.Handler(r)
+			if pattern == "" {
+				pattern = "none" // a 404: one label, not one per path asked for
+			}
+			s.Metrics.ObserveRequest(pattern, sw.status, time.Since(start))
+		}
 		s.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "addr", s.client(r).Addr,
 			"duration", time.Since(start).Round(time.Microsecond))
 	})

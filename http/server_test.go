@@ -359,7 +359,7 @@ func TestRouteRoles(t *testing.T) {
 			t.Fatalf("SaveCampaign: %v", err)
 		}
 		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03", "delivery": "1",
-			"form": "routes", "source": "routes"}
+			"form": "routes", "source": "routes", "file": "tdmcal_none.ics"}
 		// A website form and an inbound source for {form} and {source}.
 		saveForm(t, ts.db, inbound.Form{Name: "routes"})
 		if _, err := ts.db.SaveSource(context.Background(), inbound.Source{Name: "routes", Kind: inbound.KindHubSpot, Secrets: []string{"0123456789abcdef"}}); err != nil {
@@ -455,12 +455,14 @@ func TestRouteRoles(t *testing.T) {
 		}
 		// Only the health check, the API's description (as YAML, JSON and
 		// the page that renders it), the static files and the pages that
-		// sign people in (or out) are open to anyone; everything else needs
-		// a token or a session.
-		if diff := cmp.Diff([]string{"GET /healthz", "GET /api/v1/openapi.yaml",
+		// sign people in (or out) are open to anyone, with the metrics,
+		// which check a token of their own (metrics.go), and the calendar
+		// feeds, whose token is in their path (page_account.go);
+		// everything else needs a token or a session.
+		if diff := cmp.Diff([]string{"GET /healthz", "GET /metrics", "GET /api/v1/openapi.yaml",
 			"GET /api/v1/openapi.json", "GET /api/docs",
 			"POST /api/v1/hooks/{source}", "POST /f/{form}", "OPTIONS /f/{form}",
-			"GET /static/", "GET /login", "POST /login", "POST /logout", "GET /setup", "POST /setup"}, public); diff != "" {
+			"GET /static/", "GET /login", "POST /login", "POST /logout", "GET /setup", "POST /setup", "GET /cal/{file}"}, public); diff != "" {
 			t.Errorf("routes without roles (-want +got):\n%s", diff)
 		}
 	})

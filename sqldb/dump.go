@@ -179,6 +179,15 @@ var dumpTables = []dumpTable{
 		{"subject", kText}, {"body", kText}, {"state", kText}, {"attempts", kInt}, {"next_at", kTime},
 		{"claimed_by", kText}, {"last_error", kText}, {"created_at", kTime}, {"sent_at", kNullTime},
 		{"read_at", kNullTime}}},
+	{name: "webhook_subscriptions", key: []string{"id"}, seq: serial("webhook_subscriptions"), cols: []column{
+		{"id", kInt}, {"url", kText}, {"secret", kText}, {"event_types", kText}, {"description", kText}, {"owner_id", kNullInt},
+		{"state", kText}, {"failures", kInt}, {"failing_since", kNullTime}, {"paused_reason", kText}, {"created_at", kTime},
+		{"updated_at", kTime}}},
+	{name: "webhook_deliveries", key: []string{"id"}, seq: serial("webhook_deliveries"), cols: []column{
+		{"id", kInt}, {"subscription_id", kInt}, {"event_id", kNullInt}, {"type", kText}, {"msg_id", kText}, {"body", kText},
+		{"state", kText}, {"attempts", kInt}, {"next_at", kTime}, {"claimed_by", kText}, {"response_code", kInt},
+		{"latency_ms", kInt}, {"last_error", kText}, {"created_at", kTime}, {"attempted_at", kNullTime},
+		{"delivered_at", kNullTime}}},
 	{name: "alerts", key: []string{"id"}, seq: serial("alerts"), cols: []column{
 		{"id", kInt}, {"period", kText}, {"cause", kText}, {"summary", kText}, {"figures", kText},
 		{"raised_at", kTime}}},
@@ -189,6 +198,13 @@ var dumpTables = []dumpTable{
 	{name: "lead_views", key: []string{"id"}, seq: serial("lead_views"), cols: []column{
 		{"id", kInt}, {"user_id", kInt}, {"name", kText}, {"query", kText}, {"shared", kBool},
 		{"created_at", kTime}, {"updated_at", kTime}}},
+	{name: "schedules", key: []string{"id"}, seq: serial("schedules"), cols: []column{
+		{"id", kInt}, {"kind", kText}, {"roles", kText}, {"addresses", kText}, {"created_by", kText},
+		{"created_at", kTime}, {"removed_at", kNullTime}}},
+	{name: "schedule_sends", key: []string{"id"}, seq: serial("schedule_sends"), cols: []column{
+		{"id", kInt}, {"schedule_id", kInt}, {"occurrence", kText}, {"period", kText}, {"due_at", kTime}, {"state", kText},
+		{"attempts", kInt}, {"next_at", kTime}, {"claimed_by", kText}, {"last_error", kText}, {"recipients", kInt},
+		{"created_at", kTime}, {"sent_at", kNullTime}}},
 }
 
 // dumpDerived are the tables Load rebuilds from the loaded rows, as the
@@ -207,9 +223,11 @@ var dumpLeftOut = map[string]string{
 	"form_submissions":    "the log of website forms' posts, kept with the forms",
 	"hook_sources":        "inbound webhook sources hold their secrets: add them again",
 	"hook_deliveries":     "delivered message ids, kept ten minutes against replays",
+	"calendar_feeds":      "calendar feed token hashes are credentials: people create their feeds again",
 	"kept_reports":        "computed reports, recomputed when asked or by tandem serve's worker",
 	"backfills":           "the store's own bookkeeping",
 	"goose_db_version":    "the migrations' bookkeeping: the manifest records the schema",
+	"installation":        "a loaded database is another installation, with its own id (Message-IDs must not repeat)",
 	"lead_search":         "SQLite's search index (FTS5, with its lead_search_* tables): its triggers fill it as the leads load",
 }
 

@@ -96,6 +96,7 @@ func (tx *Tx) breach(ctx context.Context, t Timer, pl timerPayload) error {
 	if err := tx.appendEvents(ctx, []tandem.Event{ev}); err != nil {
 		return err
 	}
+	tx.fired.Breaches++
 	var later []Timer
 	for i, step := range p.Agreement.Escalation {
 		epl := timerPayload{Handoff: h.ID, Task: pl.Task, Clock: t.Kind, Level: i}
@@ -167,6 +168,7 @@ func (tx *Tx) notifyEscalation(ctx context.Context, p *sla.Policy, h handoffRow,
 	if err != nil {
 		return err
 	}
+	tx.fired.Escalations++
 	return tx.publish(ctx, []outbox.Event{e})
 }
 

@@ -308,3 +308,14 @@ func (db *DB) NextDue(ctx context.Context) (due time.Time, ok bool, err error) {
 	})
 	return due, err == nil && !due.IsZero(), err
 }
+
+// Fired counts what the timers fired in a transaction did, for the
+// metrics: breaches recorded and escalations notified.
+type Fired struct {
+	Breaches    int
+	Escalations int
+}
+
+// Fired returns what the timers fired so far in the transaction did; the
+// worker reads it before and after firing a timer (package worker).
+func (tx *Tx) Fired() Fired { return tx.fired }

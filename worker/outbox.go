@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/metrics"
 	"github.com/tandemhq/tandem/notify"
 	"github.com/tandemhq/tandem/sqldb"
 )
@@ -31,6 +32,8 @@ type Outbox struct {
 	// Installation is the database's installation id, which email
 	// Message-IDs carry ([sqldb.DB.Installation]).
 	Installation string
+	// Metrics counts deliveries and failed attempts; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // outboxBatch is how many notifications one claim takes.
@@ -58,6 +61,9 @@ func (o *Outbox) RunOnce(ctx context.Context) (int, error) {
 			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			err := s.Send(sctx, m)
 			cancel()
+			if ctx.Err() == nil {
+				o.Metrics.Delivered(n.Channel, err)
+			}
 			if err != nil {
 				if ctx.Err() != nil {
 					return sent, nil

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/metrics"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -38,6 +39,9 @@ type Worker struct {
 	Fire   func(ctx context.Context, tx *sqldb.Tx, t sqldb.Timer) error
 	Poll   time.Duration // longest sleep between looks; 1s when zero
 	Logger *slog.Logger  // nil discards logs
+	// Metrics counts the timers fired, how late, and what they did; nil
+	// counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // RunOnce fires every timer due now and returns how many it fired. A timer
@@ -54,7 +58,13 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 }
 
 func (w *Worker) fire(ctx context.Context, tx *sqldb.Tx, t sqldb.Timer) error {
+	before := tx.Fired()
 	err := w.Fire(ctx, tx, t)
+	if err == nil {
+		after := tx.Fired()
+		w.Metrics.TimerFired(t.Kind, tx.Now.Sub(t.DueAt), sqldb.Fired{Breaches: after.Breaches - before.Breaches,
+			Escalations: after.Escalations - before.Escalations})
+	}
 	if err != nil {
 		w.logger().Warn("timer failed", "worker", w.Name, "timer", t.ID, "kind", t.Kind, "lead", t.LeadID,
 			"attempt", t.Attempts+1, "retry_in", sqldb.TimerBackoff(t.Attempts+1), "err", err)

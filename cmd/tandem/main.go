@@ -157,6 +157,7 @@ func (m *Main) commands() *cobra.Command {
 	root.AddCommand(m.campaignCommand(), m.reportCommand(), m.jeopardyCommand())
 	root.AddCommand(m.backupCommand(), m.exportCommand())
 	root.AddCommand(m.auditCommand())
+	root.AddCommand(m.scheduleCommand())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &exitStatus{exitUsage, err} })
 	return root
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 	tandemhttp "github.com/tandemhq/tandem/http"
+	"github.com/tandemhq/tandem/metrics"
 	"github.com/tandemhq/tandem/notify"
 	"github.com/tandemhq/tandem/worker"
 )
@@ -52,6 +55,8 @@ request cut short is rolled back), and exits within 5 s.`,
 	c.Flags().StringArrayVar(&o.proxies, "trusted-proxy", o.proxies, "a reverse proxy (CIDR or address) whose X-Forwarded-For and X-Forwarded-Proto are believed; repeat for more (env TANDEM_TRUSTED_PROXIES, comma-separated)")
 	c.Flags().StringVar(&o.tlsCert, "tls-cert", o.tlsCert, "serve HTTPS with this PEM certificate chain (with --tls-key; env TANDEM_TLS_CERT)")
 	c.Flags().StringVar(&o.tlsKey, "tls-key", o.tlsKey, "the PEM private key of --tls-cert (env TANDEM_TLS_KEY)")
+	c.Flags().StringVar(&o.metricsAddr, "metrics-addr", o.metricsAddr, "serve GET /metrics (Prometheus) on this address of its own, without a token (env TANDEM_METRICS_ADDR)")
+	c.Flags().StringVar(&o.metricsToken, "metrics-token", o.metricsToken, "serve GET /metrics on --addr to a scraper sending this bearer token (env TANDEM_METRICS_TOKEN)")
 	return c
 }
 
@@ -59,6 +64,9 @@ type serveOptions struct {
 	addr, name      string
 	proxies         []string // --trusted-proxy
 	tlsCert, tlsKey string
+	// metricsAddr and metricsToken say where /metrics is served: on an
+	// address of its own, and on addr behind a bearer token.
+	metricsAddr, metricsToken string
 	// config holds each channel's flag, by the channel's name: "" leaves
 	// the channel off.
 	config map[string]*string
@@ -67,7 +75,8 @@ type serveOptions struct {
 // serveEnv returns the serve options the environment gives, on addr.
 func (m *Main) serveEnv(addr string) serveOptions {
 	o := serveOptions{addr: addr, name: m.Getenv("TANDEM_WORKER_NAME"),
-		tlsCert: m.Getenv("TANDEM_TLS_CERT"), tlsKey: m.Getenv("TANDEM_TLS_KEY"), config: map[string]*string{}}
+		tlsCert: m.Getenv("TANDEM_TLS_CERT"), tlsKey: m.Getenv("TANDEM_TLS_KEY"), config: map[string]*string{},
+		metricsAddr: m.Getenv("TANDEM_METRICS_ADDR"), metricsToken: m.Getenv("TANDEM_METRICS_TOKEN")}
 	for _, ch := range m.channels() {
 		v := m.Getenv(ch.Env)
 		o.config[ch.Name] = &v
@@ -141,12 +150,14 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 		stopWork()
 		wg.Wait()
 	}()
-	clocks := &worker.Worker{DB: db, Clock: m.Clock, Name: o.name, Logger: log, Poll: worker.ServePoll, Fire: db.FireSLA()}
+	mx := metrics.New(db, m.Clock)
+	wg.Go(func() { mx.Run(work, log) })
+	clocks := &worker.Worker{DB: db, Clock: m.Clock, Name: o.name, Logger: log, Poll: worker.ServePoll, Fire: db.FireSLA(), Metrics: mx}
 	installation, err := db.Installation(ctx)
 	if err != nil {
 		return err
 	}
-	outbox := &worker.Outbox{DB: db, Clock: m.Clock, Name: o.name, Senders: senders, Logger: log, Installation: installation}
+	outbox := &worker.Outbox{DB: db, Clock: m.Clock, Name: o.name, Senders: senders, Logger: log, Installation: installation, Metrics: mx}
 	hooks := &worker.Webhooks{DB: db, Clock: m.Clock, Name: o.name, Poster: notify.NewHooks(), Logger: log}
 	// PostgreSQL fires side by side (FOR UPDATE SKIP LOCKED): a second
 	// worker fires a burst of due clocks 1.6 times as fast on two cores.
@@ -162,10 +173,24 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 	wg.Go(func() { hooks.Run(work) })
 	daily := &worker.Daily{DB: db, Clock: m.Clock, Logger: log}
 	wg.Go(func() { daily.Run(work) })
+	// Scheduled reports go by email: without --smtp they wait for a
+	// replica that has it.
+	reports, _ := senders[notify.ChannelEmail].(notify.ReportSender)
+	scheduled := &worker.Schedules{DB: db, Clock: m.Clock, Name: o.name, Sender: reports, Installation: installation, Logger: log, Metrics: mx}
+	wg.Go(func() { scheduled.Run(work) })
 	s := tandemhttp.NewServer(db, log)
 	s.Version = version
 	s.Notify = tandemhttp.NotifyFrom(o.configOf(notify.ChannelEmail), o.configOf(notify.ChannelChat))
 	s.TrustedProxies = proxies
+	s.Metrics, s.MetricsToken = mx, o.metricsToken
+	if o.metricsAddr != "" {
+		ms, err := serveMetrics(o.metricsAddr, mx)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		defer ms.Close()
+		log.Info("serving metrics", "url", "http://"+ms.addr+"/metrics")
+	}
 	if o.tlsCert != "" {
 		err = s.OpenTLS(addr, o.tlsCert, o.tlsKey)
 	} else {
@@ -185,3 +210,26 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 	}
 	return nil
 }
+
+// metricsServer serves /metrics alone on an address of its own.
+type metricsServer struct {
+	addr   string
+	server *http.Server
+}
+
+// serveMetrics starts serving mx's /metrics on addr in the background.
+func serveMetrics(addr string, mx *metrics.Metrics) (*metricsServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", mx.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return &metricsServer{addr: ln.Addr().String(), server: srv}, nil
+}
+
+// Close stops serving at once: a scrape cut short is retried by the
+// scraper.
+func (s *metricsServer) Close() error { return s.server.Close() }
