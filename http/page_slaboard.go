@@ -137,6 +137,11 @@ func (s *Server) slaBoard(w http.ResponseWriter, r *http.Request) error {
 			b.Trend.Rows[i].Name = n
 		}
 	}
+	for i := range b.Trend.Chart.Series {
+		if n, ok := b.Names[b.Trend.Chart.Series[i].Name]; ok {
+			b.Trend.Chart.Series[i].Name = n
+		}
+	}
 	p := newPage(r, "SLA board")
 	p.Data = b
 	return s.render(w, http.StatusOK, "sla", p)
