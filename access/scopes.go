@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tandemhq/tandem"
 )
@@ -57,4 +58,19 @@ func HasScope(scopes []string, need TokenScope) bool {
 		return true
 	}
 	return slices.Contains(scopes, string(need)) || slices.Contains(scopes, string(ScopeAdmin))
+}
+
+// ParseTokenExpiry reads a token's expiry as people give it: a date
+// (2027-01-31), on which the token stops working at the start of the day,
+// UTC; "" for none. Anything else is EINVALID naming expires_at.
+func ParseTokenExpiry(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, tandem.Invalid(tandem.FieldError{Field: "expires_at", Message: fmt.Sprintf("%q is not a date such as 2027-01-31", s)})
+	}
+	return t, nil
 }

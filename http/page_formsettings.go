@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/access"
@@ -264,12 +263,8 @@ func tokenSpec(r *http.Request, f tokenForm) (sqldb.TokenSpec, error) {
 		return spec, err
 	}
 	spec.Scopes = sc
-	if e := strings.TrimSpace(r.PostFormValue("expires")); e != "" {
-		t, err := time.Parse(time.DateOnly, e)
-		if err != nil {
-			return spec, tandem.Invalid(tandem.FieldError{Field: "expires_at", Message: "a date such as 2027-01-31"})
-		}
-		spec.ExpiresAt = t
+	if spec.ExpiresAt, err = access.ParseTokenExpiry(r.PostFormValue("expires")); err != nil {
+		return spec, err
 	}
 	if spec.Email != "" {
 		spec.Role = ""

@@ -243,6 +243,20 @@ func TestUsersAndTokens(t *testing.T) {
 				"", `tandem: role: "root" is not a role (want one of `+roles+")\n")
 			run("token", "create", "--role", "admin").want(t, "token create (no name)", 2,
 				"", "tandem: required flag(s) \"name\" not set\n")
+			// Scopes and an expiry, and bad ones named.
+			r = run("token", "create", "--name", "reader", "--role", "marketing", "--scope", "leads:read,reports:read", "--expires", "2099-01-31")
+			r.want(t, "token create --scope --expires", 0, r.stdout,
+				"token \"reader\" (marketing; scopes leads:read, reports:read; stops working 2099-01-31) created; it is shown only this once. Use it as: Authorization: Bearer TOKEN\n")
+			tok, err = openDB(t, b.DSN).Authenticate(context.Background(), strings.TrimSuffix(r.stdout, "\n"))
+			if err != nil || strings.Join(tok.Scopes, " ") != "leads:read reports:read" || !tok.ExpiresAt.Equal(time.Date(2099, 1, 31, 0, 0, 0, 0, time.UTC)) {
+				t.Errorf("Authenticate(the scoped token) = %+v, %v; want scopes leads:read reports:read until 2099-01-31", tok, err)
+			}
+			if r := run("token", "create", "--name", "z", "--role", "marketing", "--scope", "leads:raed"); r.code != 2 || !strings.Contains(r.stderr, "leads:raed") {
+				t.Errorf("token create --scope leads:raed = %d %q; want exit 2 naming the scope", r.code, r.stderr)
+			}
+			if r := run("token", "create", "--name", "z", "--role", "marketing", "--expires", "soon"); r.code != 2 || !strings.Contains(r.stderr, "expires_at") {
+				t.Errorf("token create --expires soon = %d %q; want exit 2 naming expires_at", r.code, r.stderr)
+			}
 			const both = "tandem: give --role ROLE for an integration's token or --user EMAIL for a person's, not both\n"
 			run("token", "create", "--name", "y").want(t, "token create (neither role nor user)", 2, "", both)
 			run("token", "create", "--name", "y", "--role", "admin", "--user", "bo@example.com").want(t, "token create (both)", 2, "", both)

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/access"
 	"github.com/tandemhq/tandem/password"
+	"github.com/tandemhq/tandem/sqldb"
 )
 
 func (m *Main) userCommand() *cobra.Command {
@@ -264,9 +267,10 @@ func orNone(s string) string {
 
 func (m *Main) tokenCommand() *cobra.Command {
 	c := &cobra.Command{Use: "token", Short: "Manage API tokens"}
-	var name, role, user string
+	var name, role, user, expires string
+	var scopes []string
 	create := &cobra.Command{
-		Use:   "create --name NAME (--role ROLE | --user EMAIL)",
+		Use:   "create --name NAME (--role ROLE | --user EMAIL) [--scope SCOPE...] [--expires DATE]",
 		Short: "Create an API token and print it (only its hash is stored)",
 		Long: `Create an API token and print it once; only its hash is stored. A token
 for an integration acts with --role; a token for a person acts as --user:
@@ -281,13 +285,14 @@ change it makes is recorded as the user's.`,
 			if err != nil {
 				return err
 			}
-			var tok tandem.Token
-			var secret string
-			if user != "" {
-				tok, secret, err = db.CreateUserToken(c.Context(), name, user)
-			} else {
-				tok, secret, err = db.CreateToken(c.Context(), name, tandem.Role(role))
+			spec := sqldb.TokenSpec{Name: name, Role: tandem.Role(role), Email: user}
+			if spec.Scopes, err = access.ParseScopes(strings.Join(scopes, " ")); err != nil {
+				return &exitStatus{exitUsage, err}
 			}
+			if spec.ExpiresAt, err = access.ParseTokenExpiry(expires); err != nil {
+				return &exitStatus{exitUsage, err}
+			}
+			tok, secret, err := db.CreateScopedToken(c.Context(), spec)
 			if err != nil {
 				return err
 			}
@@ -296,6 +301,12 @@ change it makes is recorded as the user's.`,
 			if tok.UserEmail != "" {
 				who = "acting as " + tok.UserEmail + ", " + who
 			}
+			if len(tok.Scopes) > 0 {
+				who += "; scopes " + strings.Join(tok.Scopes, ", ")
+			}
+			if !tok.ExpiresAt.IsZero() {
+				who += "; stops working " + tok.ExpiresAt.UTC().Format(time.DateOnly)
+			}
 			fmt.Fprintf(m.Stderr, "token %q (%s) created; it is shown only this once. Use it as: Authorization: Bearer TOKEN\n", name, who)
 			return nil
 		},
@@ -303,6 +314,9 @@ change it makes is recorded as the user's.`,
 	create.Flags().StringVar(&name, "name", "", "a name for the token, such as the integration that uses it")
 	create.Flags().StringVar(&role, "role", "", "the role an integration's token acts with")
 	create.Flags().StringVar(&user, "user", "", "the email of the person the token acts for")
+	create.Flags().StringSliceVar(&scopes, "scope", nil, "a scope the token is limited to (repeat, or separate with commas): "+
+		"leads:read, leads:write, work:write, deals:write, reports:read, hooks:manage, admin; none: every scope its role allows")
+	create.Flags().StringVar(&expires, "expires", "", "the date the token stops working, at the start of the day, UTC (2027-01-31); none: never")
 	create.MarkFlagRequired("name")
 	c.AddCommand(create)
 	return c
