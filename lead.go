@@ -381,6 +381,9 @@ type LeadFilter struct {
 	AfterValue string
 	// Limit caps the number of leads returned; 0 means the default (100).
 	Limit int
+	// CountUpTo stops the count at this many matches (the page's count,
+	// which a million matches must not slow): 0 counts them all.
+	CountUpTo int
 }
 
 // SortFields are the fields a list of leads may be sorted by.
@@ -519,8 +522,10 @@ func (f *LeadFilter) Validate() error {
 // LeadPage is one page of a lead list.
 type LeadPage struct {
 	Leads []Lead
-	// Total counts all leads that match the filter, on every page.
+	// Total counts all leads that match the filter, on every page; when
+	// More is true, more than Total match (the filter's CountUpTo).
 	Total int
+	More  bool
 	// Next is the cursor for the next page, 0 on the last page, and
 	// NextValue the last lead's value of the Sort field.
 	Next      int64

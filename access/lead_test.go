@@ -225,7 +225,7 @@ func TestRolesTable(t *testing.T) {
 		if got, want := access.May(r, access.WriteLeads), r != tandem.RoleExecutive; got != want {
 			t.Errorf("May(%s, write_leads) = %v; want %v (all but executives)", r, got, want)
 		}
-		importsSome := access.May(r, access.ImportLeads) || access.May(r, access.ImportDeals) ||
+		importsSome := access.May(r, access.ImportLeads) || access.May(r, access.ImportDeals) || access.May(r, access.WriteCatalog) ||
 			access.May(r, access.ImportUsers) || access.May(r, access.ImportSpend)
 		if got := access.May(r, access.ImportAny); got != importsSome {
 			t.Errorf("May(%s, import) = %v; want %v (may import some kind)", r, got, importsSome)

@@ -27,7 +27,8 @@ const (
 	WriteCatalog Action = "write_catalog" // add and change accounts and products (revenue operations)
 	CheckAlerts  Action = "check_alerts"  // run the jeopardy check on demand
 	Sign         Action = "sign"          // sign the agreement
-	Administer   Action = "administer"    // users, tokens, settings, propose an agreement
+	Propose      Action = "propose"       // propose a version of the agreement (either head, or an admin)
+	Administer   Action = "administer"    // users, tokens, settings
 	SeePacing    Action = "see_pacing"    // marketing pacing
 	SeeBoards    Action = "see_boards"    // the SLA board
 	ImportLeads  Action = "import_leads"  // import a CSV of leads
@@ -54,6 +55,8 @@ var (
 	importDeals = []tandem.Role{admin, salHead, manager}
 	importUsers = []tandem.Role{admin}
 	importSpend = []tandem.Role{admin, mkt, mktHead}
+	// writeCatalog may change accounts and products, by hand or by import.
+	writeCatalog = []tandem.Role{admin, mktHead, salHead}
 )
 
 // Roles is the one table of who may do what: each action with the roles
@@ -65,9 +68,10 @@ var Roles = map[Action][]tandem.Role{
 	WorkLeads:    {admin, rep, manager, salHead},
 	AssignLeads:  {admin, manager, salHead},
 	SendLeads:    {admin, mkt, mktHead},
-	WriteCatalog: {admin, mktHead, salHead},
+	WriteCatalog: writeCatalog,
 	CheckAlerts:  {admin, mktHead, salHead, exec},
 	Sign:         tandem.SignerRoles,
+	Propose:      union([]tandem.Role{admin}, tandem.SignerRoles),
 	Administer:   {admin},
 	SeePacing:    {admin, mkt, mktHead, salHead, manager, exec},
 	SeeBoards:    {admin, manager, salHead, mktHead, exec},
@@ -75,7 +79,7 @@ var Roles = map[Action][]tandem.Role{
 	ImportDeals:  importDeals,
 	ImportUsers:  importUsers,
 	ImportSpend:  importSpend,
-	ImportAny:    union(importLeads, importDeals, importUsers, importSpend),
+	ImportAny:    union(importLeads, importDeals, importUsers, importSpend, writeCatalog),
 }
 
 // union returns the roles in any of the lists, in the order of

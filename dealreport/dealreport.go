@@ -191,88 +191,132 @@ type acc struct {
 // go to the month or quarter of the opening, the closed ones to that of
 // the close.
 func Build(in Input) Report {
+	b := NewBuilder(in)
+	for i := range in.Deals {
+		b.Add(&in.Deals[i])
+	}
+	return b.Report()
+}
+
+// Builder computes the report of [Build] from deals given one at a time,
+// so that a million deals need not be held at once: NewBuilder with the
+// input (its Deals are ignored), Add each deal, then Report.
+type Builder struct {
+	in         Input
+	loc        *time.Location
+	groups     map[[MaxDims]string]*acc
+	total      *acc
+	openStages []string
+	// periods names months and quarters by year*100+month (or quarter).
+	months, quarters map[int]string
+}
+
+// NewBuilder starts the report of in; in.Deals are not read.
+func NewBuilder(in Input) *Builder {
 	loc := in.Location
 	if loc == nil {
 		loc = time.UTC
 	}
+	return &Builder{in: in, loc: loc, groups: map[[MaxDims]string]*acc{}, total: &acc{values: []string{}, open: map[string]int{}},
+		openStages: slices.Clone(in.OpenStages), months: map[int]string{}, quarters: map[int]string{}}
+}
+
+// group returns the accumulator of the deal's group, the figure being
+// dated at; nil without dimensions (the total alone).
+func (b *Builder) group(d *Deal, at time.Time) *acc {
+	if len(b.in.By) == 0 {
+		return nil
+	}
+	var k [MaxDims]string
+	for i, dim := range b.in.By {
+		switch dim {
+		case Month, Quarter:
+			y, m, _ := at.In(b.loc).Date()
+			if dim == Month {
+				n := y*100 + int(m)
+				if k[i] = b.months[n]; k[i] == "" {
+					k[i] = fmt.Sprintf("%04d-%02d", y, int(m))
+					b.months[n] = k[i]
+				}
+			} else {
+				n := y*100 + (int(m)-1)/3 + 1
+				if k[i] = b.quarters[n]; k[i] == "" {
+					k[i] = fmt.Sprintf("%04d-Q%d", y, (int(m)-1)/3+1)
+					b.quarters[n] = k[i]
+				}
+			}
+		default:
+			k[i] = d.Values[i]
+		}
+	}
+	g := b.groups[k]
+	if g == nil {
+		g = &acc{values: slices.Clone(k[:len(b.in.By)]), open: map[string]int{}}
+		b.groups[k] = g
+	}
+	return g
+}
+
+func (b *Builder) in2(t time.Time) bool {
+	return !t.IsZero() && !t.Before(b.in.From) && t.Before(b.in.To)
+}
+
+// Add counts a deal; a deal neither opened nor closed in the period is
+// ignored.
+func (b *Builder) Add(d *Deal) {
+	closed := d.Stage == tandem.DealWon || d.Stage == tandem.DealLost
+	if b.in2(d.OpenedAt) {
+		for _, g := range []*acc{b.total, b.group(d, d.OpenedAt)} {
+			if g == nil {
+				continue
+			}
+			g.opened++
+			if !closed {
+				g.open[d.Stage]++
+			}
+		}
+		if !closed && !slices.Contains(b.openStages, d.Stage) {
+			b.openStages = append(b.openStages, d.Stage)
+			slices.Sort(b.openStages[len(b.in.OpenStages):])
+		}
+	}
+	if !closed || !b.in2(d.ClosedAt) {
+		return
+	}
+	days, hasDays := calendarDays(d.EngagedAt, d.ClosedAt, b.loc)
+	for _, g := range []*acc{b.total, b.group(d, d.ClosedAt)} {
+		if g == nil {
+			continue
+		}
+		if d.Stage == tandem.DealWon {
+			g.won++
+			g.wonCents += d.AmountCents
+			g.amounts = append(g.amounts, float64(d.AmountCents))
+			if hasDays {
+				g.daysWon = append(g.daysWon, days)
+			}
+		} else {
+			g.lost++
+			if hasDays {
+				g.daysLo = append(g.daysLo, days)
+			}
+		}
+	}
+}
+
+// Report returns the report of the deals added.
+func (b *Builder) Report() Report {
+	in := b.in
 	r := Report{Period: in.Period, From: in.From, To: in.To, By: slices.Clone(in.By), MinSamples: plan.MinSamples}
 	if r.By == nil {
 		r.By = []string{}
 	}
-	groups := map[string]*acc{}
-	total := &acc{values: []string{}, open: map[string]int{}}
-	openStages := slices.Clone(in.OpenStages)
-	get := func(d *Deal, at time.Time) *acc {
-		if len(in.By) == 0 {
-			return nil // the total alone
-		}
-		vals := make([]string, len(in.By))
-		for i, dim := range in.By {
-			switch dim {
-			case Month:
-				vals[i] = at.In(loc).Format("2006-01")
-			case Quarter:
-				t := at.In(loc)
-				vals[i] = fmt.Sprintf("%04d-Q%d", t.Year(), (int(t.Month())-1)/3+1)
-			default:
-				vals[i] = d.Values[i]
-			}
-		}
-		k := strings.Join(vals, "\x00")
-		g := groups[k]
-		if g == nil {
-			g = &acc{values: vals, open: map[string]int{}}
-			groups[k] = g
-		}
-		return g
-	}
-	in2 := func(t time.Time) bool { return !t.IsZero() && !t.Before(in.From) && t.Before(in.To) }
-	for i := range in.Deals {
-		d := &in.Deals[i]
-		if in2(d.OpenedAt) {
-			for _, g := range []*acc{total, get(d, d.OpenedAt)} {
-				if g == nil {
-					continue
-				}
-				g.opened++
-				if d.Stage != tandem.DealWon && d.Stage != tandem.DealLost {
-					g.open[d.Stage]++
-				}
-			}
-			if d.Stage != tandem.DealWon && d.Stage != tandem.DealLost && !slices.Contains(openStages, d.Stage) {
-				openStages = append(openStages, d.Stage)
-				slices.Sort(openStages[len(in.OpenStages):])
-			}
-		}
-		if (d.Stage != tandem.DealWon && d.Stage != tandem.DealLost) || !in2(d.ClosedAt) {
-			continue
-		}
-		days, hasDays := calendarDays(d.EngagedAt, d.ClosedAt, loc)
-		for _, g := range []*acc{total, get(d, d.ClosedAt)} {
-			if g == nil {
-				continue
-			}
-			if d.Stage == tandem.DealWon {
-				g.won++
-				g.wonCents += d.AmountCents
-				g.amounts = append(g.amounts, float64(d.AmountCents))
-				if hasDays {
-					g.daysWon = append(g.daysWon, days)
-				}
-			} else {
-				g.lost++
-				if hasDays {
-					g.daysLo = append(g.daysLo, days)
-				}
-			}
-		}
-	}
-	r.OpenStages = openStages
+	r.OpenStages = b.openStages
 	if r.OpenStages == nil {
 		r.OpenStages = []string{}
 	}
-	for _, g := range groups {
-		r.Groups = append(r.Groups, g.figures(openStages))
+	for _, g := range b.groups {
+		r.Groups = append(r.Groups, g.figures(b.openStages))
 	}
 	if r.Groups == nil {
 		r.Groups = []Group{}
@@ -289,7 +333,7 @@ func Build(in Input) Report {
 		}
 		return 0
 	})
-	r.Total = total.figures(openStages)
+	r.Total = b.total.figures(b.openStages)
 	return r
 }
 

@@ -111,10 +111,10 @@ func TestImportPageKindRoles(t *testing.T) {
 		t.Parallel()
 		db, s, wcs := importPageServer(t, b)
 		may := map[tandem.Role][]string{
-			tandem.RoleAdmin:         {"leads", "deals", "users", "spend"},
+			tandem.RoleAdmin:         {"leads", "deals", "users", "spend", "accounts", "products"},
 			tandem.RoleMarketing:     {"leads", "spend"},
-			tandem.RoleMarketingHead: {"leads", "spend"},
-			tandem.RoleSalesHead:     {"deals"},
+			tandem.RoleMarketingHead: {"leads", "spend", "accounts", "products"},
+			tandem.RoleSalesHead:     {"deals", "accounts", "products"},
 			tandem.RoleSalesManager:  {"deals"},
 		}
 		for _, role := range tandem.Roles {
@@ -216,5 +216,49 @@ func TestImportPageSpend(t *testing.T) {
 		if diff := cmp.Diff(wantSpend, got); diff != "" {
 			t.Errorf("spend after the import (-want +got):\n%s", diff)
 		}
+	})
+}
+
+// TestImportPageCatalog imports a CRM's accounts file and products file
+// through the page as a sales head: the CRM presets are preselected from
+// the files' headers, a row with a bad number is rejected with its line,
+// and the rest is stored.
+func TestImportPageCatalog(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		db, _, wcs := importPageServer(t, b)
+		wc := wcs[tandem.RoleSalesHead]
+		accounts := "account,sector,year_established,revenue,employees,office_location,subsidiary_of\n" +
+			"Acme Corporation,technolgy,1996,1100.04,2822,United States,\n" +
+			"Betasoloin,medical,1999,251.41,many,United States,\n" +
+			"Cancity,retail,2001,718.62,2448,United States,Acme Corporation\n"
+		id := wc.uploadKind("accounts", "accounts.csv", accounts)
+		want(t, "the accounts' mapping step", wc.get("/import?upload="+id), 200, `<option value="crm" selected>`, "new account")
+		want(t, "run the accounts", wc.post("/import/run", url.Values{"upload": {id}, "preset": {"crm"}}), 303)
+		want(t, "the accounts imported", wc.waitImport(id), 200, "<strong>2</strong> taken in", "<strong>1</strong> rejected", "<td>3</td><td>employees</td>")
+		as, err := db.Accounts(context.Background())
+		if err != nil {
+			t.Fatalf("Accounts: %v", err)
+		}
+		var names []string
+		for _, a := range as {
+			names = append(names, a.Name)
+		}
+		slices.Sort(names)
+		if diff := cmp.Diff([]string{"Acme Corporation", "Cancity"}, names); diff != "" {
+			t.Errorf("accounts after the import (-want +got):\n%s", diff)
+		}
+
+		products := "product,series,sales_price\nGTX Basic,GTX,550\nMG Special,MG,55\n"
+		id = wc.uploadKind("products", "products.csv", products)
+		want(t, "the products' mapping step", wc.get("/import?upload="+id), 200, `<option value="crm" selected>`)
+		want(t, "run the products", wc.post("/import/run", url.Values{"upload": {id}, "preset": {"crm"}}), 303)
+		want(t, "the products imported", wc.waitImport(id), 200, "<strong>2</strong> taken in", "<strong>0</strong> rejected")
+		if ps, err := db.Products(context.Background()); err != nil || len(ps) != 2 {
+			t.Errorf("products after the import = %d, %v; want 2", len(ps), err)
+		}
+		// A marketer may not import the catalog.
+		want(t, "a marketer uploads accounts", wcs[tandem.RoleMarketing].multipart("/import", formPart{"kind", "", "accounts"},
+			formPart{"file", "a.csv", accounts}), 403, "may not import accounts")
 	})
 }

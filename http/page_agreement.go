@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/access"
 	"github.com/tandemhq/tandem/agreement"
 )
 
@@ -54,6 +55,57 @@ type agreementView struct {
 	Lines      []problemLine
 	Problems   int
 	Other      []string // errors that name no line
+	// Form is the draft as a form, a field per value (agreement.FormFields),
+	// each with the problems found on it; Base is the version whose file
+	// the form edits (0: the default agreement).
+	Form []formSection
+	Base int
+}
+
+// formSection is one top-level key of the agreement as the form shows it.
+type formSection struct {
+	Name   string
+	Fields []formFieldView
+}
+
+type formFieldView struct {
+	agreement.FormField
+	ID       string   // the input's id
+	Problems []string // what is wrong with the value, in words
+}
+
+// agreementForm lays the draft out as a form, putting each problem beside
+// the field whose path it names; the problems that name no field of the
+// form are returned.
+func agreementForm(draft string, problems []agreement.Problem) ([]formSection, []agreement.Problem) {
+	fields, err := agreement.FormFields([]byte(draft))
+	if err != nil {
+		return nil, problems
+	}
+	byPath := map[string]*formFieldView{}
+	var out []formSection
+	for i, f := range fields {
+		if len(out) == 0 || out[len(out)-1].Name != f.Section {
+			out = append(out, formSection{Name: f.Section})
+		}
+		sec := &out[len(out)-1]
+		sec.Fields = append(sec.Fields, formFieldView{FormField: f, ID: "f" + strconv.Itoa(i)})
+	}
+	for i := range out {
+		for j := range out[i].Fields {
+			byPath[out[i].Fields[j].Path] = &out[i].Fields[j]
+		}
+	}
+	var rest []agreement.Problem
+	for _, p := range problems {
+		field, msg, _ := strings.Cut(p.Message, ": ")
+		if f := byPath[field]; f != nil {
+			f.Problems = append(f.Problems, msg)
+			continue
+		}
+		rest = append(rest, p)
+	}
+	return out, rest
 }
 
 // agreementPage answers /agreement: the version in force in plain words,
@@ -84,7 +136,7 @@ func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 func (s *Server) agreementData(r *http.Request, draft string) (page, error) {
 	ctx := r.Context()
 	u := viewer(r)
-	v := agreementView{SignerRole: tandem.SignerRoles, CanEdit: u.Role == tandem.RoleAdmin, Draft: draft}
+	v := agreementView{SignerRole: tandem.SignerRoles, CanEdit: access.May(u.Role, access.Propose), Draft: draft}
 	var err error
 	if v.Agreement, v.InForce, err = s.DB.AgreementAt(ctx, s.DB.Now()); err != nil {
 		return page{}, err
@@ -128,12 +180,17 @@ func (s *Server) agreementData(r *http.Request, draft string) (page, error) {
 			v.Versions[i].Changes = agreement.Diff(older, parsed[i])
 		}
 	}
-	if v.CanEdit && v.Draft == "" {
+	if v.CanEdit {
 		if len(v.Versions) > 0 {
-			v.Draft = v.Versions[0].Body
-		} else {
-			v.Draft = string(agreement.Default())
+			v.Base = v.Versions[0].Version
 		}
+		if v.Draft == "" {
+			v.Draft = string(agreement.Default())
+			if len(v.Versions) > 0 {
+				v.Draft = v.Versions[0].Body
+			}
+		}
+		v.Form, _ = agreementForm(v.Draft, nil)
 	}
 	p := newPage(r, "Agreement")
 	p.Data = &v
@@ -164,6 +221,12 @@ func (s *Server) agreementPropose(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	body := strings.ReplaceAll(r.PostForm.Get("body"), "\r\n", "\n")
+	if r.PostForm.Get("via") == "form" {
+		var err error
+		if body, err = s.formBody(r); err != nil {
+			return s.agreementFailed(w, r, err, "")
+		}
+	}
 	if strings.TrimSpace(body) == "" {
 		return s.agreementFailed(w, r, tandem.Errorf(tandem.EINVALID, "the agreement file is empty"), body)
 	}
@@ -183,6 +246,31 @@ func (s *Server) agreementPropose(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// formBody writes the agreement form's answers (fields named "f:" and the
+// value's path) into the file of the version the form edited (base; 0 for
+// the default agreement): the same file the YAML editor would send.
+func (s *Server) formBody(r *http.Request) (string, error) {
+	base := string(agreement.Default())
+	if n, _ := strconv.Atoi(r.PostForm.Get("base")); n > 0 {
+		v, err := s.DB.AgreementVersion(r.Context(), n)
+		if err != nil {
+			return "", err
+		}
+		base = v.Body
+	}
+	values := map[string]string{}
+	for k, vs := range r.PostForm {
+		if path, ok := strings.CutPrefix(k, "f:"); ok && len(vs) > 0 {
+			values[path] = vs[0]
+		}
+	}
+	out, err := agreement.ApplyForm([]byte(base), values)
+	if err != nil {
+		return "", tandem.Errorf(tandem.EINVALID, "%v", err)
+	}
+	return string(out), nil
+}
+
 // agreementFailed shows the page again with what went wrong: a file's
 // problems next to their lines, anything else above.
 func (s *Server) agreementFailed(w http.ResponseWriter, r *http.Request, cause error, draft string) error {
@@ -197,6 +285,7 @@ func (s *Server) agreementFailed(w http.ResponseWriter, r *http.Request, cause e
 	v := p.Data.(*agreementView)
 	var ps *agreement.Problems
 	if errors.As(cause, &ps) && draft != "" {
+		v.Form, _ = agreementForm(draft, ps.List)
 		v.Lines = problemLines(draft, ps.List)
 		v.Problems = len(ps.List)
 		p.Error = fmt.Sprintf("the file has %d problem%s, shown next to %s below; nothing was stored.", len(ps.List), plural(len(ps.List)), pickWord(len(ps.List) == 1, "its line", "their lines"))

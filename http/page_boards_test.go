@@ -204,9 +204,28 @@ func TestAgreementPage(t *testing.T) {
 		if len(after) != len(before) {
 			t.Errorf("a bad file stored a version: %d versions, had %d", len(after), len(before))
 		}
-		// Only an admin proposes.
+		// An admin or either head proposes; nobody else.
+		want(t, "POST /agreement/propose as a marketer", bs.browser("mark@example.com").post("/agreement/propose", url.Values{"body": {good}}), 403)
 		r = bs.browser("sam@example.com").post("/agreement/propose", url.Values{"body": {good}})
-		want(t, "POST /agreement/propose as a head", r, 403)
+		want(t, "POST /agreement/propose as a head, the file in force", r, 200, "nothing changed: the file is the same as version 1")
+
+		// The form: a bad value is shown beside its field, nothing stored.
+		r = admin.get("/agreement")
+		want(t, "the agreement form", r, 200, `data-testid="agreement-form"`, `name="f:sales.first_touch_within" value="10m"`,
+			`name="f:business_hours.days" value="mon, tue, wed, thu, fri"`)
+		r = admin.post("/agreement/propose", url.Values{"via": {"form"}, "base": {"1"}, "f:sales.first_touch_within": {"banana"},
+			"f:goal.revenue": {"1300000"}})
+		want(t, "the form with a bad value", r, 422, "nothing was stored")
+		field := fieldBlock(string(r.body), "sales.first_touch_within")
+		if !strings.Contains(field, `value="banana"`) || !strings.Contains(field, `data-testid="field-error"`) || !strings.Contains(field, "is not a span") {
+			t.Errorf("the first-touch field after a bad value = %q; want the value typed and the problem beside it", field)
+		}
+		if f := fieldBlock(string(r.body), "goal.revenue"); !strings.Contains(f, `value="1300000"`) || strings.Contains(f, "field-error") {
+			t.Errorf("the revenue field after another field's bad value = %q; want the value typed, no problem", f)
+		}
+		if after, _ := bs.db.AgreementVersions(ctx); len(after) != len(before) {
+			t.Errorf("a bad form stored a version: %d versions, had %d", len(after), len(before))
+		}
 
 		// A good file becomes version 2, and the heads sign it.
 		changed := strings.Replace(good, "first_touch_within: 10m", "first_touch_within: 15m", 1)
@@ -235,6 +254,22 @@ func TestAgreementPage(t *testing.T) {
 			t.Errorf("after both signatures version %d is in force; want 2", v.Version)
 		}
 		want(t, "GET /agreement after signing", mia.get("/agreement?signed=2"), 200, "it is in force", "Version <strong>2</strong> is in force")
+
+		// The marketing head proposes version 3 through the form: the
+		// value lands in the file, which keeps its comments.
+		r = mia.post("/agreement/propose", url.Values{"via": {"form"}, "base": {"2"}, "f:sales.accept_within": {"3h"}})
+		want(t, "the form, proposed by a head", r, 303, "/agreement?proposed=3")
+		v3, err := bs.db.AgreementVersion(ctx, 3)
+		if err != nil {
+			t.Fatalf("version 3: %v", err)
+		}
+		a3, err := agreement.Parse("v3", []byte(v3.Body))
+		if err != nil || a3.Sales.AcceptWithin.String() != "3h" || a3.Sales.FirstTouchWithin.String() != "15m" {
+			t.Errorf("version 3 = %v (err %v); want accept within 3h and version 2's first touch, 15m", a3, err)
+		}
+		if !strings.Contains(v3.Body, "# call within the first 10 minutes") {
+			t.Errorf("version 3 lost the file's comments")
+		}
 	})
 }
 
@@ -250,4 +285,17 @@ func svgOf(page, id string) string {
 		return ""
 	}
 	return page[start : start+end+len("</svg>")]
+}
+
+// fieldBlock returns the agreement form's block of the field with the path.
+func fieldBlock(page, path string) string {
+	start := strings.Index(page, `data-path="`+path+`"`)
+	if start < 0 {
+		return ""
+	}
+	end := strings.Index(page[start:], "</div>")
+	if end < 0 {
+		return page[start:]
+	}
+	return page[start : start+end]
 }

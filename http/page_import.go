@@ -64,12 +64,16 @@ type importKind struct {
 
 // importKinds are the kinds the page takes, in the order of its chooser.
 // Leads and spend are marketing's; deals come from sales; users change
-// who may do what, so only an admin imports them.
+// who may do what, so only an admin imports them; accounts and products
+// are the catalog, which those who may change it import (as the API's
+// POST /api/v1/accounts and /products).
 var importKinds = []importKind{
 	{"leads", "lead", access.Roles[access.ImportLeads]},
 	{"deals", "deal", access.Roles[access.ImportDeals]},
 	{"users", "user", access.Roles[access.ImportUsers]},
 	{"spend", "month of spend", access.Roles[access.ImportSpend]},
+	{"accounts", "account", access.Roles[access.WriteCatalog]},
+	{"products", "product", access.Roles[access.WriteCatalog]},
 }
 
 // mayImport returns the kind named, or EINVALID for a kind the page does

@@ -20,10 +20,12 @@ type fieldView struct{ Name, Value string }
 type eventView struct {
 	ISO, Text string // when, in UTC for the script and in the agreement's zone
 	Type      string // stored, as tandem.EventTouched; the page shows its label
-	Actor     string
-	Changes   []tandem.FieldChange
-	Detail    []fieldView
-	Reason    string
+	// Actor is who made the change, in words ("Rita Rep", "the integration
+	// crm-sync", "Tandem"); ActorTitle the actor as the ledger stores it.
+	Actor, ActorTitle string
+	Changes           []tandem.FieldChange
+	Detail            []fieldView
+	Reason            string
 }
 
 // dealView is one of the lead's deals.
@@ -73,7 +75,7 @@ func (s *Server) getLeadPage(w http.ResponseWriter, r *http.Request) error {
 	v := leadView{Lead: l, Name: leadName(l.FirstName, l.LastName, l.Email, l.ID), Zone: loc.String(), Owner: "nobody"}
 	if l.OwnerID != 0 {
 		if u, err := s.DB.UserByID(ctx, l.OwnerID); err == nil {
-			v.Owner = u.Email
+			v.Owner = u.Label()
 		}
 	}
 	add := func(name, value string) {
@@ -129,29 +131,28 @@ func (s *Server) getLeadPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// Owners are named by email rather than by id.
-	emails := map[string]string{}
-	email := func(id string) string {
-		if e, ok := emails[id]; ok {
-			return e
+	// People are named by name (their email in a title), never by id.
+	users, err := s.DB.Users(ctx)
+	if err != nil {
+		return err
+	}
+	byID, byEmail := map[string]tandem.User{}, map[string]tandem.User{}
+	for _, u := range users {
+		byID[strconv.FormatInt(u.ID, 10)] = u
+		if u.Email != "" {
+			byEmail[u.Email] = u
 		}
-		emails[id] = id
-		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
-			if u, err := s.DB.UserByID(ctx, n); err == nil {
-				emails[id] = u.Email
-			}
-		}
-		return emails[id]
 	}
 	for i := len(events) - 1; i >= 0; i-- { // newest first
 		e := events[i]
 		for j, c := range e.Changes {
 			if c.Field == "owner_id" {
-				e.Changes[j].From, e.Changes[j].To = email(c.From), email(c.To)
+				e.Changes[j].From, e.Changes[j].To = personOf(c.From, byID), personOf(c.To, byID)
 			}
 		}
 		ev := eventView{ISO: e.OccurredAt.UTC().Format(time.RFC3339), Text: timeText(e.OccurredAt, loc),
-			Type: e.Type, Actor: e.Actor, Changes: e.Changes, Reason: e.Reason}
+			Type: e.Type, Changes: e.Changes, Reason: e.Reason}
+		ev.Actor, ev.ActorTitle = actorWords(e.Actor, byEmail)
 		if e.Rule != "" {
 			ev.Detail = append(ev.Detail, fieldView{"rule", e.Rule})
 		}
@@ -181,7 +182,7 @@ func (s *Server) getLeadPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		for _, u := range us {
 			if access.CanOwn(u.Role) && u.ID != l.OwnerID {
-				v.Owners = append(v.Owners, userOption{u.ID, u.Email})
+				v.Owners = append(v.Owners, userOption{u.ID, personLabel(u)})
 			}
 		}
 	}
@@ -255,4 +256,54 @@ func (s *Server) getLeadForms(w http.ResponseWriter, r *http.Request) error {
 	p := newPage(r, "Work on "+row.Name)
 	p.Data = row
 	return s.render(w, http.StatusOK, "leadforms", p)
+}
+
+// personOf names the user whose id is given as text, for a change of owner:
+// by name, or the text itself when it is no user ("" stays "").
+func personOf(id string, byID map[string]tandem.User) string {
+	if u, ok := byID[id]; ok {
+		return u.Label()
+	}
+	return id
+}
+
+// personLabel is a person in a list to pick from: their name, and their
+// email when they have both, so that two people of one name differ.
+func personLabel(u tandem.User) string {
+	if u.Name != "" && u.Email != "" {
+		return u.Name + " (" + u.Email + ")"
+	}
+	return u.Label()
+}
+
+// actorWords says who made a change, as the ledger records it ("user:EMAIL",
+// "token:NAME", "cli:NAME", "system", "setup"), in words, and returns the
+// stored form for a title.
+func actorWords(actor string, byEmail map[string]tandem.User) (words, stored string) {
+	kind, name, _ := strings.Cut(actor, ":")
+	switch {
+	case actor == "":
+		return "an unnamed source", ""
+	case actor == "system":
+		return "Tandem", actor
+	case actor == "setup":
+		return "the first run's setup", actor
+	case kind == "user":
+		if u, ok := byEmail[name]; ok {
+			return u.Label(), name
+		}
+		return name, name
+	case kind == "token" && (strings.HasPrefix(name, "form:") || strings.HasPrefix(name, "hook:")):
+		words, _ := actorWords(name, byEmail)
+		return words, actor
+	case kind == "token":
+		return "the integration " + name, actor
+	case kind == "cli":
+		return "the command line (" + name + ")", actor
+	case kind == "form":
+		return "the website form " + name, actor
+	case kind == "hook":
+		return "the webhook source " + name, actor
+	}
+	return actor, actor
 }

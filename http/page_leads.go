@@ -24,6 +24,11 @@ import (
 // leadsPageSize is the page's default number of leads.
 const leadsPageSize = 50
 
+// leadsCountUpTo is where the page stops counting: "more than 10,000
+// leads" is as useful as the exact number, and a million matches would
+// take longer to count than to list.
+const leadsCountUpTo = 10000
+
 // maxExportLeads bounds the CSV of a view: pages are answered from memory.
 const maxExportLeads = 50000
 
@@ -66,7 +71,8 @@ type leadsView struct {
 	Columns  []leadsColumn
 	Rows     []leadsRow
 	Total    int
-	From, To int // the rows shown, counted from 1
+	More     bool // more than Total match
+	From, To int  // the rows shown, counted from 1
 	Next     string
 	First    string // the first page, when this is not it
 	Stages   []string
@@ -178,6 +184,7 @@ func (s *Server) getLeadsPage(w http.ResponseWriter, r *http.Request) error {
 	if err == nil && f.Limit == 0 {
 		f.Limit = leadsPageSize
 	}
+	f.CountUpTo = leadsCountUpTo
 	var page tandem.LeadPage
 	if err == nil {
 		page, err = s.DB.LeadsFor(ctx, f, tok)
@@ -194,7 +201,7 @@ func (s *Server) getLeadsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.Columns = leadsColumns(base, f.Sort)
 	v.Chips = leadsChips(base, emails)
-	v.Total = page.Total
+	v.Total, v.More = page.Total, page.More
 	if len(page.Leads) > 0 {
 		v.From = 1
 		if f.After != 0 {
@@ -388,7 +395,7 @@ func (s *Server) getLeadsExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f.Limit = 1000
+	f.Limit, f.CountUpTo = 1000, maxExportLeads
 	users, err := s.DB.Users(ctx)
 	if err != nil {
 		return err
@@ -403,8 +410,8 @@ func (s *Server) getLeadsExport(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if page.Total > maxExportLeads {
-			return tandem.Errorf(tandem.ETOOLARGE, "this view holds %d leads; an export holds at most %d: narrow the filters", page.Total, maxExportLeads)
+		if page.More {
+			return tandem.Errorf(tandem.ETOOLARGE, "this view holds more than %d leads, the most an export holds: narrow the filters", maxExportLeads)
 		}
 		leads = append(leads, page.Leads...)
 		if page.Next == 0 {

@@ -213,6 +213,16 @@ func TestLeadPage(t *testing.T) {
 		if strings.Contains(string(r.body), evil) {
 			t.Errorf("the lead page carries the lead's script as markup")
 		}
+		// The timeline names people and integrations in words: no stored
+		// "user:" or "token:" form shows, only in a title.
+		for _, ev := range strings.Split(string(r.body), `data-testid="actor">`)[1:] {
+			if words, _, _ := strings.Cut(ev, "<"); strings.HasPrefix(words, "user:") || strings.HasPrefix(words, "token:") || words == "system" {
+				t.Errorf("the timeline names an actor %q; want words", words)
+			}
+		}
+		if !strings.Contains(string(r.body), `data-testid="actor">the integration `) && !strings.Contains(string(r.body), `data-testid="actor">Tandem<`) {
+			t.Errorf("the timeline names no integration or Tandem; the actors are not worded")
+		}
 		// Every role outside sales reads it; the row of forms is for sellers.
 		want(t, "the executive", ws.signIn("sam@example.com").get(fmt.Sprintf("/leads/%d", l.ID)), 200, "Work this lead")
 		want(t, "marketing", ws.signIn("mark@example.com").get(fmt.Sprintf("/leads/%d", l.ID)), 200, "Timeline")

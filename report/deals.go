@@ -14,7 +14,7 @@ import (
 // named period (2026-03, 2026-Q1, 2026; "" for the month containing now),
 // read in the time zone of the agreement in force, grouped by the
 // dimensions by (at most two; none for the total alone). The store reads
-// the deals ([sqldb.DB.DealReportRows]); package dealreport computes.
+// the deals ([sqldb.DB.EachDealReportRow]); package dealreport computes.
 // Errors: EINVALID naming period or by (the latter listing the
 // dimensions).
 func Deals(ctx context.Context, db *sqldb.DB, now time.Time, period string, by []string) (dealreport.Report, error) {
@@ -37,12 +37,18 @@ func Deals(ctx context.Context, db *sqldb.DB, now time.Time, period string, by [
 		fields := append(tandem.ErrorFields(err), tandem.ErrorFields(derr)...)
 		return dealreport.Report{}, tandem.Invalid(fields...)
 	}
-	in := dealreport.Input{Period: per.Name, From: per.From, To: per.To, Location: loc, By: by,
-		OpenStages: a.Pipeline.StageNames()}
+	b := dealreport.NewBuilder(dealreport.Input{Period: per.Name, From: per.From, To: per.To, Location: loc, By: by,
+		OpenStages: a.Pipeline.StageNames()})
 	if db != nil {
-		if in.Deals, err = db.DealReportRows(ctx, sqldb.DealReportQuery{From: per.From, To: per.To, By: by}); err != nil {
+		// The deals are counted as they are read: a year of a million
+		// deals is never held at once.
+		err := db.EachDealReportRow(ctx, sqldb.DealReportQuery{From: per.From, To: per.To, By: by}, func(d *dealreport.Deal) error {
+			b.Add(d)
+			return nil
+		})
+		if err != nil {
 			return dealreport.Report{}, err
 		}
 	}
-	return dealreport.Build(in), nil
+	return b.Report(), nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/csvimport"
 	"github.com/tandemhq/tandem/sqldb"
@@ -84,6 +85,29 @@ func BenchmarkImportOpportunities(b *testing.B) {
 				}
 				if t.Created != n {
 					b.Fatalf("tally %+v; want %d created", t, n)
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/import")
+		})
+		// The floor, measured in the same run: the same leads created
+		// alone (what the import must do before it writes a deal), by
+		// IntakeLeads in batches of 1,000.
+		b.Run(be.Name+"/leads-floor", func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				b.StopTimer()
+				db, _ := openB(b, sqldbtest.Backend{Name: be.Name, DSN: sqldbtest.Fresh(b, be)})
+				signDefault(b, db, string(agreement.Default()))
+				b.StartTimer()
+				for from := 0; from < n; from += 1000 {
+					in := make([]tandem.LeadInput, 0, 1000)
+					for i := from; i < min(n, from+1000); i++ {
+						in = append(in, tandem.LeadInput{Fields: map[string]string{"external_id": fmt.Sprintf("S%07d", i), "stage": tandem.StageOpportunity,
+							"origin": "prospecting", "created_at": "2017-01-02", "company": "Account 1"}})
+					}
+					if _, err := db.IntakeLeads(ctx, in, sqldb.IntakeOptions{DefaultSource: csvimport.DefaultSource, Actor: "import:leads"}); err != nil {
+						b.Fatalf("IntakeLeads: %v", err)
+					}
 				}
 			}
 			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/import")

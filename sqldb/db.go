@@ -44,6 +44,11 @@ type DB struct {
 	// writeStmts and readStmts keep statements prepared on each pool
 	// (SQLite only: see stmtCache).
 	writeStmts, readStmts *stmtCache
+
+	// dealRowsAlone makes every row of a deals import run on its own,
+	// statement by statement, as a row the batch cannot hold does: for
+	// tests that compare the two ways (see dealBatch).
+	dealRowsAlone bool
 }
 
 // Options configure [Open].
@@ -345,12 +350,44 @@ func (s scanTime) Scan(v any) error {
 }
 
 func (s scanTime) parse(v string) error {
+	if t, ok := parseFixedTime(v); ok {
+		*s.t = t
+		return nil
+	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
 		return fmt.Errorf("scan time: %w", err)
 	}
 	*s.t = t.UTC()
 	return nil
+}
+
+// parseFixedTime reads a time in SQLite's form (sqliteTimeLayout) without
+// time.Parse, which costs a report over a million deals a tenth of its
+// time; false for anything else, which time.Parse then reads (or refuses).
+func parseFixedTime(v string) (time.Time, bool) {
+	if len(v) != len(sqliteTimeLayout) || v[4] != '-' || v[7] != '-' || v[10] != 'T' || v[13] != ':' || v[16] != ':' || v[19] != '.' || v[26] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(i, j int) int {
+		n := 0
+		for _, c := range []byte(v[i:j]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	y, mo, d, h, mi, sec, us := num(0, 4), num(5, 7), num(8, 10), num(11, 13), num(14, 16), num(17, 19), num(20, 26)
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 || us < 0 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, us*1000, time.UTC)
+	if t.Day() != d { // the 31st of a month of 30 days, say
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // scanJSON reads a JSON column (jsonb on PostgreSQL, text on SQLite) as text.

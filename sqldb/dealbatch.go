@@ -40,8 +40,10 @@ type dealBatch struct {
 	accounts, products map[string]int64
 	// ids are deal ids reserved and not used yet.
 	ids []int64
-	// want is how many ids to reserve when none is left (the rows left).
-	want int
+	// news[i] counts the rows from row i on whose deal was not found:
+	// the ids to reserve when none is left.
+	news []int
+	want int // news of the row being imported
 
 	// What the batch has to write, and what the row being computed adds
 	// (merged into it when the row succeeds).
@@ -165,6 +167,7 @@ func (tx *Tx) loadDealBatch(ctx context.Context, rows []dealRow, results []Intak
 			}
 		}
 	}
+	b.news = make([]int, len(rows)+1)
 	var leadIDs []int64
 	for chunk := range slices.Chunk(leadKeys, 1000) {
 		cond, args := tx.db.d.keyIn("source", "external_id", chunk, 1)
@@ -197,6 +200,14 @@ func (tx *Tx) loadDealBatch(ctx context.Context, rows []dealRow, results []Intak
 		})
 		if err != nil {
 			return fmt.Errorf("find the deals: %w", err)
+		}
+	}
+	// The rows from each on whose deal was not found may add one.
+	for i := len(rows) - 1; i >= 0; i-- {
+		b.news[i] = b.news[i+1]
+		ds, de := rows[i].in.Key(opts.DefaultSource)
+		if _, ok := b.deals[[2]string{ds, de}]; !ok && results[i].Err == nil {
+			b.news[i]++
 		}
 	}
 	for chunk := range slices.Chunk(leadIDs, 1000) {

@@ -500,8 +500,13 @@ func (db *DB) ImportDeals(ctx context.Context, inputs []tandem.DealInput, opts D
 				continue
 			}
 			mark := len(pending)
-			b.want, b.buffering = len(rows)-i, true
-			id, status, err := tx.importDeal(ctx, st, row, opts)
+			b.want, b.buffering = b.news[i], true
+			var id int64
+			var status string
+			err := errSlowRow
+			if !db.dealRowsAlone {
+				id, status, err = tx.importDeal(ctx, st, row, opts)
+			}
 			b.buffering = false
 			if errors.Is(err, errSlowRow) {
 				b.row.reset()

@@ -50,7 +50,10 @@ func schema(t testing.TB, b sqldbtest.Backend) map[string][]string {
 		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
 		AND m.name NOT LIKE 'lead_search%'` // the search index is SQLite's own (FTS5), filled by triggers
 	if b.Name == "postgres" {
-		q = `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`
+		// Generated columns (leads.search) are not data, and SQLite's
+		// table_info does not list them either.
+		q = `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()
+			AND is_generated = 'NEVER'`
 	}
 	rows, err := c.Query(q)
 	if err != nil {
@@ -333,7 +336,7 @@ func TestLoadRefusesWhatItCannotTake(t *testing.T) {
 				t.Errorf("%s: Load = %v; want %s saying %q", tc.name, err, tc.code, tc.says)
 			}
 			for table, n := range counts(t, dst) {
-				if n != 0 && table != "goose_db_version" && table != "stage_counts_path" {
+				if n != 0 && table != "goose_db_version" && table != "stage_counts_path" && table != "installation" { // a new database has its installation row
 					t.Errorf("%s: after the refused load, %s holds %d rows; want none", tc.name, table, n)
 				}
 			}

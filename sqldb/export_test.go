@@ -43,3 +43,7 @@ func (db *DB) AppendEventsForTest(ctx context.Context, leads []tandem.Lead, even
 func (db *DB) QueryRowForTest(ctx context.Context, q string, dest ...any) error {
 	return db.read.QueryRowContext(ctx, q).Scan(dest...)
 }
+
+// ImportDealRowsAloneForTest makes every row of a deals import run on its
+// own, statement by statement, as before deals were imported by batch.
+func (db *DB) ImportDealRowsAloneForTest() { db.dealRowsAlone = true }

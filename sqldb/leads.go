@@ -22,6 +22,16 @@ const leadColumns = `id, source, external_id, email, first_name, last_name, comp
 	segment, territory, origin, campaign, landing_page, utm_source, utm_medium, utm_campaign, utm_term,
 	utm_content, owner_id, score, stage, attributes, created_at, updated_at, stage_changed_at, version`
 
+// qualifiedLeadColumns are leadColumns named as leads' own, for a query
+// that joins another table.
+var qualifiedLeadColumns = func() string {
+	cols := strings.Split(leadColumns, ",")
+	for i := range cols {
+		cols[i] = "leads." + strings.TrimSpace(cols[i])
+	}
+	return strings.Join(cols, ", ")
+}()
+
 var leadInsertColumns = func() []string {
 	cols := strings.Split(leadColumns, ",")
 	for i := range cols {
@@ -649,8 +659,11 @@ func (db *DB) leads(ctx context.Context, f tandem.LeadFilter, tok *tandem.Token)
 	if f.Team != "" {
 		where = append(where, "owner_id IN (SELECT id FROM users WHERE team = "+arg(f.Team)+")")
 	}
+	from, idCol := "leads", "id"
 	if terms, _ := tandem.SearchTerms(f.Q); len(terms) > 0 {
-		cond, a := db.searchCond(terms, len(args)+1)
+		var cond string
+		var a []any
+		from, idCol, cond, a = db.searchFrom(terms, len(args)+1)
 		args = append(args, a...)
 		where = append(where, cond)
 	}
@@ -676,13 +689,20 @@ func (db *DB) leads(ctx context.Context, f tandem.LeadFilter, tok *tandem.Token)
 				cond, args = cond+" AND "+scope, append(slices.Clone(args), sargs...)
 			}
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM leads WHERE `+cond, args...).Scan(&page.Total); err != nil {
+		count := `SELECT count(*) FROM ` + from + ` WHERE ` + cond
+		if f.CountUpTo > 0 {
+			count = fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM %s WHERE %s LIMIT %d) t`, from, cond, f.CountUpTo+1)
+		}
+		if err := tx.QueryRowContext(ctx, count, args...).Scan(&page.Total); err != nil {
 			return err
 		}
-		after, order, aargs := db.sortCond(f, len(args)+1)
+		if f.CountUpTo > 0 && page.Total > f.CountUpTo {
+			page.Total, page.More = f.CountUpTo, true
+		}
+		after, order, aargs := db.sortCond(f, idCol, len(args)+1)
 		pageArgs := append(append(slices.Clone(args), aargs...), limit+1)
-		rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM leads WHERE %s AND %s ORDER BY %s LIMIT $%d`,
-			leadColumns, cond, after, order, len(pageArgs)), pageArgs...)
+		rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE %s AND %s ORDER BY %s LIMIT $%d`,
+			qualifiedLeadColumns, from, cond, after, order, len(pageArgs)), pageArgs...)
 		if err != nil {
 			return err
 		}

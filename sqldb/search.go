@@ -16,31 +16,36 @@ import (
 //   - SQLite: the FTS5 table lead_search, trigram tokenizer with
 //     remove_diacritics, kept by triggers on leads; each word is a phrase
 //     of its trigrams (a substring match).
-//   - PostgreSQL: a pg_trgm GIN index on search_norm(text) (lower case,
-//     unaccent); each word is a LIKE '%word%' the index answers.
+//   - PostgreSQL: the generated column leads.search, search_norm(text)
+//     (lower case, unaccent), with a pg_trgm GIN index; each word is a
+//     LIKE '%word%' the index answers.
 
-// pgSearchText is the indexed expression of PostgreSQL's leads_search
-// index, written exactly as the migration writes it: a query uses the
-// index only when its text is the same expression.
-const pgSearchText = `search_norm(first_name || ' ' || last_name || ' ' ||
-        email || ' ' || company || ' ' || phone || ' ' ||
-        replace(replace(replace(replace(replace(replace(replace(phone, ' ', ''), '-', ''), '(', ''), ')', ''), '.', ''), '+', ''), '/', '')
-        || ' ' || external_id)`
-
-// searchCond returns the condition on leads that a search's terms make,
-// with its arguments numbered from n.
-func (db *DB) searchCond(terms []string, n int) (string, []any) {
+// searchFrom returns what a list of leads with a search reads (its FROM),
+// the column of a lead's id in it, and the condition the search's terms
+// make, with its arguments numbered from n. On SQLite the list reads the
+// index and joins each match's lead: the index gives the matches in id
+// order, so a page (and a count that stops) reads only as many matches as
+// it needs, where an IN (...) of the matches would gather them all first.
+func (db *DB) searchFrom(terms []string, n int) (from, idCol, cond string, args []any) {
 	if db.d.name() == "sqlite" {
 		phrases := make([]string, len(terms))
 		for i, t := range terms {
 			phrases[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
 		}
-		return fmt.Sprintf("id IN (SELECT rowid FROM lead_search WHERE lead_search MATCH $%d)", n), []any{strings.Join(phrases, " ")}
+		return "lead_search JOIN leads ON leads.id = lead_search.rowid", "lead_search.rowid",
+			fmt.Sprintf("lead_search MATCH $%d", n), []any{strings.Join(phrases, " ")}
 	}
+	cond, args = db.searchCond(terms, n)
+	return "leads", "id", cond, args
+}
+
+// searchCond returns PostgreSQL's condition on leads that a search's
+// terms make, with its arguments numbered from n.
+func (db *DB) searchCond(terms []string, n int) (string, []any) {
 	conds := make([]string, len(terms))
 	args := make([]any, len(terms))
 	for i, t := range terms {
-		conds[i] = fmt.Sprintf("%s LIKE '%%' || search_norm($%d) || '%%'", pgSearchText, n+i)
+		conds[i] = fmt.Sprintf("search LIKE '%%' || search_norm($%d) || '%%'", n+i)
 		args[i] = likeEscaper.Replace(t)
 	}
 	return strings.Join(conds, " AND "), args
@@ -58,7 +63,7 @@ func sortColumn(field string) string {
 // sortCond returns the order of a list sorted by field and, for a page
 // after a cursor, the condition that keeps the leads after it: (value, id)
 // beyond the cursor's, in the list's direction.
-func (db *DB) sortCond(f tandem.LeadFilter, n int) (cond, order string, args []any) {
+func (db *DB) sortCond(f tandem.LeadFilter, idCol string, n int) (cond, order string, args []any) {
 	field, desc, _ := tandem.SortField(f.Sort)
 	col := sortColumn(field)
 	dir, cmp := "", ">"
@@ -66,13 +71,13 @@ func (db *DB) sortCond(f tandem.LeadFilter, n int) (cond, order string, args []a
 		dir, cmp = " DESC", "<"
 	}
 	if field == "id" {
-		order = "id" + dir
+		order = idCol + dir
 		if f.After != 0 {
-			return fmt.Sprintf("id %s $%d", cmp, n), order, []any{f.After}
+			return fmt.Sprintf("%s %s $%d", idCol, cmp, n), order, []any{f.After}
 		}
 		return "TRUE", order, nil
 	}
-	order = col + dir + ", id" + dir
+	order = col + dir + ", leads.id" + dir
 	if f.After == 0 {
 		return "TRUE", order, nil
 	}
@@ -80,6 +85,6 @@ func (db *DB) sortCond(f tandem.LeadFilter, n int) (cond, order string, args []a
 	if tandem.SortKind(field) == tandem.KindTime {
 		v = db.d.timeArg(v.(time.Time))
 	}
-	cond = fmt.Sprintf("(%s %s $%d OR (%s = $%d AND id %s $%d))", col, cmp, n, col, n, cmp, n+1)
+	cond = fmt.Sprintf("(%s %s $%d OR (%s = $%d AND leads.id %s $%d))", col, cmp, n, col, n, cmp, n+1)
 	return cond, order, []any{v, f.After}
 }

@@ -181,6 +181,15 @@ func TestLeadsSortAndTeam(t *testing.T) {
 				t.Errorf("Leads(sort=%s) by pages of 4 = %v; want %v", sort, got, wantIDs)
 			}
 		}
+		for _, tc := range []struct {
+			upTo, total int
+			more        bool
+		}{{5, 5, true}, {22, 22, true}, {23, 23, false}, {100, 23, false}} {
+			page, err := db.Leads(ctx, tandem.LeadFilter{CountUpTo: tc.upTo, Limit: 2})
+			if err != nil || page.Total != tc.total || page.More != tc.more || len(page.Leads) != 2 {
+				t.Errorf("Leads(CountUpTo %d) = total %d, more %v, %d leads, %v; want %d, %v, 2 leads", tc.upTo, page.Total, page.More, len(page.Leads), err, tc.total, tc.more)
+			}
+		}
 		if _, err := db.Leads(ctx, tandem.LeadFilter{Sort: "colour"}); tandem.ErrorCode(err) != tandem.EINVALID ||
 			!strings.HasPrefix(tandem.ErrorMessage(err), `sort: "colour" is not a field lists sort by`) {
 			t.Errorf("Leads(sort=colour) error = %v; want EINVALID naming sort", err)

@@ -46,6 +46,7 @@ END;
 CREATE INDEX leads_created ON leads (created_at, id);
 CREATE INDEX leads_stage_changed ON leads (stage_changed_at, id);
 CREATE INDEX leads_owner ON leads (owner_id);
+CREATE INDEX leads_campaign ON leads (campaign);
 
 -- Saved views of the leads list: a name and the list's query string
 -- (filters, search, sort), per user; a shared view is listed for everyone.
