@@ -86,7 +86,7 @@ func (s *Server) postHook(w http.ResponseWriter, r *http.Request) error {
 	ans := hookAnswer{MessageID: id, Leads: []hookResult{}, Deals: []hookResult{}}
 	recorded := false
 	if len(p.Leads) > 0 || len(p.Deals) == 0 {
-		ins, errs := inbound.Leads(ms.Leads, p.Leads)
+		ins, errs := inbound.SourceLeads(ms.Leads, p.Leads)
 		rs, err := s.DB.DeliverLeads(ctx, src, id, ins, errs)
 		if err != nil {
 			if tandem.ErrorCode(err) == tandem.EUNAUTHORIZED {
@@ -96,6 +96,7 @@ func (s *Server) postHook(w http.ResponseWriter, r *http.Request) error {
 		}
 		recorded = true
 		ans.Leads = hookResults(rs)
+		s.countLeads("hook", rs)
 	}
 	if len(p.Deals) > 0 && ms.Deals != nil {
 		ins, errs := inbound.Deals(ms.Deals, p.Deals)

@@ -112,6 +112,11 @@ func TestFormPosts(t *testing.T) {
 		if r.status != http.StatusUnprocessableEntity || !strings.Contains(string(r.body), "email") {
 			t.Errorf("POST /f/contact without email = %v; want 422 naming email", r)
 		}
+		// A required field sent empty, as a browser sends an empty input.
+		r = ts.postFormWith("/f/contact", urlenc, "email=&first_name=Empty", map[string]string{"Accept": "application/json"})
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(string(r.body), "email") {
+			t.Errorf("POST /f/contact with an empty email = %v; want 422 naming email", r)
+		}
 		// A multipart post.
 		r = ts.postFormWith("/f/contact", "multipart/form-data; boundary=XX",
 			"--XX\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nmulti@example.com\r\n--XX--\r\n", map[string]string{"Accept": "application/json"})
@@ -131,8 +136,8 @@ func TestFormPosts(t *testing.T) {
 		for _, s := range ss {
 			got = append(got, s.Status)
 		}
-		// Newest first: multipart, no email, honeypot, server, other origin, s1.
-		want := []string{"accepted", "refused", "refused", "accepted", "refused", "accepted"}
+		// Newest first: multipart, empty email, no email, honeypot, server, other origin, s1.
+		want := []string{"accepted", "refused", "refused", "refused", "accepted", "refused", "accepted"}
 		if strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("the form's submissions = %v; want %v", got, want)
 		}

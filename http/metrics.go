@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/sqldb"
 )
 
 // getMetrics serves the metrics (package metrics) in Prometheus' text
@@ -27,4 +28,19 @@ func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.Metrics.Handler().ServeHTTP(w, r)
 	return nil
+}
+
+// countLeads counts the leads an intake took by path (tandem_leads_taken_total):
+// each result by its status, a rejected one as rejected.
+func (s *Server) countLeads(path string, rs []sqldb.IntakeResult) {
+	if s.Metrics == nil {
+		return
+	}
+	for _, r := range rs {
+		status := r.Status
+		if r.Err != nil || status == "" {
+			status = tandem.StatusRejected
+		}
+		s.Metrics.LeadsTaken(path, status, 1)
+	}
 }

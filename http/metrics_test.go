@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/inbound"
 	"github.com/tandemhq/tandem/metrics"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
 )
@@ -15,7 +16,7 @@ import (
 // set; with one, 401 without it or with another, and 200 with it. The
 // body is Prometheus' text, which expfmt parses, and counts the API's
 // requests by route pattern and status (a 404 under "none"), and the
-// leads the API took by status.
+// leads taken by path (the API, a website form) and status.
 func TestMetricsRoute(t *testing.T) {
 	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
@@ -28,6 +29,12 @@ func TestMetricsRoute(t *testing.T) {
 		signDefault(t, ts.db)
 		ts.call("POST", "/api/v1/leads", tandem.RoleAdmin, `[{"external_id":"m1","email":"m1@example.com"},{"external_id":"m2","email":"m2@example.com"}]`, 200, nil)
 		ts.call("POST", "/api/v1/leads", tandem.RoleAdmin, `{"external_id":"m1","email":"m1@example.com"}`, 200, nil)
+		// A website form's post (from a server: no Origin) and a new lead
+		// typed on the page count by their paths.
+		saveForm(t, ts.db, inbound.Form{Name: "m"})
+		if r := ts.postFormWith("/f/m", "application/x-www-form-urlencoded", "email=f1%40example.com", nil); r.status != 200 {
+			t.Fatalf("POST /f/m = %v; want 200", r)
+		}
 		ts.do("GET", "/api/v1/leads/999999", tandem.RoleAdmin, "")
 		ts.do("GET", "/api/v1/nothing-here", tandem.RoleAdmin, "")
 		for _, secret := range []string{"", "scrape-you"} {
@@ -77,6 +84,7 @@ func TestMetricsRoute(t *testing.T) {
 			{"tandem_http_request_duration_seconds", map[string]string{"route": "none", "status": "404"}, 1},
 			{"tandem_leads_taken_total", map[string]string{"path": "api", "status": tandem.StatusCreated}, 2},
 			{"tandem_leads_taken_total", map[string]string{"path": "api", "status": tandem.StatusUnchanged}, 1},
+			{"tandem_leads_taken_total", map[string]string{"path": "form", "status": tandem.StatusCreated}, 1},
 		} {
 			if got := count(c.name, c.labels); got != c.want {
 				t.Errorf("%s%v = %v; want %v", c.name, c.labels, got, c.want)

@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/sqldb"
@@ -11,33 +12,38 @@ import (
 // revenue; /accounts/{id} shows one with the leads and deals of it the
 // viewer may read (docs/web.md, "Accounts and products").
 
-// accountRow is one account of the list.
-type accountRow struct {
-	tandem.Account
-	Group sqldb.DealGroup
+// accountsPerPage is how many accounts /accounts lists at once.
+const accountsPerPage = 100
+
+// accountsView is the accounts page's data.
+type accountsView struct {
+	Rows []sqldb.AccountRow
+	Next string // the query of the next page; "" at the end
 }
 
-// accountsPage answers GET /accounts.
+// accountsPage answers GET /accounts?after=NAME: the accounts by name, a
+// hundred at a time, with their figures.
 func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	accounts, err := s.DB.Accounts(ctx)
+	var after string
+	err := eachParam(r, func(name, v string, bad func(string)) {
+		if name != "after" {
+			bad("not a parameter of the accounts page (after)")
+		}
+		after = v
+	})
 	if err != nil {
 		return err
 	}
-	groups, err := s.DB.DealsBy(ctx, sqldb.ByAccount)
+	rows, next, err := s.DB.AccountList(r.Context(), after, accountsPerPage)
 	if err != nil {
 		return err
 	}
-	byName := map[string]sqldb.DealGroup{}
-	for _, g := range groups {
-		byName[g.Key] = g
-	}
-	rows := make([]accountRow, len(accounts))
-	for i, a := range accounts {
-		rows[i] = accountRow{a, byName[a.Name]}
+	v := accountsView{Rows: rows}
+	if next != "" {
+		v.Next = url.Values{"after": {next}}.Encode()
 	}
 	p := newPage(r, "Accounts")
-	p.Data = rows
+	p.Data = v
 	return s.render(w, http.StatusOK, "accounts", p)
 }
 

@@ -156,7 +156,6 @@ func TestManagementPages(t *testing.T) {
 		if !strings.Contains(string(r.body), `<time datetime="`) {
 			t.Errorf("/sla shows no <time> for the clocks")
 		}
-
 		// The scorecard page, and its print and export.
 		r = exec.get("/scorecard?period=" + month)
 		want(t, "GET /scorecard", r, 200, "The unified KPI", "/scorecard/print?period="+month)

@@ -70,6 +70,7 @@ const maxAccountChoices = 500
 func (s *Server) boardFilter(r *http.Request) (sqldb.BoardFilter, boardFilterView, error) {
 	var f sqldb.BoardFilter
 	var v boardFilterView
+	var failed error // reading the account, not the query
 	err := eachParam(r, func(name, val string, bad func(string)) {
 		if val == "" {
 			return
@@ -94,17 +95,14 @@ func (s *Server) boardFilter(r *http.Request) (sqldb.BoardFilter, boardFilterVie
 				f.AccountID = id
 				return
 			}
-			accounts, err := s.DB.Accounts(r.Context())
-			if err != nil {
-				bad("cannot be read now")
-				return
-			}
-			i := slices.IndexFunc(accounts, func(a tandem.Account) bool { return tandem.NameKey(a.Name) == tandem.NameKey(val) })
-			if i < 0 {
+			a, err := s.DB.AccountNamed(r.Context(), val)
+			switch code := tandem.ErrorCode(err); {
+			case code == tandem.ENOTFOUND:
 				bad(fmt.Sprintf("no account is named %q", val))
-				return
+			case err != nil:
+				failed = err
 			}
-			f.AccountID = accounts[i].ID
+			f.AccountID = a.ID
 		case "closed":
 			f.Closed, v.Closed = val, val
 		case "cards":
@@ -121,6 +119,9 @@ func (s *Server) boardFilter(r *http.Request) (sqldb.BoardFilter, boardFilterVie
 		}
 	})
 	v.Active = f.OwnerID != 0 || f.Team != "" || f.ProductID != 0 || f.AccountID != 0 || f.Closed != ""
+	if failed != nil {
+		return f, v, failed
+	}
 	return f, v, err
 }
 
@@ -159,9 +160,9 @@ func (s *Server) dealsBoard(w http.ResponseWriter, r *http.Request) error {
 	if fv.Products, err = s.DB.Products(ctx); err != nil {
 		return err
 	}
-	if accounts, err := s.DB.Accounts(ctx); err != nil {
+	if accounts, more, err := s.DB.AccountChoices(ctx, maxAccountChoices); err != nil {
 		return err
-	} else if len(accounts) <= maxAccountChoices {
+	} else if !more {
 		fv.Accounts = accounts
 	}
 	now := s.DB.Now()

@@ -40,6 +40,47 @@ type formLimiter struct {
 	// mappings caches the forms' compiled mappings by their settings.
 	mappings sync.Map // string -> *csvimport.Mapping
 	nmaps    int
+	// forms caches the forms by name for formKept, so that a busy form
+	// is not read for every post; the settings page forgets them when it
+	// changes one (another replica sees a change within formKept).
+	forms map[string]keptForm
+}
+
+// formKept is how long a form read from the store is used.
+const formKept = 5 * time.Second
+
+type keptForm struct {
+	form inbound.Form
+	at   time.Time
+}
+
+// form returns the form with the name, from the cache or the store.
+func (s *Server) form(r *http.Request, name string) (inbound.Form, error) {
+	l, now := s.formLimits, time.Now()
+	l.mu.Lock()
+	k, ok := l.forms[name]
+	l.mu.Unlock()
+	if ok && now.Sub(k.at) < formKept {
+		return k.form, nil
+	}
+	f, err := s.DB.Form(r.Context(), name)
+	if err != nil {
+		return f, err
+	}
+	l.mu.Lock()
+	if l.forms == nil || len(l.forms) > 1000 {
+		l.forms = map[string]keptForm{}
+	}
+	l.forms[name] = keptForm{f, now}
+	l.mu.Unlock()
+	return f, nil
+}
+
+// forget drops the cached forms, after the settings page changed one.
+func (l *formLimiter) forget() {
+	l.mu.Lock()
+	l.forms = nil
+	l.mu.Unlock()
 }
 
 type formBucket struct {
@@ -135,7 +176,7 @@ func corsHeaders(w http.ResponseWriter, f inbound.Form, r *http.Request) {
 // origins; any other origin gets no CORS headers, and its browser will not
 // send the post.
 func (s *Server) optionsForm(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.DB.Form(r.Context(), r.PathValue("form"))
+	f, err := s.form(r, r.PathValue("form"))
 	if err != nil {
 		return err
 	}
@@ -161,7 +202,7 @@ type formAnswer struct {
 // postForm takes a post of a website form. See the top of this file.
 func (s *Server) postForm(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	f, err := s.DB.Form(ctx, r.PathValue("form"))
+	f, err := s.form(r, r.PathValue("form"))
 	if err != nil {
 		return s.formRefused(w, r, err)
 	}
@@ -214,10 +255,15 @@ func (s *Server) postForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err // saved forms are checked: a bug
 	}
-	ins, errs := inbound.Leads(m, []inbound.Record{rec})
-	sub, err := s.DB.SubmitForm(ctx, f, post, ins[0], errs[0])
+	in, mapErr := inbound.FormLead(m, rec)
+	sub, err := s.formPosts.submit(ctx, sqldb.FormPost{Form: f, Post: post, In: in, MapErr: mapErr})
 	if err != nil {
 		return err
+	}
+	if sub.Status == sqldb.SubmissionAccepted {
+		s.countLeads("form", []sqldb.IntakeResult{{ID: sub.LeadID, Status: sub.LeadStatus}})
+	} else {
+		s.countLeads("form", []sqldb.IntakeResult{{Status: tandem.StatusRejected}})
 	}
 	if sub.Status != sqldb.SubmissionAccepted {
 		return s.formRefused(w, r, tandem.Errorf(tandem.EINVALID, "%s", sub.Reason))

@@ -118,6 +118,7 @@ func (s *Server) postSaveForm(w http.ResponseWriter, r *http.Request) error {
 		v.NewForm = ff
 		return s.renderSettings(w, r, http.StatusUnprocessableEntity, v, "", top)
 	}
+	s.formLimits.forget()
 	s.logChange(r, "save form", "name", f.Name)
 	http.Redirect(w, r, "/settings?done=form#forms", http.StatusSeeOther)
 	return nil
@@ -128,6 +129,7 @@ func (s *Server) postDeleteForm(w http.ResponseWriter, r *http.Request) error {
 	if err := s.DB.DeleteForm(r.Context(), name); err != nil {
 		return err
 	}
+	s.formLimits.forget()
 	s.logChange(r, "delete form", "name", name)
 	http.Redirect(w, r, "/settings?done=formdeleted#forms", http.StatusSeeOther)
 	return nil

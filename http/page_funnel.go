@@ -42,6 +42,9 @@ type funnelView struct {
 	Notes         []string
 	AsOf          time.Time // when the pace was computed
 	Status        string    // the scorecard's
+	// WonLink and LostLink list the deals won and lost in the period.
+	WonLink, LostLink string
+	Trend             monthTrend
 }
 
 // funnelPage answers /funnel: the period's target (the unified KPI of
@@ -50,7 +53,11 @@ type funnelView struct {
 // period's jeopardy alerts. It shows the goal period (the agreement's
 // goal.period containing now) unless asked for another.
 func (s *Server) funnelPage(w http.ResponseWriter, r *http.Request) error {
-	per, pk, _, pc, sc, err := s.pacedPeriod(r, goalPeriod)
+	per, pk, a, pc, sc, err := s.pacedPeriod(r, goalPeriod)
+	if err != nil {
+		return err
+	}
+	months, err := s.trendMonths(r.Context(), per, a)
 	if err != nil {
 		return err
 	}
@@ -59,7 +66,10 @@ func (s *Server) funnelPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := newPage(r, "Funnel")
-	p.Data = newFunnelView(pk, pc, sc, alerts)
+	v := newFunnelView(pk, pc, sc, alerts)
+	v.WonLink, v.LostLink = wonDealsLink(per.From, per.To), dealsLink("lost", per.From, per.To)
+	v.Trend = funnelTrend(months)
+	p.Data = v
 	return s.render(w, http.StatusOK, "funnel", p)
 }
 

@@ -92,6 +92,7 @@ func (s *Server) postLeadNew(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.countLeads("web", rs)
 	if rs[0].Err != nil {
 		return s.leadFormError(w, r, nil, rs[0].Err)
 	}

@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/tandemhq/tandem/pace"
@@ -27,8 +28,9 @@ type chartSeries struct {
 // campaignQuality is a campaign's volume, quality and return.
 type campaignQuality struct {
 	scorecard.Campaign
-	Ratings int
-	Average float64
+	Ratings   int
+	Average   float64
+	LeadsLink string // the campaign's leads created in the period ("" for none)
 }
 
 // pacingView is what the pacing page shows.
@@ -52,6 +54,7 @@ type pacingView struct {
 	Target      pace.Target
 	Probability float64
 	Status      string // the scorecard's
+	Trend       monthTrend
 }
 
 // pacingPage answers /pacing: qualified leads against the commitment day
@@ -96,8 +99,16 @@ func (s *Server) pacingPage(w http.ResponseWriter, r *http.Request) error {
 		if rt, ok := ratings[key]; ok {
 			q.Ratings, q.Average = rt.Ratings, rt.Average
 		}
+		if key != "" {
+			q.LeadsLink = leadsLink(url.Values{"campaign": {key}}, per.From, per.To)
+		}
 		v.Campaigns = append(v.Campaigns, q)
 	}
+	months, err := s.trendMonths(r.Context(), per, a)
+	if err != nil {
+		return err
+	}
+	v.Trend = pacingTrend(months)
 	p := newPage(r, "Pacing")
 	p.Data = v
 	return s.render(w, http.StatusOK, "pacing", p)

@@ -3,10 +3,12 @@ package http
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/report"
+	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -16,14 +18,42 @@ type slaBoard struct {
 	Scope   string // "your team" or "everyone"
 	NoSLA   string // why there is no report (no signed agreement)
 	Running bool   // the period has not ended
-	Rows    []report.Compliance
-	Total   report.Compliance
+	Rows    []repRow
+	Total   repRow
+	// Names are the people's names by email, for the clocks' reps.
+	Names map[string]string
 	// Soon are the open clocks due within the next business hour;
 	// Overdue those already breached and still open.
 	Soon, Overdue []sqldb.AtRisk
 	Horizon       time.Time
 	Now           time.Time
 	AsOf          time.Time // when the compliance figures were computed
+	// Trend is compliance per rep in each of the last weeks.
+	Trend slaTrend
+}
+
+// slaTrend is the SLA board's compliance per rep over the last
+// report.TrendWeeks weeks, oldest first.
+type slaTrend struct {
+	Weeks []string // each week's Monday, as the columns name it
+	Rows  []trendRow
+	Total trendRow
+	Chart chartData
+}
+
+// repRow is one rep's compliance as the board shows it: Name is the rep's
+// name (Key, their email, when they have none).
+type repRow struct {
+	report.Compliance
+	Name string
+}
+
+// trendRow is one rep's compliance in each week; nil where the rep had no
+// hand-off that week.
+type trendRow struct {
+	Name  string // the rep's name (as repRow's), set by the page
+	Key   string
+	Weeks []*report.Compliance
 }
 
 // slaBoard answers /sla: breaches and clocks about to breach, compliance
@@ -57,7 +87,16 @@ func (s *Server) slaBoard(w http.ResponseWriter, r *http.Request) error {
 		if team != nil {
 			keep = func(email string) bool { _, ok := team[email]; return ok }
 		}
-		b.Rows, b.Total = report.Board(rep, keep)
+		rows, total := report.Board(rep, keep)
+		for _, r := range rows {
+			b.Rows = append(b.Rows, repRow{Compliance: r, Name: r.Key})
+		}
+		b.Total = repRow{Compliance: total, Name: total.Key}
+		weeks, err := report.ReadSLAWeeks(ctx, s.DB, now)
+		if err != nil {
+			return err
+		}
+		b.Trend = newSLATrend(weeks, keep, a.BusinessHours.Location)
 	}
 	var owners []int64
 	if team != nil {
@@ -76,6 +115,27 @@ func (s *Server) slaBoard(w http.ResponseWriter, r *http.Request) error {
 	from := per.From
 	if b.Overdue, err = s.DB.AtRisk(ctx, sqldb.AtRiskQuery{From: from, To: sooner(now, per.To), Owners: owners, Limit: 100}); err != nil {
 		return err
+	}
+	// People by name, their email in a title.
+	users, err := s.DB.Users(ctx)
+	if err != nil {
+		return err
+	}
+	b.Names = map[string]string{}
+	for _, u := range users {
+		if u.Email != "" {
+			b.Names[u.Email] = u.Label()
+		}
+	}
+	for i := range b.Rows {
+		if n, ok := b.Names[b.Rows[i].Key]; ok {
+			b.Rows[i].Name = n
+		}
+	}
+	for i := range b.Trend.Rows {
+		if n, ok := b.Names[b.Trend.Rows[i].Key]; ok {
+			b.Trend.Rows[i].Name = n
+		}
 	}
 	p := newPage(r, "SLA board")
 	p.Data = b
@@ -107,4 +167,47 @@ func (s *Server) below(ctx context.Context, email string) (map[string]int64, err
 		}
 	}
 	return out, nil
+}
+
+// newSLATrend lays the weeks' SLA reports out per rep (those keep keeps;
+// everyone when nil), with a chart of the share of first touches in time.
+func newSLATrend(weeks []sla.Report, keep func(string) bool, loc *time.Location) slaTrend {
+	var t slaTrend
+	byKey := map[string]*trendRow{}
+	var keys []string
+	t.Total = trendRow{Key: "All reps", Weeks: make([]*report.Compliance, len(weeks))}
+	for i, w := range weeks {
+		t.Weeks = append(t.Weeks, w.Period.From.In(loc).Format("Jan 2"))
+		rows, total := report.Board(w, keep)
+		for _, r := range rows {
+			row, ok := byKey[r.Key]
+			if !ok {
+				row = &trendRow{Key: r.Key, Weeks: make([]*report.Compliance, len(weeks))}
+				byKey[r.Key] = row
+				keys = append(keys, r.Key)
+			}
+			row.Weeks[i] = &r
+		}
+		if total.Handoffs > 0 {
+			t.Total.Weeks[i] = &total
+		}
+	}
+	slices.Sort(keys)
+	t.Chart = chartData{ID: "sla-weeks", Kind: "line", Title: "First touches in time, per rep and week (share)", Labels: t.Weeks}
+	for _, k := range keys {
+		t.Rows = append(t.Rows, *byKey[k])
+	}
+	for _, row := range append(slices.Clone(t.Rows), t.Total) {
+		series := chartSeries{Name: row.Key, Dashed: row.Key == t.Total.Key}
+		for _, c := range row.Weeks {
+			if c == nil || c.TouchMeasured == 0 {
+				series.Values = append(series.Values, nil)
+				continue
+			}
+			v := c.TouchShare
+			series.Values = append(series.Values, &v)
+		}
+		t.Chart.Series = append(t.Chart.Series, series)
+	}
+	return t
 }

@@ -23,9 +23,12 @@ import (
 // and asks for each page: every role's home, the queue of the rep with the
 // most open tasks and one of their leads, a manager's queue, the SLA
 // board, pacing, the funnel and the scorecard for this month and the last,
-// the agreement, import and settings. It reports the server-side time at
-// p50 and p95 (the time to the last byte on a local connection, which is
-// the server's: rendering, not the browser). It runs only when
+// the agreement, import and settings; the deals board (head, manager,
+// rep), an open deal's page and its account's, the accounts and the
+// products, and the inbox of whoever has the most unread notifications.
+// It reports the server-side time at p50 and p95 (the time to the last
+// byte on a local connection, which is the server's: rendering, not the
+// browser). It runs only when
 // TANDEM_LOAD_DB names the database:
 //
 //	TANDEM_LOAD_DB=/tmp/demo.db go test ./http -run TestPageTimes -v [-count 1]
@@ -134,6 +137,9 @@ func TestPageTimes(t *testing.T) {
 		{"/funnel", tandem.RoleExecutive},
 		{"/scorecard?period=" + month, tandem.RoleExecutive},
 		{"/scorecard?period=" + last, tandem.RoleExecutive},
+		{"/campaigns", tandem.RoleMarketingHead},
+		{"/campaigns?period=" + last, tandem.RoleMarketingHead},
+		{"/campaigns?model=linear", tandem.RoleMarketingHead},
 		{"/agreement", tandem.RoleAdmin},
 		{"/import", tandem.RoleAdmin},
 		{"/settings", tandem.RoleAdmin},
@@ -153,6 +159,46 @@ func TestPageTimes(t *testing.T) {
 		} else {
 			t.Logf("%-28s no %s in the database", pg.path, pg.role)
 		}
+	}
+	// The deals board for the head of sales, a manager and a rep; an open
+	// deal's page and its account's; the catalogue and the accounts; the
+	// inbox of the person with the most notifications.
+	for _, role := range []tandem.Role{tandem.RoleSalesHead, tandem.RoleSalesManager, tandem.RoleSalesRep} {
+		if u, ok := byRole[role]; ok {
+			pages = append(pages, page{"/deals", u})
+		}
+	}
+	if head, ok := byRole[tandem.RoleSalesHead]; ok {
+		open, err := db.Deals(ctx, tandem.DealFilter{Stage: tandem.DealOpen, Limit: 1})
+		if err != nil {
+			t.Fatalf("Deals: %v", err)
+		}
+		if len(open.Deals) > 0 {
+			d, err := db.DealFor(ctx, open.Deals[0].ID, tandem.Token{UserID: head.ID, UserEmail: head.Email, Role: head.Role})
+			if err != nil {
+				t.Fatalf("DealFor: %v", err)
+			}
+			pages = append(pages, page{fmt.Sprintf("/deals/%d", d.ID), head})
+			if d.AccountID != 0 {
+				pages = append(pages, page{fmt.Sprintf("/accounts/%d", d.AccountID), head})
+			}
+		}
+		pages = append(pages, page{"/accounts", head}, page{"/products", head})
+	}
+	var inboxOf tandem.User
+	most := -1
+	for _, u := range users {
+		in, err := db.Inbox(ctx, u.ID, sqldb.InboxFilter{Limit: 1})
+		if err != nil {
+			t.Fatalf("Inbox: %v", err)
+		}
+		if in.Unread > most {
+			inboxOf, most = u, in.Unread
+		}
+	}
+	if inboxOf.ID != 0 {
+		t.Logf("%s has %d unread notifications", inboxOf.Email, most)
+		pages = append(pages, page{"/inbox", inboxOf})
 	}
 	signedIn := map[string]*webClient{}
 	for _, pg := range pages {

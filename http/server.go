@@ -12,8 +12,8 @@
 // server.go (the route table), respond.go (the one writer of status and
 // body), decode.go (bodies and parameters), web.go (sessions and page
 // rendering), client.go (who is asking, behind trusted proxies),
-// throttle.go (sign-in throttling) and reps.go (which reps a caller may ask
-// about).
+// throttle.go (sign-in throttling), reps.go (which reps a caller may ask
+// about) and scopes.go (the scope each API route needs of a token).
 package http
 
 import (
@@ -83,6 +83,9 @@ type Server struct {
 	// formLimits holds the website forms' posts per address and their
 	// compiled mappings (page_forms.go).
 	formLimits *formLimiter
+	// formPosts writes the forms' posts that arrive together in one
+	// transaction (formbatch.go).
+	formPosts *formBatcher
 }
 
 // NewServer returns a server over db; call [Server.Open] to start it.
@@ -97,6 +100,7 @@ func NewServer(db *sqldb.DB, logger *slog.Logger) *Server {
 	s := &Server{DB: db, Logger: logger, Version: "dev", templates: templates,
 		signins: newThrottle(),
 		hashing: make(chan struct{}, 4), imports: newUploadStore(), formLimits: newFormLimiter()}
+	s.formPosts = newFormBatcher(db)
 	s.server = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -161,6 +165,7 @@ func (s *Server) URL() string {
 func (s *Server) Close(ctx context.Context) error {
 	err := s.server.Shutdown(ctx)
 	s.imports.close()
+	s.formPosts.close()
 	return err
 }
 
@@ -316,6 +321,9 @@ func (s *Server) routes() []route {
 		{"GET /scorecard/print", s.scorecardPrint, sectionRoles("/scorecard")},
 		{"GET /scorecard/export", s.scorecardExport, sectionRoles("/scorecard")},
 		{"GET /agreement", s.agreementPage, sectionRoles("/agreement")},
+		{"GET /campaigns", s.campaignsPage, sectionRoles("/campaigns")},
+		{"POST /campaigns", s.postCampaign, senders},
+		{"POST /campaigns/spend", s.postSpend, senders},
 		{"POST /agreement/sign", s.agreementSign, roles(access.Sign)},
 		{"POST /agreement/propose", s.agreementPropose, roles(access.Propose)},
 		// The import page (page_import.go): which kinds a role may import

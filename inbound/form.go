@@ -260,3 +260,27 @@ func ParseRecord(body []byte) (Record, error) {
 	}
 	return rec, nil
 }
+
+// FormLead maps one post of a form as [Leads] does, and refuses a post
+// that leaves a field the mapping requires empty: a form's required field
+// needs a value, not just its name (a browser sends every field, filled
+// or not).
+func FormLead(m *csvimport.Mapping, rec Record) (tandem.LeadInput, error) {
+	ins, errs := Leads(m, []Record{rec})
+	if errs[0] != nil {
+		return ins[0], errs[0]
+	}
+	var missing []tandem.FieldError
+	for _, fd := range m.Fields {
+		if fd.Optional || fd.Default != "" || len(fd.Columns) == 0 {
+			continue
+		}
+		if strings.TrimSpace(ins[0].Fields[fd.Target]) == "" && strings.TrimSpace(ins[0].Initial[fd.Target]) == "" {
+			missing = append(missing, tandem.FieldError{Field: fd.Columns[0], Message: "required: fill it in"})
+		}
+	}
+	if len(missing) > 0 {
+		return ins[0], tandem.Invalid(missing...)
+	}
+	return ins[0], nil
+}

@@ -1,7 +1,9 @@
 package inbound
 
 import (
+	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParse feeds any body to both payload readers and maps what they
@@ -20,16 +22,40 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if p, err := ParseHubSpot(body); err == nil {
-			Leads(ms.Leads, p.Leads)
+			SourceLeads(ms.Leads, p.Leads)
 			Deals(ms.Deals, p.Deals)
 		}
 		if p, err := ParseStandard(body); err == nil {
-			ins, errs := Leads(std.Leads, p.Leads)
+			ins, errs := SourceLeads(std.Leads, p.Leads)
 			for i := range ins {
-				if errs[i] == nil && ins[i].Fields["external_id"] == "" {
+				if errs[i] == nil && strings.TrimSpace(ins[i].Fields["external_id"]) == "" {
 					t.Errorf("Leads(%q) took a record without external_id", p.Leads[i])
 				}
 			}
+		}
+	})
+}
+
+// FuzzFormPost feeds any JSON body to a form's record reader and mapping,
+// and any headers to HubSpot's signature check: nothing may panic, a
+// record that maps has its email, and no made-up signature verifies.
+func FuzzFormPost(f *testing.F) {
+	f.Add([]byte(`{"email":"a@b.c","first_name":"A","x":"'=1+2"}`), "c2ln", "1796644800000")
+	f.Add([]byte(`{"email":"","utm_source":"news"}`), "", "")
+	m, err := Form{Name: "f", Mapping: DefaultFormMapping, PerMinute: 1, Campaign: "c"}.Check()
+	if err != nil {
+		f.Fatalf("Check: %v", err)
+	}
+	now := time.UnixMilli(1796644800000)
+	f.Fuzz(func(t *testing.T, body []byte, sig, ts string) {
+		if rec, err := ParseRecord(body); err == nil {
+			in, err := FormLead(m, rec)
+			if err == nil && strings.TrimSpace(in.Fields["email"]) == "" {
+				t.Errorf("Leads(%q) took a post without email", rec)
+			}
+		}
+		if err := VerifyHubSpot([]string{"0123456789abcdef"}, "POST", "https://x/api/v1/hooks/h", body, sig, ts, now); err == nil {
+			t.Errorf("VerifyHubSpot(%q, %q) verified a made-up signature", sig, ts)
 		}
 	})
 }

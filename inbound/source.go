@@ -345,3 +345,17 @@ func Deals(m *csvimport.Mapping, records []Record) (ins []tandem.DealInput, errs
 	}
 	return ins, errs
 }
+
+// SourceLeads maps a source's lead records as [Leads] does, and rejects a
+// record that gives no external_id: a source's records are known by it,
+// so that a change sent again (in a new message) changes nothing rather
+// than creating the lead again.
+func SourceLeads(m *csvimport.Mapping, records []Record) (ins []tandem.LeadInput, errs []error) {
+	ins, errs = Leads(m, records)
+	for i := range ins {
+		if errs[i] == nil && strings.TrimSpace(ins[i].Fields["external_id"]) == "" {
+			errs[i] = tandem.Invalid(tandem.FieldError{Field: "external_id", Message: "a webhook's record needs an id (the external_id), by which a change sent again is the same lead"})
+		}
+	}
+	return ins, errs
+}

@@ -15,14 +15,16 @@ import (
 // rows hold plain text only; the schedule's send row plays their part
 // (package worker).
 type Report struct {
-	// Ref identifies the send (its row id) and so the email: the
-	// Message-ID of its copy to the i-th recipient is
-	// <tandem-report-REF-I@DOMAIN>, the same on a retry.
-	Ref         int64
-	To          []string
-	Subject     string
-	Text, HTML  string
-	Attachments []Attachment
+	// Ref identifies the send (its row id) and, with Installation (the
+	// database's installation id), the email: the Message-ID of its copy
+	// to the i-th recipient is <tandem-report-REF.I.INSTALLATION@DOMAIN>,
+	// the same on a retry and never another installation's.
+	Ref          int64
+	Installation string
+	To           []string
+	Subject      string
+	Text, HTML   string
+	Attachments  []Attachment
 }
 
 // Attachment is a file attached to a report.
@@ -62,7 +64,7 @@ func (s *SMTP) sendReport(ctx context.Context, r Report, i int, to string) error
 		return fmt.Errorf("recipient: %w", err)
 	}
 	msg.Subject(r.Subject)
-	msg.SetMessageIDWithValue(fmt.Sprintf("tandem-report-%d-%d@%s", r.Ref, i, s.domain))
+	msg.SetMessageIDWithValue(fmt.Sprintf("tandem-report-%d.%d.%s@%s", r.Ref, i, r.Installation, s.domain))
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
 	msg.SetBodyString(gomail.TypeTextPlain, r.Text)
 	if r.HTML != "" {

@@ -30,6 +30,7 @@ import (
 type mailServer struct {
 	user, pass string // when set, the server offers AUTH PLAIN and requires it
 	refuse     string // a recipient the server refuses
+	busy       string // a recipient the server puts off (450)
 	listen     string // the address to listen on; 127.0.0.1:0 when ""
 
 	mu       sync.Mutex
@@ -121,6 +122,9 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if to == s.server.refuse {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox here"}
+	}
+	if to == s.server.busy {
+		return &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 2, 1}, Message: "mailbox busy, try later"}
 	}
 	s.env.To = append(s.env.To, to)
 	return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/tandemhq/tandem/attribution"
 	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/pace"
 	"github.com/tandemhq/tandem/sla"
@@ -147,8 +148,11 @@ func slaOf(ctx context.Context, db *sqldb.DB, q sqldb.SLAQuery) func() (sla.Repo
 // periods (the month and the goal period containing now): the scorecard,
 // the pace and the SLA report by rep; and last month's pace and SLA report
 // by rep, which the pages also offer (its scorecard is frozen by the daily
-// round). A current period's report is refreshed only when it is older
-// than half of RefreshEvery, last month's when older than half of
+// round); the campaign report (u_shaped) of this month and last; the
+// scorecards of the trends' ended months, frozen; and the SLA report by rep
+// of each of the SLA board's weeks. A
+// current period's report is refreshed only when it is older than half of
+// RefreshEvery, last month's when older than half of
 // ClosedMaxAge, and only by the replica that takes its lease, so replicas
 // that all call it every RefreshEvery compute each report once. It goes on
 // past a report that fails and returns the errors joined.
@@ -188,5 +192,34 @@ func RefreshKept(ctx context.Context, db *sqldb.DB, now time.Time) error {
 	slaByRep(month, RefreshEvery)
 	pace(last, ClosedMaxAge)
 	slaByRep(last, ClosedMaxAge)
+	campaigns := func(p string, every time.Duration) {
+		kind := keptCampaigns + string(attribution.UShaped)
+		do(kind, p, every, func() error {
+			_, err := refresh(ctx, db, now, kind, p, func() (attribution.Report, error) {
+				return Campaigns(ctx, db, now, p, string(attribution.UShaped))
+			})
+			return err
+		})
+	}
+	campaigns(month, RefreshEvery)
+	campaigns(last, ClosedMaxAge)
+	// The trends' ended months, frozen once (an empty one is computed
+	// again each day, cheaply, until it holds data).
+	trend := Months(now, a.BusinessHours.Location, TrendMonths)
+	for _, p := range trend[:len(trend)-1] {
+		do(keptScorecard, p, ClosedMaxAge, func() error { _, err := Scorecard(ctx, db, now, p); return err })
+	}
+	// The SLA board's weeks: the running one as often as the month, the
+	// closed ones as last month's.
+	for _, w := range Weeks(now, a.BusinessHours.Location, TrendWeeks) {
+		every := ClosedMaxAge
+		if now.Before(w.To) {
+			every = RefreshEvery
+		}
+		do(keptSLAWeek, w.Name, every, func() error {
+			_, err := refresh(ctx, db, now, keptSLAWeek, w.Name, slaWeekOf(ctx, db, w, a.BusinessHours.Location))
+			return err
+		})
+	}
 	return errors.Join(errs...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/tandemhq/tandem"
 )
@@ -174,4 +175,138 @@ func (db *DB) Catalogue(ctx context.Context) (ps []ProductView, err error) {
 		}
 	}
 	return ps, err
+}
+
+// AccountNamed returns the account named name, as [tandem.NameKey]
+// compares names, or ENOTFOUND.
+func (db *DB) AccountNamed(ctx context.Context, name string) (a tandem.Account, err error) {
+	defer wrap(&err, "account %q", name)
+	err = db.view(ctx, func(tx *Tx) error {
+		var ok bool
+		if a, ok, err = tx.accountByName(ctx, name); err == nil && !ok {
+			err = tandem.Errorf(tandem.ENOTFOUND, "no account is named %q", name)
+		}
+		return err
+	})
+	return a, err
+}
+
+// AccountChoices returns the ids and names of the first limit accounts by
+// name, for a filter's list, and whether there are more.
+func (db *DB) AccountChoices(ctx context.Context, limit int) (as []tandem.Account, more bool, err error) {
+	defer wrap(&err, "account choices")
+	err = db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, name FROM accounts ORDER BY name_key LIMIT $1`, limit+1)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var a tandem.Account
+			if err := rows.Scan(&a.ID, &a.Name); err != nil {
+				return err
+			}
+			as = append(as, a)
+		}
+		return rows.Err()
+	})
+	if len(as) > limit {
+		as, more = as[:limit], true
+	}
+	return as, more, err
+}
+
+// AccountRow is one account of the accounts page, with its figures: its
+// leads, its deals by outcome, and its revenue (the sum of its won deals'
+// amounts), counting every lead and deal of it.
+type AccountRow struct {
+	tandem.Account
+	Leads           int
+	Open, Won, Lost int
+	RevenueCents    int64
+}
+
+// AccountList returns a page of the accounts by name, after the account
+// whose name is after ("" for the first page), at most limit (1 to 500),
+// with their figures, and the name to pass as after for the next page
+// ("" at the end).
+func (db *DB) AccountList(ctx context.Context, after string, limit int) (rows []AccountRow, next string, err error) {
+	defer wrap(&err, "list accounts")
+	if limit < 1 || limit > 500 {
+		return nil, "", tandem.Invalid(tandem.FieldError{Field: "limit", Message: "must be a whole number between 1 and 500"})
+	}
+	err = db.view(ctx, func(tx *Tx) error {
+		rs, err := tx.QueryContext(ctx, accountSelect+` WHERE a.name_key > $1 ORDER BY a.name_key LIMIT $2`, tandem.NameKey(after), limit+1)
+		if err != nil {
+			return err
+		}
+		for rs.Next() {
+			a, err := scanAccount(rs)
+			if err != nil {
+				rs.Close()
+				return err
+			}
+			rows = append(rows, AccountRow{Account: a})
+		}
+		if err := rs.Close(); err != nil {
+			return err
+		}
+		if len(rows) > limit {
+			rows = rows[:limit]
+			next = rows[limit-1].Name
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		at := map[int64]*AccountRow{}
+		ph := make([]string, len(rows))
+		args := make([]any, len(rows))
+		for i := range rows {
+			at[rows[i].ID] = &rows[i]
+			ph[i], args[i] = "$"+strconv.Itoa(i+1), rows[i].ID
+		}
+		in := strings.Join(ph, ", ")
+		sums, err := tx.QueryContext(ctx, `SELECT account_id, stage, count(*), coalesce(sum(amount_cents), 0) FROM deals
+			WHERE account_id IN (`+in+`) GROUP BY account_id, stage`, args...)
+		if err != nil {
+			return fmt.Errorf("sum the accounts' deals: %w", err)
+		}
+		for sums.Next() {
+			var id int64
+			var stage string
+			var n int
+			var cents int64
+			if err := sums.Scan(&id, &stage, &n, &cents); err != nil {
+				sums.Close()
+				return err
+			}
+			r := at[id]
+			switch stage {
+			case tandem.DealOpen:
+				r.Open = n
+			case tandem.DealWon:
+				r.Won, r.RevenueCents = n, cents
+			case tandem.DealLost:
+				r.Lost = n
+			}
+		}
+		if err := sums.Close(); err != nil {
+			return err
+		}
+		leads, err := tx.QueryContext(ctx, `SELECT account_id, count(*) FROM leads WHERE account_id IN (`+in+`) GROUP BY account_id`, args...)
+		if err != nil {
+			return fmt.Errorf("count the accounts' leads: %w", err)
+		}
+		defer leads.Close()
+		for leads.Next() {
+			var id int64
+			var n int
+			if err := leads.Scan(&id, &n); err != nil {
+				return err
+			}
+			at[id].Leads = n
+		}
+		return leads.Err()
+	})
+	return rows, next, err
 }

@@ -35,7 +35,7 @@ func dealScopeCond(sc access.Scope, n int, deal string) (string, []any) {
 	if sc.Unassigned {
 		leadParts = append(leadParts, "l.owner_id = 0")
 	}
-	var parts []string
+	var parts, held []string
 	var args []any
 	if len(sc.Users) > 0 {
 		ph := make([]string, len(sc.Users))
@@ -45,14 +45,16 @@ func dealScopeCond(sc access.Scope, n int, deal string) (string, []any) {
 		}
 		in := strings.Join(ph, ", ")
 		leadParts = append(leadParts, "l.owner_id IN ("+in+")")
-		parts = append(parts, deal+".owner_id IN ("+in+")",
-			"EXISTS (SELECT 1 FROM handoffs h WHERE h.lead_id = "+deal+".lead_id AND h.owner_id IN ("+in+"))")
+		parts = append(parts, deal+".owner_id IN ("+in+")")
+		held = append(held, "EXISTS (SELECT 1 FROM handoffs h WHERE h.lead_id = "+deal+".lead_id AND h.owner_id IN ("+in+"))")
 	}
 	if len(leadParts) > 0 {
 		// Correlated, so that each deal probes its lead by key rather than
-		// the query gathering every unassigned lead.
+		// the query gathering every unassigned lead. The cheapest test
+		// first: the deal's owner, then its lead's, then the hand-offs.
 		parts = append(parts, "EXISTS (SELECT 1 FROM leads l WHERE l.id = "+deal+".lead_id AND ("+strings.Join(leadParts, " OR ")+"))")
 	}
+	parts = append(parts, held...)
 	if len(parts) == 0 {
 		return "FALSE", nil
 	}

@@ -354,6 +354,34 @@ func TestAccountAndCatalogue(t *testing.T) {
 			t.Errorf("AccountFor(999999) = %v; want ENOTFOUND", err)
 		}
 
+		// The accounts page, one at a time.
+		type accountRow struct {
+			Name                   string
+			Leads, Open, Won, Lost int
+			Revenue                int64
+		}
+		var pages [][]accountRow
+		var nexts []string
+		for after := ""; ; {
+			rows, next, err := w.db.AccountList(ctx, after, 1)
+			if err != nil {
+				t.Fatalf("AccountList(%q, 1) = %v", after, err)
+			}
+			var page []accountRow
+			for _, r := range rows {
+				page = append(page, accountRow{r.Name, r.Leads, r.Open, r.Won, r.Lost, r.RevenueCents})
+			}
+			pages, nexts = append(pages, page), append(nexts, next)
+			if next == "" || len(pages) > 3 {
+				break
+			}
+			after = next
+		}
+		wantPages := [][]accountRow{{{"Acme", 2, 2, 0, 0, 0}}, {{"Beta", 2, 2, 0, 0, 0}}}
+		if diff := cmp.Diff(wantPages, pages); diff != "" || !slices.Equal(nexts, []string{"Acme", ""}) {
+			t.Errorf("AccountList by one (-want +got):\n%s\nnext %q; want Acme, then none", diff, nexts)
+		}
+
 		ps, err := w.db.Catalogue(ctx)
 		if err != nil {
 			t.Fatalf("Catalogue = %v", err)

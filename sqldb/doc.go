@@ -24,12 +24,18 @@
 //   - fire.go: what a fired clock does (breach, escalation, next step)
 //   - work.go: touches, decisions (accept, reject, disqualify), assignment
 //   - outbox.go: structured events and their notifications, written in the
-//     transaction (Tx.publish), delivered later by the channels
+//     transaction (Tx.publish), delivered later by the channels; dead letters
+//   - inbox.go: a person's in-app notifications, the unread count, mark read
+//   - webhooks.go: outgoing webhook subscriptions and their deliveries,
+//     written with the event, claimed with a lease; the installation id
 //
 // Deals and campaigns: the closed loop.
 //   - deals.go: opportunities through the pipeline's stages, won and lost,
 //     settling the lead; the deals import (deals without a lead create it)
 //   - accounts.go, products.go: the accounts and the product catalogue
+//   - dealboard.go: the deals board (sums, weighted pipeline, cards) and
+//     the deals' read rule (a deal is read through its lead)
+//   - accountpage.go: the account page, the accounts list and the catalogue
 //   - campaigns.go: campaigns, spend, marketing touches
 //   - closedloop.go: jeopardy alerts, frozen scorecards, outcomes
 //
@@ -40,6 +46,8 @@
 //   - dealreport.go: one row per deal for the deals report (win rates)
 //   - dealreport.go: DealReportRows, the deals of the deals report
 //   - atrisk.go, queuepage.go: the pages' lists of leads at risk and queues
+//   - campaignpage.go: the campaigns page's quality by campaign and the
+//     lead-review list (CampaignQuality)
 //   - kept.go: kept (cached) reports
 //
 // People and access: users, sessions, tokens, who may act.
@@ -47,6 +55,12 @@
 //   - access.go: gathers the facts package access decides on (the caller,
 //     who is below them, a lead's owners) and the list scope for reads
 //   - audit.go: the audit log of users and tokens, written with each change
+//
+// Integrations: what other systems send.
+//   - forms.go: website forms and their posts (SubmitForms: a batch of
+//     posts in one transaction, idempotent by submission id)
+//   - hooks.go: inbound webhook sources, their secrets, and the delivered
+//     message ids kept against replays
 //
 // Plumbing.
 //   - db.go: Open, migrations, transactions (transact, Tx.Now)

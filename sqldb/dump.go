@@ -179,6 +179,15 @@ var dumpTables = []dumpTable{
 		{"subject", kText}, {"body", kText}, {"state", kText}, {"attempts", kInt}, {"next_at", kTime},
 		{"claimed_by", kText}, {"last_error", kText}, {"created_at", kTime}, {"sent_at", kNullTime},
 		{"read_at", kNullTime}}},
+	{name: "webhook_subscriptions", key: []string{"id"}, seq: serial("webhook_subscriptions"), cols: []column{
+		{"id", kInt}, {"url", kText}, {"secret", kText}, {"event_types", kText}, {"description", kText}, {"owner_id", kNullInt},
+		{"state", kText}, {"failures", kInt}, {"failing_since", kNullTime}, {"paused_reason", kText}, {"created_at", kTime},
+		{"updated_at", kTime}}},
+	{name: "webhook_deliveries", key: []string{"id"}, seq: serial("webhook_deliveries"), cols: []column{
+		{"id", kInt}, {"subscription_id", kInt}, {"event_id", kNullInt}, {"type", kText}, {"msg_id", kText}, {"body", kText},
+		{"state", kText}, {"attempts", kInt}, {"next_at", kTime}, {"claimed_by", kText}, {"response_code", kInt},
+		{"latency_ms", kInt}, {"last_error", kText}, {"created_at", kTime}, {"attempted_at", kNullTime},
+		{"delivered_at", kNullTime}}},
 	{name: "alerts", key: []string{"id"}, seq: serial("alerts"), cols: []column{
 		{"id", kInt}, {"period", kText}, {"cause", kText}, {"summary", kText}, {"figures", kText},
 		{"raised_at", kTime}}},
@@ -218,6 +227,7 @@ var dumpLeftOut = map[string]string{
 	"kept_reports":        "computed reports, recomputed when asked or by tandem serve's worker",
 	"backfills":           "the store's own bookkeeping",
 	"goose_db_version":    "the migrations' bookkeeping: the manifest records the schema",
+	"installation":        "a loaded database is another installation, with its own id (Message-IDs must not repeat)",
 	"lead_search":         "SQLite's search index (FTS5, with its lead_search_* tables): its triggers fill it as the leads load",
 }
 

@@ -336,7 +336,7 @@ func TestLoadRefusesWhatItCannotTake(t *testing.T) {
 				t.Errorf("%s: Load = %v; want %s saying %q", tc.name, err, tc.code, tc.says)
 			}
 			for table, n := range counts(t, dst) {
-				if n != 0 && table != "goose_db_version" && table != "stage_counts_path" {
+				if n != 0 && table != "goose_db_version" && table != "stage_counts_path" && table != "installation" { // a new database has its installation row
 					t.Errorf("%s: after the refused load, %s holds %d rows; want none", tc.name, table, n)
 				}
 			}

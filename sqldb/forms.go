@@ -150,50 +150,120 @@ type Post struct {
 // maxSubmissionID bounds a submission id.
 const maxSubmissionID = 100
 
-// SubmitForm takes a post of the form in one transaction: a submission id
-// posted before answers the first post's outcome and changes nothing;
-// otherwise the lead input (or the reason it could not be read, mapErr)
-// goes through intake as the form's caller ([FormToken]) and the
-// submission is recorded, accepted with its lead or refused with why.
-// A refusal is an outcome, not an error: err is for what failed.
-func (db *DB) SubmitForm(ctx context.Context, f inbound.Form, p Post, in tandem.LeadInput, mapErr error) (s Submission, err error) {
-	defer wrap(&err, "submit form %q", f.Name)
-	if len(p.SubmissionID) > maxSubmissionID {
-		p.SubmissionID = ""
-		mapErr = tandem.Invalid(tandem.FieldError{Field: inbound.SubmissionField, Message: "at most 100 characters"})
+// FormPost is one post of a form for [DB.SubmitForms]: the lead input
+// its mapping gave, or the reason it could not (MapErr).
+type FormPost struct {
+	Form   inbound.Form
+	Post   Post
+	In     tandem.LeadInput
+	MapErr error
+}
+
+// SubmitForm takes one post of the form: [DB.SubmitForms] of one.
+func (db *DB) SubmitForm(ctx context.Context, f inbound.Form, p Post, in tandem.LeadInput, mapErr error) (Submission, error) {
+	ss, err := db.SubmitForms(ctx, []FormPost{{Form: f, Post: p, In: in, MapErr: mapErr}})
+	if err != nil {
+		return Submission{}, err
+	}
+	return ss[0], nil
+}
+
+// SubmitForms takes posts of forms in one transaction (the HTTP layer
+// gathers the posts that arrive together, so that a busy form costs one
+// commit per batch, not per post). For each post: a submission id posted
+// before (or earlier in the batch) answers the first post's outcome and
+// changes nothing; otherwise the lead input, or the reason it could not be
+// read, goes through intake as the form's caller ([FormToken]) and the
+// submission is recorded, accepted with its lead or refused with why. A
+// refusal is an outcome, not an error: err is for what failed, and then
+// nothing is taken.
+func (db *DB) SubmitForms(ctx context.Context, posts []FormPost) (ss []Submission, err error) {
+	defer wrap(&err, "submit %d form posts", len(posts))
+	for i := range posts {
+		if len(posts[i].Post.SubmissionID) > maxSubmissionID {
+			posts[i].Post.SubmissionID = ""
+			posts[i].MapErr = tandem.Invalid(tandem.FieldError{Field: inbound.SubmissionField, Message: "at most 100 characters"})
+		}
 	}
 	err = db.transact(ctx, func(tx *Tx) error {
-		s = Submission{SubmissionID: p.SubmissionID, At: tx.Now, Addr: p.Addr, Origin: p.Origin}
-		if p.SubmissionID != "" {
-			prev, err := scanSubmission(tx.QueryRowContext(ctx, `SELECT `+submissionColumns+` FROM form_submissions WHERE form_id = $1 AND submission_id = $2`,
-				f.ID, p.SubmissionID))
-			if err == nil {
-				prev.Repeated = true
-				s = prev
-				return nil
-			} else if !errors.Is(err, sql.ErrNoRows) {
+		ss = make([]Submission, len(posts))
+		type key struct {
+			form int64
+			id   string
+		}
+		first := map[key]int{}
+		repeats := map[int]int{}    // a post's index to the earlier post of the batch it repeats
+		byForm := map[int64][]int{} // the posts that go to intake, by form
+		var forms []int64
+		for i, fp := range posts {
+			ss[i] = Submission{SubmissionID: fp.Post.SubmissionID, At: tx.Now, Addr: fp.Post.Addr, Origin: fp.Post.Origin}
+			if id := fp.Post.SubmissionID; id != "" {
+				k := key{fp.Form.ID, id}
+				if j, ok := first[k]; ok {
+					repeats[i] = j
+					continue
+				}
+				first[k] = i
+				// The last term lets SQLite use the partial index form_submissions_once.
+				prev, err := scanSubmission(tx.QueryRowContext(ctx, `SELECT `+submissionColumns+` FROM form_submissions WHERE form_id = $1 AND submission_id = $2 AND submission_id <> ''`,
+					fp.Form.ID, id))
+				if err == nil {
+					prev.Repeated = true
+					ss[i] = prev
+					repeats[i] = -1
+					continue
+				} else if !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+			}
+			if fp.MapErr != nil {
+				ss[i].Status, ss[i].Reason = SubmissionRefused, reason(fp.MapErr)
+				continue
+			}
+			if _, ok := byForm[fp.Form.ID]; !ok {
+				forms = append(forms, fp.Form.ID)
+			}
+			byForm[fp.Form.ID] = append(byForm[fp.Form.ID], i)
+		}
+		for _, id := range forms {
+			idx := byForm[id]
+			f := posts[idx[0]].Form
+			ins := make([]tandem.LeadInput, len(idx))
+			for k, i := range idx {
+				ins[k] = posts[i].In
+			}
+			tok := FormToken(f.Name)
+			results := make([]IntakeResult, len(ins))
+			if err := tx.intakeLeads(ctx, ins, IntakeOptions{DefaultSource: f.Source(), Actor: tok.Actor(), As: &tok}, results); err != nil {
+				return err
+			}
+			for k, i := range idx {
+				r := results[k]
+				ss[i].LeadID, ss[i].LeadStatus = r.ID, r.Status
+				if r.Err != nil {
+					ss[i].Status, ss[i].Reason = SubmissionRefused, reason(r.Err)
+				} else {
+					ss[i].Status = SubmissionAccepted
+				}
+			}
+		}
+		for i := range posts {
+			if _, ok := repeats[i]; ok {
+				continue
+			}
+			if err := tx.insertSubmission(ctx, posts[i].Form.ID, &ss[i]); err != nil {
 				return err
 			}
 		}
-		if mapErr != nil {
-			s.Status, s.Reason = SubmissionRefused, reason(mapErr)
-			return tx.insertSubmission(ctx, f.ID, &s)
+		for i, j := range repeats {
+			if j >= 0 {
+				ss[i] = ss[j]
+				ss[i].Repeated, ss[i].LeadStatus = true, ""
+			}
 		}
-		tok := FormToken(f.Name)
-		results := make([]IntakeResult, 1)
-		if err := tx.intakeLeads(ctx, []tandem.LeadInput{in}, IntakeOptions{DefaultSource: f.Source(), Actor: tok.Actor(), As: &tok}, results); err != nil {
-			return err
-		}
-		r := results[0]
-		s.LeadID, s.LeadStatus = r.ID, r.Status
-		if r.Err != nil {
-			s.Status, s.Reason = SubmissionRefused, reason(r.Err)
-		} else {
-			s.Status = SubmissionAccepted
-		}
-		return tx.insertSubmission(ctx, f.ID, &s)
+		return nil
 	})
-	return s, err
+	return ss, err
 }
 
 // RefuseForm records a post refused before intake (a filled honeypot, an

@@ -2,6 +2,7 @@ package sqldb_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -145,6 +146,55 @@ func TestScopedTokens(t *testing.T) {
 		}
 		if _, _, err := db.CreateScopedToken(ctx, sqldb.TokenSpec{Name: "odd", Role: tandem.RoleMarketing, Scopes: []access.TokenScope{"leads:delete"}}); tandem.ErrorCode(err) != tandem.EINVALID {
 			t.Errorf("CreateScopedToken(an unknown scope) = %v; want EINVALID", err)
+		}
+	})
+}
+
+// TestSubmitFormsBatch sends posts of two forms in one batch, one of them
+// twice (the same submission id): one lead each, the repeat answered from
+// the first, a refusal kept apart.
+func TestSubmitFormsBatch(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		db, _ := open(t, b)
+		ctx := context.Background()
+		var forms []inbound.Form
+		for _, name := range []string{"a", "b"} {
+			f, err := db.SaveForm(ctx, inbound.Form{Name: name, Mapping: inbound.DefaultFormMapping, PerMinute: 5})
+			if err != nil {
+				t.Fatalf("SaveForm(%s): %v", name, err)
+			}
+			forms = append(forms, f)
+		}
+		lead := func(email string) tandem.LeadInput {
+			return tandem.LeadInput{Fields: map[string]string{"email": email}}
+		}
+		ss, err := db.SubmitForms(ctx, []sqldb.FormPost{
+			{Form: forms[0], Post: sqldb.Post{SubmissionID: "x"}, In: lead("one@example.com")},
+			{Form: forms[1], Post: sqldb.Post{SubmissionID: "x"}, In: lead("two@example.com")},
+			{Form: forms[0], Post: sqldb.Post{SubmissionID: "x"}, In: lead("one@example.com")},
+			{Form: forms[0], MapErr: tandem.Errorf(tandem.EINVALID, "no email")},
+		})
+		if err != nil {
+			t.Fatalf("SubmitForms: %v", err)
+		}
+		got := make([]string, len(ss))
+		for i, s := range ss {
+			got[i] = fmt.Sprintf("%s repeated=%t lead=%t", s.Status, s.Repeated, s.LeadID != 0)
+		}
+		want := []string{"accepted repeated=false lead=true", "accepted repeated=false lead=true", "accepted repeated=true lead=true", "refused repeated=false lead=false"}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("SubmitForms post %d = %s; want %s", i, got[i], want[i])
+			}
+		}
+		if ss[2].LeadID != ss[0].LeadID || ss[1].LeadID == ss[0].LeadID {
+			t.Errorf("leads = %d, %d, %d; want the repeat on the first's lead and the other form's apart", ss[0].LeadID, ss[1].LeadID, ss[2].LeadID)
+		}
+		for i, f := range forms {
+			n, err := db.Submissions(ctx, f.ID, 10)
+			if want := []int{2, 1}[i]; err != nil || len(n) != want {
+				t.Errorf("Submissions(%s) = %d, %v; want %d (a repeat is not listed again)", f.Name, len(n), err, want)
+			}
 		}
 	})
 }

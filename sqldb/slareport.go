@@ -21,6 +21,10 @@ type SLAQuery struct {
 	Period string `json:"period"`
 	// By groups the sales rows: rep (the default), team or source.
 	By string `json:"by"`
+	// From and To, when both are set, measure the hand-offs started in
+	// [From, To) instead of the whole period (the SLA board's weeks); the
+	// period still picks the version holding marketing.
+	From, To time.Time `json:"-"`
 }
 
 // Keys of rows that have no rep, team or source.
@@ -60,6 +64,9 @@ func (db *DB) SLAInput(ctx context.Context, q SLAQuery) (in sla.Input, err error
 		p, per, err := tx.reportPolicy(ctx, q.Period)
 		if err != nil {
 			return err
+		}
+		if !q.From.IsZero() && !q.To.IsZero() {
+			per = calendar.Period{Name: tandem.FormatTime(q.From) + "/" + tandem.FormatTime(q.To), From: q.From, To: q.To}
 		}
 		in = sla.Input{Period: per, Now: tx.Now, By: q.By, Policy: p, Policies: map[int]*sla.Policy{p.Version: p}}
 		keys := map[int64]string{}

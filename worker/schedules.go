@@ -38,11 +38,14 @@ type Schedules struct {
 	Name  string
 	// Sender sends the emails; nil leaves the sends waiting for a
 	// process that has one (tandem serve --smtp).
-	Sender  notify.ReportSender
-	Poll    time.Duration // longest sleep between rounds; SchedulePoll when zero
-	Lease   time.Duration // how long a claim holds; 5 min when zero
-	Logger  *slog.Logger
-	Metrics *metrics.Metrics
+	Sender notify.ReportSender
+	// Installation is the database's installation id, which the emails'
+	// Message-IDs carry ([sqldb.DB.Installation]).
+	Installation string
+	Poll         time.Duration // longest sleep between rounds; SchedulePoll when zero
+	Lease        time.Duration // how long a claim holds; 5 min when zero
+	Logger       *slog.Logger
+	Metrics      *metrics.Metrics
 }
 
 // RunOnce records the occurrences due now and sends the sends waiting,
@@ -127,7 +130,7 @@ func (s *Schedules) send(ctx context.Context, send sqldb.ScheduleSend) (int, err
 	if err != nil {
 		return 0, err
 	}
-	r.To = to
+	r.To, r.Installation = to, s.Installation
 	return len(to), s.Sender.SendReport(ctx, r)
 }
 

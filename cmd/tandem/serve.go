@@ -176,7 +176,7 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 	// Scheduled reports go by email: without --smtp they wait for a
 	// replica that has it.
 	reports, _ := senders[notify.ChannelEmail].(notify.ReportSender)
-	scheduled := &worker.Schedules{DB: db, Clock: m.Clock, Name: o.name, Sender: reports, Logger: log, Metrics: mx}
+	scheduled := &worker.Schedules{DB: db, Clock: m.Clock, Name: o.name, Sender: reports, Installation: installation, Logger: log, Metrics: mx}
 	wg.Go(func() { scheduled.Run(work) })
 	s := tandemhttp.NewServer(db, log)
 	s.Version = version

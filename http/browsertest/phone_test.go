@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,6 +61,13 @@ func TestEveryPageAtPhoneWidth(t *testing.T) {
 				if n := Run(e, "times left as the server wrote them", chromedp.Evaluate[int](
 					`document.querySelectorAll("time[datetime]:not([data-local])").length`)); n > 0 {
 					t.Errorf("%s as %s: %d times not shown in the viewer's zone", p, email, n)
+				}
+				// People by name, their email in a title (the SLA board's reps).
+				if p == "/sla" && email == "sam@demo.example" {
+					html := Run(e, "the board's HTML", chromedp.Evaluate[string](`document.querySelector("main").innerHTML`))
+					if !strings.Contains(html, `title="rita@demo.example">Rita Rep<`) {
+						t.Errorf("/sla as the sales head does not name Rita Rep by name with her email in a title")
+					}
 				}
 				if !checked[p] {
 					checked[p] = true

@@ -10,3 +10,7 @@
 CREATE INDEX deals_board ON deals (pipeline_stage, amount_cents, id) INCLUDE (owner_id, lead_id, account_id, product_id)
     WHERE stage = 'open';
 CREATE INDEX notifications_unread ON notifications (user_id, id) WHERE channel = 'inbox' AND read_at IS NULL;
+-- An account's and a product's deals by outcome, with their amounts: the
+-- accounts page and the catalogue sum them by index-only scans.
+CREATE INDEX deals_account_outcome ON deals (account_id, stage) INCLUDE (amount_cents) WHERE account_id IS NOT NULL;
+CREATE INDEX deals_product_outcome ON deals (product_id, stage) INCLUDE (amount_cents) WHERE product_id IS NOT NULL;
