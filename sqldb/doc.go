@@ -32,6 +32,8 @@
 // Deals and campaigns: the closed loop.
 //   - deals.go: opportunities through the pipeline's stages, won and lost,
 //     settling the lead; the deals import (deals without a lead create it)
+//   - dealbatch.go: what a batch of the deals import reads once and writes
+//     together
 //   - accounts.go, products.go: the accounts and the product catalogue
 //   - dealboard.go: the deals board (sums, weighted pipeline, cards) and
 //     the deals' read rule (a deal is read through its lead)

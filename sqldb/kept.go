@@ -46,7 +46,7 @@ func (db *DB) Keep(ctx context.Context, k Kept) (err error) {
 	return db.transact(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO kept_reports (kind, period, computed_at, body) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (kind, period) DO UPDATE SET computed_at = excluded.computed_at, body = excluded.body, lease_until = NULL
-			WHERE kept_reports.computed_at < excluded.computed_at OR kept_reports.body = ''`,
+			WHERE kept_reports.computed_at <= excluded.computed_at OR kept_reports.body = ''`,
 			k.Kind, k.Period, tx.t(k.ComputedAt), string(k.Body))
 		return err
 	})
