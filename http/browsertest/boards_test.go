@@ -122,7 +122,7 @@ func TestManagementPages(t *testing.T) {
 		signIn(users[tandem.RoleAdmin])
 		e.Open("/agreement")
 		e.Do("write a bad file", chromedp.SetValue(chromedp.CSS("#body"), strings.Replace(v2body, "accept_within:", "accept_within: never\n  bogus:", 1)))
-		e.Submit("form[action='/agreement/propose'] button")
+		e.Submit("#yaml-form button")
 		if got := e.Text("[data-testid=problems]"); !strings.Contains(got, "Line ") {
 			t.Errorf("the editor's problems = %q; want each at its line", got)
 		}
