@@ -77,7 +77,7 @@ func (s *Server) dealPage(r *http.Request, id int64) (page, error) {
 	}
 	if d.OwnerID != 0 {
 		if u, err := s.DB.UserByID(ctx, d.OwnerID); err == nil {
-			v.Owner = u.Email
+			v.Owner = u.Label()
 		}
 	}
 	a, _, err := s.DB.AgreementAt(ctx, now)

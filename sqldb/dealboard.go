@@ -1,7 +1,6 @@
 package sqldb
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -148,7 +147,7 @@ type BoardDeal struct {
 	Lead        string // the lead's name, or email
 	Company     string
 	OwnerID     int64
-	Owner       string // the owner's email; "" for none
+	Owner       string // the owner as pages name people (tandem.User.Label): their name, else their email; "" for none
 	AmountCents int64
 	Account     string
 	Product     string
@@ -419,7 +418,7 @@ func (tx *Tx) nameCards(ctx context.Context, cols []BoardColumn) error {
 				if err != nil {
 					return err
 				}
-				c.Owner = cmp.Or(u.Email, u.Name)
+				c.Owner = u.Label()
 			}
 		}
 	}
