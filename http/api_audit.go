@@ -3,12 +3,9 @@ package http
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"net/http"
-	"slices"
 	"strconv"
 
-	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -17,35 +14,27 @@ import (
 // newest first, for admins. next_before pages back: give it as before.
 func (s *Server) getAudit(w http.ResponseWriter, r *http.Request) error {
 	var f sqldb.AuditFilter
-	var errs []tandem.FieldError
-	q := r.URL.Query()
-	for _, name := range slices.Sorted(maps.Keys(q)) {
-		v := q[name][0]
-		if len(q[name]) > 1 {
-			errs = append(errs, tandem.FieldError{Field: name, Message: "given more than once"})
-			continue
-		}
+	if err := eachParam(r, func(name, v string, bad func(string)) {
 		switch name {
 		case "subject":
 			f.Subject = v
 		case "before":
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n < 1 {
-				errs = append(errs, tandem.FieldError{Field: name, Message: fmt.Sprintf("%q is not an entry id: give a whole number from 1 (next_before of the previous page)", v)})
+				bad(fmt.Sprintf("%q is not an entry id: give a whole number from 1 (next_before of the previous page)", v))
 			}
 			f.BeforeID = n
 		case "limit":
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > 1000 {
-				errs = append(errs, tandem.FieldError{Field: name, Message: fmt.Sprintf("%q is not a limit: give a whole number from 1 to 1000", v)})
+				bad(fmt.Sprintf("%q is not a limit: give a whole number from 1 to 1000", v))
 			}
 			f.Limit = n
 		default:
-			errs = append(errs, tandem.FieldError{Field: name, Message: "not a parameter of the audit log (subject, before, limit)"})
+			bad("not a parameter of the audit log (subject, before, limit)")
 		}
-	}
-	if len(errs) > 0 {
-		return tandem.Invalid(errs...)
+	}); err != nil {
+		return err
 	}
 	es, err := s.DB.Audit(r.Context(), f)
 	if err != nil {
