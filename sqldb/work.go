@@ -13,6 +13,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/access"
+	"github.com/tandemhq/tandem/content"
 	"github.com/tandemhq/tandem/sla"
 )
 
@@ -83,6 +84,13 @@ func (db *DB) LogTouch(ctx context.Context, leadID int64, t tandem.Touch, tok ta
 		if t.Note != "" {
 			detail["note"] = t.Note
 		}
+		var used content.Item
+		if t.Content != "" {
+			if used, err = tx.liveContent(ctx, t.Content); err != nil {
+				return err
+			}
+			detail["content"], detail["content_version"] = used.Code, strconv.Itoa(used.Version)
+		}
 		ev := tandem.Event{LeadID: leadID, Type: tandem.EventTouched, OccurredAt: at, Actor: tok.Actor(),
 			AgreementVersion: h.AgreementVersion, Detail: detail}
 		if err := l.Apply(&ev); err != nil {
@@ -93,6 +101,11 @@ func (db *DB) LogTouch(ctx context.Context, leadID int64, t tandem.Touch, tok ta
 		}
 		if err := tx.appendEvents(ctx, []tandem.Event{ev}); err != nil {
 			return err
+		}
+		if used.Code != "" {
+			if err := tx.recordUse(ctx, used, leadID, tok, t, at); err != nil {
+				return err
+			}
 		}
 		h.Touches++
 		if h.FirstTouchAt.IsZero() || at.Before(h.FirstTouchAt) { // a touch logged late may have come first
