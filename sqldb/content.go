@@ -549,3 +549,77 @@ func (db *DB) ContentEffect(ctx context.Context, from, to time.Time) (in content
 	})
 	return in, err
 }
+
+// LinkKey names a lead's tracked link to an item.
+type LinkKey struct {
+	Code   string
+	LeadID int64
+}
+
+// ContentLinks is [DB.ContentLink] for many links at once, as a queue page
+// draws them: one read, and one transaction making those missing.
+func (db *DB) ContentLinks(ctx context.Context, keys []LinkKey) (tokens map[LinkKey]string, err error) {
+	defer wrap(&err, "tracked links")
+	tokens = map[LinkKey]string{}
+	if len(keys) == 0 {
+		return tokens, nil
+	}
+	leads := map[int64]bool{}
+	codes := map[string]bool{}
+	for _, k := range keys {
+		leads[k.LeadID], codes[k.Code] = true, true
+	}
+	read := func(tx *Tx) error {
+		var marks []string
+		var args []any
+		for id := range leads {
+			args = append(args, id)
+			marks = append(marks, "$"+strconv.Itoa(len(args)))
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT code, lead_id, token FROM content_links WHERE lead_id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k LinkKey
+			var tok string
+			if err := rows.Scan(&k.Code, &k.LeadID, &tok); err != nil {
+				return err
+			}
+			if codes[k.Code] {
+				tokens[k] = tok
+			}
+		}
+		return rows.Err()
+	}
+	if len(leads) > 500 {
+		return nil, fmt.Errorf("%d leads: at most 500 at once", len(leads))
+	}
+	if err := db.view(ctx, read); err != nil {
+		return nil, err
+	}
+	var missing []LinkKey
+	for _, k := range keys {
+		if _, ok := tokens[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) == 0 {
+		return tokens, nil
+	}
+	err = db.transact(ctx, func(tx *Tx) error {
+		for _, k := range missing {
+			b := make([]byte, 24)
+			rand.Read(b)
+			fresh := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+			if _, err := tx.ExecContext(ctx, `INSERT INTO content_links (token, code, lead_id, created_at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (code, lead_id) DO NOTHING`, fresh, k.Code, k.LeadID, tx.t(tx.Now)); err != nil {
+				return err
+			}
+		}
+		clear(tokens)
+		return read(tx)
+	})
+	return tokens, err
+}
