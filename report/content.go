@@ -7,6 +7,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/attribution"
 	"github.com/tandemhq/tandem/content"
+	"github.com/tandemhq/tandem/scorecard"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -46,4 +47,20 @@ func ContentEffectBetween(ctx context.Context, db *sqldb.DB, from, to time.Time,
 	}
 	in.Model = m
 	return content.Measure(in), nil
+}
+
+// contentSection is the scorecard's content section: the items used,
+// clicked or rated in the period, and every live item (so that the unused
+// show), each with its figures; money in the major unit.
+func contentSection(e content.Effect) scorecard.Content {
+	c := scorecard.Content{Lines: []scorecard.ContentLine{}, Unused: e.Unused, NeverUsed: e.NeverUsed, Model: string(e.Model)}
+	for _, l := range e.Lines {
+		if l.Status != content.StatusLive && l.Uses == 0 && l.Clicks == 0 && l.Useful+l.NotUseful == 0 {
+			continue
+		}
+		c.Lines = append(c.Lines, scorecard.ContentLine{Code: l.Code, Title: l.Title, Kind: l.Kind, Uses: l.Uses, Users: len(l.Users),
+			Leads: l.Leads, ConnectRate: l.ConnectRate, ReplyRate: l.ReplyRate, AcceptRate: l.AcceptRate, SQLRate: l.SQLRate,
+			CustomerRate: l.CustomerRate, Revenue: float64(l.RevenueCents) / 100, Clicks: l.Clicks, Useful: l.Useful, NotUseful: l.NotUseful})
+	}
+	return c
 }

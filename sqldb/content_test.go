@@ -9,6 +9,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/attribution"
 	"github.com/tandemhq/tandem/content"
+	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
 )
@@ -213,6 +214,26 @@ func TestContentUseClickAndEffect(t *testing.T) {
 		}
 		if d := cmp.Diff([]string{"case"}, e.Unused); d != "" {
 			t.Errorf("unused (-want +got):\n%s", d)
+		}
+
+		// The scorecard's content section shows the same, in major units;
+		// the draft, unused and unrated, is left out.
+		sc, err := report.Scorecard(ctx, w.db, w.clk.Now(), "2026-11")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var codes []string
+		for _, l := range sc.Content.Lines {
+			codes = append(codes, l.Code)
+			if l.Code == email.Code && (l.Uses != 2 || l.Users != 2 || l.Leads != 2 || l.Revenue != 5000 || l.ConnectRate != 0.5 || l.Useful != 1) {
+				t.Errorf("scorecard content line = %+v; want 2 uses by 2 people, 2 leads, 5000.00, connect 50%%, 1 useful", l)
+			}
+			if l.Code == "case" && l.Clicks != 1 {
+				t.Errorf("scorecard content line = %+v; want 1 click", l)
+			}
+		}
+		if d := cmp.Diff([]string{"case", "first-follow-up"}, codes); d != "" {
+			t.Errorf("scorecard content lines (-want +got):\n%s", d)
 		}
 	})
 }
