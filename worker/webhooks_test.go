@@ -128,9 +128,11 @@ func BenchmarkWebhookLatency(b *testing.B) {
 				w := &worker.Webhooks{DB: db, Clock: clock.Real{}, Name: "bench", Poster: notify.NewHooks(egress.Policy{AllowPrivate: true})}
 				done := make(chan struct{})
 				go func() { w.Run(run); close(done) }()
-				// Four producers of 50 events a second each, as four
-				// clients of the API would be.
-				const producers, rate, seconds = 4, 200, 10
+				// Eight producers of 25 events a second each, as eight
+				// clients of the API would be: enough of them that one
+				// intake's commit time (tens of milliseconds on PostgreSQL
+				// on a loaded machine) does not hold the rate below 200/s.
+				const producers, rate, seconds = 8, 200, 10
 				start := time.Now()
 				var wg sync.WaitGroup
 				for p := range producers {
