@@ -569,32 +569,19 @@ func (db *DB) ContentLinks(ctx context.Context, keys []LinkKey) (tokens map[Link
 	for _, k := range keys {
 		leads[k.LeadID], codes[k.Code] = true, true
 	}
+	ids := make([]int64, 0, len(leads))
+	for id := range leads {
+		ids = append(ids, id)
+	}
+	// read reads the links of the leads, 500 at a time (a queue page
+	// shows up to a thousand rows).
 	read := func(tx *Tx) error {
-		var marks []string
-		var args []any
-		for id := range leads {
-			args = append(args, id)
-			marks = append(marks, "$"+strconv.Itoa(len(args)))
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT code, lead_id, token FROM content_links WHERE lead_id IN (`+strings.Join(marks, ", ")+`)`, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var k LinkKey
-			var tok string
-			if err := rows.Scan(&k.Code, &k.LeadID, &tok); err != nil {
+		for i := 0; i < len(ids); i += 500 {
+			if err := readLinks(ctx, tx, ids[i:min(i+500, len(ids))], codes, tokens); err != nil {
 				return err
 			}
-			if codes[k.Code] {
-				tokens[k] = tok
-			}
 		}
-		return rows.Err()
-	}
-	if len(leads) > 500 {
-		return nil, fmt.Errorf("%d leads: at most 500 at once", len(leads))
+		return nil
 	}
 	if err := db.view(ctx, read); err != nil {
 		return nil, err
@@ -622,4 +609,29 @@ func (db *DB) ContentLinks(ctx context.Context, keys []LinkKey) (tokens map[Link
 		return read(tx)
 	})
 	return tokens, err
+}
+
+// readLinks reads the tracked links of the leads to the codes into tokens.
+func readLinks(ctx context.Context, tx *Tx, leads []int64, codes map[string]bool, tokens map[LinkKey]string) error {
+	marks := make([]string, len(leads))
+	args := make([]any, len(leads))
+	for i, id := range leads {
+		args[i], marks[i] = id, "$"+strconv.Itoa(i+1)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT code, lead_id, token FROM content_links WHERE lead_id IN (`+strings.Join(marks, ", ")+`)`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k LinkKey
+		var tok string
+		if err := rows.Scan(&k.Code, &k.LeadID, &tok); err != nil {
+			return err
+		}
+		if codes[k.Code] {
+			tokens[k] = tok
+		}
+	}
+	return rows.Err()
 }

@@ -2,6 +2,7 @@ package sqldb_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -234,6 +235,47 @@ func TestContentUseClickAndEffect(t *testing.T) {
 		}
 		if d := cmp.Diff([]string{"case", "first-follow-up"}, codes); d != "" {
 			t.Errorf("scorecard content lines (-want +got):\n%s", d)
+		}
+	})
+}
+
+// TestContentLinksMany: a queue's worth of links at once, more than one
+// read's chunk, made once and read back the same.
+func TestContentLinksMany(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		w := newSLAWorld(t, b)
+		saveContent(t, w, content.Item{Code: "case", Kind: content.KindLink, Title: "Case", URL: "https://acme.example/case", Status: content.StatusLive})
+		var ins []tandem.LeadInput
+		for i := range 620 {
+			ins = append(ins, input("external_id", fmt.Sprint("l", i), "email", fmt.Sprintf("l%d@example.com", i)))
+		}
+		rs, err := w.db.IntakeLeads(ctx, ins, sqldb.IntakeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []sqldb.LinkKey
+		for _, r := range rs {
+			keys = append(keys, sqldb.LinkKey{Code: "case", LeadID: r.ID})
+		}
+		first, err := w.db.ContentLinks(ctx, keys)
+		if err != nil || len(first) != len(keys) {
+			t.Fatalf("ContentLinks = %d tokens, %v; want %d", len(first), err, len(keys))
+		}
+		seen := map[string]bool{}
+		for _, tok := range first {
+			seen[tok] = true
+		}
+		if len(seen) != len(keys) {
+			t.Errorf("ContentLinks gave %d distinct tokens for %d leads", len(seen), len(keys))
+		}
+		again, err := w.db.ContentLinks(ctx, keys)
+		if err != nil || !cmp.Equal(first, again) {
+			t.Errorf("ContentLinks again differs: %v", err)
+		}
+		if tok, _ := w.db.ContentLink(ctx, "case", rs[600].ID); tok != first[keys[600]] {
+			t.Errorf("ContentLink = %q; want the token ContentLinks made, %q", tok, first[keys[600]])
 		}
 	})
 }
