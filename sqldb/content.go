@@ -54,11 +54,20 @@ func (tx *Tx) liveContent(ctx context.Context, code string) (content.Item, error
 	return it, nil
 }
 
+// clipText shortens what a caller typed (a code from a URL) for an error
+// message, on a rune boundary.
 func clipText(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "…"
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:60]) + "…"
 	}
 	return s
+}
+
+// newLinkToken makes a tracked link's token: 24 random bytes in base32.
+func newLinkToken() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 }
 
 // SaveContent adds an item or changes one (by its code), and reports
@@ -249,9 +258,7 @@ func (db *DB) ContentLink(ctx context.Context, code string, leadID int64) (token
 	if err != nil || token != "" {
 		return token, err
 	}
-	b := make([]byte, 24)
-	rand.Read(b)
-	fresh := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+	fresh := newLinkToken()
 	err = db.transact(ctx, func(tx *Tx) error {
 		if _, ok, err := tx.contentItem(ctx, code); err != nil {
 			return err
@@ -597,9 +604,7 @@ func (db *DB) ContentLinks(ctx context.Context, keys []LinkKey) (tokens map[Link
 	}
 	err = db.transact(ctx, func(tx *Tx) error {
 		for _, k := range missing {
-			b := make([]byte, 24)
-			rand.Read(b)
-			fresh := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+			fresh := newLinkToken()
 			if _, err := tx.ExecContext(ctx, `INSERT INTO content_links (token, code, lead_id, created_at) VALUES ($1, $2, $3, $4)
 				ON CONFLICT (code, lead_id) DO NOTHING`, fresh, k.Code, k.LeadID, tx.t(tx.Now)); err != nil {
 				return err
