@@ -222,7 +222,7 @@ none is created.`,
 			return err
 		},
 	}
-	c.AddCommand(initCmd, check, diff, propose, sign, list, show)
+	c.AddCommand(initCmd, check, diff, propose, sign, list, show, m.backtestCommand())
 	return c
 }
 
