@@ -112,7 +112,8 @@ type Side struct {
 	// Reps lists the hand-offs routed to each rep and the rep's peak open
 	// load (open hand-offs at once, those carried into the period
 	// included); PeakOpen is the highest of them; Unrouted the hand-offs
-	// no rep could take when they started (every rep at capacity).
+	// no rep could take when they started (every rep at capacity), routed
+	// later or never.
 	Reps     []RepLoad `json:"reps"`
 	PeakOpen int       `json:"peak_open"`
 	Unrouted int       `json:"unrouted"`
@@ -255,7 +256,7 @@ func side(l Ledger, v Version) (Side, error) {
 	for i, x := range hs {
 		handoffs[i] = x.h
 		segments[x.h.ID] = x.lead.Segment
-		if x.h.OwnerID == 0 {
+		if x.h.OwnerID == 0 || x.h.RoutedAt.After(x.h.StartedAt) {
 			s.Unrouted++
 		}
 	}
