@@ -48,7 +48,7 @@ func ledger(t *testing.T) Ledger {
 				EndedAt: at(10, 20)}, Lead: lead(12, 70, "b@example.com"), ByRule: true},
 			// Handed over by a person though its score is 50; touched at once.
 			{Handoff: tandem.Handoff{ID: 103, LeadID: 13, StartedAt: at(10, 1), DecidedAt: at(10, 30), Decision: tandem.DecisionAccepted},
-				Lead: lead(13, 50, "c@example.com"),
+				Lead:    lead(13, 50, "c@example.com"),
 				Touches: []tandem.Touch{{Channel: "call", Outcome: tandem.OutcomeConnected, At: at(10, 2)}}},
 		},
 		// A lead without an email: the default mql rule does not take it.
