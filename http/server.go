@@ -337,6 +337,7 @@ func (s *Server) routes() []route {
 		{"GET /scorecard/print", s.scorecardPrint, sectionRoles("/scorecard")},
 		{"GET /scorecard/export", s.scorecardExport, sectionRoles("/scorecard")},
 		{"GET /agreement", s.agreementPage, sectionRoles("/agreement")},
+		{"GET /agreement/backtest", s.agreementBacktest, sectionRoles("/agreement")},
 		{"GET /campaigns", s.campaignsPage, sectionRoles("/campaigns")},
 		{"POST /campaigns", s.postCampaign, senders},
 		{"POST /campaigns/spend", s.postSpend, senders},

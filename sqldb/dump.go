@@ -118,7 +118,10 @@ var dumpTables = []dumpTable{
 		{"version", kInt}, {"body", kText}, {"sha256", kText}, {"created_at", kTime}, {"created_by", kText},
 		{"in_force_from", kNullTime}}},
 	{name: "agreement_signatures", key: []string{"version", "role"}, cols: []column{
-		{"version", kInt}, {"role", kText}, {"user_id", kInt}, {"signed_at", kTime}}},
+		{"version", kInt}, {"role", kText}, {"user_id", kInt}, {"signed_at", kTime},
+		{"backtest_period", kText}, {"backtest_seen_at", kNullTime}}},
+	{name: "backtest_views", key: []string{"version", "user_id"}, cols: []column{
+		{"version", kInt}, {"user_id", kInt}, {"period", kText}, {"seen_at", kTime}}},
 	{name: "campaigns", key: []string{"code"}, cols: []column{
 		{"code", kText}, {"name", kText}, {"channel", kText}, {"created_at", kTime}, {"updated_at", kTime}}},
 	{name: "campaign_spend", key: []string{"campaign", "month"}, cols: []column{
