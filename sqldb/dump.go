@@ -205,6 +205,16 @@ var dumpTables = []dumpTable{
 		{"id", kInt}, {"schedule_id", kInt}, {"occurrence", kText}, {"period", kText}, {"due_at", kTime}, {"state", kText},
 		{"attempts", kInt}, {"next_at", kTime}, {"claimed_by", kText}, {"last_error", kText}, {"recipients", kInt},
 		{"created_at", kTime}, {"sent_at", kNullTime}}},
+	{name: "action_items", key: []string{"id"}, seq: serial("action_items"), cols: []column{
+		{"id", kInt}, {"period", kText}, {"what", kText}, {"owner_id", kInt}, {"due_on", kText}, {"due_at", kTime},
+		{"agenda_topic", kText}, {"agenda_text", kText}, {"state", kText}, {"created_by", kText}, {"created_at", kTime},
+		{"done_by", kText}, {"done_at", kNullTime}}},
+	{name: "campaign_responses", key: []string{"period", "campaign"}, cols: []column{
+		{"period", kText}, {"campaign", kText}, {"response", kText}, {"responded_by", kText}, {"responded_at", kTime}}},
+	{name: "agreement_comments", key: []string{"id"}, seq: serial("agreement_comments"), cols: []column{
+		{"id", kInt}, {"version", kInt}, {"clause", kText}, {"body", kText}, {"author_id", kInt}, {"created_at", kTime}}},
+	{name: "agreement_answers", key: []string{"version"}, cols: []column{
+		{"version", kInt}, {"answers", kInt}}},
 }
 
 // dumpDerived are the tables Load rebuilds from the loaded rows, as the
