@@ -30,6 +30,7 @@ var sections = []section{
 	{"/campaigns", "Campaigns", "Spend by month, leads, customers, revenue and ROI by campaign, the quality sales gave their leads, the lead review.", roles(access.Read)},
 	{"/agreement", "Agreement", "The agreement in force in plain words, its versions and their sign-offs.", roles(access.Read)},
 	{"/scorecard", "Scorecard", "The monthly report both teams and the executives read, for any period.", roles(access.Read)},
+	{"/meeting", "Meeting", "The monthly meeting: the scorecard's agenda, action items tracked to done, the lead review by campaign.", roles(access.Read)},
 	{"/import", "Import", "Upload a CSV of leads, deals, users or campaign spend, map its columns, preview and run it.", roles(access.ImportAny)},
 	{"/settings", "Settings", "Users, teams, API tokens and notification channels.", roles(access.Administer)},
 }

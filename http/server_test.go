@@ -347,6 +347,7 @@ func TestRouteRoles(t *testing.T) {
 			"POST /api/v1/inbox/read":                    `{}`,
 			"POST /api/v1/webhooks":                      `{"url":"https://hooks.example.com/","event_types":["deal.won"]}`,
 			"PATCH /api/v1/webhooks/{id}":                `{"state":"paused"}`,
+			"POST /api/v1/meetings/{period}/items":       `{"what":"check the routes","owner":"page-admin@example.com","due":"2026-12-01"}`,
 		}
 		// An account and a product with the id the routes' {id} takes.
 		if a, _, err := ts.db.UpsertAccount(context.Background(), map[string]string{"name": "Acme"}); err != nil || a.ID != created.ID {
@@ -359,7 +360,8 @@ func TestRouteRoles(t *testing.T) {
 			t.Fatalf("SaveCampaign: %v", err)
 		}
 		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03", "delivery": "1",
-			"form": "routes", "source": "routes", "file": "tdmcal_none.ics"}
+			"form": "routes", "source": "routes", "file": "tdmcal_none.ics",
+			"period": "2026-11"}
 		// A website form and an inbound source for {form} and {source}.
 		saveForm(t, ts.db, inbound.Form{Name: "routes"})
 		if _, err := ts.db.SaveSource(context.Background(), inbound.Source{Name: "routes", Kind: inbound.KindHubSpot, Secrets: []string{"0123456789abcdef"}}); err != nil {
@@ -380,7 +382,11 @@ func TestRouteRoles(t *testing.T) {
 			// (http/api_webhooks.go; tested in api_webhooks_test.go)
 			"GET /api/v1/webhooks/{id}", "PATCH /api/v1/webhooks/{id}", "DELETE /api/v1/webhooks/{id}",
 			"GET /api/v1/webhooks/{id}/deliveries", "POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver",
-			"POST /api/v1/webhooks/{id}/test"} {
+			"POST /api/v1/webhooks/{id}/test",
+			// and on the action item's owner, the period's lead review and
+			// the version's state (tested in api_meeting_test.go)
+			"POST /api/v1/meetings/items/{id}/done", "POST /api/v1/meetings/{period}/responses",
+			"POST /api/v1/agreements/{version}/comments", "POST /api/v1/agreements/{version}/answers"} {
 			stateful[p] = true
 		}
 
