@@ -338,6 +338,7 @@ func (s *Server) routes() []route {
 		{"POST /campaigns/spend", s.postSpend, senders},
 		{"POST /agreement/sign", s.agreementSign, roles(access.Sign)},
 		{"POST /agreement/propose", s.agreementPropose, roles(access.Propose)},
+		{"POST /agreement/{version}/comments", s.agreementComment, roles(access.Comment)},
 		// The import page (page_import.go): which kinds a role may import
 		// is checked per kind.
 		{"GET /import", s.getImport, importer},
