@@ -232,6 +232,16 @@ var dumpTables = []dumpTable{
 	{name: "content_ratings", key: []string{"id"}, seq: serial("content_ratings"), cols: []column{
 		{"id", kInt}, {"code", kText}, {"version", kInt}, {"user_id", kInt}, {"useful", kBool}, {"note", kText},
 		{"created_at", kTime}}},
+	{name: "action_items", key: []string{"id"}, seq: serial("action_items"), cols: []column{
+		{"id", kInt}, {"period", kText}, {"what", kText}, {"owner_id", kInt}, {"due_on", kText}, {"due_at", kTime},
+		{"agenda_topic", kText}, {"agenda_text", kText}, {"state", kText}, {"created_by", kText}, {"created_at", kTime},
+		{"done_by", kText}, {"done_at", kNullTime}}},
+	{name: "campaign_responses", key: []string{"period", "campaign"}, cols: []column{
+		{"period", kText}, {"campaign", kText}, {"response", kText}, {"responded_by", kText}, {"responded_at", kTime}}},
+	{name: "agreement_comments", key: []string{"id"}, seq: serial("agreement_comments"), cols: []column{
+		{"id", kInt}, {"version", kInt}, {"clause", kText}, {"body", kText}, {"author_id", kInt}, {"created_at", kTime}}},
+	{name: "agreement_answers", key: []string{"version"}, cols: []column{
+		{"version", kInt}, {"answers", kInt}}},
 }
 
 // dumpDerived are the tables Load rebuilds from the loaded rows, as the
