@@ -367,3 +367,59 @@ func processCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkIntakeFloorRatio measures intake and its floor side by side,
+// which is what the goal of two thirds is about: on a shared machine, two
+// benchmarks run minutes apart see different loads. Each round takes the
+// same leads through intake into a fresh database, then replays intake's
+// recorded writes into another fresh one (BenchmarkInsertFloor's floor),
+// one right after the other, so both see the same load. It reports both
+// rates over all rounds, and the median of the rounds' ratios of intake's
+// rate to the floor's (ratio), per database and way. Run it a few times:
+//
+//	go test ./sqldb -run '^$' -bench IntakeFloorRatio -benchtime 3x
+func BenchmarkIntakeFloorRatio(b *testing.B) {
+	const batch = 1000
+	n := benchSize()
+	for _, be := range sqldbtest.Backends(b) {
+		for _, mode := range benchModes {
+			b.Run(fmt.Sprintf("%s/%s", be.Name, mode), func(b *testing.B) {
+				ctx := context.Background()
+				leads := benchLeads(1, n, mode, benchEpoch)
+				src, txs := recordIntake(b, be, leads, batch)
+				src.Close()
+				var intakeTime, floorTime time.Duration
+				var ratios []float64
+				for b.Loop() {
+					b.StopTimer()
+					in := openReplay(b, be) // the same world, before any lead
+					floor := openReplay(b, be)
+					start := time.Now()
+					for i := 0; i < n; i += batch {
+						if _, err := in.IntakeLeads(ctx, leads[i:i+batch], IntakeOptions{Actor: "bench"}); err != nil {
+							b.Fatalf("IntakeLeads: %v", err)
+						}
+					}
+					ti := time.Since(start)
+					start = time.Now()
+					for _, ops := range txs {
+						if err := floor.replay(ctx, ops); err != nil {
+							b.Fatalf("replay: %v", err)
+						}
+					}
+					tf := time.Since(start)
+					in.Close()
+					floor.Close()
+					intakeTime += ti
+					floorTime += tf
+					ratios = append(ratios, tf.Seconds()/ti.Seconds())
+					b.StartTimer()
+				}
+				slices.Sort(ratios)
+				b.ReportMetric(float64(n*len(ratios))/intakeTime.Seconds(), "intake-leads/s")
+				b.ReportMetric(float64(n*len(ratios))/floorTime.Seconds(), "floor-leads/s")
+				b.ReportMetric(ratios[len(ratios)/2], "ratio")
+			})
+		}
+	}
+}
