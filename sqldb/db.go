@@ -45,6 +45,10 @@ type DB struct {
 	// (SQLite only: see stmtCache).
 	writeStmts, readStmts *stmtCache
 
+	// standby reads the reports of [DB.Standby] from Options.ReadDSN; nil
+	// without one.
+	standby *DB
+
 	// dealRowsAlone makes every row of a deals import run on its own,
 	// statement by statement, as a row the batch cannot hold does: for
 	// tests that compare the two ways (see dealBatch).
@@ -59,6 +63,9 @@ type Options struct {
 	// besides the in-app inbox, which is always written: tandem serve
 	// gives those it can send on (package notify), nil writes none.
 	Channels []outbox.Channel
+	// ReadDSN, when set, names a PostgreSQL hot standby of the database
+	// that [DB.Standby] reads from.
+	ReadDSN string
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a
@@ -114,6 +121,12 @@ func Open(ctx context.Context, dsn string, opts Options) (_ *DB, err error) {
 		db.Close()
 		return nil, err
 	}
+	if opts.ReadDSN != "" {
+		if err := db.openStandby(ctx, opts.ReadDSN); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
@@ -127,6 +140,9 @@ func (db *DB) Close() error {
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
+	}
+	if db.standby != nil {
+		err = errors.Join(err, db.standby.read.Close())
 	}
 	return err
 }
