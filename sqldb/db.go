@@ -48,6 +48,9 @@ type DB struct {
 	// standby reads the reports of [DB.Standby] from Options.ReadDSN; nil
 	// without one.
 	standby *DB
+	// batching, set on a store made by [DB.Batcher], runs its use cases
+	// in the batch in progress, if any (demobatch.go).
+	batching *batching
 
 	// dealRowsAlone makes every row of a deals import run on its own,
 	// statement by statement, as a row the batch cannot hold does: for
@@ -312,6 +315,9 @@ func (db *DB) view(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) error {
+	if db.batching != nil && db.batching.outer != nil {
+		return db.batching.nested(ctx, db, fn)
+	}
 	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
