@@ -36,6 +36,7 @@ func Scorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string) 
 // computes it and keeps nothing; only the worker (and `tandem report
 // scorecard`) freeze and keep.
 func ReadScorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string) (scorecard.Scorecard, error) {
+	db = reader(db)
 	return readScorecard(ctx, db, now, period, false)
 }
 
