@@ -56,6 +56,11 @@ type DB struct {
 	// statement by statement, as a row the batch cannot hold does: for
 	// tests that compare the two ways (see dealBatch).
 	dealRowsAlone bool
+
+	// record, when set, is told every statement a transaction runs
+	// through Tx's own methods, before it runs: for the floor benchmark,
+	// which replays what intake writes (see floor_test.go).
+	record func(q string, args []any)
 }
 
 // Options configure [Open].
@@ -255,10 +260,29 @@ func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
 	return s
 }
 
+// prepared returns q prepared for the transaction, and what to call once
+// the caller is done with it: the pool's cached statement when there is
+// one (see [Tx.stmt]), which a bulk write runs thousands of times per
+// batch without preparing it again, else one prepared here and closed by
+// done.
+func (tx *Tx) prepared(ctx context.Context, q string) (_ *sql.Stmt, done func(), _ error) {
+	if s := tx.stmt(ctx, q); s != nil {
+		return s, func() {}, nil
+	}
+	s, err := tx.Tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, func() { s.Close() }, nil
+}
+
 // ExecContext runs a statement in the transaction.
 func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	if tx.buffering() {
 		return nil, errSlowRow // a write the batch of deals does not hold
+	}
+	if tx.db.record != nil {
+		tx.db.record(q, args)
 	}
 	if s := tx.stmt(ctx, q); s != nil {
 		return s.ExecContext(ctx, args...)
@@ -268,6 +292,9 @@ func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Resul
 
 // QueryContext runs a query in the transaction.
 func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if tx.db.record != nil {
+		tx.db.record(q, args)
+	}
 	if s := tx.stmt(ctx, q); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -276,6 +303,9 @@ func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Row
 
 // QueryRowContext runs a query that returns at most one row.
 func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if tx.db.record != nil {
+		tx.db.record(q, args)
+	}
 	if s := tx.stmt(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
