@@ -231,7 +231,7 @@ Without a database only the file is checked, and none is created.`,
 			return err
 		},
 	}
-	c.AddCommand(initCmd, check, diff, propose, sign, list, show)
+	c.AddCommand(initCmd, check, diff, propose, sign, list, show, m.backtestCommand())
 	return c
 }
 
