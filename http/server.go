@@ -33,6 +33,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/access"
+	"github.com/tandemhq/tandem/egress"
 	"github.com/tandemhq/tandem/metrics"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/web"
@@ -61,6 +62,11 @@ type Server struct {
 	// to a scraper that sends it as a bearer token (metrics.go).
 	Metrics      *metrics.Metrics
 	MetricsToken string
+	// Egress is where outgoing webhook subscriptions may point (package
+	// egress): a URL it refuses is refused when the subscription is made or
+	// changed, naming why. Serve's --allow-private-webhooks sets
+	// AllowPrivate; the zero Policy allows public addresses only.
+	Egress egress.Policy
 
 	ln        net.Listener
 	https     bool // serving TLS itself (OpenTLS)

@@ -205,6 +205,13 @@ var dumpTables = []dumpTable{
 		{"id", kInt}, {"schedule_id", kInt}, {"occurrence", kText}, {"period", kText}, {"due_at", kTime}, {"state", kText},
 		{"attempts", kInt}, {"next_at", kTime}, {"claimed_by", kText}, {"last_error", kText}, {"recipients", kInt},
 		{"created_at", kTime}, {"sent_at", kNullTime}}},
+	{name: "forms", key: []string{"id"}, seq: serial("forms"), cols: []column{
+		{"id", kInt}, {"name", kText}, {"mapping", kText}, {"origins", kText}, {"redirect", kText}, {"thanks", kText},
+		{"campaign", kText}, {"utm", kText}, {"honeypot", kText}, {"per_minute", kInt}, {"created_at", kTime},
+		{"updated_at", kTime}}},
+	{name: "form_submissions", key: []string{"id"}, seq: serial("form_submissions"), cols: []column{
+		{"id", kInt}, {"form_id", kInt}, {"submission_id", kText}, {"at", kTime}, {"status", kText}, {"reason", kText},
+		{"lead_id", kNullInt}, {"addr", kText}, {"origin", kText}}},
 	{name: "action_items", key: []string{"id"}, seq: serial("action_items"), cols: []column{
 		{"id", kInt}, {"period", kText}, {"what", kText}, {"owner_id", kInt}, {"due_on", kText}, {"due_at", kTime},
 		{"agenda_topic", kText}, {"agenda_text", kText}, {"state", kText}, {"created_by", kText}, {"created_at", kTime},
@@ -229,8 +236,6 @@ var dumpLeftOut = map[string]string{
 	"users.password_hash": "credentials: set a password again with tandem user set EMAIL --reset",
 	"tokens":              "API token hashes are credentials: create the tokens again",
 	"sessions":            "sign-ins: users sign in again",
-	"forms":               "website forms: save them again on the settings page (docs/integrations.md)",
-	"form_submissions":    "the log of website forms' posts, kept with the forms",
 	"hook_sources":        "inbound webhook sources hold their secrets: add them again",
 	"hook_deliveries":     "delivered message ids, kept ten minutes against replays",
 	"calendar_feeds":      "calendar feed token hashes are credentials: people create their feeds again",
