@@ -37,6 +37,8 @@ const (
 	ImportSpend  Action = "import_spend"  // import a CSV of campaign spend
 	ImportAny    Action = "import"        // open the import page: any of the imports
 	SignInPages  Action = "use_web_pages" // the web app's home and account pages
+	WriteContent Action = "write_content" // add and change content: templates, scripts, links
+	RateContent  Action = "rate_content"  // rate a content item as useful or not
 	RunMeeting   Action = "run_meeting"   // record the monthly meeting's action items and close any
 	Respond      Action = "respond"       // marketing's response to a campaign's lead review
 	Comment      Action = "comment"       // comment on a proposed agreement version, clause by clause
@@ -83,6 +85,8 @@ var Roles = map[Action][]tandem.Role{
 	ImportUsers:  importUsers,
 	ImportSpend:  importSpend,
 	ImportAny:    union(importLeads, importDeals, importUsers, importSpend, writeCatalog),
+	WriteContent: {admin, mkt, mktHead},
+	RateContent:  {admin, rep, manager, salHead},
 	RunMeeting:   {admin, mktHead, salHead, manager},
 	Respond:      {admin, mkt, mktHead},
 	Comment:      union([]tandem.Role{admin}, tandem.SignerRoles),

@@ -92,6 +92,7 @@ const keptCampaigns = "campaigns:"
 // month's under u_shaped: see [RefreshKept]), else computed; fresh
 // computes it and keeps it, for the page that answers a change of spend.
 func ReadCampaignPage(ctx context.Context, db *sqldb.DB, now time.Time, period, model string, fresh bool) (CampaignPage, error) {
+	db = reader(db)
 	per, perr := scorecardPeriod(ctx, db, now, period)
 	m, merr := attribution.ParseModel(model)
 	if perr != nil || merr != nil {

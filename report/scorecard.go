@@ -36,6 +36,7 @@ func Scorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string) 
 // computes it and keeps nothing; only the worker (and `tandem report
 // scorecard`) freeze and keep.
 func ReadScorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string) (scorecard.Scorecard, error) {
+	db = reader(db)
 	return readScorecard(ctx, db, now, period, false)
 }
 
@@ -174,6 +175,11 @@ func computeScorecard(ctx context.Context, db *sqldb.DB, now time.Time, per cale
 	}
 	in.Sourcing = &cr.Sourcing
 	in.MarketingWon = &cr.Sourcing.MarketingWonCents
+	ce, err := ContentEffectBetween(ctx, db, per.From, per.To, attribution.UShaped)
+	if err != nil {
+		return scorecard.Scorecard{}, err
+	}
+	in.Content = contentSection(ce)
 	if in.Alerts, err = db.Alerts(ctx, sqldb.AlertFilter{Periods: Related(per)}); err != nil {
 		return scorecard.Scorecard{}, err
 	}
