@@ -22,9 +22,10 @@ type Notice struct {
 const MaxSubject = 200
 
 // NoticeOf returns the notice of an event that tells people
-// (escalation.sent, alert.raised, and handoff.assigned, which tells the
-// lead's new owner), and false for any other event, one whose data does
-// not decode, and an assignment that leaves the lead without an owner.
+// (escalation.sent, alert.raised, action_item.created, and
+// handoff.assigned, which tells the lead's new owner), and false for any
+// other event, one whose data does not decode, and an assignment that
+// leaves the lead without an owner.
 func NoticeOf(e Event) (Notice, bool) {
 	switch e.Type {
 	case EscalationSent:
@@ -39,6 +40,12 @@ func NoticeOf(e Event) (Notice, bool) {
 			return Notice{}, false
 		}
 		return AlertNotice(d), true
+	case ActionItemAdded:
+		var d ActionItem
+		if json.Unmarshal(e.Data, &d) != nil {
+			return Notice{}, false
+		}
+		return ActionItemNotice(d), true
 	case HandoffAssigned:
 		var d Ledger
 		if json.Unmarshal(e.Data, &d) != nil {
@@ -47,6 +54,16 @@ func NoticeOf(e Event) (Notice, bool) {
 		return AssignedNotice(e.LeadID, d)
 	}
 	return Notice{}, false
+}
+
+// ActionItemNotice is the text that tells an action item's owner of it.
+func ActionItemNotice(d ActionItem) Notice {
+	return Notice{
+		Subject: Cut(fmt.Sprintf("Action item of the %s meeting, due %s: %s", d.Period, d.DueOn, d.What), MaxSubject),
+		Body: fmt.Sprintf("The %s meeting gave you an action item, due %s:\n%s\nRecorded by %s. Mark it done on /meeting/%s or in your queue.",
+			d.Period, d.DueOn, d.What, d.By, d.Period),
+		To: []Recipient{d.Owner},
+	}
 }
 
 // AssignedNotice is the text that tells a lead's new owner the lead is
