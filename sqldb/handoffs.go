@@ -164,6 +164,11 @@ type transition struct {
 	// decided says that sla.Policy.Decide has checked the move: a
 	// rejection's touches are its reason's rule, not CheckRecycle's.
 	decided bool
+	// created says that the transaction creates the lead: it has no
+	// hand-off stored to move (the foreign key sees to that, and one the
+	// transaction starts is written at flush), so none is looked for:
+	// on PostgreSQL that is a round trip for each lead intake qualifies.
+	created bool
 }
 
 // engine is the SLA engine within one transaction: it reacts to stage
@@ -207,7 +212,7 @@ func (tx *Tx) engine(ctx context.Context) (*engine, error) {
 // hand-off stage has been accepted. The lead is changed in place.
 func (e *engine) moved(ctx context.Context, l *tandem.Lead, from, to string, t transition) ([]tandem.Event, error) {
 	tx := e.tx
-	if from != "" {
+	if from != "" && !t.created {
 		h, ok, err := tx.openHandoff(ctx, l.ID)
 		if err != nil {
 			return nil, err
