@@ -45,6 +45,13 @@ type DB struct {
 	// (SQLite only: see stmtCache).
 	writeStmts, readStmts *stmtCache
 
+	// standby reads the reports of [DB.Standby] from Options.ReadDSN; nil
+	// without one.
+	standby *DB
+	// batching, set on a store made by [DB.Batcher], runs its use cases
+	// in the batch in progress, if any (demobatch.go).
+	batching *batching
+
 	// dealRowsAlone makes every row of a deals import run on its own,
 	// statement by statement, as a row the batch cannot hold does: for
 	// tests that compare the two ways (see dealBatch).
@@ -64,6 +71,9 @@ type Options struct {
 	// besides the in-app inbox, which is always written: tandem serve
 	// gives those it can send on (package notify), nil writes none.
 	Channels []outbox.Channel
+	// ReadDSN, when set, names a PostgreSQL hot standby of the database
+	// that [DB.Standby] reads from.
+	ReadDSN string
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a
@@ -119,6 +129,12 @@ func Open(ctx context.Context, dsn string, opts Options) (_ *DB, err error) {
 		db.Close()
 		return nil, err
 	}
+	if opts.ReadDSN != "" {
+		if err := db.openStandby(ctx, opts.ReadDSN); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
@@ -132,6 +148,9 @@ func (db *DB) Close() error {
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
+	}
+	if db.standby != nil {
+		err = errors.Join(err, db.standby.read.Close())
 	}
 	return err
 }
@@ -326,6 +345,9 @@ func (db *DB) view(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) error {
+	if db.batching != nil && db.batching.outer != nil {
+		return db.batching.nested(ctx, db, fn)
+	}
 	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

@@ -118,7 +118,10 @@ var dumpTables = []dumpTable{
 		{"version", kInt}, {"body", kText}, {"sha256", kText}, {"created_at", kTime}, {"created_by", kText},
 		{"in_force_from", kNullTime}}},
 	{name: "agreement_signatures", key: []string{"version", "role"}, cols: []column{
-		{"version", kInt}, {"role", kText}, {"user_id", kInt}, {"signed_at", kTime}}},
+		{"version", kInt}, {"role", kText}, {"user_id", kInt}, {"signed_at", kTime},
+		{"backtest_period", kText}, {"backtest_seen_at", kNullTime}}},
+	{name: "backtest_views", key: []string{"version", "user_id"}, cols: []column{
+		{"version", kInt}, {"user_id", kInt}, {"period", kText}, {"seen_at", kTime}}},
 	{name: "campaigns", key: []string{"code"}, cols: []column{
 		{"code", kText}, {"name", kText}, {"channel", kText}, {"created_at", kTime}, {"updated_at", kTime}}},
 	{name: "campaign_spend", key: []string{"campaign", "month"}, cols: []column{
@@ -212,6 +215,33 @@ var dumpTables = []dumpTable{
 	{name: "form_submissions", key: []string{"id"}, seq: serial("form_submissions"), cols: []column{
 		{"id", kInt}, {"form_id", kInt}, {"submission_id", kText}, {"at", kTime}, {"status", kText}, {"reason", kText},
 		{"lead_id", kNullInt}, {"addr", kText}, {"origin", kText}}},
+	{name: "content_items", key: []string{"code"}, cols: []column{
+		{"code", kText}, {"kind", kText}, {"title", kText}, {"subject", kText}, {"body", kText}, {"url", kText},
+		{"owner", kText}, {"campaign", kText}, {"segment", kText}, {"status", kText}, {"version", kInt},
+		{"created_at", kTime}, {"updated_at", kTime}, {"updated_by", kText}}},
+	{name: "content_versions", key: []string{"code", "version"}, cols: []column{
+		{"code", kText}, {"version", kInt}, {"subject", kText}, {"body", kText}, {"url", kText},
+		{"created_at", kTime}, {"created_by", kText}}},
+	{name: "content_uses", key: []string{"id"}, seq: serial("content_uses"), cols: []column{
+		{"id", kInt}, {"code", kText}, {"version", kInt}, {"lead_id", kInt}, {"user_id", kNullInt}, {"actor", kText},
+		{"channel", kText}, {"outcome", kText}, {"used_at", kTime}}},
+	{name: "content_links", key: []string{"token"}, cols: []column{
+		{"token", kText}, {"code", kText}, {"lead_id", kInt}, {"created_at", kTime}}},
+	{name: "content_clicks", key: []string{"id"}, seq: serial("content_clicks"), cols: []column{
+		{"id", kInt}, {"code", kText}, {"version", kInt}, {"lead_id", kInt}, {"clicked_at", kTime}}},
+	{name: "content_ratings", key: []string{"id"}, seq: serial("content_ratings"), cols: []column{
+		{"id", kInt}, {"code", kText}, {"version", kInt}, {"user_id", kInt}, {"useful", kBool}, {"note", kText},
+		{"created_at", kTime}}},
+	{name: "action_items", key: []string{"id"}, seq: serial("action_items"), cols: []column{
+		{"id", kInt}, {"period", kText}, {"what", kText}, {"owner_id", kInt}, {"due_on", kText}, {"due_at", kTime},
+		{"agenda_topic", kText}, {"agenda_text", kText}, {"state", kText}, {"created_by", kText}, {"created_at", kTime},
+		{"done_by", kText}, {"done_at", kNullTime}}},
+	{name: "campaign_responses", key: []string{"period", "campaign"}, cols: []column{
+		{"period", kText}, {"campaign", kText}, {"response", kText}, {"responded_by", kText}, {"responded_at", kTime}}},
+	{name: "agreement_comments", key: []string{"id"}, seq: serial("agreement_comments"), cols: []column{
+		{"id", kInt}, {"version", kInt}, {"clause", kText}, {"body", kText}, {"author_id", kInt}, {"created_at", kTime}}},
+	{name: "agreement_answers", key: []string{"version"}, cols: []column{
+		{"version", kInt}, {"answers", kInt}}},
 }
 
 // dumpDerived are the tables Load rebuilds from the loaded rows, as the
@@ -233,6 +263,11 @@ var dumpLeftOut = map[string]string{
 	"backfills":           "the store's own bookkeeping",
 	"goose_db_version":    "the migrations' bookkeeping: the manifest records the schema",
 	"installation":        "a loaded database is another installation, with its own id (Message-IDs must not repeat)",
+	"deals.lead_owner_id": "the deal's copy of its lead's owner: triggers copy it as the deals load (migration 00030)",
+	"deals.lead_source":   "the deal's copy of its lead's source, kept as lead_owner_id is",
+	"deals.lead_origin":   "the deal's copy of its lead's origin, kept as lead_owner_id is",
+	"deals.lead_segment":  "the deal's copy of its lead's segment, kept as lead_owner_id is",
+	"deals.lead_campaign": "the deal's copy of its lead's campaign, kept as lead_owner_id is",
 	"lead_search":         "SQLite's search index (FTS5, with its lead_search_* tables): its triggers fill it as the leads load",
 }
 
