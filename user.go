@@ -277,6 +277,11 @@ type Signature struct {
 	Email    string    `json:"email"`
 	Role     Role      `json:"role"`
 	SignedAt time.Time `json:"signed_at"`
+	// BacktestSeenAt is when the head last opened the backtest of the
+	// version before signing it, and BacktestPeriod the period it replayed;
+	// zero and "" when the head signed without seeing one.
+	BacktestSeenAt time.Time `json:"backtest_seen_at,omitzero"`
+	BacktestPeriod string    `json:"backtest_period,omitempty"`
 }
 
 // SignerRoles are the roles whose signatures put an agreement in force.

@@ -11,6 +11,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/access"
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/sqldb"
 )
 
 // maxDiffed bounds the versions whose differences the page works out:
@@ -27,6 +28,22 @@ type versionView struct {
 	Signed map[tandem.Role]*tandem.Signature
 	// CanSign: the viewer is a head whose role has not signed it yet.
 	CanSign bool
+	// Answers is the older proposal this version answers (0: none);
+	// AnsweredBy the newer ones that answer it.
+	Answers    int
+	AnsweredBy []int
+	// Threads are the comments on the version, a thread per clause;
+	// CanComment says the viewer may add one (a head or an admin, on a
+	// version not in force yet), on one of Clauses.
+	Threads    []clauseThread
+	CanComment bool
+	Clauses    []string
+}
+
+// clauseThread is the comments on one clause of a version, oldest first.
+type clauseThread struct {
+	Clause   string
+	Comments []sqldb.AgreementComment
 }
 
 // problemLine is a line of a proposed file with the problems found on it.
@@ -72,6 +89,12 @@ type formFieldView struct {
 	agreement.FormField
 	ID       string   // the input's id
 	Problems []string // what is wrong with the value, in words
+	// ItemStart is set on the first value of a list's item, where the
+	// form offers to remove the item; AddAfter on the last value of a list
+	// of items, where it offers to add one (a Noun: "step").
+	ItemStart bool
+	AddAfter  string
+	Noun      string
 }
 
 // agreementForm lays the draft out as a form, putting each problem beside
@@ -92,8 +115,17 @@ func agreementForm(draft string, problems []agreement.Problem) ([]formSection, [
 		sec.Fields = append(sec.Fields, formFieldView{FormField: f, ID: "f" + strconv.Itoa(i)})
 	}
 	for i := range out {
-		for j := range out[i].Fields {
-			byPath[out[i].Fields[j].Path] = &out[i].Fields[j]
+		fs := out[i].Fields
+		for j := range fs {
+			byPath[fs[j].Path] = &fs[j]
+			f := &fs[j]
+			if f.ItemPath == "" {
+				continue
+			}
+			f.ItemStart = j == 0 || fs[j-1].ItemPath != f.ItemPath
+			if j == len(fs)-1 || fs[j+1].ListPath != f.ListPath {
+				f.AddAfter, f.Noun = f.ListPath, agreement.ListNoun(f.ListPath)
+			}
 		}
 	}
 	var rest []agreement.Problem
@@ -119,6 +151,9 @@ func (s *Server) agreementPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if n := q.Get("proposed"); n != "" {
 		p.Notice = "version " + n + " is proposed; it comes into force once the marketing head and the sales head have signed it."
+	}
+	if n := q.Get("commented"); n != "" {
+		p.Notice = "your comment on version " + n + " is recorded."
 	}
 	if n := q.Get("signed"); n != "" {
 		p.Notice = "you signed version " + n + "."
@@ -168,6 +203,40 @@ func (s *Server) agreementData(r *http.Request, draft string) (page, error) {
 		vv.Pending = lv.InForceFrom.IsZero() && (v.InForce == nil || lv.Version > v.InForce.Version)
 		vv.CanSign = vv.Pending && slices.Contains(tandem.SignerRoles, u.Role) && vv.Signed[u.Role] == nil
 		v.Versions = append(v.Versions, vv)
+	}
+	// The proposals' links and comments.
+	links, err := s.DB.ProposalLinks(ctx)
+	if err != nil {
+		return page{}, err
+	}
+	for i := range v.Versions {
+		vv := &v.Versions[i]
+		vv.Answers = links[vv.Version]
+		for n, a := range links {
+			if a == vv.Version {
+				vv.AnsweredBy = append(vv.AnsweredBy, n)
+			}
+		}
+		slices.Sort(vv.AnsweredBy)
+		if i > maxDiffed {
+			continue
+		}
+		cs, err := s.DB.AgreementComments(ctx, vv.Version)
+		if err != nil {
+			return page{}, err
+		}
+		for _, c := range cs {
+			if n := len(vv.Threads); n == 0 || vv.Threads[n-1].Clause != c.Clause {
+				vv.Threads = append(vv.Threads, clauseThread{Clause: c.Clause})
+			}
+			vv.Threads[len(vv.Threads)-1].Comments = append(vv.Threads[len(vv.Threads)-1].Comments, c)
+		}
+		if vv.InForceFrom.IsZero() && access.May(u.Role, access.Comment) {
+			if vv.Clauses, err = s.DB.CommentClauses(ctx, vv.Version); err != nil {
+				return page{}, err
+			}
+			vv.CanComment = true
+		}
 	}
 	// Each version's changes from the one before it.
 	for i := 0; i < len(parsed) && i < maxDiffed; i++ {
@@ -226,13 +295,41 @@ func (s *Server) agreementPropose(w http.ResponseWriter, r *http.Request) error 
 		if body, err = s.formBody(r); err != nil {
 			return s.agreementFailed(w, r, err, "")
 		}
+		if list := r.PostForm.Get("add"); list != "" {
+			// Adding an item proposes nothing: the form comes back with
+			// the new item to fill in.
+			p, err := s.agreementData(r, body)
+			if err != nil {
+				return err
+			}
+			p.Notice = fmt.Sprintf("a new %s is at the end of %s: fill it in, then propose the version.", agreement.ListNoun(list), strings.NewReplacer(".", " ", "_", " ").Replace(list))
+			return s.render(w, http.StatusOK, "agreement", p)
+		}
 	}
 	if strings.TrimSpace(body) == "" {
 		return s.agreementFailed(w, r, tandem.Errorf(tandem.EINVALID, "the agreement file is empty"), body)
 	}
+	// The proposal it answers is checked first, so that a bad one
+	// records nothing.
+	answers := 0
+	if a := strings.TrimSpace(r.PostForm.Get("answers")); a != "" {
+		n, err := strconv.Atoi(a)
+		if err == nil && n > 0 {
+			_, err = s.DB.AgreementVersion(r.Context(), n)
+		}
+		if err != nil || n <= 0 {
+			return s.agreementFailed(w, r, tandem.Invalid(tandem.FieldError{Field: "answers", Message: fmt.Sprintf("%q is not a version this one may answer", a)}), body)
+		}
+		answers = n
+	}
 	v, created, err := s.DB.ProposeAgreement(r.Context(), "agreement.yaml", body, viewer(r).Email)
 	if err != nil {
 		return s.agreementFailed(w, r, err, body)
+	}
+	if created && answers > 0 {
+		if err := s.DB.AnswerProposal(r.Context(), v.Version, answers); err != nil {
+			return err
+		}
 	}
 	if !created {
 		p, err := s.agreementData(r, body)
@@ -247,16 +344,21 @@ func (s *Server) agreementPropose(w http.ResponseWriter, r *http.Request) error 
 }
 
 // formBody writes the agreement form's answers (fields named "f:" and the
-// value's path) into the file of the version the form edited (base; 0 for
-// the default agreement): the same file the YAML editor would send.
+// value's path) into the file the form was made from (draft, which the form
+// carries; without it the version it edited, base, 0 for the default
+// agreement), removes the items checked "remove" and adds one to the list
+// named by "add": the same file the YAML editor would send.
 func (s *Server) formBody(r *http.Request) (string, error) {
-	base := string(agreement.Default())
-	if n, _ := strconv.Atoi(r.PostForm.Get("base")); n > 0 {
-		v, err := s.DB.AgreementVersion(r.Context(), n)
-		if err != nil {
-			return "", err
+	base := strings.ReplaceAll(r.PostForm.Get("draft"), "\r\n", "\n")
+	if base == "" {
+		base = string(agreement.Default())
+		if n, _ := strconv.Atoi(r.PostForm.Get("base")); n > 0 {
+			v, err := s.DB.AgreementVersion(r.Context(), n)
+			if err != nil {
+				return "", err
+			}
+			base = v.Body
 		}
-		base = v.Body
 	}
 	values := map[string]string{}
 	for k, vs := range r.PostForm {
@@ -265,6 +367,9 @@ func (s *Server) formBody(r *http.Request) (string, error) {
 		}
 	}
 	out, err := agreement.ApplyForm([]byte(base), values)
+	if err == nil {
+		out, err = agreement.EditItems(out, r.PostForm["remove"], r.PostForm.Get("add"))
+	}
 	if err != nil {
 		return "", tandem.Errorf(tandem.EINVALID, "%v", err)
 	}
@@ -333,4 +438,27 @@ func pickWord(one bool, a, b string) string {
 		return a
 	}
 	return b
+}
+
+// agreementComment answers POST /agreement/{version}/comments: a head's or
+// an admin's comment on a clause of a proposed version.
+func (s *Server) agreementComment(w http.ResponseWriter, r *http.Request) error {
+	n, err := versionParam(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.DB.CommentOnAgreement(r.Context(), n, r.PostFormValue("clause"), r.PostFormValue("body"), viewer(r))
+	if err != nil {
+		if !isFormError(err) || tandem.ErrorCode(err) == tandem.ENOTFOUND {
+			return err
+		}
+		p, perr := s.agreementData(r, "")
+		if perr != nil {
+			return perr
+		}
+		p.Error = fmt.Sprintf("your comment on version %d was not recorded: %s", n, errorText(err))
+		return s.render(w, http.StatusUnprocessableEntity, "agreement", p)
+	}
+	http.Redirect(w, r, fmt.Sprintf("/agreement?commented=%d#v%d", c.Version, c.Version), http.StatusSeeOther)
+	return nil
 }

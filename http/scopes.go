@@ -70,7 +70,20 @@ var routeScopes = map[string]access.TokenScope{
 	"GET /api/v1/alerts":                                         access.ScopeReportsRead,
 	"POST /api/v1/alerts/check":                                  access.ScopeReportsRead,
 	"GET /api/v1/forms":                                          access.ScopeHooksManage,
+	"GET /api/v1/meetings/{period}":                              access.ScopeReportsRead,
+	"POST /api/v1/meetings/{period}/items":                       access.ScopeWorkWrite,
+	"POST /api/v1/meetings/items/{id}/done":                      access.ScopeWorkWrite,
+	"POST /api/v1/meetings/{period}/responses":                   access.ScopeLeadsWrite,
+	"GET /api/v1/agreements/{version}/comments":                  access.ScopeLeadsRead,
+	"POST /api/v1/agreements/{version}/comments":                 access.ScopeAdmin,
+	"POST /api/v1/agreements/{version}/answers":                  access.ScopeAdmin,
 	"GET /api/v1/forms/{form}/submissions":                       access.ScopeHooksManage,
+	"GET /api/v1/content":                                        access.ScopeLeadsRead,
+	"POST /api/v1/content":                                       access.ScopeLeadsWrite,
+	"GET /api/v1/content/effect":                                 access.ScopeReportsRead,
+	"GET /api/v1/content/{code}":                                 access.ScopeLeadsRead,
+	"POST /api/v1/content/{code}/status":                         access.ScopeLeadsWrite,
+	"POST /api/v1/content/{code}/ratings":                        access.ScopeWorkWrite,
 }
 
 // checkScope refuses, as EFORBIDDEN naming the scope, a token without the

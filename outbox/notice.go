@@ -21,7 +21,7 @@ type Notice struct {
 const MaxSubject = 200
 
 // NoticeOf returns the notice of an event that tells people
-// (escalation.sent, alert.raised), and false for any other event or one
+// (escalation.sent, alert.raised, action_item.created), and false for any other event or one
 // whose data does not decode.
 func NoticeOf(e Event) (Notice, bool) {
 	switch e.Type {
@@ -37,8 +37,24 @@ func NoticeOf(e Event) (Notice, bool) {
 			return Notice{}, false
 		}
 		return AlertNotice(d), true
+	case ActionItemAdded:
+		var d ActionItem
+		if json.Unmarshal(e.Data, &d) != nil {
+			return Notice{}, false
+		}
+		return ActionItemNotice(d), true
 	}
 	return Notice{}, false
+}
+
+// ActionItemNotice is the text that tells an action item's owner of it.
+func ActionItemNotice(d ActionItem) Notice {
+	return Notice{
+		Subject: Cut(fmt.Sprintf("Action item of the %s meeting, due %s: %s", d.Period, d.DueOn, d.What), MaxSubject),
+		Body: fmt.Sprintf("The %s meeting gave you an action item, due %s:\n%s\nRecorded by %s. Mark it done on /meeting/%s or in your queue.",
+			d.Period, d.DueOn, d.What, d.By, d.Period),
+		To: []Recipient{d.Owner},
+	}
 }
 
 // localFormat is how a notice shows a time, in the agreement's zone.

@@ -117,8 +117,8 @@ func TestFromLedger(t *testing.T) {
 	if e, ok := outbox.FromLedger(tandem.Event{Type: "unknown"}); ok {
 		t.Errorf("FromLedger(unknown) = %+v, true; want false", e)
 	}
-	if n := len(outbox.Types()); n != len(want)+3 {
-		t.Errorf("Types() has %d types; want the %d ledger ones and escalation, alert, agreement", n, len(want))
+	if n := len(outbox.Types()); n != len(want)+5 {
+		t.Errorf("Types() has %d types; want the %d ledger ones and escalation, alert, agreement, action item created and done", n, len(want))
 	}
 }
 

@@ -14,8 +14,8 @@ import (
 // samples,note), then a row per number, section by section in the order
 // listed here. The columns:
 //
-//   - section: kpi, revenue, commitment, segment, funnel, source, campaign,
-//     rejection, rating, agenda or alert.
+//   - section: kpi, action_items, revenue, commitment, segment, funnel,
+//     source, campaign, rejection, rating, content, agenda or alert.
 //   - owner: marketing, sales or both; empty for the funnel by source.
 //   - name: what is measured: the KPI's name, the commitment's name
 //     (qualified_leads, ...), the segment, the stage, the source, the
@@ -25,8 +25,11 @@ import (
 //     (count, money, share, rating); won, marketing_won, won_deals or
 //     lost_deals for revenue; entered or conversion for a stage, and
 //     entered:STAGE or conversion:STAGE for a source; spend, leads, mqls,
-//     customers, revenue or roi for a campaign; count for a reason and a
-//     segment; average for a rating; the rank (1 first) on the agenda; the
+//     customers, revenue or roi for a campaign; uses, leads, connect_rate,
+//     reply_rate, accept_rate, sql_rate, customer_rate, revenue, clicks,
+//     useful or not_useful for a content item (named by its code); count for a reason and a
+//     segment; average for a rating; done, overdue, or an item's state
+//     for the previous meeting's action items (docs/meeting.md); the rank (1 first) on the agenda; the
 //     figure's name for an alert.
 //   - target and actual: plain decimals with a dot and no thousands
 //     separator; shares are between 0 and 1 and money is in the currency's
@@ -121,12 +124,14 @@ func deviation(actual, target float64) *float64 {
 
 func (sc Scorecard) csvRows() []csvRow {
 	rows := sc.kpiRows()
+	rows = append(rows, sc.actionItemRows()...)
 	rows = append(rows, sc.revenueRows()...)
 	rows = append(rows, sc.commitmentRows()...)
 	rows = append(rows, sc.funnelRows()...)
 	rows = append(rows, sc.campaignRows()...)
 	rows = append(rows, sc.rejectionRows()...)
 	rows = append(rows, sc.ratingRows()...)
+	rows = append(rows, sc.contentRows()...)
 	rows = append(rows, sc.agendaRows()...)
 	rows = append(rows, sc.alertRows()...)
 	return rows
@@ -229,6 +234,21 @@ func (sc Scorecard) campaignRows() []csvRow {
 	return rows
 }
 
+// contentRows writes each content item's figures (docs/content.md).
+func (sc Scorecard) contentRows() []csvRow {
+	var rows []csvRow
+	for _, c := range sc.Content.Lines {
+		row := func(key string, x float64, note string) csvRow {
+			return csvRow{section: "content", owner: Marketing, name: c.Code, key: key, actual: num(x), note: note}
+		}
+		rows = append(rows, row("uses", float64(c.Uses), ""), row("leads", float64(c.Leads), ""),
+			row("connect_rate", c.ConnectRate, ""), row("reply_rate", c.ReplyRate, ""), row("accept_rate", c.AcceptRate, ""),
+			row("sql_rate", c.SQLRate, ""), row("customer_rate", c.CustomerRate, ""), row("revenue", c.Revenue, sc.Content.Model),
+			row("clicks", float64(c.Clicks), ""), row("useful", float64(c.Useful), ""), row("not_useful", float64(c.NotUseful), ""))
+	}
+	return rows
+}
+
 // rejectionRows writes how often each reason was given; samples is all
 // the period's rejections, so that actual ÷ samples is the reason's share.
 func (sc Scorecard) rejectionRows() []csvRow {
@@ -277,6 +297,34 @@ func (sc Scorecard) alertRows() []csvRow {
 			}
 			rows = append(rows, r)
 		}
+	}
+	return rows
+}
+
+// actionItemRows are the previous period's action items: a row
+// "done" with the done items as actual and all of them as samples, a row
+// "overdue" the same, then a row per item (name its id, key its state at
+// the scorecard's as-of time: done, overdue or open; note what it is, its
+// owner's email and its due date).
+func (sc Scorecard) actionItemRows() []csvRow {
+	c := sc.ActionItems
+	if c == nil {
+		return nil
+	}
+	rows := []csvRow{
+		{section: "action_items", owner: Both, name: c.Period, key: "done", actual: num(float64(c.Done)), samples: whole(c.Total), note: c.Text},
+		{section: "action_items", owner: Both, name: c.Period, key: "overdue", actual: num(float64(c.Overdue)), samples: whole(c.Total)},
+	}
+	for _, it := range c.Items {
+		state := "open"
+		switch {
+		case it.DoneThen:
+			state = "done"
+		case it.Overdue:
+			state = "overdue"
+		}
+		rows = append(rows, csvRow{section: "action_items", owner: Both, name: strconv.FormatInt(it.ID, 10), key: state,
+			note: it.What + " (" + it.Owner + ", due " + it.DueOn + ")"})
 	}
 	return rows
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/tandemhq/tandem/attribution"
 	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/jeopardy"
+	"github.com/tandemhq/tandem/meeting"
 	"github.com/tandemhq/tandem/pace"
 	"github.com/tandemhq/tandem/plan"
 	"github.com/tandemhq/tandem/sla"
@@ -77,22 +78,29 @@ type Scorecard struct {
 	// Target is the period's one target (pace.NewTarget over the
 	// company's plan): the unified KPI's target is its value, and the
 	// funnel page, tandem pace and the alerts measure against the same.
-	Target      pace.Target  `json:"target"`
-	KPI         KPI          `json:"kpi"`
-	Revenue     Revenue      `json:"revenue"`
-	Commitments []Commitment `json:"commitments"`
-	Segments    []Segment    `json:"segments"`
-	Funnel      []Stage      `json:"funnel"`
-	BySource    []Source     `json:"by_source"`
-	Campaigns   []Campaign   `json:"campaigns"`
+	// ActionItems are the previous period's meeting's action items and
+	// how they stood at AsOf ("3 of 5 done; 2 overdue"): the scorecard
+	// opens with them (docs/meeting.md). Nil when the store was not asked.
+	ActionItems *meeting.Carried `json:"action_items,omitempty"`
+	Target      pace.Target      `json:"target"`
+	KPI         KPI              `json:"kpi"`
+	Revenue     Revenue          `json:"revenue"`
+	Commitments []Commitment     `json:"commitments"`
+	Segments    []Segment        `json:"segments"`
+	Funnel      []Stage          `json:"funnel"`
+	BySource    []Source         `json:"by_source"`
+	Campaigns   []Campaign       `json:"campaigns"`
 	// Sourcing is the share of the period's leads, opportunities and won
 	// revenue that marketing sourced, against the agreement's
 	// goal.marketing_share; nil when the store could not tell.
 	Sourcing   *attribution.Sourcing `json:"sourcing"`
 	Rejections []Reason              `json:"rejections"`
 	Ratings    []Rating              `json:"ratings"`
-	Alerts     []jeopardy.Alert      `json:"alerts"`
-	Agenda     []Item                `json:"agenda"`
+	// Content is what the content library did in the period
+	// (docs/content.md).
+	Content Content          `json:"content"`
+	Alerts  []jeopardy.Alert `json:"alerts"`
+	Agenda  []Item           `json:"agenda"`
 	// Notes say in words what the numbers rest on that is weak.
 	Notes []string `json:"notes"`
 }
@@ -205,6 +213,42 @@ type Rating struct {
 	Average  float64 `json:"average"`
 }
 
+// Content is the period's content section: each item's use and effect
+// (docs/content.md defines the figures), and the live items sales did not
+// use.
+type Content struct {
+	Lines []ContentLine `json:"lines"`
+	// Unused lists the live items not used in the period; NeverUsed those
+	// (live or retired) nobody has ever used.
+	Unused    []string `json:"unused"`
+	NeverUsed []string `json:"never_used"`
+	Model     string   `json:"model"` // of Revenue
+}
+
+// ContentLine is one content item's figures in the period.
+type ContentLine struct {
+	Code        string  `json:"code"`
+	Title       string  `json:"title"`
+	Kind        string  `json:"kind"`
+	Uses        int     `json:"uses"`
+	Users       int     `json:"users"` // how many people used it
+	Leads       int     `json:"leads"`
+	ConnectRate float64 `json:"connect_rate"`
+	ReplyRate   float64 `json:"reply_rate"`
+	AcceptRate  float64 `json:"accept_rate"`
+	SQLRate     float64 `json:"sql_rate"`
+	// CustomerRate is the share of the leads reached that became
+	// customers after the first use.
+	CustomerRate float64 `json:"customer_rate"`
+	Revenue      float64 `json:"revenue"` // influenced, under Content.Model
+	Clicks       int     `json:"clicks"`
+	Useful       int     `json:"useful"`
+	NotUseful    int     `json:"not_useful"`
+}
+
+// Rated is how many ratings the item got in the period.
+func (c ContentLine) Rated() int { return c.Useful + c.NotUseful }
+
 // Item is one line of the meeting's agenda: a shortfall, largest first.
 type Item struct {
 	Owner     string  `json:"owner"`
@@ -256,6 +300,13 @@ type Input struct {
 	Campaigns []Campaign
 	Sourcing  *attribution.Sourcing
 	Alerts    []jeopardy.Alert
+	// Content is the content section, computed by package content.
+	Content Content
+	// PreviousPeriod names the period before Period and ActionItems are
+	// its meeting's items (none recorded: empty); PreviousPeriod "" leaves
+	// Scorecard.ActionItems nil.
+	PreviousPeriod string
+	ActionItems    []meeting.Item
 }
 
 // Compute computes the scorecard.
@@ -264,7 +315,17 @@ func Compute(in Input) Scorecard {
 	sc := Scorecard{Period: in.Period.Name, From: in.Period.From, To: in.Period.To, AsOf: in.Now.UTC(),
 		Complete: !in.Now.Before(in.Period.To), AgreementVersion: in.AgreementVersion, Mission: a.MarketingMission,
 		Commitments: []Commitment{}, Segments: []Segment{}, Funnel: []Stage{}, BySource: []Source{}, Campaigns: in.Campaigns,
-		Rejections: []Reason{}, Ratings: in.Ratings, Alerts: in.Alerts, Agenda: []Item{}, Notes: []string{}, Sourcing: in.Sourcing}
+		Rejections: []Reason{}, Ratings: in.Ratings, Alerts: in.Alerts, Agenda: []Item{}, Notes: []string{}, Sourcing: in.Sourcing,
+		Content: in.Content}
+	if sc.Content.Lines == nil {
+		sc.Content.Lines = []ContentLine{}
+	}
+	if sc.Content.Unused == nil {
+		sc.Content.Unused = []string{}
+	}
+	if sc.Content.NeverUsed == nil {
+		sc.Content.NeverUsed = []string{}
+	}
 	if sc.Campaigns == nil {
 		sc.Campaigns = []Campaign{}
 	}
@@ -311,6 +372,10 @@ func Compute(in Input) Scorecard {
 			stages[i].Planned = 0 // the plan is for all leads, not for one source
 		}
 		sc.BySource = append(sc.BySource, Source{Source: cmp.Or(c.Group, "(none)"), Stages: stages})
+	}
+	if in.PreviousPeriod != "" {
+		c := meeting.Carry(in.PreviousPeriod, in.ActionItems, sc.AsOf)
+		sc.ActionItems = &c
 	}
 	sc.Commitments, sc.Segments = commitments(in.SLA, sc.Complete)
 	sc.Rejections = reasons(in.Rejections, a)

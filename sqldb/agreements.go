@@ -89,11 +89,18 @@ func (db *DB) SignAgreement(ctx context.Context, version int, email string) (v t
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO agreement_signatures (version, role, user_id, signed_at) VALUES ($1, $2, $3, $4)`,
-			version, string(u.Role), u.ID, tx.t(tx.Now)); err != nil {
+		// The signature records the backtest its head last saw of this version.
+		sig := tandem.Signature{UserID: u.ID, Email: u.Email, Role: u.Role, SignedAt: tx.Now}
+		err = tx.QueryRowContext(ctx, `SELECT period, seen_at FROM backtest_views WHERE version = $1 AND user_id = $2`, version, u.ID).
+			Scan(&sig.BacktestPeriod, scanTime{&sig.BacktestSeenAt})
+		if err != nil && err != sql.ErrNoRows {
+			return fmt.Errorf("backtest seen: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO agreement_signatures (version, role, user_id, signed_at, backtest_period, backtest_seen_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, version, string(u.Role), u.ID, tx.t(tx.Now), sig.BacktestPeriod, tx.t(sig.BacktestSeenAt)); err != nil {
 			return err
 		}
-		v.Signatures = append(v.Signatures, tandem.Signature{UserID: u.ID, Email: u.Email, Role: u.Role, SignedAt: tx.Now})
+		v.Signatures = append(v.Signatures, sig)
 		if len(v.Signatures) == len(tandem.SignerRoles) {
 			v.InForceFrom = tx.Now
 			if _, err := tx.ExecContext(ctx, `UPDATE agreement_versions SET in_force_from = $1 WHERE version = $2`, tx.t(tx.Now), version); err != nil {
@@ -228,7 +235,7 @@ func (tx *Tx) agreementVersion(ctx context.Context, version int) (tandem.Agreeme
 	} else if err != nil {
 		return v, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT s.user_id, u.email, s.role, s.signed_at
+	rows, err := tx.QueryContext(ctx, `SELECT s.user_id, u.email, s.role, s.signed_at, s.backtest_period, s.backtest_seen_at
 		FROM agreement_signatures s JOIN users u ON u.id = s.user_id WHERE s.version = $1 ORDER BY s.signed_at, s.role`, version)
 	if err != nil {
 		return v, err
@@ -236,7 +243,7 @@ func (tx *Tx) agreementVersion(ctx context.Context, version int) (tandem.Agreeme
 	defer rows.Close()
 	for rows.Next() {
 		var s tandem.Signature
-		if err := rows.Scan(&s.UserID, &s.Email, &s.Role, scanTime{&s.SignedAt}); err != nil {
+		if err := rows.Scan(&s.UserID, &s.Email, &s.Role, scanTime{&s.SignedAt}, &s.BacktestPeriod, scanTime{&s.BacktestSeenAt}); err != nil {
 			return v, err
 		}
 		v.Signatures = append(v.Signatures, s)
@@ -354,3 +361,24 @@ func DefaultAgreement() (*agreement.Agreement, error) { return defaultAgreement(
 var defaultAgreement = sync.OnceValues(func() (*agreement.Agreement, error) {
 	return agreement.Parse("default.yaml", agreement.Default())
 })
+
+// BacktestSeen records that the person with the email opened the backtest
+// of agreement version over period (its latest such view counts): a head
+// who then signs the version signs having seen it ([DB.SignAgreement]
+// copies it into the signature). ENOTFOUND for an unknown version or user.
+func (db *DB) BacktestSeen(ctx context.Context, version int, email, period string) (err error) {
+	defer wrap(&err, "backtest of agreement version %d seen by %s", version, email)
+	return db.transact(ctx, func(tx *Tx) error {
+		u, err := tx.userByEmail(ctx, email)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.agreementVersion(ctx, version); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO backtest_views (version, user_id, period, seen_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (version, user_id) DO UPDATE SET period = excluded.period, seen_at = excluded.seen_at`,
+			version, u.ID, period, tx.t(tx.Now))
+		return err
+	})
+}

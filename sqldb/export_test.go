@@ -93,3 +93,14 @@ func FireOneByOneForTest(fire func(ctx context.Context, tx *Tx, t Timer) error) 
 		return fire(ctx, tx, t)
 	}
 }
+
+// The intake benchmarks' world, shared with BenchmarkInsertFloor (see
+// floor_test.go).
+var (
+	BenchModes      = benchModes
+	BenchEpoch      = benchEpoch
+	SetupBenchWorld = setupBenchWorld
+	BenchLeads      = benchLeads
+	BenchSize       = benchSize
+	ProcessCPU      = processCPU
+)
