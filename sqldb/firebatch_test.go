@@ -141,3 +141,69 @@ func fieldOf(row string, i int) string {
 	}
 	return ""
 }
+
+// TestSetWiseFlushFailureFallsBack: when writing a batch's buffered writes
+// fails (here the database refuses one lead's notifications), the batch is
+// rolled back and fired again one timer at a time: that lead's timers are
+// put off with the error, and every other lead's clocks breach.
+func TestSetWiseFlushFailureFallsBack(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		w := newSLAWorld(t, b)
+		w.clk.Set(ny(23, 10, 0))
+		var leads []tandem.Lead
+		for i := range 6 {
+			leads = append(leads, w.mql(t, fmt.Sprintf("f%d", i)))
+		}
+		bad := leads[2].ID
+		triggers := []string{fmt.Sprintf(`CREATE TRIGGER refuse BEFORE INSERT ON notifications
+			WHEN NEW.lead_id = %d BEGIN SELECT RAISE(ABORT, 'notifications refused'); END`, bad)}
+		if b.Name == "postgres" {
+			triggers = []string{
+				fmt.Sprintf(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+					BEGIN IF NEW.lead_id = %d THEN RAISE EXCEPTION 'notifications refused'; END IF; RETURN NEW; END $$`, bad),
+				`CREATE TRIGGER refuse BEFORE INSERT ON notifications FOR EACH ROW EXECUTE FUNCTION refuse()`,
+			}
+		}
+		for _, q := range triggers {
+			if err := w.db.ExecForTest(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		w.clk.Set(ny(23, 16, 0)) // every first-touch, accept and first-step clock is due
+		if _, err := w.db.FireDue(ctx, "test", 10000, w.db.FireSLA()); err != nil {
+			t.Fatalf("FireDue = %v", err)
+		}
+		for _, l := range leads {
+			ts, err := w.db.Timers(ctx, l.ID)
+			if err != nil {
+				t.Fatalf("Timers(%d) = %v", l.ID, err)
+			}
+			var breaches int
+			rows, err := w.db.QueryRowsForTest(ctx, fmt.Sprintf(`SELECT type FROM events WHERE lead_id = %d AND type = 'breached'`, l.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			breaches = len(rows)
+			for _, tm := range ts {
+				if tm.Kind != sqldb.TimerFirstTouch && tm.Kind != sqldb.TimerAccept && tm.Kind != sqldb.TimerStep {
+					continue
+				}
+				switch {
+				case l.ID == bad && (tm.State != sqldb.TimerPending || tm.Attempts != 1 || !strings.Contains(tm.LastError, "notifications refused")):
+					t.Errorf("lead %d (refused) timer %s: %s, %d attempts, %q; want pending, 1 attempt, the refusal", l.ID, tm.Kind, tm.State, tm.Attempts, tm.LastError)
+				case l.ID != bad && tm.State != sqldb.TimerFired:
+					t.Errorf("lead %d timer %s: %s; want fired", l.ID, tm.Kind, tm.State)
+				}
+			}
+			if want := 3; l.ID == bad {
+				if breaches != 0 {
+					t.Errorf("lead %d (refused): %d breaches; want 0", l.ID, breaches)
+				}
+			} else if breaches != want {
+				t.Errorf("lead %d: %d breaches; want %d", l.ID, breaches, want)
+			}
+		}
+	})
+}
