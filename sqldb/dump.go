@@ -263,6 +263,11 @@ var dumpLeftOut = map[string]string{
 	"backfills":           "the store's own bookkeeping",
 	"goose_db_version":    "the migrations' bookkeeping: the manifest records the schema",
 	"installation":        "a loaded database is another installation, with its own id (Message-IDs must not repeat)",
+	"deals.lead_owner_id": "the deal's copy of its lead's owner: triggers copy it as the deals load (migration 00030)",
+	"deals.lead_source":   "the deal's copy of its lead's source, kept as lead_owner_id is",
+	"deals.lead_origin":   "the deal's copy of its lead's origin, kept as lead_owner_id is",
+	"deals.lead_segment":  "the deal's copy of its lead's segment, kept as lead_owner_id is",
+	"deals.lead_campaign": "the deal's copy of its lead's campaign, kept as lead_owner_id is",
 	"lead_search":         "SQLite's search index (FTS5, with its lead_search_* tables): its triggers fill it as the leads load",
 }
 

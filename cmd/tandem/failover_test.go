@@ -375,6 +375,7 @@ func apiToken(t *testing.T, dsn string, now time.Time) string {
 // the standby (--db-read).
 func TestFailover(t *testing.T) {
 	needFailover(t)
+	t.Parallel()
 	bin := buildTandem(t)
 	began := time.Now()
 	primary, standby := primaryAndStandby(t)
