@@ -121,6 +121,9 @@ type Touch struct {
 	Channel string `json:"channel"`
 	Outcome string `json:"outcome"`
 	Note    string `json:"note,omitempty"`
+	// Content is the code of the live content item the touch used (a
+	// template, a script), "" for none; the store records its version.
+	Content string `json:"content,omitempty"`
 	// At is when the touch happened; the zero time means now.
 	At time.Time `json:"at,omitzero"`
 }

@@ -37,6 +37,8 @@ const (
 	ImportSpend  Action = "import_spend"  // import a CSV of campaign spend
 	ImportAny    Action = "import"        // open the import page: any of the imports
 	SignInPages  Action = "use_web_pages" // the web app's home and account pages
+	WriteContent Action = "write_content" // add and change content: templates, scripts, links
+	RateContent  Action = "rate_content"  // rate a content item as useful or not
 )
 
 var (
@@ -80,6 +82,8 @@ var Roles = map[Action][]tandem.Role{
 	ImportUsers:  importUsers,
 	ImportSpend:  importSpend,
 	ImportAny:    union(importLeads, importDeals, importUsers, importSpend, writeCatalog),
+	WriteContent: {admin, mkt, mktHead},
+	RateContent:  {admin, rep, manager, salHead},
 }
 
 // union returns the roles in any of the lists, in the order of

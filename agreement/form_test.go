@@ -29,12 +29,12 @@ func TestFormFields(t *testing.T) {
 	for _, want := range []agreement.FormField{
 		{Path: "name", Section: "name", Label: "name", Value: "Sales and marketing agreement"},
 		{Path: "sales.first_touch_within", Section: "sales", Label: "first touch within", Value: "10m"},
-		{Path: "stages[2].entry", Section: "stages", Label: "entry", Item: "stage mql", Value: `score >= 60 and email != ""`},
-		{Path: "sales.cadence[4].offset", Section: "sales", Label: "offset", Item: "step 4", Value: "1d"},
+		{Path: "stages[2].entry", Section: "stages", Label: "entry", Item: "stage mql", ItemPath: "stages[2]", ListPath: "stages", Value: `score >= 60 and email != ""`},
+		{Path: "sales.cadence[4].offset", Section: "sales", Label: "offset", Item: "step 4", ItemPath: "sales.cadence[4]", ListPath: "sales.cadence", Value: "1d"},
 		{Path: "business_hours.days", Section: "business_hours", Label: "days", Value: "mon, tue, wed, thu, fri", List: true},
 		{Path: "business_hours.time_zone", Section: "business_hours", Label: "time zone", Value: "America/New_York", Hint: "an IANA time zone name"},
-		{Path: "reject_reasons[4].after_cadence", Section: "reject_reasons", Label: "after cadence", Item: "reason duplicate", Value: "false"},
-		{Path: "pipeline.stages[2].probability", Section: "pipeline", Label: "probability", Item: "stage proposal", Value: "0.5"},
+		{Path: "reject_reasons[4].after_cadence", Section: "reject_reasons", Label: "after cadence", Item: "reason duplicate", ItemPath: "reject_reasons[4]", ListPath: "reject_reasons", Value: "false"},
+		{Path: "pipeline.stages[2].probability", Section: "pipeline", Label: "probability", Item: "stage proposal", ItemPath: "pipeline.stages[2]", ListPath: "pipeline.stages", Value: "0.5"},
 	} {
 		if got := formField(t, fs, want.Path); got != want {
 			t.Errorf("form field %s = %+v; want %+v", want.Path, got, want)

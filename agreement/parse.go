@@ -50,6 +50,9 @@ func Parse(file string, data []byte) (*Agreement, error) {
 type parser struct {
 	name     string // the file, as Parse was given it
 	problems []Problem
+	// templates records where each cadence step's template is written,
+	// for [Agreement.CheckContent].
+	templates []templateAt
 }
 
 func (p *parser) addAt(line, col int, msg string) {
@@ -208,6 +211,7 @@ func (p *parser) file(data []byte) *Agreement {
 	}
 	if n := m.require("sales"); n != nil {
 		a.at.cadence = p.sales(n, m.keys["sales"], dayMinutes, &a.Sales)
+		a.at.templates = p.templates
 	}
 	if n := m.require("marketing"); n != nil {
 		p.marketing(n, m.keys["marketing"], &a.Marketing)
@@ -967,6 +971,7 @@ func (p *parser) cadence(n *yaml.Node, path string, dayMinutes int) []Step {
 		}
 		if v := m.require("template"); v != nil {
 			st.Template, _ = p.text(v, join(ip, "template"), maxNameLen)
+			p.templates = append(p.templates, templateAt{path: join(ip, "template"), code: st.Template, at: position{v.Line, v.Column}})
 		}
 		steps = append(steps, st)
 	}

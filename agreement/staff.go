@@ -16,6 +16,48 @@ type position struct{ line, col int }
 type staffPositions struct {
 	cadence position   // the sales.cadence key
 	notify  []position // each escalation step's notify value, by step
+	// templates are the cadence steps' templates, in file order.
+	templates []templateAt
+}
+
+// templateAt is where a cadence step names its template.
+type templateAt struct {
+	path string // sales.cadence[2].template
+	code string
+	at   position
+}
+
+// CheckContent checks the cadence steps' templates against the content
+// library: live holds the codes of live content. A step naming a code that
+// is not live content is a problem at its template, naming the step.
+// CheckContent returns nil or a *Problems. An agreement that Parse did not
+// read is checked step by step without positions.
+func (a *Agreement) CheckContent(file string, live map[string]bool) error {
+	steps := a.at.templates
+	if steps == nil {
+		for _, c := range []struct {
+			path  string
+			steps []Step
+		}{{"sales.cadence", a.Sales.Cadence}, {"sales.connected_cadence", a.Sales.ConnectedCadence}} {
+			for i, s := range c.steps {
+				steps = append(steps, templateAt{path: item(c.path, i) + ".template", code: s.Template})
+			}
+		}
+	}
+	var list []Problem
+	for _, s := range steps {
+		if s.code == "" || live[s.code] {
+			continue
+		}
+		list = append(list, Problem{Line: max(s.at.line, 1), Col: max(s.at.col, 0),
+			Message: fmt.Sprintf("%s: %q is not live content: add it to the content library (/content) and make it live, or name a live item", s.path, s.code)})
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	ps := &Problems{File: file, List: list}
+	ps.sort()
+	return ps
 }
 
 // CheckStaff checks the agreement against the people who would work it:

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/sqldb"
 )
 
@@ -35,6 +36,9 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) postWebhook(w http.ResponseWriter, r *http.Request) error {
 	var in sqldb.WebhookInput
 	if err := decodeStrict(r.Body, &in); err != nil {
+		return err
+	}
+	if err := s.webhookURLAllowed(in.URL); err != nil {
 		return err
 	}
 	sub, err := s.DB.CreateWebhook(r.Context(), in, caller(r).UserID)
@@ -69,6 +73,9 @@ func (s *Server) patchWebhook(w http.ResponseWriter, r *http.Request) error {
 	}
 	var in sqldb.WebhookInput
 	if err := decodeStrict(r.Body, &in); err != nil {
+		return err
+	}
+	if err := s.webhookURLAllowed(in.URL); err != nil {
 		return err
 	}
 	sub, err := s.DB.UpdateWebhook(r.Context(), id, in)
@@ -175,4 +182,19 @@ func (s *Server) postWebhookTest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusAccepted, d)
+}
+
+// webhookURLAllowed refuses, as EINVALID naming the url field, a
+// subscription URL the server's egress policy does not let webhooks reach
+// (a loopback or private address, localhost); nil when url is not given.
+// Every path that makes or changes a subscription calls it; the poster
+// checks again at each connection, after the name is resolved.
+func (s *Server) webhookURLAllowed(url *string) error {
+	if url == nil {
+		return nil
+	}
+	if err := s.Egress.CheckURL(*url); err != nil {
+		return tandem.Invalid(tandem.FieldError{Field: "url", Message: err.Error()})
+	}
+	return nil
 }

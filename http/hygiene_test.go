@@ -160,6 +160,9 @@ var bodyRoutes = map[string]bodyRoute{
 	"POST /api/v1/inbox/read":                    {"/api/v1/inbox/read", ""},
 	"POST /api/v1/inbox/{id}/read":               {"/api/v1/inbox/1/read", ""},
 	"POST /api/v1/webhooks":                      {"/api/v1/webhooks", "description"},
+	"POST /api/v1/content":                       {"/api/v1/content", "title"},
+	"POST /api/v1/content/{code}/status":         {"/api/v1/content/spring/status", "status"},
+	"POST /api/v1/content/{code}/ratings":        {"/api/v1/content/spring/ratings", "note"},
 	// These two read no body, as alerts/check.
 	"POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver": {"/api/v1/webhooks/1/deliveries/1/redeliver", ""},
 	"POST /api/v1/webhooks/{id}/test":                            {"/api/v1/webhooks/1/test", ""},

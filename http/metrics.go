@@ -44,3 +44,10 @@ func (s *Server) countLeads(path string, rs []sqldb.IntakeResult) {
 		s.Metrics.LeadsTaken(path, status, 1)
 	}
 }
+
+// countLeadStatus counts one lead an intake took by path with its status.
+func (s *Server) countLeadStatus(path, status string) {
+	if s.Metrics != nil {
+		s.Metrics.LeadsTaken(path, status, 1)
+	}
+}

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -35,6 +36,15 @@ func TestMetricsRoute(t *testing.T) {
 		if r := ts.postFormWith("/f/m", "application/x-www-form-urlencoded", "email=f1%40example.com", nil); r.status != 200 {
 			t.Fatalf("POST /f/m = %v; want 200", r)
 		}
+		// A CSV imported on the import page: three leads taken (one with a
+		// name and no email, as exports have) and one refused (a bad score).
+		users := pageUsers(t, ts.db)
+		wc := newWebClient(t, ts.s.URL())
+		want(t, "sign in", wc.login(users[tandem.RoleMarketing].Email, testPassword), 303, "/")
+		up := wc.upload("m.csv", []byte("Email,First Name,Score\ni1@example.com,A,5\ni2@example.com,B,7\n,C,1\ni4@example.com,D,lots\n"))
+		id := strings.TrimPrefix(up.header.Get("Location"), "/import?upload=")
+		want(t, "run the import", wc.post("/import/run", url.Values{"upload": {id}, "mapped": {"1"}, "col0": {"email"}, "col1": {"first_name"}, "col2": {"score"}}), 303, "/import?upload="+id)
+		want(t, "the finished import", wc.waitImport(id), 200, "<strong>3</strong> taken in", "<strong>1</strong> rejected")
 		ts.do("GET", "/api/v1/leads/999999", tandem.RoleAdmin, "")
 		ts.do("GET", "/api/v1/nothing-here", tandem.RoleAdmin, "")
 		for _, secret := range []string{"", "scrape-you"} {
@@ -85,6 +95,8 @@ func TestMetricsRoute(t *testing.T) {
 			{"tandem_leads_taken_total", map[string]string{"path": "api", "status": tandem.StatusCreated}, 2},
 			{"tandem_leads_taken_total", map[string]string{"path": "api", "status": tandem.StatusUnchanged}, 1},
 			{"tandem_leads_taken_total", map[string]string{"path": "form", "status": tandem.StatusCreated}, 1},
+			{"tandem_leads_taken_total", map[string]string{"path": "import", "status": tandem.StatusCreated}, 3},
+			{"tandem_leads_taken_total", map[string]string{"path": "import", "status": tandem.StatusRejected}, 1},
 		} {
 			if got := count(c.name, c.labels); got != c.want {
 				t.Errorf("%s%v = %v; want %v", c.name, c.labels, got, c.want)

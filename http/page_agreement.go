@@ -72,6 +72,12 @@ type formFieldView struct {
 	agreement.FormField
 	ID       string   // the input's id
 	Problems []string // what is wrong with the value, in words
+	// ItemStart is set on the first value of a list's item, where the
+	// form offers to remove the item; AddAfter on the last value of a list
+	// of items, where it offers to add one (a Noun: "step").
+	ItemStart bool
+	AddAfter  string
+	Noun      string
 }
 
 // agreementForm lays the draft out as a form, putting each problem beside
@@ -92,8 +98,17 @@ func agreementForm(draft string, problems []agreement.Problem) ([]formSection, [
 		sec.Fields = append(sec.Fields, formFieldView{FormField: f, ID: "f" + strconv.Itoa(i)})
 	}
 	for i := range out {
-		for j := range out[i].Fields {
-			byPath[out[i].Fields[j].Path] = &out[i].Fields[j]
+		fs := out[i].Fields
+		for j := range fs {
+			byPath[fs[j].Path] = &fs[j]
+			f := &fs[j]
+			if f.ItemPath == "" {
+				continue
+			}
+			f.ItemStart = j == 0 || fs[j-1].ItemPath != f.ItemPath
+			if j == len(fs)-1 || fs[j+1].ListPath != f.ListPath {
+				f.AddAfter, f.Noun = f.ListPath, agreement.ListNoun(f.ListPath)
+			}
 		}
 	}
 	var rest []agreement.Problem
@@ -226,6 +241,16 @@ func (s *Server) agreementPropose(w http.ResponseWriter, r *http.Request) error 
 		if body, err = s.formBody(r); err != nil {
 			return s.agreementFailed(w, r, err, "")
 		}
+		if list := r.PostForm.Get("add"); list != "" {
+			// Adding an item proposes nothing: the form comes back with
+			// the new item to fill in.
+			p, err := s.agreementData(r, body)
+			if err != nil {
+				return err
+			}
+			p.Notice = fmt.Sprintf("a new %s is at the end of %s: fill it in, then propose the version.", agreement.ListNoun(list), strings.NewReplacer(".", " ", "_", " ").Replace(list))
+			return s.render(w, http.StatusOK, "agreement", p)
+		}
 	}
 	if strings.TrimSpace(body) == "" {
 		return s.agreementFailed(w, r, tandem.Errorf(tandem.EINVALID, "the agreement file is empty"), body)
@@ -247,16 +272,21 @@ func (s *Server) agreementPropose(w http.ResponseWriter, r *http.Request) error 
 }
 
 // formBody writes the agreement form's answers (fields named "f:" and the
-// value's path) into the file of the version the form edited (base; 0 for
-// the default agreement): the same file the YAML editor would send.
+// value's path) into the file the form was made from (draft, which the form
+// carries; without it the version it edited, base, 0 for the default
+// agreement), removes the items checked "remove" and adds one to the list
+// named by "add": the same file the YAML editor would send.
 func (s *Server) formBody(r *http.Request) (string, error) {
-	base := string(agreement.Default())
-	if n, _ := strconv.Atoi(r.PostForm.Get("base")); n > 0 {
-		v, err := s.DB.AgreementVersion(r.Context(), n)
-		if err != nil {
-			return "", err
+	base := strings.ReplaceAll(r.PostForm.Get("draft"), "\r\n", "\n")
+	if base == "" {
+		base = string(agreement.Default())
+		if n, _ := strconv.Atoi(r.PostForm.Get("base")); n > 0 {
+			v, err := s.DB.AgreementVersion(r.Context(), n)
+			if err != nil {
+				return "", err
+			}
+			base = v.Body
 		}
-		base = v.Body
 	}
 	values := map[string]string{}
 	for k, vs := range r.PostForm {
@@ -265,6 +295,9 @@ func (s *Server) formBody(r *http.Request) (string, error) {
 		}
 	}
 	out, err := agreement.ApplyForm([]byte(base), values)
+	if err == nil {
+		out, err = agreement.EditItems(out, r.PostForm["remove"], r.PostForm.Get("add"))
+	}
 	if err != nil {
 		return "", tandem.Errorf(tandem.EINVALID, "%v", err)
 	}

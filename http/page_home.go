@@ -28,6 +28,7 @@ var sections = []section{
 	{"/pacing", "Pacing", "Qualified leads against marketing's commitment, quality by campaign, campaign ROI.", roles(access.SeePacing)},
 	{"/funnel", "Funnel", "Revenue against the goal, the probability of reaching it, the conversion waterfall, open alerts.", roles(access.Read)},
 	{"/campaigns", "Campaigns", "Spend by month, leads, customers, revenue and ROI by campaign, the quality sales gave their leads, the lead review.", roles(access.Read)},
+	{"/content", "Content", "Templates, call scripts and links for sales, their versions, how sales rate them, and what their use did.", roles(access.Read)},
 	{"/agreement", "Agreement", "The agreement in force in plain words, its versions and their sign-offs.", roles(access.Read)},
 	{"/scorecard", "Scorecard", "The monthly report both teams and the executives read, for any period.", roles(access.Read)},
 	{"/import", "Import", "Upload a CSV of leads, deals, users or campaign spend, map its columns, preview and run it.", roles(access.ImportAny)},

@@ -878,10 +878,22 @@ func (s *Server) runImport(ctx context.Context, u *upload, m *csvimport.Mapping,
 		update(func(run *importRun) { run.rejectWriter(rd.Header()) })
 		im := csvimport.Import{
 			Store: func(ctx context.Context, rows []csvimport.Row) ([]csvimport.Result, error) {
-				return s.DB.Import(ctx, m.Kind, rows, sqldb.ImportOptions{File: u.Name, Actor: tok.Actor(), As: &tok})
+				rs, err := s.DB.Import(ctx, m.Kind, rows, sqldb.ImportOptions{File: u.Name, Actor: tok.Actor(), As: &tok})
+				if err == nil && m.Kind == "leads" {
+					for _, r := range rs {
+						switch r.Status { // every other row is a reject, counted by Reject
+						case tandem.StatusCreated, tandem.StatusUpdated, tandem.StatusUnchanged:
+							s.countLeadStatus("import", r.Status)
+						}
+					}
+				}
+				return rs, err
 			},
 			Batch: importBatch,
 			Reject: func(e *csvimport.RowError) error {
+				if m.Kind == "leads" {
+					s.countLeadStatus("import", tandem.StatusRejected)
+				}
 				update(func(run *importRun) {
 					if len(run.Rejects) < shownRejects {
 						run.Rejects = append(run.Rejects, *e)

@@ -97,6 +97,11 @@ type rowView struct {
 	Error    string
 	Forms    *queueForms
 	Owner    string // whose task it is, on a team's queue
+	// Content is the step's template filled in for the lead (nil when the
+	// template is not live content); Suggest other live content that fits
+	// the lead's segment (queue_content.go).
+	Content *filledView
+	Suggest []filledView
 }
 
 // queueView is the queue page's data.
@@ -288,11 +293,20 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := s.DB.Now()
 	v.Rows = make([]rowView, len(items))
+	reps := map[int64]tandem.User{me.ID: me, v.Rep.ID: v.Rep}
+	for _, u := range v.Reps {
+		reps[u.ID] = u
+	}
+	fills := make([]rowContent, len(items))
 	for i, it := range items {
 		v.Rows[i] = queueRow(it, f, now, loc)
 		if v.Team {
 			v.Rows[i].Owner = v.Owners[it.Task.OwnerID]
 		}
+		fills[i] = rowContent{row: &v.Rows[i], lead: queueLead(it.Lead), rep: reps[it.Task.OwnerID]}
+	}
+	if err := s.fillContent(ctx, s.baseURL(r), fills); err != nil {
+		return err
 	}
 	v.Total, v.Shown = total, len(items)
 	if total > len(items) && show < queueShowMax {
@@ -367,6 +381,21 @@ func (s *Server) leadRow(r *http.Request, id int64, f *queueForms, loc *time.Loc
 			row.Clocks = append(row.Clocks, newClock("This step", t.DueAt, time.Time{}, time.Time{}, now, loc))
 		}
 	}
+	var rep tandem.User
+	if h.OwnerID != 0 {
+		us, err := s.DB.Users(ctx)
+		if err != nil {
+			return row, err
+		}
+		for _, u := range us {
+			if u.ID == h.OwnerID {
+				rep = u
+			}
+		}
+	}
+	if err := s.fillContent(ctx, s.baseURL(r), []rowContent{{row: &row, lead: l, rep: rep}}); err != nil {
+		return row, err
+	}
 	return row, nil
 }
 
@@ -425,11 +454,15 @@ func (s *Server) postTouchForm(r *http.Request, id int64) (string, error) {
 	if c, o, ok := strings.Cut(r.PostForm.Get("touch"), ":"); ok {
 		ch, out = c, o
 	}
-	res, err := s.DB.LogTouch(r.Context(), id, tandem.Touch{Channel: ch, Outcome: out, Note: r.PostForm.Get("note")}, caller(r))
+	res, err := s.DB.LogTouch(r.Context(), id, tandem.Touch{Channel: ch, Outcome: out, Note: r.PostForm.Get("note"),
+		Content: r.PostForm.Get("content")}, caller(r))
 	if err != nil {
 		return "", err
 	}
 	msg := "Logged a " + ch + " touch: " + strings.ReplaceAll(out, "_", " ") + "."
+	if c := r.PostForm.Get("content"); c != "" {
+		msg = "Logged a " + ch + " touch with " + c + ": " + strings.ReplaceAll(out, "_", " ") + "."
+	}
 	if len(res.Done) > 0 {
 		msg += fmt.Sprintf(" Step %d done.", res.Done[len(res.Done)-1].Step)
 	}

@@ -1,12 +1,12 @@
 package http
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/access"
 	"github.com/tandemhq/tandem/report"
 	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
@@ -51,7 +51,7 @@ type repRow struct {
 // trendRow is one rep's compliance in each week; nil where the rep had no
 // hand-off that week.
 type trendRow struct {
-	Name  string // the rep's name (as repRow's), set by the page
+	Name  string // the rep's name (as repRow's)
 	Key   string
 	Weeks []*report.Compliance
 }
@@ -67,12 +67,34 @@ func (s *Server) slaBoard(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := s.DB.Now()
 	b := slaBoard{Picker: pk, Scope: "everyone", Now: now, Running: now.Before(per.To)}
+	// People by name, their email in a title; a manager's team from the
+	// same read.
+	users, err := s.DB.Users(ctx)
+	if err != nil {
+		return err
+	}
+	b.Names = map[string]string{}
+	for _, u := range users {
+		if u.Email != "" {
+			b.Names[u.Email] = u.Label()
+		}
+	}
+	name := func(key string) string {
+		if n, ok := b.Names[key]; ok {
+			return n
+		}
+		return key
+	}
 	u := viewer(r)
 	var team map[string]int64 // email → id, nil for everyone
 	if u.Role == tandem.RoleSalesManager {
 		b.Scope = "your team"
-		if team, err = s.below(ctx, u.Email); err != nil {
-			return err
+		team = map[string]int64{}
+		below := access.Below(access.Reports(users), u.ID)
+		for _, o := range users {
+			if below[o.ID] && o.Email != "" {
+				team[o.Email] = o.ID
+			}
 		}
 	}
 	rep, err := report.ReadSLA(ctx, s.DB, now, sqldb.SLAQuery{Period: per.Name, By: "rep"})
@@ -89,14 +111,14 @@ func (s *Server) slaBoard(w http.ResponseWriter, r *http.Request) error {
 		}
 		rows, total := report.Board(rep, keep)
 		for _, r := range rows {
-			b.Rows = append(b.Rows, repRow{Compliance: r, Name: r.Key})
+			b.Rows = append(b.Rows, repRow{Compliance: r, Name: name(r.Key)})
 		}
 		b.Total = repRow{Compliance: total, Name: total.Key}
 		weeks, err := report.ReadSLAWeeks(ctx, s.DB, now)
 		if err != nil {
 			return err
 		}
-		b.Trend = newSLATrend(weeks, keep, a.BusinessHours.Location)
+		b.Trend = newSLATrend(weeks, keep, name, a.BusinessHours.Location)
 	}
 	var owners []int64
 	if team != nil {
@@ -116,32 +138,6 @@ func (s *Server) slaBoard(w http.ResponseWriter, r *http.Request) error {
 	if b.Overdue, err = s.DB.AtRisk(ctx, sqldb.AtRiskQuery{From: from, To: sooner(now, per.To), Owners: owners, Limit: 100}); err != nil {
 		return err
 	}
-	// People by name, their email in a title.
-	users, err := s.DB.Users(ctx)
-	if err != nil {
-		return err
-	}
-	b.Names = map[string]string{}
-	for _, u := range users {
-		if u.Email != "" {
-			b.Names[u.Email] = u.Label()
-		}
-	}
-	for i := range b.Rows {
-		if n, ok := b.Names[b.Rows[i].Key]; ok {
-			b.Rows[i].Name = n
-		}
-	}
-	for i := range b.Trend.Rows {
-		if n, ok := b.Names[b.Trend.Rows[i].Key]; ok {
-			b.Trend.Rows[i].Name = n
-		}
-	}
-	for i := range b.Trend.Chart.Series {
-		if n, ok := b.Names[b.Trend.Chart.Series[i].Name]; ok {
-			b.Trend.Chart.Series[i].Name = n
-		}
-	}
 	p := newPage(r, "SLA board")
 	p.Data = b
 	return s.render(w, http.StatusOK, "sla", p)
@@ -154,40 +150,21 @@ func sooner(a, b time.Time) time.Time {
 	return b
 }
 
-// below returns the users under the manager, at any depth, by email.
-func (s *Server) below(ctx context.Context, email string) (map[string]int64, error) {
-	out := map[string]int64{}
-	queue := []string{email}
-	for len(queue) > 0 && len(out) < 10000 {
-		us, err := s.DB.Reports(ctx, queue[0])
-		queue = queue[1:]
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range us {
-			if _, seen := out[u.Email]; !seen {
-				out[u.Email] = u.ID
-				queue = append(queue, u.Email)
-			}
-		}
-	}
-	return out, nil
-}
-
 // newSLATrend lays the weeks' SLA reports out per rep (those keep keeps;
-// everyone when nil), with a chart of the share of first touches in time.
-func newSLATrend(weeks []sla.Report, keep func(string) bool, loc *time.Location) slaTrend {
+// everyone when nil), each named by name, with a chart of the share of
+// first touches in time.
+func newSLATrend(weeks []sla.Report, keep func(string) bool, name func(string) string, loc *time.Location) slaTrend {
 	var t slaTrend
 	byKey := map[string]*trendRow{}
 	var keys []string
-	t.Total = trendRow{Key: "All reps", Weeks: make([]*report.Compliance, len(weeks))}
+	t.Total = trendRow{Key: "All reps", Name: "All reps", Weeks: make([]*report.Compliance, len(weeks))}
 	for i, w := range weeks {
 		t.Weeks = append(t.Weeks, w.Period.From.In(loc).Format("Jan 2"))
 		rows, total := report.Board(w, keep)
 		for _, r := range rows {
 			row, ok := byKey[r.Key]
 			if !ok {
-				row = &trendRow{Key: r.Key, Weeks: make([]*report.Compliance, len(weeks))}
+				row = &trendRow{Key: r.Key, Name: name(r.Key), Weeks: make([]*report.Compliance, len(weeks))}
 				byKey[r.Key] = row
 				keys = append(keys, r.Key)
 			}
@@ -203,7 +180,7 @@ func newSLATrend(weeks []sla.Report, keep func(string) bool, loc *time.Location)
 		t.Rows = append(t.Rows, *byKey[k])
 	}
 	for _, row := range append(slices.Clone(t.Rows), t.Total) {
-		series := chartSeries{Name: row.Key, Dashed: row.Key == t.Total.Key}
+		series := chartSeries{Name: row.Name, Dashed: row.Key == t.Total.Key}
 		for _, c := range row.Weeks {
 			if c == nil || c.TouchMeasured == 0 {
 				series.Values = append(series.Values, nil)

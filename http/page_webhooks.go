@@ -89,7 +89,11 @@ func (s *Server) postAddWebhook(w http.ResponseWriter, r *http.Request) error {
 	if types == nil {
 		types = []string{}
 	}
-	sub, err := s.DB.CreateWebhook(r.Context(), sqldb.WebhookInput{URL: &f.URL, EventTypes: &types, Description: &f.Description}, viewer(r).ID)
+	err := s.webhookURLAllowed(&f.URL)
+	var sub sqldb.WebhookSubscription
+	if err == nil {
+		sub, err = s.DB.CreateWebhook(r.Context(), sqldb.WebhookInput{URL: &f.URL, EventTypes: &types, Description: &f.Description}, viewer(r).ID)
+	}
 	if err != nil {
 		if !isFormError(err) {
 			return err

@@ -71,6 +71,12 @@ var routeScopes = map[string]access.TokenScope{
 	"POST /api/v1/alerts/check":                                  access.ScopeReportsRead,
 	"GET /api/v1/forms":                                          access.ScopeHooksManage,
 	"GET /api/v1/forms/{form}/submissions":                       access.ScopeHooksManage,
+	"GET /api/v1/content":                                        access.ScopeLeadsRead,
+	"POST /api/v1/content":                                       access.ScopeLeadsWrite,
+	"GET /api/v1/content/effect":                                 access.ScopeReportsRead,
+	"GET /api/v1/content/{code}":                                 access.ScopeLeadsRead,
+	"POST /api/v1/content/{code}/status":                         access.ScopeLeadsWrite,
+	"POST /api/v1/content/{code}/ratings":                        access.ScopeWorkWrite,
 }
 
 // checkScope refuses, as EFORBIDDEN naming the scope, a token without the

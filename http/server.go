@@ -33,6 +33,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/access"
+	"github.com/tandemhq/tandem/egress"
 	"github.com/tandemhq/tandem/metrics"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/web"
@@ -61,6 +62,11 @@ type Server struct {
 	// to a scraper that sends it as a bearer token (metrics.go).
 	Metrics      *metrics.Metrics
 	MetricsToken string
+	// Egress is where outgoing webhook subscriptions may point (package
+	// egress): a URL it refuses is refused when the subscription is made or
+	// changed, naming why. Serve's --allow-private-webhooks sets
+	// AllowPrivate; the zero Policy allows public addresses only.
+	Egress egress.Policy
 
 	ln        net.Listener
 	https     bool // serving TLS itself (OpenTLS)
@@ -236,6 +242,13 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/campaigns", s.saveCampaign, senders},
 		{"PUT /api/v1/campaigns/{code}/spend/{month}", s.putSpend, senders},
 		{"GET /api/v1/campaigns/report", s.getCampaignReport, everyone},
+		// The content library (api_content.go).
+		{"GET /api/v1/content", s.listContent, everyone},
+		{"POST /api/v1/content", s.saveContent, roles(access.WriteContent)},
+		{"GET /api/v1/content/effect", s.getContentEffect, everyone},
+		{"GET /api/v1/content/{code}", s.getContent, everyone},
+		{"POST /api/v1/content/{code}/status", s.postContentStatus, roles(access.WriteContent)},
+		{"POST /api/v1/content/{code}/ratings", s.postContentRating, roles(access.RateContent)},
 		{"GET /api/v1/agreement", s.getAgreementInForce, everyone},
 		{"GET /api/v1/agreements", s.listAgreements, everyone},
 		{"GET /api/v1/agreements/{version}", s.getAgreement, everyone},
@@ -278,6 +291,9 @@ func (s *Server) routes() []route {
 		{"POST /account/calendar", s.postCalendarFeed, roles(access.SignInPages)},
 		{"POST /account/calendar/revoke", s.postRevokeCalendarFeed, roles(access.SignInPages)},
 		{"GET /cal/{file}", s.getCalendarFeed, nil},
+		// A lead's tracked link to content (page_content.go): its token is
+		// its key, and it redirects only to the item's own URL.
+		{"GET /c/{code}/{token}", s.getTrackedLink, nil},
 		// Leads and the queue (page_lead.go, page_queue.go).
 		{"GET /leads", s.getLeadsPage, sectionRoles("/leads")},
 		{"GET /leads/export", s.getLeadsExport, sectionRoles("/leads")},
@@ -325,6 +341,11 @@ func (s *Server) routes() []route {
 		{"GET /campaigns", s.campaignsPage, sectionRoles("/campaigns")},
 		{"POST /campaigns", s.postCampaign, senders},
 		{"POST /campaigns/spend", s.postSpend, senders},
+		{"GET /content", s.contentPage, sectionRoles("/content")},
+		{"POST /content", s.postContentForm, roles(access.WriteContent)},
+		{"GET /content/{code}", s.contentItemPage, sectionRoles("/content")},
+		{"POST /content/{code}/status", s.postContentStatusForm, roles(access.WriteContent)},
+		{"POST /content/{code}/rate", s.postContentRateForm, roles(access.RateContent)},
 		{"POST /agreement/sign", s.agreementSign, roles(access.Sign)},
 		{"POST /agreement/propose", s.agreementPropose, roles(access.Propose)},
 		// The import page (page_import.go): which kinds a role may import

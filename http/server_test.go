@@ -19,6 +19,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/content"
 	"github.com/tandemhq/tandem/inbound"
 	"github.com/tandemhq/tandem/sqldb"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
@@ -347,6 +348,9 @@ func TestRouteRoles(t *testing.T) {
 			"POST /api/v1/inbox/read":                    `{}`,
 			"POST /api/v1/webhooks":                      `{"url":"https://hooks.example.com/","event_types":["deal.won"]}`,
 			"PATCH /api/v1/webhooks/{id}":                `{"state":"paused"}`,
+			"POST /api/v1/content":                       `{"code":"spring","kind":"link","title":"Spring","url":"https://acme.example/spring","status":"live"}`,
+			"POST /api/v1/content/{code}/status":         `{"status":"live"}`,
+			"POST /api/v1/content/{code}/ratings":        `{"useful":true}`,
 		}
 		// An account and a product with the id the routes' {id} takes.
 		if a, _, err := ts.db.UpsertAccount(context.Background(), map[string]string{"name": "Acme"}); err != nil || a.ID != created.ID {
@@ -358,8 +362,13 @@ func TestRouteRoles(t *testing.T) {
 		if _, _, err := ts.db.SaveCampaign(context.Background(), tandem.Campaign{Code: "spring"}); err != nil {
 			t.Fatalf("SaveCampaign: %v", err)
 		}
+		// A content item for the content routes' {code}.
+		if _, _, err := ts.db.SaveContent(context.Background(), content.Item{Code: "spring", Kind: content.KindLink, Title: "Spring",
+			URL: "https://acme.example/spring", Status: content.StatusLive}, "test"); err != nil {
+			t.Fatalf("SaveContent: %v", err)
+		}
 		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03", "delivery": "1",
-			"form": "routes", "source": "routes", "file": "tdmcal_none.ics"}
+			"form": "routes", "source": "routes", "file": "tdmcal_none.ics", "token": "none"}
 		// A website form and an inbound source for {form} and {source}.
 		saveForm(t, ts.db, inbound.Form{Name: "routes"})
 		if _, err := ts.db.SaveSource(context.Background(), inbound.Source{Name: "routes", Kind: inbound.KindHubSpot, Secrets: []string{"0123456789abcdef"}}); err != nil {
@@ -380,7 +389,10 @@ func TestRouteRoles(t *testing.T) {
 			// (http/api_webhooks.go; tested in api_webhooks_test.go)
 			"GET /api/v1/webhooks/{id}", "PATCH /api/v1/webhooks/{id}", "DELETE /api/v1/webhooks/{id}",
 			"GET /api/v1/webhooks/{id}/deliveries", "POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver",
-			"POST /api/v1/webhooks/{id}/test"} {
+			"POST /api/v1/webhooks/{id}/test",
+			// and on whether the token acts for a person: a rating is a
+			// person's (http/api_content.go; tested in api_content_test.go)
+			"POST /api/v1/content/{code}/ratings"} {
 			stateful[p] = true
 		}
 
@@ -456,13 +468,15 @@ func TestRouteRoles(t *testing.T) {
 		// Only the health check, the API's description (as YAML, JSON and
 		// the page that renders it), the static files and the pages that
 		// sign people in (or out) are open to anyone, with the metrics,
-		// which check a token of their own (metrics.go), and the calendar
-		// feeds, whose token is in their path (page_account.go);
+		// which check a token of their own (metrics.go), the calendar
+		// feeds, whose token is in their path (page_account.go), and the
+		// tracked links to content, likewise (page_content.go);
 		// everything else needs a token or a session.
 		if diff := cmp.Diff([]string{"GET /healthz", "GET /metrics", "GET /api/v1/openapi.yaml",
 			"GET /api/v1/openapi.json", "GET /api/docs",
 			"POST /api/v1/hooks/{source}", "POST /f/{form}", "OPTIONS /f/{form}",
-			"GET /static/", "GET /login", "POST /login", "POST /logout", "GET /setup", "POST /setup", "GET /cal/{file}"}, public); diff != "" {
+			"GET /static/", "GET /login", "POST /login", "POST /logout", "GET /setup", "POST /setup", "GET /cal/{file}",
+			"GET /c/{code}/{token}"}, public); diff != "" {
 			t.Errorf("routes without roles (-want +got):\n%s", diff)
 		}
 	})

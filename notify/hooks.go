@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tandemhq/tandem/egress"
 	"github.com/tandemhq/tandem/outbox"
 	"github.com/tandemhq/tandem/webhook"
 )
@@ -51,11 +52,23 @@ type Hooks struct {
 	client *http.Client
 }
 
-// NewHooks returns a poster of outgoing webhooks.
-func NewHooks() *Hooks {
+// NewHooks returns a poster of outgoing webhooks that connects only to the
+// addresses policy allows (package egress): the check is made on the
+// address connected to, so a name resolving to a private address is refused
+// too. It uses no proxy from the environment, which would hide the address.
+func NewHooks(policy egress.Policy) *Hooks {
 	return &Hooks{client: &http.Client{
 		Timeout:       hookTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Transport: &http.Transport{
+			DialContext:           policy.DialContext,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          100,
+			MaxIdleConnsPerHost:   8,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ExpectContinueTimeout: time.Second,
+		},
 	}}
 }
 

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/egress"
 	"github.com/tandemhq/tandem/notify"
 	"github.com/tandemhq/tandem/outbox"
 )
@@ -82,7 +83,7 @@ func TestPayloadOf(t *testing.T) {
 // code; any other answer, a redirect included (not followed), is an error
 // quoting it that never shows the URL's path.
 func TestHooksPost(t *testing.T) {
-	p := notify.NewHooks()
+	p := notify.NewHooks(egress.Policy{AllowPrivate: true})
 	at := time.Unix(1_765_000_000, 0)
 	body := []byte(`{"type":"deal.won"}`)
 	for _, tc := range []struct {
@@ -104,6 +105,25 @@ func TestHooksPost(t *testing.T) {
 	}
 	if _, err := p.Post(t.Context(), notify.Hook{URL: "http://127.0.0.1:1/x", Secret: "whsec_short", ID: "m", Body: body}, at); err == nil {
 		t.Errorf("Post with a bad secret = nil; want an error")
+	}
+}
+
+// TestHooksPostRefusesPrivate: a poster under the zero egress policy does
+// not reach a receiver on this machine, whether its URL names the address
+// or a name that resolves to it: the post fails naming why, and the
+// receiver gets nothing.
+func TestHooksPostRefusesPrivate(t *testing.T) {
+	p := notify.NewHooks(egress.Policy{})
+	url, got := signingReceiver(t, 204)
+	byName := strings.Replace(url, "127.0.0.1", "localhost", 1)
+	for _, u := range []string{url, byName} {
+		code, err := p.Post(t.Context(), notify.Hook{URL: u + "/in", Secret: testSecret, ID: "msg_x", Body: []byte(`{}`)}, time.Unix(1_765_000_000, 0))
+		if err == nil || code != 0 || !strings.Contains(err.Error(), "loopback") {
+			t.Errorf("Post to %s under the zero policy = %d, %v; want refused as a loopback address", u, code, err)
+		}
+	}
+	if reqs := got(); len(reqs) != 0 {
+		t.Errorf("the receiver took %d requests; want none", len(reqs))
 	}
 }
 

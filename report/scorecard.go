@@ -173,6 +173,11 @@ func computeScorecard(ctx context.Context, db *sqldb.DB, now time.Time, per cale
 	}
 	in.Sourcing = &cr.Sourcing
 	in.MarketingWon = &cr.Sourcing.MarketingWonCents
+	ce, err := ContentEffectBetween(ctx, db, per.From, per.To, attribution.UShaped)
+	if err != nil {
+		return scorecard.Scorecard{}, err
+	}
+	in.Content = contentSection(ce)
 	if in.Alerts, err = db.Alerts(ctx, sqldb.AlertFilter{Periods: Related(per)}); err != nil {
 		return scorecard.Scorecard{}, err
 	}

@@ -15,7 +15,7 @@ import (
 // listed here. The columns:
 //
 //   - section: kpi, revenue, commitment, segment, funnel, source, campaign,
-//     rejection, rating, agenda or alert.
+//     rejection, rating, content, agenda or alert.
 //   - owner: marketing, sales or both; empty for the funnel by source.
 //   - name: what is measured: the KPI's name, the commitment's name
 //     (qualified_leads, ...), the segment, the stage, the source, the
@@ -25,7 +25,9 @@ import (
 //     (count, money, share, rating); won, marketing_won, won_deals or
 //     lost_deals for revenue; entered or conversion for a stage, and
 //     entered:STAGE or conversion:STAGE for a source; spend, leads, mqls,
-//     customers, revenue or roi for a campaign; count for a reason and a
+//     customers, revenue or roi for a campaign; uses, leads, connect_rate,
+//     reply_rate, accept_rate, sql_rate, customer_rate, revenue, clicks,
+//     useful or not_useful for a content item (named by its code); count for a reason and a
 //     segment; average for a rating; the rank (1 first) on the agenda; the
 //     figure's name for an alert.
 //   - target and actual: plain decimals with a dot and no thousands
@@ -127,6 +129,7 @@ func (sc Scorecard) csvRows() []csvRow {
 	rows = append(rows, sc.campaignRows()...)
 	rows = append(rows, sc.rejectionRows()...)
 	rows = append(rows, sc.ratingRows()...)
+	rows = append(rows, sc.contentRows()...)
 	rows = append(rows, sc.agendaRows()...)
 	rows = append(rows, sc.alertRows()...)
 	return rows
@@ -225,6 +228,21 @@ func (sc Scorecard) campaignRows() []csvRow {
 		}
 		rows = append(rows, row("spend", num(c.Spend), ""), row("leads", num(float64(c.Leads)), ""), row("mqls", num(float64(c.MQLs)), ""),
 			row("customers", num(float64(c.Customers)), ""), row("revenue", num(c.Revenue), c.Model), roi)
+	}
+	return rows
+}
+
+// contentRows writes each content item's figures (docs/content.md).
+func (sc Scorecard) contentRows() []csvRow {
+	var rows []csvRow
+	for _, c := range sc.Content.Lines {
+		row := func(key string, x float64, note string) csvRow {
+			return csvRow{section: "content", owner: Marketing, name: c.Code, key: key, actual: num(x), note: note}
+		}
+		rows = append(rows, row("uses", float64(c.Uses), ""), row("leads", float64(c.Leads), ""),
+			row("connect_rate", c.ConnectRate, ""), row("reply_rate", c.ReplyRate, ""), row("accept_rate", c.AcceptRate, ""),
+			row("sql_rate", c.SQLRate, ""), row("customer_rate", c.CustomerRate, ""), row("revenue", c.Revenue, sc.Content.Model),
+			row("clicks", float64(c.Clicks), ""), row("useful", float64(c.Useful), ""), row("not_useful", float64(c.NotUseful), ""))
 	}
 	return rows
 }

@@ -49,6 +49,10 @@ func sample(t *testing.T) scorecard.Scorecard {
 		Alerts: []jeopardy.Alert{{Period: p.Name, Cause: jeopardy.CloseRate, Summary: "the close rate is 18% against the 25% assumed",
 			Figures:  []jeopardy.Figure{{Name: "close_rate", Expected: 0.25, Actual: 0.18, Drift: -0.28, Samples: 110}},
 			RaisedAt: p.From.Add(20 * 24 * time.Hour)}},
+		Content: scorecard.Content{Model: "u_shaped", Unused: []string{"case-study"}, Lines: []scorecard.ContentLine{
+			{Code: "first-call", Title: "First call " + hostile, Kind: "call_script", Uses: 12, Users: 3, Leads: 10, ConnectRate: 0.4,
+				ReplyRate: 0.1, AcceptRate: 0.7, SQLRate: 0.3, CustomerRate: 0.1, Revenue: 12_500.5, Clicks: 0, Useful: 4, NotUseful: 1},
+			{Code: "case-study", Title: "Case study", Kind: "link"}}},
 	})
 	sc.FrozenAt = sc.AsOf
 	return sc
@@ -75,7 +79,7 @@ func render(t *testing.T, sc scorecard.Scorecard) string {
 // headings are the section headings of the page, in their order.
 var headings = []string{"<h1>Scorecard 2026-11</h1>", "<h2>Unified KPI</h2>", "<h2>Revenue against goal</h2>", "<h2>Agenda</h2>",
 	"<h2>Commitments</h2>", "<h2>Funnel by stage</h2>", "<h2>Funnel by source</h2>", "<h2>Campaign ROI</h2>",
-	"<h2>Rejection reasons</h2>", "<h2>Review ratings by campaign</h2>", "<h2>Jeopardy alerts</h2>", "<h2>Notes</h2>"}
+	"<h2>Rejection reasons</h2>", "<h2>Review ratings by campaign</h2>", "<h2>Content</h2>", "<h2>Jeopardy alerts</h2>", "<h2>Notes</h2>"}
 
 func TestWriteHTMLSections(t *testing.T) {
 	for name, sc := range map[string]scorecard.Scorecard{"sample": sample(t), "empty": empty(t)} {
@@ -251,6 +255,7 @@ func TestWriteCSV(t *testing.T) {
 		"funnel":   2*6 - 1,       // entered for every stage, conversion for all but the last
 		"source":   2 * (2*6 - 1), // the same, for two sources
 		"campaign": 3 * 6, "rejection": 3, "rating": 3, "agenda": len(sc.Agenda), "alert": 1,
+		"content": 2 * 11, // eleven figures of each of two items
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("WriteCSV() rows per section: -want +got\n%s", diff)
@@ -271,6 +276,10 @@ func TestWriteCSV(t *testing.T) {
 		{"campaign", "marketing", "Organic", "roi", "", "", "", "", "no spend"},
 		{"rejection", "marketing", "not_a_fit", "count", "", "12", "", "18", "Outside our customer profile (size, industry, need)."},
 		{"rating", "marketing", "(none)", "average", "", "4", "", "2", ""},
+		{"content", "marketing", "first-call", "uses", "", "12", "", "", ""},
+		{"content", "marketing", "first-call", "connect_rate", "", "0.4", "", "", ""},
+		{"content", "marketing", "first-call", "revenue", "", "12500.5", "", "", "u_shaped"},
+		{"content", "marketing", "case-study", "uses", "", "0", "", "", ""},
 		{"alert", "both", "close_rate", "close_rate", "0.25", "0.18", "-0.28", "110", "the close rate is 18% against the 25% assumed"},
 	} {
 		if !containsRow(rows, w) {
@@ -278,7 +287,7 @@ func TestWriteCSV(t *testing.T) {
 		}
 	}
 	if first := rows[1+want["kpi"]+want["revenue"]+want["commitment"]+want["segment"]+want["funnel"]+want["source"]+
-		want["campaign"]+want["rejection"]+want["rating"]]; first[0] != "agenda" || first[3] != "1" || first[2] != sc.Agenda[0].Topic {
+		want["campaign"]+want["rejection"]+want["rating"]+want["content"]]; first[0] != "agenda" || first[3] != "1" || first[2] != sc.Agenda[0].Topic {
 		t.Errorf("WriteCSV(): the first agenda row is %q; want %s ranked 1", first, sc.Agenda[0].Topic)
 	}
 }
@@ -316,5 +325,20 @@ func TestWriteCSVDeterministic(t *testing.T) {
 	}
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Errorf("WriteCSV: two exports differ")
+	}
+}
+
+// TestWriteHTMLContentSection: the content section lists each item's
+// figures and the live content not used.
+func TestWriteHTMLContentSection(t *testing.T) {
+	page := render(t, sample(t))
+	for _, want := range []string{"(first-call)</span>", "<td class=\"n\">12</td><td class=\"n\">3</td><td class=\"n\">10</td>",
+		"<td class=\"n\">4 of 5</td>", "Live content sales did not use in the period: case-study."} {
+		if !strings.Contains(page, want) {
+			t.Errorf("WriteHTML(): no %q in the content section", want)
+		}
+	}
+	if page := render(t, empty(t)); !strings.Contains(page, "the content library is empty") {
+		t.Errorf("WriteHTML(empty): the content section does not say the library is empty")
 	}
 }

@@ -91,8 +91,11 @@ type Scorecard struct {
 	Sourcing   *attribution.Sourcing `json:"sourcing"`
 	Rejections []Reason              `json:"rejections"`
 	Ratings    []Rating              `json:"ratings"`
-	Alerts     []jeopardy.Alert      `json:"alerts"`
-	Agenda     []Item                `json:"agenda"`
+	// Content is what the content library did in the period
+	// (docs/content.md).
+	Content Content          `json:"content"`
+	Alerts  []jeopardy.Alert `json:"alerts"`
+	Agenda  []Item           `json:"agenda"`
 	// Notes say in words what the numbers rest on that is weak.
 	Notes []string `json:"notes"`
 }
@@ -205,6 +208,42 @@ type Rating struct {
 	Average  float64 `json:"average"`
 }
 
+// Content is the period's content section: each item's use and effect
+// (docs/content.md defines the figures), and the live items sales did not
+// use.
+type Content struct {
+	Lines []ContentLine `json:"lines"`
+	// Unused lists the live items not used in the period; NeverUsed those
+	// (live or retired) nobody has ever used.
+	Unused    []string `json:"unused"`
+	NeverUsed []string `json:"never_used"`
+	Model     string   `json:"model"` // of Revenue
+}
+
+// ContentLine is one content item's figures in the period.
+type ContentLine struct {
+	Code        string  `json:"code"`
+	Title       string  `json:"title"`
+	Kind        string  `json:"kind"`
+	Uses        int     `json:"uses"`
+	Users       int     `json:"users"` // how many people used it
+	Leads       int     `json:"leads"`
+	ConnectRate float64 `json:"connect_rate"`
+	ReplyRate   float64 `json:"reply_rate"`
+	AcceptRate  float64 `json:"accept_rate"`
+	SQLRate     float64 `json:"sql_rate"`
+	// CustomerRate is the share of the leads reached that became
+	// customers after the first use.
+	CustomerRate float64 `json:"customer_rate"`
+	Revenue      float64 `json:"revenue"` // influenced, under Content.Model
+	Clicks       int     `json:"clicks"`
+	Useful       int     `json:"useful"`
+	NotUseful    int     `json:"not_useful"`
+}
+
+// Rated is how many ratings the item got in the period.
+func (c ContentLine) Rated() int { return c.Useful + c.NotUseful }
+
 // Item is one line of the meeting's agenda: a shortfall, largest first.
 type Item struct {
 	Owner     string  `json:"owner"`
@@ -256,6 +295,8 @@ type Input struct {
 	Campaigns []Campaign
 	Sourcing  *attribution.Sourcing
 	Alerts    []jeopardy.Alert
+	// Content is the content section, computed by package content.
+	Content Content
 }
 
 // Compute computes the scorecard.
@@ -264,7 +305,17 @@ func Compute(in Input) Scorecard {
 	sc := Scorecard{Period: in.Period.Name, From: in.Period.From, To: in.Period.To, AsOf: in.Now.UTC(),
 		Complete: !in.Now.Before(in.Period.To), AgreementVersion: in.AgreementVersion, Mission: a.MarketingMission,
 		Commitments: []Commitment{}, Segments: []Segment{}, Funnel: []Stage{}, BySource: []Source{}, Campaigns: in.Campaigns,
-		Rejections: []Reason{}, Ratings: in.Ratings, Alerts: in.Alerts, Agenda: []Item{}, Notes: []string{}, Sourcing: in.Sourcing}
+		Rejections: []Reason{}, Ratings: in.Ratings, Alerts: in.Alerts, Agenda: []Item{}, Notes: []string{}, Sourcing: in.Sourcing,
+		Content: in.Content}
+	if sc.Content.Lines == nil {
+		sc.Content.Lines = []ContentLine{}
+	}
+	if sc.Content.Unused == nil {
+		sc.Content.Unused = []string{}
+	}
+	if sc.Content.NeverUsed == nil {
+		sc.Content.NeverUsed = []string{}
+	}
 	if sc.Campaigns == nil {
 		sc.Campaigns = []Campaign{}
 	}

@@ -55,22 +55,7 @@ func (tx *Tx) below(ctx context.Context, userID int64) (map[int64]bool, error) {
 		}
 		tx.belowCache = reports
 	}
-	var out map[int64]bool
-	next := []int64{userID}
-	for len(next) > 0 && len(out) < 1<<20 {
-		id := next[0]
-		next = next[1:]
-		for _, r := range tx.belowCache[id] {
-			if out == nil {
-				out = map[int64]bool{}
-			}
-			if !out[r] && r != userID {
-				out[r] = true
-				next = append(next, r)
-			}
-		}
-	}
-	return out, nil
+	return access.Below(tx.belowCache, userID), nil
 }
 
 // leadFacts returns what the lead rule needs of the lead: its owner, by

@@ -2,8 +2,12 @@ package sqldb
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,12 +15,15 @@ import (
 	"github.com/tandemhq/tandem"
 )
 
-// The audit log records every change to users and API tokens: who made it
+// The audit log records every change to users, API tokens and the settings
+// that let data in or out (website forms, inbound sources, webhook
+// subscriptions, scheduled sends, calendar feeds): who made it
 // (the actor), what it did (the action), to whom or what (the subject) and
 // the fields it changed, in the transaction of the change, whichever way it
 // came (the API, the settings page, the command line, the users import).
-// Password hashes and token secrets are never recorded: a password change
-// is an action without values.
+// Password hashes, token secrets and signing secrets are never recorded: a
+// password change is an action without values, and a source's secrets are
+// shown by count and fingerprint.
 
 // Audit actions (docs/operations.md).
 const (
@@ -26,6 +33,17 @@ const (
 	AuditUserSignOut     = "user.sign_out_all" // every session ended
 	AuditTokenCreate     = "token.create"
 	AuditTokenRevoke     = "token.revoke"
+	AuditFormSave        = "form.save" // made or changed
+	AuditFormDelete      = "form.delete"
+	AuditSourceSave      = "source.save" // made or changed, secrets rotated
+	AuditSourceDelete    = "source.delete"
+	AuditWebhookCreate   = "webhook.create"
+	AuditWebhookUpdate   = "webhook.update"
+	AuditWebhookDelete   = "webhook.delete"
+	AuditScheduleAdd     = "schedule.add"
+	AuditScheduleRemove  = "schedule.remove"
+	AuditFeedCreate      = "calendar_feed.create" // a new feed URL (an earlier one is revoked)
+	AuditFeedRevoke      = "calendar_feed.revoke"
 	auditActorUnnamed    = "system"
 	auditActorFirstAdmin = "setup"
 )
@@ -36,7 +54,9 @@ type AuditEntry struct {
 	At     time.Time `json:"at"`
 	Actor  string    `json:"actor"`  // "user:EMAIL", "token:NAME", "cli:NAME", "setup" or "system"
 	Action string    `json:"action"` // one of the Audit* actions
-	// Subject is what changed: "user:EMAIL" or "token:NAME".
+	// Subject is what changed: "user:EMAIL", "token:NAME", "form:NAME",
+	// "source:NAME", "webhook:ID", "schedule:ID" or, for a calendar feed,
+	// its user's "user:EMAIL".
 	Subject string               `json:"subject"`
 	Changes []tandem.FieldChange `json:"changes"`
 }
@@ -69,7 +89,7 @@ func (tx *Tx) recordAudit(ctx context.Context, action, subject string, changes [
 			kept = append(kept, c)
 		}
 	}
-	if len(kept) == 0 && action == AuditUserUpdate {
+	if len(kept) == 0 && (action == AuditUserUpdate || action == AuditWebhookUpdate || action == AuditFormSave || action == AuditSourceSave) {
 		return nil
 	}
 	b, err := json.Marshal(kept)
@@ -145,9 +165,51 @@ func (tx *Tx) auditToken(ctx context.Context, action string, t tandem.Token) err
 	return tx.recordAudit(ctx, action, "token:"+t.Name, cs)
 }
 
+// settingChanges lists the fields of a setting that differ between before
+// and after (before is nil for a new one), by field name.
+func settingChanges(before, after map[string]string) []tandem.FieldChange {
+	names := make([]string, 0, len(after))
+	for k := range after {
+		names = append(names, k)
+	}
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	cs := make([]tandem.FieldChange, 0, len(names))
+	for _, k := range names {
+		cs = append(cs, tandem.FieldChange{Field: k, From: before[k], To: after[k]})
+	}
+	return cs
+}
+
+// fingerprint names a secret in the audit log without showing it: the first
+// 8 hex digits of its SHA-256, enough to tell a rotation from a repeat.
+func fingerprint(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:4])
+}
+
+// auditURL shows a URL in the audit log without its path and query, which
+// may be a receiver's secret (chat and many webhook URLs are): scheme and
+// host, then a fingerprint of the whole URL when there is more.
+func auditURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "#" + fingerprint(raw)
+	}
+	shown := u.Scheme + "://" + u.Host
+	if strings.TrimPrefix(raw, shown) != "" && strings.TrimPrefix(raw, shown) != "/" {
+		shown += "/… #" + fingerprint(raw)
+	}
+	return shown
+}
+
 // AuditFilter selects audit entries; the zero filter selects the latest 100.
 type AuditFilter struct {
-	Subject  string // "user:EMAIL" or "token:NAME"; "" for all
+	Subject  string // "user:EMAIL", "token:NAME", "form:NAME"... ; "" for all
 	BeforeID int64  // only entries with a smaller id, to page back; 0 for the latest
 	Limit    int    // 0: 100; at most 1000
 }

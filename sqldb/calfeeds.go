@@ -33,7 +33,8 @@ func (db *DB) CreateCalendarFeed(ctx context.Context, userID int64) (f CalendarF
 	rand.Read(b)
 	token = feedTokenPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 	err = db.transact(ctx, func(tx *Tx) error {
-		if _, err := tx.userByID(ctx, userID, false); err != nil {
+		u, err := tx.userByID(ctx, userID, false)
+		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE calendar_feeds SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`,
@@ -41,8 +42,11 @@ func (db *DB) CreateCalendarFeed(ctx context.Context, userID int64) (f CalendarF
 			return err
 		}
 		f = CalendarFeed{UserID: userID, CreatedAt: tx.Now}
-		return tx.QueryRowContext(ctx, `INSERT INTO calendar_feeds (user_id, hash, created_at) VALUES ($1, $2, $3) RETURNING id`,
-			userID, hashToken(token), tx.t(tx.Now)).Scan(&f.ID)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO calendar_feeds (user_id, hash, created_at) VALUES ($1, $2, $3) RETURNING id`,
+			userID, hashToken(token), tx.t(tx.Now)).Scan(&f.ID); err != nil {
+			return err
+		}
+		return tx.recordAudit(ctx, AuditFeedCreate, "user:"+u.Email, nil)
 	})
 	return f, token, err
 }
@@ -79,7 +83,11 @@ func (db *DB) RevokeCalendarFeed(ctx context.Context, userID int64) (err error) 
 		} else if n == 0 {
 			return tandem.Errorf(tandem.ENOTFOUND, "you have no calendar feed to turn off")
 		}
-		return nil
+		u, err := tx.userByID(ctx, userID, false)
+		if err != nil {
+			return err
+		}
+		return tx.recordAudit(ctx, AuditFeedRevoke, "user:"+u.Email, nil)
 	})
 }
 

@@ -208,6 +208,30 @@ var dumpTables = []dumpTable{
 		{"id", kInt}, {"schedule_id", kInt}, {"occurrence", kText}, {"period", kText}, {"due_at", kTime}, {"state", kText},
 		{"attempts", kInt}, {"next_at", kTime}, {"claimed_by", kText}, {"last_error", kText}, {"recipients", kInt},
 		{"created_at", kTime}, {"sent_at", kNullTime}}},
+	{name: "forms", key: []string{"id"}, seq: serial("forms"), cols: []column{
+		{"id", kInt}, {"name", kText}, {"mapping", kText}, {"origins", kText}, {"redirect", kText}, {"thanks", kText},
+		{"campaign", kText}, {"utm", kText}, {"honeypot", kText}, {"per_minute", kInt}, {"created_at", kTime},
+		{"updated_at", kTime}}},
+	{name: "form_submissions", key: []string{"id"}, seq: serial("form_submissions"), cols: []column{
+		{"id", kInt}, {"form_id", kInt}, {"submission_id", kText}, {"at", kTime}, {"status", kText}, {"reason", kText},
+		{"lead_id", kNullInt}, {"addr", kText}, {"origin", kText}}},
+	{name: "content_items", key: []string{"code"}, cols: []column{
+		{"code", kText}, {"kind", kText}, {"title", kText}, {"subject", kText}, {"body", kText}, {"url", kText},
+		{"owner", kText}, {"campaign", kText}, {"segment", kText}, {"status", kText}, {"version", kInt},
+		{"created_at", kTime}, {"updated_at", kTime}, {"updated_by", kText}}},
+	{name: "content_versions", key: []string{"code", "version"}, cols: []column{
+		{"code", kText}, {"version", kInt}, {"subject", kText}, {"body", kText}, {"url", kText},
+		{"created_at", kTime}, {"created_by", kText}}},
+	{name: "content_uses", key: []string{"id"}, seq: serial("content_uses"), cols: []column{
+		{"id", kInt}, {"code", kText}, {"version", kInt}, {"lead_id", kInt}, {"user_id", kNullInt}, {"actor", kText},
+		{"channel", kText}, {"outcome", kText}, {"used_at", kTime}}},
+	{name: "content_links", key: []string{"token"}, cols: []column{
+		{"token", kText}, {"code", kText}, {"lead_id", kInt}, {"created_at", kTime}}},
+	{name: "content_clicks", key: []string{"id"}, seq: serial("content_clicks"), cols: []column{
+		{"id", kInt}, {"code", kText}, {"version", kInt}, {"lead_id", kInt}, {"clicked_at", kTime}}},
+	{name: "content_ratings", key: []string{"id"}, seq: serial("content_ratings"), cols: []column{
+		{"id", kInt}, {"code", kText}, {"version", kInt}, {"user_id", kInt}, {"useful", kBool}, {"note", kText},
+		{"created_at", kTime}}},
 }
 
 // dumpDerived are the tables Load rebuilds from the loaded rows, as the
@@ -222,8 +246,6 @@ var dumpLeftOut = map[string]string{
 	"users.password_hash": "credentials: set a password again with tandem user set EMAIL --reset",
 	"tokens":              "API token hashes are credentials: create the tokens again",
 	"sessions":            "sign-ins: users sign in again",
-	"forms":               "website forms: save them again on the settings page (docs/integrations.md)",
-	"form_submissions":    "the log of website forms' posts, kept with the forms",
 	"hook_sources":        "inbound webhook sources hold their secrets: add them again",
 	"hook_deliveries":     "delivered message ids, kept ten minutes against replays",
 	"calendar_feeds":      "calendar feed token hashes are credentials: people create their feeds again",

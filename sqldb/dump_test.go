@@ -17,6 +17,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
 	"github.com/tandemhq/tandem/clock"
+	"github.com/tandemhq/tandem/inbound"
 	"github.com/tandemhq/tandem/jeopardy"
 	"github.com/tandemhq/tandem/password"
 	"github.com/tandemhq/tandem/scorecard"
@@ -217,12 +218,13 @@ func TestDumpRoundTrip(t *testing.T) {
 		ctx := context.Background()
 		src := simulate(t, origin, 400)
 		addCatalog(t, src)
+		addFormPosts(t, src)
 		verify(t, "original", src)
 		want := counts(t, origin)
 		for _, table := range []string{"leads", "events", "users", "handoffs", "tasks", "timers", "deals", "reviews",
 			"agreement_versions", "agreement_signatures", "campaigns", "campaign_spend", "marketing_touches",
 			"stage_entries", "stage_counts", "notifications", "routing_credits", "alerts", "scorecards", "tokens", "sessions",
-			"accounts", "products"} {
+			"accounts", "products", "forms", "form_submissions"} {
 			if want[table] == 0 {
 				t.Errorf("the simulated company has no %s: the round trip would not test them", table)
 			}
@@ -280,6 +282,24 @@ func TestDumpRoundTrip(t *testing.T) {
 			}
 		}
 	})
+}
+
+// addFormPosts saves a website form with a post taken and one refused.
+func addFormPosts(t *testing.T, db *sqldb.DB) {
+	t.Helper()
+	ctx := context.Background()
+	f, err := db.SaveForm(ctx, inbound.Form{Name: "contact", Mapping: inbound.DefaultFormMapping, Origins: []string{"https://www.example.com"},
+		PerMinute: 5, Campaign: "spring", UTM: map[string]string{"utm_source": "site"}})
+	if err != nil {
+		t.Fatalf("SaveForm: %v", err)
+	}
+	in := tandem.LeadInput{Fields: map[string]string{"email": "form-post@example.com", "source": "form-contact"}}
+	if s, err := db.SubmitForm(ctx, f, sqldb.Post{SubmissionID: "sub-1", Addr: "192.0.2.1", Origin: "https://www.example.com"}, in, nil); err != nil || s.LeadID == 0 {
+		t.Fatalf("SubmitForm = %+v, %v; want a lead", s, err)
+	}
+	if err := db.RefuseForm(ctx, f, sqldb.Post{Addr: "192.0.2.2"}, "honeypot filled"); err != nil {
+		t.Fatalf("RefuseForm: %v", err)
+	}
 }
 
 // TestLoadRefusesWhatItCannotTake checks that a dump into a database that

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,6 +57,12 @@ func (db *DB) SaveForm(ctx context.Context, f inbound.Form) (saved inbound.Form,
 		utm = string(b)
 	}
 	err = db.transact(ctx, func(tx *Tx) error {
+		var before map[string]string
+		if old, err := scanForm(tx.QueryRowContext(ctx, `SELECT `+formColumns+` FROM forms WHERE name = $1`, f.Name)); err == nil {
+			before = formAudit(old)
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO forms (name, mapping, origins, redirect, thanks, campaign, utm, honeypot, per_minute, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
 			ON CONFLICT (name) DO UPDATE SET mapping = $2, origins = $3, redirect = $4, thanks = $5, campaign = $6, utm = $7,
@@ -65,9 +72,23 @@ func (db *DB) SaveForm(ctx context.Context, f inbound.Form) (saved inbound.Form,
 			return err
 		}
 		saved, err = scanForm(tx.QueryRowContext(ctx, `SELECT `+formColumns+` FROM forms WHERE name = $1`, f.Name))
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.recordAudit(ctx, AuditFormSave, "form:"+f.Name, settingChanges(before, formAudit(saved)))
 	})
 	return saved, err
+}
+
+// formAudit is what the audit log shows of a form's settings.
+func formAudit(f inbound.Form) map[string]string {
+	utm := ""
+	if len(f.UTM) > 0 {
+		b, _ := json.Marshal(f.UTM)
+		utm = string(b)
+	}
+	return map[string]string{"mapping": f.Mapping, "origins": strings.Join(f.Origins, " "), "redirect": f.Redirect, "thanks": f.Thanks,
+		"campaign": f.Campaign, "utm": utm, "honeypot": f.Honeypot, "per_minute": strconv.Itoa(f.PerMinute)}
 }
 
 // Form returns the form with the name, or ENOTFOUND.
@@ -114,7 +135,7 @@ func (db *DB) DeleteForm(ctx context.Context, name string) (err error) {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return tandem.Errorf(tandem.ENOTFOUND, "no form %q", name)
 		}
-		return nil
+		return tx.recordAudit(ctx, AuditFormDelete, "form:"+name, nil)
 	})
 }
 

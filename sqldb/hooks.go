@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -48,6 +49,12 @@ func (db *DB) SaveSource(ctx context.Context, s inbound.Source) (saved inbound.S
 		}
 	}
 	err = db.transact(ctx, func(tx *Tx) error {
+		var before map[string]string
+		if old, err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM hook_sources WHERE name = $1`, s.Name)); err == nil {
+			before = sourceAudit(old)
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO hook_sources (name, kind, secrets, mapping, deal_mapping, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $6)
 			ON CONFLICT (name) DO UPDATE SET kind = $2, secrets = $3, mapping = $4, deal_mapping = $5, updated_at = $6`,
@@ -56,9 +63,23 @@ func (db *DB) SaveSource(ctx context.Context, s inbound.Source) (saved inbound.S
 			return err
 		}
 		saved, err = scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM hook_sources WHERE name = $1`, s.Name))
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.recordAudit(ctx, AuditSourceSave, "source:"+s.Name, settingChanges(before, sourceAudit(saved)))
 	})
 	return saved, err
+}
+
+// sourceAudit is what the audit log shows of an inbound source: its
+// secrets by count and fingerprint, never themselves.
+func sourceAudit(s inbound.Source) map[string]string {
+	fps := make([]string, len(s.Secrets))
+	for i, sec := range s.Secrets {
+		fps[i] = fingerprint(sec)
+	}
+	return map[string]string{"kind": s.Kind, "mapping": s.Mapping, "deal_mapping": s.DealMapping,
+		"secrets": fmt.Sprintf("%d: %s", len(s.Secrets), strings.Join(fps, " "))}
 }
 
 // Source returns the source with the name, secrets included, or
@@ -105,7 +126,7 @@ func (db *DB) DeleteSource(ctx context.Context, name string) (err error) {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return tandem.Errorf(tandem.ENOTFOUND, "no inbound source %q", name)
 		}
-		return nil
+		return tx.recordAudit(ctx, AuditSourceDelete, "source:"+name, nil)
 	})
 }
 

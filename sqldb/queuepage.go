@@ -48,7 +48,7 @@ func (db *DB) QueuePage(ctx context.Context, owners []int64, limit int) (rows []
 			return fmt.Errorf("count: %w", err)
 		}
 		rs, err := tx.QueryContext(ctx, `SELECT `+cols+`, l.first_name, l.last_name, l.company, l.email, l.phone, l.stage, h.hot, h.note,
-				h.first_touch_due, h.first_touch_at, h.accept_due, h.decided_at, h.touches
+				h.first_touch_due, h.first_touch_at, h.accept_due, h.decided_at, h.touches, l.title, l.country, l.segment
 			FROM (SELECT `+taskColumns+` FROM tasks WHERE state = 'open' AND owner_id IN (`+in+`)
 				ORDER BY due_at, id LIMIT $`+strconv.Itoa(len(args)+1)+`) t
 			JOIN leads l ON l.id = t.lead_id JOIN handoffs h ON h.id = t.handoff_id
@@ -61,7 +61,7 @@ func (db *DB) QueuePage(ctx context.Context, owners []int64, limit int) (rows []
 			var r QueueRow
 			t, err := scanTask(scanMore{rs, []any{&r.Lead.FirstName, &r.Lead.LastName, &r.Lead.Company, &r.Lead.Email,
 				&r.Lead.Phone, &r.Lead.Stage, &r.Hot, &r.Note, scanTime{&r.FirstTouchDue}, scanTime{&r.FirstTouchAt},
-				scanTime{&r.AcceptDue}, scanTime{&r.DecidedAt}, &r.Touches}})
+				scanTime{&r.AcceptDue}, scanTime{&r.DecidedAt}, &r.Touches, &r.Lead.Title, &r.Lead.Country, &r.Lead.Segment}})
 			if err != nil {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -24,8 +25,16 @@ func (db *DB) AddSchedule(ctx context.Context, s schedule.Schedule) (_ schedule.
 	err = db.transact(ctx, func(tx *Tx) error {
 		by := actorOf(ctx)
 		s.CreatedBy, s.CreatedAt = by, tx.Now
-		return tx.QueryRowContext(ctx, `INSERT INTO schedules (kind, roles, addresses, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			s.Kind, string(roles), string(addrs), by, tx.t(tx.Now)).Scan(&s.ID)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO schedules (kind, roles, addresses, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			s.Kind, string(roles), string(addrs), by, tx.t(tx.Now)).Scan(&s.ID); err != nil {
+			return err
+		}
+		rs := make([]string, len(s.Roles))
+		for i, r := range s.Roles {
+			rs[i] = string(r)
+		}
+		return tx.recordAudit(ctx, AuditScheduleAdd, fmt.Sprintf("schedule:%d", s.ID), settingChanges(nil,
+			map[string]string{"kind": s.Kind, "roles": strings.Join(rs, " "), "addresses": strings.Join(s.Addresses, " ")}))
 	})
 	return s, err
 }
@@ -85,7 +94,7 @@ func (db *DB) RemoveSchedule(ctx context.Context, id int64) (err error) {
 		} else if n == 0 {
 			return tandem.Errorf(tandem.ENOTFOUND, "no schedule %d (see tandem schedule list)", id)
 		}
-		return nil
+		return tx.recordAudit(ctx, AuditScheduleRemove, fmt.Sprintf("schedule:%d", id), nil)
 	})
 }
 

@@ -242,7 +242,10 @@ func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput, owner int64) (
 			return err
 		}
 		w, err = tx.webhook(ctx, id, false)
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.recordAudit(ctx, AuditWebhookCreate, fmt.Sprintf("webhook:%d", id), settingChanges(nil, webhookAudit(w)))
 	})
 	return w, err
 }
@@ -259,6 +262,7 @@ func (db *DB) UpdateWebhook(ctx context.Context, id int64, in WebhookInput) (w W
 		if err != nil {
 			return err
 		}
+		before := webhookAudit(w)
 		if in.URL != nil {
 			w.URL = *in.URL
 		}
@@ -284,7 +288,10 @@ func (db *DB) UpdateWebhook(ctx context.Context, id int64, in WebhookInput) (w W
 			return err
 		}
 		w, err = tx.webhook(ctx, id, false)
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.recordAudit(ctx, AuditWebhookUpdate, fmt.Sprintf("webhook:%d", id), settingChanges(before, webhookAudit(w)))
 	})
 	return w, err
 }
@@ -300,9 +307,17 @@ func (db *DB) DeleteWebhook(ctx context.Context, id int64) (err error) {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE subscription_id = $1`, id); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM webhook_subscriptions WHERE id = $1`, id)
-		return err
+		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_subscriptions WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return tx.recordAudit(ctx, AuditWebhookDelete, fmt.Sprintf("webhook:%d", id), nil)
 	})
+}
+
+// webhookAudit is what the audit log shows of a subscription: its URL
+// without path or query ([auditURL]), never its secret.
+func webhookAudit(w WebhookSubscription) map[string]string {
+	return map[string]string{"url": auditURL(w.URL), "event_types": strings.Join(w.EventTypes, " "), "description": w.Description, "state": w.State}
 }
 
 // Webhook returns one subscription, with its secret; ENOTFOUND for none.

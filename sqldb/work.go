@@ -13,6 +13,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/access"
+	"github.com/tandemhq/tandem/content"
 	"github.com/tandemhq/tandem/sla"
 )
 
@@ -83,6 +84,13 @@ func (db *DB) LogTouch(ctx context.Context, leadID int64, t tandem.Touch, tok ta
 		if t.Note != "" {
 			detail["note"] = t.Note
 		}
+		var used content.Item
+		if t.Content != "" {
+			if used, err = tx.liveContent(ctx, t.Content); err != nil {
+				return err
+			}
+			detail["content"], detail["content_version"] = used.Code, strconv.Itoa(used.Version)
+		}
 		ev := tandem.Event{LeadID: leadID, Type: tandem.EventTouched, OccurredAt: at, Actor: tok.Actor(),
 			AgreementVersion: h.AgreementVersion, Detail: detail}
 		if err := l.Apply(&ev); err != nil {
@@ -93,6 +101,11 @@ func (db *DB) LogTouch(ctx context.Context, leadID int64, t tandem.Touch, tok ta
 		}
 		if err := tx.appendEvents(ctx, []tandem.Event{ev}); err != nil {
 			return err
+		}
+		if used.Code != "" {
+			if err := tx.recordUse(ctx, used, leadID, tok, t, at); err != nil {
+				return err
+			}
 		}
 		h.Touches++
 		if h.FirstTouchAt.IsZero() || at.Before(h.FirstTouchAt) { // a touch logged late may have come first
@@ -622,6 +635,11 @@ type QueueLead struct {
 	Email     string `json:"email,omitempty"`
 	Phone     string `json:"phone,omitempty"`
 	Stage     string `json:"stage"`
+	// Title, Country and Segment fill templates and pick the content that
+	// fits the lead (package content).
+	Title   string `json:"title,omitempty"`
+	Country string `json:"country,omitempty"`
+	Segment string `json:"segment,omitempty"`
 }
 
 // Queue returns the open tasks of the given owners, most urgent first (the
@@ -643,7 +661,7 @@ func (db *DB) Queue(ctx context.Context, owners []int64, limit int) (q []QueueIt
 	args = append(args, limit)
 	cols := strings.ReplaceAll(`t.`+taskColumns, ", ", ", t.")
 	err = db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+cols+`, l.first_name, l.last_name, l.company, l.email, l.phone, l.stage, h.hot, h.note
+		rows, err := tx.QueryContext(ctx, `SELECT `+cols+`, l.first_name, l.last_name, l.company, l.email, l.phone, l.stage, h.hot, h.note, l.title, l.country, l.segment
 			FROM tasks t JOIN leads l ON l.id = t.lead_id JOIN handoffs h ON h.id = t.handoff_id
 			WHERE t.state = 'open' AND t.owner_id IN (`+strings.Join(marks, ", ")+`)
 			ORDER BY t.due_at, t.id LIMIT $`+strconv.Itoa(len(args)), args...)
@@ -654,7 +672,7 @@ func (db *DB) Queue(ctx context.Context, owners []int64, limit int) (q []QueueIt
 		for rows.Next() {
 			var it QueueItem
 			t, err := scanTask(scanMore{rows, []any{&it.Lead.FirstName, &it.Lead.LastName, &it.Lead.Company, &it.Lead.Email,
-				&it.Lead.Phone, &it.Lead.Stage, &it.Hot, &it.Note}})
+				&it.Lead.Phone, &it.Lead.Stage, &it.Hot, &it.Note, &it.Lead.Title, &it.Lead.Country, &it.Lead.Segment}})
 			if err != nil {
 				return err
 			}

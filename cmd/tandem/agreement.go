@@ -64,8 +64,10 @@ Rule budgets); a rule too slow or too big is a problem at its line.
 
 When the database (--db) exists, also check the file against its users:
 every role an escalation step notifies must be held by a user, and the
-cadence needs a sales_rep. Without a database only the file is checked, and
-none is created.`,
+cadence needs a sales_rep; and against its content library: every cadence
+step's template must be live content (docs/content.md). A database whose
+library is still empty has its templates left unchecked, with a note.
+Without a database only the file is checked, and none is created.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			a, err := m.readAgreement(args[0])
@@ -79,9 +81,16 @@ none is created.`,
 			if err != nil {
 				return err
 			}
+			contentNote, err := m.checkContent(c.Context(), args[0], a)
+			if err != nil {
+				return err
+			}
 			fmt.Fprintf(m.Stdout, "%s: ok: %s\n", args[0], summary(a))
 			if staffed {
 				fmt.Fprintf(m.Stdout, "%s: ok: the database has a user for every role the agreement needs\n", args[0])
+			}
+			if contentNote != "" {
+				fmt.Fprintf(m.Stdout, "%s: %s\n", args[0], contentNote)
 			}
 			return nil
 		},
@@ -279,6 +288,38 @@ func (m *Main) checkStaff(ctx context.Context, file string, a *agreement.Agreeme
 		return false, &exitStatus{exitError, fmt.Errorf("%s: %d problem(s)", file, len(problems.List))}
 	}
 	return err == nil, err
+}
+
+// checkContent checks the cadence's templates against the content library
+// of the database, when it exists and its library holds any item: each
+// must be live content. It returns what to say of the check ("" without a
+// database).
+func (m *Main) checkContent(ctx context.Context, file string, a *agreement.Agreement) (string, error) {
+	db, err := m.openExisting(ctx)
+	if err != nil || db == nil {
+		return "", err
+	}
+	items, err := db.ContentItems(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(items) == 0 {
+		return "note: the content library is empty, so the cadence's templates are not checked against it (docs/content.md)", nil
+	}
+	live, err := db.LiveContent(ctx)
+	if err != nil {
+		return "", err
+	}
+	err = a.CheckContent(file, live)
+	var problems *agreement.Problems
+	if errors.As(err, &problems) {
+		fmt.Fprintln(m.Stdout, problems.Error())
+		return "", &exitStatus{exitError, fmt.Errorf("%s: %d problem(s)", file, len(problems.List))}
+	}
+	if err != nil {
+		return "", err
+	}
+	return "ok: every template the cadence names is live content", nil
 }
 
 // summary is the one line `agreement check` prints for a valid file.

@@ -14,7 +14,7 @@ func (m *Main) auditCommand() *cobra.Command {
 	var f sqldb.AuditFilter
 	var format string
 	c := &cobra.Command{
-		Use:   "audit [--subject user:EMAIL|token:NAME] [--limit N] [--before ID] [--format table|json]",
+		Use:   "audit [--subject user:EMAIL|token:NAME|form:NAME|source:NAME|webhook:ID|schedule:ID] [--limit N] [--before ID] [--format table|json]",
 		Short: "Show the audit log: who changed which users and API tokens, and how",
 		Long: `Show the audit log, newest first: every change to users and API tokens
 (created, role, team, manager, absence or weight changed, password set or
@@ -47,7 +47,7 @@ users import). Passwords and token secrets are never recorded.`,
 			return tw.Flush()
 		},
 	}
-	c.Flags().StringVar(&f.Subject, "subject", "", "only the entries of this user (user:EMAIL) or token (token:NAME)")
+	c.Flags().StringVar(&f.Subject, "subject", "", "only the entries of this subject: user:EMAIL, token:NAME, form:NAME, source:NAME, webhook:ID or schedule:ID")
 	c.Flags().IntVar(&f.Limit, "limit", 100, "how many entries, at most 1000")
 	c.Flags().Int64Var(&f.BeforeID, "before", 0, "only entries older than this id, to page back")
 	c.Flags().StringVar(&format, "format", "table", "table or json")

@@ -409,7 +409,7 @@ func startServe(t *testing.T, bin, dsn, name string, clockStart time.Time, r *re
 		u.RawQuery = q.Encode()
 		dsn = u.String()
 	}
-	p.cmd = exec.Command(bin, "--db", dsn, "serve", "--addr", "127.0.0.1:0", "--smtp", r.smtpURL, "--chat-webhook", r.chatURL)
+	p.cmd = exec.Command(bin, "--db", dsn, "serve", "--addr", "127.0.0.1:0", "--allow-private-webhooks", "--smtp", r.smtpURL, "--chat-webhook", r.chatURL)
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "TANDEM_") {

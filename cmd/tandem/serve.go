@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/tandemhq/tandem/egress"
 	tandemhttp "github.com/tandemhq/tandem/http"
 	"github.com/tandemhq/tandem/metrics"
 	"github.com/tandemhq/tandem/notify"
@@ -56,6 +57,7 @@ request cut short is rolled back), and exits within 5 s.`,
 	c.Flags().StringVar(&o.tlsCert, "tls-cert", o.tlsCert, "serve HTTPS with this PEM certificate chain (with --tls-key; env TANDEM_TLS_CERT)")
 	c.Flags().StringVar(&o.tlsKey, "tls-key", o.tlsKey, "the PEM private key of --tls-cert (env TANDEM_TLS_KEY)")
 	c.Flags().StringVar(&o.metricsAddr, "metrics-addr", o.metricsAddr, "serve GET /metrics (Prometheus) on this address of its own, without a token (env TANDEM_METRICS_ADDR)")
+	c.Flags().BoolVar(&o.allowPrivateWebhooks, "allow-private-webhooks", o.allowPrivateWebhooks, "let outgoing webhook subscriptions reach private, loopback and link-local addresses, for receivers on your own network (env TANDEM_ALLOW_PRIVATE_WEBHOOKS=1)")
 	c.Flags().StringVar(&o.metricsToken, "metrics-token", o.metricsToken, "serve GET /metrics on --addr to a scraper sending this bearer token (env TANDEM_METRICS_TOKEN)")
 	return c
 }
@@ -67,6 +69,9 @@ type serveOptions struct {
 	// metricsAddr and metricsToken say where /metrics is served: on an
 	// address of its own, and on addr behind a bearer token.
 	metricsAddr, metricsToken string
+	// allowPrivateWebhooks lets webhook subscriptions reach non-public
+	// addresses (package egress).
+	allowPrivateWebhooks bool
 	// config holds each channel's flag, by the channel's name: "" leaves
 	// the channel off.
 	config map[string]*string
@@ -76,7 +81,8 @@ type serveOptions struct {
 func (m *Main) serveEnv(addr string) serveOptions {
 	o := serveOptions{addr: addr, name: m.Getenv("TANDEM_WORKER_NAME"),
 		tlsCert: m.Getenv("TANDEM_TLS_CERT"), tlsKey: m.Getenv("TANDEM_TLS_KEY"), config: map[string]*string{},
-		metricsAddr: m.Getenv("TANDEM_METRICS_ADDR"), metricsToken: m.Getenv("TANDEM_METRICS_TOKEN")}
+		metricsAddr: m.Getenv("TANDEM_METRICS_ADDR"), metricsToken: m.Getenv("TANDEM_METRICS_TOKEN"),
+		allowPrivateWebhooks: m.Getenv("TANDEM_ALLOW_PRIVATE_WEBHOOKS") == "1"}
 	for _, ch := range m.channels() {
 		v := m.Getenv(ch.Env)
 		o.config[ch.Name] = &v
@@ -158,7 +164,7 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	outbox := &worker.Outbox{DB: db, Clock: m.Clock, Name: o.name, Senders: senders, Logger: log, Installation: installation, Metrics: mx}
-	hooks := &worker.Webhooks{DB: db, Clock: m.Clock, Name: o.name, Poster: notify.NewHooks(), Logger: log}
+	hooks := &worker.Webhooks{DB: db, Clock: m.Clock, Name: o.name, Poster: notify.NewHooks(egress.Policy{AllowPrivate: o.allowPrivateWebhooks}), Logger: log}
 	// PostgreSQL fires side by side (FOR UPDATE SKIP LOCKED): a second
 	// worker fires a burst of due clocks 1.6 times as fast on two cores.
 	// SQLite has one writer, so one worker is all it can use.
@@ -183,6 +189,7 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 	s.Notify = tandemhttp.NotifyFrom(o.configOf(notify.ChannelEmail), o.configOf(notify.ChannelChat))
 	s.TrustedProxies = proxies
 	s.Metrics, s.MetricsToken = mx, o.metricsToken
+	s.Egress = egress.Policy{AllowPrivate: o.allowPrivateWebhooks}
 	if o.metricsAddr != "" {
 		ms, err := serveMetrics(o.metricsAddr, mx)
 		if err != nil {

@@ -75,6 +75,19 @@
   });
   document.addEventListener("htmx:afterSettle", function () { localTimes(document); tick(); });
 
+  // A "copy" button copies the text of the element it names (a template
+  // filled in for a lead), and says so.
+  document.addEventListener("click", function (evt) {
+    var b = evt.target.closest ? evt.target.closest("[data-copy]") : null;
+    if (!b) return;
+    var el = document.getElementById(b.getAttribute("data-copy"));
+    if (!el || !navigator.clipboard) return;
+    navigator.clipboard.writeText(el.textContent).then(function () {
+      b.textContent = "Copied";
+      b.setAttribute("data-copied", "true");
+    }, function () { b.textContent = "Copy failed: select the text"; });
+  });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {
