@@ -320,7 +320,11 @@ func breaches(p *sla.Policy, now time.Time, hs []tandem.Handoff, tasks []tandem.
 	counts := make([]int, len(esc))
 	escalate := func(due, met, ended time.Time) {
 		for i, st := range esc {
-			if fired(p.Due(due, st.After), met, ended, now) {
+			at := due // a step after 0m is told at the breach, as the engine does
+			if !st.After.IsZero() {
+				at = p.Due(due, st.After)
+			}
+			if fired(at, met, ended, now) {
 				counts[i]++
 			}
 		}
