@@ -39,6 +39,9 @@ const (
 	SignInPages  Action = "use_web_pages" // the web app's home and account pages
 	WriteContent Action = "write_content" // add and change content: templates, scripts, links
 	RateContent  Action = "rate_content"  // rate a content item as useful or not
+	RunMeeting   Action = "run_meeting"   // record the monthly meeting's action items and close any
+	Respond      Action = "respond"       // marketing's response to a campaign's lead review
+	Comment      Action = "comment"       // comment on a proposed agreement version, clause by clause
 )
 
 var (
@@ -84,6 +87,9 @@ var Roles = map[Action][]tandem.Role{
 	ImportAny:    union(importLeads, importDeals, importUsers, importSpend, writeCatalog),
 	WriteContent: {admin, mkt, mktHead},
 	RateContent:  {admin, rep, manager, salHead},
+	RunMeeting:   {admin, mktHead, salHead, manager},
+	Respond:      {admin, mkt, mktHead},
+	Comment:      union([]tandem.Role{admin}, tandem.SignerRoles),
 }
 
 // union returns the roles in any of the lists, in the order of
@@ -100,3 +106,10 @@ func union(lists ...[]tandem.Role) []tandem.Role {
 
 // May reports whether the role may do the action.
 func May(r tandem.Role, a Action) bool { return slices.Contains(Roles[a], r) }
+
+// CanCloseItem reports whether a user of role, whose id is userID, may
+// mark a meeting's action item owned by ownerID done: those who run the
+// meeting close any item, and an owner closes their own.
+func CanCloseItem(role tandem.Role, userID, ownerID int64) bool {
+	return May(role, RunMeeting) || (userID != 0 && userID == ownerID)
+}

@@ -504,7 +504,15 @@ type limitReader struct {
 var errLong = errors.New("csvimport: a record over the limit")
 
 func newLimitReader(r io.Reader) *limitReader {
-	return &limitReader{src: bufio.NewReaderSize(r, 64<<10), line: 1}
+	size := 64 << 10
+	if b, ok := r.(interface{ Len() int }); ok {
+		// A record in memory (a form's post, a webhook's record, read as
+		// a CSV of one row) needs no 64 KiB buffer: allocating and
+		// clearing one cost a form post more than reading it. start
+		// peeks 512 bytes.
+		size = min(size, max(b.Len()+1, 512))
+	}
+	return &limitReader{src: bufio.NewReaderSize(r, size), line: 1}
 }
 
 func (l *limitReader) setLimits(line, record int64) {

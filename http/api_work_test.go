@@ -798,9 +798,11 @@ func TestWorkInbox(t *testing.T) {
 			Notifications []sqldb.Notification `json:"notifications"`
 		}
 		var in inboxJSON
+		// Before any breach, the rep's inbox tells them the lead is theirs.
 		r := ws.callAs(rep, "GET", "/api/v1/inbox", "", 200, &in)
-		if len(in.Notifications) != 0 || !strings.Contains(string(r.body), `"notifications":[]`) {
-			t.Errorf("GET /api/v1/inbox before any breach = %v; want an empty list", r)
+		if len(in.Notifications) != 1 || in.Notifications[0].LeadID != l.ID || in.Notifications[0].UserID != l.OwnerID ||
+			in.Notifications[0].Subject != fmt.Sprintf("Lead %d is yours", l.ID) {
+			t.Errorf("GET /api/v1/inbox before any breach = %v; want one notification: lead %d is yours", r, l.ID)
 		}
 		// An integration's token has an empty inbox.
 		if r := ws.do("GET", "/api/v1/inbox", tandem.RoleSalesRep, ""); r.status != 200 || !strings.Contains(string(r.body), `"notifications":[]`) {

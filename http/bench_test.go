@@ -2,12 +2,16 @@ package http
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -49,20 +53,43 @@ func jsonBatches(tb testing.TB, inputs []tandem.LeadInput, size int) [][]byte {
 	return bodies
 }
 
-// BenchmarkHTTPIntake POSTs 100,000 realistic leads in batches of 1,000 to
-// a real server over loopback, under the signed default agreement (so the
-// stage rules run), and reports leads per second: the store's work plus
-// HTTP, JSON decoding and validation, from one client and from two clients
-// at once. Making and encoding the leads is not timed.
+// BenchmarkHTTPIntake POSTs 100,000 realistic leads (TANDEM_BENCH_LEADS
+// for fewer) in batches of 1,000 to a real server over loopback, under the
+// signed default agreement, and reports leads per second: the store's work
+// plus HTTP, JSON decoding and validation. It runs two ways, as
+// BenchmarkIntake does: history (leads dated over the year before the
+// agreement: the stage rules run, nothing is handed off), from one client
+// and from two at once; and live (leads arriving now, with four reps to
+// route to: hand-offs, clocks and tasks are written), from one client.
+// Making and encoding the leads is not timed.
 //
 //	go test ./http -run '^$' -bench HTTPIntake -benchtime 1x
 func BenchmarkHTTPIntake(b *testing.B) {
-	const n, batch = 100_000, 1000
+	const batch = 1000
+	n := 100_000
+	if s := os.Getenv("TANDEM_BENCH_LEADS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n < batch || n%batch != 0 {
+			b.Fatalf("TANDEM_BENCH_LEADS=%q: want a multiple of %d", s, batch)
+		}
+	}
+	type way struct {
+		mode    string
+		clients int
+	}
 	for _, be := range sqldbtest.Backends(b) {
-		for _, clients := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%s/clients=%d", be.Name, clients), func(b *testing.B) {
+		for _, w := range []way{{"history", 1}, {"history", 2}, {"live", 1}} {
+			clients := w.clients
+			b.Run(fmt.Sprintf("%s/%s/clients=%d", be.Name, w.mode, clients), func(b *testing.B) {
 				db, _ := openDB(b, sqldbtest.Backend{Name: be.Name, DSN: sqldbtest.Fresh(b, be)})
 				signDefault(b, db)
+				if w.mode == "live" {
+					for _, email := range []string{"ria@example.com", "roy@example.com", "rae@example.com"} {
+						if err := db.CreateUser(context.Background(), &tandem.User{Email: email, Role: tandem.RoleSalesRep}); err != nil {
+							b.Fatalf("CreateUser(%s): %v", email, err)
+						}
+					}
+				}
 				secret := createTokens(b, db)[tandem.RoleMarketing]
 				s := startServer(b, db, nil)
 				tr := &http.Transport{}
@@ -90,11 +117,21 @@ func BenchmarkHTTPIntake(b *testing.B) {
 				}
 				var seed uint64
 				var written int
+				var cpu time.Duration
 				for b.Loop() {
 					b.StopTimer()
 					seed++
-					bodies := jsonBatches(b, sim.Leads(seed, n, epoch), batch)
+					leads := sim.Leads(seed, n, epoch)
+					if w.mode == "live" {
+						// Arriving now: intake dates them at its own time.
+						for i := range leads {
+							delete(leads[i].Fields, "created_at")
+							delete(leads[i].Fields, "attributes.first_visited")
+						}
+					}
+					bodies := jsonBatches(b, leads, batch)
 					b.StartTimer()
+					cpu0 := cpuTime()
 					var g errgroup.Group
 					for c := range clients {
 						g.Go(func() error {
@@ -109,9 +146,11 @@ func BenchmarkHTTPIntake(b *testing.B) {
 					if err := g.Wait(); err != nil {
 						b.Fatalf("Wait: %v", err)
 					}
+					cpu += cpuTime() - cpu0
 					written += n
 				}
 				b.ReportMetric(float64(written)/b.Elapsed().Seconds(), "leads/s")
+				b.ReportMetric(float64(cpu.Microseconds())/float64(written), "cpu-µs/lead")
 			})
 		}
 	}

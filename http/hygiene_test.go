@@ -163,6 +163,11 @@ var bodyRoutes = map[string]bodyRoute{
 	"POST /api/v1/content":                       {"/api/v1/content", "title"},
 	"POST /api/v1/content/{code}/status":         {"/api/v1/content/spring/status", "status"},
 	"POST /api/v1/content/{code}/ratings":        {"/api/v1/content/spring/ratings", "note"},
+	"POST /api/v1/meetings/{period}/items":       {"/api/v1/meetings/2026-11/items", "what"},
+	"POST /api/v1/meetings/items/{id}/done":      {"/api/v1/meetings/items/1/done", ""},
+	"POST /api/v1/meetings/{period}/responses":   {"/api/v1/meetings/2026-11/responses", "response"},
+	"POST /api/v1/agreements/{version}/comments": {"/api/v1/agreements/1/comments", "body"},
+	"POST /api/v1/agreements/{version}/answers":  {"/api/v1/agreements/1/answers", ""},
 	// These two read no body, as alerts/check.
 	"POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver": {"/api/v1/webhooks/1/deliveries/1/redeliver", ""},
 	"POST /api/v1/webhooks/{id}/test":                            {"/api/v1/webhooks/1/test", ""},

@@ -11,6 +11,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/access"
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/sqldb"
 )
 
 // maxDiffed bounds the versions whose differences the page works out:
@@ -27,6 +28,22 @@ type versionView struct {
 	Signed map[tandem.Role]*tandem.Signature
 	// CanSign: the viewer is a head whose role has not signed it yet.
 	CanSign bool
+	// Answers is the older proposal this version answers (0: none);
+	// AnsweredBy the newer ones that answer it.
+	Answers    int
+	AnsweredBy []int
+	// Threads are the comments on the version, a thread per clause;
+	// CanComment says the viewer may add one (a head or an admin, on a
+	// version not in force yet), on one of Clauses.
+	Threads    []clauseThread
+	CanComment bool
+	Clauses    []string
+}
+
+// clauseThread is the comments on one clause of a version, oldest first.
+type clauseThread struct {
+	Clause   string
+	Comments []sqldb.AgreementComment
 }
 
 // problemLine is a line of a proposed file with the problems found on it.
@@ -135,6 +152,9 @@ func (s *Server) agreementPage(w http.ResponseWriter, r *http.Request) error {
 	if n := q.Get("proposed"); n != "" {
 		p.Notice = "version " + n + " is proposed; it comes into force once the marketing head and the sales head have signed it."
 	}
+	if n := q.Get("commented"); n != "" {
+		p.Notice = "your comment on version " + n + " is recorded."
+	}
 	if n := q.Get("signed"); n != "" {
 		p.Notice = "you signed version " + n + "."
 		if v, err := s.DB.AgreementVersion(r.Context(), atoi(n)); err == nil && !v.InForceFrom.IsZero() {
@@ -183,6 +203,40 @@ func (s *Server) agreementData(r *http.Request, draft string) (page, error) {
 		vv.Pending = lv.InForceFrom.IsZero() && (v.InForce == nil || lv.Version > v.InForce.Version)
 		vv.CanSign = vv.Pending && slices.Contains(tandem.SignerRoles, u.Role) && vv.Signed[u.Role] == nil
 		v.Versions = append(v.Versions, vv)
+	}
+	// The proposals' links and comments.
+	links, err := s.DB.ProposalLinks(ctx)
+	if err != nil {
+		return page{}, err
+	}
+	for i := range v.Versions {
+		vv := &v.Versions[i]
+		vv.Answers = links[vv.Version]
+		for n, a := range links {
+			if a == vv.Version {
+				vv.AnsweredBy = append(vv.AnsweredBy, n)
+			}
+		}
+		slices.Sort(vv.AnsweredBy)
+		if i > maxDiffed {
+			continue
+		}
+		cs, err := s.DB.AgreementComments(ctx, vv.Version)
+		if err != nil {
+			return page{}, err
+		}
+		for _, c := range cs {
+			if n := len(vv.Threads); n == 0 || vv.Threads[n-1].Clause != c.Clause {
+				vv.Threads = append(vv.Threads, clauseThread{Clause: c.Clause})
+			}
+			vv.Threads[len(vv.Threads)-1].Comments = append(vv.Threads[len(vv.Threads)-1].Comments, c)
+		}
+		if vv.InForceFrom.IsZero() && access.May(u.Role, access.Comment) {
+			if vv.Clauses, err = s.DB.CommentClauses(ctx, vv.Version); err != nil {
+				return page{}, err
+			}
+			vv.CanComment = true
+		}
 	}
 	// Each version's changes from the one before it.
 	for i := 0; i < len(parsed) && i < maxDiffed; i++ {
@@ -255,9 +309,27 @@ func (s *Server) agreementPropose(w http.ResponseWriter, r *http.Request) error 
 	if strings.TrimSpace(body) == "" {
 		return s.agreementFailed(w, r, tandem.Errorf(tandem.EINVALID, "the agreement file is empty"), body)
 	}
+	// The proposal it answers is checked first, so that a bad one
+	// records nothing.
+	answers := 0
+	if a := strings.TrimSpace(r.PostForm.Get("answers")); a != "" {
+		n, err := strconv.Atoi(a)
+		if err == nil && n > 0 {
+			_, err = s.DB.AgreementVersion(r.Context(), n)
+		}
+		if err != nil || n <= 0 {
+			return s.agreementFailed(w, r, tandem.Invalid(tandem.FieldError{Field: "answers", Message: fmt.Sprintf("%q is not a version this one may answer", a)}), body)
+		}
+		answers = n
+	}
 	v, created, err := s.DB.ProposeAgreement(r.Context(), "agreement.yaml", body, viewer(r).Email)
 	if err != nil {
 		return s.agreementFailed(w, r, err, body)
+	}
+	if created && answers > 0 {
+		if err := s.DB.AnswerProposal(r.Context(), v.Version, answers); err != nil {
+			return err
+		}
 	}
 	if !created {
 		p, err := s.agreementData(r, body)
@@ -366,4 +438,27 @@ func pickWord(one bool, a, b string) string {
 		return a
 	}
 	return b
+}
+
+// agreementComment answers POST /agreement/{version}/comments: a head's or
+// an admin's comment on a clause of a proposed version.
+func (s *Server) agreementComment(w http.ResponseWriter, r *http.Request) error {
+	n, err := versionParam(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.DB.CommentOnAgreement(r.Context(), n, r.PostFormValue("clause"), r.PostFormValue("body"), viewer(r))
+	if err != nil {
+		if !isFormError(err) || tandem.ErrorCode(err) == tandem.ENOTFOUND {
+			return err
+		}
+		p, perr := s.agreementData(r, "")
+		if perr != nil {
+			return perr
+		}
+		p.Error = fmt.Sprintf("your comment on version %d was not recorded: %s", n, errorText(err))
+		return s.render(w, http.StatusUnprocessableEntity, "agreement", p)
+	}
+	http.Redirect(w, r, fmt.Sprintf("/agreement?commented=%d#v%d", c.Version, c.Version), http.StatusSeeOther)
+	return nil
 }

@@ -31,6 +31,7 @@ var sections = []section{
 	{"/content", "Content", "Templates, call scripts and links for sales, their versions, how sales rate them, and what their use did.", roles(access.Read)},
 	{"/agreement", "Agreement", "The agreement in force in plain words, its versions and their sign-offs.", roles(access.Read)},
 	{"/scorecard", "Scorecard", "The monthly report both teams and the executives read, for any period.", roles(access.Read)},
+	{"/meeting", "Meeting", "The monthly meeting: the scorecard's agenda, action items tracked to done, the lead review by campaign.", roles(access.Read)},
 	{"/import", "Import", "Upload a CSV of leads, deals, users or campaign spend, map its columns, preview and run it.", roles(access.ImportAny)},
 	{"/settings", "Settings", "Users, teams, API tokens and notification channels.", roles(access.Administer)},
 }

@@ -40,6 +40,8 @@ func inboxLink(it sqldb.InboxItem) (string, string) {
 		return fmt.Sprintf("/funnel#alert-%d", it.AlertID), "See the alert on the funnel"
 	case it.Type == outbox.AlertRaised:
 		return fmt.Sprintf("/funnel?period=%s#alert-%d", url.QueryEscape(it.AlertPeriod), it.AlertID), "See the alert on the funnel"
+	case it.Type == outbox.ActionItemAdded && it.MeetingPeriod != "":
+		return fmt.Sprintf("/meeting/%s#items", url.PathEscape(it.MeetingPeriod)), "See the meeting's action items"
 	case it.LeadID != 0:
 		return fmt.Sprintf("/leads/%d", it.LeadID), fmt.Sprintf("Open lead %d", it.LeadID)
 	}

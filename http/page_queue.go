@@ -11,6 +11,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/meeting"
 	"github.com/tandemhq/tandem/sla"
 	"github.com/tandemhq/tandem/sqldb"
 )
@@ -120,6 +121,11 @@ type queueView struct {
 	// owner of each row by user id.
 	Team   bool
 	Owners map[int64]string
+	// ActionItems are the open action items of the monthly meeting that
+	// the queue's person owns (the viewer's, on a team's queue), by due
+	// date; Now tells the overdue ones.
+	ActionItems []meeting.Item
+	Now         time.Time
 }
 
 // timeText formats t in loc for readers without script.
@@ -287,6 +293,14 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Forms, v.Zone = f, loc.String()
+	owner := v.Rep.ID
+	if v.Team {
+		owner = me.ID
+	}
+	if v.ActionItems, err = s.DB.ActionItems(ctx, sqldb.ActionItemFilter{OwnerID: owner, Open: true}); err != nil {
+		return err
+	}
+	v.Now = s.DB.Now()
 	items, total, err := s.DB.QueuePage(ctx, ids, show)
 	if err != nil {
 		return err

@@ -267,6 +267,13 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/scorecard", s.getScorecard, everyone},
 		{"GET /api/v1/alerts", s.getAlerts, everyone},
 		{"POST /api/v1/alerts/check", s.postCheck, roles(access.CheckAlerts)},
+		{"GET /api/v1/meetings/{period}", s.getMeetingAPI, everyone},
+		{"POST /api/v1/meetings/{period}/items", s.postMeetingItemAPI, roles(access.RunMeeting)},
+		{"POST /api/v1/meetings/items/{id}/done", s.postMeetingItemDoneAPI, everyone},
+		{"POST /api/v1/meetings/{period}/responses", s.postMeetingResponseAPI, roles(access.Respond)},
+		{"GET /api/v1/agreements/{version}/comments", s.getAgreementComments, everyone},
+		{"POST /api/v1/agreements/{version}/comments", s.postAgreementComment, roles(access.Comment)},
+		{"POST /api/v1/agreements/{version}/answers", s.postAgreementAnswers, roles(access.Propose)},
 		// Website forms and inbound webhooks (page_forms.go, api_hooks.go):
 		// public routes, guarded by origins and signatures.
 		{"POST /api/v1/hooks/{source}", s.postHook, nil},
@@ -336,6 +343,11 @@ func (s *Server) routes() []route {
 		{"GET /scorecard", s.scorecardPage, sectionRoles("/scorecard")},
 		{"GET /scorecard/print", s.scorecardPrint, sectionRoles("/scorecard")},
 		{"GET /scorecard/export", s.scorecardExport, sectionRoles("/scorecard")},
+		{"GET /meeting", s.getMeetingNow, sectionRoles("/meeting")},
+		{"GET /meeting/{period}", s.getMeeting, sectionRoles("/meeting")},
+		{"POST /meeting/{period}/items", s.postMeetingItem, roles(access.RunMeeting)},
+		{"POST /meeting/items/{id}/done", s.postMeetingItemDone, sectionRoles("/meeting")},
+		{"POST /meeting/{period}/responses", s.postMeetingResponse, roles(access.Respond)},
 		{"GET /agreement", s.agreementPage, sectionRoles("/agreement")},
 		{"GET /agreement/backtest", s.agreementBacktest, sectionRoles("/agreement")},
 		{"GET /campaigns", s.campaignsPage, sectionRoles("/campaigns")},
@@ -348,6 +360,7 @@ func (s *Server) routes() []route {
 		{"POST /content/{code}/rate", s.postContentRateForm, roles(access.RateContent)},
 		{"POST /agreement/sign", s.agreementSign, roles(access.Sign)},
 		{"POST /agreement/propose", s.agreementPropose, roles(access.Propose)},
+		{"POST /agreement/{version}/comments", s.agreementComment, roles(access.Comment)},
 		// The import page (page_import.go): which kinds a role may import
 		// is checked per kind.
 		{"GET /import", s.getImport, importer},

@@ -351,6 +351,7 @@ func TestRouteRoles(t *testing.T) {
 			"POST /api/v1/content":                       `{"code":"spring","kind":"link","title":"Spring","url":"https://acme.example/spring","status":"live"}`,
 			"POST /api/v1/content/{code}/status":         `{"status":"live"}`,
 			"POST /api/v1/content/{code}/ratings":        `{"useful":true}`,
+			"POST /api/v1/meetings/{period}/items":       `{"what":"check the routes","owner":"page-admin@example.com","due":"2026-12-01"}`,
 		}
 		// An account and a product with the id the routes' {id} takes.
 		if a, _, err := ts.db.UpsertAccount(context.Background(), map[string]string{"name": "Acme"}); err != nil || a.ID != created.ID {
@@ -368,7 +369,8 @@ func TestRouteRoles(t *testing.T) {
 			t.Fatalf("SaveContent: %v", err)
 		}
 		values := map[string]string{"id": fmt.Sprint(created.ID), "version": "1", "code": "spring", "month": "2026-03", "delivery": "1",
-			"form": "routes", "source": "routes", "file": "tdmcal_none.ics", "token": "none"}
+			"form": "routes", "source": "routes", "file": "tdmcal_none.ics", "token": "none",
+			"period": "2026-11"}
 		// A website form and an inbound source for {form} and {source}.
 		saveForm(t, ts.db, inbound.Form{Name: "routes"})
 		if _, err := ts.db.SaveSource(context.Background(), inbound.Source{Name: "routes", Kind: inbound.KindHubSpot, Secrets: []string{"0123456789abcdef"}}); err != nil {
@@ -392,7 +394,11 @@ func TestRouteRoles(t *testing.T) {
 			"POST /api/v1/webhooks/{id}/test",
 			// and on whether the token acts for a person: a rating is a
 			// person's (http/api_content.go; tested in api_content_test.go)
-			"POST /api/v1/content/{code}/ratings"} {
+			"POST /api/v1/content/{code}/ratings",
+			// and on the action item's owner, the period's lead review and
+			// the version's state (tested in api_meeting_test.go)
+			"POST /api/v1/meetings/items/{id}/done", "POST /api/v1/meetings/{period}/responses",
+			"POST /api/v1/agreements/{version}/comments", "POST /api/v1/agreements/{version}/answers"} {
 			stateful[p] = true
 		}
 

@@ -73,8 +73,10 @@ func checkPageRoles(t *testing.T, ts *testServer, rt route, method, path string,
 			// A lead's pages answer by who owns the lead (page_queue_test.go),
 			// a deal's by its lead, and a page of one deal or account by
 			// whether it exists (page_deals_test.go): the role must get in,
-			// whatever the lead says.
-			byLead := strings.HasPrefix(path, "/leads/") || strings.HasPrefix(path, "/deals/") || strings.HasPrefix(path, "/accounts/")
+			// whatever the lead says. Closing an action item answers by
+			// whose it is (page_meeting_test.go).
+			byLead := strings.HasPrefix(path, "/leads/") || strings.HasPrefix(path, "/deals/") || strings.HasPrefix(path, "/accounts/") ||
+				strings.HasPrefix(path, "/meeting/items/")
 			if toLogin || r.status == 403 && (!byLead || strings.Contains(string(r.body), "may not open this page")) ||
 				method == "GET" && r.status != 200 && !byLead {
 				t.Errorf("%s = %v (Location %q); want the page (%s may open it)", what, r, r.header.Get("Location"), role)

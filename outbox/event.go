@@ -36,6 +36,8 @@ const (
 	EscalationSent   = "escalation.sent"
 	AlertRaised      = "alert.raised"
 	AgreementInForce = "agreement.in_force"
+	ActionItemAdded  = "action_item.created"
+	ActionItemDone   = "action_item.done"
 )
 
 // Version is the version of every type's data today.
@@ -62,7 +64,8 @@ var ledgerTypes = map[string]string{
 // Types lists every event type, in the order docs/events.md lists them.
 func Types() []string {
 	return []string{LeadCreated, LeadUpdated, LeadStageChanged, LeadTouched, LeadReviewed, LeadNoted, HandoffStarted, HandoffAssigned,
-		ClockBreached, DealOpened, DealUpdated, DealStageChanged, DealWon, DealLost, EscalationSent, AlertRaised, AgreementInForce}
+		ClockBreached, DealOpened, DealUpdated, DealStageChanged, DealWon, DealLost, EscalationSent, AlertRaised, AgreementInForce,
+		ActionItemAdded, ActionItemDone}
 }
 
 // Event is one row of the outbox.
@@ -186,4 +189,20 @@ type InForce struct {
 	Version   int       `json:"version"`
 	SignedBy  []string  `json:"signed_by"` // the signers' emails, in signing order
 	InForceAt time.Time `json:"in_force_at"`
+}
+
+// ActionItem is the data of an action_item.created and an action_item.done
+// event: a decision of the monthly meeting (docs/meeting.md).
+type ActionItem struct {
+	Item   int64  `json:"item"`
+	Period string `json:"period"`
+	What   string `json:"what"`
+	// Owner is who must do it; DueOn its due date (2026-12-15).
+	Owner Recipient `json:"owner"`
+	DueOn string    `json:"due_on"`
+	// AgendaTopic is the agenda line it answers, absent for none.
+	AgendaTopic string `json:"agenda_topic,omitempty"`
+	// By is who recorded it (created) or marked it done (done): an actor
+	// as the ledger names one, user:EMAIL or token:NAME.
+	By string `json:"by"`
 }

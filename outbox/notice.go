@@ -3,6 +3,7 @@ package outbox
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -21,8 +22,10 @@ type Notice struct {
 const MaxSubject = 200
 
 // NoticeOf returns the notice of an event that tells people
-// (escalation.sent, alert.raised), and false for any other event or one
-// whose data does not decode.
+// (escalation.sent, alert.raised, action_item.created, and
+// handoff.assigned, which tells the lead's new owner), and false for any
+// other event, one whose data does not decode, and an assignment that
+// leaves the lead without an owner.
 func NoticeOf(e Event) (Notice, bool) {
 	switch e.Type {
 	case EscalationSent:
@@ -37,8 +40,61 @@ func NoticeOf(e Event) (Notice, bool) {
 			return Notice{}, false
 		}
 		return AlertNotice(d), true
+	case ActionItemAdded:
+		var d ActionItem
+		if json.Unmarshal(e.Data, &d) != nil {
+			return Notice{}, false
+		}
+		return ActionItemNotice(d), true
+	case HandoffAssigned:
+		var d Ledger
+		if json.Unmarshal(e.Data, &d) != nil {
+			return Notice{}, false
+		}
+		return AssignedNotice(e.LeadID, d)
 	}
 	return Notice{}, false
+}
+
+// ActionItemNotice is the text that tells an action item's owner of it.
+func ActionItemNotice(d ActionItem) Notice {
+	return Notice{
+		Subject: Cut(fmt.Sprintf("Action item of the %s meeting, due %s: %s", d.Period, d.DueOn, d.What), MaxSubject),
+		Body: fmt.Sprintf("The %s meeting gave you an action item, due %s:\n%s\nRecorded by %s. Mark it done on /meeting/%s or in your queue.",
+			d.Period, d.DueOn, d.What, d.By, d.Period),
+		To: []Recipient{d.Owner},
+	}
+}
+
+// AssignedNotice is the text that tells a lead's new owner the lead is
+// theirs (a handoff.assigned event's data d, whose owner_id change names
+// them), and false when the change names no owner.
+func AssignedNotice(lead int64, d Ledger) (Notice, bool) {
+	var owner int64
+	for _, c := range d.Changes {
+		if c.Field == "owner_id" {
+			owner, _ = strconv.ParseInt(c.To, 10, 64)
+		}
+	}
+	if owner <= 0 {
+		return Notice{}, false
+	}
+	by := "Tandem"
+	switch {
+	case strings.HasPrefix(d.Actor, "user:"):
+		by = strings.TrimPrefix(d.Actor, "user:")
+	case strings.HasPrefix(d.Actor, "token:"):
+		by = "the API token " + strings.TrimPrefix(d.Actor, "token:")
+	}
+	body := fmt.Sprintf("Lead %d was given to you by %s", lead, by)
+	if d.Reason != "" {
+		body += ": " + d.Reason
+	}
+	return Notice{
+		Subject: Cut(fmt.Sprintf("Lead %d is yours", lead), MaxSubject),
+		Body:    body + ".",
+		To:      []Recipient{{UserID: owner}},
+	}, true
 }
 
 // localFormat is how a notice shows a time, in the agreement's zone.

@@ -88,6 +88,34 @@ func TestNoticeOf(t *testing.T) {
 	if n, ok := outbox.NoticeOf(created); ok {
 		t.Errorf("NoticeOf(lead.created) = %+v, true; want no notice", n)
 	}
+	for _, c := range []struct {
+		actor, reason, from, to string
+		want                    *outbox.Notice
+	}{
+		{"system", "routed by round robin", "", "7", &outbox.Notice{Subject: "Lead 2 is yours",
+			Body: "Lead 2 was given to you by Tandem: routed by round robin.", To: []outbox.Recipient{{UserID: 7}}}},
+		{"user:manu@example.com", "covering the account", "7", "8", &outbox.Notice{Subject: "Lead 2 is yours",
+			Body: "Lead 2 was given to you by manu@example.com: covering the account.", To: []outbox.Recipient{{UserID: 8}}}},
+		{"token:crm", "", "", "9", &outbox.Notice{Subject: "Lead 2 is yours",
+			Body: "Lead 2 was given to you by the API token crm.", To: []outbox.Recipient{{UserID: 9}}}},
+		{"user:manu@example.com", "back to the pool", "8", "", nil}, // nobody to tell
+	} {
+		e, _ := outbox.FromLedger(tandem.Event{ID: 9, LeadID: 2, Type: tandem.EventAssigned, Actor: c.actor, Reason: c.reason,
+			Changes: []tandem.FieldChange{{Field: "owner_id", From: c.from, To: c.to}}})
+		n, ok := outbox.NoticeOf(e)
+		if c.want == nil {
+			if ok {
+				t.Errorf("NoticeOf(assigned to %q) = %+v, true; want no notice", c.to, n)
+			}
+			continue
+		}
+		if diff := cmp.Diff(*c.want, n); !ok || diff != "" {
+			t.Errorf("NoticeOf(assigned by %s to %s) ok = %v, diff (-want +got):\n%s", c.actor, c.to, ok, diff)
+		}
+	}
+	if n, ok := outbox.NoticeOf(outbox.Event{Type: outbox.HandoffAssigned, Data: json.RawMessage(`{"changes": 3}`)}); ok {
+		t.Errorf("NoticeOf(bad assigned data) = %+v, true; want false", n)
+	}
 	if n, ok := outbox.NoticeOf(outbox.Event{Type: outbox.EscalationSent, Data: json.RawMessage(`{"level": "x"}`)}); ok {
 		t.Errorf("NoticeOf(bad escalation data) = %+v, true; want false", n)
 	}
@@ -117,8 +145,8 @@ func TestFromLedger(t *testing.T) {
 	if e, ok := outbox.FromLedger(tandem.Event{Type: "unknown"}); ok {
 		t.Errorf("FromLedger(unknown) = %+v, true; want false", e)
 	}
-	if n := len(outbox.Types()); n != len(want)+3 {
-		t.Errorf("Types() has %d types; want the %d ledger ones and escalation, alert, agreement", n, len(want))
+	if n := len(outbox.Types()); n != len(want)+5 {
+		t.Errorf("Types() has %d types; want the %d ledger ones and escalation, alert, agreement, action item created and done", n, len(want))
 	}
 }
 

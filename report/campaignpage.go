@@ -52,32 +52,35 @@ func (q QualityLine) Decided() int { return q.Accepted + q.Rejected + q.Disquali
 // ReviewGroup is the leads of one campaign and source that a lead-review
 // meeting reads.
 type ReviewGroup struct {
-	Campaign, Source string
-	Leads            []ReviewedLead
+	Campaign string         `json:"campaign"`
+	Source   string         `json:"source"`
+	Leads    []ReviewedLead `json:"leads"`
 }
 
 // ReviewedLead is one lead of the review list: its rejection by a rep, if
 // rejected, and its low reviews.
 type ReviewedLead struct {
-	LeadID   int64
-	Name     string
-	Rejected *Rejection
-	Reviews  []LowReview
+	LeadID   int64       `json:"lead_id"`
+	Name     string      `json:"name"`
+	Rejected *Rejection  `json:"rejected,omitempty"`
+	Reviews  []LowReview `json:"reviews,omitempty"`
 }
 
 // Rejection is a rep's reason for rejecting a hand-off.
 type Rejection struct {
-	Rep, Code, Description string
-	At                     time.Time
+	Rep         string    `json:"rep"`
+	Code        string    `json:"code"`
+	Description string    `json:"description,omitempty"`
+	At          time.Time `json:"at"`
 }
 
 // LowReview is a review rated at most [sqldb.LowRating].
 type LowReview struct {
-	Rep    string
-	Rating int
-	Tags   []string
-	Text   string
-	At     time.Time
+	Rep    string    `json:"rep"`
+	Rating int       `json:"rating"`
+	Tags   []string  `json:"tags,omitempty"`
+	Text   string    `json:"text,omitempty"`
+	At     time.Time `json:"at"`
 }
 
 // keptCampaigns is the kind of a kept campaign report, + its model.
@@ -89,6 +92,7 @@ const keptCampaigns = "campaigns:"
 // month's under u_shaped: see [RefreshKept]), else computed; fresh
 // computes it and keeps it, for the page that answers a change of spend.
 func ReadCampaignPage(ctx context.Context, db *sqldb.DB, now time.Time, period, model string, fresh bool) (CampaignPage, error) {
+	db = reader(db)
 	per, perr := scorecardPeriod(ctx, db, now, period)
 	m, merr := attribution.ParseModel(model)
 	if perr != nil || merr != nil {

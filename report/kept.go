@@ -36,6 +36,14 @@ const (
 	refreshLease = 2 * time.Minute
 )
 
+// reader is the store the reports the pages read are computed with: the
+// PostgreSQL standby when Tandem runs with --db-read (see
+// [sqldb.DB.Standby]), whose writes still go to the primary. These are its
+// read paths, and the only ones: [RefreshKept], [ReadScorecard],
+// [ReadScorecards], [ReadPace], [ReadSLA], [ReadSLAWeeks] and
+// [ReadCampaignPage].
+func reader(db *sqldb.DB) *sqldb.DB { return db.Standby() }
+
 // Kinds of kept reports.
 const (
 	keptScorecard = "scorecard"
@@ -97,6 +105,7 @@ func KeptPace(ctx context.Context, db *sqldb.DB, now time.Time, period string) (
 
 // ReadPace is [KeptPace] for a reader (an HTTP GET): it keeps nothing.
 func ReadPace(ctx context.Context, db *sqldb.DB, now time.Time, period string) (pace.Pace, error) {
+	db = reader(db)
 	return paceReport(ctx, db, now, period, false)
 }
 
@@ -124,6 +133,7 @@ func KeptSLA(ctx context.Context, db *sqldb.DB, now time.Time, q sqldb.SLAQuery)
 
 // ReadSLA is [KeptSLA] for a reader (an HTTP GET): it keeps nothing.
 func ReadSLA(ctx context.Context, db *sqldb.DB, now time.Time, q sqldb.SLAQuery) (sla.Report, error) {
+	db = reader(db)
 	return keptSLAReport(ctx, db, now, q, false)
 }
 
@@ -157,6 +167,7 @@ func slaOf(ctx context.Context, db *sqldb.DB, q sqldb.SLAQuery) func() (sla.Repo
 // that all call it every RefreshEvery compute each report once. It goes on
 // past a report that fails and returns the errors joined.
 func RefreshKept(ctx context.Context, db *sqldb.DB, now time.Time) error {
+	db = reader(db)
 	a, _, err := Agreement(ctx, db, now)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/attribution"
 	"github.com/tandemhq/tandem/calendar"
+	"github.com/tandemhq/tandem/meeting"
 	"github.com/tandemhq/tandem/scorecard"
 	"github.com/tandemhq/tandem/sqldb"
 )
@@ -35,6 +36,7 @@ func Scorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string) 
 // computes it and keeps nothing; only the worker (and `tandem report
 // scorecard`) freeze and keep.
 func ReadScorecard(ctx context.Context, db *sqldb.DB, now time.Time, period string) (scorecard.Scorecard, error) {
+	db = reader(db)
 	return readScorecard(ctx, db, now, period, false)
 }
 
@@ -180,6 +182,13 @@ func computeScorecard(ctx context.Context, db *sqldb.DB, now time.Time, per cale
 	in.Content = contentSection(ce)
 	if in.Alerts, err = db.Alerts(ctx, sqldb.AlertFilter{Periods: Related(per)}); err != nil {
 		return scorecard.Scorecard{}, err
+	}
+	// The scorecard opens with the previous meeting's action items.
+	if prev := meeting.Previous(per, a.BusinessHours.Location); prev.Name != "" {
+		in.PreviousPeriod = prev.Name
+		if in.ActionItems, err = db.ActionItems(ctx, sqldb.ActionItemFilter{Period: prev.Name}); err != nil {
+			return scorecard.Scorecard{}, err
+		}
 	}
 	return scorecard.Compute(in), nil
 }

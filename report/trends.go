@@ -42,6 +42,7 @@ func Weeks(now time.Time, loc *time.Location, n int) []calendar.Period {
 // [RefreshKept]), else computed. ECONFLICT when no signed agreement is in
 // force, as [SLA].
 func ReadSLAWeeks(ctx context.Context, db *sqldb.DB, now time.Time) ([]sla.Report, error) {
+	db = reader(db)
 	a, _, err := Agreement(ctx, db, now)
 	if err != nil {
 		return nil, err
@@ -89,6 +90,7 @@ func Months(at time.Time, loc *time.Location, n int) []string {
 // ok false, for computing it would take seconds per month at a million
 // leads.
 func ReadScorecards(ctx context.Context, db *sqldb.DB, now time.Time, periods []string) (scs []scorecard.Scorecard, ok []bool, err error) {
+	db = reader(db)
 	for _, p := range periods {
 		per, err := scorecardPeriod(ctx, db, now, p)
 		if err != nil {

@@ -14,8 +14,8 @@ import (
 // samples,note), then a row per number, section by section in the order
 // listed here. The columns:
 //
-//   - section: kpi, revenue, commitment, segment, funnel, source, campaign,
-//     rejection, rating, content, agenda or alert.
+//   - section: kpi, action_items, revenue, commitment, segment, funnel,
+//     source, campaign, rejection, rating, content, agenda or alert.
 //   - owner: marketing, sales or both; empty for the funnel by source.
 //   - name: what is measured: the KPI's name, the commitment's name
 //     (qualified_leads, ...), the segment, the stage, the source, the
@@ -28,7 +28,8 @@ import (
 //     customers, revenue or roi for a campaign; uses, leads, connect_rate,
 //     reply_rate, accept_rate, sql_rate, customer_rate, revenue, clicks,
 //     useful or not_useful for a content item (named by its code); count for a reason and a
-//     segment; average for a rating; the rank (1 first) on the agenda; the
+//     segment; average for a rating; done, overdue, or an item's state
+//     for the previous meeting's action items (docs/meeting.md); the rank (1 first) on the agenda; the
 //     figure's name for an alert.
 //   - target and actual: plain decimals with a dot and no thousands
 //     separator; shares are between 0 and 1 and money is in the currency's
@@ -123,6 +124,7 @@ func deviation(actual, target float64) *float64 {
 
 func (sc Scorecard) csvRows() []csvRow {
 	rows := sc.kpiRows()
+	rows = append(rows, sc.actionItemRows()...)
 	rows = append(rows, sc.revenueRows()...)
 	rows = append(rows, sc.commitmentRows()...)
 	rows = append(rows, sc.funnelRows()...)
@@ -295,6 +297,34 @@ func (sc Scorecard) alertRows() []csvRow {
 			}
 			rows = append(rows, r)
 		}
+	}
+	return rows
+}
+
+// actionItemRows are the previous period's action items: a row
+// "done" with the done items as actual and all of them as samples, a row
+// "overdue" the same, then a row per item (name its id, key its state at
+// the scorecard's as-of time: done, overdue or open; note what it is, its
+// owner's email and its due date).
+func (sc Scorecard) actionItemRows() []csvRow {
+	c := sc.ActionItems
+	if c == nil {
+		return nil
+	}
+	rows := []csvRow{
+		{section: "action_items", owner: Both, name: c.Period, key: "done", actual: num(float64(c.Done)), samples: whole(c.Total), note: c.Text},
+		{section: "action_items", owner: Both, name: c.Period, key: "overdue", actual: num(float64(c.Overdue)), samples: whole(c.Total)},
+	}
+	for _, it := range c.Items {
+		state := "open"
+		switch {
+		case it.DoneThen:
+			state = "done"
+		case it.Overdue:
+			state = "overdue"
+		}
+		rows = append(rows, csvRow{section: "action_items", owner: Both, name: strconv.FormatInt(it.ID, 10), key: state,
+			note: it.What + " (" + it.Owner + ", due " + it.DueOn + ")"})
 	}
 	return rows
 }

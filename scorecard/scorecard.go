@@ -20,6 +20,7 @@ import (
 	"github.com/tandemhq/tandem/attribution"
 	"github.com/tandemhq/tandem/calendar"
 	"github.com/tandemhq/tandem/jeopardy"
+	"github.com/tandemhq/tandem/meeting"
 	"github.com/tandemhq/tandem/pace"
 	"github.com/tandemhq/tandem/plan"
 	"github.com/tandemhq/tandem/sla"
@@ -77,14 +78,18 @@ type Scorecard struct {
 	// Target is the period's one target (pace.NewTarget over the
 	// company's plan): the unified KPI's target is its value, and the
 	// funnel page, tandem pace and the alerts measure against the same.
-	Target      pace.Target  `json:"target"`
-	KPI         KPI          `json:"kpi"`
-	Revenue     Revenue      `json:"revenue"`
-	Commitments []Commitment `json:"commitments"`
-	Segments    []Segment    `json:"segments"`
-	Funnel      []Stage      `json:"funnel"`
-	BySource    []Source     `json:"by_source"`
-	Campaigns   []Campaign   `json:"campaigns"`
+	// ActionItems are the previous period's meeting's action items and
+	// how they stood at AsOf ("3 of 5 done; 2 overdue"): the scorecard
+	// opens with them (docs/meeting.md). Nil when the store was not asked.
+	ActionItems *meeting.Carried `json:"action_items,omitempty"`
+	Target      pace.Target      `json:"target"`
+	KPI         KPI              `json:"kpi"`
+	Revenue     Revenue          `json:"revenue"`
+	Commitments []Commitment     `json:"commitments"`
+	Segments    []Segment        `json:"segments"`
+	Funnel      []Stage          `json:"funnel"`
+	BySource    []Source         `json:"by_source"`
+	Campaigns   []Campaign       `json:"campaigns"`
 	// Sourcing is the share of the period's leads, opportunities and won
 	// revenue that marketing sourced, against the agreement's
 	// goal.marketing_share; nil when the store could not tell.
@@ -297,6 +302,11 @@ type Input struct {
 	Alerts    []jeopardy.Alert
 	// Content is the content section, computed by package content.
 	Content Content
+	// PreviousPeriod names the period before Period and ActionItems are
+	// its meeting's items (none recorded: empty); PreviousPeriod "" leaves
+	// Scorecard.ActionItems nil.
+	PreviousPeriod string
+	ActionItems    []meeting.Item
 }
 
 // Compute computes the scorecard.
@@ -362,6 +372,10 @@ func Compute(in Input) Scorecard {
 			stages[i].Planned = 0 // the plan is for all leads, not for one source
 		}
 		sc.BySource = append(sc.BySource, Source{Source: cmp.Or(c.Group, "(none)"), Stages: stages})
+	}
+	if in.PreviousPeriod != "" {
+		c := meeting.Carry(in.PreviousPeriod, in.ActionItems, sc.AsOf)
+		sc.ActionItems = &c
 	}
 	sc.Commitments, sc.Segments = commitments(in.SLA, sc.Complete)
 	sc.Rejections = reasons(in.Rejections, a)

@@ -45,10 +45,22 @@ type DB struct {
 	// (SQLite only: see stmtCache).
 	writeStmts, readStmts *stmtCache
 
+	// standby reads the reports of [DB.Standby] from Options.ReadDSN; nil
+	// without one.
+	standby *DB
+	// batching, set on a store made by [DB.Batcher], runs its use cases
+	// in the batch in progress, if any (demobatch.go).
+	batching *batching
+
 	// dealRowsAlone makes every row of a deals import run on its own,
 	// statement by statement, as a row the batch cannot hold does: for
 	// tests that compare the two ways (see dealBatch).
 	dealRowsAlone bool
+
+	// record, when set, is told every statement a transaction runs
+	// through Tx's own methods, before it runs: for the floor benchmark,
+	// which replays what intake writes (see floor_test.go).
+	record func(q string, args []any)
 }
 
 // Options configure [Open].
@@ -59,6 +71,9 @@ type Options struct {
 	// besides the in-app inbox, which is always written: tandem serve
 	// gives those it can send on (package notify), nil writes none.
 	Channels []outbox.Channel
+	// ReadDSN, when set, names a PostgreSQL hot standby of the database
+	// that [DB.Standby] reads from.
+	ReadDSN string
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a
@@ -114,6 +129,12 @@ func Open(ctx context.Context, dsn string, opts Options) (_ *DB, err error) {
 		db.Close()
 		return nil, err
 	}
+	if opts.ReadDSN != "" {
+		if err := db.openStandby(ctx, opts.ReadDSN); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
@@ -127,6 +148,9 @@ func (db *DB) Close() error {
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
+	}
+	if db.standby != nil {
+		err = errors.Join(err, db.standby.read.Close())
 	}
 	return err
 }
@@ -236,10 +260,29 @@ func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
 	return s
 }
 
+// prepared returns q prepared for the transaction, and what to call once
+// the caller is done with it: the pool's cached statement when there is
+// one (see [Tx.stmt]), which a bulk write runs thousands of times per
+// batch without preparing it again, else one prepared here and closed by
+// done.
+func (tx *Tx) prepared(ctx context.Context, q string) (_ *sql.Stmt, done func(), _ error) {
+	if s := tx.stmt(ctx, q); s != nil {
+		return s, func() {}, nil
+	}
+	s, err := tx.Tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, func() { s.Close() }, nil
+}
+
 // ExecContext runs a statement in the transaction.
 func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	if tx.buffering() {
 		return nil, errSlowRow // a write the batch of deals does not hold
+	}
+	if tx.db.record != nil {
+		tx.db.record(q, args)
 	}
 	if s := tx.stmt(ctx, q); s != nil {
 		return s.ExecContext(ctx, args...)
@@ -249,6 +292,9 @@ func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Resul
 
 // QueryContext runs a query in the transaction.
 func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if tx.db.record != nil {
+		tx.db.record(q, args)
+	}
 	if s := tx.stmt(ctx, q); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -257,6 +303,9 @@ func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Row
 
 // QueryRowContext runs a query that returns at most one row.
 func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if tx.db.record != nil {
+		tx.db.record(q, args)
+	}
 	if s := tx.stmt(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
@@ -296,6 +345,9 @@ func (db *DB) view(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) error {
+	if db.batching != nil && db.batching.outer != nil {
+		return db.batching.nested(ctx, db, fn)
+	}
 	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

@@ -30,11 +30,9 @@ func dealScopeCond(sc access.Scope, n int, deal string) (string, []any) {
 	if sc.All {
 		return "TRUE", nil
 	}
-	var leadParts []string
-	if sc.Unassigned {
-		leadParts = append(leadParts, "l.owner_id = 0")
-	}
-	var parts, held []string
+	// The lead's owner is the deal's copy of it (lead_owner_id, kept by
+	// migration 00030's triggers): testing it costs no lookup of the lead.
+	var parts []string
 	var args []any
 	if len(sc.Users) > 0 {
 		ph := make([]string, len(sc.Users))
@@ -43,17 +41,16 @@ func dealScopeCond(sc access.Scope, n int, deal string) (string, []any) {
 			args = append(args, id)
 		}
 		in := strings.Join(ph, ", ")
-		leadParts = append(leadParts, "l.owner_id IN ("+in+")")
-		parts = append(parts, deal+".owner_id IN ("+in+")")
-		held = append(held, "EXISTS (SELECT 1 FROM handoffs h WHERE h.lead_id = "+deal+".lead_id AND h.owner_id IN ("+in+"))")
+		parts = append(parts, deal+".owner_id IN ("+in+")", deal+".lead_owner_id IN ("+in+")")
+		if sc.Unassigned {
+			parts = append(parts, deal+".lead_owner_id = 0")
+		}
+		// The leads once handed to them, gathered once (handoffs_owner_lead)
+		// rather than probed for each deal.
+		parts = append(parts, deal+".lead_id IN (SELECT h.lead_id FROM handoffs h WHERE h.owner_id IN ("+in+"))")
+	} else if sc.Unassigned {
+		parts = append(parts, deal+".lead_owner_id = 0")
 	}
-	if len(leadParts) > 0 {
-		// Correlated, so that each deal probes its lead by key rather than
-		// the query gathering every unassigned lead. The cheapest test
-		// first: the deal's owner, then its lead's, then the hand-offs.
-		parts = append(parts, "EXISTS (SELECT 1 FROM leads l WHERE l.id = "+deal+".lead_id AND ("+strings.Join(leadParts, " OR ")+"))")
-	}
-	parts = append(parts, held...)
 	if len(parts) == 0 {
 		return "FALSE", nil
 	}

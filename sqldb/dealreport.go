@@ -20,16 +20,16 @@ type DealReportQuery struct {
 }
 
 // dealDims says how the deals report reads each dimension that is a
-// deal's attribute: an SQL expression over the deal (d), its lead (l,
-// joined only when needed) and, for the people, a column the users map
-// resolves. Product and account are the catalogue's names of the deal's
+// deal's attribute: an SQL expression over the deal (d) and, for the
+// people, a column the users map resolves. The lead's source, origin,
+// segment and campaign are the deal's copies of them (migration 00030),
+// so that no deal costs a lookup of its lead. Product and account are the catalogue's names of the deal's
 // product and account (docs/accounts.md), else the names the deal was
 // imported with; series and sector are the catalogue's, empty for a deal
 // without a product or account. Month and quarter are the report's to
 // compute from the dates.
 var dealDims = map[string]struct {
 	expr string
-	lead bool // joins the lead
 	user bool // expr is a user id, resolved by userDim
 }{
 	dealreport.Owner:         {expr: "d.owner_id", user: true},
@@ -39,10 +39,10 @@ var dealDims = map[string]struct {
 	dealreport.ProductSeries: {expr: "coalesce((SELECT p.series FROM products p WHERE p.id = d.product_id), '')"},
 	dealreport.Account:       {expr: "coalesce((SELECT a.name FROM accounts a WHERE a.id = d.account_id), d.account)"},
 	dealreport.AccountSector: {expr: "coalesce((SELECT a.sector FROM accounts a WHERE a.id = d.account_id), '')"},
-	dealreport.Source:        {expr: "l.source", lead: true},
-	dealreport.Origin:        {expr: "l.origin", lead: true},
-	dealreport.Segment:       {expr: "l.segment", lead: true},
-	dealreport.Campaign:      {expr: "l.campaign", lead: true},
+	dealreport.Source:        {expr: "coalesce(d.lead_source, '')"},
+	dealreport.Origin:        {expr: "coalesce(d.lead_origin, '')"},
+	dealreport.Segment:       {expr: "coalesce(d.lead_segment, '')"},
+	dealreport.Campaign:      {expr: "coalesce(d.lead_campaign, '')"},
 	// The agreement version of the lead's first hand-off (handoffs_lead
 	// index), whose hand-off stage Go reads; NULL for a lead never
 	// handed off.
@@ -86,14 +86,11 @@ func (db *DB) EachDealReportRow(ctx context.Context, q DealReportQuery, fn func(
 	if packed {
 		cols = []string{packedDeal(stage)}
 	}
-	from := "deals d"
+	const from = "deals d"
 	needUsers := false
 	for _, dim := range q.By {
 		spec := dealDims[dim]
 		cols = append(cols, spec.expr)
-		if spec.lead && !strings.Contains(from, " l ") {
-			from += " JOIN leads l ON l.id = d.lead_id "
-		}
 		needUsers = needUsers || spec.user
 	}
 	sel := `SELECT ` + strings.Join(cols, ", ") + ` FROM ` + from

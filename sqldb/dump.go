@@ -232,6 +232,16 @@ var dumpTables = []dumpTable{
 	{name: "content_ratings", key: []string{"id"}, seq: serial("content_ratings"), cols: []column{
 		{"id", kInt}, {"code", kText}, {"version", kInt}, {"user_id", kInt}, {"useful", kBool}, {"note", kText},
 		{"created_at", kTime}}},
+	{name: "action_items", key: []string{"id"}, seq: serial("action_items"), cols: []column{
+		{"id", kInt}, {"period", kText}, {"what", kText}, {"owner_id", kInt}, {"due_on", kText}, {"due_at", kTime},
+		{"agenda_topic", kText}, {"agenda_text", kText}, {"state", kText}, {"created_by", kText}, {"created_at", kTime},
+		{"done_by", kText}, {"done_at", kNullTime}}},
+	{name: "campaign_responses", key: []string{"period", "campaign"}, cols: []column{
+		{"period", kText}, {"campaign", kText}, {"response", kText}, {"responded_by", kText}, {"responded_at", kTime}}},
+	{name: "agreement_comments", key: []string{"id"}, seq: serial("agreement_comments"), cols: []column{
+		{"id", kInt}, {"version", kInt}, {"clause", kText}, {"body", kText}, {"author_id", kInt}, {"created_at", kTime}}},
+	{name: "agreement_answers", key: []string{"version"}, cols: []column{
+		{"version", kInt}, {"answers", kInt}}},
 }
 
 // dumpDerived are the tables Load rebuilds from the loaded rows, as the
@@ -253,6 +263,11 @@ var dumpLeftOut = map[string]string{
 	"backfills":           "the store's own bookkeeping",
 	"goose_db_version":    "the migrations' bookkeeping: the manifest records the schema",
 	"installation":        "a loaded database is another installation, with its own id (Message-IDs must not repeat)",
+	"deals.lead_owner_id": "the deal's copy of its lead's owner: triggers copy it as the deals load (migration 00030)",
+	"deals.lead_source":   "the deal's copy of its lead's source, kept as lead_owner_id is",
+	"deals.lead_origin":   "the deal's copy of its lead's origin, kept as lead_owner_id is",
+	"deals.lead_segment":  "the deal's copy of its lead's segment, kept as lead_owner_id is",
+	"deals.lead_campaign": "the deal's copy of its lead's campaign, kept as lead_owner_id is",
 	"lead_search":         "SQLite's search index (FTS5, with its lead_search_* tables): its triggers fill it as the leads load",
 }
 

@@ -47,3 +47,14 @@ func (db *DB) QueryRowForTest(ctx context.Context, q string, dest ...any) error 
 // ImportDealRowsAloneForTest makes every row of a deals import run on its
 // own, statement by statement, as before deals were imported by batch.
 func (db *DB) ImportDealRowsAloneForTest() { db.dealRowsAlone = true }
+
+// The intake benchmarks' world, shared with BenchmarkInsertFloor (see
+// floor_test.go).
+var (
+	BenchModes      = benchModes
+	BenchEpoch      = benchEpoch
+	SetupBenchWorld = setupBenchWorld
+	BenchLeads      = benchLeads
+	BenchSize       = benchSize
+	ProcessCPU      = processCPU
+)

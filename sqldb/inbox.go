@@ -28,6 +28,11 @@ type InboxItem struct {
 	AlertID int64 `json:"alert_id,omitempty"`
 	// AlertPeriod is that alert's period (2026-11, 2026-Q4).
 	AlertPeriod string `json:"alert_period,omitempty"`
+	// ActionItem and MeetingPeriod are the action item of an
+	// action_item.created notification and its meeting's period; 0 and ""
+	// otherwise.
+	ActionItem    int64  `json:"action_item,omitempty"`
+	MeetingPeriod string `json:"meeting_period,omitempty"`
 }
 
 // InboxFilter pages through an inbox, newest first.
@@ -96,10 +101,16 @@ func (db *DB) Inbox(ctx context.Context, userID int64, f InboxFilter) (p InboxPa
 				return err
 			}
 			it.UserID, it.LeadID, it.EventID, it.Type = user.Int64, lead.Int64, event.Int64, typ.String
-			if it.Type == outbox.AlertRaised {
+			switch it.Type {
+			case outbox.AlertRaised:
 				var a outbox.Alert
 				if json.Unmarshal([]byte(data), &a) == nil {
 					it.AlertID, it.AlertPeriod = a.Alert, a.Period
+				}
+			case outbox.ActionItemAdded:
+				var a outbox.ActionItem
+				if json.Unmarshal([]byte(data), &a) == nil {
+					it.ActionItem, it.MeetingPeriod = a.Item, a.Period
 				}
 			}
 			p.Items = append(p.Items, it)

@@ -2,6 +2,7 @@ package sqldb_test
 
 import (
 	"context"
+	"maps"
 	"testing"
 
 	"github.com/tandemhq/tandem"
@@ -10,8 +11,9 @@ import (
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
 )
 
-// TestInbox breaches the first touch of two leads, which tells their
-// owner (Rex, then Ria by round robin) in the inbox, and has Rex page
+// TestInbox routes three leads (Rex, Ria, Rex by round robin), which tells
+// each owner in the inbox that the lead is theirs, breaches their first
+// touches, which tells them again, and has Rex page
 // through his inbox, mark one read (twice: the first time stays), fail to
 // mark Ria's, and mark the rest read up to what he saw.
 func TestInbox(t *testing.T) {
@@ -36,18 +38,29 @@ func TestInbox(t *testing.T) {
 		if len(all.Items) < 2 || all.Unread != len(all.Items) {
 			t.Fatalf("Inbox(rex) = %d items, %d unread; want 2 or more, all unread", len(all.Items), all.Unread)
 		}
+		// Each of his leads told him twice: routed to him (handoff.assigned),
+		// then its first touch breached (escalation.sent).
 		leads := map[int64]bool{}
+		assigned := map[int64]int{}
 		for i, it := range all.Items {
-			if it.UserID != w.rex.ID || it.Channel != sqldb.ChannelInbox || it.Type != outbox.EscalationSent || it.LeadID == 0 {
-				t.Errorf("Inbox(rex)[%d] = %+v; want Rex's escalation.sent naming its lead", i, it)
+			if it.UserID != w.rex.ID || it.Channel != sqldb.ChannelInbox || it.LeadID == 0 ||
+				(it.Type != outbox.EscalationSent && it.Type != outbox.HandoffAssigned) {
+				t.Errorf("Inbox(rex)[%d] = %+v; want Rex's escalation.sent or handoff.assigned naming its lead", i, it)
 			}
 			if i > 0 && it.ID >= all.Items[i-1].ID {
 				t.Errorf("Inbox(rex) ids %d then %d; want newest first", all.Items[i-1].ID, it.ID)
 			}
-			leads[it.LeadID] = true
+			if it.Type == outbox.HandoffAssigned {
+				assigned[it.LeadID]++
+			} else {
+				leads[it.LeadID] = true
+			}
 		}
 		if !leads[a.ID] || !leads[e.ID] || leads[c.ID] {
-			t.Errorf("Rex's inbox names leads %v; want %d and %d, not Ria's %d", leads, a.ID, e.ID, c.ID)
+			t.Errorf("Rex's inbox names breaches of leads %v; want %d and %d, not Ria's %d", leads, a.ID, e.ID, c.ID)
+		}
+		if want := map[int64]int{a.ID: 1, e.ID: 1}; !maps.Equal(assigned, want) {
+			t.Errorf("Rex's inbox tells him leads %v are his; want %v (not Ria's %d)", assigned, want, c.ID)
 		}
 		// Pages of one.
 		var paged []int64

@@ -553,10 +553,12 @@ func (tx *Tx) appendEvents(ctx context.Context, events []tandem.Event) error {
 		e := &events[i]
 		e.ID, e.RecordedAt = ids[i], tx.Now
 		rows[i] = []any{e.ID, e.LeadID, e.Type, e.OccurredAt, tx.Now, e.Actor, e.Reason, e.AgreementVersion, encodeEventData(e)}
-		if !tx.db.ledgerData {
+		if !tx.db.ledgerData && e.Type != tandem.EventAssigned {
 			// The data is the ledger's record, read from the ledger when
 			// the event is read (Tx.ledgerData): encoding it again here
-			// would cost intake a quarter of its speed for no reader.
+			// would cost intake a quarter of its speed for no reader. An
+			// assignment has one: it tells the new owner in the inbox
+			// (outbox.NoticeOf reads its data).
 			if typ, ok := outbox.LedgerType(e.Type); ok {
 				out = append(out, outbox.Event{Type: typ, Version: outbox.Version, LeadID: e.LeadID, LedgerID: e.ID, OccurredAt: e.OccurredAt})
 			}

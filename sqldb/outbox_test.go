@@ -139,15 +139,24 @@ func TestOutboxHoldsEveryEvent(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Notifications(lead c) = %v", err)
 		}
+		// Its routing to ria told her in the inbox only (email and chat do
+		// not take handoff.assigned).
+		routed, err := w.db.OutboxEvents(ctx, sqldb.OutboxFilter{Type: "handoff.assigned", LeadID: c.ID})
+		if err != nil || len(routed) != 1 {
+			t.Fatalf("handoff.assigned of lead c = %d, %v; want 1", len(routed), err)
+		}
 		perChannel := map[string]int{}
 		for _, n := range ns {
 			perChannel[n.Channel]++
+			if n.EventID == routed[0].ID && n.Channel == "inbox" && n.UserID == c.OwnerID {
+				continue
+			}
 			if !ids[n.EventID] {
 				t.Errorf("%s notification %d names event %d; want one of lead c's escalations %v", n.Channel, n.ID, n.EventID, ids)
 			}
 		}
-		if perChannel["inbox"] != 2 || perChannel["email"] != 2 || perChannel["chat"] != 2 {
-			t.Errorf("lead c's notifications by channel: %v; want 2 each of inbox, email and chat", perChannel)
+		if perChannel["inbox"] != 3 || perChannel["email"] != 2 || perChannel["chat"] != 2 {
+			t.Errorf("lead c's notifications by channel: %v; want 3 in the inbox (its routing, its escalations), 2 each of email and chat", perChannel)
 		}
 	})
 }

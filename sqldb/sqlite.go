@@ -87,11 +87,11 @@ func questionMarks(k int) string {
 // bulkInsert runs one prepared single-row INSERT per row: on SQLite, in
 // process, that is as fast as multi-row statements and much simpler.
 func (d sqlite) bulkInsert(ctx context.Context, tx *Tx, table string, cols []string, rows [][]any) error {
-	stmt, err := tx.PrepareContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", table, strings.Join(cols, ", "), questionMarks(len(cols))))
+	stmt, done, err := tx.prepared(ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", table, strings.Join(cols, ", "), questionMarks(len(cols))))
 	if err != nil {
 		return err
 	}
-	defer stmt.Close()
+	defer done()
 	for _, row := range rows {
 		for i, v := range row {
 			if t, ok := v.(time.Time); ok {
@@ -115,11 +115,11 @@ func (sqlite) updateLeads(ctx context.Context, tx *Tx, leads []batchLeadWrite) e
 // bulkInsert does: here that is faster than multi-row statements, whose
 // text SQLite parses again for each transaction.
 func (d sqlite) upsertStageEntries(ctx context.Context, tx *Tx, entries []stageEntry) error {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO stage_entries (lead_id, stage, entered_at) VALUES (?, ?, ?)`+stageEntriesUpsert)
+	stmt, done, err := tx.prepared(ctx, `INSERT INTO stage_entries (lead_id, stage, entered_at) VALUES (?, ?, ?)`+stageEntriesUpsert)
 	if err != nil {
 		return err
 	}
-	defer stmt.Close()
+	defer done()
 	for _, e := range entries {
 		if _, err := stmt.ExecContext(ctx, e.leadID, e.stage, d.timeArg(e.at)); err != nil {
 			return err
@@ -131,12 +131,12 @@ func (d sqlite) upsertStageEntries(ctx context.Context, tx *Tx, entries []stageE
 // addStageCounts runs one prepared single-row upsert per row, as
 // upsertStageEntries does.
 func (d sqlite) addStageCounts(ctx context.Context, tx *Tx, rows []stageCount) error {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO stage_counts (stage, bucket, source, origin, segment, entered, reached_next, reached_last)
+	stmt, done, err := tx.prepared(ctx, `INSERT INTO stage_counts (stage, bucket, source, origin, segment, entered, reached_next, reached_last)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`+stageCountsAdd)
 	if err != nil {
 		return err
 	}
-	defer stmt.Close()
+	defer done()
 	for _, r := range rows {
 		if _, err := stmt.ExecContext(ctx, r.stage, d.timeArg(r.bucket()), r.group[0], r.group[1], r.group[2], r.entered, r.next, r.last); err != nil {
 			return err

@@ -65,6 +65,9 @@ type Main struct {
 
 	// Config, read once from flags and the environment.
 	DBPath string
+	// ReadDSN is --db-read: a PostgreSQL standby the kept reports and the
+	// report pages read from (see sqldb.DB.Standby).
+	ReadDSN string
 	// Channels are the channels serve may turn on, each by its flag; nil
 	// means all of Tandem's (notify.Channels).
 	Channels []notify.Channel
@@ -148,6 +151,7 @@ func (m *Main) commands() *cobra.Command {
 		dbDefault = "tandem.db"
 	}
 	root.PersistentFlags().StringVar(&m.DBPath, "db", dbDefault, "database: a SQLite file or a postgres:// URL (env TANDEM_DB)")
+	root.PersistentFlags().StringVar(&m.ReadDSN, "db-read", m.Getenv("TANDEM_DB_READ"), "a postgres:// URL of a hot standby of --db that computes the kept reports and the report pages (env TANDEM_DB_READ)")
 	root.AddCommand(m.demoCommand(), m.serveCommand(), m.agreementCommand(), m.userCommand(), m.tokenCommand(),
 		m.importCommand(), m.leadCommand(), m.ledgerCommand())
 	root.AddCommand(m.slaCommand())
@@ -177,7 +181,7 @@ func (m *Main) open(ctx context.Context) (*sqldb.DB, error) {
 	if m.db != nil {
 		return m.db, nil
 	}
-	db, err := sqldb.Open(ctx, m.DBPath, sqldb.Options{Clock: m.Clock, Logger: m.logger()})
+	db, err := sqldb.Open(ctx, m.DBPath, sqldb.Options{Clock: m.Clock, Logger: m.logger(), ReadDSN: m.ReadDSN})
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +199,7 @@ func (m *Main) openWith(ctx context.Context, chs []notify.Channel) (*sqldb.DB, e
 		}
 		m.db = nil
 	}
-	db, err := sqldb.Open(ctx, m.DBPath, sqldb.Options{Clock: m.Clock, Logger: m.logger(), Channels: notify.Routes(chs)})
+	db, err := sqldb.Open(ctx, m.DBPath, sqldb.Options{Clock: m.Clock, Logger: m.logger(), Channels: notify.Routes(chs), ReadDSN: m.ReadDSN})
 	if err != nil {
 		return nil, err
 	}

@@ -624,9 +624,16 @@ func checkFired(t *testing.T, db *sql.DB, now time.Time) []timerRow {
 	// message each time, all sent.
 	want := len(breaches) + escalations
 	for _, ch := range []string{"inbox", "email", "chat"} {
-		if got := count(t, db, `SELECT count(*) FROM notifications WHERE lead_id IS NOT NULL AND channel = '`+ch+`'`); got != want {
+		if got := count(t, db, `SELECT count(*) FROM notifications WHERE lead_id IS NOT NULL AND channel = '`+ch+`'
+			AND event_id IN (SELECT id FROM outbox_events WHERE type = 'escalation.sent')`); got != want {
 			t.Errorf("%d %s notifications; want %d, one per breach and escalation", got, ch, want)
 		}
+	}
+	// Each routing tells the new owner in the inbox, once.
+	if got, want := count(t, db, `SELECT count(*) FROM notifications WHERE channel = 'inbox'
+		AND event_id IN (SELECT id FROM outbox_events WHERE type = 'handoff.assigned')`),
+		count(t, db, `SELECT count(*) FROM outbox_events WHERE type = 'handoff.assigned'`); got != want {
+		t.Errorf("%d inbox notifications of assignments; want %d, one per handoff.assigned event", got, want)
 	}
 	// The daily round of every process checks for jeopardy at its start
 	// (no goal is met in this company): each alert is raised once, with one

@@ -35,6 +35,10 @@ type Sim struct {
 	Agreement []byte
 	// AdminEmail is the admin user's email.
 	AdminEmail string
+
+	// oneByOne runs every use case in a transaction of its own, as before
+	// batches: for the test that compares the two ways.
+	oneByOne bool
 }
 
 // Summary counts what a simulation did.
@@ -185,10 +189,15 @@ type run struct {
 }
 
 // Run builds the company in db, whose clock must be clk: it moves clk
-// through the year and leaves it at c.Now.
+// through the year and leaves it at c.Now. Each 20-minute slot of arrivals,
+// with everything the company and the engine do before it, is one batch of
+// the store (sqldb.DB.Batch): one transaction holding each action as the
+// use case it is, at its own time, as if each were a transaction of its
+// own.
 func (c Sim) Run(ctx context.Context, db *sqldb.DB, clk *clock.Fake) (Summary, error) {
 	now := c.Now.UTC()
 	start := now.AddDate(-1, 0, 0)
+	db = db.Batcher()
 	s := &run{c: c, db: db, clk: clk, r: rand.New(rand.NewPCG(c.Seed, 0xc0)), tokens: map[int64]tandem.Token{},
 		fire: db.FireSLA(), mr: rand.New(rand.NewPCG(c.Seed, 0x6d6b))}
 	s.sum.Start = start
@@ -207,22 +216,33 @@ func (c Sim) Run(ctx context.Context, db *sqldb.DB, clk *clock.Fake) (Summary, e
 		for j < len(arrivals) && !arrivals[j].created.After(slot) {
 			j++
 		}
-		if err := s.until(ctx, slot); err != nil {
-			return s.sum, err
-		}
-		if err := s.intake(ctx, arrivals[i:j]); err != nil {
+		err := s.batch(ctx, func() error {
+			if err := s.until(ctx, slot); err != nil {
+				return err
+			}
+			return s.intake(ctx, arrivals[i:j])
+		})
+		if err != nil {
 			return s.sum, err
 		}
 		i = j
 	}
-	if err := s.until(ctx, now); err != nil {
-		return s.sum, err
+	err := s.batch(ctx, func() error {
+		if err := s.until(ctx, now); err != nil {
+			return err
+		}
+		clk.Set(now)
+		return s.fireDue(ctx)
+	})
+	return s.sum, err
+}
+
+// batch runs fn as one batch of the store, or as it is with c.oneByOne.
+func (s *run) batch(ctx context.Context, fn func() error) error {
+	if s.c.oneByOne {
+		return fn()
 	}
-	clk.Set(now)
-	if err := s.fireDue(ctx); err != nil {
-		return s.sum, err
-	}
-	return s.sum, nil
+	return s.db.Batch(ctx, fn)
 }
 
 // setup creates the staff and signs the agreement at the start.
