@@ -189,6 +189,22 @@ func TestMeetingActionItemsCarry(t *testing.T) {
 				t.Errorf("outbox %s = %d, %v; want %d", typ, len(evs), err, want)
 			}
 		}
+		// The lead review: October's rejected lead is of campaign spring.
+		if _, err := report.RespondToReview(ctx, w.db, w.clk.Now(), "2026-10", "summer", "x"); !names(err, "campaign") {
+			t.Errorf("RespondToReview(summer) = %v; want EINVALID naming campaign", err)
+		}
+		if _, err := report.RespondToReview(ctx, w.db, w.clk.Now(), "2026-10", "spring", "we drop the no-budget segment"); err != nil {
+			t.Fatalf("RespondToReview(spring) = %v", err)
+		}
+		m, err := report.ReadMeeting(ctx, w.db, w.clk.Now(), "2026-10")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Items) != len(rows) || len(m.Campaigns) != 1 || m.Campaigns[0] != "spring" || m.Responses["spring"].Response != "we drop the no-budget segment" ||
+			len(m.Review) != 1 || m.Review[0].Leads[0].Rejected == nil || m.Review[0].Leads[0].Rejected.Code != "no_budget" {
+			t.Errorf("ReadMeeting(2026-10) = items %d, campaigns %v, responses %+v, review %+v; want the 4 items and spring's rejected lead with the response",
+				len(m.Items), m.Campaigns, m.Responses, m.Review)
+		}
 		// Closing again changes nothing.
 		w.clk.Set(time.Date(2026, 11, 27, 9, 0, 0, 0, newYork))
 		if it, err := w.db.CloseActionItem(ctx, rows[0].id, w.sam); err != nil || !it.DoneAt.Equal(rows[0].closeAt) {

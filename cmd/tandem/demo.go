@@ -94,6 +94,9 @@ func (m *Main) buildDemo(ctx context.Context, size int, seed uint64) error {
 	if err != nil {
 		return fmt.Errorf("simulate the demo company: %w", err)
 	}
+	if err := demoMeetings(ctx, db, clk, now); err != nil {
+		return err
+	}
 	fmt.Fprintf(m.Stdout, "built the demo company in %s in %s: %s\n", m.DBPath, time.Since(began).Round(100*time.Millisecond), sum)
 	return m.demoSignIn(ctx, db)
 }

@@ -69,6 +69,7 @@ func demoCounts(t *testing.T, dsn string) map[string]int {
 		`SELECT 'touches ' || kind, count(*) FROM marketing_touches GROUP BY kind`,
 		`SELECT 'sales-sourced leads', count(*) FROM leads WHERE origin = 'prospecting'`,
 		`SELECT 'hot hand-offs', count(*) FROM handoffs WHERE hot`,
+		`SELECT 'action items ' || state, count(*) FROM action_items GROUP BY state`,
 	} {
 		rows, err := db.Query(q)
 		if err != nil {
@@ -111,7 +112,7 @@ func TestDemoHasEveryKindOfRecord(t *testing.T) {
 		"deal won", "deal lost", "deal open", "won cents",
 		"task done", "task missed", "task open", "open tasks started",
 		"campaigns", "campaign months", "touches intake", "touches webinar", "event marketing_touched",
-		"sales-sourced leads", "hot hand-offs",
+		"sales-sourced leads", "hot hand-offs", "action items done", "action items open",
 	} {
 		if got[k] == 0 {
 			t.Errorf("the demo has no %s; counts %v", k, got)
