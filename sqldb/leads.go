@@ -264,7 +264,7 @@ func (tx *Tx) intakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 					return err
 				}
 			}
-			evs, err := eng.moved(ctx, w.lead, st[0], st[1], transition{})
+			evs, err := eng.moved(ctx, w.lead, st[0], st[1], transition{created: w.isNew})
 			if err != nil {
 				return err
 			}
