@@ -353,9 +353,12 @@ func (l *Lead) FieldValues() []FieldChange {
 }
 
 // LeadFilter selects leads for a list. Equal holds field = value conditions
-// (any field of [LeadFields] or an attribute); the others are ranges.
+// (any field of [LeadFields] or an attribute), In field-is-one-of-these
+// conditions (several stages, several owners: at most [MaxFilterValues]
+// values a field); the others are ranges.
 type LeadFilter struct {
 	Equal       map[string]string
+	In          map[string][]string
 	CreatedFrom time.Time // inclusive; zero means no bound
 	CreatedTo   time.Time // exclusive; zero means no bound
 	// StageChangedFrom and StageChangedTo bound when the lead last
@@ -481,18 +484,44 @@ func SearchTerms(q string) ([]string, error) {
 	return terms, nil
 }
 
+// MaxFilterValues bounds the values of one field in a filter's In (and in
+// the deals board's filters).
+const MaxFilterValues = 50
+
 // Validate checks the filter's field names and values.
 func (f *LeadFilter) Validate() error {
 	var errs []FieldError
-	for name, v := range f.Equal {
+	check := func(name, v string) bool {
+		if name == "owner_id" && v == "0" {
+			return true // no owner: the unassigned leads
+		}
 		lf, ok := LookupLeadField(name)
 		if !ok {
 			errs = append(errs, FieldError{name, "no such lead field"})
-			continue
+			return false
 		}
 		var scratch Lead
 		if err := lf.Set(&scratch, v); err != nil {
 			errs = append(errs, FieldError{name, err.Error()})
+			return false
+		}
+		return true
+	}
+	for name, v := range f.Equal {
+		check(name, v)
+	}
+	for name, vs := range f.In {
+		switch {
+		case len(vs) == 0:
+			errs = append(errs, FieldError{name, "has no value: a filter of several values needs one or more"})
+		case len(vs) > MaxFilterValues:
+			errs = append(errs, FieldError{name, fmt.Sprintf("has %d values; a filter takes at most %d", len(vs), MaxFilterValues)})
+		default:
+			for _, v := range vs {
+				if !check(name, v) {
+					break
+				}
+			}
 		}
 	}
 	if f.Limit < 0 || f.Limit > 1000 {

@@ -182,12 +182,22 @@ type RoleCount struct {
 // cannot run clocks (its calendar does not load) or hands nothing to sales.
 func Run(l Ledger, inForce, proposed Version) (Report, error) {
 	r := Report{Period: l.Period, AsOf: l.Now}
-	var err error
-	if r.InForce, err = side(l, inForce); err != nil {
-		return r, fmt.Errorf("the version in force: %w", err)
+	// The two sides share nothing they change (the ledger is only read),
+	// so they are replayed at once; each is the same whatever the other.
+	var errIn error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.InForce, errIn = side(l, inForce)
+	}()
+	var errProp error
+	r.Proposed, errProp = side(l, proposed)
+	<-done
+	if errIn != nil {
+		return r, fmt.Errorf("the version in force: %w", errIn)
 	}
-	if r.Proposed, err = side(l, proposed); err != nil {
-		return r, fmt.Errorf("the proposal: %w", err)
+	if errProp != nil {
+		return r, fmt.Errorf("the proposal: %w", errProp)
 	}
 	return r, nil
 }
@@ -236,7 +246,7 @@ func side(l Ledger, v Version) (Side, error) {
 		return cmp.Or(a.h.StartedAt.Compare(b.h.StartedAt), cmp.Compare(a.h.LeadID, b.h.LeadID))
 	})
 	s.Handoffs = len(hs)
-	var tasks []tandem.Task
+	tasks := make([]tandem.Task, 0, 4*len(hs))
 	for i, x := range hs {
 		x.h.ID = int64(i + 1)
 		tasks = replay(p, &x.h, x.touches, tasks, l.Now)

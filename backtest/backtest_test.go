@@ -18,7 +18,7 @@ var ny, _ = time.LoadLocation("America/New_York")
 // of the default agreement (09:00 to 17:00).
 func at(hour, min int) time.Time { return time.Date(2026, 11, 2, hour, min, 0, 0, ny).UTC() }
 
-func parse(t *testing.T, replace ...string) *agreement.Agreement {
+func parse(t testing.TB, replace ...string) *agreement.Agreement {
 	t.Helper()
 	a, err := agreement.Parse("test.yaml", []byte(strings.NewReplacer(replace...).Replace(string(agreement.Default()))))
 	if err != nil {

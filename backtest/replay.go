@@ -1,7 +1,6 @@
 package backtest
 
 import (
-	"cmp"
 	"slices"
 	"time"
 
@@ -183,7 +182,7 @@ func route(p *sla.Policy, l Ledger, hs []*replayed) map[int64]*load {
 		}
 		return 0
 	})
-	var waiting []*replayed
+	var hot, cold queue
 	assign := func(h *replayed, at time.Time) bool {
 		var v string
 		if r.Method == "by_field" {
@@ -242,41 +241,67 @@ func route(p *sla.Policy, l Ledger, hs []*replayed) map[int64]*load {
 			break
 		}
 		if !e.end {
-			if len(l.Reps) > 0 && assign(e.h, e.at) {
+			switch {
+			case len(l.Reps) > 0 && assign(e.h, e.at):
 				addEnd(e.h)
-			} else {
-				waiting = append(waiting, e.h)
+			case e.h.h.Hot:
+				hot.add(e.h)
+			default:
+				cold.add(e.h)
 			}
 			continue
 		}
 		if ld := loads[e.owner]; ld != nil && ld.open > 0 {
 			ld.open--
 		}
-		// A rep came free: the waiting hand-offs try again, hot first,
-		// then oldest first.
-		slices.SortStableFunc(waiting, func(a, b *replayed) int {
-			if a.h.Hot != b.h.Hot {
-				if a.h.Hot {
-					return -1
-				}
-				return 1
-			}
-			return cmp.Or(a.h.StartedAt.Compare(b.h.StartedAt), cmp.Compare(a.h.ID, b.h.ID))
-		})
-		kept := waiting[:0]
-		for _, h := range waiting {
-			if !h.h.EndedAt.IsZero() && !h.h.EndedAt.After(e.at) {
-				continue // it ended before a rep came free: never routed
-			}
-			if assign(h, e.at) {
-				addEnd(h)
-			} else {
-				kept = append(kept, h)
+		// A rep came free, of one lead: the first waiting hand-off that
+		// may go to the rep does, hot ones first, then the oldest.
+		for _, q := range []*queue{&hot, &cold} {
+			if q.route(e.at, assign, addEnd) {
+				break
 			}
 		}
-		waiting = kept
 	}
 	return loads
+}
+
+// queue is the hand-offs waiting for a rep, oldest first; routed and ended
+// ones are left as nil and skipped from the head, so that routing one is
+// cheap however many wait.
+type queue struct {
+	hs   []*replayed
+	head int
+}
+
+func (q *queue) add(h *replayed) { q.hs = append(q.hs, h) }
+
+// route gives the first waiting hand-off that a rep may take at at to that
+// rep, dropping those that ended before at, and reports whether one went.
+func (q *queue) route(at time.Time, assign func(*replayed, time.Time) bool, routed func(*replayed)) bool {
+	for i := q.head; i < len(q.hs); i++ {
+		h := q.hs[i]
+		if h == nil {
+			continue
+		}
+		if !h.h.EndedAt.IsZero() && !h.h.EndedAt.After(at) {
+			q.hs[i] = nil // it ended before a rep came free: never routed
+			continue
+		}
+		if assign(h, at) {
+			q.hs[i] = nil
+			routed(h)
+			q.trim()
+			return true
+		}
+	}
+	q.trim()
+	return false
+}
+
+func (q *queue) trim() {
+	for q.head < len(q.hs) && q.hs[q.head] == nil {
+		q.head++
+	}
 }
 
 // fired reports whether a clock due at due, met at met (zero: never), on a
@@ -295,7 +320,11 @@ func breaches(p *sla.Policy, now time.Time, hs []tandem.Handoff, tasks []tandem.
 	counts := make([]int, len(esc))
 	escalate := func(due, met, ended time.Time) {
 		for i, st := range esc {
-			if fired(p.Due(due, st.After), met, ended, now) {
+			at := due // a step after 0m is told at the breach, as the engine does
+			if !st.After.IsZero() {
+				at = p.Due(due, st.After)
+			}
+			if fired(at, met, ended, now) {
 				counts[i]++
 			}
 		}

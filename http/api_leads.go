@@ -288,7 +288,28 @@ func leadFilter(r *http.Request, loc *time.Location) (tandem.LeadFilter, error) 
 // views.
 func parseLeadFilter(q url.Values, loc *time.Location) (tandem.LeadFilter, error) {
 	f := tandem.LeadFilter{Equal: map[string]string{}}
-	err := eachValue(q, func(name, v string, bad func(string)) {
+	// A lead field given several times keeps the leads whose field is one
+	// of the values (?stage=mql&stage=sal); any other parameter takes one.
+	var manyErrs []tandem.FieldError
+	one := url.Values{}
+	for name, vs := range q {
+		if _, ok := tandem.LookupLeadField(name); !ok || len(vs) < 2 {
+			one[name] = vs
+			continue
+		}
+		if f.In == nil {
+			f.In = map[string][]string{}
+		}
+		for _, v := range vs {
+			v, err := leadFieldValue(name, v, loc)
+			if err != nil {
+				manyErrs = append(manyErrs, tandem.FieldError{Field: name, Message: err.Error()})
+				break
+			}
+			f.In[name] = append(f.In[name], v)
+		}
+	}
+	err := eachValue(one, func(name, v string, bad func(string)) {
 		intParam := func() *int {
 			n, err := strconv.Atoi(v)
 			if err != nil {
@@ -340,23 +361,39 @@ func parseLeadFilter(q url.Values, loc *time.Location) (tandem.LeadFilter, error
 				f.CreatedTo = t
 			}
 		default:
-			field, ok := tandem.LookupLeadField(name)
-			if !ok {
+			if _, ok := tandem.LookupLeadField(name); !ok {
 				bad("not a lead field or a list parameter (" + strings.Join(leadListParams, ", ") + ")")
 				return
 			}
-			if field.Kind == tandem.KindTime && v != "" {
-				t, err := calendar.ParseTime(v, loc)
-				if err != nil {
-					bad(err.Error())
-					return
-				}
-				v = tandem.FormatTime(t)
+			v, err := leadFieldValue(name, v, loc)
+			if err != nil {
+				bad(err.Error())
+				return
 			}
 			f.Equal[name] = v
 		}
 	})
+	if len(manyErrs) > 0 {
+		errs := append(tandem.ErrorFields(err), manyErrs...)
+		slices.SortFunc(errs, func(a, b tandem.FieldError) int { return strings.Compare(a.Field, b.Field) })
+		return f, tandem.Invalid(errs...)
+	}
 	return f, err
+}
+
+// leadFieldValue reads a filter's value of a lead field: a time field's
+// date or time (without an offset, in loc) as the store writes times, any
+// other field's as given.
+func leadFieldValue(name, v string, loc *time.Location) (string, error) {
+	field, _ := tandem.LookupLeadField(name)
+	if field.Kind != tandem.KindTime || v == "" {
+		return v, nil
+	}
+	t, err := calendar.ParseTime(v, loc)
+	if err != nil {
+		return "", err
+	}
+	return tandem.FormatTime(t), nil
 }
 
 // leadListParams are the parameters of a list of leads besides the fields.

@@ -424,6 +424,16 @@ func TestListLeadsFilters(t *testing.T) {
 			{"created_at=2026-03-01T12:00:00Z", []string{"f2"}},
 			{"created_at=2026-01-15", []string{"f1"}},
 			{"origin=social&score_min=50&created_from=2026-01-01", []string{"f2"}},
+			// A field given several times: any of its values (the union of
+			// the one-value rows above), still with the other filters.
+			{"origin=social&stage=lead&stage=mql", []string{"f1", "f2", "f5", "f6"}},
+			{"stage=mql&stage=lead&origin=social&source=api", []string{"f1", "f2", "f5"}},
+			{"country=DE&country=XX", []string{"f5"}},
+			{"external_id=f6&external_id=f3&external_id=f1", []string{"f1", "f3", "f6"}},
+			{"score=60&score=-5", []string{"f5", "f6"}},
+			{"owner_id=7&owner_id=7", []string{"f4"}},
+			{"attributes.landing_page_id=lp-1&attributes.landing_page_id=lp-9", []string{"f1", "f3"}},
+			{"created_at=2026-03-01T12:00:00Z&created_at=2026-01-15", []string{"f1", "f2"}},
 		} {
 			var got leadListJSON
 			ts.call("GET", "/api/v1/leads?"+tc.query, tandem.RoleExecutive, "", 200, &got)
@@ -604,6 +614,12 @@ func TestListLeadsBadParameters(t *testing.T) {
 			{"sort=score&cursor=" + cursor("lead:3:high"), []string{"cursor"}},
 			{"stage_changed_from=soon", []string{"stage_changed_from"}},
 			{"stage_changed_to=2026-02-30", []string{"stage_changed_to"}},
+			// Several values: each is checked; only lead fields take more than one.
+			{"score=1&score=high", []string{"score"}},
+			{"created_at=2026-01-15&created_at=tomorrow&limit=0", []string{"created_at", "limit"}},
+			{"limit=1&limit=2", []string{"limit"}},
+			{"q=abc&q=def", []string{"q"}},
+			{"score=" + strings.Repeat("1&score=", tandem.MaxFilterValues) + "1", []string{"score"}},
 		} {
 			r := ts.do("GET", "/api/v1/leads?"+tc.query, tandem.RoleAdmin, "")
 			e := checkError(t, "GET /api/v1/leads?"+tc.query, r, 422, tandem.EINVALID)

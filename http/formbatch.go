@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tandemhq/tandem/sqldb"
 )
@@ -20,6 +21,9 @@ type formBatcher struct {
 	done  chan struct{}
 	ctx   context.Context // the batches', not a request's
 	stop  context.CancelFunc
+	// batches and posts count what the batcher has written, for
+	// BenchmarkInbound's posts per transaction.
+	batches, taken atomic.Int64
 }
 
 // maxFormBatch bounds the posts of one transaction.
@@ -83,6 +87,8 @@ func (b *formBatcher) run() {
 			posts[i] = j.post
 		}
 		ss, err := b.db.SubmitForms(b.ctx, posts)
+		b.batches.Add(1)
+		b.taken.Add(int64(len(posts)))
 		for i, j := range batch {
 			if err != nil {
 				j.reply <- formReply{err: err}

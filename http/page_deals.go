@@ -52,12 +52,15 @@ type cardView struct {
 
 // boardFilterView is the filter form, with its choices.
 type boardFilterView struct {
-	Owner, Team, Product, Account, Closed string
-	Owners                                []tandem.User
-	Teams                                 []string
-	Products                              []tandem.Product
-	Accounts                              []tandem.Account
-	Active                                bool
+	Account, Closed string
+	// Selected holds "name=value" for each value of the filters, which
+	// may have several (owner, team, product), for the form's selects.
+	Selected map[string]bool
+	Owners   []tandem.User
+	Teams    []string
+	Products []tandem.Product
+	Accounts []tandem.Account
+	Active   bool
 }
 
 // maxAccountChoices is how many accounts the filter offers in a list; with
@@ -69,60 +72,79 @@ const maxAccountChoices = 500
 // cards; moved, won and lost name a deal the page just changed.
 func (s *Server) boardFilter(r *http.Request) (sqldb.BoardFilter, boardFilterView, error) {
 	var f sqldb.BoardFilter
-	var v boardFilterView
+	v := boardFilterView{Selected: map[string]bool{}}
 	var failed error // reading the account, not the query
-	err := eachParam(r, func(name, val string, bad func(string)) {
-		if val == "" {
-			return
+	var errs []tandem.FieldError
+	for name, vals := range r.URL.Query() {
+		bad := func(msg string) { errs = append(errs, tandem.FieldError{Field: name, Message: msg}) }
+		// Owner, team and product take several values (any of them).
+		many := name == "owner" || name == "team" || name == "product"
+		switch {
+		case !many && len(vals) > 1:
+			bad("given more than once: a filter takes one value")
+			continue
+		case len(vals) > tandem.MaxFilterValues:
+			bad(fmt.Sprintf("has %d values; a filter takes at most %d", len(vals), tandem.MaxFilterValues))
+			continue
 		}
-		id, idErr := strconv.ParseInt(val, 10, 64)
-		switch name {
-		case "owner":
-			if idErr != nil || id < 1 {
-				bad(fmt.Sprintf("%q is not a user's id", val))
+		for _, val := range vals {
+			if val == "" {
+				continue
 			}
-			f.OwnerID, v.Owner = id, val
-		case "team":
-			f.Team, v.Team = val, val
-		case "product":
-			if idErr != nil || id < 1 {
-				bad(fmt.Sprintf("%q is not a product's id", val))
+			id, idErr := strconv.ParseInt(val, 10, 64)
+			switch name {
+			case "owner":
+				if idErr != nil || id < 1 {
+					bad(fmt.Sprintf("%q is not a user's id", val))
+				}
+				f.OwnerIDs = append(f.OwnerIDs, id)
+			case "team":
+				f.Teams = append(f.Teams, val)
+			case "product":
+				if idErr != nil || id < 1 {
+					bad(fmt.Sprintf("%q is not a product's id", val))
+				}
+				f.ProductIDs = append(f.ProductIDs, id)
+			case "account":
+				v.Account = val
+				if idErr == nil && id > 0 {
+					f.AccountID = id
+					continue
+				}
+				a, err := s.DB.AccountNamed(r.Context(), val)
+				switch code := tandem.ErrorCode(err); {
+				case code == tandem.ENOTFOUND:
+					bad(fmt.Sprintf("no account is named %q", val))
+				case err != nil:
+					failed = err
+				}
+				f.AccountID = a.ID
+			case "closed":
+				f.Closed, v.Closed = val, val
+			case "cards":
+				if idErr != nil || id < 1 || id > sqldb.MaxBoardCards {
+					bad(fmt.Sprintf("must be a whole number between 1 and %d", sqldb.MaxBoardCards))
+				}
+				f.Cards = int(id)
+			case "moved", "won", "lost":
+				if idErr != nil || id < 1 {
+					bad(fmt.Sprintf("%q is not a deal's id", val))
+				}
+			default:
+				bad("not a filter of the deals board (owner, team, product, account, closed, cards)")
 			}
-			f.ProductID, v.Product = id, val
-		case "account":
-			v.Account = val
-			if idErr == nil && id > 0 {
-				f.AccountID = id
-				return
-			}
-			a, err := s.DB.AccountNamed(r.Context(), val)
-			switch code := tandem.ErrorCode(err); {
-			case code == tandem.ENOTFOUND:
-				bad(fmt.Sprintf("no account is named %q", val))
-			case err != nil:
-				failed = err
-			}
-			f.AccountID = a.ID
-		case "closed":
-			f.Closed, v.Closed = val, val
-		case "cards":
-			if idErr != nil || id < 1 || id > sqldb.MaxBoardCards {
-				bad(fmt.Sprintf("must be a whole number between 1 and %d", sqldb.MaxBoardCards))
-			}
-			f.Cards = int(id)
-		case "moved", "won", "lost":
-			if idErr != nil || id < 1 {
-				bad(fmt.Sprintf("%q is not a deal's id", val))
-			}
-		default:
-			bad("not a filter of the deals board (owner, team, product, account, closed, cards)")
+			v.Selected[name+"="+val] = true
 		}
-	})
-	v.Active = f.OwnerID != 0 || f.Team != "" || f.ProductID != 0 || f.AccountID != 0 || f.Closed != ""
+	}
+	v.Active = len(f.OwnerIDs) > 0 || len(f.Teams) > 0 || len(f.ProductIDs) > 0 || f.AccountID != 0 || f.Closed != ""
 	if failed != nil {
 		return f, v, failed
 	}
-	return f, v, err
+	if len(errs) > 0 {
+		slices.SortFunc(errs, func(a, b tandem.FieldError) int { return strings.Compare(a.Field, b.Field) })
+		return f, v, tandem.Invalid(errs...)
+	}
+	return f, v, nil
 }
 
 // dealsBoard answers GET /deals.

@@ -92,6 +92,39 @@ func (w dealsWorld) signIn(t *testing.T, u tandem.User) *webClient {
 	return wc
 }
 
+// TestDealOwnerByName imports a deal whose owner the file names by name
+// (a rep with a name and an email): the deal is theirs, and the board's
+// card, its owner filter and the deal's page show the name, not the email.
+func TestDealOwnerByName(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		w := newDealsWorld(t, b)
+		nora := tandem.User{Email: "nora@example.com", Name: "Nora Nyström", Role: tandem.RoleSalesRep, Team: "East"}
+		if err := w.db.CreateUser(ctx, &nora); err != nil {
+			t.Fatalf("CreateUser: %v", err)
+		}
+		rs, err := w.db.ImportDeals(ctx, []tandem.DealInput{{Fields: map[string]string{"lead_source": "crm", "external_id": "d6",
+			"lead_external_id": "L6", "stage": "proposal", "amount": "300", "owner": "nora nyström"}}},
+			sqldb.DealImportOptions{DefaultSource: "crm", Actor: "import:deals.csv"})
+		if err != nil || rs[0].Err != nil {
+			t.Fatalf("ImportDeals(owner by name) = %+v, %v", rs, err)
+		}
+		d, err := w.db.DealFor(ctx, rs[0].ID, tandemtest.Token(w.c.Admin))
+		if err != nil || d.OwnerID != nora.ID {
+			t.Fatalf("the deal of owner \"nora nyström\" = owner %d, %v; want Nora, %d", d.OwnerID, err, nora.ID)
+		}
+		admin := w.signIn(t, w.c.Admin)
+		r := admin.get(fmt.Sprintf("/deals?owner=%d", nora.ID))
+		want(t, "Nora's board", r, 200, fmt.Sprintf(`data-testid="deal-%d"`, d.ID), "Nora Nyström",
+			fmt.Sprintf(`<option value="%d" selected>Nora Nyström</option>`, nora.ID))
+		if strings.Contains(string(r.body), "nora@example.com") {
+			t.Errorf("Nora's board names her by email; want her name only")
+		}
+		want(t, "Nora's deal", admin.get(fmt.Sprintf("/deals/%d", d.ID)), 200, "<dd>Nora Nyström</dd>")
+	})
+}
+
 // TestDealsPages reads the board as the admin and as Rex (whom the read
 // rule limits), moves, wins and loses deals through the pages' forms,
 // and refuses a bad filter and a deal that is not Rex's.
@@ -124,6 +157,21 @@ func TestDealsPages(t *testing.T) {
 		want(t, "GET /deals/{d3} as Rex", rex.get(fmt.Sprintf("/deals/%d", w.deals["d3"])), 403, "ria@example.com")
 		want(t, "GET /deals/{d1} as Rex", rex.get(fmt.Sprintf("/deals/%d", w.deals["d1"])), 200, "Lead L1", "Acme", "Widget", "Move, win or lose")
 		want(t, "GET /deals?product= as the admin", admin.get("/deals?team=West"), 200, fmt.Sprintf(`data-testid="deal-%d"`, w.deals["d3"]))
+		// Several owners, teams or products: the deals of any of them.
+		for _, q := range []string{fmt.Sprintf("owner=%d&owner=%d", w.c.Rex.ID, w.c.Ria.ID), "team=East&team=West"} {
+			r := admin.get("/deals?" + q)
+			want(t, "GET /deals?"+q, r, 200)
+			for n, id := range w.deals {
+				card := fmt.Sprintf(`data-testid="deal-%d"`, id)
+				if shown := strings.Contains(string(r.body), card); shown != (n != "d4") {
+					t.Errorf("GET /deals?%s shows %s: %v; want every deal of Rex and Ria, not the unowned d4", q, n, shown)
+				}
+			}
+		}
+		r = admin.get(fmt.Sprintf("/deals?owner=%d&owner=%d", w.c.Rex.ID, w.c.Ria.ID))
+		want(t, "both owners selected", r, 200, fmt.Sprintf(`<option value="%d" selected>`, w.c.Rex.ID), fmt.Sprintf(`<option value="%d" selected>`, w.c.Ria.ID))
+		want(t, "GET /deals?owner=1&owner=x", admin.get("/deals?owner=1&owner=x"), 422, "Owner: ")
+		want(t, "GET /deals?closed=2026&closed=2025", admin.get("/deals?closed=2026&closed=2025"), 422, "given more than once")
 		want(t, "GET /deals?closed=nope", admin.get("/deals?closed=nope"), 422, "Closed: ")
 		want(t, "GET /deals?colour=red", admin.get("/deals?colour=red"), 422, "Colour: not a filter")
 		want(t, "GET /deals?account=Nobody", admin.get("/deals?account=Nobody"), 422, "no account is named")

@@ -65,8 +65,11 @@ type userOption struct {
 
 // leadsView is the /leads page's data.
 type leadsView struct {
-	Query    string            // the list's query string without its cursor
-	Values   map[string]string // the filter form's values
+	Query  string            // the list's query string without its cursor
+	Values map[string]string // the filter form's values (a field's first, when it has several)
+	// Selected holds "name=value" for each value of the form's fields,
+	// which may have several (stage, owner_id), for its multiple selects.
+	Selected map[string]bool
 	Chips    []leadsChip
 	Columns  []leadsColumn
 	Rows     []leadsRow
@@ -129,7 +132,7 @@ func (s *Server) getLeadsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	tok := caller(r)
 	q := leadsQuery(r.URL.Query())
-	v := leadsView{Values: map[string]string{}, Zone: loc.String(),
+	v := leadsView{Values: map[string]string{}, Selected: map[string]bool{}, Zone: loc.String(),
 		MayCreate: access.May(tok.Role, access.WriteLeads), MayBulk: access.May(tok.Role, access.WriteLeads),
 		MayAssign: access.May(tok.Role, access.AssignLeads), MaySend: access.May(tok.Role, access.SendLeads)}
 	for _, st := range a.Stages {
@@ -172,6 +175,9 @@ func (s *Server) getLeadsPage(w http.ResponseWriter, r *http.Request) error {
 		if name != "cursor" {
 			base[name] = vs
 			v.Values[name] = vs[0]
+			for _, x := range vs {
+				v.Selected[name+"="+x] = true
+			}
 		}
 	}
 	v.Query = base.Encode()
@@ -286,12 +292,16 @@ func leadsChips(base url.Values, emails map[int64]string) []leadsChip {
 		if name == "sort" || name == "limit" {
 			continue
 		}
-		value := base.Get(name)
-		if name == "owner_id" {
-			if n, err := strconv.ParseInt(value, 10, 64); err == nil && emails[n] != "" {
-				value = emails[n]
+		// A field given several times is one chip: "stage: mql or sal".
+		shown := slices.Clone(base[name])
+		for i, value := range shown {
+			if name == "owner_id" {
+				if n, err := strconv.ParseInt(value, 10, 64); err == nil && emails[n] != "" {
+					shown[i] = emails[n]
+				}
 			}
 		}
+		value := strings.Join(shown, " or ")
 		q := cloneValues(base)
 		q.Del(name)
 		remove := "/leads"

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,6 +53,21 @@ func TestLeadsPage(t *testing.T) {
 		if got := leadLinks(r.body); len(got) != 4 {
 			t.Errorf("mql at Acme: %d lead links; want 4", len(got))
 		}
+		// Several stages, as the form's multiple select sends them: the
+		// four mql leads and the cold one (stage lead), one chip, both
+		// options selected.
+		r = mark.get("/leads?stage=mql&stage=" + cold.Stage + "&owner_id=")
+		want(t, "mql or "+cold.Stage, r, 200, "5 leads;", "Stage: <strong>mql or "+cold.Stage+"</strong>",
+			"<option selected>mql</option>", "<option selected>"+cold.Stage+"</option>")
+		// Several owners: the first routed lead's and nobody's.
+		r = mark.get(fmt.Sprintf("/leads?owner_id=%d&owner_id=0", routed[0].OwnerID))
+		var wantOwned int
+		for _, l := range append(slices.Clone(routed), cold) {
+			if l.OwnerID == routed[0].OwnerID || l.OwnerID == 0 {
+				wantOwned++
+			}
+		}
+		want(t, "owners", r, 200, fmt.Sprintf("%d leads;", wantOwned), `<option value="0" selected>`)
 		// Sorted by score, one per page: the next link walks them all.
 		seen := map[string]bool{}
 		next := "/leads?sort=-score&limit=1"

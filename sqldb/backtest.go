@@ -76,25 +76,29 @@ func (db *DB) BacktestLedger(ctx context.Context, period string) (l backtest.Led
 			return fmt.Errorf("hand-offs: %w", err)
 		}
 
-		// The leads of those hand-offs, and the new leads never handed off.
+		// The leads of those hand-offs, and the new leads never handed off
+		// (two queries, so that each reads its own index).
 		leads := map[int64]tandem.Lead{}
-		rows, err = tx.QueryContext(ctx, `SELECT `+leadColumns+` FROM leads
-			WHERE id IN (SELECT lead_id FROM handoffs WHERE started_at >= $1 AND started_at < $2)
-			OR (created_at >= $1 AND created_at < $2 AND NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.lead_id = leads.id))
-			ORDER BY id`, from, to)
-		if err != nil {
-			return fmt.Errorf("leads: %w", err)
-		}
-		for rows.Next() {
-			ld, err := scanLead(rows)
+		for _, q := range []string{
+			`SELECT ` + leadColumns + ` FROM leads WHERE id IN (SELECT lead_id FROM handoffs WHERE started_at >= $1 AND started_at < $2)`,
+			`SELECT ` + leadColumns + ` FROM leads WHERE created_at >= $1 AND created_at < $2
+				AND NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.lead_id = leads.id)`,
+		} {
+			rows, err := tx.QueryContext(ctx, q, from, to)
 			if err != nil {
-				rows.Close()
 				return fmt.Errorf("leads: %w", err)
 			}
-			leads[ld.ID] = ld
-		}
-		if err := cmp.Or(rows.Err(), rows.Close()); err != nil {
-			return fmt.Errorf("leads: %w", err)
+			for rows.Next() {
+				ld, err := scanLead(rows)
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("leads: %w", err)
+				}
+				leads[ld.ID] = ld
+			}
+			if err := cmp.Or(rows.Err(), rows.Close()); err != nil {
+				return fmt.Errorf("leads: %w", err)
+			}
 		}
 		inPeriod := map[int64]bool{}
 		for i := range l.Handoffs {
@@ -138,6 +142,8 @@ func (db *DB) BacktestLedger(ctx context.Context, period string) (l backtest.Led
 // period's hand-offs and gives each hand-off its touches (those logged
 // between its start and its end) and how its lead entered the hand-off
 // stage: by a rule, or by a person (the last entry at or before the start).
+// A rule moves a lead only by a stage change (tandem.Lifecycle.Advance); a
+// lead created straight into the stage was put there by its source.
 func (tx *Tx) backtestEvents(ctx context.Context, l *backtest.Ledger, handoffStage string, from, to any) error {
 	byLead := map[int64][]int{} // hand-off indexes per lead, in start order (the query's order)
 	for i, h := range l.Handoffs {
@@ -145,7 +151,7 @@ func (tx *Tx) backtestEvents(ctx context.Context, l *backtest.Ledger, handoffSta
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT e.lead_id, e.type, e.occurred_at, e.data FROM events e
 		WHERE e.lead_id IN (SELECT lead_id FROM handoffs WHERE started_at >= $1 AND started_at < $2)
-		AND e.type IN ('created', 'stage_changed', 'touched') ORDER BY e.lead_id, e.occurred_at, e.id`, from, to)
+		AND e.type IN ('stage_changed', 'touched') ORDER BY e.lead_id, e.occurred_at, e.id`, from, to)
 	if err != nil {
 		return fmt.Errorf("touches and stage changes: %w", err)
 	}
@@ -157,7 +163,13 @@ func (tx *Tx) backtestEvents(ctx context.Context, l *backtest.Ledger, handoffSta
 		if err := rows.Scan(&leadID, &typ, scanTime{&at}, &data); err != nil {
 			return fmt.Errorf("touches and stage changes: %w", err)
 		}
-		var d eventData
+		// Only the few keys read here, into fields rather than maps: a
+		// quarter holds hundreds of thousands of touches.
+		var d struct {
+			To     struct{ Stage string } `json:"to"`
+			Rule   string                 `json:"rule"`
+			Detail struct{ Channel, Outcome string }
+		}
 		if err := json.Unmarshal([]byte(data), &d); err != nil {
 			return fmt.Errorf("event of lead %d: %w", leadID, err)
 		}
@@ -168,14 +180,14 @@ func (tx *Tx) backtestEvents(ctx context.Context, l *backtest.Ledger, handoffSta
 				h := &l.Handoffs[idx[k]]
 				if !at.Before(h.StartedAt) {
 					if h.EndedAt.IsZero() || !at.After(h.EndedAt) {
-						h.Touches = append(h.Touches, tandem.Touch{Channel: d.Detail["channel"], Outcome: d.Detail["outcome"], At: at})
+						h.Touches = append(h.Touches, tandem.Touch{Channel: d.Detail.Channel, Outcome: d.Detail.Outcome, At: at})
 					}
 					break
 				}
 			}
 			continue
 		}
-		if d.To["stage"] != handoffStage {
+		if d.To.Stage != handoffStage {
 			continue
 		}
 		// An entry into the hand-off stage belongs to the first hand-off

@@ -1,15 +1,19 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/agreement"
+	"github.com/tandemhq/tandem/backtest"
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
 )
 
@@ -67,7 +71,7 @@ func TestBacktestLedger(t *testing.T) {
 		for _, r := range l.Reps {
 			reps = append(reps, r.Email)
 		}
-		if diff := cmp.Diff([]string{w.rex.Email, w.ria.Email}, reps); diff != "" {
+		if diff := gocmp.Diff([]string{w.rex.Email, w.ria.Email}, reps); diff != "" {
 			t.Errorf("BacktestLedger reps (-want +got):\n%s", diff)
 		}
 		type got struct {
@@ -88,7 +92,7 @@ func TestBacktestLedger(t *testing.T) {
 			{Lead: "n1", ByRule: true, Touches: []string{"call no_answer " + tandem.FormatTime(dec(9, 4))}},
 			{Lead: "n2", ByRule: true},
 		}
-		if diff := cmp.Diff(want, hs); diff != "" {
+		if diff := gocmp.Diff(want, hs); diff != "" {
 			t.Errorf("BacktestLedger hand-offs (-want +got):\n%s", diff)
 		}
 		if len(l.Candidates) != 1 || l.Candidates[0].ExternalID != "cold" || l.Candidates[0].Score != 40 {
@@ -145,8 +149,120 @@ func TestSignatureRecordsBacktestSeen(t *testing.T) {
 			seen[s.Email] = s.BacktestPeriod + " " + tandem.FormatTime(s.BacktestSeenAt)
 		}
 		want := map[string]string{w.mia.Email: "2026-Q3 " + tandem.FormatTime(reportAt(time.November, 2, 10, 0)), w.sam.Email: " "}
-		if diff := cmp.Diff(want, seen); diff != "" {
+		if diff := gocmp.Diff(want, seen); diff != "" {
 			t.Errorf("signatures' backtests seen (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// BenchmarkBacktest times a backtest of a quarter holding N hand-offs
+// (100,000 by default; TANDEM_BENCH_HANDOFFS to change) among 20 reps, with
+// their touches in the ledger, under a proposal with a 5-minute first touch
+// and a capacity of 50: the store's one read and the replay apart, beside
+// a floor measured in the same run (the SLA report of the same quarter).
+//
+//	go test ./sqldb -run '^$' -bench Backtest -benchtime 1x
+func BenchmarkBacktest(b *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("TANDEM_BENCH_HANDOFFS")); err == nil && v > 0 {
+		n = v
+	}
+	for _, be := range sqldbtest.Backends(b) {
+		b.Run(be.Name, func(b *testing.B) {
+			ctx := context.Background()
+			w := newReportWorld(b, sqldbtest.Backend{Name: be.Name, DSN: sqldbtest.Fresh(b, be)}, 20)
+			writeMonth(b, w, n)
+			touches := writeTouches(b, w)
+			proposed, err := agreement.Parse("five.yaml", []byte(strings.NewReplacer("first_touch_within: 10m", "first_touch_within: 5m",
+				"capacity: 40", "capacity: 50").Replace(string(agreement.Default()))))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var l backtest.Ledger
+			var inForce backtest.Version
+			// The floor: the SLA report of the same quarter, read and
+			// computed, on the same machine in the same run.
+			b.Run("floor-sla-report", func(b *testing.B) {
+				for b.Loop() {
+					if _, err := slaReport(ctx, w.db, SLAQuery{Period: "2026-Q4"}); err != nil {
+						b.Fatalf("slaReport: %v", err)
+					}
+				}
+			})
+			b.Run("read", func(b *testing.B) {
+				for b.Loop() {
+					if l, inForce, err = w.db.BacktestLedger(ctx, "2026-Q4"); err != nil {
+						b.Fatalf("BacktestLedger: %v", err)
+					}
+				}
+				if len(l.Handoffs) != n {
+					b.Fatalf("read %d hand-offs; want %d", len(l.Handoffs), n)
+				}
+				b.ReportMetric(float64(n), "handoffs")
+				b.ReportMetric(float64(touches), "touches")
+			})
+			b.Run("replay", func(b *testing.B) {
+				var r backtest.Report
+				for b.Loop() {
+					if r, err = backtest.Run(l, inForce, backtest.Version{Number: 2, Agreement: proposed}); err != nil {
+						b.Fatalf("Run: %v", err)
+					}
+				}
+				if r.Proposed.Handoffs != n || r.Proposed.Breaches.FirstTouch <= r.InForce.Breaches.FirstTouch {
+					b.Fatalf("replayed %d hand-offs, %d breaches at 5m against %d; want %d and more", r.Proposed.Handoffs,
+						r.Proposed.Breaches.FirstTouch, r.InForce.Breaches.FirstTouch, n)
+				}
+				b.ReportMetric(float64(n), "handoffs")
+			})
+		})
+	}
+}
+
+// writeTouches writes into the ledger the touches writeMonth counted on its
+// hand-offs: the first at the first touch, the others an hour apart, calls
+// that nobody answered. It returns how many.
+func writeTouches(b *testing.B, w *reportWorld) int {
+	ctx := context.Background()
+	n := 0
+	err := w.db.transact(ctx, func(tx *Tx) error {
+		var next int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) + 1 FROM events`).Scan(&next); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT lead_id, first_touch_at, touches FROM handoffs WHERE first_touch_at IS NOT NULL ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		var evs [][]any
+		for rows.Next() {
+			var lead int64
+			var first time.Time
+			var k int
+			if err := rows.Scan(&lead, scanTime{&first}, &k); err != nil {
+				rows.Close()
+				return err
+			}
+			for j := range k {
+				at := first.Add(time.Duration(j) * time.Hour)
+				evs = append(evs, []any{next, lead, tandem.EventTouched, at, at, "rep", "", 1,
+					`{"detail":{"channel":"call","outcome":"no_answer"}}`})
+				next++
+			}
+		}
+		if err := cmp.Or(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		n = len(evs)
+		for i := 0; i < len(evs); i += 10_000 {
+			if err := tx.db.d.bulkInsert(ctx, tx, "events", []string{"id", "lead_id", "type", "occurred_at", "recorded_at", "actor",
+				"reason", "agreement_version", "data"}, evs[i:min(len(evs), i+10_000)]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatalf("writeTouches: %v", err)
+	}
+	return n
 }

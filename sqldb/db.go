@@ -205,6 +205,9 @@ type Tx struct {
 	// fired counts what the timers fired in this transaction did (see
 	// Tx.Fired).
 	fired Fired
+	// fireBuf, while FireDue fires a batch set-wise, holds what the
+	// batch's timers read and will write (firebatch.go).
+	fireBuf *fireBuffer
 	// inForceNow is the agreement version in force at Now, once asked.
 	inForceNow *versionAnswer
 	// stmts holds the statements prepared in this transaction, by text

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tandemhq/tandem"
 )
@@ -411,7 +412,7 @@ func (tx *Tx) flushDealBatch(ctx context.Context) error {
 		cols := []string{"id", "lead_id", "source", "external_id", "owner_id", "stage", "amount_cents", "created_at", "engaged_at",
 			"closed_at", "lost_reason", "account", "product", "attributes", "updated_at", "pipeline_stage", "stage_changed_at",
 			"account_id", "product_id"}
-		if err := tx.db.d.bulkInsert(ctx, tx, "deals", cols, inserts); err != nil {
+		if err := tx.insertBatchDeals(ctx, cols, inserts); err != nil {
 			return err
 		}
 	}
@@ -420,6 +421,44 @@ func (tx *Tx) flushDealBatch(ctx context.Context) error {
 		leads[i] = *w.leads[id]
 	}
 	return tx.db.d.updateLeads(ctx, tx, leads)
+}
+
+// insertBatchDeals writes the batch's new deals (cols[1] is lead_id). On
+// SQLite each row takes its copy of its lead's fields (migration 00030)
+// from the lead's row in the INSERT itself: left to the trigger, each deal
+// would be written twice, with the three indexes that hold the copy. A
+// deal whose lead is not written yet gets NULL, which the lead's insert
+// trigger fills. On PostgreSQL a trigger sets the copy before the row is
+// written: COPY stays as it was.
+func (tx *Tx) insertBatchDeals(ctx context.Context, cols []string, rows [][]any) error {
+	if tx.db.d.name() != "sqlite" {
+		return tx.db.d.bulkInsert(ctx, tx, "deals", cols, rows)
+	}
+	ph := make([]string, len(cols))
+	for i := range cols {
+		ph[i] = fmt.Sprintf("$%d", i+1)
+	}
+	all := slices.Clone(cols)
+	for _, c := range []string{"owner_id", "source", "origin", "segment", "campaign"} {
+		all = append(all, "lead_"+c)
+		ph = append(ph, "(SELECT "+c+" FROM leads WHERE id = $2)")
+	}
+	stmt, done, err := tx.prepared(ctx, "INSERT INTO deals ("+strings.Join(all, ", ")+") VALUES ("+strings.Join(ph, ", ")+")")
+	if err != nil {
+		return err
+	}
+	defer done()
+	for _, row := range rows {
+		for i, v := range row {
+			if t, ok := v.(time.Time); ok {
+				row[i] = tx.db.d.timeArg(t)
+			}
+		}
+		if _, err := stmt.ExecContext(ctx, row...); err != nil {
+			return fmt.Errorf("insert into deals: %w", err)
+		}
+	}
+	return nil
 }
 
 // updateLeadsEach writes each lead with its own UPDATE (prepared once),

@@ -124,10 +124,14 @@ func (db *DB) DealsFor(ctx context.Context, f tandem.DealFilter, tok tandem.Toke
 // BoardFilter narrows the deals board. The zero filter is every deal the
 // caller may read, with this month's won and lost ones.
 type BoardFilter struct {
-	OwnerID   int64  // the deal's owner
-	Team      string // the team of the deal's owner
-	ProductID int64
-	AccountID int64
+	// OwnerIDs keeps the deals of any of these owners, Teams those whose
+	// owner is in any of these teams, ProductIDs those of any of these
+	// products; none keeps every deal. Each has at most
+	// tandem.MaxFilterValues values.
+	OwnerIDs   []int64
+	Teams      []string
+	ProductIDs []int64
+	AccountID  int64
 	// Closed is the period whose won and lost deals the won and lost
 	// columns show, as [calendar.ParsePeriod] reads it (2026-11, 2026-Q4,
 	// 2026) in the agreement's zone; "" is the current month. Open deals
@@ -207,6 +211,11 @@ func (db *DB) DealBoard(ctx context.Context, tok tandem.Token, f BoardFilter) (b
 	case cards < 0 || cards > MaxBoardCards:
 		return b, tandem.Invalid(tandem.FieldError{Field: "cards", Message: fmt.Sprintf("must be between 1 and %d", MaxBoardCards)})
 	}
+	for field, n := range map[string]int{"owner": len(f.OwnerIDs), "team": len(f.Teams), "product": len(f.ProductIDs)} {
+		if n > tandem.MaxFilterValues {
+			return b, tandem.Invalid(tandem.FieldError{Field: field, Message: fmt.Sprintf("has %d values; a filter takes at most %d", n, tandem.MaxFilterValues)})
+		}
+	}
 	err = db.view(ctx, func(tx *Tx) error {
 		loc, err := tx.zone(ctx)
 		if err != nil {
@@ -232,14 +241,21 @@ func (db *DB) DealBoard(ctx context.Context, tok tandem.Token, f BoardFilter) (b
 			args = append(args, v)
 			return "$" + strconv.Itoa(len(args))
 		}
-		if f.OwnerID != 0 {
-			where = append(where, "d.owner_id = "+arg(f.OwnerID))
+		in := func(vs []any) string {
+			ph := make([]string, len(vs))
+			for i, v := range vs {
+				ph[i] = arg(v)
+			}
+			return "(" + strings.Join(ph, ", ") + ")"
 		}
-		if f.Team != "" {
-			where = append(where, "d.owner_id IN (SELECT id FROM users WHERE team = "+arg(f.Team)+")")
+		if len(f.OwnerIDs) > 0 {
+			where = append(where, "d.owner_id IN "+in(anys(f.OwnerIDs)))
 		}
-		if f.ProductID != 0 {
-			where = append(where, "d.product_id = "+arg(f.ProductID))
+		if len(f.Teams) > 0 {
+			where = append(where, "d.owner_id IN (SELECT id FROM users WHERE team IN "+in(anys(f.Teams))+")")
+		}
+		if len(f.ProductIDs) > 0 {
+			where = append(where, "d.product_id IN "+in(anys(f.ProductIDs)))
 		}
 		if f.AccountID != 0 {
 			where = append(where, "d.account_id = "+arg(f.AccountID))
@@ -420,4 +436,13 @@ func (tx *Tx) nameCards(ctx context.Context, cols []BoardColumn) error {
 		}
 	}
 	return nil
+}
+
+// anys returns the values as arguments of a query.
+func anys[T any](vs []T) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = v
+	}
+	return out
 }

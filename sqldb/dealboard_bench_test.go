@@ -70,8 +70,8 @@ func BenchmarkDealBoard(b *testing.B) {
 			b.Run("board-admin", board(tandemtest.Token(c.Admin), sqldb.BoardFilter{}, open))
 			b.Run("board-head", board(tandemtest.Token(c.Sam), sqldb.BoardFilter{}, open))
 			b.Run("board-rep", board(tandemtest.Token(c.Rex), sqldb.BoardFilter{}, open/2))
-			b.Run("board-team", board(tandemtest.Token(c.Sam), sqldb.BoardFilter{Team: "West"}, open/4))
-			b.Run("board-product", board(tandemtest.Token(c.Sam), sqldb.BoardFilter{ProductID: 1}, open/20))
+			b.Run("board-team", board(tandemtest.Token(c.Sam), sqldb.BoardFilter{Teams: []string{"West"}}, open/4))
+			b.Run("board-product", board(tandemtest.Token(c.Sam), sqldb.BoardFilter{ProductIDs: []int64{1}}, open/20))
 			b.Run("inbox", func(b *testing.B) {
 				for b.Loop() {
 					p, err := db.Inbox(ctx, c.Rex.ID, sqldb.InboxFilter{})

@@ -171,23 +171,45 @@ func TestDealBoard(t *testing.T) {
 				{"won", 1, 70000, -1, []string{"d5"}},
 				{"lost", 0, 0, -1, nil},
 			}},
-			{"owner Rex", admin, sqldb.BoardFilter{OwnerID: w.c.Rex.ID, Closed: "2026"}, []colSummary{
+			{"owner Rex", admin, sqldb.BoardFilter{OwnerIDs: []int64{w.c.Rex.ID}, Closed: "2026"}, []colSummary{
 				{"qualification", 1, 100000, weighted(100000, 0.2), []string{"d1"}},
 				{"proposal", 1, 250050, weighted(250050, 0.5), []string{"d2"}},
 				{"negotiation", 0, 0, 0, nil},
 				{"won", 0, 0, -1, nil},
 				{"lost", 1, 0, -1, []string{"d6"}},
 			}},
-			{"team West", admin, sqldb.BoardFilter{Team: "West"}, []colSummary{
+			{"team West", admin, sqldb.BoardFilter{Teams: []string{"West"}}, []colSummary{
 				{"qualification", 0, 0, 0, nil},
 				{"proposal", 1, 400000, weighted(400000, 0.5), []string{"d3"}},
 				{"negotiation", 0, 0, 0, nil},
 				{"won", 1, 70000, -1, []string{"d5"}},
 				{"lost", 0, 0, -1, nil},
 			}},
-			{"product Widget", admin, sqldb.BoardFilter{ProductID: idOf("Widget")}, []colSummary{
+			{"product Widget", admin, sqldb.BoardFilter{ProductIDs: []int64{idOf("Widget")}}, []colSummary{
 				{"qualification", 1, 100000, weighted(100000, 0.2), []string{"d1"}},
 				{"proposal", 1, 400000, weighted(400000, 0.5), []string{"d3"}},
+				{"negotiation", 0, 0, 0, nil},
+				{"won", 1, 70000, -1, []string{"d5"}},
+				{"lost", 0, 0, -1, nil},
+			}},
+			// Several values of a filter: any of them.
+			{"owners Rex and Ria", admin, sqldb.BoardFilter{OwnerIDs: []int64{w.c.Rex.ID, w.c.Ria.ID}, Closed: "2026"}, []colSummary{
+				{"qualification", 1, 100000, weighted(100000, 0.2), []string{"d1"}},
+				{"proposal", 2, 650050, weighted(650050, 0.5), []string{"d3", "d2"}},
+				{"negotiation", 0, 0, 0, nil},
+				{"won", 1, 70000, -1, []string{"d5"}},
+				{"lost", 1, 0, -1, []string{"d6"}},
+			}},
+			{"teams East and West", admin, sqldb.BoardFilter{Teams: []string{"East", "West"}}, []colSummary{
+				{"qualification", 1, 100000, weighted(100000, 0.2), []string{"d1"}},
+				{"proposal", 2, 650050, weighted(650050, 0.5), []string{"d3", "d2"}},
+				{"negotiation", 0, 0, 0, nil},
+				{"won", 1, 70000, -1, []string{"d5"}},
+				{"lost", 0, 0, -1, nil},
+			}},
+			{"products Widget and Gadget", admin, sqldb.BoardFilter{ProductIDs: []int64{idOf("Widget"), idOf("Gadget")}}, []colSummary{
+				{"qualification", 1, 100000, weighted(100000, 0.2), []string{"d1"}},
+				{"proposal", 2, 650050, weighted(650050, 0.5), []string{"d3", "d2"}},
 				{"negotiation", 0, 0, 0, nil},
 				{"won", 1, 70000, -1, []string{"d5"}},
 				{"lost", 0, 0, -1, nil},

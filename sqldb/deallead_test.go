@@ -55,8 +55,10 @@ func TestDealLeadCopy(t *testing.T) {
 		rs, err := db.IntakeLeads(ctx, []tandem.LeadInput{
 			input("external_id", "o1", "stage", "opportunity", "owner_id", rex, "origin", "ads", "segment", "smb", "campaign", "spring"),
 			input("external_id", "m1", "stage", "mql", "origin", "events"),
+			// A lead without a deal, so that lead and deal ids differ.
+			input("external_id", "x1", "stage", "mql", "origin", "web", "campaign", "none"),
 		}, sqldb.IntakeOptions{DefaultSource: "web"})
-		if err != nil || rs[0].Err != nil || rs[1].Err != nil {
+		if err != nil || rs[0].Err != nil || rs[1].Err != nil || rs[2].Err != nil {
 			t.Fatalf("IntakeLeads = %v, %v", statuses(rs), err)
 		}
 		o1, m1 := rs[0].ID, rs[1].ID

@@ -2,6 +2,8 @@ package sqldb
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/tandemhq/tandem"
 )
@@ -47,6 +49,50 @@ func (db *DB) QueryRowForTest(ctx context.Context, q string, dest ...any) error 
 // ImportDealRowsAloneForTest makes every row of a deals import run on its
 // own, statement by statement, as before deals were imported by batch.
 func (db *DB) ImportDealRowsAloneForTest() { db.dealRowsAlone = true }
+
+// QueryRowsForTest reads every row of a query, each as its columns'
+// values joined by "|".
+func (db *DB) QueryRowsForTest(ctx context.Context, q string) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			parts[i] = fmt.Sprint(v)
+		}
+		out = append(out, strings.Join(parts, "|"))
+	}
+	return out, rows.Err()
+}
+
+// FireOneByOneForTest wraps a fire function so that no timer's writes are
+// buffered: each reads and writes at once under its savepoint, as before
+// FireDue fired the SLA's timers set-wise.
+func FireOneByOneForTest(fire func(ctx context.Context, tx *Tx, t Timer) error) func(ctx context.Context, tx *Tx, t Timer) error {
+	return func(ctx context.Context, tx *Tx, t Timer) error {
+		tx.fireBuf = nil
+		return fire(ctx, tx, t)
+	}
+}
 
 // The intake benchmarks' world, shared with BenchmarkInsertFloor (see
 // floor_test.go).

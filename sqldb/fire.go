@@ -15,7 +15,9 @@ import (
 )
 
 // FireSLA returns the function that fires the SLA engine's timers, for
-// [DB.FireDue] and package worker: a clock that falls due unmet is
+// [DB.FireDue] and package worker. In a batch FireDue claims, it reads what
+// the batch's clocks need and writes what their breaches record set-wise,
+// a few statements per batch (firebatch.go). A clock that falls due unmet is
 // breached (a ledger event) and escalated by the agreement's steps; an
 // escalation step that comes due while the clock is still unmet notifies
 // its role (an escalation.sent event in the outbox, see [Tx.publish]); an
@@ -33,7 +35,9 @@ func (db *DB) FireSLA() func(ctx context.Context, tx *Tx, t Timer) error {
 		case TimerEscalate:
 			return tx.escalate(ctx, pl)
 		case TimerRoute:
-			return tx.retryRoute(ctx, t, pl)
+			// Routing writes the lead and its hand-off as a use case
+			// does, outside the batch's buffer.
+			return tx.fireDirect(ctx, t.LeadID, func() error { return tx.retryRoute(ctx, t, pl) })
 		}
 		return fmt.Errorf("timer %d: unknown kind %q", t.ID, t.Kind)
 	}
@@ -42,7 +46,7 @@ func (db *DB) FireSLA() func(ctx context.Context, tx *Tx, t Timer) error {
 // unmet returns the hand-off and, for a step, its task, if the clock is
 // still unmet on an open hand-off.
 func (tx *Tx) unmet(ctx context.Context, clock string, pl timerPayload) (handoffRow, tandem.Task, bool, error) {
-	h, err := tx.handoffByID(ctx, pl.Handoff)
+	h, err := tx.fireHandoff(ctx, pl.Handoff)
 	if err != nil || !h.Open() {
 		return h, tandem.Task{}, false, err
 	}
@@ -52,18 +56,18 @@ func (tx *Tx) unmet(ctx context.Context, clock string, pl timerPayload) (handoff
 	case TimerAccept:
 		return h, tandem.Task{}, h.Decision == "", nil
 	case TimerStep:
-		ts, err := tx.tasks(ctx, `id = $1`, pl.Task)
-		if err != nil || len(ts) == 0 {
+		t, ok, err := tx.fireTask(ctx, pl.Task)
+		if err != nil || !ok {
 			return h, tandem.Task{}, false, err
 		}
-		return h, ts[0], ts[0].State == tandem.TaskOpen, nil
+		return h, t, t.State == tandem.TaskOpen, nil
 	}
 	return h, tandem.Task{}, false, fmt.Errorf("unknown clock %q", clock)
 }
 
 // breach records a clock that fell due unmet and starts its escalation.
 func (tx *Tx) breach(ctx context.Context, t Timer, pl timerPayload) error {
-	l, err := tx.lead(ctx, t.LeadID, true) // the lead first, as every use case locks it
+	l, err := tx.fireLead(ctx, t.LeadID, true) // the lead first, as every use case locks it
 	if err != nil {
 		return err
 	}
@@ -75,14 +79,13 @@ func (tx *Tx) breach(ctx context.Context, t Timer, pl timerPayload) error {
 	if err != nil {
 		return err
 	}
+	var w fireWrites
 	detail := map[string]string{"clock": t.Kind, "due_at": tandem.FormatTime(t.DueAt), "handoff": strconv.FormatInt(h.ID, 10)}
 	if t.Kind == TimerStep {
 		detail["step"] = strconv.Itoa(task.Step)
 		detail["cadence"] = task.Cadence
 		detail["channel"] = task.Channel
-		if _, err := tx.ExecContext(ctx, `UPDATE tasks SET breached = $1 WHERE id = $2`, true, task.ID); err != nil {
-			return err
-		}
+		w.breachedTask = task.ID
 	}
 	// A breach happens at the due time, however late the worker noticed.
 	ev := tandem.Event{LeadID: l.ID, Type: tandem.EventBreached, OccurredAt: t.DueAt, Actor: "system",
@@ -90,25 +93,24 @@ func (tx *Tx) breach(ctx context.Context, t Timer, pl timerPayload) error {
 	if err := l.Apply(&ev); err != nil {
 		return err
 	}
-	if err := tx.updateLead(ctx, &l); err != nil {
-		return err
-	}
-	if err := tx.appendEvents(ctx, []tandem.Event{ev}); err != nil {
-		return err
-	}
-	tx.fired.Breaches++
-	var later []Timer
+	w.lead, w.events = &l, []tandem.Event{ev}
+	w.fired.Breaches++
 	for i, step := range p.Agreement.Escalation {
 		epl := timerPayload{Handoff: h.ID, Task: pl.Task, Clock: t.Kind, Level: i}
 		if step.After.IsZero() {
-			if err := tx.notifyEscalation(ctx, p, h, task, &l, epl, t.DueAt); err != nil {
+			e, ok, err := tx.escalationNotice(ctx, p, h, task, &l, epl, t.DueAt)
+			if err != nil {
 				return err
+			}
+			if ok {
+				w.notices = append(w.notices, e)
+				w.fired.Escalations++
 			}
 			continue
 		}
-		later = append(later, Timer{Kind: TimerEscalate, LeadID: h.LeadID, DueAt: p.Due(t.DueAt, step.After), Payload: epl.raw()})
+		w.timers = append(w.timers, Timer{Kind: TimerEscalate, LeadID: h.LeadID, DueAt: p.Due(t.DueAt, step.After), Payload: epl.raw()})
 	}
-	return tx.addTimers(ctx, later)
+	return tx.writeFire(ctx, w)
 }
 
 // escalate notifies an escalation step's role if the clock is still unmet.
@@ -128,26 +130,31 @@ func (tx *Tx) escalate(ctx context.Context, pl timerPayload) error {
 	case TimerStep:
 		due = task.DueAt
 	}
-	return tx.notifyEscalation(ctx, p, h, task, nil, pl, due)
+	e, ok, err := tx.escalationNotice(ctx, p, h, task, nil, pl, due)
+	if err != nil || !ok {
+		return err
+	}
+	return tx.writeFire(ctx, fireWrites{notices: []outbox.Event{e}, fired: Fired{Escalations: 1}})
 }
 
-// notifyEscalation publishes escalation step pl.Level of a clock due at
-// due: an escalation.sent event naming the people who hold the step's role
-// for this lead, whom the outbox then tells in-app and on each channel.
-func (tx *Tx) notifyEscalation(ctx context.Context, p *sla.Policy, h handoffRow, task tandem.Task, l *tandem.Lead, pl timerPayload, due time.Time) error {
+// escalationNotice returns the escalation.sent event of escalation step
+// pl.Level of a clock due at due, naming the people who hold the step's
+// role for this lead, whom the outbox then tells in-app and on each
+// channel; false for a level the agreement does not have.
+func (tx *Tx) escalationNotice(ctx context.Context, p *sla.Policy, h handoffRow, task tandem.Task, l *tandem.Lead, pl timerPayload, due time.Time) (outbox.Event, bool, error) {
 	steps := p.Agreement.Escalation
 	if pl.Level < 0 || pl.Level >= len(steps) {
-		return nil
+		return outbox.Event{}, false, nil
 	}
 	role := steps[pl.Level].Notify
 	to, err := tx.recipients(ctx, h.OwnerID, role)
 	if err != nil {
-		return err
+		return outbox.Event{}, false, err
 	}
 	if l == nil {
-		cur, err := tx.lead(ctx, h.LeadID, false)
+		cur, err := tx.fireLead(ctx, h.LeadID, false)
 		if err != nil {
-			return err
+			return outbox.Event{}, false, err
 		}
 		l = &cur
 	}
@@ -165,11 +172,7 @@ func (tx *Tx) notifyEscalation(ctx context.Context, p *sla.Policy, h handoffRow,
 		d.To = append(d.To, outbox.Recipient{UserID: u.ID, Email: u.Email})
 	}
 	e, err := outbox.New(outbox.EscalationSent, l.ID, tx.Now, d)
-	if err != nil {
-		return err
-	}
-	tx.fired.Escalations++
-	return tx.publish(ctx, []outbox.Event{e})
+	return e, err == nil, err
 }
 
 // leadName names a lead for people: "First Last, Company", or as much of

@@ -164,6 +164,11 @@ type transition struct {
 	// decided says that sla.Policy.Decide has checked the move: a
 	// rejection's touches are its reason's rule, not CheckRecycle's.
 	decided bool
+	// created says that the transaction creates the lead: it has no
+	// hand-off stored to move (the foreign key sees to that, and one the
+	// transaction starts is written at flush), so none is looked for:
+	// on PostgreSQL that is a round trip for each lead intake qualifies.
+	created bool
 }
 
 // engine is the SLA engine within one transaction: it reacts to stage
@@ -207,7 +212,7 @@ func (tx *Tx) engine(ctx context.Context) (*engine, error) {
 // hand-off stage has been accepted. The lead is changed in place.
 func (e *engine) moved(ctx context.Context, l *tandem.Lead, from, to string, t transition) ([]tandem.Event, error) {
 	tx := e.tx
-	if from != "" {
+	if from != "" && !t.created {
 		h, ok, err := tx.openHandoff(ctx, l.ID)
 		if err != nil {
 			return nil, err
@@ -273,9 +278,19 @@ func idString(id int64) string {
 // tasks, and the routing balances. The leads' rows must exist.
 func (e *engine) flush(ctx context.Context) error {
 	tx := e.tx
-	for _, s := range e.starts {
+	if len(e.starts) == 1 {
+		s := e.starts[0]
 		s.h.LeadID = s.lead.ID
 		if err := tx.startHandoff(ctx, e.p, &s.h); err != nil {
+			return err
+		}
+	} else if len(e.starts) > 1 {
+		hs := make([]*tandem.Handoff, len(e.starts))
+		for i, s := range e.starts {
+			s.h.LeadID = s.lead.ID
+			hs[i] = &s.h
+		}
+		if err := tx.startHandoffs(ctx, e.p, hs); err != nil {
 			return err
 		}
 	}
@@ -321,6 +336,68 @@ func (tx *Tx) startHandoff(ctx context.Context, p *sla.Policy, h *tandem.Handoff
 	}
 	_, err = tx.addTask(ctx, p, h, 0)
 	return err
+}
+
+// startHandoffs is [Tx.startHandoff] for the many hand-offs a batch of
+// leads starts: the same rows (hand-offs, their first-touch and accept
+// clocks, a routing retry for an unrouted one, else the first cadence
+// task and its step clock), with their ids reserved first, so that each
+// table is written in one bulk write rather than a statement per row.
+func (tx *Tx) startHandoffs(ctx context.Context, p *sla.Policy, hs []*tandem.Handoff) error {
+	ids, err := tx.db.d.reserveIDs(ctx, tx, "handoffs", len(hs))
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, len(hs))
+	var timers []Timer
+	var tasks []tandem.Task
+	for i, h := range hs {
+		h.ID = ids[i]
+		rows[i] = []any{h.ID, h.LeadID, nullID(h.OwnerID), h.Hot, h.Note, h.AgreementVersion, tx.t(h.StartedAt), tx.t(h.RoutedAt),
+			tx.t(h.FirstTouchDue), tx.t(h.AcceptDue), h.Cadence, tx.t(h.CadenceFrom)}
+		pl := timerPayload{Handoff: h.ID}.raw()
+		timers = append(timers, Timer{Kind: TimerFirstTouch, LeadID: h.LeadID, DueAt: h.FirstTouchDue, Payload: pl},
+			Timer{Kind: TimerAccept, LeadID: h.LeadID, DueAt: h.AcceptDue, Payload: pl})
+		if h.OwnerID == 0 {
+			timers = append(timers, Timer{Kind: TimerRoute, LeadID: h.LeadID, DueAt: tx.Now.Add(retryAfter(h.Hot)), Payload: pl})
+			continue
+		}
+		if t, ok := p.Task(h.Cadence, 0, h.CadenceFrom, h.Hot); ok {
+			t.LeadID, t.HandoffID, t.OwnerID = h.LeadID, h.ID, h.OwnerID
+			tasks = append(tasks, t)
+		}
+	}
+	if err := tx.db.d.bulkInsert(ctx, tx, "handoffs", []string{"id", "lead_id", "owner_id", "hot", "note", "agreement_version",
+		"started_at", "routed_at", "first_touch_due", "accept_due", "cadence", "cadence_from"}, rows); err != nil {
+		return fmt.Errorf("start hand-offs: %w", err)
+	}
+	if len(tasks) > 0 {
+		tids, err := tx.db.d.reserveIDs(ctx, tx, "tasks", len(tasks))
+		if err != nil {
+			return err
+		}
+		rows := make([][]any, len(tasks))
+		for i := range tasks {
+			t := &tasks[i]
+			t.ID = tids[i]
+			rows[i] = []any{t.ID, t.LeadID, t.HandoffID, nullID(t.OwnerID), t.Cadence, t.Step, t.Channel, t.Template,
+				tx.t(t.StartsAt), tx.t(t.DueAt), t.State, tx.t(t.DoneAt)}
+			timers = append(timers, Timer{Kind: TimerStep, LeadID: t.LeadID, DueAt: t.DueAt,
+				Payload: timerPayload{Handoff: t.HandoffID, Task: t.ID}.raw()})
+		}
+		if err := tx.db.d.bulkInsert(ctx, tx, "tasks", []string{"id", "lead_id", "handoff_id", "owner_id", "cadence", "step",
+			"channel", "template", "starts_at", "due_at", "state", "done_at"}, rows); err != nil {
+			return fmt.Errorf("add tasks: %w", err)
+		}
+	}
+	trows := make([][]any, len(timers))
+	for i, t := range timers {
+		trows[i] = []any{t.Kind, nullID(t.LeadID), tx.t(t.DueAt.UTC().Truncate(time.Microsecond)), "pending", string(t.Payload), tx.t(tx.Now)}
+	}
+	if err := tx.db.d.bulkInsert(ctx, tx, "timers", []string{"kind", "lead_id", "due_at", "state", "payload", "created_at"}, trows); err != nil {
+		return fmt.Errorf("add timers: %w", err)
+	}
+	return nil
 }
 
 // addTask writes step i of the hand-off's current cadence as an open task,

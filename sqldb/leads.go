@@ -264,7 +264,7 @@ func (tx *Tx) intakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 					return err
 				}
 			}
-			evs, err := eng.moved(ctx, w.lead, st[0], st[1], transition{})
+			evs, err := eng.moved(ctx, w.lead, st[0], st[1], transition{created: w.isNew})
 			if err != nil {
 				return err
 			}
@@ -625,26 +625,44 @@ func (db *DB) leads(ctx context.Context, f tandem.LeadFilter, tok *tandem.Token)
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	for _, name := range slices.Sorted(maps.Keys(f.Equal)) {
-		value := f.Equal[name]
+	// oneOf is the condition that the field is one of the values (all
+	// validated above), as the field's column holds them.
+	oneOf := func(name string, values []string) string {
 		field, _ := tandem.LookupLeadField(name)
+		expr := name
 		if key, ok := strings.CutPrefix(name, tandem.AttributePrefix); ok {
-			expr, a := db.d.attribute(key, len(args)+1)
+			var a any
+			expr, a = db.d.attribute(key, len(args)+1)
 			args = append(args, a)
-			where = append(where, expr+" = "+arg(value))
-			continue
 		}
-		var probe tandem.Lead
-		field.Set(&probe, value) // validated above
-		switch field.Kind {
-		case tandem.KindInt:
-			n, _ := strconv.ParseInt(field.Get(&probe), 10, 64)
-			where = append(where, name+" = "+arg(n))
-		case tandem.KindTime:
-			where = append(where, name+" = "+arg(db.d.timeArg(probe.CreatedAt)))
-		default:
-			where = append(where, name+" = "+arg(value))
+		ph := make([]string, len(values))
+		for i, value := range values {
+			if expr != name { // an attribute: text
+				ph[i] = arg(value)
+				continue
+			}
+			var probe tandem.Lead
+			field.Set(&probe, value)
+			switch {
+			case field.Kind == tandem.KindInt:
+				n, _ := strconv.ParseInt(field.Get(&probe), 10, 64)
+				ph[i] = arg(n)
+			case field.Kind == tandem.KindTime:
+				ph[i] = arg(db.d.timeArg(probe.CreatedAt))
+			default:
+				ph[i] = arg(value)
+			}
 		}
+		if len(ph) == 1 {
+			return expr + " = " + ph[0]
+		}
+		return expr + " IN (" + strings.Join(ph, ", ") + ")"
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Equal)) {
+		where = append(where, oneOf(name, []string{f.Equal[name]}))
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.In)) {
+		where = append(where, oneOf(name, f.In[name]))
 	}
 	if !f.CreatedFrom.IsZero() {
 		where = append(where, "created_at >= "+arg(db.d.timeArg(f.CreatedFrom)))

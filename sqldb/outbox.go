@@ -127,28 +127,25 @@ func (tx *Tx) publish(ctx context.Context, evs []outbox.Event) error {
 
 // addNotifications writes notifications (user, lead, event, channel,
 // address, subject, body) in the transaction of the event that causes
-// them, in one statement. In-app (inbox) ones are delivered as they are
+// them, with bulkInsert: one multi-row statement with a "$N" for each of
+// its values costs the SQLite driver time quadratic in their number (it
+// looks each name up in a list), which a burst of escalations pays
+// thousands of times over. In-app (inbox) ones are delivered as they are
 // written.
 func (tx *Tx) addNotifications(ctx context.Context, ns []Notification) error {
 	if len(ns) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	b.WriteString(`INSERT INTO notifications (user_id, lead_id, event_id, channel, address, subject, body, state, next_at, created_at, sent_at) VALUES `)
-	args := make([]any, 0, 11*len(ns))
+	rows := make([][]any, len(ns))
 	for i, n := range ns {
 		state, sent := "pending", any(nil)
 		if n.Channel == ChannelInbox {
-			state, sent = "sent", tx.t(tx.Now)
+			state, sent = "sent", tx.Now
 		}
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		k := len(args)
-		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8, k+9, k+10, k+11)
-		args = append(args, nullID(n.UserID), nullID(n.LeadID), nullID(n.EventID), n.Channel, n.Address, n.Subject, n.Body, state, tx.t(tx.Now), tx.t(tx.Now), sent)
+		rows[i] = []any{nullID(n.UserID), nullID(n.LeadID), nullID(n.EventID), n.Channel, n.Address, n.Subject, n.Body, state, tx.Now, tx.Now, sent}
 	}
-	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+	if err := tx.db.d.bulkInsert(ctx, tx, "notifications", []string{"user_id", "lead_id", "event_id", "channel", "address", "subject", "body",
+		"state", "next_at", "created_at", "sent_at"}, rows); err != nil {
 		return fmt.Errorf("add notifications: %w", err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package sqldb_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -146,12 +147,27 @@ func TestHandoffRoutesAndRunsTheCadence(t *testing.T) {
 		if breaches != 2 {
 			t.Errorf("lead b has %d breach events; want 2 (first touch, step 1)", breaches)
 		}
+		// A lead routed to a rep tells them in the inbox (handoff.assigned,
+		// "Lead N is yours"); the clocks' notices are counted apart.
+		assigned := func(n sqldb.Notification) bool { return strings.HasSuffix(n.Subject, " is yours") }
 		inbox := func(u tandem.User) int {
 			ns, err := w.db.Notifications(ctx, sqldb.NotificationFilter{UserID: u.ID, Channel: "inbox"})
 			if err != nil {
 				t.Fatalf("Notifications: %v", err)
 			}
-			return len(ns)
+			n := 0
+			for _, x := range ns {
+				if !assigned(x) {
+					n++
+				}
+			}
+			return n
+		}
+		for _, u := range []tandem.User{w.rex, w.ria} {
+			ns, _ := w.db.Notifications(ctx, sqldb.NotificationFilter{UserID: u.ID, Channel: "inbox"})
+			if got := len(slices.DeleteFunc(ns, func(n sqldb.Notification) bool { return !assigned(n) })); got != 1 {
+				t.Errorf("%s has %d assignment notices; want 1 (one lead routed to each)", u.Email, got)
+			}
 		}
 		if inbox(w.ria) != 2 || inbox(w.manu) != 0 {
 			t.Errorf("after the breach: ria %d, manu %d notifications; want 2, 0", inbox(w.ria), inbox(w.manu))
@@ -180,6 +196,7 @@ func TestHandoffRoutesAndRunsTheCadence(t *testing.T) {
 		}
 		// Every inbox row has its email; chat gets one message per step.
 		all, _ := w.db.Notifications(ctx, sqldb.NotificationFilter{Channel: "inbox", Limit: 1000})
+		all = slices.DeleteFunc(all, assigned) // the assignment notices go to the inbox only
 		mails, _ := w.db.Notifications(ctx, sqldb.NotificationFilter{Channel: "email", Limit: 1000})
 		chats, _ := w.db.Notifications(ctx, sqldb.NotificationFilter{Channel: "chat", Limit: 1000})
 		if len(all) == 0 || len(mails) != len(all) || len(chats) != len(all) {

@@ -96,24 +96,17 @@ func (tx *Tx) AddTimer(ctx context.Context, t Timer) (id int64, err error) {
 	return id, err
 }
 
-// addTimers stores pending SLA timers, built by the engine, in one
-// statement.
+// addTimers stores pending SLA timers, built by the engine, with
+// bulkInsert (see addNotifications for why not one multi-row statement).
 func (tx *Tx) addTimers(ctx context.Context, ts []Timer) error {
 	if len(ts) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	b.WriteString(`INSERT INTO timers (kind, lead_id, due_at, state, payload, created_at) VALUES `)
-	args := make([]any, 0, 5*len(ts))
+	rows := make([][]any, len(ts))
 	for i, t := range ts {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		k := len(args)
-		fmt.Fprintf(&b, "($%d, $%d, $%d, 'pending', $%d, $%d)", k+1, k+2, k+3, k+4, k+5)
-		args = append(args, t.Kind, nullID(t.LeadID), tx.t(t.DueAt.UTC().Truncate(time.Microsecond)), string(t.Payload), tx.t(tx.Now))
+		rows[i] = []any{t.Kind, nullID(t.LeadID), t.DueAt.UTC().Truncate(time.Microsecond), TimerPending, string(t.Payload), tx.Now}
 	}
-	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+	if err := tx.db.d.bulkInsert(ctx, tx, "timers", []string{"kind", "lead_id", "due_at", "state", "payload", "created_at"}, rows); err != nil {
 		return fmt.Errorf("add timers: %w", err)
 	}
 	return nil
@@ -157,31 +150,40 @@ func (tx *Tx) StopTimers(ctx context.Context, leadID int64, kinds ...string) (n 
 // FireDue fires up to limit pending timers whose due time has come on the
 // database's clock, oldest first, and returns how many it fired.
 //
-// Due timers are claimed in batches of at most 50, each batch in one
-// transaction in which every timer is fired and marked fired: fire runs in
-// that transaction, so what firing writes (a breach event in the ledger)
-// and the timer's new state commit together. A timer is therefore fired
-// exactly once, however many workers call FireDue at once, and a worker that
-// dies before committing leaves its batch pending for the next one. On
+// Due timers are claimed in batches, each batch in one transaction in
+// which every timer is fired and marked fired: fire runs in that
+// transaction, so what firing writes (a breach event in the ledger) and the
+// timer's new state commit together. A timer is therefore fired exactly
+// once, however many workers call FireDue at once, and a worker that dies
+// before committing leaves its batch pending for the next one. On
 // PostgreSQL the claim is SELECT ... FOR UPDATE SKIP LOCKED, so replicas
 // fire different timers side by side without waiting on each other; on
-// SQLite the write transaction itself serialises claims. One transaction
-// per batch rather than per timer fires two to three times as many timers
-// a second (BenchmarkFireDue).
+// SQLite the write transaction itself serialises claims.
 //
-// When fire returns an error, what it wrote is rolled back to a savepoint
-// taken just before it, the timer's
-// attempts go up and it is put off by [TimerBackoff]; the other timers still
-// fire, and a failure does not count toward limit. When ctx is cancelled the
-// transaction in flight is abandoned and FireDue returns the context's
-// error. worker names the caller in the timer's claimed_by column.
+// The SLA's timers ([DB.FireSLA]) fire set-wise: they read their batch's
+// rows in a few queries and buffer their writes, written in a few
+// statements at the batch's end (firebatch.go), so a batch holds up to 500
+// of them (BenchmarkBreachStorm). Any other fire function writes at once,
+// each timer under a savepoint, in batches of at most 50.
+//
+// When fire returns an error, what it wrote is undone (its buffered
+// writes dropped, or its direct writes rolled back to a savepoint taken
+// just before it), the timer's attempts go up and it is put off by
+// [TimerBackoff]; the other timers still fire, and a failure does not count
+// toward limit. When writing a batch's buffered writes fails, the batch is
+// rolled back and fired again one timer at a time, so that the failure is
+// pinned on its timer. When ctx is cancelled the transaction in flight is
+// abandoned and FireDue returns the context's error. worker names the
+// caller in the timer's claimed_by column.
 func (db *DB) FireDue(ctx context.Context, worker string, limit int, fire func(ctx context.Context, tx *Tx, t Timer) error) (fired int, err error) {
 	defer wrap(&err, "fire due timers")
+	setWise, size := true, fireBatch // the first batch tells whether fire buffers
 	for fired < limit {
-		want := min(limit-fired, fireBatch)
+		want := min(limit-fired, size)
 		var claimed, n int
+		var buffered bool
 		err := db.transact(ctx, func(tx *Tx) error {
-			claimed, n = 0, 0
+			claimed, n, buffered = 0, 0, false
 			ts, err := tx.claimDue(ctx, want)
 			if err != nil {
 				return fmt.Errorf("claim: %w", err)
@@ -190,40 +192,86 @@ func (db *DB) FireDue(ctx context.Context, worker string, limit int, fire func(c
 			// Firing locks the timers' leads; replicas that take them in
 			// the same order cannot deadlock on them.
 			slices.SortFunc(ts, func(a, b Timer) int { return cmp.Or(cmp.Compare(a.LeadID, b.LeadID), cmp.Compare(a.ID, b.ID)) })
+			tx.fireBuf = nil
+			if setWise {
+				tx.fireBuf = &fireBuffer{batch: ts}
+				defer func() { tx.fireBuf = nil }()
+			}
+			done := make([]int64, 0, len(ts))
+			direct := 0
 			for _, t := range ts {
-				// The savepoint undoes a failed fire's writes and keeps the
+				// A timer that writes at once does so under a savepoint,
+				// which undoes a failed fire's writes and keeps the
 				// claim, so the failure is recorded under the same lock
-				// and the rest of the batch still fires.
-				if _, err := tx.ExecContext(ctx, `SAVEPOINT fire`); err != nil {
-					return err
+				// and the rest of the batch still fires. Past fireBatch
+				// of them the rest wait for the next batch.
+				savepoint := !tx.bufferedSoFar()
+				var mark fireMark
+				if tx.fireBuf != nil {
+					mark = tx.fireBuf.mark()
+				}
+				if savepoint {
+					if direct == fireBatch {
+						break
+					}
+					direct++
+					if _, err := tx.ExecContext(ctx, `SAVEPOINT fire`); err != nil {
+						return err
+					}
 				}
 				if ferr := fire(ctx, tx, t); ferr != nil {
 					if ctx.Err() != nil {
 						return ctx.Err()
 					}
-					if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT fire`); err != nil {
-						return fmt.Errorf("timer %d: %w (after fire failed: %v)", t.ID, err, ferr)
+					if fe := (flushError{}); errors.As(ferr, &fe) {
+						return fe
+					}
+					if tx.fireBuf != nil {
+						tx.fireBuf.undo(mark)
+					}
+					if savepoint {
+						if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT fire`); err != nil {
+							return fmt.Errorf("timer %d: %w (after fire failed: %v)", t.ID, err, ferr)
+						}
 					}
 					if err := tx.putOff(ctx, t, worker, ferr); err != nil {
+						if !savepoint { // a failed read may have aborted the transaction
+							return flushError{err}
+						}
 						return err
 					}
 					continue
 				}
-				if _, err := tx.ExecContext(ctx, `UPDATE timers SET state = 'fired', fired_at = $1, claimed_by = $2 WHERE id = $3`,
-					tx.t(tx.Now), worker, t.ID); err != nil {
-					return fmt.Errorf("mark timer %d fired: %w", t.ID, err)
-				}
-				n++
+				done = append(done, t.ID)
 			}
+			buffered = tx.fireBuf != nil && tx.fireBuf.loaded
+			if err := tx.flushFire(ctx); err != nil {
+				return flushError{err}
+			}
+			if len(done) > 0 {
+				cond, arg := tx.idsIn("id", 3, done)
+				if _, err := tx.ExecContext(ctx, `UPDATE timers SET state = 'fired', fired_at = $1, claimed_by = $2 WHERE `+cond,
+					tx.t(tx.Now), worker, arg); err != nil {
+					return fmt.Errorf("mark %d timers fired: %w", len(done), err)
+				}
+			}
+			n = len(done)
 			return nil
 		})
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
 				return fired, ctxErr
 			}
+			if fe := (flushError{}); errors.As(err, &fe) && setWise {
+				setWise, size = false, fireBatch // fire the batch again, one timer at a time
+				continue
+			}
 			return fired, err
 		}
 		fired += n
+		if buffered {
+			size = setFireBatch
+		}
 		if claimed < want { // fewer due than asked for: none left
 			break
 		}
@@ -250,8 +298,8 @@ func (tx *Tx) claimDue(ctx context.Context, limit int) ([]Timer, error) {
 	return ts, rows.Err()
 }
 
-// fireBatch is the most timers fired in one transaction. Each fire runs
-// under a savepoint, a subtransaction on PostgreSQL; past 64 of them in one
+// fireBatch is the most timers fired in one transaction one at a time.
+// Each fire runs under a savepoint, a subtransaction on PostgreSQL; past 64 of them in one
 // transaction PostgreSQL's subtransaction cache overflows and every
 // session's snapshots slow down.
 const fireBatch = 50

@@ -198,7 +198,11 @@ Without a database only the file is checked, and none is created.`,
 					if i > 0 {
 						signed += ", "
 					}
-					signed += s.Email + " (" + string(s.Role) + ")"
+					signed += s.Email + " (" + string(s.Role)
+					if s.BacktestPeriod != "" {
+						signed += ", saw the " + s.BacktestPeriod + " backtest"
+					}
+					signed += ")"
 				}
 				inForce := "awaiting signatures"
 				if !v.InForceFrom.IsZero() {

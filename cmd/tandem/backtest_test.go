@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"os"
@@ -172,5 +173,41 @@ func TestBacktestBadInput(t *testing.T) {
 	}
 	if _, err := os.Stat(dsn); err == nil {
 		t.Errorf("backtest of an invalid file created the database %s", dsn)
+	}
+}
+
+// TestAgreementListShowsBacktestSeen: `agreement list` says which head
+// signed having seen the backtest, and of which period.
+func TestAgreementListShowsBacktestSeen(t *testing.T) {
+	clk := clock.NewFake(demoNow)
+	dir := t.TempDir()
+	dsn := filepath.Join(dir, "t.db")
+	file := filepath.Join(dir, "agreement.yaml")
+	if err := os.WriteFile(file, agreement.Default(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) result {
+		t.Helper()
+		r := tandemCmd(t, clk, dsn, args...)
+		if r.code != 0 {
+			t.Fatalf("tandem %s: exit %d: %s %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+		}
+		return r
+	}
+	for _, u := range [][2]string{{"mia@example.com", "marketing_head"}, {"sam@example.com", "sales_head"},
+		{"manu@example.com", "sales_manager"}, {"rex@example.com", "sales_rep"}} {
+		run("user", "add", u[0], "--role", u[1])
+	}
+	run("agreement", "propose", file)
+	db := openDB(t, dsn)
+	if err := db.BacktestSeen(context.Background(), 1, "mia@example.com", "2026-Q3"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	run("agreement", "sign", "1", "--as", "mia@example.com")
+	run("agreement", "sign", "1", "--as", "sam@example.com")
+	out := run("agreement", "list").stdout
+	if !strings.Contains(out, "mia@example.com (marketing_head, saw the 2026-Q3 backtest), sam@example.com (sales_head)") {
+		t.Errorf("agreement list:\n%s\nwant mia's signature with the 2026-Q3 backtest and sam's without", out)
 	}
 }
