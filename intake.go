@@ -241,14 +241,18 @@ func Move(cur Lead, to, reason string, lc Lifecycle, actor string, now time.Time
 
 // CheckText says why s cannot be kept in the ledger as free text (a
 // reason, a note), or returns nil: the same rules as a lead's text fields.
-func CheckText(s string) error {
+func CheckText(s string) error { return CheckTextLen(s, MaxTextLen) }
+
+// CheckTextLen is [CheckText] with a bound of its own: at most max
+// characters.
+func CheckTextLen(s string, max int) error {
 	switch {
 	case !utf8.ValidString(s):
 		return fmt.Errorf("not valid UTF-8")
 	case strings.IndexByte(s, 0) >= 0:
 		return fmt.Errorf("contains a NUL byte")
-	case utf8.RuneCountInString(s) > MaxTextLen:
-		return fmt.Errorf("longer than %d characters", MaxTextLen)
+	case utf8.RuneCountInString(s) > max:
+		return fmt.Errorf("longer than %d characters", max)
 	}
 	return nil
 }

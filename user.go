@@ -176,7 +176,7 @@ func (u *User) Validate() error {
 	} else if len(u.Name) > MaxTextLen {
 		errs = append(errs, FieldError{"name", fmt.Sprintf("longer than %d characters", MaxTextLen)})
 	}
-	if err := checkTeam(u.Team); err != nil {
+	if err := CheckTextLen(u.Team, MaxTeamLen); err != nil {
 		errs = append(errs, FieldError{"team", err.Error()})
 	}
 	if u.ManagerID < 0 {
@@ -187,18 +187,6 @@ func (u *User) Validate() error {
 	}
 	if len(errs) > 0 {
 		return Invalid(errs...)
-	}
-	return nil
-}
-
-func checkTeam(s string) error {
-	switch {
-	case !utf8.ValidString(s):
-		return fmt.Errorf("not valid UTF-8")
-	case strings.IndexByte(s, 0) >= 0:
-		return fmt.Errorf("contains a NUL byte")
-	case utf8.RuneCountInString(s) > MaxTeamLen:
-		return fmt.Errorf("longer than %d characters", MaxTeamLen)
 	}
 	return nil
 }

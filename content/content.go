@@ -116,7 +116,7 @@ func (it *Item) Validate() error {
 		max          int
 	}{{"title", it.Title, MaxTitleLen}, {"subject", it.Subject, MaxSubjectLen}, {"body", it.Body, MaxBodyLen},
 		{"owner", it.Owner, MaxTitleLen}, {"campaign", it.Campaign, MaxTitleLen}, {"segment", it.Segment, MaxTitleLen}} {
-		if err := checkText(f.value, f.max); err != nil {
+		if err := tandem.CheckTextLen(f.value, f.max); err != nil {
 			bad(f.field, "%v", err)
 		}
 	}
@@ -205,18 +205,6 @@ func CheckURL(s string) error {
 	return nil
 }
 
-func checkText(s string, max int) error {
-	switch {
-	case !utf8.ValidString(s):
-		return fmt.Errorf("not valid UTF-8")
-	case strings.IndexByte(s, 0) >= 0:
-		return fmt.Errorf("contains a NUL byte")
-	case utf8.RuneCountInString(s) > max:
-		return fmt.Errorf("longer than %d characters", max)
-	}
-	return nil
-}
-
 // Rating is a rep's word on an item: useful or not, with a note.
 type Rating struct {
 	ID        int64     `json:"id,omitempty"`
@@ -231,7 +219,7 @@ type Rating struct {
 
 // Validate checks the rating's note.
 func (r *Rating) Validate() error {
-	if err := checkText(r.Note, MaxNoteLen); err != nil {
+	if err := tandem.CheckTextLen(r.Note, MaxNoteLen); err != nil {
 		return tandem.Invalid(tandem.FieldError{Field: "note", Message: err.Error()})
 	}
 	return nil
