@@ -23,7 +23,7 @@ import (
 // the script; its use shows on the content page and in the scorecard.
 func TestContentOnRepTask(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
-		e := Start(t, b, time.Now().UTC().Truncate(time.Second))
+		e := Start(t, b, time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)) // Monday 10:00 in New York: the cadence's next step is due in business hours whatever the wall clock says
 		ctx := context.Background()
 		rep := tandem.User{Email: "rex@example.com", Name: "Rex Rep", Role: tandem.RoleSalesRep}
 		for _, u := range []*tandem.User{{Email: "mia@example.com", Role: tandem.RoleMarketingHead},
