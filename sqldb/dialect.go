@@ -39,6 +39,12 @@ type dialect interface {
 	// hourOf returns an expression for the start of the hour (UTC) of a
 	// time column, in the form of stage_counts.bucket.
 	hourOf(col string) string
+	// timeText returns an expression for a time column as text in
+	// sqliteTimeLayout (NULL for NULL), for values packed into one text.
+	timeText(col string) string
+	// groupConcat returns the aggregate that joins the texts of expr with
+	// sep (no particular order).
+	groupConcat(expr, sep string) string
 	// lockStageCounts is the statement that keeps other writers from
 	// changing stage_counts until the transaction ends, "" when a write
 	// transaction already does.

@@ -197,6 +197,15 @@ func (postgres) hourOf(col string) string {
 	return "date_trunc('hour', " + col + " AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
 }
 
+// timeText writes the time in UTC, whatever the session's time zone.
+func (postgres) timeText(col string) string {
+	return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+}
+
+func (postgres) groupConcat(expr, sep string) string {
+	return "string_agg(" + expr + ", '" + sep + "')"
+}
+
 // lockStageCounts conflicts with the row locks of other writers' changes
 // and with itself.
 func (postgres) lockStageCounts() string {

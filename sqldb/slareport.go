@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,8 +45,10 @@ const (
 // names a bad period or by; ECONFLICT when no signed agreement is in force.
 //
 // It reads a fixed handful of queries whatever the size of the period: the
-// agreement, the hand-offs with their rep and lead, their tasks, and the
-// reviews.
+// agreement, the hand-offs with their rep, lead and tasks, and the reviews.
+// A task is read with only what the report needs of it (see
+// reportTaskCode): its channel, template and start are its version's
+// cadence's, and the times of a task done on time are left zero.
 func (db *DB) SLAInput(ctx context.Context, q SLAQuery) (in sla.Input, err error) {
 	defer wrap(&err, "SLA report %q", q.Period)
 	if q.By == "" {
@@ -72,7 +75,13 @@ func (db *DB) SLAInput(ctx context.Context, q SLAQuery) (in sla.Input, err error
 		keys := map[int64]string{}
 		segments := map[int64]string{}
 		from, to := tx.t(per.From), tx.t(per.To)
-		rows, err := tx.QueryContext(ctx, `SELECT `+qualify("h", handoffColumns)+`, u.email, u.team, l.source, l.segment
+		// One row per hand-off, its tasks packed into one text (see
+		// reportTaskCode): a month at scale holds half a million tasks,
+		// and reading each as a row of its own cost most of the report.
+		rows, err := tx.QueryContext(ctx, `SELECT h.id, h.lead_id, h.owner_id, h.hot, h.agreement_version, h.started_at, h.routed_at,
+			h.first_touch_due, h.first_touch_at, h.accept_due, h.decided_at, h.decision, h.cadence, h.cadence_from, h.touches, h.ended_at,
+			u.email, u.team, l.source, l.segment,
+			(SELECT `+tx.db.d.groupConcat(reportTaskCode(tx.db.d), ";")+` FROM tasks t WHERE t.handoff_id = h.id)
 			FROM handoffs h JOIN leads l ON l.id = h.lead_id LEFT JOIN users u ON u.id = h.owner_id
 			WHERE h.started_at >= $1 AND h.started_at < $2 ORDER BY h.started_at, h.id`, from, to)
 		if err != nil {
@@ -80,13 +89,20 @@ func (db *DB) SLAInput(ctx context.Context, q SLAQuery) (in sla.Input, err error
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var email, team sql.NullString
+			var h tandem.Handoff
+			var owner sql.NullInt64
+			var email, team, tasks sql.NullString
 			var source, segment string
-			h, err := scanHandoff(scanMore{rows, []any{&email, &team, &source, &segment}})
-			if err != nil {
+			if err := rows.Scan(&h.ID, &h.LeadID, &owner, &h.Hot, &h.AgreementVersion, scanTime{&h.StartedAt}, scanTime{&h.RoutedAt},
+				scanTime{&h.FirstTouchDue}, scanTime{&h.FirstTouchAt}, scanTime{&h.AcceptDue}, scanTime{&h.DecidedAt}, &h.Decision,
+				&h.Cadence, scanTime{&h.CadenceFrom}, &h.Touches, scanTime{&h.EndedAt}, &email, &team, &source, &segment, &tasks); err != nil {
 				return fmt.Errorf("hand-offs: %w", err)
 			}
-			in.Handoffs = append(in.Handoffs, h.Handoff)
+			h.OwnerID = owner.Int64
+			in.Handoffs = append(in.Handoffs, h)
+			if in.Tasks, err = appendReportTasks(in.Tasks, h.ID, tasks.String); err != nil {
+				return fmt.Errorf("tasks of hand-off %d: %w", h.ID, err)
+			}
 			switch {
 			case q.By == "source":
 				keys[h.ID] = cmp.Or(source, keyNone)
@@ -114,9 +130,6 @@ func (db *DB) SLAInput(ctx context.Context, q SLAQuery) (in sla.Input, err error
 		}
 		in.Key = func(h tandem.Handoff) string { return keys[h.ID] }
 		in.Segment = func(h tandem.Handoff) string { return segments[h.ID] }
-		if in.Tasks, err = tx.reportTasks(ctx, from, to); err != nil {
-			return err
-		}
 		in.Reviews, err = tx.reviewsBetween(ctx, from, to)
 		return err
 	})
@@ -164,25 +177,58 @@ func (tx *Tx) reportPolicy(ctx context.Context, name string) (*sla.Policy, calen
 	return e.p, per, err
 }
 
-// reportTasks returns the tasks of the hand-offs started in [from, to), in
-// no particular order, with only the columns a report reads: a step's
-// channel, template and start are those of its version's cadence.
-func (tx *Tx) reportTasks(ctx context.Context, from, to any) ([]tandem.Task, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT t.handoff_id, t.cadence, t.step, t.due_at, t.state, t.done_at
-		FROM tasks t JOIN handoffs h ON h.id = t.handoff_id WHERE h.started_at >= $1 AND h.started_at < $2`, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("tasks: %w", err)
-	}
-	defer rows.Close()
-	var ts []tandem.Task
-	for rows.Next() {
-		var t tandem.Task
-		if err := rows.Scan(&t.HandoffID, &t.Cadence, &t.Step, scanTime{&t.DueAt}, &t.State, scanTime{&t.DoneAt}); err != nil {
-			return nil, fmt.Errorf("tasks: %w", err)
+// reportTaskCode is the expression that packs a task of the hand-off h
+// into text for the SLA report, with only what the report reads of it
+// (sla.Input): its cadence (m for main, c for connected, x for any other,
+// which the report passes over), step and state, both times of a task done
+// late (on time or late, and by how much), and the due time of an open one
+// (overdue or not). A task done on time is read with neither time, which
+// the report reads as done on time all the same.
+func reportTaskCode(d dialect) string {
+	return `CASE t.cadence WHEN '` + tandem.CadenceMain + `' THEN 'm' WHEN '` + tandem.CadenceConnected + `' THEN 'c' ELSE 'x' END
+		|| ' ' || t.step || ' ' || t.state || CASE
+		WHEN t.state = '` + tandem.TaskDone + `' AND t.done_at > t.due_at THEN ' ' || ` + d.timeText("t.due_at") + ` || ' ' || ` + d.timeText("t.done_at") + `
+		WHEN t.state = '` + tandem.TaskOpen + `' THEN ' ' || ` + d.timeText("t.due_at") + `
+		ELSE '' END`
+}
+
+// appendReportTasks appends the tasks of hand-off id packed in text by
+// reportTaskCode, joined by ";".
+func appendReportTasks(ts []tandem.Task, id int64, text string) ([]tandem.Task, error) {
+	for text != "" {
+		var item string
+		item, text, _ = strings.Cut(text, ";")
+		cad, rest, _ := strings.Cut(item, " ")
+		step, rest, _ := strings.Cut(rest, " ")
+		state, rest, _ := strings.Cut(rest, " ")
+		due, done, _ := strings.Cut(rest, " ")
+		t := tandem.Task{HandoffID: id, State: state}
+		switch cad {
+		case "m":
+			t.Cadence = tandem.CadenceMain
+		case "c":
+			t.Cadence = tandem.CadenceConnected
+		default:
+			continue // a cadence the report does not measure
+		}
+		var err error
+		if t.Step, err = strconv.Atoi(step); err != nil {
+			return ts, fmt.Errorf("task %q: %w", item, err)
+		}
+		for _, v := range []struct {
+			s  string
+			to *time.Time
+		}{{due, &t.DueAt}, {done, &t.DoneAt}} {
+			if v.s == "" {
+				continue
+			}
+			if err := (scanTime{v.to}).Scan(v.s); err != nil {
+				return ts, fmt.Errorf("task %q: %w", item, err)
+			}
 		}
 		ts = append(ts, t)
 	}
-	return ts, rows.Err()
+	return ts, nil
 }
 
 // reviewsBetween returns the ratings of the reviews written in [from, to).

@@ -451,7 +451,7 @@ func BenchmarkSLAReport(b *testing.B) {
 // writeMonth writes n hand-offs spread over November 2026 straight into
 // the tables, with what the engine would have written for them, and
 // returns the number of tasks. The clock is left on 1 December.
-func writeMonth(b *testing.B, w *reportWorld, n int) int {
+func writeMonth(b testing.TB, w *reportWorld, n int) int {
 	ctx := context.Background()
 	var in []tandem.LeadInput
 	segs := []string{"enterprise", "mid_market", "smb"}
@@ -568,4 +568,147 @@ func slaReport(ctx context.Context, db *DB, q SLAQuery) (sla.Report, error) {
 		return sla.Report{}, err
 	}
 	return sla.NewReport(in), nil
+}
+
+// TestSLAInputPacksTasks checks that the SLA report read with the tasks
+// packed by hand-off (SLAInput) equals the report computed from every
+// hand-off and task read as plain rows, whole, on a month of hand-offs in
+// every state: touched and not, decided and not, ended, with steps done on
+// time and late, skipped, missed, open and overdue, a connected cadence,
+// a task done with no time, and a task of a cadence the report does not
+// measure; read by rep, team and source, while the month runs and after.
+func TestSLAInputPacksTasks(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		ctx := context.Background()
+		w := newReportWorld(t, sqldbtest.Backend{Name: b.Name, DSN: sqldbtest.Fresh(t, b)}, 4)
+		tasks := writeMonth(t, w, 300)
+		// A connected cadence on every tenth hand-off, started a day after
+		// it, its first step done late, its second open; a done task with
+		// no time; a task of another cadence.
+		err := w.db.transact(ctx, func(tx *Tx) error {
+			p, err := tx.policy(ctx, 1)
+			if err != nil {
+				return err
+			}
+			var rows [][]any
+			for id := int64(1); id <= 300; id += 10 {
+				var lead, owner int64
+				var started time.Time
+				if err := tx.QueryRowContext(ctx, `SELECT lead_id, owner_id, started_at FROM handoffs WHERE id = $1`, id).
+					Scan(&lead, &owner, scanTime{&started}); err != nil {
+					return err
+				}
+				from := started.Add(24 * time.Hour)
+				if _, err := tx.ExecContext(ctx, `UPDATE handoffs SET cadence = $1, cadence_from = $2 WHERE id = $3 AND ended_at IS NULL`,
+					tandem.CadenceConnected, tx.t(from), id); err != nil {
+					return err
+				}
+				for k := range 2 {
+					tk, _ := p.Task(tandem.CadenceConnected, k, from, false)
+					state, done := tandem.TaskDone, any(tk.DueAt.Add(3*time.Hour))
+					if k == 1 {
+						state, done = tandem.TaskOpen, nil
+					}
+					tasks++
+					rows = append(rows, []any{int64(tasks), lead, id, owner, tk.Cadence, tk.Step, tk.Channel, tk.Template, tk.StartsAt, tk.DueAt, state, done})
+				}
+			}
+			rows = append(rows, []any{int64(tasks + 1), rows[0][1], rows[0][2], rows[0][3], tandem.CadenceMain, 7, "email", "day-3-follow-up",
+				reportAt(time.November, 3, 9, 0), reportAt(time.November, 3, 10, 0), tandem.TaskDone, nil})
+			rows = append(rows, []any{int64(tasks + 2), rows[0][1], rows[0][2], rows[0][3], "nurture", 1, "email", "x",
+				reportAt(time.November, 3, 9, 0), reportAt(time.November, 3, 10, 0), tandem.TaskOpen, nil})
+			return tx.db.d.bulkInsert(ctx, tx, "tasks", []string{"id", "lead_id", "handoff_id", "owner_id", "cadence", "step", "channel",
+				"template", "starts_at", "due_at", "state", "done_at"}, rows)
+		})
+		if err != nil {
+			t.Fatalf("write connected tasks: %v", err)
+		}
+		for _, now := range []time.Time{reportAt(time.November, 12, 11, 0), reportAt(time.December, 1, 9, 0)} {
+			w.clk.Set(now)
+			for _, by := range sla.Groupings {
+				q := SLAQuery{Period: "2026-11", By: by}
+				got, err := slaReport(ctx, w.db, q)
+				if err != nil {
+					t.Fatalf("slaReport(%+v): %v", q, err)
+				}
+				want := plainSLAReport(t, w.db, q)
+				if got.Total.Handoffs == 0 || got.Total.StepTotals().Late == 0 || got.Total.StepTotals().Overdue == 0 {
+					t.Fatalf("slaReport(%+v) at %v measures too little: %+v", q, now, got.Total)
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("slaReport(%+v) at %v, tasks packed, differs from the plain rows' report (-want +got):\n%s", q, now, diff)
+				}
+			}
+		}
+	})
+}
+
+// plainSLAReport computes the SLA report of q from every hand-off started
+// in the period and every task of theirs, each read whole as a row of its
+// own, as SLAInput read them before it packed the tasks.
+func plainSLAReport(t *testing.T, db *DB, q SLAQuery) sla.Report {
+	t.Helper()
+	ctx := context.Background()
+	in, err := db.SLAInput(ctx, q) // the period, the policies and the reviews
+	if err != nil {
+		t.Fatalf("SLAInput: %v", err)
+	}
+	in.Handoffs, in.Tasks = nil, nil
+	keys, segments := map[int64]string{}, map[int64]string{}
+	err = db.view(ctx, func(tx *Tx) error {
+		from, to := tx.t(in.Period.From), tx.t(in.Period.To)
+		rows, err := tx.QueryContext(ctx, `SELECT `+qualify("h", handoffColumns)+`, u.email, u.team, l.source, l.segment
+			FROM handoffs h JOIN leads l ON l.id = h.lead_id LEFT JOIN users u ON u.id = h.owner_id
+			WHERE h.started_at >= $1 AND h.started_at < $2 ORDER BY h.started_at, h.id`, from, to)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var email, team *string
+			var source, segment string
+			h, err := scanHandoff(scanMore{rows, []any{&email, &team, &source, &segment}})
+			if err != nil {
+				return err
+			}
+			in.Handoffs = append(in.Handoffs, h.Handoff)
+			switch {
+			case q.By == "source":
+				keys[h.ID] = source
+			case h.OwnerID == 0:
+				keys[h.ID] = keyUnrouted
+			case q.By == "team":
+				keys[h.ID] = *team
+			default:
+				keys[h.ID] = *email
+			}
+			segments[h.ID] = segment
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		// As the engine writes them, a task's channel, template and start
+		// are those of its version's cadence: the report reads them there.
+		trows, err := tx.QueryContext(ctx, `SELECT t.handoff_id, t.cadence, t.step, t.due_at, t.state, t.done_at
+			FROM tasks t JOIN handoffs h ON h.id = t.handoff_id WHERE h.started_at >= $1 AND h.started_at < $2 ORDER BY t.id`, from, to)
+		if err != nil {
+			return err
+		}
+		defer trows.Close()
+		for trows.Next() {
+			var tk tandem.Task
+			if err := trows.Scan(&tk.HandoffID, &tk.Cadence, &tk.Step, scanTime{&tk.DueAt}, &tk.State, scanTime{&tk.DoneAt}); err != nil {
+				return err
+			}
+			in.Tasks = append(in.Tasks, tk)
+		}
+		return trows.Err()
+	})
+	if err != nil {
+		t.Fatalf("read the plain rows: %v", err)
+	}
+	in.Key = func(h tandem.Handoff) string { return keys[h.ID] }
+	in.Segment = func(h tandem.Handoff) string { return segments[h.ID] }
+	return sla.NewReport(in)
 }

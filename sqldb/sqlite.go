@@ -150,6 +150,13 @@ func (sqlite) hourOf(col string) string {
 	return "substr(" + col + ", 1, 13) || ':00:00.000000Z'"
 }
 
+// timeText is the column itself: SQLite keeps times as that text.
+func (sqlite) timeText(col string) string { return col }
+
+func (sqlite) groupConcat(expr, sep string) string {
+	return "group_concat(" + expr + ", '" + sep + "')"
+}
+
 // lockStageCounts is empty: a write transaction holds the database's
 // write lock from its start.
 func (sqlite) lockStageCounts() string { return "" }
