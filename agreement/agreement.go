@@ -300,6 +300,17 @@ func (m *Marketing) IsSalesSourced(l *tandem.Lead) bool {
 	return err == nil && ok
 }
 
+// SalesSourcedFields returns the lead fields the sales_sourced rule reads
+// (see [Rule.Fields]): a lead loaded with only these gives the same
+// [Marketing.IsSalesSourced].
+func (m *Marketing) SalesSourcedFields() []string {
+	r := m.salesSourced
+	if r == nil {
+		r = defaultSalesSourced()
+	}
+	return r.Fields()
+}
+
 var defaultSalesSourced = sync.OnceValue(func() *Rule {
 	r, err := CompileRule(DefaultSalesSourced)
 	if err != nil {

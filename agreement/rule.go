@@ -3,12 +3,15 @@ package agreement
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
+	exprparser "github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/tandemhq/tandem"
@@ -254,6 +257,39 @@ func (r *Rule) eval(l *tandem.Lead) (bool, meter, error) {
 		return false, spent, fmt.Errorf("rule %s: gave %T, not true or false", r.src, out)
 	}
 	return b, spent, nil
+}
+
+// Fields returns the names of the lead fields the rule reads (of
+// [tandem.LeadFields], and "attributes"), in the order it names them, or
+// all of them when it reads the whole environment ($env): a reader that
+// loads only these fields of a lead gets the same answer from [Rule.Eval].
+func (r *Rule) Fields() []string {
+	all := append(tandem.LeadFieldNames(), "attributes")
+	tree, err := exprparser.Parse(r.src)
+	if err != nil {
+		return all // compiled, so it parses; if not, every field is safe
+	}
+	var v identifiers
+	ast.Walk(&tree.Node, &v)
+	if slices.Contains(v, "$env") {
+		return all
+	}
+	var names []string
+	for _, name := range v {
+		if slices.Contains(all, name) && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// identifiers collects the names a rule's syntax tree holds.
+type identifiers []string
+
+func (v *identifiers) Visit(n *ast.Node) {
+	if id, ok := (*n).(*ast.IdentifierNode); ok {
+		*v = append(*v, id.Value)
+	}
 }
 
 // String returns the rule as written, without surrounding space.

@@ -3,6 +3,7 @@ package agreement
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -155,6 +156,31 @@ func BenchmarkRuleEval(b *testing.B) {
 	for b.Loop() {
 		if ok, err := r.Eval(l); !ok || err != nil {
 			b.Fatal(ok, err)
+		}
+	}
+}
+
+func TestRuleFields(t *testing.T) {
+	all := append(tandem.LeadFieldNames(), "attributes")
+	tests := []struct {
+		rule string
+		want []string
+	}{
+		{`origin == "prospecting"`, []string{"origin"}},
+		{`score >= 60 and country in ["US", "CA"] or attributes["tier"] == "a"`, []string{"score", "country", "attributes"}},
+		{`source == "web" && source != "" && len(email) > 3`, []string{"source", "email"}},
+		{`let s = score; s > 10 and upper(stage) == "MQL"`, []string{"score", "stage"}},
+		{`any(["a", "b"], # == segment) and owner_id > 0 and created_at > date("2026-01-01")`, []string{"segment", "owner_id", "created_at"}},
+		{`$env.origin == "x"`, all},
+		{`true`, nil},
+	}
+	for _, tt := range tests {
+		r, err := CompileRule(tt.rule)
+		if err != nil {
+			t.Fatalf("CompileRule(%q): %v", tt.rule, err)
+		}
+		if got := r.Fields(); !slices.Equal(got, tt.want) {
+			t.Errorf("CompileRule(%q).Fields() = %v; want %v", tt.rule, got, tt.want)
 		}
 	}
 }

@@ -72,7 +72,14 @@ func campaignInput(rows sqldb.CampaignRows, model attribution.Model) attribution
 		MarketingShareGoal: a.Goal.MarketingShare}
 	fact := func(id int64) attribution.Lead {
 		l := rows.Leads[id]
-		return attribution.Lead{ID: id, FirstCampaign: attribution.FirstCampaign(rows.Touches[id]), SalesSourced: a.Marketing.IsSalesSourced(&l)}
+		first, ok := rows.First[id]
+		if first == "" {
+			first = attribution.None
+		}
+		if !ok {
+			first = attribution.FirstCampaign(rows.Touches[id])
+		}
+		return attribution.Lead{ID: id, FirstCampaign: first, SalesSourced: a.Marketing.IsSalesSourced(&l)}
 	}
 	for _, id := range rows.NewLeads {
 		in.NewLeads = append(in.NewLeads, fact(id))

@@ -219,6 +219,10 @@ type Input struct {
 	Handoffs []tandem.Handoff
 	Tasks    []tandem.Task
 	Reviews  []tandem.Review
+	// HandoffTasks, when not nil, holds the tasks of each hand-off,
+	// HandoffTasks[i] those of Handoffs[i], and Tasks is not read: a
+	// reader that reads them grouped saves the report grouping them.
+	HandoffTasks [][]tandem.Task
 	// Key gives a hand-off's sales row; Segment its lead's segment.
 	Key     func(tandem.Handoff) string
 	Segment func(tandem.Handoff) string
@@ -228,28 +232,9 @@ type Input struct {
 func NewReport(in Input) Report {
 	r := Report{Period: in.Period, AsOf: in.Now, Complete: !in.Now.Before(in.Period.To), By: in.By,
 		AgreementVersion: in.Policy.Version, Sales: []Row{}}
-	// The tasks, grouped by hand-off in one array: a report may hold
-	// hundreds of thousands.
-	idx := make(map[int64]int, len(in.Handoffs))
-	for i, h := range in.Handoffs {
-		idx[h.ID] = i
-	}
-	ends := make([]int, len(in.Handoffs)+1)
-	for _, t := range in.Tasks {
-		if i, ok := idx[t.HandoffID]; ok {
-			ends[i+1]++
-		}
-	}
-	for i := range in.Handoffs {
-		ends[i+1] += ends[i]
-	}
-	grouped := make([]tandem.Task, ends[len(in.Handoffs)])
-	pos := slices.Clone(ends)
-	for _, t := range in.Tasks {
-		if i, ok := idx[t.HandoffID]; ok {
-			grouped[pos[i]] = t
-			pos[i]++
-		}
+	tasksOf := in.HandoffTasks
+	if tasksOf == nil {
+		tasksOf = groupTasks(in.Handoffs, in.Tasks)
 	}
 	rows := map[string]*rowBuilder{}
 	total := &rowBuilder{}
@@ -267,7 +252,7 @@ func NewReport(in Input) Report {
 			b = &rowBuilder{}
 			rows[key] = b
 		}
-		buf = p.appendOutcomes(buf[:0], &scratch, h, grouped[ends[i]:ends[i+1]], in.Now)
+		buf = p.appendOutcomes(buf[:0], &scratch, h, tasksOf[i], in.Now)
 		m := measure(p, h, buf, in.Now)
 		b.add(m)
 		total.add(m)
@@ -280,6 +265,37 @@ func NewReport(in Input) Report {
 	r.Total = total.row("TOTAL")
 	r.Marketing = marketing(in.Policy, in.Period, r.Complete, r.Total, segments, in.Reviews)
 	return r
+}
+
+// groupTasks returns the tasks of each hand-off, in one array: a report
+// may hold hundreds of thousands.
+func groupTasks(hs []tandem.Handoff, ts []tandem.Task) [][]tandem.Task {
+	idx := make(map[int64]int, len(hs))
+	for i, h := range hs {
+		idx[h.ID] = i
+	}
+	ends := make([]int, len(hs)+1)
+	for _, t := range ts {
+		if i, ok := idx[t.HandoffID]; ok {
+			ends[i+1]++
+		}
+	}
+	for i := range hs {
+		ends[i+1] += ends[i]
+	}
+	grouped := make([]tandem.Task, ends[len(hs)])
+	pos := slices.Clone(ends)
+	for _, t := range ts {
+		if i, ok := idx[t.HandoffID]; ok {
+			grouped[pos[i]] = t
+			pos[i]++
+		}
+	}
+	out := make([][]tandem.Task, len(hs))
+	for i := range hs {
+		out[i] = grouped[ends[i]:ends[i+1]]
+	}
+	return out
 }
 
 // measured is one hand-off, measured.

@@ -3,10 +3,9 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -240,9 +239,13 @@ type CampaignRows struct {
 	// Won are the deals won in the period, in close order, with their id,
 	// lead, amount and close time.
 	Won []attribution.Deal
-	// Leads holds every lead above, by id; Touches their marketing
-	// touches in time order.
+	// Leads holds every lead above, by id, with its origin and the fields
+	// the agreement's sales_sourced rule reads (the others left zero: see
+	// [agreement.Marketing.SalesSourcedFields]). First holds the campaign
+	// of each one's first marketing touch ("" for none); Touches every
+	// touch of the leads of the deals won, in time order.
 	Leads   map[int64]tandem.Lead
+	First   map[int64]string
 	Touches map[int64][]attribution.Touch
 	// Spend is each campaign's spend in the whole months the period
 	// touches, in its time zone, by code.
@@ -265,34 +268,48 @@ func (db *DB) CampaignRows(ctx context.Context, from, to time.Time) (rows Campai
 		}
 		rows.Agreement = a
 		lo, hi := tx.t(from), tx.t(to)
-		ids := func(q string, a ...any) ([]int64, error) {
-			rows, err := tx.QueryContext(ctx, q, a...)
+		// Each set of leads is read in one query with what the report
+		// counts of each (its first touch's campaign, its origin, the
+		// fields the sales_sourced rule reads), not lead by lead.
+		rows.Leads, rows.First, rows.Touches = map[int64]tandem.Lead{}, map[int64]string{}, map[int64][]attribution.Touch{}
+		cols := []string{"origin"}
+		for _, f := range a.Marketing.SalesSourcedFields() {
+			if !slices.Contains(cols, f) {
+				cols = append(cols, f)
+			}
+		}
+		sel := `, (SELECT mt.campaign FROM marketing_touches mt WHERE mt.lead_id = l.id ORDER BY mt.occurred_at, mt.id LIMIT 1), l.` +
+			strings.Join(cols, ", l.")
+		leads := func(q string, a ...any) ([]int64, error) {
+			rs, err := tx.QueryContext(ctx, q, a...)
 			if err != nil {
 				return nil, err
 			}
-			defer rows.Close()
+			defer rs.Close()
 			var out []int64
-			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id); err != nil {
+			for rs.Next() {
+				id, err := rows.scanLead(rs, cols)
+				if err != nil {
 					return nil, err
 				}
 				out = append(out, id)
 			}
-			return out, rows.Err()
+			return out, rs.Err()
 		}
-		if rows.NewLeads, err = ids(`SELECT id FROM leads WHERE created_at >= $1 AND created_at < $2 ORDER BY id`, lo, hi); err != nil {
+		if rows.NewLeads, err = leads(`SELECT l.id`+sel+` FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2 ORDER BY l.id`, lo, hi); err != nil {
 			return fmt.Errorf("new leads: %w", err)
 		}
 		if p, err := sla.New(a, 0); err != nil {
 			return err
 		} else if p != nil {
-			q := `SELECT lead_id FROM stage_entries WHERE stage = $1 AND entered_at >= $2 AND entered_at < $3 ORDER BY lead_id`
-			if rows.MQLs, err = ids(q, p.HandoffStage, lo, hi); err != nil {
+			q := `SELECT l.id` + sel + ` FROM stage_entries s JOIN leads l ON l.id = s.lead_id
+				WHERE s.stage = $1 AND s.entered_at >= $2 AND s.entered_at < $3 ORDER BY s.lead_id`
+			if rows.MQLs, err = leads(q, p.HandoffStage, lo, hi); err != nil {
 				return fmt.Errorf("hand-off stage entries: %w", err)
 			}
 		}
-		if rows.Opportunities, err = ids(`SELECT lead_id FROM deals WHERE created_at >= $1 AND created_at < $2 ORDER BY id`, lo, hi); err != nil {
+		if rows.Opportunities, err = leads(`SELECT l.id`+sel+` FROM deals d JOIN leads l ON l.id = d.lead_id
+			WHERE d.created_at >= $1 AND d.created_at < $2 ORDER BY d.id`, lo, hi); err != nil {
 			return fmt.Errorf("opportunities: %w", err)
 		}
 		wrows, err := tx.QueryContext(ctx, `SELECT id, lead_id, amount_cents, closed_at FROM deals
@@ -312,19 +329,27 @@ func (db *DB) CampaignRows(ctx context.Context, from, to time.Time) (rows Campai
 		if err := wrows.Err(); err != nil {
 			return err
 		}
-
-		// Every lead the report names, once, with its touches.
-		all := map[int64]bool{}
-		for _, set := range [][]int64{rows.NewLeads, rows.MQLs, rows.Opportunities} {
-			for _, id := range set {
-				all[id] = true
+		won := `SELECT lead_id FROM deals WHERE stage = 'won' AND closed_at >= $1 AND closed_at < $2`
+		if _, err := leads(`SELECT l.id`+sel+` FROM leads l WHERE l.id IN (`+won+`)`, lo, hi); err != nil {
+			return fmt.Errorf("leads of the won deals: %w", err)
+		}
+		trows, err := tx.QueryContext(ctx, `SELECT lead_id, campaign, origin, occurred_at FROM marketing_touches
+			WHERE lead_id IN (`+won+`) ORDER BY lead_id, occurred_at, id`, lo, hi)
+		if err != nil {
+			return fmt.Errorf("touches of the won deals: %w", err)
+		}
+		for trows.Next() {
+			var id int64
+			var t attribution.Touch
+			if err := trows.Scan(&id, &t.Campaign, &t.Origin, scanTime{&t.At}); err != nil {
+				trows.Close()
+				return err
 			}
+			rows.Touches[id] = append(rows.Touches[id], t)
 		}
-		for _, d := range rows.Won {
-			all[d.LeadID] = true
-		}
-		if rows.Leads, rows.Touches, err = tx.leadsWithTouches(ctx, slices.Sorted(maps.Keys(all))); err != nil {
-			return err
+		trows.Close()
+		if err := trows.Err(); err != nil {
+			return fmt.Errorf("touches of the won deals: %w", err)
 		}
 
 		// Spend: the whole months the period touches, in its time zone.
@@ -365,57 +390,88 @@ func (db *DB) CampaignRows(ctx context.Context, from, to time.Time) (rows Campai
 	return rows, err
 }
 
-// leadsWithTouches loads the leads with the ids and their marketing
-// touches in time order.
-func (tx *Tx) leadsWithTouches(ctx context.Context, ids []int64) (map[int64]tandem.Lead, map[int64][]attribution.Touch, error) {
-	leads := make(map[int64]tandem.Lead, len(ids))
-	touches := map[int64][]attribution.Touch{}
-	for len(ids) > 0 {
-		chunk := ids[:min(len(ids), 500)]
-		ids = ids[len(chunk):]
-		marks := make([]string, len(chunk))
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			marks[i] = "$" + strconv.Itoa(i+1)
-			args[i] = id
+// scanLead reads a row of CampaignRows' leads: the lead's id, its first
+// touch's campaign (NULL for none) and the lead fields cols, into
+// rows.Leads and rows.First, and returns the id.
+func (rows *CampaignRows) scanLead(s scanner, cols []string) (int64, error) {
+	var l tandem.Lead
+	var first sql.NullString
+	var attrs string
+	dest := []any{&l.ID, &first}
+	for _, c := range cols {
+		f := leadField(&l, c, &attrs)
+		if f == nil {
+			return 0, fmt.Errorf("no lead field %q", c)
 		}
-		in := strings.Join(marks, ", ")
-		rows, err := tx.QueryContext(ctx, `SELECT `+leadColumns+` FROM leads WHERE id IN (`+in+`)`, args...)
-		if err != nil {
-			return nil, nil, fmt.Errorf("leads of the report: %w", err)
-		}
-		for rows.Next() {
-			l, err := scanLead(rows)
-			if err != nil {
-				rows.Close()
-				return nil, nil, err
-			}
-			leads[l.ID] = l
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, nil, err
-		}
-		rows, err = tx.QueryContext(ctx, `SELECT lead_id, campaign, origin, occurred_at FROM marketing_touches
-			WHERE lead_id IN (`+in+`) ORDER BY lead_id, occurred_at, id`, args...)
-		if err != nil {
-			return nil, nil, fmt.Errorf("touches of the report: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var t attribution.Touch
-			if err := rows.Scan(&id, &t.Campaign, &t.Origin, scanTime{&t.At}); err != nil {
-				rows.Close()
-				return nil, nil, err
-			}
-			touches[id] = append(touches[id], t)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, nil, err
+		dest = append(dest, f)
+	}
+	if err := s.Scan(dest...); err != nil {
+		return 0, err
+	}
+	if attrs != "" && attrs != "{}" {
+		if err := json.Unmarshal([]byte(attrs), &l.Attributes); err != nil {
+			return 0, fmt.Errorf("lead %d attributes: %w", l.ID, err)
 		}
 	}
-	return leads, touches, nil
+	rows.Leads[l.ID], rows.First[l.ID] = l, first.String
+	return l.ID, nil
+}
+
+// leadField returns where a column of leads named as a lead field
+// ([tandem.LeadFields], or attributes, read as JSON into attrs) is scanned
+// into l, as scanLead reads it; nil for a name that is neither.
+func leadField(l *tandem.Lead, name string, attrs *string) any {
+	switch name {
+	case "source":
+		return &l.Source
+	case "external_id":
+		return &l.ExternalID
+	case "email":
+		return &l.Email
+	case "first_name":
+		return &l.FirstName
+	case "last_name":
+		return &l.LastName
+	case "company":
+		return &l.Company
+	case "title":
+		return &l.Title
+	case "phone":
+		return &l.Phone
+	case "country":
+		return &l.Country
+	case "segment":
+		return &l.Segment
+	case "territory":
+		return &l.Territory
+	case "origin":
+		return &l.Origin
+	case "campaign":
+		return &l.Campaign
+	case "landing_page":
+		return &l.LandingPage
+	case "utm_source":
+		return &l.UTMSource
+	case "utm_medium":
+		return &l.UTMMedium
+	case "utm_campaign":
+		return &l.UTMCampaign
+	case "utm_term":
+		return &l.UTMTerm
+	case "utm_content":
+		return &l.UTMContent
+	case "owner_id":
+		return &l.OwnerID
+	case "score":
+		return &l.Score
+	case "stage":
+		return &l.Stage
+	case "created_at":
+		return scanTime{&l.CreatedAt}
+	case "attributes":
+		return scanJSON{attrs}
+	}
+	return nil
 }
 
 // SpendInput is one row of a spend import: values by field name of

@@ -2,6 +2,8 @@ package sqldb_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -302,6 +304,96 @@ func TestCampaignReport(t *testing.T) {
 		r, err = report.Campaigns(ctx, db, db.Now(), "2025-03", "")
 		if err != nil || len(r.Campaigns) != 0 || r.Total.ROI != nil || r.Sourcing.LeadShare != nil {
 			t.Errorf("Campaigns(2025-03) = %+v, %v; want an empty report", r, err)
+		}
+	})
+}
+
+// TestCampaignReportReadsTheRulesFields checks the campaign report's
+// sourcing and lines under a sales_sourced rule over fields other than the
+// origin (the source and an attribute), which the store reads for the rule
+// and no more, against counts this test makes from the leads it writes:
+// leads created in March 2026 with and without the rule's fields, with
+// marketing touches (the first one naming no campaign for some) or none.
+func TestCampaignReportReadsTheRulesFields(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		db, _ := open(t, b)
+		body := strings.Replace(string(agreement.Default()), `sales_sourced: origin == "prospecting"`,
+			`sales_sourced: source == "crm" and attributes["found_by"] == "rep"`, 1)
+		if body == string(agreement.Default()) {
+			t.Fatal("the default agreement has no sales_sourced rule to replace")
+		}
+		signDefault(t, db, body)
+		type lead struct {
+			source, foundBy, origin string
+			touches                 []string // campaigns of its touches, in time order
+		}
+		var leads []lead
+		for i := range 24 {
+			l := lead{source: []string{"crm", "web", "crm"}[i%3], foundBy: []string{"rep", "", "bot", "rep"}[i%4],
+				origin: []string{"prospecting", "email"}[i%2]}
+			switch i % 5 {
+			case 1:
+				l.touches = []string{"spring"}
+			case 2:
+				l.touches = []string{"", "spring"}
+			case 3:
+				l.touches = []string{"ads", "spring", "webinar"}
+			}
+			leads = append(leads, l)
+		}
+		var in []tandem.LeadInput
+		for i, l := range leads {
+			in = append(in, input("external_id", fmt.Sprint("r", i), "email", fmt.Sprintf("r%d@example.com", i), "score", "10",
+				"source", l.source, "attributes.found_by", l.foundBy, "origin", l.origin, "created_at", fmt.Sprintf("2026-03-%02dT12:00:00Z", 2+i)))
+		}
+		rs, err := db.IntakeLeads(ctx, in, sqldb.IntakeOptions{})
+		if err != nil {
+			t.Fatalf("IntakeLeads: %v", err)
+		}
+		salesSourced, lines := 0, map[string]int{}
+		for i, l := range leads {
+			if rs[i].Err != nil {
+				t.Fatalf("IntakeLeads %d: %v", i, rs[i].Err)
+			}
+			for k, c := range l.touches {
+				tt := tandem.MarketingTouch{LeadID: rs[i].ID, Campaign: c, Kind: tandem.TouchAd, OccurredAt: march(2 + i).Add(time.Duration(k+1) * time.Hour)}
+				if c == "" { // as an import of history may hold: no API writes one
+					at := tt.OccurredAt.Format("2006-01-02T15:04:05") + map[bool]string{true: "Z", false: ".000000Z"}[b.Name == "postgres"]
+					if err := db.ExecForTest(ctx, fmt.Sprintf(`INSERT INTO marketing_touches (lead_id, campaign, origin, kind, occurred_at)
+						VALUES (%d, '', '', 'ad', '%s')`, tt.LeadID, at)); err != nil {
+						t.Fatalf("insert a touch without campaign: %v", err)
+					}
+					continue
+				}
+				if _, err := db.AddMarketingTouch(ctx, tt, "user:mia@example.com"); err != nil {
+					t.Fatalf("AddMarketingTouch: %v", err)
+				}
+			}
+			if l.source == "crm" && l.foundBy == "rep" {
+				salesSourced++
+			}
+			first := attribution.None
+			if len(l.touches) > 0 && l.touches[0] != "" {
+				first = l.touches[0]
+			}
+			lines[first]++
+		}
+		r, err := report.Campaigns(ctx, db, db.Now(), "2026-03", "u_shaped")
+		if err != nil {
+			t.Fatalf("Campaigns: %v", err)
+		}
+		if r.Sourcing.Leads != len(leads) || r.Sourcing.SalesSourcedLeads != salesSourced || r.Sourcing.MarketingLeads != len(leads)-salesSourced {
+			t.Errorf("Campaigns(2026-03) sourcing = %d leads, %d sales-sourced, %d marketing; want %d, %d, %d", r.Sourcing.Leads,
+				r.Sourcing.SalesSourcedLeads, r.Sourcing.MarketingLeads, len(leads), salesSourced, len(leads)-salesSourced)
+		}
+		got := map[string]int{}
+		for _, l := range r.Campaigns {
+			got[l.Campaign] = l.Leads
+		}
+		if diff := cmp.Diff(lines, got); diff != "" {
+			t.Errorf("Campaigns(2026-03) leads by first campaign (-want +got):\n%s", diff)
 		}
 	})
 }

@@ -88,6 +88,8 @@ func (db *DB) SLAInput(ctx context.Context, q SLAQuery) (in sla.Input, err error
 			return fmt.Errorf("hand-offs: %w", err)
 		}
 		defer rows.Close()
+		var block []tandem.Task
+		in.HandoffTasks = [][]tandem.Task{}
 		for rows.Next() {
 			var h tandem.Handoff
 			var owner sql.NullInt64
@@ -100,9 +102,15 @@ func (db *DB) SLAInput(ctx context.Context, q SLAQuery) (in sla.Input, err error
 			}
 			h.OwnerID = owner.Int64
 			in.Handoffs = append(in.Handoffs, h)
-			if in.Tasks, err = appendReportTasks(in.Tasks, h.ID, tasks.String); err != nil {
+			// Each hand-off's tasks are a slice of a shared block.
+			if n := strings.Count(tasks.String, ";") + 1; cap(block)-len(block) < n {
+				block = make([]tandem.Task, 0, max(n, 4096))
+			}
+			start := len(block)
+			if block, err = appendReportTasks(block, h.ID, tasks.String); err != nil {
 				return fmt.Errorf("tasks of hand-off %d: %w", h.ID, err)
 			}
+			in.HandoffTasks = append(in.HandoffTasks, block[start:len(block):len(block)])
 			switch {
 			case q.By == "source":
 				keys[h.ID] = cmp.Or(source, keyNone)

@@ -653,7 +653,7 @@ func plainSLAReport(t *testing.T, db *DB, q SLAQuery) sla.Report {
 	if err != nil {
 		t.Fatalf("SLAInput: %v", err)
 	}
-	in.Handoffs, in.Tasks = nil, nil
+	in.Handoffs, in.Tasks, in.HandoffTasks = nil, nil, nil
 	keys, segments := map[int64]string{}, map[int64]string{}
 	err = db.view(ctx, func(tx *Tx) error {
 		from, to := tx.t(in.Period.From), tx.t(in.Period.To)
