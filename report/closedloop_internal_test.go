@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -24,5 +25,17 @@ func TestRatings(t *testing.T) {
 		if diff := cmp.Diff(tt.want, ratings(tt.in)); diff != "" {
 			t.Errorf("ratings(%v) (-want +got):\n%s", tt.in, diff)
 		}
+	}
+}
+
+// TestSumGroups checks that the counts of all leads are the sum of every
+// origin's, and nil (as MovedOn leaves them) when no lead moved on.
+func TestSumGroups(t *testing.T) {
+	if got := sumGroups(map[string][]int{}); got != nil {
+		t.Errorf("sumGroups(no group) = %v; want nil", got)
+	}
+	got := sumGroups(map[string][]int{"email": {3, 0, 1}, "": {1, 1, 0}, "social": {0, 2, 5}})
+	if want := []int{3 + 1 + 0, 0 + 1 + 2, 1 + 0 + 5}; !slices.Equal(got, want) {
+		t.Errorf("sumGroups = %v; want %v", got, want)
 	}
 }

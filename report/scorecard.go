@@ -145,14 +145,10 @@ func computeScorecard(ctx context.Context, db *sqldb.DB, now time.Time, per cale
 	if in.BySource, err = db.History(ctx, sqldb.HistoryQuery{From: per.From, To: per.To, Stages: stages, By: "origin"}); err != nil {
 		return scorecard.Scorecard{}, err
 	}
-	all, err := db.MovedOn(ctx, sqldb.HistoryQuery{From: per.From, To: per.To, Stages: stages})
-	if err != nil {
-		return scorecard.Scorecard{}, err
-	}
-	in.MovedOn = all[""]
 	if in.MovedOnBySource, err = db.MovedOn(ctx, sqldb.HistoryQuery{From: per.From, To: per.To, Stages: stages, By: "origin"}); err != nil {
 		return scorecard.Scorecard{}, err
 	}
+	in.MovedOn = sumGroups(in.MovedOnBySource)
 	sr, err := SLA(ctx, db, sqldb.SLAQuery{Period: per.Name, By: "team"})
 	switch {
 	case err == nil:
@@ -191,6 +187,23 @@ func computeScorecard(ctx context.Context, db *sqldb.DB, now time.Time, per cale
 		}
 	}
 	return scorecard.Compute(in), nil
+}
+
+// sumGroups adds up the counts of every group ([sqldb.DB.MovedOn] by
+// origin) into those of all leads, nil when there is no group: each lead
+// has one origin, so this is MovedOn of all leads, without reading the
+// entries again.
+func sumGroups(byGroup map[string][]int) []int {
+	var sum []int
+	for _, counts := range byGroup {
+		if sum == nil {
+			sum = make([]int, len(counts))
+		}
+		for i, n := range counts {
+			sum[i] += n
+		}
+	}
+	return sum
 }
 
 // firstInForce returns when the first signed agreement came into force,
