@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -70,26 +71,19 @@ func campaignInput(rows sqldb.CampaignRows, model attribution.Model) attribution
 	a := rows.Agreement
 	in := attribution.Input{From: rows.From, To: rows.To, Model: model, Campaigns: rows.Campaigns, Spend: rows.Spend,
 		MarketingShareGoal: a.Goal.MarketingShare}
-	fact := func(id int64) attribution.Lead {
-		l := rows.Leads[id]
-		first, ok := rows.First[id]
-		if first == "" {
-			first = attribution.None
+	// A group of leads alike is as many leads, by their first touch's
+	// campaign and by who found them.
+	expand := func(gs []sqldb.LeadGroup) []attribution.Lead {
+		var out []attribution.Lead
+		for _, g := range gs {
+			l := attribution.Lead{FirstCampaign: cmp.Or(g.First, attribution.None), SalesSourced: a.Marketing.IsSalesSourced(&g.Lead)}
+			for range g.Count {
+				out = append(out, l)
+			}
 		}
-		if !ok {
-			first = attribution.FirstCampaign(rows.Touches[id])
-		}
-		return attribution.Lead{ID: id, FirstCampaign: first, SalesSourced: a.Marketing.IsSalesSourced(&l)}
+		return out
 	}
-	for _, id := range rows.NewLeads {
-		in.NewLeads = append(in.NewLeads, fact(id))
-	}
-	for _, id := range rows.MQLs {
-		in.MQLs = append(in.MQLs, fact(id))
-	}
-	for _, id := range rows.Opportunities {
-		in.Opportunities = append(in.Opportunities, fact(id))
-	}
+	in.NewLeads, in.MQLs, in.Opportunities = expand(rows.NewLeads), expand(rows.MQLs), expand(rows.Opportunities)
 	for _, d := range rows.Won {
 		l := rows.Leads[d.LeadID]
 		d.Origin, d.Touches, d.SalesSourced = l.Origin, rows.Touches[d.LeadID], a.Marketing.IsSalesSourced(&l)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -232,25 +233,34 @@ type CampaignRows struct {
 	// Agreement is the agreement in force now (the default while none
 	// is): its sales_sourced rule and goal.marketing_share.
 	Agreement *agreement.Agreement
-	// NewLeads are the ids of the leads created in the period, MQLs of
-	// those that entered the hand-off stage in it, Opportunities of the
-	// leads of the deals opened in it (one per deal), in id order.
-	NewLeads, MQLs, Opportunities []int64
+	// NewLeads counts the leads created in the period, MQLs those that
+	// entered the hand-off stage in it, Opportunities the leads of the
+	// deals opened in it (one per deal), each in groups of leads alike in
+	// what the report reads of them (see [LeadGroup]).
+	NewLeads, MQLs, Opportunities []LeadGroup
 	// Won are the deals won in the period, in close order, with their id,
 	// lead, amount and close time.
 	Won []attribution.Deal
-	// Leads holds every lead above, by id, with its origin and the fields
-	// the agreement's sales_sourced rule reads (the others left zero: see
-	// [agreement.Marketing.SalesSourcedFields]). First holds the campaign
-	// of each one's first marketing touch ("" for none); Touches every
-	// touch of the leads of the deals won, in time order.
+	// Leads holds the lead of each deal won, by id, with its origin and
+	// the fields the agreement's sales_sourced rule reads (as LeadGroup);
+	// Touches their marketing touches in time order.
 	Leads   map[int64]tandem.Lead
-	First   map[int64]string
 	Touches map[int64][]attribution.Touch
 	// Spend is each campaign's spend in the whole months the period
 	// touches, in its time zone, by code.
 	Spend     map[string]int64
 	Campaigns []attribution.Campaign
+}
+
+// LeadGroup is Count leads alike in what the campaign report reads of a
+// lead: the campaign of its first marketing touch (First, "" for none or
+// an unnamed one), and Lead's origin and the fields the agreement's
+// sales_sourced rule reads ([agreement.Marketing.SalesSourcedFields]; the
+// others are left zero), which say whether sales found it.
+type LeadGroup struct {
+	First string
+	Lead  tandem.Lead
+	Count int
 }
 
 // CampaignRows reads the rows of the campaign report for [from, to).
@@ -268,48 +278,63 @@ func (db *DB) CampaignRows(ctx context.Context, from, to time.Time) (rows Campai
 		}
 		rows.Agreement = a
 		lo, hi := tx.t(from), tx.t(to)
-		// Each set of leads is read in one query with what the report
-		// counts of each (its first touch's campaign, its origin, the
-		// fields the sales_sourced rule reads), not lead by lead.
-		rows.Leads, rows.First, rows.Touches = map[int64]tandem.Lead{}, map[int64]string{}, map[int64][]attribution.Touch{}
+		// Each set of leads is counted in one query, grouped by what the
+		// report reads of a lead (LeadGroup), not read lead by lead.
+		rows.Leads, rows.Touches = map[int64]tandem.Lead{}, map[int64][]attribution.Touch{}
 		cols := []string{"origin"}
 		for _, f := range a.Marketing.SalesSourcedFields() {
 			if !slices.Contains(cols, f) {
 				cols = append(cols, f)
 			}
 		}
-		sel := `, (SELECT mt.campaign FROM marketing_touches mt WHERE mt.lead_id = l.id ORDER BY mt.occurred_at, mt.id LIMIT 1), l.` +
-			strings.Join(cols, ", l.")
-		leads := func(q string, a ...any) ([]int64, error) {
-			rs, err := tx.QueryContext(ctx, q, a...)
+		fields := "l." + strings.Join(cols, ", l.")
+		first := `(SELECT mt.campaign FROM marketing_touches mt WHERE mt.lead_id = l.id ORDER BY mt.occurred_at, mt.id LIMIT 1)`
+		groupBy := make([]string, len(cols)+1)
+		for i := range groupBy {
+			groupBy[i] = strconv.Itoa(i + 1)
+		}
+		groups := func(from string, a ...any) ([]LeadGroup, error) {
+			rs, err := tx.QueryContext(ctx, `SELECT `+first+`, `+fields+`, count(*) FROM `+from+` GROUP BY `+strings.Join(groupBy, ", "), a...)
 			if err != nil {
 				return nil, err
 			}
 			defer rs.Close()
-			var out []int64
+			var out []LeadGroup
 			for rs.Next() {
-				id, err := rows.scanLead(rs, cols)
-				if err != nil {
+				var g LeadGroup
+				var first sql.NullString
+				var attrs string
+				dest := []any{&first}
+				for _, c := range cols {
+					f := leadField(&g.Lead, c, &attrs)
+					if f == nil {
+						return nil, fmt.Errorf("no lead field %q", c)
+					}
+					dest = append(dest, f)
+				}
+				if err := rs.Scan(append(dest, &g.Count)...); err != nil {
 					return nil, err
 				}
-				out = append(out, id)
+				if err := setAttributes(&g.Lead, attrs); err != nil {
+					return nil, err
+				}
+				g.First = first.String
+				out = append(out, g)
 			}
 			return out, rs.Err()
 		}
-		if rows.NewLeads, err = leads(`SELECT l.id`+sel+` FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2 ORDER BY l.id`, lo, hi); err != nil {
+		if rows.NewLeads, err = groups(`leads l WHERE l.created_at >= $1 AND l.created_at < $2`, lo, hi); err != nil {
 			return fmt.Errorf("new leads: %w", err)
 		}
 		if p, err := sla.New(a, 0); err != nil {
 			return err
 		} else if p != nil {
-			q := `SELECT l.id` + sel + ` FROM stage_entries s JOIN leads l ON l.id = s.lead_id
-				WHERE s.stage = $1 AND s.entered_at >= $2 AND s.entered_at < $3 ORDER BY s.lead_id`
-			if rows.MQLs, err = leads(q, p.HandoffStage, lo, hi); err != nil {
+			from := `stage_entries s JOIN leads l ON l.id = s.lead_id WHERE s.stage = $1 AND s.entered_at >= $2 AND s.entered_at < $3`
+			if rows.MQLs, err = groups(from, p.HandoffStage, lo, hi); err != nil {
 				return fmt.Errorf("hand-off stage entries: %w", err)
 			}
 		}
-		if rows.Opportunities, err = leads(`SELECT l.id`+sel+` FROM deals d JOIN leads l ON l.id = d.lead_id
-			WHERE d.created_at >= $1 AND d.created_at < $2 ORDER BY d.id`, lo, hi); err != nil {
+		if rows.Opportunities, err = groups(`deals d JOIN leads l ON l.id = d.lead_id WHERE d.created_at >= $1 AND d.created_at < $2`, lo, hi); err != nil {
 			return fmt.Errorf("opportunities: %w", err)
 		}
 		wrows, err := tx.QueryContext(ctx, `SELECT id, lead_id, amount_cents, closed_at FROM deals
@@ -330,7 +355,29 @@ func (db *DB) CampaignRows(ctx context.Context, from, to time.Time) (rows Campai
 			return err
 		}
 		won := `SELECT lead_id FROM deals WHERE stage = 'won' AND closed_at >= $1 AND closed_at < $2`
-		if _, err := leads(`SELECT l.id`+sel+` FROM leads l WHERE l.id IN (`+won+`)`, lo, hi); err != nil {
+		lrows, err := tx.QueryContext(ctx, `SELECT l.id, `+fields+` FROM leads l WHERE l.id IN (`+won+`)`, lo, hi)
+		if err != nil {
+			return fmt.Errorf("leads of the won deals: %w", err)
+		}
+		for lrows.Next() {
+			var l tandem.Lead
+			var attrs string
+			dest := []any{&l.ID}
+			for _, c := range cols {
+				dest = append(dest, leadField(&l, c, &attrs)) // cols checked above
+			}
+			if err := lrows.Scan(dest...); err != nil {
+				lrows.Close()
+				return fmt.Errorf("leads of the won deals: %w", err)
+			}
+			if err := setAttributes(&l, attrs); err != nil {
+				lrows.Close()
+				return err
+			}
+			rows.Leads[l.ID] = l
+		}
+		lrows.Close()
+		if err := lrows.Err(); err != nil {
 			return fmt.Errorf("leads of the won deals: %w", err)
 		}
 		trows, err := tx.QueryContext(ctx, `SELECT lead_id, campaign, origin, occurred_at FROM marketing_touches
@@ -353,10 +400,10 @@ func (db *DB) CampaignRows(ctx context.Context, from, to time.Time) (rows Campai
 		}
 
 		// Spend: the whole months the period touches, in its time zone.
-		first := from.In(from.Location()).Format("2006-01")
-		last := to.Add(-time.Microsecond).In(to.Location()).Format("2006-01")
+		firstMonth := from.In(from.Location()).Format("2006-01")
+		lastMonth := to.Add(-time.Microsecond).In(to.Location()).Format("2006-01")
 		srows, err := tx.QueryContext(ctx, `SELECT campaign, sum(amount_cents) FROM campaign_spend
-			WHERE month >= $1 AND month <= $2 GROUP BY campaign`, first, last)
+			WHERE month >= $1 AND month <= $2 GROUP BY campaign`, firstMonth, lastMonth)
 		if err != nil {
 			return fmt.Errorf("spend: %w", err)
 		}
@@ -390,31 +437,15 @@ func (db *DB) CampaignRows(ctx context.Context, from, to time.Time) (rows Campai
 	return rows, err
 }
 
-// scanLead reads a row of CampaignRows' leads: the lead's id, its first
-// touch's campaign (NULL for none) and the lead fields cols, into
-// rows.Leads and rows.First, and returns the id.
-func (rows *CampaignRows) scanLead(s scanner, cols []string) (int64, error) {
-	var l tandem.Lead
-	var first sql.NullString
-	var attrs string
-	dest := []any{&l.ID, &first}
-	for _, c := range cols {
-		f := leadField(&l, c, &attrs)
-		if f == nil {
-			return 0, fmt.Errorf("no lead field %q", c)
-		}
-		dest = append(dest, f)
+// setAttributes reads a lead's attributes from their JSON text.
+func setAttributes(l *tandem.Lead, attrs string) error {
+	if attrs == "" || attrs == "{}" {
+		return nil
 	}
-	if err := s.Scan(dest...); err != nil {
-		return 0, err
+	if err := json.Unmarshal([]byte(attrs), &l.Attributes); err != nil {
+		return fmt.Errorf("lead %d attributes: %w", l.ID, err)
 	}
-	if attrs != "" && attrs != "{}" {
-		if err := json.Unmarshal([]byte(attrs), &l.Attributes); err != nil {
-			return 0, fmt.Errorf("lead %d attributes: %w", l.ID, err)
-		}
-	}
-	rows.Leads[l.ID], rows.First[l.ID] = l, first.String
-	return l.ID, nil
+	return nil
 }
 
 // leadField returns where a column of leads named as a lead field
