@@ -24,7 +24,7 @@ func openSQLite(path string) (write, read *sql.DB, err error) {
 		return nil, nil, fmt.Errorf("empty database path")
 	}
 	const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	write, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=cache_size(-131072)&_pragma=wal_autocheckpoint(20000)&_pragma=mmap_size(1073741824)&_txlock=immediate")
+	write, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=cache_size(-131072)&_pragma=wal_autocheckpoint(20000)&_pragma=mmap_size(1073741824)&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
 		return nil, nil, err
 	}
