@@ -84,23 +84,48 @@ func questionMarks(k int) string {
 	return "(" + strings.Repeat("?, ", k-1) + "?)"
 }
 
-// bulkInsert runs one prepared single-row INSERT per row: on SQLite, in
-// process, that is as fast as multi-row statements and much simpler.
+// bulkInsert inserts the rows with prepared multi-row INSERTs of 64 rows,
+// the rest with one of 32, 16, ..., 1 rows each (so a table has at most
+// seven statement texts, each prepared once and cached). Rows per
+// statement matter on SQLite for a table under a full-text index (leads):
+// FTS5 writes out what it holds at the start of every statement that
+// follows one that wrote it, one small segment per statement, which it
+// must then merge.
 func (d sqlite) bulkInsert(ctx context.Context, tx *Tx, table string, cols []string, rows [][]any) error {
-	stmt, done, err := tx.prepared(ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", table, strings.Join(cols, ", "), questionMarks(len(cols))))
-	if err != nil {
-		return err
-	}
-	defer done()
 	for _, row := range rows {
 		for i, v := range row {
 			if t, ok := v.(time.Time); ok {
 				row[i] = d.timeArg(t)
 			}
 		}
-		if _, err := stmt.ExecContext(ctx, row...); err != nil {
-			return fmt.Errorf("insert into %s: %w", table, err)
+	}
+	// SQLite takes at most 32,766 parameters in a statement.
+	most := 64
+	for most > 1 && most*len(cols) > 32766 {
+		most /= 2
+	}
+	one := questionMarks(len(cols))
+	var args []any
+	for n := most; len(rows) > 0; n /= 2 {
+		if len(rows) < n {
+			continue
 		}
+		stmt, done, err := tx.prepared(ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", table, strings.Join(cols, ", "),
+			strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")))
+		if err != nil {
+			return err
+		}
+		for ; len(rows) >= n; rows = rows[n:] {
+			args = args[:0]
+			for _, row := range rows[:n] {
+				args = append(args, row...)
+			}
+			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+				done()
+				return fmt.Errorf("insert into %s: %w", table, err)
+			}
+		}
+		done()
 	}
 	return nil
 }
