@@ -111,6 +111,21 @@ func (sqlite) updateLeads(ctx context.Context, tx *Tx, leads []batchLeadWrite) e
 	return updateLeadsEach(ctx, tx, leads)
 }
 
+// touchLeads runs one prepared UPDATE of the two columns per lead.
+func (d sqlite) touchLeads(ctx context.Context, tx *Tx, ls []leadTouch) error {
+	stmt, done, err := tx.prepared(ctx, `UPDATE leads SET version = ?, updated_at = ? WHERE id = ?`)
+	if err != nil {
+		return err
+	}
+	defer done()
+	for _, l := range ls {
+		if _, err := stmt.ExecContext(ctx, l.version, d.timeArg(l.updatedAt), l.id); err != nil {
+			return fmt.Errorf("update lead %d: %w", l.id, err)
+		}
+	}
+	return nil
+}
+
 // upsertStageEntries runs one prepared single-row upsert per entry, as
 // bulkInsert does: here that is faster than multi-row statements, whose
 // text SQLite parses again for each transaction.
