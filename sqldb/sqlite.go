@@ -92,10 +92,17 @@ func (d sqlite) bulkInsert(ctx context.Context, tx *Tx, table string, cols []str
 		return err
 	}
 	defer done()
+	// Most rows repeat the transaction's time (created_at, sent_at...):
+	// it is formatted once.
+	var last time.Time
+	var lastArg any
 	for _, row := range rows {
 		for i, v := range row {
 			if t, ok := v.(time.Time); ok {
-				row[i] = d.timeArg(t)
+				if lastArg == nil || !t.Equal(last) { // the same instant is the same UTC text
+					last, lastArg = t, d.timeArg(t)
+				}
+				row[i] = lastArg
 			}
 		}
 		if _, err := stmt.ExecContext(ctx, row...); err != nil {
