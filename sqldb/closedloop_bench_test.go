@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,8 +28,9 @@ import (
 //
 //	TANDEM_TEST_POSTGRES=... go test ./sqldb -run '^$' -bench ClosedLoop -benchtime 5x -v
 //
-// With TANDEM_BENCH_KEEP_DB=NAME, the world is built in the SQLite file
-// NAME and the PostgreSQL schema NAME and left there, or read from them
+// With TANDEM_BENCH_KEEP_DB=FILE, the world is built in the SQLite file
+// FILE and the PostgreSQL schema named by FILE's base name without its
+// extension (as BenchmarkDealReport) and left there, or read from them
 // when an earlier run built it (building takes minutes); the pages' load
 // command reads the SQLite file:
 //
@@ -42,7 +45,7 @@ func BenchmarkClosedLoop(b *testing.B) {
 			case keep != "" && be.Name == "sqlite":
 				dsn = keep
 			case keep != "" && be.Name == "postgres":
-				dsn = keptSchema(b, be.DSN, keep)
+				dsn = keptSchema(b, be.DSN, strings.TrimSuffix(filepath.Base(keep), filepath.Ext(keep)))
 			default:
 				dsn = sqldbtest.Fresh(b, be)
 			}
