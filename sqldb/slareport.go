@@ -200,6 +200,17 @@ func reportTaskCode(d dialect) string {
 		ELSE '' END`
 }
 
+// taskState returns the task state s names: the constant, not a piece of
+// the packed text, which would keep the whole text in memory.
+func taskState(s string) string {
+	for _, c := range []string{tandem.TaskOpen, tandem.TaskDone, tandem.TaskSkipped, tandem.TaskMissed} {
+		if s == c {
+			return c
+		}
+	}
+	return strings.Clone(s)
+}
+
 // appendReportTasks appends the tasks of hand-off id packed in text by
 // reportTaskCode, joined by ";".
 func appendReportTasks(ts []tandem.Task, id int64, text string) ([]tandem.Task, error) {
@@ -210,7 +221,7 @@ func appendReportTasks(ts []tandem.Task, id int64, text string) ([]tandem.Task, 
 		step, rest, _ := strings.Cut(rest, " ")
 		state, rest, _ := strings.Cut(rest, " ")
 		due, done, _ := strings.Cut(rest, " ")
-		t := tandem.Task{HandoffID: id, State: state}
+		t := tandem.Task{HandoffID: id, State: taskState(state)}
 		switch cad {
 		case "m":
 			t.Cadence = tandem.CadenceMain
