@@ -272,6 +272,9 @@ func (db *DB) CampaignRows(ctx context.Context, from, to time.Time) (rows Campai
 	}
 	rows = CampaignRows{From: from, To: to, Spend: map[string]int64{}}
 	err = db.view(ctx, func(tx *Tx) error {
+		if err := tx.reportSettings(ctx); err != nil {
+			return err
+		}
 		a, err := tx.agreementNow(ctx)
 		if err != nil {
 			return err

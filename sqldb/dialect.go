@@ -43,8 +43,12 @@ type dialect interface {
 	// hourOf returns an expression for the start of the hour (UTC) of a
 	// time column, in the form of stage_counts.bucket.
 	hourOf(col string) string
-	// timeText returns an expression for a time column as text in
-	// sqliteTimeLayout (NULL for NULL), for values packed into one text.
+	// reportSettings are the statements a report's read transaction runs
+	// first, under which its big queries run fast and timeText holds.
+	reportSettings() []string
+	// timeText returns an expression for a time column as text that
+	// parseTimeText reads (NULL for NULL), for values packed into one text,
+	// in a transaction that ran reportSettings.
 	timeText(col string) string
 	// groupConcat returns the aggregate that joins the texts of expr with
 	// sep (no particular order).

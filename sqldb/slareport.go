@@ -64,6 +64,9 @@ func (db *DB) SLAInput(ctx context.Context, q SLAQuery) (in sla.Input, err error
 		}
 	}
 	err = db.view(ctx, func(tx *Tx) error {
+		if err := tx.reportSettings(ctx); err != nil {
+			return err
+		}
 		p, per, err := tx.reportPolicy(ctx, q.Period)
 		if err != nil {
 			return err
@@ -144,6 +147,16 @@ func (db *DB) SLAInput(ctx context.Context, q SLAQuery) (in sla.Input, err error
 	return in, err
 }
 
+// reportSettings runs the dialect's reportSettings.
+func (tx *Tx) reportSettings(ctx context.Context) error {
+	for _, q := range tx.db.d.reportSettings() {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	return nil
+}
+
 // reportPolicy returns the policy that holds marketing to its commitments
 // over the named period ("" for the current month), and the period read in
 // that policy's time zone: the version in force at the period's end, or now
@@ -194,10 +207,23 @@ func (tx *Tx) reportPolicy(ctx context.Context, name string) (*sla.Policy, calen
 // the report reads as done on time all the same.
 func reportTaskCode(d dialect) string {
 	return `CASE t.cadence WHEN '` + tandem.CadenceMain + `' THEN 'm' WHEN '` + tandem.CadenceConnected + `' THEN 'c' ELSE 'x' END
-		|| ' ' || t.step || ' ' || t.state || CASE
-		WHEN t.state = '` + tandem.TaskDone + `' AND t.done_at > t.due_at THEN ' ' || ` + d.timeText("t.due_at") + ` || ' ' || ` + d.timeText("t.done_at") + `
-		WHEN t.state = '` + tandem.TaskOpen + `' THEN ' ' || ` + d.timeText("t.due_at") + `
+		|| '|' || t.step || '|' || t.state || CASE
+		WHEN t.state = '` + tandem.TaskDone + `' AND t.done_at > t.due_at THEN '|' || ` + d.timeText("t.due_at") + ` || '|' || ` + d.timeText("t.done_at") + `
+		WHEN t.state = '` + tandem.TaskOpen + `' THEN '|' || ` + d.timeText("t.due_at") + `
 		ELSE '' END`
+}
+
+// parseTimeText reads a time written by a dialect's timeText: SQLite's
+// form, or PostgreSQL's ISO text in UTC.
+func parseTimeText(s string) (time.Time, error) {
+	if t, ok := parseFixedTime(s); ok {
+		return t, nil
+	}
+	t, err := time.Parse("2006-01-02 15:04:05.999999-07", s)
+	if err != nil {
+		return t, fmt.Errorf("time %q: %w", s, err)
+	}
+	return t.UTC(), nil
 }
 
 // taskState returns the task state s names: the constant, not a piece of
@@ -212,15 +238,15 @@ func taskState(s string) string {
 }
 
 // appendReportTasks appends the tasks of hand-off id packed in text by
-// reportTaskCode, joined by ";".
+// reportTaskCode, their fields joined by "|" and the tasks by ";".
 func appendReportTasks(ts []tandem.Task, id int64, text string) ([]tandem.Task, error) {
 	for text != "" {
 		var item string
 		item, text, _ = strings.Cut(text, ";")
-		cad, rest, _ := strings.Cut(item, " ")
-		step, rest, _ := strings.Cut(rest, " ")
-		state, rest, _ := strings.Cut(rest, " ")
-		due, done, _ := strings.Cut(rest, " ")
+		cad, rest, _ := strings.Cut(item, "|")
+		step, rest, _ := strings.Cut(rest, "|")
+		state, rest, _ := strings.Cut(rest, "|")
+		due, done, _ := strings.Cut(rest, "|")
 		t := tandem.Task{HandoffID: id, State: taskState(state)}
 		switch cad {
 		case "m":
@@ -241,9 +267,11 @@ func appendReportTasks(ts []tandem.Task, id int64, text string) ([]tandem.Task, 
 			if v.s == "" {
 				continue
 			}
-			if err := (scanTime{v.to}).Scan(v.s); err != nil {
+			t, err := parseTimeText(v.s)
+			if err != nil {
 				return ts, fmt.Errorf("task %q: %w", item, err)
 			}
+			*v.to = t
 		}
 		ts = append(ts, t)
 	}

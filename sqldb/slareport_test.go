@@ -712,3 +712,20 @@ func plainSLAReport(t *testing.T, db *DB, q SLAQuery) sla.Report {
 	in.Segment = func(h tandem.Handoff) string { return segments[h.ID] }
 	return sla.NewReport(in)
 }
+
+// TestParseTimeText reads both dialects' timeText: SQLite's fixed form and
+// PostgreSQL's ISO text in UTC, with and without a fraction of a second.
+func TestParseTimeText(t *testing.T) {
+	want := time.Date(2025, 6, 2, 0, 10, 0, 500_000, time.UTC)
+	for _, s := range []string{"2025-06-02T00:10:00.000500Z", "2025-06-02 00:10:00.0005+00"} {
+		if got, err := parseTimeText(s); err != nil || !got.Equal(want) || got.Location() != time.UTC {
+			t.Errorf("parseTimeText(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	if got, err := parseTimeText("2025-06-02 00:10:00+00"); err != nil || !got.Equal(want.Truncate(time.Second)) {
+		t.Errorf("parseTimeText(whole second) = %v, %v; want %v", got, err, want.Truncate(time.Second))
+	}
+	if _, err := parseTimeText("2 June"); err == nil {
+		t.Error("parseTimeText(2 June) = nil error; want one")
+	}
+}

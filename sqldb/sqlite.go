@@ -197,6 +197,8 @@ func (sqlite) hourOf(col string) string {
 	return "substr(" + col + ", 1, 13) || ':00:00.000000Z'"
 }
 
+func (sqlite) reportSettings() []string { return nil }
+
 // timeText is the column itself: SQLite keeps times as that text.
 func (sqlite) timeText(col string) string { return col }
 
