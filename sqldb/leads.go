@@ -278,7 +278,15 @@ func (tx *Tx) intakeLeads(ctx context.Context, inputs []tandem.LeadInput, opts I
 				newRows = append(newRows, leadRow(w.lead))
 			}
 		}
-		if err := tx.db.d.bulkInsert(ctx, tx, "leads", leadInsertColumns, newRows); err != nil {
+		// A batch of deals holds the leads it creates (no hand-off starts
+		// for them) and writes each once, as its rows leave it.
+		if b := tx.batch; b != nil && b.holdLeads && (eng == nil || len(eng.starts) == 0) {
+			for _, w := range works {
+				if w.isNew {
+					b.held = append(b.held, w.lead)
+				}
+			}
+		} else if err := tx.db.d.bulkInsert(ctx, tx, "leads", leadInsertColumns, newRows); err != nil {
 			return err
 		}
 	}
