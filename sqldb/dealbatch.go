@@ -402,15 +402,39 @@ func (tx *Tx) batchCatalogID(ctx context.Context, table, name string) (int64, er
 	return id, err
 }
 
-// flushDealBatch writes what the batch holds: the deals changed (before
-// those added, which may open a lead's deal another row closed), the deals
-// added, and the leads.
+// flushDealBatch writes what the batch holds: the leads it created, the
+// deals changed (before those added, which may open a lead's deal another
+// row closed), the deals added, and the other leads.
 func (tx *Tx) flushDealBatch(ctx context.Context) error {
 	b := tx.batch
 	w := &b.pending
 	buffering := b.buffering
 	b.buffering = false
 	defer func() { w.reset(); b.buffering = buffering }()
+	if b.stored == nil {
+		b.stored = map[int64]tandem.Lead{}
+	}
+	// The leads the batch holds are inserted as its rows left them,
+	// before the deals, which take their copies of their lead's fields
+	// from the lead's row as they are inserted (migration 00030): each
+	// deal is written once.
+	var newRows [][]any
+	inserted := map[int64]bool{}
+	for _, l := range b.held {
+		accountID := int64(0)
+		if lw := w.leads[l.ID]; lw != nil {
+			l, accountID = &lw.lead, lw.accountID
+		}
+		newRows = append(newRows, append(leadRow(l), nullID(accountID)))
+		inserted[l.ID] = true
+		b.stored[l.ID] = l.Clone()
+	}
+	b.held = nil
+	if len(newRows) > 0 {
+		if err := tx.db.d.bulkInsert(ctx, tx, "leads", append(slices.Clone(leadInsertColumns), "account_id"), newRows); err != nil {
+			return err
+		}
+	}
 	var inserts [][]any
 	for _, id := range w.dealOrder {
 		bd := w.deals[id]
@@ -436,29 +460,6 @@ func (tx *Tx) flushDealBatch(ctx context.Context) error {
 			"closed_at", "lost_reason", "account", "product", "attributes", "updated_at", "pipeline_stage", "stage_changed_at",
 			"account_id", "product_id"}
 		if err := tx.insertBatchDeals(ctx, cols, inserts); err != nil {
-			return err
-		}
-	}
-	if b.stored == nil {
-		b.stored = map[int64]tandem.Lead{}
-	}
-	// The leads the batch holds are inserted as its rows left them
-	// (after the deals, whose copies of their lead's fields the lead's
-	// insert fills: migration 00030).
-	var newRows [][]any
-	inserted := map[int64]bool{}
-	for _, l := range b.held {
-		accountID := int64(0)
-		if lw := w.leads[l.ID]; lw != nil {
-			l, accountID = &lw.lead, lw.accountID
-		}
-		newRows = append(newRows, append(leadRow(l), nullID(accountID)))
-		inserted[l.ID] = true
-		b.stored[l.ID] = l.Clone()
-	}
-	b.held = nil
-	if len(newRows) > 0 {
-		if err := tx.db.d.bulkInsert(ctx, tx, "leads", append(slices.Clone(leadInsertColumns), "account_id"), newRows); err != nil {
 			return err
 		}
 	}
