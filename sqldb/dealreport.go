@@ -44,8 +44,8 @@ var dealDims = map[string]struct {
 	dealreport.Segment:       {expr: "coalesce(d.lead_segment, '')"},
 	dealreport.Campaign:      {expr: "coalesce(d.lead_campaign, '')"},
 	// The agreement version of the lead's first hand-off (handoffs_lead
-	// index), whose hand-off stage Go reads; NULL for a lead never
-	// handed off.
+	// index, which holds the version: migration 00032), whose hand-off
+	// stage Go reads; NULL for a lead never handed off.
 	dealreport.HandoffStage: {expr: "(SELECT h.agreement_version FROM handoffs h WHERE h.lead_id = d.lead_id ORDER BY h.id LIMIT 1)"},
 	dealreport.Month:        {expr: "''"},
 	dealreport.Quarter:      {expr: "''"},
