@@ -23,8 +23,8 @@ func openSQLite(path string) (write, read *sql.DB, err error) {
 	if path == "" {
 		return nil, nil, fmt.Errorf("empty database path")
 	}
-	const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(2)"
-	write, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=cache_size(-131072)&_pragma=wal_autocheckpoint(20000)&_pragma=mmap_size(1073741824)&_txlock=immediate")
+	const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	write, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=cache_size(-131072)&_pragma=wal_autocheckpoint(20000)&_pragma=mmap_size(1073741824)&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -92,10 +92,17 @@ func questionMarks(k int) string {
 // follows one that wrote it, one small segment per statement, which it
 // must then merge.
 func (d sqlite) bulkInsert(ctx context.Context, tx *Tx, table string, cols []string, rows [][]any) error {
+	// Most rows repeat the transaction's time (created_at, sent_at...):
+	// it is formatted once.
+	var last time.Time
+	var lastArg any
 	for _, row := range rows {
 		for i, v := range row {
 			if t, ok := v.(time.Time); ok {
-				row[i] = d.timeArg(t)
+				if lastArg == nil || !t.Equal(last) { // the same instant is the same UTC text
+					last, lastArg = t, d.timeArg(t)
+				}
+				row[i] = lastArg
 			}
 		}
 	}
@@ -134,6 +141,21 @@ func (d sqlite) bulkInsert(ctx context.Context, tx *Tx, table string, cols []str
 // fast as anything bulkier.
 func (sqlite) updateLeads(ctx context.Context, tx *Tx, leads []batchLeadWrite) error {
 	return updateLeadsEach(ctx, tx, leads)
+}
+
+// touchLeads runs one prepared UPDATE of the two columns per lead.
+func (d sqlite) touchLeads(ctx context.Context, tx *Tx, ls []leadTouch) error {
+	stmt, done, err := tx.prepared(ctx, `UPDATE leads SET version = ?, updated_at = ? WHERE id = ?`)
+	if err != nil {
+		return err
+	}
+	defer done()
+	for _, l := range ls {
+		if _, err := stmt.ExecContext(ctx, l.version, d.timeArg(l.updatedAt), l.id); err != nil {
+			return fmt.Errorf("update lead %d: %w", l.id, err)
+		}
+	}
+	return nil
 }
 
 // upsertStageEntries runs one prepared single-row upsert per entry, as
