@@ -219,8 +219,10 @@ func TestLeadsSortAndTeam(t *testing.T) {
 
 // TestLeadsSortedFilterPages walks filtered lists sorted by score (which
 // a campaign's index holds), created_at and stage_changed_at, page by
-// page, with counts that stop early, stop late and are exact, and checks
-// every page and count against the same leads filtered and sorted here.
+// page, with counts that stop early, stop late and are exact, on pages
+// smaller than the matches and on one page that holds them all (whose
+// leads are the count), and checks every page and count against the same
+// leads filtered and sorted here.
 func TestLeadsSortedFilterPages(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
 		t.Parallel()
@@ -286,13 +288,14 @@ func TestLeadsSortedFilterPages(t *testing.T) {
 				for _, l := range want {
 					wantIDs = append(wantIDs, l.ID)
 				}
-				for _, upTo := range []int{3, 16, 0} {
+				for _, c := range []struct{ limit, upTo int }{{3, 3}, {3, 16}, {3, 0}, {50, 3}, {50, 16}, {50, 0}} {
+					limit, upTo := c.limit, c.upTo
 					wantTotal, wantMore := len(want), false
 					if upTo > 0 && len(want) > upTo {
 						wantTotal, wantMore = upTo, true
 					}
 					f := fl.f
-					f.Sort, f.Limit, f.CountUpTo = sort, 3, upTo
+					f.Sort, f.Limit, f.CountUpTo = sort, limit, upTo
 					var got []int64
 					for range 30 {
 						page, err := db.Leads(ctx, f)
@@ -300,8 +303,8 @@ func TestLeadsSortedFilterPages(t *testing.T) {
 							t.Fatalf("Leads(%s, sort=%s, count up to %d): %v", fl.name, sort, upTo, err)
 						}
 						if page.Total != wantTotal || page.More != wantMore {
-							t.Errorf("Leads(%s, sort=%s, count up to %d) total = %d, more %v; want %d, %v",
-								fl.name, sort, upTo, page.Total, page.More, wantTotal, wantMore)
+							t.Errorf("Leads(%s, sort=%s, limit %d, count up to %d) total = %d, more %v; want %d, %v",
+								fl.name, sort, limit, upTo, page.Total, page.More, wantTotal, wantMore)
 						}
 						for _, l := range page.Leads {
 							got = append(got, l.ID)
@@ -312,7 +315,7 @@ func TestLeadsSortedFilterPages(t *testing.T) {
 						f.After, f.AfterValue = page.Next, page.NextValue
 					}
 					if !slices.Equal(got, wantIDs) {
-						t.Errorf("Leads(%s, sort=%s, count up to %d) by pages of 3 = %v; want %v", fl.name, sort, upTo, got, wantIDs)
+						t.Errorf("Leads(%s, sort=%s, count up to %d) by pages of %d = %v; want %v", fl.name, sort, upTo, limit, got, wantIDs)
 					}
 				}
 			}
