@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tandemhq/tandem/calendar"
 )
 
 // Notice is how an event reads to the people it tells: the in-app inbox,
@@ -102,7 +104,7 @@ const localFormat = "Mon 2 Jan 15:04 MST"
 
 // EscalationNotice is the text of an escalation of lead's clock.
 func EscalationNotice(lead int64, d Escalation) Notice {
-	loc, err := time.LoadLocation(d.TimeZone)
+	loc, err := calendar.LoadLocation(d.TimeZone)
 	if err != nil {
 		loc = time.UTC
 	}

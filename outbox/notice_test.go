@@ -190,3 +190,24 @@ func FuzzCut(f *testing.F) {
 		}
 	})
 }
+
+// TestEscalationNoticeZones: each notice shows its times in its own
+// agreement's zone, however the zones before it were named (they are
+// loaded once and kept), and in UTC when the name is not a zone.
+func TestEscalationNoticeZones(t *testing.T) {
+	d := outbox.Escalation{Clock: "accept", DueAt: time.Date(2026, 11, 23, 15, 10, 0, 0, time.UTC), Level: 1, Levels: 1}
+	for _, c := range []struct{ zone, due string }{
+		{"America/New_York", "Mon 23 Nov 10:10 EST"},
+		{"Europe/Berlin", "Mon 23 Nov 16:10 CET"},
+		{"America/New_York", "Mon 23 Nov 10:10 EST"},
+		{"Nowhere/Atlantis", "Mon 23 Nov 15:10 UTC"},
+		{"Nowhere/Atlantis", "Mon 23 Nov 15:10 UTC"},
+		{"Asia/Tokyo", "Tue 24 Nov 00:10 JST"},
+	} {
+		d.TimeZone = c.zone
+		want := "SLA breach on lead 42: accepting or rejecting the lead was due " + c.due
+		if got := outbox.EscalationNotice(42, d).Subject; got != want {
+			t.Errorf("EscalationNotice(42, zone %q).Subject = %q; want %q", c.zone, got, want)
+		}
+	}
+}

@@ -29,6 +29,10 @@ type dialect interface {
 	// leadColumns), setting the account of each that has none to the
 	// one it names (0 for none).
 	updateLeads(ctx context.Context, tx *Tx, leads []batchLeadWrite) error
+	// touchLeads writes the version and update time of leads that only
+	// events without field changes moved (breaches), in one statement or
+	// one prepared statement per lead: the rest of their rows is as it was.
+	touchLeads(ctx context.Context, tx *Tx, ls []leadTouch) error
 	// upsertStageEntries writes stage entries (see stage_entries),
 	// keeping the earlier time of an entry already recorded. The entries
 	// name each (lead, stage) once.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/outbox"
@@ -39,6 +40,7 @@ type fireBuffer struct {
 	// What they will write.
 	changed   []int64 // the leads changed, in the order first changed
 	isChanged map[int64]bool
+	orig      map[int64]tandem.Lead // each changed lead as it was before
 	events    []tandem.Event
 	timers    []Timer
 	breached  []int64 // tasks breached
@@ -282,10 +284,11 @@ func (tx *Tx) writeFire(ctx context.Context, w fireWrites) error {
 			b.journal = append(b.journal, fireUndo{lead: w.lead.ID, prev: b.leads[w.lead.ID], changed: b.isChanged[w.lead.ID]})
 			if !b.isChanged[w.lead.ID] {
 				if b.isChanged == nil {
-					b.isChanged = map[int64]bool{}
+					b.isChanged, b.orig = map[int64]bool{}, map[int64]tandem.Lead{}
 				}
 				b.isChanged[w.lead.ID] = true
 				b.changed = append(b.changed, w.lead.ID)
+				b.orig[w.lead.ID] = b.leads[w.lead.ID]
 			}
 			b.leads[w.lead.ID] = *w.lead
 		}
@@ -342,12 +345,27 @@ func (tx *Tx) flushFire(ctx context.Context) error {
 		}
 	}
 	if len(b.changed) > 0 {
-		ws := make([]batchLeadWrite, len(b.changed))
-		for i, id := range b.changed {
-			ws[i].lead = b.leads[id]
+		// A breach's event changes no field: only the lead's version and
+		// update time move, which two columns say.
+		var ws []batchLeadWrite
+		var touched []leadTouch
+		for _, id := range b.changed {
+			l, was := b.leads[id], b.orig[id]
+			if onlyTouched(&was, &l) {
+				touched = append(touched, leadTouch{id: id, version: l.Version, updatedAt: l.UpdatedAt})
+			} else {
+				ws = append(ws, batchLeadWrite{lead: l})
+			}
 		}
-		if err := tx.db.d.updateLeads(ctx, tx, ws); err != nil {
-			return err
+		if len(touched) > 0 {
+			if err := tx.db.d.touchLeads(ctx, tx, touched); err != nil {
+				return err
+			}
+		}
+		if len(ws) > 0 {
+			if err := tx.db.d.updateLeads(ctx, tx, ws); err != nil {
+				return err
+			}
 		}
 	}
 	for evs := range slices.Chunk(b.events, flushChunk) {
@@ -365,9 +383,41 @@ func (tx *Tx) flushFire(ctx context.Context) error {
 			return err
 		}
 	}
-	b.changed, b.isChanged, b.events, b.timers, b.breached, b.notices = nil, nil, nil, nil, nil, nil
+	b.changed, b.isChanged, b.orig, b.events, b.timers, b.breached, b.notices = nil, nil, nil, nil, nil, nil, nil
 	return nil
 }
+
+// leadTouch is a lead's new version and update time, all that changed.
+type leadTouch struct {
+	id        int64
+	version   int
+	updatedAt time.Time
+}
+
+// onlyTouched reports whether lead l's row differs from was's in its
+// version and update time at most: whether writing those two columns
+// writes l.
+func onlyTouched(was, l *tandem.Lead) bool {
+	a, b := leadRow(was), leadRow(l)
+	for i := range a {
+		if i == leadUpdatedAtColumn || i == leadVersionColumn {
+			continue
+		}
+		if at, ok := a[i].(time.Time); ok {
+			if bt, ok := b[i].(time.Time); !ok || !at.Equal(bt) {
+				return false
+			}
+			continue
+		}
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// The places of the update time and version in leadRow.
+var leadUpdatedAtColumn, leadVersionColumn = slices.Index(leadInsertColumns, "updated_at"), slices.Index(leadInsertColumns, "version")
 
 // fireDirect fires a timer whose writes cannot be buffered (one that
 // routes a hand-off as a use case does): what the batch buffered so far is

@@ -158,6 +158,23 @@ func (d postgres) updateLeads(ctx context.Context, tx *Tx, leads []batchLeadWrit
 	return nil
 }
 
+// touchLeads sends the leads as three arrays: one statement, however
+// many leads.
+func (postgres) touchLeads(ctx context.Context, tx *Tx, ls []leadTouch) error {
+	ids := make([]int64, len(ls))
+	versions := make([]int64, len(ls))
+	ats := make([]time.Time, len(ls))
+	for i, l := range ls {
+		ids[i], versions[i], ats[i] = l.id, int64(l.version), l.updatedAt.UTC()
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE leads SET version = u.version, updated_at = u.updated_at
+		FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS u (id, version, updated_at) WHERE leads.id = u.id`, ids, versions, ats)
+	if err != nil {
+		return fmt.Errorf("update leads: %w", err)
+	}
+	return nil
+}
+
 // smallInsert is the most rows bulkInsert writes with INSERT rather than
 // COPY.
 const smallInsert = 8
