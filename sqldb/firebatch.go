@@ -37,6 +37,9 @@ type fireBuffer struct {
 	locked   map[int64]bool
 	handoffs map[int64]handoffRow
 	tasks    map[int64]tandem.Task
+	// The active webhook subscriptions, once read (webhookTargets).
+	hooks     []WebhookSubscription
+	hooksRead bool
 	// What they will write.
 	changed   []int64 // the leads changed, in the order first changed
 	isChanged map[int64]bool
