@@ -2,7 +2,6 @@ package agreement
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/tandemhq/tandem/calendar"
 )
@@ -14,7 +13,7 @@ func (b BusinessHours) Calendar() (*calendar.Calendar, error) {
 	loc := b.Location
 	if loc == nil && b.TimeZone != "" {
 		var err error
-		if loc, err = time.LoadLocation(b.TimeZone); err != nil {
+		if loc, err = calendar.LoadLocation(b.TimeZone); err != nil {
 			return nil, fmt.Errorf("business hours: time zone: %w", err)
 		}
 	}

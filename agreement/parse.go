@@ -771,7 +771,7 @@ func (p *parser) businessHours(n, key *yaml.Node, b *BusinessHours) bool {
 		if tz, ok := p.text(v, join(path, "time_zone"), maxNameLen); ok {
 			// LoadLocation reads "" and "UTC" and "Local"; only IANA names
 			// belong in a file that must mean the same on every server.
-			loc, err := time.LoadLocation(tz)
+			loc, err := calendar.LoadLocation(tz)
 			if err != nil || tz == "Local" || strings.HasPrefix(tz, "/") {
 				p.errorf(v, join(path, "time_zone"), "%s is not a time zone name: use an IANA name like America/New_York or Europe/Berlin", describe(v))
 			} else {

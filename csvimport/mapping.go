@@ -183,7 +183,7 @@ func loadLocation(name string) (*time.Location, error) {
 	case "Local":
 		return nil, fmt.Errorf("name an IANA zone such as UTC or Europe/Paris, not Local, so the import means the same on every machine")
 	}
-	loc, err := time.LoadLocation(name)
+	loc, err := calendar.LoadLocation(name)
 	if err != nil {
 		return nil, fmt.Errorf("unknown time zone %q; name an IANA zone such as UTC or Europe/Paris", name)
 	}

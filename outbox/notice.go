@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tandemhq/tandem/calendar"
 )
 
 // Notice is how an event reads to the people it tells: the in-app inbox,
@@ -98,31 +99,15 @@ func AssignedNotice(lead int64, d Ledger) (Notice, bool) {
 	}, true
 }
 
-// zones holds the time zones notices were written in, by name:
-// time.LoadLocation reads and parses the zone's file on every call, which
-// was an eighth of a breach storm's CPU (a notice for every escalation).
-// A loaded zone never changes, so sharing them is safe.
-var zones sync.Map // string → *time.Location
-
-// location returns the named zone, UTC for a name that is not one.
-func location(name string) *time.Location {
-	if loc, ok := zones.Load(name); ok {
-		return loc.(*time.Location)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.UTC // not kept: a zone installed later loads then
-	}
-	zones.Store(name, loc)
-	return loc
-}
-
 // localFormat is how a notice shows a time, in the agreement's zone.
 const localFormat = "Mon 2 Jan 15:04 MST"
 
 // EscalationNotice is the text of an escalation of lead's clock.
 func EscalationNotice(lead int64, d Escalation) Notice {
-	loc := location(d.TimeZone)
+	loc, err := calendar.LoadLocation(d.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
 	clock := clockName(d)
 	due := d.DueAt.In(loc).Format(localFormat)
 	owner := d.Owner

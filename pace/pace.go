@@ -53,6 +53,10 @@ type Input struct {
 	Loc     *time.Location
 	Seed    uint64
 	Trials  int // DefaultTrials when 0
+	// NoAgreement says that no signed agreement was in force over the
+	// period (before the first one, or with none at all): the period is
+	// described, not judged (see [Pace].NoAgreement).
+	NoAgreement bool
 }
 
 // Point is one day of a stage's cumulative line.
@@ -100,6 +104,12 @@ type Pace struct {
 	Probability float64 `json:"probability"`
 	Trials      int     `json:"trials"`
 	Seed        uint64  `json:"seed"`
+	// NoAgreement says that no signed agreement was in force over the
+	// period: its actuals and run-rate projections are given, and nothing
+	// is measured against a plan, a target or a goal (every planned
+	// figure, the target and the probability are zero; no stage is on
+	// track or behind), as the scorecard of such a period does.
+	NoAgreement bool `json:"no_agreement"`
 }
 
 // Compute paces the period: the plan's stages are split evenly over its
@@ -174,7 +184,26 @@ func Compute(in Input) (Pace, error) {
 	}
 	out.TargetProjected = float64(project(int64(math.Round(out.TargetActual*100)), elapsed, total)) / 100
 	out.Probability = probability(in.Seed, trials, counted, toReach, out.Target.need(out.TargetActual), elapsed, total)
+	if in.NoAgreement {
+		describeOnly(&out)
+	}
 	return out, nil
+}
+
+// describeOnly drops from a pace what measures it against a plan: the
+// planned lines, the target and the probability (see [Pace].NoAgreement).
+func describeOnly(p *Pace) {
+	p.NoAgreement = true
+	for i := range p.Stages {
+		st := &p.Stages[i]
+		st.Planned, st.ExpectedByNow, st.OnTrack = 0, 0, false
+		for d := range st.Days {
+			st.Days[d].Plan = 0
+		}
+	}
+	p.RevenuePlannedCents = 0
+	p.Target, p.TargetActual, p.TargetProjected = Target{}, 0, 0
+	p.Probability, p.Trials = 0, 0
 }
 
 // project carries a count over elapsed days to the whole period.

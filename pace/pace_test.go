@@ -125,3 +125,36 @@ func BenchmarkPace(b *testing.B) {
 		}
 	}
 }
+
+// TestPaceNoAgreement: with no agreement in force the period is described:
+// the same actuals, run-rate projections and won revenue as when judged,
+// and nothing planned, no target, no probability, no stage on track.
+func TestPaceNoAgreement(t *testing.T) {
+	now := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
+	in := pace.Input{Plan: november(t, 0, plan.SourceAgreement), Stages: stages, Now: now, Seed: 1, NoAgreement: true,
+		Actuals: pace.Actuals{Entered: map[string][]int64{"lead": perDay(10, 10), "mql": perDay(10, 4), "customer": perDay(10, 1)},
+			WonCents: perDay(10, 1_200_000)}}
+	got, err := pace.Compute(in)
+	if err != nil {
+		t.Fatalf("Compute: %v", err)
+	}
+	if !got.NoAgreement || got.Target != (pace.Target{}) || got.TargetActual != 0 || got.TargetProjected != 0 || got.Probability != 0 ||
+		got.Trials != 0 || got.RevenuePlannedCents != 0 {
+		t.Errorf("described pace = %+v; want no_agreement and no target, probability or plan", got)
+	}
+	// Ten days of 12,000 a day, projected over 30 days.
+	if got.RevenueActualCents != 12_000_000 || got.RevenueProjectedCents != 36_000_000 {
+		t.Errorf("revenue %d so far, projected %d; want 12,000,000 and 36,000,000 cents", got.RevenueActualCents, got.RevenueProjectedCents)
+	}
+	want := map[string][2]int64{"lead": {100, 300}, "mql": {40, 120}, "customer": {10, 30}} // actual, projected
+	for _, s := range got.Stages {
+		if s.Planned != 0 || s.ExpectedByNow != 0 || s.OnTrack || s.Actual != want[s.Stage][0] || s.Projected != want[s.Stage][1] || len(s.Days) != 10 {
+			t.Errorf("%s = %+v; want nothing planned, actual %d, projected %d, ten days", s.Stage, s, want[s.Stage][0], want[s.Stage][1])
+		}
+		for _, d := range s.Days {
+			if d.Plan != 0 {
+				t.Errorf("%s on %s plans %v; want no plan line", s.Stage, d.Day, d.Plan)
+			}
+		}
+	}
+}

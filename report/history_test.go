@@ -114,6 +114,26 @@ func TestScorecardDescribesHistory(t *testing.T) {
 			t.Errorf("October's notes = %q; want one saying %q", oct.Notes, wantNote)
 		}
 
+		// Its pace agrees: October is described (four leads entered),
+		// nothing planned and no target; November, with the agreement in
+		// force at its end, is paced against it.
+		octPace, err := report.Pace(ctx, db, now, report.Request{Period: "2026-10", Known: true}, 1)
+		if err != nil {
+			t.Fatalf("Pace(2026-10) = %v", err)
+		}
+		if p := octPace.Pace; !p.NoAgreement || p.Target.Value != 0 || p.Probability != 0 || p.RevenuePlannedCents != 0 ||
+			len(p.Stages) == 0 || p.Stages[0].Actual != 4 || p.Stages[0].Planned != 0 {
+			t.Errorf("October's pace: no_agreement %v, target %v, probability %v, revenue planned %d, stages %+v; want described: true, zeros, 4 leads entered",
+				p.NoAgreement, p.Target.Value, p.Probability, p.RevenuePlannedCents, p.Stages)
+		}
+		novPace, err := report.Pace(ctx, db, now, report.Request{Period: "2026-11", Known: true}, 1)
+		if err != nil {
+			t.Fatalf("Pace(2026-11) = %v", err)
+		}
+		if p := novPace.Pace; p.NoAgreement || p.Target.Value <= 0 {
+			t.Errorf("November's pace: no_agreement %v, target %v; want judged against the agreement in force at its end", p.NoAgreement, p.Target.Value)
+		}
+
 		nov, err := report.ReadScorecard(ctx, db, now, "2026-11")
 		if err != nil {
 			t.Fatalf("ReadScorecard(2026-11) = %v", err)

@@ -28,11 +28,17 @@ func Pace(ctx context.Context, db *sqldb.DB, now time.Time, r Request, seed uint
 	if err != nil {
 		return Paced{}, err
 	}
+	// No agreement in force at the period's end (at now for a running
+	// one): the period is described, not judged, as its scorecard is,
+	// unless the request states the goal itself (a what-if).
+	noAgreement := version == nil
 	if per, perr := Period(a, r.Period, now); perr == nil && db != nil && !now.Before(per.To) {
 		if ea, ev, err := Agreement(ctx, db, per.To.Add(-time.Microsecond)); err != nil {
 			return Paced{}, err
 		} else if ev != nil {
 			a, version = ea, ev
+		} else {
+			noAgreement = true
 		}
 	}
 	p, company, err := plans(ctx, db, a, now, r)
@@ -41,7 +47,7 @@ func Pace(ctx context.Context, db *sqldb.DB, now time.Time, r Request, seed uint
 		return Paced{Planned: pl}, err
 	}
 	in := pace.Input{Plan: pl.Plan, Company: company, KPI: a.Goal.UnifiedKPI, Stages: pl.Agreement.PathStages(), Now: now,
-		Loc: pl.Agreement.BusinessHours.Location, Seed: seed}
+		Loc: pl.Agreement.BusinessHours.Location, Seed: seed, NoAgreement: noAgreement && r.Goal == nil}
 	if db != nil {
 		if in.Actuals, err = actuals(ctx, db, pl.Plan, in.Stages, in.Loc); err != nil {
 			return Paced{Planned: pl}, err

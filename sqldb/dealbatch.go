@@ -31,8 +31,11 @@ type dealBatch struct {
 	// lead id, the lead's open deal (at most one: deals_open_lead);
 	// deals by key. A key absent from leads or deals was not found.
 	leads map[[2]string]*batchLead
-	open  map[int64]tandem.Deal
-	deals map[[2]string]tandem.Deal
+	// stored holds each lead the batch read or wrote, by id, as its row
+	// holds it, so that flush writes only what a row changed.
+	stored map[int64]tandem.Lead
+	open   map[int64]tandem.Deal
+	deals  map[[2]string]tandem.Deal
 	// calm holds the leads known to have no open hand-off.
 	calm map[int64]bool
 	// owners caches dealOwner's answers, by the reference.
@@ -78,7 +81,10 @@ type batchDeal struct {
 }
 
 type batchLeadWrite struct {
-	lead      tandem.Lead
+	lead tandem.Lead
+	// old is the lead as its row holds it, nil when not known: with it,
+	// only the columns that differ are written.
+	old       *tandem.Lead
 	accountID int64 // the account to set when the lead has none, 0 for none
 }
 
@@ -142,6 +148,7 @@ func (tx *Tx) loadDealBatch(ctx context.Context, rows []dealRow, results []Intak
 	b := tx.batch
 	b.leads, b.open, b.deals, b.calm = map[[2]string]*batchLead{}, map[int64]tandem.Deal{}, map[[2]string]tandem.Deal{}, map[int64]bool{}
 	b.accounts, b.products = map[string]int64{}, map[string]int64{}
+	b.stored = map[int64]tandem.Lead{}
 	var leadKeys, dealKeys [][2]string
 	seenLead, seenDeal := map[[2]string]bool{}, map[[2]string]bool{}
 	accounts, products := map[string]bool{}, map[string]bool{}
@@ -181,6 +188,7 @@ func (tx *Tx) loadDealBatch(ctx context.Context, rows []dealRow, results []Intak
 			}
 			bl.lead = l
 			b.leads[[2]string{l.Source, l.ExternalID}] = &bl
+			b.stored[l.ID] = l.Clone()
 			leadIDs = append(leadIDs, l.ID)
 			b.calm[l.ID] = true
 			return nil
@@ -322,6 +330,7 @@ func (tx *Tx) refreshDealBatch(ctx context.Context, leadKey, dealKey [2]string) 
 	}
 	bl.lead = l
 	b.leads[leadKey] = &bl
+	b.stored[l.ID] = l.Clone()
 	delete(b.calm, l.ID)
 	if d, ok, err := tx.dealWhere(ctx, false, `lead_id = $1 AND stage = 'open'`, l.ID); err != nil {
 		return err
@@ -419,8 +428,20 @@ func (tx *Tx) flushDealBatch(ctx context.Context) error {
 	leads := make([]batchLeadWrite, len(w.leadOrder))
 	for i, id := range w.leadOrder {
 		leads[i] = *w.leads[id]
+		if old, ok := b.stored[id]; ok {
+			leads[i].old = &old
+		}
 	}
-	return tx.db.d.updateLeads(ctx, tx, leads)
+	if err := tx.db.d.updateLeads(ctx, tx, leads); err != nil {
+		return err
+	}
+	if b.stored == nil {
+		b.stored = map[int64]tandem.Lead{}
+	}
+	for i := range leads {
+		b.stored[leads[i].lead.ID] = leads[i].lead.Clone()
+	}
+	return nil
 }
 
 // insertBatchDeals writes the batch's new deals (cols[1] is lead_id). On
@@ -461,19 +482,13 @@ func (tx *Tx) insertBatchDeals(ctx context.Context, cols []string, rows [][]any)
 	return nil
 }
 
-// updateLeadsEach writes each lead with its own UPDATE (prepared once),
-// and sets its account when it has none.
+// updateLeadsEach writes each lead with its own UPDATE (prepared once, one
+// per set of columns changed), which also sets its account when it has
+// none.
 func updateLeadsEach(ctx context.Context, tx *Tx, leads []batchLeadWrite) error {
 	for i := range leads {
-		l := &leads[i]
-		if err := tx.updateLead(ctx, &l.lead); err != nil {
+		if err := tx.writeLead(ctx, &leads[i].lead, leads[i].old, leads[i].accountID); err != nil {
 			return err
-		}
-		if l.accountID == 0 {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE leads SET account_id = $1 WHERE id = $2 AND account_id IS NULL`, l.accountID, l.lead.ID); err != nil {
-			return fmt.Errorf("link lead %d to account %d: %w", l.lead.ID, l.accountID, err)
 		}
 	}
 	return nil

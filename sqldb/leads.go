@@ -396,18 +396,51 @@ func (tx *Tx) updateLead(ctx context.Context, l *tandem.Lead) error {
 		tx.batch.row.lead(l.ID).lead = l.Clone()
 		return nil
 	}
+	return tx.writeLead(ctx, l, nil, 0)
+}
+
+// writeLead writes the lead's row and, when accountID is not 0, links the
+// lead to that account if it has none: one statement. With old, the lead
+// as its row holds it now, only the columns that differ are written (none:
+// no statement), so that the indexes of the others are left alone;
+// without, every column is.
+func (tx *Tx) writeLead(ctx context.Context, l, old *tandem.Lead, accountID int64) error {
 	row := leadRow(l)
-	set := make([]string, 0, len(leadInsertColumns)-1)
+	var was []any
+	if old != nil {
+		was = leadRow(old)
+	}
+	set := make([]string, 0, len(leadInsertColumns))
 	args := []any{l.ID}
 	for i, c := range leadInsertColumns[1:] {
+		if was != nil && sameValue(row[i+1], was[i+1]) {
+			continue
+		}
 		args = append(args, tx.arg(row[i+1]))
 		set = append(set, fmt.Sprintf("%s = $%d", c, len(args)))
+	}
+	if accountID != 0 {
+		args = append(args, accountID)
+		set = append(set, fmt.Sprintf("account_id = coalesce(account_id, $%d)", len(args)))
+	}
+	if len(set) == 0 {
+		return nil
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE leads SET `+strings.Join(set, ", ")+` WHERE id = $1`, args...)
 	if err != nil {
 		return fmt.Errorf("update lead %d: %w", l.ID, err)
 	}
 	return nil
+}
+
+// sameValue reports whether two values of leadRow are the same: times by
+// their instant, the rest by ==.
+func sameValue(a, b any) bool {
+	if t, ok := a.(time.Time); ok {
+		u, ok := b.(time.Time)
+		return ok && t.Equal(u)
+	}
+	return a == b
 }
 
 // arg converts a Go value to a query argument of the database in use.

@@ -1,18 +1,23 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/tandemhq/tandem"
 )
 
 // VerifyLedger replays every lead's events and compares the result with the
-// stored lead, and the stage entries the events give (with the path stages
-// of the agreement in force) with those stored, calling bad for each
-// difference with what differs. It returns how many leads it checked and
+// stored lead, the stage entries the events give (with the path stages of
+// the agreement in force) with those stored, and the stage entries of the
+// lead's deals that its deal events give with those stored, calling bad
+// for each difference with what differs. It returns how many leads it checked and
 // how many differ in either way.
 func (db *DB) VerifyLedger(ctx context.Context, bad func(id int64, diff string)) (checked, differ int, err error) {
 	defer wrap(&err, "verify ledger")
@@ -28,12 +33,16 @@ func (db *DB) VerifyLedger(ctx context.Context, bad func(id int64, diff string))
 		first, last := page.Leads[0].ID, page.Leads[len(page.Leads)-1].ID
 		var events []tandem.Event
 		var stored map[int64][]stageEntry
+		var storedDeals map[int64][]dealStageEntry
 		var path []string
 		err = db.view(ctx, func(tx *Tx) error {
 			if events, err = tx.events(ctx, `lead_id >= $1 AND lead_id <= $2`, first, last); err != nil {
 				return err
 			}
 			if stored, err = tx.storedStageEntries(ctx, first, last); err != nil {
+				return err
+			}
+			if storedDeals, err = tx.storedDealStageEntries(ctx, first, last); err != nil {
 				return err
 			}
 			path, err = tx.pathStages(ctx)
@@ -62,6 +71,10 @@ func (db *DB) VerifyLedger(ctx context.Context, bad func(id int64, diff string))
 				ok = false
 				bad(l.ID, "its stage entries differ from the ledger's: "+d)
 			}
+			if d := diffDealStageEntries(storedDeals[l.ID], dealStageEntriesOf(byLead[l.ID])); d != "" {
+				ok = false
+				bad(l.ID, "its deals' stage entries differ from the ledger's: "+d)
+			}
 			if !ok {
 				differ++
 			}
@@ -76,4 +89,62 @@ func normal(l tandem.Lead) tandem.Lead {
 		l.Attributes = nil
 	}
 	return l
+}
+
+// storedDealStageEntries returns the stored stage entries of the deals of
+// the leads with ids from first to last, by lead, ordered by deal and stage.
+func (tx *Tx) storedDealStageEntries(ctx context.Context, first, last int64) (map[int64][]dealStageEntry, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT d.lead_id, e.deal_id, e.stage, e.entered_at
+		FROM deal_stage_entries e JOIN deals d ON d.id = e.deal_id
+		WHERE d.lead_id >= $1 AND d.lead_id <= $2 ORDER BY e.deal_id, e.stage`, first, last)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byLead := map[int64][]dealStageEntry{}
+	for rows.Next() {
+		var lead int64
+		var e dealStageEntry
+		if err := rows.Scan(&lead, &e.dealID, &e.stage, scanTime{&e.at}); err != nil {
+			return nil, err
+		}
+		byLead[lead] = append(byLead[lead], e)
+	}
+	return byLead, rows.Err()
+}
+
+// diffDealStageEntries describes how a lead's deals' stored stage entries
+// differ from those its deal events give, "" when they do not.
+func diffDealStageEntries(stored, want []dealStageEntry) string {
+	type key struct {
+		deal  int64
+		stage string
+	}
+	s, w := map[key]time.Time{}, map[key]time.Time{}
+	var keys []key
+	for _, e := range stored {
+		s[key{e.dealID, e.stage}] = e.at
+		keys = append(keys, key{e.dealID, e.stage})
+	}
+	for _, e := range want {
+		w[key{e.dealID, e.stage}] = e.at
+		keys = append(keys, key{e.dealID, e.stage})
+	}
+	slices.SortFunc(keys, func(a, b key) int { return cmp.Or(cmp.Compare(a.deal, b.deal), strings.Compare(a.stage, b.stage)) })
+	show := func(t time.Time, ok bool) string {
+		if !ok {
+			return "none"
+		}
+		return tandem.FormatTime(t)
+	}
+	var parts []string
+	for _, k := range slices.Compact(keys) {
+		st, ok1 := s[k]
+		wt, ok2 := w[k]
+		if ok1 == ok2 && st.Equal(wt) {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("deal %d %s stored %s, the events give %s", k.deal, k.stage, show(st, ok1), show(wt, ok2)))
+	}
+	return strings.Join(parts, "; ")
 }

@@ -205,7 +205,7 @@ var digestHTML = template.Must(template.New("digest").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>Pacing {{.Period}}</title></head>
 <body style="font-family: sans-serif">
 <h1 style="font-size: 1.3em">Pacing {{.Period}}, day {{.Elapsed}} of {{.Total}}</h1>
-<p>Probability of reaching the target by the month's end: <strong>{{.Probability}}</strong>.</p>
+<p>{{.Headline}}</p>
 <table style="border-collapse: collapse" cellpadding="4">
 <tr><th align="left">Stage</th><th align="right">Planned</th><th align="right">Actual</th><th align="right">Expected by now</th><th align="right">Projected</th><th></th></tr>
 {{range .Rows}}<tr><td>{{.Stage}}</td><td align="right">{{.Planned}}</td><td align="right">{{.Actual}}</td><td align="right">{{.Expected}}</td><td align="right">{{.Projected}}</td><td>{{.Verdict}}</td></tr>
@@ -219,19 +219,26 @@ func pacingDigest(p pace.Pace) (text, html string, err error) {
 	var rows []pacingRow
 	for _, s := range p.Stages {
 		verdict := "behind"
-		if s.OnTrack {
+		switch {
+		case s.Planned == 0:
+			verdict = "no plan"
+		case s.OnTrack:
 			verdict = "on track"
 		}
 		rows = append(rows, pacingRow{Stage: s.Stage, Planned: figure.Count(float64(s.Planned)), Actual: figure.Count(float64(s.Actual)),
 			Expected: figure.Count(s.ExpectedByNow), Projected: figure.Count(float64(s.Projected)), Verdict: verdict})
 	}
+	headline := "Probability of reaching the target by the period's end: " + figure.Percent(p.Probability) + "."
+	if p.NoAgreement {
+		headline = "No signed agreement is in force: the figures are described, not judged."
+	}
 	data := struct {
-		Period, Probability, AsOf string
-		Elapsed, Total            int
-		Rows                      []pacingRow
-	}{p.Period.Name, figure.Percent(p.Probability), p.AsOf.UTC().Format("2006-01-02 15:04 UTC"), p.DaysElapsed, p.DaysTotal, rows}
+		Period, Headline, AsOf string
+		Elapsed, Total         int
+		Rows                   []pacingRow
+	}{p.Period.Name, headline, p.AsOf.UTC().Format("2006-01-02 15:04 UTC"), p.DaysElapsed, p.DaysTotal, rows}
 	var t strings.Builder
-	fmt.Fprintf(&t, "Pacing %s, day %d of %d. Probability of reaching the target: %s.\n\n", data.Period, data.Elapsed, data.Total, data.Probability)
+	fmt.Fprintf(&t, "Pacing %s, day %d of %d. %s\n\n", data.Period, data.Elapsed, data.Total, data.Headline)
 	for _, r := range rows {
 		fmt.Fprintf(&t, "%-12s %s of %s planned (expected by now %s), projected %s: %s\n", r.Stage, r.Actual, r.Planned, r.Expected, r.Projected, r.Verdict)
 	}

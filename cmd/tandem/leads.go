@@ -142,7 +142,7 @@ func (m *Main) ledgerCommand() *cobra.Command {
 	c := &cobra.Command{Use: "ledger", Short: "Check the ledger"}
 	verify := &cobra.Command{
 		Use:   "verify",
-		Short: "Replay every lead's events and check they give the stored lead and stage entries, and the stage counts",
+		Short: "Replay every lead's events and check they give the stored lead, its stage entries and its deals' stage entries, and the stage counts",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			db, err := m.open(c.Context())

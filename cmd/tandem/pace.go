@@ -37,8 +37,11 @@ reaching the last stage's plan from a seeded Monte Carlo (docs/pace.md).`,
 				return err
 			}
 			out, err := report.Pace(c.Context(), db, m.Clock.Now(), req, seed)
-			if out.Agreement != nil && out.Version == nil {
-				fmt.Fprintln(m.Stderr, "tandem: no signed agreement is in force: pacing against the default agreement")
+			switch {
+			case out.Pace.NoAgreement:
+				fmt.Fprintf(m.Stderr, "tandem: no signed agreement was in force in %s: its figures are described, not judged (--goal paces against a goal of your own)\n", out.Pace.Period.Name)
+			case out.Agreement != nil && out.Version == nil:
+				fmt.Fprintln(m.Stderr, "tandem: no signed agreement is in force: pacing against your goal with the default agreement's rates")
 			}
 			if err != nil {
 				return planHint(planFlagError(err))
@@ -73,13 +76,22 @@ func writePaceTable(w io.Writer, p pace.Pace) error {
 	fmt.Fprintln(tw, "STAGE\tMARKETING'S PLAN\tEXPECTED BY NOW\tACTUAL\tPROJECTED\tON TRACK\t")
 	for _, s := range p.Stages {
 		on := "yes"
-		if !s.OnTrack {
+		switch {
+		case s.Planned == 0:
+			on = "-" // no plan to be on track for
+		case !s.OnTrack:
 			on = "no"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", s.Stage, figure.Count(float64(s.Planned)), figure.Count(s.ExpectedByNow),
 			figure.Count(float64(s.Actual)), figure.Count(float64(s.Projected)), on)
 	}
 	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if p.NoAgreement {
+		fmt.Fprintf(w, "\nwon revenue: %s so far, projected %s\n", figure.Money(float64(p.RevenueActualCents)/100),
+			figure.Money(float64(p.RevenueProjectedCents)/100))
+		_, err := fmt.Fprintln(w, "no target: no signed agreement was in force in the period; its figures are described, not judged")
 		return err
 	}
 	fmt.Fprintf(w, "\nwon revenue: %s so far, projected %s, against the goal of %s\n", figure.Money(float64(p.RevenueActualCents)/100),

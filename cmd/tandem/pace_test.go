@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,10 +15,11 @@ import (
 	"github.com/tandemhq/tandem/sqldb/sqldbtest"
 )
 
-// TestPace takes in leads on two days of November 2026 (no agreement is in
-// force, so the default's rates and goal apply) and paces the month: the
-// actuals are the leads that entered each stage, by day, and the JSON says
-// so.
+// TestPace takes in leads on two days of November 2026 and paces the
+// month: the actuals are the leads that entered each stage, by day, and the
+// JSON says so. No agreement is in force, so the month is described, not
+// judged (nothing planned, no target, no probability), unless the person
+// gives a goal of their own, which is paced with the default's rates.
 func TestPace(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, be sqldbtest.Backend) {
 		t.Parallel()
@@ -70,8 +72,32 @@ func TestPace(t *testing.T) {
 		if len(lead.Days) != 5 || lead.Days[2].Day != "2026-11-03" || lead.Days[2].Actual != 6 || lead.Days[4].Actual != 10 {
 			t.Errorf("lead days = %+v; want 6 by the 3rd and 10 by the 5th", lead.Days)
 		}
-		if lead.Planned <= 0 || got.Probability < 0 || got.Probability > 1 {
-			t.Errorf("planned %d, probability %v", lead.Planned, got.Probability)
+		if !got.NoAgreement || lead.Planned != 0 || mql.ExpectedByNow != 0 || lead.Days[4].Plan != 0 || got.Target.Value != 0 ||
+			got.Probability != 0 || got.RevenuePlannedCents != 0 {
+			t.Errorf("no agreement: no_agreement %v, lead planned %d, mql expected by now %v, plan on day 5 %v, target %v, probability %v, revenue planned %d; want true and zeros",
+				got.NoAgreement, lead.Planned, mql.ExpectedByNow, lead.Days[4].Plan, got.Target.Value, got.Probability, got.RevenuePlannedCents)
+		}
+		if !strings.Contains(r.stderr, "no signed agreement was in force in 2026-11: its figures are described, not judged") {
+			t.Errorf("stderr = %q; want it to say the month is described, not judged", r.stderr)
+		}
+		table := tandemCmd(t, clk, be.DSN, "pace", "--period", "2026-11", "--set", "lead_to_mql=0.25")
+		if table.code != 0 || !strings.Contains(table.stdout, "no target: no signed agreement was in force") || strings.Contains(table.stdout, "against the goal") {
+			t.Errorf("tandem pace (table): exit %d\n%s%s", table.code, table.stdout, table.stderr)
+		}
+
+		// A goal of one's own is paced, with the default's rates.
+		r = tandemCmd(t, clk, be.DSN, "pace", "--period", "2026-11", "--goal", "300000", "--set", "lead_to_mql=0.25", "--format", "json")
+		got = pace.Pace{}
+		if err := json.Unmarshal([]byte(r.stdout), &got); r.code != 0 || err != nil {
+			t.Fatalf("tandem pace --goal: exit %d, %v: %s", r.code, err, r.stderr)
+		}
+		byStage = map[string]pace.Stage{}
+		for _, s := range got.Stages {
+			byStage[s.Stage] = s
+		}
+		if lead := byStage["lead"]; got.NoAgreement || lead.Planned <= 0 || lead.Actual != 10 || got.Target.Goal != 300000 || got.Probability < 0 || got.Probability > 1 {
+			t.Errorf("with a goal: no_agreement %v, lead planned %d actual %d, target's goal %v, probability %v; want false, > 0, 10, 300000, 0..1",
+				got.NoAgreement, lead.Planned, lead.Actual, got.Target.Goal, got.Probability)
 		}
 		// A bad period is the flag's error.
 		if r := tandemCmd(t, clk, be.DSN, "pace", "--period", "Nov"); r.code != exitUsage {

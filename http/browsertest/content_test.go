@@ -17,13 +17,16 @@ import (
 	"github.com/tandemhq/tandem/tandemtest"
 )
 
+// contentTestNow is the server's fixed clock in TestContentOnRepTask.
+var contentTestNow = time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
+
 // TestContentOnRepTask: the templates the cadence names appear filled in
 // on the rep's task; "copy" copies the filled-in text and the email step
 // opens the mail client with subject and body; the touch logged records
 // the script; its use shows on the content page and in the scorecard.
 func TestContentOnRepTask(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
-		e := Start(t, b, time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)) // Monday 10:00 in New York: the cadence's next step is due in business hours whatever the wall clock says
+		e := Start(t, b, contentTestNow) // Monday 10:00 in New York: the cadence's next step is due in business hours whatever the wall clock says
 		ctx := context.Background()
 		rep := tandem.User{Email: "rex@example.com", Name: "Rex Rep", Role: tandem.RoleSalesRep}
 		for _, u := range []*tandem.User{{Email: "mia@example.com", Role: tandem.RoleMarketingHead},
@@ -96,7 +99,7 @@ func TestContentOnRepTask(t *testing.T) {
 		e.Screenshot("queue-email-template")
 
 		// Its effect: the content page and the scorecard count the use.
-		period := time.Now().In(agreementZone(t)).Format("2006-01")
+		period := contentTestNow.In(agreementZone(t)).Format("2006-01") // the server's month, not the wall clock's
 		e.Open("/content?period=" + period)
 		if got := e.Text(`tr[data-code="first-call"] [data-testid="uses"]`); got != "1" {
 			t.Errorf("the content page's uses of first-call = %q; want 1", got)
