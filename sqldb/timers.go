@@ -287,9 +287,10 @@ func (tx *Tx) claimDue(ctx context.Context, limit int) ([]Timer, error) {
 		// and stop after limit. But a storm makes timers due faster than
 		// autovacuum analyses the table, and with statistics that see
 		// few due the planner reads every due timer (a bitmap scan) and
-		// sorts them all, at each claim: a storm of 900,000 timers took
-		// quadratic time. Without a sort the index's order is the only
-		// way; the setting lasts until the claim's rows are read.
+		// sorts them all, at each claim: 32 ms instead of 1.4 ms with
+		// 13,000 due, and more as the storm grows. Without a sort the
+		// index's order is the only way. The setting lasts until the
+		// claim's rows are read (a claim of none ends the transaction).
 		if _, err := tx.ExecContext(ctx, `SELECT set_config('enable_sort', 'off', true)`); err != nil {
 			return nil, err
 		}
@@ -314,7 +315,7 @@ func (tx *Tx) claimDue(ctx context.Context, limit int) ([]Timer, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if pg {
+	if pg && len(ts) > 0 {
 		if _, err := tx.ExecContext(ctx, `SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name = 'enable_sort'`); err != nil {
 			return nil, err
 		}
