@@ -223,22 +223,35 @@ func (tx *Tx) storedStageEntries(ctx context.Context, first, last int64) (map[in
 // diffStageEntries describes how a lead's stored stage entries differ from
 // those its events give (both ordered by stage), "" when they do not.
 func diffStageEntries(stored, want []stageEntry) string {
-	byStage := func(es []stageEntry) map[string]time.Time {
-		m := make(map[string]time.Time, len(es))
+	return diffEntries(stored, want, func(e stageEntry) (string, time.Time) { return e.stage, e.at }, strings.Compare,
+		func(stage string) string { return stage })
+}
+
+// diffEntries describes how stored entries differ from those the events
+// give: for each key (in cmp's order) whose time differs or that only one
+// side has, "KEY stored T1, the events give T2" ("none" for a side without
+// it), joined by "; "; "" when they agree. entry gives an entry's key and
+// time, name a key's words.
+func diffEntries[E any, K comparable](stored, want []E, entry func(E) (K, time.Time), cmp func(a, b K) int, name func(K) string) string {
+	byKey := func(es []E) map[K]time.Time {
+		m := make(map[K]time.Time, len(es))
 		for _, e := range es {
-			m[e.stage] = e.at
+			k, at := entry(e)
+			m[k] = at
 		}
 		return m
 	}
-	s, w := byStage(stored), byStage(want)
-	var stages []string
-	for _, e := range stored {
-		stages = append(stages, e.stage)
+	s, w := byKey(stored), byKey(want)
+	keys := make([]K, 0, len(s)+len(w))
+	for k := range s {
+		keys = append(keys, k)
 	}
-	for _, e := range want {
-		stages = append(stages, e.stage)
+	for k := range w {
+		if _, ok := s[k]; !ok {
+			keys = append(keys, k)
+		}
 	}
-	slices.Sort(stages)
+	slices.SortFunc(keys, cmp)
 	show := func(t time.Time, ok bool) string {
 		if !ok {
 			return "none"
@@ -246,13 +259,13 @@ func diffStageEntries(stored, want []stageEntry) string {
 		return tandem.FormatTime(t)
 	}
 	var parts []string
-	for _, st := range slices.Compact(stages) {
-		st1, ok1 := s[st]
-		wt, ok2 := w[st]
-		if ok1 == ok2 && st1.Equal(wt) {
+	for _, k := range keys {
+		st, ok1 := s[k]
+		wt, ok2 := w[k]
+		if ok1 == ok2 && st.Equal(wt) {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s stored %s, the events give %s", st, show(st1, ok1), show(wt, ok2)))
+		parts = append(parts, fmt.Sprintf("%s stored %s, the events give %s", name(k), show(st, ok1), show(wt, ok2)))
 	}
 	return strings.Join(parts, "; ")
 }

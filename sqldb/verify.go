@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
 	"time"
 
@@ -120,31 +119,7 @@ func diffDealStageEntries(stored, want []dealStageEntry) string {
 		deal  int64
 		stage string
 	}
-	s, w := map[key]time.Time{}, map[key]time.Time{}
-	var keys []key
-	for _, e := range stored {
-		s[key{e.dealID, e.stage}] = e.at
-		keys = append(keys, key{e.dealID, e.stage})
-	}
-	for _, e := range want {
-		w[key{e.dealID, e.stage}] = e.at
-		keys = append(keys, key{e.dealID, e.stage})
-	}
-	slices.SortFunc(keys, func(a, b key) int { return cmp.Or(cmp.Compare(a.deal, b.deal), strings.Compare(a.stage, b.stage)) })
-	show := func(t time.Time, ok bool) string {
-		if !ok {
-			return "none"
-		}
-		return tandem.FormatTime(t)
-	}
-	var parts []string
-	for _, k := range slices.Compact(keys) {
-		st, ok1 := s[k]
-		wt, ok2 := w[k]
-		if ok1 == ok2 && st.Equal(wt) {
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("deal %d %s stored %s, the events give %s", k.deal, k.stage, show(st, ok1), show(wt, ok2)))
-	}
-	return strings.Join(parts, "; ")
+	return diffEntries(stored, want, func(e dealStageEntry) (key, time.Time) { return key{e.dealID, e.stage}, e.at },
+		func(a, b key) int { return cmp.Or(cmp.Compare(a.deal, b.deal), strings.Compare(a.stage, b.stage)) },
+		func(k key) string { return fmt.Sprintf("deal %d %s", k.deal, k.stage) })
 }
