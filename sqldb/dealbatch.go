@@ -34,8 +34,14 @@ type dealBatch struct {
 	// stored holds each lead the batch read or wrote, by id, as its row
 	// holds it, so that flush writes only what a row changed.
 	stored map[int64]tandem.Lead
-	open   map[int64]tandem.Deal
-	deals  map[[2]string]tandem.Deal
+	// held are the leads createDealLeads made (holdLeads set while it
+	// runs), not written yet: flush inserts each as the batch's rows
+	// left it, rather than inserting it and updating it again. They have
+	// no row, deal or hand-off to read.
+	held      []*tandem.Lead
+	holdLeads bool
+	open      map[int64]tandem.Deal
+	deals     map[[2]string]tandem.Deal
 	// calm holds the leads known to have no open hand-off.
 	calm map[int64]bool
 	// owners caches dealOwner's answers, by the reference.
@@ -177,6 +183,14 @@ func (tx *Tx) loadDealBatch(ctx context.Context, rows []dealRow, results []Intak
 	}
 	b.news = make([]int, len(rows)+1)
 	var leadIDs []int64
+	held := map[[2]string]bool{}
+	for _, l := range b.held {
+		k := [2]string{l.Source, l.ExternalID}
+		b.leads[k] = &batchLead{lead: l.Clone()}
+		b.calm[l.ID] = true
+		held[k] = true
+	}
+	leadKeys = slices.DeleteFunc(leadKeys, func(k [2]string) bool { return held[k] })
 	for chunk := range slices.Chunk(leadKeys, 1000) {
 		cond, args := tx.db.d.keyIn("source", "external_id", chunk, 1)
 		q := `SELECT ` + leadColumns + `, coalesce(account_id, 0) FROM leads WHERE external_id <> '' AND ` + cond + tx.db.d.forUpdate()
@@ -388,15 +402,39 @@ func (tx *Tx) batchCatalogID(ctx context.Context, table, name string) (int64, er
 	return id, err
 }
 
-// flushDealBatch writes what the batch holds: the deals changed (before
-// those added, which may open a lead's deal another row closed), the deals
-// added, and the leads.
+// flushDealBatch writes what the batch holds: the leads it created, the
+// deals changed (before those added, which may open a lead's deal another
+// row closed), the deals added, and the other leads.
 func (tx *Tx) flushDealBatch(ctx context.Context) error {
 	b := tx.batch
 	w := &b.pending
 	buffering := b.buffering
 	b.buffering = false
 	defer func() { w.reset(); b.buffering = buffering }()
+	if b.stored == nil {
+		b.stored = map[int64]tandem.Lead{}
+	}
+	// The leads the batch holds are inserted as its rows left them,
+	// before the deals, which take their copies of their lead's fields
+	// from the lead's row as they are inserted (migration 00030): each
+	// deal is written once.
+	var newRows [][]any
+	inserted := map[int64]bool{}
+	for _, l := range b.held {
+		accountID := int64(0)
+		if lw := w.leads[l.ID]; lw != nil {
+			l, accountID = &lw.lead, lw.accountID
+		}
+		newRows = append(newRows, append(leadRow(l), nullID(accountID)))
+		inserted[l.ID] = true
+		b.stored[l.ID] = l.Clone()
+	}
+	b.held = nil
+	if len(newRows) > 0 {
+		if err := tx.db.d.bulkInsert(ctx, tx, "leads", append(slices.Clone(leadInsertColumns), "account_id"), newRows); err != nil {
+			return err
+		}
+	}
 	var inserts [][]any
 	for _, id := range w.dealOrder {
 		bd := w.deals[id]
@@ -425,18 +463,19 @@ func (tx *Tx) flushDealBatch(ctx context.Context) error {
 			return err
 		}
 	}
-	leads := make([]batchLeadWrite, len(w.leadOrder))
-	for i, id := range w.leadOrder {
-		leads[i] = *w.leads[id]
-		if old, ok := b.stored[id]; ok {
-			leads[i].old = &old
+	leads := make([]batchLeadWrite, 0, len(w.leadOrder))
+	for _, id := range w.leadOrder {
+		if inserted[id] {
+			continue
 		}
+		lw := *w.leads[id]
+		if old, ok := b.stored[id]; ok {
+			lw.old = &old
+		}
+		leads = append(leads, lw)
 	}
 	if err := tx.db.d.updateLeads(ctx, tx, leads); err != nil {
 		return err
-	}
-	if b.stored == nil {
-		b.stored = map[int64]tandem.Lead{}
 	}
 	for i := range leads {
 		b.stored[leads[i].lead.ID] = leads[i].lead.Clone()

@@ -735,7 +735,9 @@ func (tx *Tx) createDealLeads(ctx context.Context, rows []dealRow, results []Int
 		return nil
 	}
 	res := make([]IntakeResult, len(inputs))
+	tx.batch.holdLeads = true
 	err := tx.intakeLeads(ctx, inputs, IntakeOptions{DefaultSource: opts.DefaultSource, Actor: opts.Actor}, res)
+	tx.batch.holdLeads = false
 	tx.importsDeal = nil
 	if err != nil {
 		return err

@@ -20,8 +20,8 @@ import (
 // some of whose clocks were met, fire the same clocks and then their
 // escalations, one set-wise (FireSLA's batches) and one a timer at a time
 // under savepoints (as before batches); a fire that fails after its work
-// fails in both. The ledger, the outbox, the notifications, the timers,
-// the tasks and the leads come out the same.
+// fails in both. The ledger, the outbox, the notifications, the webhook
+// deliveries, the timers, the tasks and the leads come out the same.
 func TestSetWiseFiringMatchesOneByOne(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
 		t.Parallel()
@@ -51,6 +51,11 @@ func TestSetWiseFiringMatchesOneByOne(t *testing.T) {
 				fire = sqldb.FireOneByOneForTest(fire)
 			}
 			w.clk.Set(ny(23, 10, 0))
+			// A subscription to every event: each batch publishes
+			// several times and reads the subscriptions once.
+			if _, err := w.db.CreateWebhook(ctx, sqldb.WebhookInput{URL: strp("https://hooks.example.com/in"), EventTypes: typesp("*")}, 0); err != nil {
+				t.Fatalf("CreateWebhook: %v", err)
+			}
 			var leads []tandem.Lead
 			for i := range n {
 				leads = append(leads, w.mql(t, fmt.Sprintf("s%02d", i)))
@@ -101,6 +106,7 @@ func TestSetWiseFiringMatchesOneByOne(t *testing.T) {
 			`SELECT user_id, lead_id, channel, address, subject, body, state, next_at, created_at, sent_at FROM notifications`,
 			`SELECT kind, lead_id, due_at, state, payload, attempts, last_error, claimed_by, created_at, fired_at FROM timers`,
 			`SELECT id, state, breached FROM tasks`,
+			`SELECT subscription_id, type, state, attempts, next_at, created_at FROM webhook_deliveries`,
 			`SELECT id, version, stage, updated_at FROM leads`,
 		}
 		var fired int

@@ -216,3 +216,109 @@ func TestLeadsSortAndTeam(t *testing.T) {
 		}
 	})
 }
+
+// TestLeadsSortedFilterPages walks filtered lists sorted by score (which
+// a campaign's index holds), created_at and stage_changed_at, page by
+// page, with counts that stop early, stop late and are exact, on pages
+// smaller than the matches and on one page that holds them all (whose
+// leads are the count), and checks every page and count against the same
+// leads filtered and sorted here.
+func TestLeadsSortedFilterPages(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, b sqldbtest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		db, clk := open(t, b)
+		for batch := range 3 {
+			var in []tandem.LeadInput
+			for i := batch * 20; i < batch*20+20; i++ {
+				in = append(in, input("external_id", fmt.Sprint("w", i), "score", fmt.Sprint((i*7)%10*10),
+					"campaign", fmt.Sprint("c", i%3), "origin", []string{"social", "email"}[i%2]))
+			}
+			if _, err := db.IntakeLeads(ctx, in, sqldb.IntakeOptions{}); err != nil {
+				t.Fatalf("IntakeLeads: %v", err)
+			}
+			clk.Advance(3600e9)
+		}
+		all, err := db.Leads(ctx, tandem.LeadFilter{Limit: 1000})
+		if err != nil || len(all.Leads) != 60 {
+			t.Fatalf("Leads = %d leads, %v; want 60", len(all.Leads), err)
+		}
+		fifty := 50
+		filters := []struct {
+			name string
+			f    tandem.LeadFilter
+			keep func(l tandem.Lead) bool
+		}{
+			{"campaign=c1", tandem.LeadFilter{Equal: map[string]string{"campaign": "c1"}},
+				func(l tandem.Lead) bool { return l.Campaign == "c1" }},
+			{"campaign in c0,c2", tandem.LeadFilter{In: map[string][]string{"campaign": {"c0", "c2"}}},
+				func(l tandem.Lead) bool { return l.Campaign == "c0" || l.Campaign == "c2" }},
+			{"origin=email&score_min=50", tandem.LeadFilter{Equal: map[string]string{"origin": "email"}, ScoreMin: &fifty},
+				func(l tandem.Lead) bool { return l.Origin == "email" && l.Score >= 50 }},
+		}
+		for _, fl := range filters {
+			var matches []tandem.Lead
+			for _, l := range all.Leads {
+				if fl.keep(l) {
+					matches = append(matches, l)
+				}
+			}
+			for _, sort := range []string{"score", "-score", "created_at", "-created_at", "-stage_changed_at"} {
+				field, desc, _ := tandem.SortField(sort)
+				want := slices.Clone(matches)
+				slices.SortStableFunc(want, func(a, b tandem.Lead) int {
+					var c int
+					switch field {
+					case "score":
+						c = cmp.Compare(a.Score, b.Score)
+					case "created_at":
+						c = a.CreatedAt.Compare(b.CreatedAt)
+					case "stage_changed_at":
+						c = a.StageChangedAt.Compare(b.StageChangedAt)
+					}
+					if c == 0 {
+						c = cmp.Compare(a.ID, b.ID)
+					}
+					if desc {
+						c = -c
+					}
+					return c
+				})
+				var wantIDs []int64
+				for _, l := range want {
+					wantIDs = append(wantIDs, l.ID)
+				}
+				for _, c := range []struct{ limit, upTo int }{{3, 3}, {3, 16}, {3, 0}, {50, 3}, {50, 16}, {50, 0}} {
+					limit, upTo := c.limit, c.upTo
+					wantTotal, wantMore := len(want), false
+					if upTo > 0 && len(want) > upTo {
+						wantTotal, wantMore = upTo, true
+					}
+					f := fl.f
+					f.Sort, f.Limit, f.CountUpTo = sort, limit, upTo
+					var got []int64
+					for range 30 {
+						page, err := db.Leads(ctx, f)
+						if err != nil {
+							t.Fatalf("Leads(%s, sort=%s, count up to %d): %v", fl.name, sort, upTo, err)
+						}
+						if page.Total != wantTotal || page.More != wantMore {
+							t.Errorf("Leads(%s, sort=%s, limit %d, count up to %d) total = %d, more %v; want %d, %v",
+								fl.name, sort, limit, upTo, page.Total, page.More, wantTotal, wantMore)
+						}
+						for _, l := range page.Leads {
+							got = append(got, l.ID)
+						}
+						if page.Next == 0 {
+							break
+						}
+						f.After, f.AfterValue = page.Next, page.NextValue
+					}
+					if !slices.Equal(got, wantIDs) {
+						t.Errorf("Leads(%s, sort=%s, count up to %d) by pages of %d = %v; want %v", fl.name, sort, upTo, limit, got, wantIDs)
+					}
+				}
+			}
+		}
+	})
+}

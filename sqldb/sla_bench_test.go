@@ -47,8 +47,12 @@ func benchHandoffs(b *testing.B, db *sqldb.DB, n int) {
 // fires them all with the SLA engine: each breach writes its ledger event,
 // its escalation timers and the rep's notifications. It reports the SLA's
 // clocks per second apart from the escalation timers their breaches fire
-// (escalations/s), all timers per second, and the time to fire them all. TANDEM_BENCH_WORKERS sets how many
-// workers fire side by side (1 by default).
+// (escalations/s), all timers per second, the time to fire them all, and
+// the process's CPU per timer fired (cpu-µs/timer: on SQLite the whole
+// work, the figure the machine's other load disturbs least; on PostgreSQL
+// only the client's share). By default it fires as `tandem serve`
+// does, with one worker on SQLite and two side by side on PostgreSQL (the
+// workers=N of its name); TANDEM_BENCH_WORKERS sets another number.
 //
 //	go test ./sqldb -run '^$' -bench BreachStorm -benchtime 1x
 func BenchmarkBreachStorm(b *testing.B) {
@@ -56,23 +60,26 @@ func BenchmarkBreachStorm(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("TANDEM_BENCH_HANDOFFS")); err == nil && v > 0 {
 		n = v
 	}
-	workers := 1
-	if v, err := strconv.Atoi(os.Getenv("TANDEM_BENCH_WORKERS")); err == nil && v > 0 {
-		workers = v
-	}
 	for _, be := range sqldbtest.Backends(b) {
+		workers := 1 // as `tandem serve` fires: one worker on SQLite, two on PostgreSQL
+		if be.Name == "postgres" {
+			workers = 2
+		}
+		if v, err := strconv.Atoi(os.Getenv("TANDEM_BENCH_WORKERS")); err == nil && v > 0 {
+			workers = v
+		}
 		b.Run(fmt.Sprintf("%s/workers=%d", be.Name, workers), func(b *testing.B) {
 			ctx := context.Background()
 			db, clk := openChannels(b, sqldbtest.Backend{Name: be.Name, DSN: sqldbtest.Fresh(b, be)}, notify.Channels())
 			var fired, clocks, escalations int
-			var elapsed time.Duration
+			var elapsed, cpu time.Duration
 			for b.Loop() {
 				b.StopTimer()
 				clk.Set(ny(23, 10, 0))
 				benchHandoffs(b, db, n)
 				clk.Set(ny(23, 16, 0)) // every first-touch, accept and first-step clock is due
 				b.StartTimer()
-				start := time.Now()
+				start, cpu0 := time.Now(), sqldb.ProcessCPU()
 				var g errgroup.Group
 				counts := make([]int, workers)
 				for w := range workers {
@@ -96,6 +103,7 @@ func BenchmarkBreachStorm(b *testing.B) {
 					fired += k
 				}
 				elapsed += time.Since(start)
+				cpu += sqldb.ProcessCPU() - cpu0
 				b.StopTimer()
 				// What fired, by kind: the SLA's clocks (first touch, accept,
 				// cadence steps) apart from the escalation timers their
@@ -118,6 +126,7 @@ func BenchmarkBreachStorm(b *testing.B) {
 			b.ReportMetric(float64(fired)/elapsed.Seconds(), "timers/s")
 			b.ReportMetric(float64(clocks)/float64(b.N), "clocks/storm")
 			b.ReportMetric(elapsed.Seconds(), "s/storm")
+			b.ReportMetric(float64(cpu.Microseconds())/float64(fired), "cpu-µs/timer")
 		})
 	}
 }

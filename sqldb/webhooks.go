@@ -398,9 +398,20 @@ func (tx *Tx) routeWebhooks(ctx context.Context, evs []outbox.Event, subs []Webh
 // webhookTargets returns the active subscriptions that take any of the
 // events' types.
 func (tx *Tx) webhookTargets(ctx context.Context, evs []outbox.Event) ([]WebhookSubscription, error) {
-	subs, err := tx.webhooks(ctx, "state = $1", WebhookActive)
-	if err != nil {
-		return nil, fmt.Errorf("webhook subscriptions: %w", err)
+	// A batch of timers being fired publishes many times and changes no
+	// subscription: it reads them once.
+	b := tx.fireBuf
+	subs := []WebhookSubscription(nil)
+	if b != nil && b.hooksRead {
+		subs = b.hooks
+	} else {
+		var err error
+		if subs, err = tx.webhooks(ctx, "state = $1", WebhookActive); err != nil {
+			return nil, fmt.Errorf("webhook subscriptions: %w", err)
+		}
+		if b != nil {
+			b.hooks, b.hooksRead = subs, true
+		}
 	}
 	var takers []WebhookSubscription
 	for _, s := range subs {

@@ -18,7 +18,7 @@ import (
 
 // batch is how many timers one call to [sqldb.DB.FireDue] fires at most, so
 // that a worker checks its context between calls: enough for FireDue's
-// set-wise batches of SLA timers (up to 500 a transaction).
+// set-wise batches of SLA timers (up to 1,000 a transaction).
 const batch = 1000
 
 // ServePoll is the poll `tandem serve` runs its worker with: a clock added
