@@ -99,14 +99,12 @@ func (db *DB) EachDealReportRow(ctx context.Context, q DealReportQuery, fn func(
 	query := sel + ` WHERE d.created_at >= $1 AND d.created_at < $2 UNION ALL ` +
 		sel + ` WHERE d.closed_at >= $1 AND d.closed_at < $2 AND (d.created_at < $1 OR d.created_at >= $2)`
 	err = db.view(ctx, func(tx *Tx) error {
-		if db.d.name() == "postgres" {
-			// The lookups per deal (product, account, hand-off) make
-			// PostgreSQL's estimate of the query high enough to compile it
-			// with JIT, about 120 ms of a report that reads its rows by
-			// index; it never pays that back here.
-			if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
-				return err
-			}
+		// The lookups per deal (product, account, hand-off) make
+		// PostgreSQL's estimate of the query high enough to compile it with
+		// JIT, about 120 ms of a report that reads its rows by index; it
+		// never pays that back here. The reports' settings turn it off.
+		if err := tx.reportSettings(ctx); err != nil {
+			return err
 		}
 		var users map[int64]reportUser
 		if needUsers {
