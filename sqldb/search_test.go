@@ -136,28 +136,7 @@ func TestLeadsSortAndTeam(t *testing.T) {
 		for _, sort := range []string{"score", "-score", "company", "-company", "last_name", "-id", "created_at", "-stage_changed_at"} {
 			field, desc, _ := tandem.SortField(sort)
 			want := slices.Clone(all.Leads)
-			slices.SortStableFunc(want, func(a, b tandem.Lead) int {
-				var c int
-				switch field {
-				case "score":
-					c = cmp.Compare(a.Score, b.Score)
-				case "company":
-					c = strings.Compare(a.Company, b.Company)
-				case "last_name":
-					c = strings.Compare(a.LastName, b.LastName)
-				case "created_at":
-					c = a.CreatedAt.Compare(b.CreatedAt)
-				case "stage_changed_at":
-					c = a.StageChangedAt.Compare(b.StageChangedAt)
-				}
-				if c == 0 {
-					c = cmp.Compare(a.ID, b.ID)
-				}
-				if desc {
-					c = -c
-				}
-				return c
-			})
+			slices.SortStableFunc(want, leadOrder(field, desc))
 			var got []int64
 			f := tandem.LeadFilter{Sort: sort, Limit: 4}
 			for range 10 {
@@ -266,24 +245,7 @@ func TestLeadsSortedFilterPages(t *testing.T) {
 			for _, sort := range []string{"score", "-score", "created_at", "-created_at", "-stage_changed_at"} {
 				field, desc, _ := tandem.SortField(sort)
 				want := slices.Clone(matches)
-				slices.SortStableFunc(want, func(a, b tandem.Lead) int {
-					var c int
-					switch field {
-					case "score":
-						c = cmp.Compare(a.Score, b.Score)
-					case "created_at":
-						c = a.CreatedAt.Compare(b.CreatedAt)
-					case "stage_changed_at":
-						c = a.StageChangedAt.Compare(b.StageChangedAt)
-					}
-					if c == 0 {
-						c = cmp.Compare(a.ID, b.ID)
-					}
-					if desc {
-						c = -c
-					}
-					return c
-				})
+				slices.SortStableFunc(want, leadOrder(field, desc))
 				var wantIDs []int64
 				for _, l := range want {
 					wantIDs = append(wantIDs, l.ID)
@@ -321,4 +283,31 @@ func TestLeadsSortedFilterPages(t *testing.T) {
 			}
 		}
 	})
+}
+
+// leadOrder is the leads list's order by a sort field, written plainly for
+// the tests: the field's value, then the id, reversed when desc.
+func leadOrder(field string, desc bool) func(a, b tandem.Lead) int {
+	return func(a, b tandem.Lead) int {
+		var c int
+		switch field {
+		case "score":
+			c = cmp.Compare(a.Score, b.Score)
+		case "company":
+			c = strings.Compare(a.Company, b.Company)
+		case "last_name":
+			c = strings.Compare(a.LastName, b.LastName)
+		case "created_at":
+			c = a.CreatedAt.Compare(b.CreatedAt)
+		case "stage_changed_at":
+			c = a.StageChangedAt.Compare(b.StageChangedAt)
+		}
+		if c == 0 {
+			c = cmp.Compare(a.ID, b.ID)
+		}
+		if desc {
+			c = -c
+		}
+		return c
+	}
 }
