@@ -3,7 +3,6 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -438,74 +437,6 @@ func (db *DB) CampaignRows(ctx context.Context, from, to time.Time) (rows Campai
 		return crows.Err()
 	})
 	return rows, err
-}
-
-// setAttributes reads a lead's attributes from their JSON text.
-func setAttributes(l *tandem.Lead, attrs string) error {
-	if attrs == "" || attrs == "{}" {
-		return nil
-	}
-	if err := json.Unmarshal([]byte(attrs), &l.Attributes); err != nil {
-		return fmt.Errorf("lead %d attributes: %w", l.ID, err)
-	}
-	return nil
-}
-
-// leadField returns where a column of leads named as a lead field
-// ([tandem.LeadFields], or attributes, read as JSON into attrs) is scanned
-// into l, as scanLead reads it; nil for a name that is neither.
-func leadField(l *tandem.Lead, name string, attrs *string) any {
-	switch name {
-	case "source":
-		return &l.Source
-	case "external_id":
-		return &l.ExternalID
-	case "email":
-		return &l.Email
-	case "first_name":
-		return &l.FirstName
-	case "last_name":
-		return &l.LastName
-	case "company":
-		return &l.Company
-	case "title":
-		return &l.Title
-	case "phone":
-		return &l.Phone
-	case "country":
-		return &l.Country
-	case "segment":
-		return &l.Segment
-	case "territory":
-		return &l.Territory
-	case "origin":
-		return &l.Origin
-	case "campaign":
-		return &l.Campaign
-	case "landing_page":
-		return &l.LandingPage
-	case "utm_source":
-		return &l.UTMSource
-	case "utm_medium":
-		return &l.UTMMedium
-	case "utm_campaign":
-		return &l.UTMCampaign
-	case "utm_term":
-		return &l.UTMTerm
-	case "utm_content":
-		return &l.UTMContent
-	case "owner_id":
-		return &l.OwnerID
-	case "score":
-		return &l.Score
-	case "stage":
-		return &l.Stage
-	case "created_at":
-		return scanTime{&l.CreatedAt}
-	case "attributes":
-		return scanJSON{attrs}
-	}
-	return nil
 }
 
 // SpendInput is one row of a spend import: values by field name of

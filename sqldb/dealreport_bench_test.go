@@ -32,7 +32,7 @@ import (
 //
 // With TANDEM_BENCH_KEEP_DB=FILE, the world is built in the SQLite file
 // FILE and the PostgreSQL schema named by FILE's base name without its
-// extension (/work/x/big.db: schema big) and left there, or read from them
+// extension (dir/big.db: schema big) and left there, or read from them
 // when an earlier run built it. A PostgreSQL world is vacuumed and
 // analyzed once built, as autovacuum does to a real database (the world is
 // written in bulk, faster than autovacuum would follow).

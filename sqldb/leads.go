@@ -56,19 +56,90 @@ type scanner interface{ Scan(dest ...any) error }
 func scanLead(s scanner) (tandem.Lead, error) {
 	var l tandem.Lead
 	var attrs string
-	err := s.Scan(&l.ID, &l.Source, &l.ExternalID, &l.Email, &l.FirstName, &l.LastName, &l.Company, &l.Title, &l.Phone, &l.Country,
-		&l.Segment, &l.Territory, &l.Origin, &l.Campaign, &l.LandingPage, &l.UTMSource, &l.UTMMedium, &l.UTMCampaign, &l.UTMTerm,
-		&l.UTMContent, &l.OwnerID, &l.Score, &l.Stage, scanJSON{&attrs}, scanTime{&l.CreatedAt}, scanTime{&l.UpdatedAt},
-		scanTime{&l.StageChangedAt}, &l.Version)
-	if err != nil {
+	dest := make([]any, len(leadInsertColumns))
+	for i, c := range leadInsertColumns {
+		dest[i] = leadField(&l, c, &attrs)
+	}
+	if err := s.Scan(dest...); err != nil {
 		return l, err
 	}
-	if attrs != "" && attrs != "{}" {
-		if err := json.Unmarshal([]byte(attrs), &l.Attributes); err != nil {
-			return l, fmt.Errorf("lead %d attributes: %w", l.ID, err)
-		}
+	return l, setAttributes(&l, attrs)
+}
+
+// setAttributes reads a lead's attributes from their JSON text.
+func setAttributes(l *tandem.Lead, attrs string) error {
+	if attrs == "" || attrs == "{}" {
+		return nil
 	}
-	return l, nil
+	if err := json.Unmarshal([]byte(attrs), &l.Attributes); err != nil {
+		return fmt.Errorf("lead %d attributes: %w", l.ID, err)
+	}
+	return nil
+}
+
+// leadField returns where the column of leads with the name is scanned
+// into l (attributes as JSON text into attrs): the one mapping scanLead
+// and the reports' narrower reads share; nil for a name that is no column.
+func leadField(l *tandem.Lead, name string, attrs *string) any {
+	switch name {
+	case "id":
+		return &l.ID
+	case "source":
+		return &l.Source
+	case "external_id":
+		return &l.ExternalID
+	case "email":
+		return &l.Email
+	case "first_name":
+		return &l.FirstName
+	case "last_name":
+		return &l.LastName
+	case "company":
+		return &l.Company
+	case "title":
+		return &l.Title
+	case "phone":
+		return &l.Phone
+	case "country":
+		return &l.Country
+	case "segment":
+		return &l.Segment
+	case "territory":
+		return &l.Territory
+	case "origin":
+		return &l.Origin
+	case "campaign":
+		return &l.Campaign
+	case "landing_page":
+		return &l.LandingPage
+	case "utm_source":
+		return &l.UTMSource
+	case "utm_medium":
+		return &l.UTMMedium
+	case "utm_campaign":
+		return &l.UTMCampaign
+	case "utm_term":
+		return &l.UTMTerm
+	case "utm_content":
+		return &l.UTMContent
+	case "owner_id":
+		return &l.OwnerID
+	case "score":
+		return &l.Score
+	case "stage":
+		return &l.Stage
+	case "created_at":
+		return scanTime{&l.CreatedAt}
+	case "updated_at":
+		return scanTime{&l.UpdatedAt}
+	case "stage_changed_at":
+		return scanTime{&l.StageChangedAt}
+	case "version":
+		return &l.Version
+	case "attributes":
+		return scanJSON{attrs}
+	}
+	return nil
 }
 
 // IntakeOptions say who sends a batch of leads and how.
