@@ -406,16 +406,7 @@ type leadTouch struct {
 func onlyTouched(was, l *tandem.Lead) bool {
 	a, b := leadRow(was), leadRow(l)
 	for i := range a {
-		if i == leadUpdatedAtColumn || i == leadVersionColumn {
-			continue
-		}
-		if at, ok := a[i].(time.Time); ok {
-			if bt, ok := b[i].(time.Time); !ok || !at.Equal(bt) {
-				return false
-			}
-			continue
-		}
-		if a[i] != b[i] {
+		if i != leadUpdatedAtColumn && i != leadVersionColumn && !sameValue(a[i], b[i]) {
 			return false
 		}
 	}
